@@ -1,0 +1,68 @@
+// Fetcher: the seam for getting web pages. The real one (CurlFetcher) drives libcurl's multi
+// interface on its own thread; tests use ScriptedFetcher or a real CurlFetcher against the
+// fake internet on loopback. Implementations are thread-safe: any thread may call Fetch or
+// FetchAsync at any time.
+#pragma once
+
+#include <atomic>
+#include <chrono>
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "common/result.h"
+
+namespace leadscan::fetch {
+
+using Headers = std::vector<std::pair<std::string, std::string>>;  // names lower-case
+
+struct FetchRequest {
+  std::string url;  // absolute http(s) URL; see NormalizeTarget for user input
+  Headers headers;  // extra request headers
+  std::chrono::milliseconds timeout{20000};  // whole transfer, redirects included
+  int64_t max_body_bytes = 0;                // 0: the fetcher's configured limit
+  bool check_robots = true;                  // obey robots.txt (unless disabled globally)
+  // Set to true by another thread to abort the transfer; the result is then `cancelled`.
+  std::shared_ptr<std::atomic<bool>> cancel;
+  std::string reason;  // why this page is fetched ("home", "link: /frakt"); echoed back
+};
+
+struct FetchResponse {
+  std::string url;        // as requested
+  std::string final_url;  // after redirects
+  std::vector<std::string> redirects;  // each intermediate URL, in order
+  int status = 0;
+  std::string http_version;  // "1.1", "2"
+  Headers headers;           // final response's headers, names lower-case, in order
+  std::string content_type;  // media type only, lower-case ("text/html")
+  std::string charset;       // the charset the body was decoded from ("windows-1252")
+  std::string body;          // decoded to UTF-8 for text types; raw bytes otherwise
+  int64_t wire_bytes = 0;    // bytes received (compressed)
+  double ms = 0;             // wall time of the whole fetch
+  std::string remote_ip;     // address actually connected to
+  std::string cert_issuer;   // TLS certificate issuer (organisation), when https
+  std::string reason;        // copied from the request
+};
+
+// Every failure is a Status whose error_code is one of the stable codes in fetch/errors.h
+// (dns_not_found, connect_refused, tls_error, timeout, http_404, ...) and whose retryable()
+// says whether a later try may succeed. HTTP error statuses are failures too.
+using FetchResult = common::Result<FetchResponse>;
+using FetchCallback = std::function<void(FetchResult)>;
+
+class Fetcher {
+ public:
+  virtual ~Fetcher() = default;
+
+  // Starts a fetch and returns at once; `done` runs exactly once, on a fetcher thread, and
+  // must not block for long.
+  virtual void FetchAsync(FetchRequest request, FetchCallback done) = 0;
+
+  // Blocks the calling thread until the fetch finishes.
+  FetchResult Fetch(FetchRequest request);
+};
+
+}  // namespace leadscan::fetch
