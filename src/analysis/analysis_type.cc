@@ -1,0 +1,165 @@
+#include "analysis/analysis_type.h"
+
+namespace leadscan::analysis {
+namespace {
+
+using common::Result;
+using common::Status;
+
+constexpr int kMaxPagesLimit = 50;
+constexpr int kMaxRetriesLimit = 10;
+constexpr int64_t kMinTimeoutMs = 1000;
+constexpr int64_t kMaxTimeoutMs = 10 * 60 * 1000;
+constexpr int64_t kMaxBytesLimit = 256LL * 1024 * 1024;
+
+Status BadConfig(const std::string& key, const std::string& message) {
+  return Status::InvalidArgument("invalid_analysis_config",
+                                 "analysis_config." + key + ": " + message,
+                                 "analysis_config." + key);
+}
+
+Result<bool> GetBool(const nlohmann::json& v, const std::string& key) {
+  if (!v.is_boolean())
+    return BadConfig(key, "must be true or false");
+  return v.get<bool>();
+}
+
+Result<int64_t> GetInt(const nlohmann::json& v, const std::string& key, int64_t lo, int64_t hi) {
+  if (!v.is_number_integer() && !v.is_number_unsigned()) {
+    return BadConfig(key, "must be an integer");
+  }
+  if (v.is_number_unsigned() && v.get<uint64_t>() > static_cast<uint64_t>(hi)) {
+    return BadConfig(key, "must be between " + std::to_string(lo) + " and " + std::to_string(hi));
+  }
+  int64_t n = v.get<int64_t>();
+  if (n < lo || n > hi) {
+    return BadConfig(key, "must be between " + std::to_string(lo) + " and " + std::to_string(hi));
+  }
+  return n;
+}
+
+}  // namespace
+
+const std::vector<std::string_view>& AllAnalysisTypeNames() {
+  static const std::vector<std::string_view> kNames = {"tech_analysis", "checkout_scraping",
+                                                       "full_analysis", "ecommerce_detection",
+                                                       "carrier_detection"};
+  return kNames;
+}
+
+Result<AnalysisType> ParseAnalysisType(std::string_view text, std::string_view field) {
+  static constexpr AnalysisType kTypes[] = {
+      AnalysisType::kTechAnalysis, AnalysisType::kCheckoutScraping, AnalysisType::kFullAnalysis,
+      AnalysisType::kEcommerceDetection, AnalysisType::kCarrierDetection};
+  for (AnalysisType t : kTypes) {
+    if (AnalysisTypeName(t) == text)
+      return t;
+  }
+  std::string valid;
+  for (auto name : AllAnalysisTypeNames()) {
+    if (!valid.empty())
+      valid += ", ";
+    valid += name;
+  }
+  return Status::InvalidArgument(
+      std::string("invalid_") + std::string(field),
+      std::string(field) + " must be one of " + valid + "; got '" + std::string(text) + "'",
+      std::string(field));
+}
+
+std::string_view AnalysisTypeName(AnalysisType type) {
+  switch (type) {
+    case AnalysisType::kTechAnalysis:
+      return "tech_analysis";
+    case AnalysisType::kCheckoutScraping:
+      return "checkout_scraping";
+    case AnalysisType::kFullAnalysis:
+      return "full_analysis";
+    case AnalysisType::kEcommerceDetection:
+      return "ecommerce_detection";
+    case AnalysisType::kCarrierDetection:
+      return "carrier_detection";
+  }
+  return "tech_analysis";
+}
+
+bool WantsTechnologies(AnalysisType type) {
+  return type == AnalysisType::kTechAnalysis || type == AnalysisType::kFullAnalysis;
+}
+
+bool WantsPlatform(AnalysisType type) {
+  return type == AnalysisType::kTechAnalysis || type == AnalysisType::kFullAnalysis ||
+         type == AnalysisType::kEcommerceDetection;
+}
+
+bool WantsCheckout(AnalysisType type) {
+  return type == AnalysisType::kCheckoutScraping || type == AnalysisType::kFullAnalysis;
+}
+
+bool WantsCarriers(AnalysisType type) {
+  return type == AnalysisType::kCheckoutScraping || type == AnalysisType::kFullAnalysis ||
+         type == AnalysisType::kCarrierDetection;
+}
+
+bool WantsCommercePages(AnalysisType type) {
+  return WantsCheckout(type) || WantsCarriers(type);
+}
+
+nlohmann::json AnalysisConfig::ToJson() const {
+  return nlohmann::json{{"use_firecrawl", use_firecrawl}, {"use_puppeteer", use_puppeteer},
+                        {"timeout", timeout.count()},     {"max_pages", max_pages},
+                        {"max_bytes", max_bytes},         {"max_retries", max_retries}};
+}
+
+Result<AnalysisConfig> ParseAnalysisConfig(const nlohmann::json& json) {
+  AnalysisConfig config;
+  if (json.is_null())
+    return config;
+  if (!json.is_object()) {
+    return Status::InvalidArgument("invalid_analysis_config", "analysis_config must be an object",
+                                   "analysis_config");
+  }
+  for (const auto& [key, value] : json.items()) {
+    if (key == "use_firecrawl") {
+      auto b = GetBool(value, key);
+      if (!b.ok())
+        return b.status();
+      config.use_firecrawl = *b;
+    } else if (key == "use_puppeteer") {
+      auto b = GetBool(value, key);
+      if (!b.ok())
+        return b.status();
+      config.use_puppeteer = *b;
+    } else if (key == "timeout") {
+      auto n = GetInt(value, key, kMinTimeoutMs, kMaxTimeoutMs);
+      if (!n.ok())
+        return n.status();
+      config.timeout = std::chrono::milliseconds(*n);
+    } else if (key == "max_pages") {
+      auto n = GetInt(value, key, 1, kMaxPagesLimit);
+      if (!n.ok())
+        return n.status();
+      config.max_pages = static_cast<int>(*n);
+    } else if (key == "max_bytes") {
+      auto n = GetInt(value, key, 1024, kMaxBytesLimit);
+      if (!n.ok())
+        return n.status();
+      config.max_bytes = *n;
+    } else if (key == "max_retries") {
+      auto n = GetInt(value, key, 0, kMaxRetriesLimit);
+      if (!n.ok())
+        return n.status();
+      config.max_retries = static_cast<int>(*n);
+    } else {
+      return Status::InvalidArgument(
+          "invalid_analysis_config",
+          "unknown analysis_config key '" + key +
+              "' (known: use_firecrawl, use_puppeteer, timeout, max_pages, max_bytes, "
+              "max_retries)",
+          "analysis_config." + key);
+    }
+  }
+  return config;
+}
+
+}  // namespace leadscan::analysis

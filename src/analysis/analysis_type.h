@@ -1,0 +1,66 @@
+// The five analysis types of the seed, the per-analysis options (`analysis_config`), and their
+// validation. Pure functions; thread-safe.
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <nlohmann/json.hpp>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "common/result.h"
+
+namespace leadscan::analysis {
+
+enum class AnalysisType {
+  kTechAnalysis,        // technologies + e-commerce platform
+  kCheckoutScraping,    // checkout solutions, payment methods + carriers, shipping software
+  kFullAnalysis,        // both
+  kEcommerceDetection,  // platform only
+  kCarrierDetection,    // carriers (and shipping software) only
+};
+
+// "tech_analysis" etc.; invalid_job_type naming the five valid words otherwise.
+common::Result<AnalysisType> ParseAnalysisType(std::string_view text,
+                                               std::string_view field = "job_type");
+
+std::string_view AnalysisTypeName(AnalysisType type);
+
+const std::vector<std::string_view>& AllAnalysisTypeNames();
+
+// What a type needs: technology rules, commerce pages beyond the home page.
+bool WantsTechnologies(AnalysisType type);
+
+bool WantsPlatform(AnalysisType type);
+
+bool WantsCheckout(AnalysisType type);  // checkout solutions + payment methods
+
+bool WantsCarriers(AnalysisType type);  // carriers + shipping software
+
+// Whether the analysis should look beyond the home page (checkout/shipping pages).
+bool WantsCommercePages(AnalysisType type);
+
+constexpr std::chrono::milliseconds kDefaultLeadTimeout{20000};  // the seed's default
+constexpr int kDefaultMaxPages = 8;
+constexpr int64_t kDefaultMaxLeadBytes = 16 * 1024 * 1024;
+
+// `analysis_config` of a job. The seed's keys (use_firecrawl, use_puppeteer, timeout) are
+// always accepted; providers that are not available fall back to plain HTTP and say so in the
+// result's errors.
+struct AnalysisConfig {
+  bool use_firecrawl = false;
+  bool use_puppeteer = false;
+  std::chrono::milliseconds timeout = kDefaultLeadTimeout;  // per-lead budget
+  int max_pages = kDefaultMaxPages;                         // pages per lead, home included
+  int64_t max_bytes = kDefaultMaxLeadBytes;                 // bytes per lead
+  int max_retries = 2;                                      // transient failures
+
+  nlohmann::json ToJson() const;
+};
+
+// Validates a JSON object: unknown keys -> invalid_analysis_config naming the key; wrong types
+// and out-of-range values -> invalid_analysis_config naming the key. null/absent -> defaults.
+common::Result<AnalysisConfig> ParseAnalysisConfig(const nlohmann::json& json);
+
+}  // namespace leadscan::analysis

@@ -1,0 +1,64 @@
+#include "analysis/analysis_type.h"
+
+#include <gtest/gtest.h>
+
+namespace leadscan::analysis {
+namespace {
+
+TEST(AnalysisTypeTest, ParsesTheFiveSeedTypes) {
+  for (auto name : AllAnalysisTypeNames()) {
+    auto t = ParseAnalysisType(name);
+    ASSERT_TRUE(t.ok()) << name;
+    EXPECT_EQ(AnalysisTypeName(*t), name);
+  }
+  auto bad = ParseAnalysisType("seo_analysis");
+  ASSERT_FALSE(bad.ok());
+  EXPECT_EQ(bad.status().error_code(), "invalid_job_type");
+  EXPECT_EQ(bad.status().field(), "job_type");
+  EXPECT_NE(bad.status().message().find("carrier_detection"), std::string::npos);
+  auto other_field = ParseAnalysisType("x", "analysis_type");
+  EXPECT_EQ(other_field.status().field(), "analysis_type");
+}
+
+TEST(AnalysisTypeTest, TypesSayWhatTheyNeed) {
+  EXPECT_TRUE(WantsTechnologies(AnalysisType::kTechAnalysis));
+  EXPECT_FALSE(WantsCommercePages(AnalysisType::kTechAnalysis));
+  EXPECT_TRUE(WantsCheckout(AnalysisType::kCheckoutScraping));
+  EXPECT_TRUE(WantsCarriers(AnalysisType::kCheckoutScraping));
+  EXPECT_FALSE(WantsTechnologies(AnalysisType::kEcommerceDetection));
+  EXPECT_TRUE(WantsPlatform(AnalysisType::kEcommerceDetection));
+  EXPECT_TRUE(WantsCarriers(AnalysisType::kCarrierDetection));
+  EXPECT_FALSE(WantsCheckout(AnalysisType::kCarrierDetection));
+  EXPECT_TRUE(WantsCheckout(AnalysisType::kFullAnalysis));
+  EXPECT_TRUE(WantsTechnologies(AnalysisType::kFullAnalysis));
+}
+
+TEST(AnalysisConfigTest, AcceptsSeedKeysAndRejectsUnknownOnesByName) {
+  auto ok = ParseAnalysisConfig(
+      nlohmann::json::parse(R"({"use_firecrawl": true, "use_puppeteer": true, "timeout": 20000})"));
+  ASSERT_TRUE(ok.ok()) << ok.status().ToString();
+  EXPECT_TRUE(ok->use_firecrawl);
+  EXPECT_EQ(ok->timeout.count(), 20000);
+  auto defaults = ParseAnalysisConfig(nlohmann::json());
+  ASSERT_TRUE(defaults.ok());
+  EXPECT_EQ(defaults->timeout, kDefaultLeadTimeout);
+
+  auto unknown = ParseAnalysisConfig(nlohmann::json::parse(R"({"use_selenium": true})"));
+  ASSERT_FALSE(unknown.ok());
+  EXPECT_EQ(unknown.status().error_code(), "invalid_analysis_config");
+  EXPECT_NE(unknown.status().message().find("use_selenium"), std::string::npos);
+  EXPECT_EQ(unknown.status().field(), "analysis_config.use_selenium");
+
+  auto wrong_type = ParseAnalysisConfig(nlohmann::json::parse(R"({"timeout": "fast"})"));
+  ASSERT_FALSE(wrong_type.ok());
+  EXPECT_EQ(wrong_type.status().field(), "analysis_config.timeout");
+  auto out_of_range = ParseAnalysisConfig(nlohmann::json::parse(R"({"timeout": -5})"));
+  EXPECT_FALSE(out_of_range.ok());
+  auto huge = ParseAnalysisConfig(nlohmann::json::parse(R"({"max_pages": 18446744073709551615})"));
+  EXPECT_FALSE(huge.ok());
+  auto not_object = ParseAnalysisConfig(nlohmann::json::parse("[1]"));
+  EXPECT_FALSE(not_object.ok());
+}
+
+}  // namespace
+}  // namespace leadscan::analysis

@@ -1,0 +1,479 @@
+#include "analysis/page_discovery.h"
+
+#include <algorithm>
+#include <boost/url.hpp>
+#include <cctype>
+#include <map>
+#include <unordered_map>
+
+namespace leadscan::analysis {
+namespace {
+
+struct Keyword {
+  std::string_view word;  // folded: lower-case ASCII, diacritics removed
+  PageRole role;
+  int weight;
+};
+
+// Folded words that name commerce pages in sv, no, da, fi, en, de. Longer, more specific words
+// weigh more; the best match per link decides its role.
+constexpr Keyword kKeywords[] = {
+    // shipping / delivery
+    {"frakt", PageRole::kShipping, 30},
+    {"leverans", PageRole::kShipping, 30},
+    {"leveranser", PageRole::kShipping, 30},
+    {"leveransvillkor", PageRole::kShipping, 35},
+    {"fraktinformation", PageRole::kShipping, 35},
+    {"levering", PageRole::kShipping, 30},
+    {"leveringsbetingelser", PageRole::kShipping, 35},
+    {"forsendelse", PageRole::kShipping, 30},
+    {"fragt", PageRole::kShipping, 30},
+    {"toimitus", PageRole::kShipping, 30},
+    {"toimitukset", PageRole::kShipping, 30},
+    {"toimitustavat", PageRole::kShipping, 35},
+    {"postitus", PageRole::kShipping, 25},
+    {"shipping", PageRole::kShipping, 30},
+    {"delivery", PageRole::kShipping, 30},
+    {"versand", PageRole::kShipping, 30},
+    {"lieferung", PageRole::kShipping, 30},
+    {"returns", PageRole::kShipping, 10},
+    {"retur", PageRole::kShipping, 10},
+    // payment
+    {"betalning", PageRole::kPayment, 30},
+    {"betalningsalternativ", PageRole::kPayment, 35},
+    {"betalningssatt", PageRole::kPayment, 35},
+    {"betaling", PageRole::kPayment, 30},
+    {"betalingsmetoder", PageRole::kPayment, 35},
+    {"maksu", PageRole::kPayment, 25},
+    {"maksutavat", PageRole::kPayment, 35},
+    {"payment", PageRole::kPayment, 30},
+    {"payments", PageRole::kPayment, 30},
+    {"zahlung", PageRole::kPayment, 30},
+    {"zahlungsarten", PageRole::kPayment, 35},
+    // terms
+    {"kopvillkor", PageRole::kTerms, 30},
+    {"kopevillkor", PageRole::kTerms, 30},
+    {"villkor", PageRole::kTerms, 20},
+    {"allmanna villkor", PageRole::kTerms, 25},
+    {"kjopsbetingelser", PageRole::kTerms, 30},
+    {"salgsbetingelser", PageRole::kTerms, 30},
+    {"handelsbetingelser", PageRole::kTerms, 30},
+    {"vilkar", PageRole::kTerms, 20},
+    {"toimitusehdot", PageRole::kTerms, 30},
+    {"tilausehdot", PageRole::kTerms, 30},
+    {"myyntiehdot", PageRole::kTerms, 30},
+    {"terms", PageRole::kTerms, 20},
+    {"conditions", PageRole::kTerms, 10},
+    {"agb", PageRole::kTerms, 20},
+    {"geschaftsbedingungen", PageRole::kTerms, 30},
+    {"kundservice", PageRole::kTerms, 10},
+    {"kundeservice", PageRole::kTerms, 10},
+    {"asiakaspalvelu", PageRole::kTerms, 10},
+    {"faq", PageRole::kTerms, 8},
+    // cart
+    {"varukorg", PageRole::kCart, 25},
+    {"kundvagn", PageRole::kCart, 25},
+    {"handlekurv", PageRole::kCart, 25},
+    {"handlevogn", PageRole::kCart, 25},
+    {"kurv", PageRole::kCart, 15},
+    {"indkobskurv", PageRole::kCart, 25},
+    {"ostoskori", PageRole::kCart, 25},
+    {"warenkorb", PageRole::kCart, 25},
+    {"cart", PageRole::kCart, 20},
+    {"basket", PageRole::kCart, 20},
+    // checkout
+    {"kassa", PageRole::kCheckout, 28},
+    {"kassan", PageRole::kCheckout, 28},
+    {"kasse", PageRole::kCheckout, 28},
+    {"kassen", PageRole::kCheckout, 28},
+    {"checkout", PageRole::kCheckout, 28},
+    {"till kassan", PageRole::kCheckout, 30},
+};
+
+// Known commerce paths per platform slug (SPEC §6: "plus the known paths of the platform").
+const std::map<std::string_view, std::vector<std::pair<std::string_view, PageRole>>>&
+PlatformPaths() {
+  static const auto* kPaths =
+      new std::map<std::string_view, std::vector<std::pair<std::string_view, PageRole>>>{
+          {"shopify",
+           {{"/policies/shipping-policy", PageRole::kShipping},
+            {"/policies/terms-of-service", PageRole::kTerms},
+            {"/cart", PageRole::kCart}}},
+          {"woocommerce",
+           {{"/checkout/", PageRole::kCheckout},
+            {"/kassan/", PageRole::kCheckout},
+            {"/cart/", PageRole::kCart},
+            {"/varukorg/", PageRole::kCart}}},
+          {"magento", {{"/checkout/cart/", PageRole::kCart}, {"/checkout/", PageRole::kCheckout}}},
+          {"prestashop", {{"/cart?action=show", PageRole::kCart}}},
+          {"shopware", {{"/checkout/cart", PageRole::kCart}}},
+          {"quickbutik", {{"/cart", PageRole::kCart}, {"/checkout", PageRole::kCheckout}}},
+          {"centra", {{"/checkout", PageRole::kCheckout}}},
+          {"bigcommerce", {{"/cart.php", PageRole::kCart}, {"/checkout", PageRole::kCheckout}}},
+      };
+  return *kPaths;
+}
+
+char Lower(char c) {
+  return static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+}
+
+bool StartsWithNoCase(std::string_view s, size_t pos, std::string_view prefix) {
+  if (s.size() - pos < prefix.size())
+    return false;
+  for (size_t i = 0; i < prefix.size(); ++i) {
+    if (Lower(s[pos + i]) != prefix[i])
+      return false;
+  }
+  return true;
+}
+
+// Decodes the few entities anchor texts use; others stay as written.
+std::string DecodeEntities(std::string_view s) {
+  static const std::unordered_map<std::string_view, std::string_view> kNamed = {
+      {"amp", "&"},    {"nbsp", " "},  {"quot", "\""}, {"apos", "'"},   {"lt", "<"},
+      {"gt", ">"},     {"aring", "å"}, {"auml", "ä"},  {"ouml", "ö"},   {"Aring", "Å"},
+      {"Auml", "Ä"},   {"Ouml", "Ö"},  {"aelig", "æ"}, {"oslash", "ø"}, {"AElig", "Æ"},
+      {"Oslash", "Ø"}, {"uuml", "ü"},  {"szlig", "ß"}, {"eacute", "é"}};
+  std::string out;
+  out.reserve(s.size());
+  for (size_t i = 0; i < s.size(); ++i) {
+    if (s[i] != '&') {
+      out.push_back(s[i]);
+      continue;
+    }
+    size_t semi = s.find(';', i + 1);
+    if (semi == std::string_view::npos || semi - i > 10) {
+      out.push_back('&');
+      continue;
+    }
+    std::string_view name = s.substr(i + 1, semi - i - 1);
+    if (auto it = kNamed.find(name); it != kNamed.end()) {
+      out += it->second;
+      i = semi;
+    } else if (!name.empty() && name[0] == '#') {
+      unsigned long cp = 0;
+      bool hex = name.size() > 1 && (name[1] == 'x' || name[1] == 'X');
+      std::string digits(name.substr(hex ? 2 : 1));
+      char* end = nullptr;
+      cp = std::strtoul(digits.c_str(), &end, hex ? 16 : 10);
+      if (digits.empty() || end == nullptr || *end != '\0' || cp == 0 || cp > 0x10FFFF) {
+        out.push_back('&');
+        continue;
+      }
+      if (cp < 0x80) {
+        out.push_back(static_cast<char>(cp));
+      } else if (cp < 0x800) {
+        out.push_back(static_cast<char>(0xC0 | (cp >> 6)));
+        out.push_back(static_cast<char>(0x80 | (cp & 0x3F)));
+      } else if (cp < 0x10000) {
+        out.push_back(static_cast<char>(0xE0 | (cp >> 12)));
+        out.push_back(static_cast<char>(0x80 | ((cp >> 6) & 0x3F)));
+        out.push_back(static_cast<char>(0x80 | (cp & 0x3F)));
+      } else {
+        out.push_back(static_cast<char>(0xF0 | (cp >> 18)));
+        out.push_back(static_cast<char>(0x80 | ((cp >> 12) & 0x3F)));
+        out.push_back(static_cast<char>(0x80 | ((cp >> 6) & 0x3F)));
+        out.push_back(static_cast<char>(0x80 | (cp & 0x3F)));
+      }
+      i = semi;
+    } else {
+      out.push_back('&');
+    }
+  }
+  return out;
+}
+
+// Lower-case ASCII with Nordic and German letters folded (å ä à á â -> a, ö ø ó -> o, æ -> ae,
+// ü -> u, ß -> ss, é -> e) and every other non-alphanumeric byte turned into one space.
+std::string Fold(std::string_view s) {
+  std::string out;
+  out.reserve(s.size());
+  auto space = [&] {
+    if (!out.empty() && out.back() != ' ')
+      out.push_back(' ');
+  };
+  for (size_t i = 0; i < s.size(); ++i) {
+    unsigned char c = static_cast<unsigned char>(s[i]);
+    if (c < 0x80) {
+      if (std::isalnum(c)) {
+        out.push_back(static_cast<char>(std::tolower(c)));
+      } else {
+        space();
+      }
+      continue;
+    }
+    if ((c == 0xC3) && i + 1 < s.size()) {
+      unsigned char d = static_cast<unsigned char>(s[i + 1]) | 0x20;  // fold case
+      ++i;
+      switch (d) {
+        case 0xa5:  // å
+        case 0xa4:  // ä
+        case 0xa0:
+        case 0xa1:
+        case 0xa2:
+          out.push_back('a');
+          continue;
+        case 0xb6:  // ö
+        case 0xb8:  // ø
+        case 0xb3:
+        case 0xb4:
+          out.push_back('o');
+          continue;
+        case 0xa6:  // æ
+          out += "ae";
+          continue;
+        case 0xbc:  // ü
+          out.push_back('u');
+          continue;
+        case 0xa9:  // é
+        case 0xa8:
+          out.push_back('e');
+          continue;
+        default:
+          if (static_cast<unsigned char>(s[i]) == 0x9f) {  // ß
+            out += "ss";
+            continue;
+          }
+          space();
+          continue;
+      }
+    }
+    space();
+  }
+  while (!out.empty() && out.back() == ' ')
+    out.pop_back();
+  return out;
+}
+
+std::string PercentDecode(std::string_view s) {
+  std::string out;
+  out.reserve(s.size());
+  for (size_t i = 0; i < s.size(); ++i) {
+    if (s[i] == '%' && i + 2 < s.size() && std::isxdigit(static_cast<unsigned char>(s[i + 1])) &&
+        std::isxdigit(static_cast<unsigned char>(s[i + 2]))) {
+      out.push_back(static_cast<char>(std::stoi(std::string(s.substr(i + 1, 2)), nullptr, 16)));
+      i += 2;
+    } else {
+      out.push_back(s[i]);
+    }
+  }
+  return out;
+}
+
+std::string StripWww(std::string_view host) {
+  std::string h(host);
+  for (char& c : h)
+    c = Lower(c);
+  if (h.rfind("www.", 0) == 0)
+    h.erase(0, 4);
+  return h;
+}
+
+// Best keyword of a folded text: the highest weight; longer words win ties.
+const Keyword* BestKeyword(std::string_view folded) {
+  const Keyword* best = nullptr;
+  for (const Keyword& k : kKeywords) {
+    if (folded.find(k.word) == std::string_view::npos)
+      continue;
+    if (best == nullptr || k.weight > best->weight ||
+        (k.weight == best->weight && k.word.size() > best->word.size())) {
+      best = &k;
+    }
+  }
+  return best;
+}
+
+}  // namespace
+
+std::string_view PageRoleName(PageRole role) {
+  switch (role) {
+    case PageRole::kHome:
+      return "home";
+    case PageRole::kShipping:
+      return "shipping";
+    case PageRole::kPayment:
+      return "payment";
+    case PageRole::kTerms:
+      return "terms";
+    case PageRole::kCart:
+      return "cart";
+    case PageRole::kCheckout:
+      return "checkout";
+    case PageRole::kOther:
+      return "other";
+  }
+  return "other";
+}
+
+std::vector<Link> ExtractLinks(std::string_view html, size_t max_links) {
+  std::vector<Link> links;
+  size_t pos = 0;
+  while (links.size() < max_links) {
+    pos = html.find('<', pos);
+    if (pos == std::string_view::npos)
+      break;
+    if (!StartsWithNoCase(html, pos + 1, "a") || pos + 2 >= html.size() ||
+        !(std::isspace(static_cast<unsigned char>(html[pos + 2])))) {
+      ++pos;
+      continue;
+    }
+    size_t tag_end = html.find('>', pos);
+    if (tag_end == std::string_view::npos)
+      break;
+    std::string_view tag = html.substr(pos, tag_end - pos);
+    std::string href;
+    for (size_t i = 0; i + 4 < tag.size(); ++i) {
+      if (!StartsWithNoCase(tag, i, "href") ||
+          !std::isspace(static_cast<unsigned char>(tag[i == 0 ? 0 : i - 1]))) {
+        continue;
+      }
+      size_t j = i + 4;
+      while (j < tag.size() && std::isspace(static_cast<unsigned char>(tag[j])))
+        ++j;
+      if (j >= tag.size() || tag[j] != '=')
+        continue;
+      ++j;
+      while (j < tag.size() && std::isspace(static_cast<unsigned char>(tag[j])))
+        ++j;
+      if (j >= tag.size())
+        break;
+      char quote = tag[j];
+      if (quote == '"' || quote == '\'') {
+        size_t close = tag.find(quote, j + 1);
+        if (close == std::string_view::npos)
+          break;
+        href = DecodeEntities(tag.substr(j + 1, close - j - 1));
+      } else {
+        size_t k = j;
+        while (k < tag.size() && !std::isspace(static_cast<unsigned char>(tag[k])))
+          ++k;
+        href = DecodeEntities(tag.substr(j, k - j));
+      }
+      break;
+    }
+    size_t close = tag_end;
+    std::string text;
+    // Anchor text up to </a>, tags stripped; bounded so a missing </a> costs little.
+    constexpr size_t kMaxAnchorBytes = 2000;
+    for (size_t i = tag_end + 1; i < html.size() && i < tag_end + 1 + kMaxAnchorBytes; ++i) {
+      if (html[i] == '<') {
+        if (StartsWithNoCase(html, i + 1, "/a") &&
+            (i + 3 >= html.size() || html[i + 3] == '>' ||
+             std::isspace(static_cast<unsigned char>(html[i + 3])))) {
+          close = i;
+          break;
+        }
+        size_t gt = html.find('>', i);
+        if (gt == std::string_view::npos)
+          break;
+        i = gt;
+        text.push_back(' ');
+        continue;
+      }
+      text.push_back(html[i]);
+    }
+    std::string decoded = DecodeEntities(text);
+    std::string collapsed;
+    for (char c : decoded) {
+      if (std::isspace(static_cast<unsigned char>(c))) {
+        if (!collapsed.empty() && collapsed.back() != ' ')
+          collapsed.push_back(' ');
+      } else {
+        collapsed.push_back(c);
+      }
+    }
+    while (!collapsed.empty() && collapsed.back() == ' ')
+      collapsed.pop_back();
+    if (!href.empty())
+      links.push_back(Link{std::move(href), std::move(collapsed)});
+    pos = std::max(close, tag_end) + 1;
+  }
+  return links;
+}
+
+std::string ResolveUrl(std::string_view base, std::string_view href) {
+  auto b = boost::urls::parse_uri(base);
+  if (!b)
+    return {};
+  std::string trimmed(href);
+  while (!trimmed.empty() && std::isspace(static_cast<unsigned char>(trimmed.back()))) {
+    trimmed.pop_back();
+  }
+  size_t first = 0;
+  while (first < trimmed.size() && std::isspace(static_cast<unsigned char>(trimmed[first]))) {
+    ++first;
+  }
+  trimmed.erase(0, first);
+  auto ref = boost::urls::parse_uri_reference(trimmed);
+  if (!ref)
+    return {};
+  boost::urls::url out;
+  if (!boost::urls::resolve(*b, *ref, out))
+    return {};
+  out.remove_fragment();
+  out.normalize_scheme();
+  std::string scheme = out.scheme();
+  if (scheme != "http" && scheme != "https")
+    return {};
+  if (out.host().empty())
+    return {};
+  return std::string(out.buffer());
+}
+
+std::vector<LinkCandidate> RankCommercePages(std::string_view html, std::string_view page_url,
+                                             std::string_view site_host,
+                                             std::string_view platform_slug) {
+  const std::string site = StripWww(site_host);
+  std::map<std::string, LinkCandidate> by_url;
+  auto offer = [&](LinkCandidate c) {
+    auto it = by_url.find(c.url);
+    if (it == by_url.end() || it->second.score < c.score)
+      by_url[c.url] = std::move(c);
+  };
+  for (const Link& link : ExtractLinks(html)) {
+    std::string url = ResolveUrl(page_url, link.href);
+    if (url.empty())
+      continue;
+    auto parsed = boost::urls::parse_uri(url);
+    if (!parsed || StripWww(parsed->host()) != site)
+      continue;
+    std::string path = Fold(PercentDecode(parsed->encoded_path()));
+    if (path.empty())
+      continue;  // the home page itself
+    std::string text = Fold(link.text);
+    const Keyword* by_path = BestKeyword(path);
+    const Keyword* by_text = BestKeyword(text);
+    if (by_path == nullptr && by_text == nullptr)
+      continue;
+    LinkCandidate c;
+    c.url = url;
+    // Path words are the more deliberate signal; text breaks ties and adds weight.
+    const Keyword* main = by_path != nullptr ? by_path : by_text;
+    c.role = main->role;
+    c.score = (by_path ? by_path->weight * 2 : 0) + (by_text ? by_text->weight : 0);
+    c.reason = by_path ? "link path " + std::string(parsed->path())
+                       : "link text '" + link.text.substr(0, 60) + "'";
+    offer(std::move(c));
+  }
+  const auto& paths = PlatformPaths();
+  if (auto it = paths.find(platform_slug); it != paths.end()) {
+    for (const auto& [path, role] : it->second) {
+      std::string url = ResolveUrl(page_url, path);
+      if (url.empty())
+        continue;
+      offer(
+          LinkCandidate{url, role, 40, std::string(platform_slug) + " path " + std::string(path)});
+    }
+  }
+  std::vector<LinkCandidate> out;
+  out.reserve(by_url.size());
+  for (auto& [url, c] : by_url)
+    out.push_back(std::move(c));
+  std::stable_sort(out.begin(), out.end(), [](const LinkCandidate& a, const LinkCandidate& b) {
+    return a.score > b.score;
+  });
+  return out;
+}
+
+}  // namespace leadscan::analysis
