@@ -1,0 +1,20 @@
+// Principal: who is calling, as established by an Authenticator. Value type.
+#pragma once
+
+#include <string>
+
+namespace leadscan::http {
+
+enum class Role { kMember, kAdmin };
+
+struct Principal {
+  std::string org_id;  // every object the caller touches must belong to this organisation
+  Role role = Role::kMember;
+  std::string subject;    // token id or JWT `sub`; for logs and `created_by`
+  std::string token_key;  // stable per credential (hash of the bearer token); rate-limit key
+};
+
+// "admin" / "member".
+const char* RoleName(Role role);
+
+}  // namespace leadscan::http
