@@ -1,0 +1,508 @@
+// Store: the durable state of leadscan (organisations, tokens, leads, batch jobs, runs, items,
+// analysis history) behind one abstract interface with no SQL dialect in it. Adapters:
+// SqliteStore (default) and PostgresStore; OpenStore picks one from a URL. Every Store is
+// thread-safe: any number of threads may call any method at once. Every call blocks on the
+// database. Expected failures come back as Status / Result (see each method); the error codes
+// used are not_found (missing or another organisation's object), conflict codes such as
+// job_final / lease_lost / run_in_progress, invalid_argument and io_error.
+//
+// Conventions:
+// - ids are lower-case UUID text made by the store.
+// - JSON values (findings, analysis_config, results) are nlohmann::json.
+// - Times are common::TimePoint, kept to the microsecond (UTC). Times the store stamps itself
+//   (created_at, started_at, lease expiry, ...) come from the Clock given at open.
+// - Object reads and writes that belong to an organisation take its org_id; an object of
+//   another organisation behaves exactly like a missing one (NotFound).
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <memory>
+#include <nlohmann/json.hpp>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "common/clock.h"
+#include "common/result.h"
+#include "common/status.h"
+
+namespace leadscan::store {
+
+using common::Result;
+using common::Status;
+using common::TimePoint;
+using Json = nlohmann::json;
+
+// ---- enums and their stable text forms (the same words are stored in the database) ----
+
+enum class Role { kAdmin, kMember };
+
+enum class JobStatus {
+  kPending,    // created, no run started yet
+  kScheduled,  // scheduled job waiting for its next occurrence (between runs)
+  kRunning,    // a run is in progress
+  kCompleted,  // final (manual job): its run ended, at least one item completed or no items
+  kFailed,     // final (manual job): every item failed, or the run was failed as a whole
+  kCancelled,  // final: cancelled by a user; a cancelled scheduled job no longer fires
+};
+
+enum class RunStatus { kRunning, kCompleted, kFailed, kCancelled, kSkipped };
+
+enum class RunTrigger { kManual, kScheduled, kApi };
+
+enum class ItemStatus { kPending, kProcessing, kCompleted, kFailed, kCancelled };
+
+const char* RoleName(Role role);  // "admin" | "member"
+const char* JobStatusName(JobStatus status);
+const char* RunStatusName(RunStatus status);
+const char* RunTriggerName(RunTrigger trigger);
+const char* ItemStatusName(ItemStatus status);
+std::optional<Role> ParseRole(std::string_view text);
+std::optional<JobStatus> ParseJobStatus(std::string_view text);
+std::optional<RunStatus> ParseRunStatus(std::string_view text);
+std::optional<RunTrigger> ParseRunTrigger(std::string_view text);
+std::optional<ItemStatus> ParseItemStatus(std::string_view text);
+
+// True for completed, failed, cancelled.
+bool IsFinal(JobStatus status);
+bool IsFinal(ItemStatus status);
+
+// ---- plain data ----
+
+struct Organization {
+  std::string id;
+  std::string name;
+  TimePoint created_at;
+};
+
+struct ApiToken {
+  std::string id;
+  std::string org_id;
+  Role role = Role::kMember;
+  std::string name;        // free text label ("first admin", "ci")
+  std::string token_hash;  // hex SHA-256 of the secret; the secret itself is never stored
+  TimePoint created_at;
+  std::optional<TimePoint> revoked_at;
+};
+
+struct NewToken {
+  std::string org_id;
+  Role role = Role::kMember;
+  std::string name;
+  std::string token_hash;  // caller hashes (hex SHA-256)
+};
+
+// The latest findings of a lead, in the shapes of SPEC §6 (each a finding object or an array
+// of them). ecommerce_platform is an object or null; the others are arrays.
+struct LeadFindings {
+  Json ecommerce_platform = nullptr;
+  Json checkout_solutions = Json::array();
+  Json payment_methods = Json::array();
+  Json carriers = Json::array();
+  Json shipping_software = Json::array();
+  Json technologies = Json::array();
+  std::optional<TimePoint> last_analyzed_at;  // set by the store when findings are written
+};
+
+struct Lead {
+  std::string id;
+  std::string org_id;
+  std::string company_name;
+  std::string domain;           // as given by the caller (normalised upstream); empty: none
+  Json extra = Json::object();  // other columns a user imported (city, org number, ...)
+  LeadFindings findings;
+  TimePoint created_at;
+  TimePoint updated_at;
+};
+
+struct NewLead {
+  std::string company_name;
+  std::string domain;
+  Json extra = Json::object();
+};
+
+// Partial update: only the engaged fields change.
+struct LeadPatch {
+  std::optional<std::string> company_name;
+  std::optional<std::string> domain;
+  std::optional<Json> extra;
+};
+
+struct LeadFilter {
+  std::string search;            // case-insensitive substring of company_name or domain; empty: all
+  std::string platform;          // ecommerce_platform name or slug equals (case-insensitive)
+  std::string checkout;          // some checkout_solutions element's name or slug equals
+  std::string carrier;           // some carriers element's name or slug equals
+  std::optional<bool> analysed;  // true: last_analyzed_at set; false: never analysed
+  int64_t limit = 50;
+  int64_t offset = 0;
+};
+
+// One page of a listing: rows in order plus the total number of matches ignoring paging.
+template <typename T>
+struct Page {
+  std::vector<T> rows;
+  int64_t total = 0;
+  int64_t limit = 0;
+  int64_t offset = 0;
+};
+
+// Outcome of one row of an import upsert, in input order.
+struct UpsertedLead {
+  std::string id;
+  bool created = false;  // false: an existing lead with that domain was updated
+};
+
+struct Job {
+  std::string id;
+  std::string org_id;
+  std::string job_name;
+  std::string job_type;  // tech_analysis | checkout_scraping | full_analysis | ... (validated
+                         // by the caller; stored as given)
+  JobStatus status = JobStatus::kPending;
+  // Counters of the job's current (latest) run, recomputed from its items in the same
+  // transaction as every item change, so they never drift. progress = successful + failed.
+  int64_t progress = 0;
+  int64_t total_leads = 0;
+  int64_t successful_count = 0;
+  int64_t failed_count = 0;
+  Json analysis_config = Json::object();
+  bool is_scheduled = false;
+  std::string schedule_cron;  // empty when not scheduled
+  std::string timezone;       // IANA name; "UTC" by default
+  bool enabled = true;
+  std::optional<TimePoint> next_run_at;
+  std::optional<TimePoint> last_run_at;
+  TimePoint created_at;
+  std::string created_by;  // token id or user id; may be empty
+  std::optional<TimePoint> started_at;
+  std::optional<TimePoint> completed_at;
+  std::string error_message;
+  std::string current_run_id;  // latest run; empty before the first run
+};
+
+struct NewJob {
+  std::string org_id;
+  std::string job_name;
+  std::string job_type;
+  Json analysis_config = Json::object();
+  bool is_scheduled = false;
+  std::string schedule_cron;
+  std::string timezone = "UTC";
+  bool enabled = true;
+  std::optional<TimePoint> next_run_at;  // scheduled jobs: first occurrence (caller computes)
+  std::string created_by;
+  std::vector<std::string> lead_ids;  // non-empty, unique, all of org_id
+};
+
+struct JobFilter {
+  std::optional<JobStatus> status;
+  std::optional<bool> is_scheduled;
+  int64_t limit = 50;
+  int64_t offset = 0;
+};
+
+// Partial update of a job's editable fields.
+struct JobPatch {
+  std::optional<std::string> job_name;
+  std::optional<std::string> schedule_cron;
+  std::optional<std::string> timezone;
+  std::optional<bool> enabled;
+  std::optional<std::optional<TimePoint>> next_run_at;  // engaged nullopt clears it
+  std::optional<Json> analysis_config;
+};
+
+struct Run {
+  std::string id;
+  std::string job_id;
+  std::string org_id;
+  RunTrigger trigger = RunTrigger::kManual;
+  RunStatus status = RunStatus::kRunning;
+  std::optional<TimePoint> scheduled_for;  // the cron occurrence it serves, if any
+  TimePoint started_at;
+  std::optional<TimePoint> completed_at;
+  int64_t total_items = 0;
+  int64_t successful_count = 0;
+  int64_t failed_count = 0;
+  std::string error_message;  // for skipped runs: why
+};
+
+struct Item {
+  std::string id;
+  std::string job_id;
+  std::string run_id;
+  std::string lead_id;
+  std::string company_name;  // joined from the lead
+  std::string domain;        // joined from the lead
+  ItemStatus status = ItemStatus::kPending;
+  int retry_count = 0;
+  std::string error_code;
+  std::string error_message;
+  std::optional<TimePoint> started_at;
+  std::optional<TimePoint> completed_at;
+  std::optional<double> duration_seconds;
+  std::string lease_owner;  // empty unless processing
+  std::optional<TimePoint> lease_expires_at;
+  std::optional<TimePoint> not_before;  // retry backoff: not claimable before this
+  Json result = nullptr;                // the analysis result once completed
+};
+
+struct ItemFilter {
+  std::string run_id;  // empty: the job's current run
+  std::optional<ItemStatus> status;
+  int64_t limit = 1000;
+  int64_t offset = 0;
+};
+
+// An item handed to a worker with what it needs to analyse it.
+struct ClaimedItem {
+  Item item;
+  std::string org_id;
+  std::string job_type;
+  Json analysis_config = Json::object();
+};
+
+struct ClaimRequest {
+  std::string worker_id;
+  int max_items = 1;
+  std::chrono::milliseconds lease{std::chrono::seconds(60)};
+  std::string job_id;  // empty: any job
+};
+
+struct ItemCompletion {
+  std::string item_id;
+  std::string worker_id;  // must hold the lease
+  double duration_seconds = 0;
+  Json result = nullptr;  // the full per-lead result (SPEC §6)
+  LeadFindings findings;  // written as the lead's latest findings
+};
+
+struct ItemFailure {
+  std::string item_id;
+  std::string worker_id;
+  std::string error_code;
+  std::string error_message;
+  double duration_seconds = 0;
+  Json result = nullptr;  // partial result, if any
+};
+
+struct ItemRetry {
+  std::string item_id;
+  std::string worker_id;
+  TimePoint not_before;  // backoff: claimable again from this time
+  std::string error_code;
+  std::string error_message;
+};
+
+// What an item transition did to its run and job (for events and logs).
+struct ItemUpdate {
+  std::string job_id;
+  std::string run_id;
+  bool run_finished = false;  // this change moved the last item of the run to a final state
+  JobStatus job_status = JobStatus::kRunning;  // the job's status after the change
+  int64_t successful_count = 0;
+  int64_t failed_count = 0;
+  int64_t total_leads = 0;
+};
+
+struct AnalysisRecord {
+  std::string id;  // set by the store on insert
+  std::string org_id;
+  std::string lead_id;
+  std::string job_id;  // empty for analyses outside a job
+  std::string run_id;
+  std::string item_id;
+  std::string job_type;
+  std::string domain;
+  TimePoint analyzed_at;  // set by the store on insert
+  Json result = nullptr;
+};
+
+struct JobCreated {
+  Job job;
+  std::optional<Run> run;  // set for a manual job: its first run, created in the same transaction
+};
+
+// ---- the interface ----
+
+class Store {
+ public:
+  virtual ~Store() = default;
+
+  // Which adapter: "sqlite" or "postgresql".
+  virtual std::string_view Dialect() const = 0;
+
+  // Applies migrations not yet in schema_migrations, each in its own transaction; a no-op when
+  // current. OpenStore already calls it. Returns the versions applied now.
+  virtual Result<std::vector<int>> Migrate() = 0;
+
+  // Versions recorded in schema_migrations, ascending.
+  virtual Result<std::vector<int>> AppliedMigrations() = 0;
+
+  // --- organisations and tokens ---
+  virtual Result<Organization> CreateOrganization(const std::string& name) = 0;
+  virtual Result<Organization> GetOrganization(const std::string& org_id) = 0;
+  // NotFound when no organisation has that exact name.
+  virtual Result<Organization> FindOrganizationByName(const std::string& name) = 0;
+
+  // token_hash must be unique (Conflict token_exists otherwise); org must exist (NotFound).
+  virtual Result<ApiToken> CreateToken(const NewToken& token) = 0;
+  // The live token with that hash; NotFound when unknown or revoked.
+  virtual Result<ApiToken> FindTokenByHash(const std::string& token_hash) = 0;
+  virtual Result<std::vector<ApiToken>> ListTokens(const std::string& org_id) = 0;
+  // NotFound when missing, of another org or already revoked.
+  virtual Status RevokeToken(const std::string& org_id, const std::string& token_id) = 0;
+  // Live (not revoked) tokens of every organisation; 0 on a fresh database.
+  virtual Result<int64_t> CountTokens() = 0;
+
+  // --- leads ---
+  virtual Result<Lead> CreateLead(const std::string& org_id, const NewLead& lead) = 0;
+  // All or nothing, in input order.
+  virtual Result<std::vector<Lead>> CreateLeads(const std::string& org_id,
+                                                const std::vector<NewLead>& leads) = 0;
+  virtual Result<Lead> GetLead(const std::string& org_id, const std::string& lead_id) = 0;
+  // The leads among `lead_ids` that exist in org_id (others are simply absent), in no
+  // particular order. Ids that are not UUIDs are treated as missing.
+  virtual Result<std::vector<Lead>> GetLeads(const std::string& org_id,
+                                             const std::vector<std::string>& lead_ids) = 0;
+  virtual Result<Lead> UpdateLead(const std::string& org_id, const std::string& lead_id,
+                                  const LeadPatch& patch) = 0;
+  // Deletes the lead, its history and its items in jobs (job lead lists shrink).
+  virtual Status DeleteLead(const std::string& org_id, const std::string& lead_id) = 0;
+  // Newest first (created_at, then id).
+  virtual Result<Page<Lead>> ListLeads(const std::string& org_id, const LeadFilter& filter) = 0;
+  // Import: rows with a domain update the org's oldest lead with that exact domain
+  // (company_name, extra merged) or create one; rows without a domain are created. One
+  // transaction; results in input order.
+  virtual Result<std::vector<UpsertedLead>> UpsertLeadsByDomain(
+      const std::string& org_id, const std::vector<NewLead>& leads) = 0;
+  // Replaces the lead's latest findings; last_analyzed_at = now.
+  virtual Status UpdateLeadFindings(const std::string& org_id, const std::string& lead_id,
+                                    const LeadFindings& findings) = 0;
+
+  // --- jobs ---
+  // Verifies every lead id belongs to the org (NotFound naming the first that does not;
+  // InvalidArgument duplicate_lead_id / empty_lead_ids). A manual job (is_scheduled false) is
+  // created running with its first run and one pending item per lead in ONE transaction; a
+  // scheduled job is created with status scheduled and no run.
+  virtual Result<JobCreated> CreateJob(const NewJob& job) = 0;
+  virtual Result<Job> GetJob(const std::string& org_id, const std::string& job_id) = 0;
+  // Newest first.
+  virtual Result<Page<Job>> ListJobs(const std::string& org_id, const JobFilter& filter) = 0;
+  virtual Result<Job> UpdateJob(const std::string& org_id, const std::string& job_id,
+                                const JobPatch& patch) = 0;
+  // Deletes the job with its runs, items and lead list (history rows keep no job id).
+  virtual Status DeleteJob(const std::string& org_id, const std::string& job_id) = 0;
+  // The job's lead ids in the order given at creation.
+  virtual Result<std::vector<std::string>> JobLeadIds(const std::string& org_id,
+                                                      const std::string& job_id) = 0;
+  // Conditional transition: sets `to` only if the current status is in `from` (Conflict
+  // job_status_conflict otherwise, naming the current status). Entering a final status stamps
+  // completed_at; error_message is stored when non-empty.
+  virtual Result<Job> TransitionJob(const std::string& org_id, const std::string& job_id,
+                                    const std::vector<JobStatus>& from, JobStatus to,
+                                    const std::string& error_message = {}) = 0;
+  // Cancels a job that is not final: the job and its running run become cancelled, its pending
+  // and processing items cancelled (workers then get lease_lost). Conflict job_final when the
+  // job is already completed, failed or cancelled.
+  virtual Result<Job> CancelJob(const std::string& org_id, const std::string& job_id) = 0;
+
+  // --- runs ---
+  // Starts a run of the job: a run row and one pending item per lead of the job, the job set
+  // running with counters reset to the new run, last_run_at = now. Conflict run_in_progress
+  // when the job has a running run; Conflict job_final when the job is cancelled.
+  virtual Result<Run> CreateRun(const std::string& org_id, const std::string& job_id,
+                                RunTrigger trigger,
+                                std::optional<TimePoint> scheduled_for = std::nullopt) = 0;
+  // Records an occurrence that did not run (previous run still going): a run row with status
+  // skipped, no items, error_message = reason. The job is not changed.
+  virtual Result<Run> RecordSkippedRun(const std::string& org_id, const std::string& job_id,
+                                       TimePoint scheduled_for, const std::string& reason) = 0;
+  // Newest first.
+  virtual Result<Page<Run>> ListRuns(const std::string& org_id, const std::string& job_id,
+                                     int64_t limit, int64_t offset) = 0;
+  virtual Result<Run> GetRun(const std::string& org_id, const std::string& run_id) = 0;
+  // Ends a running run as a whole (completed or failed): remaining pending/processing items
+  // become cancelled (failed run: failed with error_code run_failed), the job leaves running
+  // (scheduled job: back to scheduled; manual job: the same status as the run). Conflict
+  // run_not_running when it is not running.
+  virtual Result<Run> FinishRun(const std::string& run_id, RunStatus status,
+                                const std::string& error_message = {}) = 0;
+
+  // --- items (workers; not org-scoped: a worker serves every organisation) ---
+  // Claims up to max_items pending items whose job and run are running and whose not_before
+  // has passed, oldest first; marks them processing with lease_owner = worker_id and
+  // lease_expires_at = now + lease. Never hands one item to two callers. Empty when none.
+  virtual Result<std::vector<ClaimedItem>> ClaimItems(const ClaimRequest& request) = 0;
+  // Extends the lease to now + lease. Conflict lease_lost when the item is no longer
+  // processing under worker_id (cancelled, expired and reclaimed, ...).
+  virtual Status RenewLease(const std::string& item_id, const std::string& worker_id,
+                            std::chrono::milliseconds lease) = 0;
+  // One transaction: item completed with result and duration, the lead's latest findings, a
+  // row in analysis_results, the counters; finishes the run when it was its last open item.
+  // Conflict lease_lost as for RenewLease.
+  virtual Result<ItemUpdate> CompleteItem(const ItemCompletion& completion) = 0;
+  // Final failure with a stable error code; same transaction rules as CompleteItem (no
+  // findings or history row).
+  virtual Result<ItemUpdate> FailItem(const ItemFailure& failure) = 0;
+  // Back to pending for another attempt: retry_count + 1, not_before, last error kept, lease
+  // cleared. Conflict lease_lost as for RenewLease.
+  virtual Status RetryItem(const ItemRetry& retry) = 0;
+  // Returns processing items whose lease expired before now to pending (crash recovery).
+  // Returns how many.
+  virtual Result<int64_t> ReleaseExpiredLeases() = 0;
+  // Gives back this worker's processing items at once (graceful shutdown). Returns how many.
+  virtual Result<int64_t> ReleaseWorkerLeases(const std::string& worker_id) = 0;
+  // Items of a job (see ItemFilter), in creation order, with company_name and domain.
+  virtual Result<Page<Item>> ListItems(const std::string& org_id, const std::string& job_id,
+                                       const ItemFilter& filter) = 0;
+  virtual Result<Item> GetItem(const std::string& item_id) = 0;
+
+  // --- analysis history ---
+  // Inserts a history row and writes `findings` as the lead's latest, in one transaction
+  // (analyses outside jobs, e.g. single-domain analysis of a lead). Returns the stored record.
+  virtual Result<AnalysisRecord> RecordAnalysis(const AnalysisRecord& record,
+                                                const LeadFindings& findings) = 0;
+  // A lead's analyses, newest first, with job and run ids.
+  virtual Result<Page<AnalysisRecord>> ListAnalyses(const std::string& org_id,
+                                                    const std::string& lead_id, int64_t limit,
+                                                    int64_t offset) = 0;
+
+  // --- scheduler (every organisation) ---
+  // Enabled, not cancelled scheduled jobs with next_run_at <= now, earliest first.
+  virtual Result<std::vector<Job>> ListDueJobs(TimePoint now, int64_t limit) = 0;
+  // ONE conditional update: next_run_at = new_next WHERE id = job_id AND next_run_at =
+  // expected. True when this caller won the occurrence; false when another node (or an edit)
+  // moved it first.
+  virtual Result<bool> ClaimOccurrence(const std::string& job_id, TimePoint expected,
+                                       std::optional<TimePoint> new_next) = 0;
+  // Enabled, not cancelled scheduled jobs with a next_run_at, earliest first; org_id empty:
+  // every organisation.
+  virtual Result<std::vector<Job>> ListUpcomingJobs(const std::string& org_id, int64_t limit) = 0;
+};
+
+struct StoreOptions {
+  common::Clock* clock = nullptr;  // nullptr: the system clock. Must outlive the store.
+  bool migrate = true;             // apply migrations at open
+  int pool_size = 4;               // reader connections (SQLite file) / connections (PostgreSQL)
+  std::chrono::milliseconds busy_timeout{std::chrono::seconds(10)};
+};
+
+// Opens a store from a URL: "sqlite:///abs/path/file.db", "sqlite://relative/path.db",
+// "sqlite::memory:" (a private in-memory database, for tests) or "postgresql://..." /
+// "postgres://..." (libpq URI). Creates the SQLite file's parent directory. Fails with
+// invalid_store_url for other schemes, io_error when the database cannot be opened or a
+// migration fails.
+Result<std::unique_ptr<Store>> OpenStore(const std::string& url, const StoreOptions& options = {});
+
+// Time helpers shared by the adapters (and handy for callers): ISO 8601 UTC with microseconds,
+// "2025-12-18T22:00:00.000000Z"; the parser accepts seconds-only and any fraction, 'Z', "+00",
+// "+00:00", and a space instead of 'T'.
+std::string FormatTime(TimePoint t);
+std::optional<TimePoint> ParseTime(std::string_view text);
+// Truncates to the store's precision (microseconds).
+TimePoint TruncateTime(TimePoint t);
+
+}  // namespace leadscan::store
