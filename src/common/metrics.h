@@ -3,6 +3,7 @@
 // it to services by reference. Thread-safe: any thread may update or render at any time.
 #pragma once
 
+#include <cstdint>
 #include <functional>
 #include <map>
 #include <mutex>
