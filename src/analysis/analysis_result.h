@@ -1,0 +1,50 @@
+// AnalysisResult: what one lead's analysis found, in the JSON shape of SPEC §6 (stable field
+// names). Plain data.
+#pragma once
+
+#include <nlohmann/json.hpp>
+
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "analysis/analysis_type.h"
+#include "detect/finding.h"
+
+namespace leadscan::analysis {
+
+struct PageRecord {
+  std::string url;         // final URL
+  int status = 0;          // HTTP status, 0 when no response
+  int64_t bytes = 0;       // body bytes after decoding
+  double ms = 0;           // fetch time
+  std::string via;         // "https", "http", "saved", "browser"
+  std::string reason;      // why it was fetched: "home", "link path /frakt", ...
+  std::string error_code;  // when the fetch failed
+};
+
+struct AnalysisError {
+  std::string code;     // stable error code
+  std::string message;  // human text
+  std::string url;      // the page concerned, if any
+};
+
+struct AnalysisResult {
+  std::string domain;     // normalised host that was analysed
+  std::string final_url;  // home page after redirects
+  AnalysisType type = AnalysisType::kFullAnalysis;
+  std::vector<PageRecord> pages;
+  std::optional<detect::Finding> ecommerce_platform;
+  std::vector<detect::Finding> technologies;
+  std::vector<detect::Finding> checkout_solutions;
+  std::vector<detect::Finding> payment_methods;
+  std::vector<detect::Finding> carriers;
+  std::vector<detect::Finding> shipping_software;
+  std::vector<AnalysisError> errors;
+
+  nlohmann::json ToJson() const;
+};
+
+nlohmann::json FindingToJson(const detect::Finding& finding);
+
+}  // namespace leadscan::analysis

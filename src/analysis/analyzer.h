@@ -1,0 +1,64 @@
+// Analyzer: analyses one lead — normalise the target, fetch the home page (https, then http),
+// discover and fetch commerce pages, detect, and sort findings into the result fields of SPEC
+// §6. Holds references to a Fetcher and a RuleSet owned by the caller (cli). Analyze() blocks
+// the calling thread and is safe to call from many threads at once.
+#pragma once
+
+#include <atomic>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "analysis/analysis_result.h"
+#include "analysis/analysis_type.h"
+#include "common/clock.h"
+#include "common/result.h"
+#include "detect/finding.h"
+#include "detect/page.h"
+
+namespace leadscan::fetch {
+class Fetcher;
+}
+
+namespace leadscan::detect {
+class Detector;
+}
+
+namespace leadscan::analysis {
+
+// The seam the batch runner and the API analyse leads through; Analyzer is the real one.
+class LeadAnalyzer {
+ public:
+  virtual ~LeadAnalyzer() = default;
+
+  // Analyses `target` (a domain or URL as a user typed it); see Analyzer::Analyze. Blocks;
+  // thread-safe.
+  virtual common::Result<AnalysisResult> Analyze(
+      std::string_view target, AnalysisType type, const AnalysisConfig& config,
+      std::shared_ptr<std::atomic<bool>> cancel = nullptr) = 0;
+};
+
+class Analyzer final : public LeadAnalyzer {
+ public:
+  Analyzer(fetch::Fetcher& fetcher, const detect::Detector& detector, common::Clock& clock);
+
+  // Analyses `target` (a domain or URL as a user typed it). A failure of the home page (or an
+  // invalid target) is returned as a Status with the fetch's stable error_code and whether a
+  // retry may help; problems of secondary pages land in the result's `errors`. `cancel`, when
+  // set by another thread, aborts transfers in flight and returns `cancelled`.
+  common::Result<AnalysisResult> Analyze(
+      std::string_view target, AnalysisType type, const AnalysisConfig& config,
+      std::shared_ptr<std::atomic<bool>> cancel = nullptr) override;
+
+  // Detection only, over pages already in hand (saved pages, `--html`/`--pages`).
+  AnalysisResult AnalyzePages(std::vector<detect::PageInput> pages, AnalysisType type) const;
+
+ private:
+  fetch::Fetcher& fetcher_;
+  const detect::Detector& detector_;
+  common::Clock& clock_;
+};
+
+}  // namespace leadscan::analysis
