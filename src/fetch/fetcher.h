@@ -19,6 +19,11 @@ namespace leadscan::fetch {
 
 using Headers = std::vector<std::pair<std::string, std::string>>;  // names lower-case
 
+// What the caller wants back. kPage: an HTML document decoded to UTF-8 (anything else fails
+// with not_html). kText: any body decoded to UTF-8 as text (robots.txt, sitemaps). kRaw: the
+// bytes as received (after Content-Encoding), no decoding, any content type.
+enum class FetchKind { kPage, kText, kRaw };
+
 struct FetchRequest {
   std::string url;  // absolute http(s) URL; see NormalizeTarget for user input
   Headers headers;  // extra request headers
@@ -28,11 +33,12 @@ struct FetchRequest {
   // Set to true by another thread to abort the transfer; the result is then `cancelled`.
   std::shared_ptr<std::atomic<bool>> cancel;
   std::string reason;  // why this page is fetched ("home", "link: /frakt"); echoed back
+  FetchKind kind = FetchKind::kPage;
 };
 
 struct FetchResponse {
-  std::string url;        // as requested
-  std::string final_url;  // after redirects
+  std::string url;                     // as requested
+  std::string final_url;               // after redirects
   std::vector<std::string> redirects;  // each intermediate URL, in order
   int status = 0;
   std::string http_version;  // "1.1", "2"
@@ -45,6 +51,10 @@ struct FetchResponse {
   std::string remote_ip;     // address actually connected to
   std::string cert_issuer;   // TLS certificate issuer (organisation), when https
   std::string reason;        // copied from the request
+  // FetchHome: "https" or "http", the scheme the answer came over, and why https was given up
+  // ("tls_error: ..."), empty when it was not.
+  std::string via;
+  std::string fallback_reason;
 };
 
 // Every failure is a Status whose error_code is one of the stable codes in fetch/errors.h
