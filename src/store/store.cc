@@ -7,6 +7,9 @@
 #include <cstdio>
 #include <sstream>
 
+#include "store/postgres_store.h"
+#include "store/sqlite_store.h"
+
 namespace leadscan::store {
 namespace {
 
@@ -148,6 +151,34 @@ std::optional<TimePoint> ParseTime(std::string_view text) {
             std::chrono::seconds{s} + std::chrono::microseconds{micros} -
             std::chrono::minutes{offset_minutes};
   return TimePoint{std::chrono::duration_cast<TimePoint::duration>(tp.time_since_epoch())};
+}
+
+Result<std::unique_ptr<Store>> OpenStore(const std::string& url, const StoreOptions& options) {
+  auto starts = [&](std::string_view prefix) { return url.rfind(prefix, 0) == 0; };
+  std::string path;
+  if (url == "sqlite::memory:" || url == "sqlite://:memory:") {
+    path = ":memory:";
+  } else if (starts("sqlite://")) {
+    path = url.substr(std::string_view("sqlite://").size());
+    auto q = path.find('?');
+    if (q != std::string::npos)
+      path.resize(q);
+  } else if (starts("postgresql://") || starts("postgres://")) {
+    auto store = PostgresStore::Open(url, options);
+    if (!store.ok())
+      return store.status();
+    return std::unique_ptr<Store>(std::move(store).value());
+  } else {
+    return Status::InvalidArgument(
+        "invalid_store_url", "store URL must start with sqlite:// or postgresql://: " + url, "db");
+  }
+  if (path.empty()) {
+    return Status::InvalidArgument("invalid_store_url", "no database path in " + url, "db");
+  }
+  auto store = SqliteStore::Open(path, options);
+  if (!store.ok())
+    return store.status();
+  return std::unique_ptr<Store>(std::move(store).value());
 }
 
 }  // namespace leadscan::store

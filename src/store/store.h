@@ -252,6 +252,7 @@ struct Item {
 struct ItemFilter {
   std::string run_id;  // empty: the job's current run
   std::optional<ItemStatus> status;
+  bool include_result = false;  // also load each item's result JSON (exports)
   int64_t limit = 1000;
   int64_t offset = 0;
 };
@@ -334,8 +335,9 @@ class Store {
   // Which adapter: "sqlite" or "postgresql".
   virtual std::string_view Dialect() const = 0;
 
-  // Applies migrations not yet in schema_migrations, each in its own transaction; a no-op when
-  // current. OpenStore already calls it. Returns the versions applied now.
+  // Applies the migrations not yet in schema_migrations, all in one transaction under a
+  // migration lock (safe when several processes start at once); a no-op when current. OpenStore
+  // already calls it. Returns the versions applied now.
   virtual Result<std::vector<int>> Migrate() = 0;
 
   // Versions recorded in schema_migrations, ascending.

@@ -1,0 +1,1860 @@
+#include "store/sql_store.h"
+
+#include <algorithm>
+#include <map>
+#include <set>
+#include <unordered_map>
+
+#include "common/uuid.h"
+
+namespace leadscan::store {
+namespace {
+
+using common::IsUuid;
+using common::NewUuid;
+
+// Rows per multi-row INSERT and ids per IN list: well under SQLite's and libpq's limits.
+constexpr size_t kChunk = 200;
+
+SqlParam T(std::string v) {
+  return SqlParam::Text(std::move(v));
+}
+
+SqlParam I(int64_t v) {
+  return SqlParam::Int(v);
+}
+
+SqlParam B(bool v) {
+  return SqlParam::Bool(v);
+}
+
+SqlParam Tm(TimePoint t) {
+  return SqlParam::Text(FormatTime(t));
+}
+
+SqlParam Tm(const std::optional<TimePoint>& t) {
+  return t ? SqlParam::Text(FormatTime(*t)) : SqlParam::Null();
+}
+
+SqlParam OptText(const std::string& v) {
+  return v.empty() ? SqlParam::Null() : T(v);
+}
+
+SqlParam J(const Json& j) {
+  return j.is_null() ? SqlParam::Null() : T(j.dump());
+}
+
+// A lower-cased LIKE pattern matching `s` anywhere; % _ and \ escaped (ESCAPE '\').
+std::string ContainsPattern(const std::string& s) {
+  std::string out = "%";
+  for (char c : s) {
+    if (c == '%' || c == '_' || c == '\\')
+      out.push_back('\\');
+    out.push_back(static_cast<char>(std::tolower(static_cast<unsigned char>(c))));
+  }
+  out.push_back('%');
+  return out;
+}
+
+std::string Lower(const std::string& s) {
+  std::string out = s;
+  for (char& c : out)
+    c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  return out;
+}
+
+std::string Placeholders(size_t n) {
+  std::string out;
+  for (size_t i = 0; i < n; ++i)
+    out += i ? ",?" : "?";
+  return out;
+}
+
+// Read access to one result row by column name.
+class Row {
+ public:
+  Row(const SqlRows& rows, size_t i, const std::unordered_map<std::string, size_t>& index)
+      : rows_(rows), i_(i), index_(index) {}
+
+  const std::optional<std::string>& Get(const std::string& name) const {
+    static const std::optional<std::string> kNull;
+    auto it = index_.find(name);
+    if (it == index_.end())
+      return kNull;
+    return rows_.rows[i_][it->second];
+  }
+
+  std::string Str(const std::string& name) const {
+    const auto& v = Get(name);
+    return v ? *v : std::string();
+  }
+
+  int64_t Int(const std::string& name) const {
+    const auto& v = Get(name);
+    if (!v || v->empty())
+      return 0;
+    return std::stoll(*v);
+  }
+
+  std::optional<double> Real(const std::string& name) const {
+    const auto& v = Get(name);
+    if (!v || v->empty())
+      return std::nullopt;
+    return std::stod(*v);
+  }
+
+  bool Bool(const std::string& name) const {
+    const auto& v = Get(name);
+    return v && (*v == "1" || *v == "t" || *v == "true");
+  }
+
+  std::optional<TimePoint> OptTime(const std::string& name) const {
+    const auto& v = Get(name);
+    if (!v)
+      return std::nullopt;
+    return ParseTime(*v);
+  }
+
+  TimePoint Time(const std::string& name) const { return OptTime(name).value_or(TimePoint{}); }
+
+  Json JsonOr(const std::string& name, Json fallback) const {
+    const auto& v = Get(name);
+    if (!v)
+      return fallback;
+    Json j = Json::parse(*v, nullptr, /*allow_exceptions=*/false);
+    return j.is_discarded() ? fallback : j;
+  }
+
+ private:
+  const SqlRows& rows_;
+  size_t i_;
+  const std::unordered_map<std::string, size_t>& index_;
+};
+
+template <typename T, typename F>
+std::vector<T> MapRows(const SqlRows& rows, F f) {
+  std::unordered_map<std::string, size_t> index;
+  for (size_t c = 0; c < rows.columns.size(); ++c)
+    index[rows.columns[c]] = c;
+  std::vector<T> out;
+  out.reserve(rows.size());
+  for (size_t i = 0; i < rows.size(); ++i)
+    out.push_back(f(Row(rows, i, index)));
+  return out;
+}
+
+const char* kOrgCols = "id, name, created_at";
+const char* kTokenCols = "id, org_id, role, name, token_hash, created_at, revoked_at";
+const char* kLeadCols =
+    "l.id, l.org_id, l.company_name, l.domain, l.extra, l.ecommerce_platform, "
+    "l.checkout_solutions, l.payment_methods, l.carriers, l.shipping_software, l.technologies, "
+    "l.last_analyzed_at, l.created_at, l.updated_at";
+const char* kJobCols =
+    "j.id, j.org_id, j.job_name, j.job_type, j.status, j.progress, j.total_leads, "
+    "j.successful_count, j.failed_count, j.analysis_config, j.is_scheduled, j.schedule_cron, "
+    "j.next_run_at, j.last_run_at, j.created_at, j.created_by, j.timezone, j.enabled, "
+    "j.started_at, j.completed_at, j.error_message, j.current_run_id";
+const char* kRunCols =
+    "r.id, r.job_id, r.org_id, r.trigger_type, r.status, r.scheduled_for, r.started_at, "
+    "r.completed_at, r.total_items, r.successful_count, r.failed_count, r.error_message";
+const char* kItemCols =
+    "i.id, i.job_id, i.run_id, i.lead_id, l.company_name AS company_name, l.domain AS domain, "
+    "i.status, i.retry_count, i.error_code, i.error_message, i.started_at, i.completed_at, "
+    "i.duration_seconds, i.lease_owner, i.lease_expires_at, i.not_before";
+const char* kAnalysisCols =
+    "a.id, a.org_id, a.lead_id, a.job_id, a.run_id, a.item_id, a.job_type, a.domain, "
+    "a.analyzed_at, a.result";
+
+Organization ToOrg(const Row& r) {
+  return {r.Str("id"), r.Str("name"), r.Time("created_at")};
+}
+
+ApiToken ToToken(const Row& r) {
+  ApiToken t;
+  t.id = r.Str("id");
+  t.org_id = r.Str("org_id");
+  t.role = ParseRole(r.Str("role")).value_or(Role::kMember);
+  t.name = r.Str("name");
+  t.token_hash = r.Str("token_hash");
+  t.created_at = r.Time("created_at");
+  t.revoked_at = r.OptTime("revoked_at");
+  return t;
+}
+
+Lead ToLead(const Row& r) {
+  Lead l;
+  l.id = r.Str("id");
+  l.org_id = r.Str("org_id");
+  l.company_name = r.Str("company_name");
+  l.domain = r.Str("domain");
+  l.extra = r.JsonOr("extra", Json::object());
+  l.findings.ecommerce_platform = r.JsonOr("ecommerce_platform", nullptr);
+  l.findings.checkout_solutions = r.JsonOr("checkout_solutions", Json::array());
+  l.findings.payment_methods = r.JsonOr("payment_methods", Json::array());
+  l.findings.carriers = r.JsonOr("carriers", Json::array());
+  l.findings.shipping_software = r.JsonOr("shipping_software", Json::array());
+  l.findings.technologies = r.JsonOr("technologies", Json::array());
+  l.findings.last_analyzed_at = r.OptTime("last_analyzed_at");
+  l.created_at = r.Time("created_at");
+  l.updated_at = r.Time("updated_at");
+  return l;
+}
+
+Job ToJob(const Row& r) {
+  Job j;
+  j.id = r.Str("id");
+  j.org_id = r.Str("org_id");
+  j.job_name = r.Str("job_name");
+  j.job_type = r.Str("job_type");
+  j.status = ParseJobStatus(r.Str("status")).value_or(JobStatus::kPending);
+  j.progress = r.Int("progress");
+  j.total_leads = r.Int("total_leads");
+  j.successful_count = r.Int("successful_count");
+  j.failed_count = r.Int("failed_count");
+  j.analysis_config = r.JsonOr("analysis_config", Json::object());
+  j.is_scheduled = r.Bool("is_scheduled");
+  j.schedule_cron = r.Str("schedule_cron");
+  j.next_run_at = r.OptTime("next_run_at");
+  j.last_run_at = r.OptTime("last_run_at");
+  j.created_at = r.Time("created_at");
+  j.created_by = r.Str("created_by");
+  j.timezone = r.Str("timezone");
+  j.enabled = r.Bool("enabled");
+  j.started_at = r.OptTime("started_at");
+  j.completed_at = r.OptTime("completed_at");
+  j.error_message = r.Str("error_message");
+  j.current_run_id = r.Str("current_run_id");
+  return j;
+}
+
+Run ToRun(const Row& r) {
+  Run run;
+  run.id = r.Str("id");
+  run.job_id = r.Str("job_id");
+  run.org_id = r.Str("org_id");
+  run.trigger = ParseRunTrigger(r.Str("trigger_type")).value_or(RunTrigger::kManual);
+  run.status = ParseRunStatus(r.Str("status")).value_or(RunStatus::kRunning);
+  run.scheduled_for = r.OptTime("scheduled_for");
+  run.started_at = r.Time("started_at");
+  run.completed_at = r.OptTime("completed_at");
+  run.total_items = r.Int("total_items");
+  run.successful_count = r.Int("successful_count");
+  run.failed_count = r.Int("failed_count");
+  run.error_message = r.Str("error_message");
+  return run;
+}
+
+Item ToItem(const Row& r) {
+  Item it;
+  it.id = r.Str("id");
+  it.job_id = r.Str("job_id");
+  it.run_id = r.Str("run_id");
+  it.lead_id = r.Str("lead_id");
+  it.company_name = r.Str("company_name");
+  it.domain = r.Str("domain");
+  it.status = ParseItemStatus(r.Str("status")).value_or(ItemStatus::kPending);
+  it.retry_count = static_cast<int>(r.Int("retry_count"));
+  it.error_code = r.Str("error_code");
+  it.error_message = r.Str("error_message");
+  it.started_at = r.OptTime("started_at");
+  it.completed_at = r.OptTime("completed_at");
+  it.duration_seconds = r.Real("duration_seconds");
+  it.lease_owner = r.Str("lease_owner");
+  it.lease_expires_at = r.OptTime("lease_expires_at");
+  it.not_before = r.OptTime("not_before");
+  it.result = r.JsonOr("result", nullptr);
+  return it;
+}
+
+AnalysisRecord ToAnalysis(const Row& r) {
+  AnalysisRecord a;
+  a.id = r.Str("id");
+  a.org_id = r.Str("org_id");
+  a.lead_id = r.Str("lead_id");
+  a.job_id = r.Str("job_id");
+  a.run_id = r.Str("run_id");
+  a.item_id = r.Str("item_id");
+  a.job_type = r.Str("job_type");
+  a.domain = r.Str("domain");
+  a.analyzed_at = r.Time("analyzed_at");
+  a.result = r.JsonOr("result", nullptr);
+  return a;
+}
+
+Status NotFoundStatus(const std::string& what, const std::string& id) {
+  return Status::NotFound(what + " not found: " + id);
+}
+
+Status LeaseLost(const std::string& item_id) {
+  return Status::Conflict("lease_lost", "item " + item_id + " is not leased to this worker");
+}
+
+// Run `sql` and fetch rows, or return the error from the enclosing lambda.
+#define QUERY_OR_RETURN(var, conn, sql, ...)                  \
+  auto var##_r = (conn).Query((sql), SqlParams{__VA_ARGS__}); \
+  if (!var##_r.ok())                                          \
+    return var##_r.status();                                  \
+  SqlRows& var = var##_r.value()
+
+#define EXEC_OR_RETURN(var, conn, sql, ...)                  \
+  auto var##_r = (conn).Exec((sql), SqlParams{__VA_ARGS__}); \
+  if (!var##_r.ok())                                         \
+    return var##_r.status();                                 \
+  int64_t var = var##_r.value()
+
+Result<Job> GetJobTx(SqlConn& c, const std::string& org_id, const std::string& job_id,
+                     std::string_view for_update = "") {
+  if (!IsUuid(job_id) || (!org_id.empty() && !IsUuid(org_id))) {
+    return NotFoundStatus("job", job_id);
+  }
+  std::string sql = std::string("SELECT ") + kJobCols +
+                    " FROM batch_analysis_jobs j WHERE j.id = ?" +
+                    (org_id.empty() ? "" : " AND j.org_id = ?") + std::string(for_update);
+  SqlParams p{T(job_id)};
+  if (!org_id.empty())
+    p.push_back(T(org_id));
+  auto rows = c.Query(sql, p);
+  if (!rows.ok())
+    return rows.status();
+  auto jobs = MapRows<Job>(rows.value(), ToJob);
+  if (jobs.empty())
+    return NotFoundStatus("job", job_id);
+  return jobs.front();
+}
+
+Result<Run> GetRunTx(SqlConn& c, const std::string& run_id) {
+  if (!IsUuid(run_id))
+    return NotFoundStatus("run", run_id);
+  auto rows =
+      c.Query(std::string("SELECT ") + kRunCols + " FROM batch_analysis_runs r WHERE r.id = ?",
+              {T(run_id)});
+  if (!rows.ok())
+    return rows.status();
+  auto runs = MapRows<Run>(rows.value(), ToRun);
+  if (runs.empty())
+    return NotFoundStatus("run", run_id);
+  return runs.front();
+}
+
+Result<Lead> GetLeadTx(SqlConn& c, const std::string& org_id, const std::string& lead_id) {
+  if (!IsUuid(lead_id) || !IsUuid(org_id))
+    return NotFoundStatus("lead", lead_id);
+  auto rows =
+      c.Query(std::string("SELECT ") + kLeadCols + " FROM leads l WHERE l.org_id = ? AND l.id = ?",
+              {T(org_id), T(lead_id)});
+  if (!rows.ok())
+    return rows.status();
+  auto leads = MapRows<Lead>(rows.value(), ToLead);
+  if (leads.empty())
+    return NotFoundStatus("lead", lead_id);
+  return leads.front();
+}
+
+Status WriteFindingsTx(SqlConn& c, const std::string& lead_id, const LeadFindings& f,
+                       TimePoint now) {
+  auto n = c.Exec(
+      "UPDATE leads SET ecommerce_platform = ?, checkout_solutions = ?, payment_methods = ?, "
+      "carriers = ?, shipping_software = ?, technologies = ?, last_analyzed_at = ?, "
+      "updated_at = ? WHERE id = ?",
+      {J(f.ecommerce_platform), T(f.checkout_solutions.dump()), T(f.payment_methods.dump()),
+       T(f.carriers.dump()), T(f.shipping_software.dump()), T(f.technologies.dump()), Tm(now),
+       Tm(now), T(lead_id)});
+  if (!n.ok())
+    return n.status();
+  if (n.value() == 0)
+    return NotFoundStatus("lead", lead_id);
+  return Status::Ok();
+}
+
+Status InsertLeadTx(SqlConn& c, const std::string& org_id, const NewLead& lead, TimePoint now,
+                    std::string* id_out) {
+  std::string id = NewUuid();
+  auto n = c.Exec(
+      "INSERT INTO leads (id, org_id, company_name, domain, extra, created_at, updated_at) "
+      "VALUES (?, ?, ?, ?, ?, ?, ?)",
+      {T(id), T(org_id), T(lead.company_name), T(lead.domain),
+       T(lead.extra.is_object() ? lead.extra.dump() : "{}"), Tm(now), Tm(now)});
+  if (!n.ok())
+    return n.status();
+  *id_out = id;
+  return Status::Ok();
+}
+
+// Recomputes the counters of `run_id` (and of its job when it is the job's current run) from
+// the items, and finishes the run when no item is open any more. The caller holds the job's
+// row lock, so concurrent transitions of one job are serialised and counts are exact.
+Result<ItemUpdate> RecountTx(SqlConn& c, const std::string& job_id, const std::string& run_id,
+                             TimePoint now) {
+  ItemUpdate u;
+  u.job_id = job_id;
+  u.run_id = run_id;
+  auto counts = c.Query(
+      "SELECT status, COUNT(*) AS n FROM batch_analysis_items WHERE run_id = ? GROUP BY status",
+      {T(run_id)});
+  if (!counts.ok())
+    return counts.status();
+  int64_t total = 0;
+  int64_t open = 0;
+  for (const auto& row : counts.value().rows) {
+    int64_t n = row[1] ? std::stoll(*row[1]) : 0;
+    std::string st = row[0].value_or("");
+    total += n;
+    if (st == "completed")
+      u.successful_count = n;
+    if (st == "failed")
+      u.failed_count = n;
+    if (st == "pending" || st == "processing")
+      open += n;
+  }
+  u.total_leads = total;
+  int64_t done = u.successful_count + u.failed_count;
+  auto run = GetRunTx(c, run_id);
+  if (!run.ok())
+    return run.status();
+  bool finish = open == 0 && run->status == RunStatus::kRunning;
+  RunStatus run_status = run->status;
+  if (finish) {
+    run_status = (total > 0 && u.successful_count == 0 && u.failed_count > 0)
+                     ? RunStatus::kFailed
+                     : RunStatus::kCompleted;
+    u.run_finished = true;
+  }
+  {
+    auto n = c.Exec(
+        "UPDATE batch_analysis_runs SET total_items = ?, successful_count = ?, failed_count = ?, "
+        "status = ?, completed_at = ? WHERE id = ?",
+        {I(total), I(u.successful_count), I(u.failed_count), T(RunStatusName(run_status)),
+         finish ? Tm(now) : Tm(run->completed_at), T(run_id)});
+    if (!n.ok())
+      return n.status();
+  }
+  auto job = GetJobTx(c, "", job_id);
+  if (!job.ok())
+    return job.status();
+  u.job_status = job->status;
+  if (job->current_run_id == run_id) {
+    JobStatus js = job->status;
+    std::optional<TimePoint> completed_at = job->completed_at;
+    if (finish && js == JobStatus::kRunning) {
+      if (job->is_scheduled) {
+        js = JobStatus::kScheduled;
+      } else {
+        js = run_status == RunStatus::kFailed ? JobStatus::kFailed : JobStatus::kCompleted;
+      }
+      completed_at = now;
+    }
+    auto n = c.Exec(
+        "UPDATE batch_analysis_jobs SET total_leads = ?, successful_count = ?, failed_count = ?, "
+        "progress = ?, status = ?, completed_at = ? WHERE id = ?",
+        {I(total), I(u.successful_count), I(u.failed_count), I(done), T(JobStatusName(js)),
+         Tm(completed_at), T(job_id)});
+    if (!n.ok())
+      return n.status();
+    u.job_status = js;
+  }
+  return u;
+}
+
+// Creates a running run of the job with one pending item per lead. The caller holds the job's
+// row lock and has checked that no run is running.
+Result<Run> CreateRunTx(SqlConn& c, const Job& job, RunTrigger trigger,
+                        std::optional<TimePoint> scheduled_for, TimePoint now) {
+  QUERY_OR_RETURN(leads, c,
+                  "SELECT lead_id FROM batch_analysis_job_leads WHERE job_id = ? ORDER BY position",
+                  T(job.id));
+  std::string run_id = NewUuid();
+  int64_t total = static_cast<int64_t>(leads.size());
+  {
+    EXEC_OR_RETURN(
+        n, c,
+        "INSERT INTO batch_analysis_runs (id, job_id, org_id, trigger_type, status, "
+        "scheduled_for, started_at, total_items) VALUES (?, ?, ?, ?, 'running', ?, ?, ?)",
+        T(run_id), T(job.id), T(job.org_id), T(RunTriggerName(trigger)), Tm(scheduled_for), Tm(now),
+        I(total));
+    (void)n;
+  }
+  for (size_t start = 0; start < leads.size(); start += kChunk) {
+    size_t end = std::min(leads.size(), start + kChunk);
+    std::string sql =
+        "INSERT INTO batch_analysis_items (id, job_id, run_id, lead_id, seq, status, created_at) "
+        "VALUES ";
+    SqlParams p;
+    for (size_t i = start; i < end; ++i) {
+      sql += i == start ? "(?, ?, ?, ?, ?, 'pending', ?)" : ", (?, ?, ?, ?, ?, 'pending', ?)";
+      p.push_back(T(NewUuid()));
+      p.push_back(T(job.id));
+      p.push_back(T(run_id));
+      p.push_back(T(leads.rows[i][0].value_or("")));
+      p.push_back(I(static_cast<int64_t>(i)));
+      p.push_back(Tm(now));
+    }
+    auto n = c.Exec(sql, p);
+    if (!n.ok())
+      return n.status();
+  }
+  {
+    EXEC_OR_RETURN(n, c,
+                   "UPDATE batch_analysis_jobs SET status = 'running', current_run_id = ?, "
+                   "total_leads = ?, progress = 0, successful_count = 0, failed_count = 0, "
+                   "last_run_at = ?, started_at = ?, completed_at = NULL, error_message = NULL "
+                   "WHERE id = ?",
+                   T(run_id), I(total), Tm(now), Tm(now), T(job.id));
+    (void)n;
+  }
+  if (total == 0) {
+    auto u = RecountTx(c, job.id, run_id, now);
+    if (!u.ok())
+      return u.status();
+  }
+  return GetRunTx(c, run_id);
+}
+
+// The item's job and run ids (no lock), NotFound when missing.
+Status ItemOwnerTx(SqlConn& c, const std::string& item_id, std::string* job_id,
+                   std::string* run_id) {
+  if (!IsUuid(item_id))
+    return NotFoundStatus("item", item_id);
+  QUERY_OR_RETURN(rows, c, "SELECT job_id, run_id FROM batch_analysis_items WHERE id = ?",
+                  T(item_id));
+  if (rows.empty())
+    return NotFoundStatus("item", item_id);
+  *job_id = rows.rows[0][0].value_or("");
+  *run_id = rows.rows[0][1].value_or("");
+  return Status::Ok();
+}
+
+}  // namespace
+
+// ---------------------------------------------------------------------------------------------
+
+SqlStore::SqlStore(std::unique_ptr<SqlBackend> backend, const std::vector<Migration>& migrations,
+                   common::Clock* clock)
+    : backend_(std::move(backend)),
+      migrations_(migrations),
+      clock_(clock ? clock : &system_clock_) {}
+
+TimePoint SqlStore::Now() const {
+  return TruncateTime(clock_->Now());
+}
+
+Result<std::vector<int>> SqlStore::Migrate() {
+  std::vector<int> applied_now;
+  TimePoint now = Now();
+  Status s = backend_->Migrate([&](SqlConn& c) -> Status {
+    applied_now.clear();
+    LEADSCAN_RETURN_IF_ERROR(
+        c.Script("CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, "
+                 "name TEXT NOT NULL, applied_at TEXT NOT NULL)"));
+    QUERY_OR_RETURN(rows, c, "SELECT version FROM schema_migrations");
+    std::set<int> have;
+    for (const auto& r : rows.rows)
+      have.insert(std::stoi(r[0].value_or("0")));
+    for (const Migration& m : migrations_) {
+      if (have.count(m.version))
+        continue;
+      Status ms = c.Script(m.sql);
+      if (!ms.ok()) {
+        return Status::IoError("migration " + std::to_string(m.version) + "_" + m.name +
+                               " failed: " + ms.message());
+      }
+      EXEC_OR_RETURN(n, c,
+                     "INSERT INTO schema_migrations (version, name, applied_at) VALUES (?, ?, ?)",
+                     I(m.version), T(m.name), Tm(now));
+      (void)n;
+      applied_now.push_back(m.version);
+    }
+    return Status::Ok();
+  });
+  if (!s.ok())
+    return s;
+  return applied_now;
+}
+
+Result<std::vector<int>> SqlStore::AppliedMigrations() {
+  std::vector<int> out;
+  Status s = backend_->Read([&](SqlConn& c) -> Status {
+    out.clear();
+    QUERY_OR_RETURN(rows, c, "SELECT version FROM schema_migrations ORDER BY version");
+    for (const auto& r : rows.rows)
+      out.push_back(std::stoi(r[0].value_or("0")));
+    return Status::Ok();
+  });
+  if (!s.ok())
+    return s;
+  return out;
+}
+
+// ---- organisations and tokens ----
+
+Result<Organization> SqlStore::CreateOrganization(const std::string& name) {
+  if (name.empty())
+    return Status::InvalidArgument("invalid_argument", "empty name", "name");
+  Organization org{NewUuid(), name, Now()};
+  Status s = backend_->Write([&](SqlConn& c) -> Status {
+    QUERY_OR_RETURN(rows, c, "SELECT id FROM organizations WHERE name = ?", T(name));
+    if (!rows.empty())
+      return Status::Conflict("org_exists", "organisation exists: " + name);
+    EXEC_OR_RETURN(n, c, "INSERT INTO organizations (id, name, created_at) VALUES (?, ?, ?)",
+                   T(org.id), T(org.name), Tm(org.created_at));
+    (void)n;
+    return Status::Ok();
+  });
+  if (!s.ok())
+    return s;
+  return org;
+}
+
+Result<Organization> SqlStore::GetOrganization(const std::string& org_id) {
+  if (!IsUuid(org_id))
+    return NotFoundStatus("organisation", org_id);
+  std::vector<Organization> out;
+  Status s = backend_->Read([&](SqlConn& c) -> Status {
+    QUERY_OR_RETURN(rows, c, std::string("SELECT ") + kOrgCols + " FROM organizations WHERE id = ?",
+                    T(org_id));
+    out = MapRows<Organization>(rows, ToOrg);
+    return Status::Ok();
+  });
+  if (!s.ok())
+    return s;
+  if (out.empty())
+    return NotFoundStatus("organisation", org_id);
+  return out.front();
+}
+
+Result<Organization> SqlStore::FindOrganizationByName(const std::string& name) {
+  std::vector<Organization> out;
+  Status s = backend_->Read([&](SqlConn& c) -> Status {
+    QUERY_OR_RETURN(
+        rows, c, std::string("SELECT ") + kOrgCols + " FROM organizations WHERE name = ?", T(name));
+    out = MapRows<Organization>(rows, ToOrg);
+    return Status::Ok();
+  });
+  if (!s.ok())
+    return s;
+  if (out.empty())
+    return NotFoundStatus("organisation", name);
+  return out.front();
+}
+
+Result<ApiToken> SqlStore::CreateToken(const NewToken& token) {
+  if (token.token_hash.empty()) {
+    return Status::InvalidArgument("invalid_argument", "empty token hash", "token_hash");
+  }
+  if (!IsUuid(token.org_id))
+    return NotFoundStatus("organisation", token.org_id);
+  ApiToken t;
+  t.id = NewUuid();
+  t.org_id = token.org_id;
+  t.role = token.role;
+  t.name = token.name;
+  t.token_hash = token.token_hash;
+  t.created_at = Now();
+  Status s = backend_->Write([&](SqlConn& c) -> Status {
+    QUERY_OR_RETURN(org, c, "SELECT id FROM organizations WHERE id = ?", T(token.org_id));
+    if (org.empty())
+      return NotFoundStatus("organisation", token.org_id);
+    QUERY_OR_RETURN(dup, c, "SELECT id FROM api_tokens WHERE token_hash = ?", T(t.token_hash));
+    if (!dup.empty())
+      return Status::Conflict("token_exists", "a token with this hash exists");
+    EXEC_OR_RETURN(n, c,
+                   "INSERT INTO api_tokens (id, org_id, role, name, token_hash, created_at) "
+                   "VALUES (?, ?, ?, ?, ?, ?)",
+                   T(t.id), T(t.org_id), T(RoleName(t.role)), T(t.name), T(t.token_hash),
+                   Tm(t.created_at));
+    (void)n;
+    return Status::Ok();
+  });
+  if (!s.ok())
+    return s;
+  return t;
+}
+
+Result<ApiToken> SqlStore::FindTokenByHash(const std::string& token_hash) {
+  std::vector<ApiToken> out;
+  Status s = backend_->Read([&](SqlConn& c) -> Status {
+    QUERY_OR_RETURN(rows, c,
+                    std::string("SELECT ") + kTokenCols +
+                        " FROM api_tokens WHERE token_hash = ? AND revoked_at IS NULL",
+                    T(token_hash));
+    out = MapRows<ApiToken>(rows, ToToken);
+    return Status::Ok();
+  });
+  if (!s.ok())
+    return s;
+  if (out.empty())
+    return Status::NotFound("token not found");
+  return out.front();
+}
+
+Result<std::vector<ApiToken>> SqlStore::ListTokens(const std::string& org_id) {
+  std::vector<ApiToken> out;
+  if (!IsUuid(org_id))
+    return out;
+  Status s = backend_->Read([&](SqlConn& c) -> Status {
+    QUERY_OR_RETURN(rows, c,
+                    std::string("SELECT ") + kTokenCols +
+                        " FROM api_tokens WHERE org_id = ? ORDER BY created_at, id",
+                    T(org_id));
+    out = MapRows<ApiToken>(rows, ToToken);
+    return Status::Ok();
+  });
+  if (!s.ok())
+    return s;
+  return out;
+}
+
+Status SqlStore::RevokeToken(const std::string& org_id, const std::string& token_id) {
+  if (!IsUuid(org_id) || !IsUuid(token_id))
+    return NotFoundStatus("token", token_id);
+  TimePoint now = Now();
+  return backend_->Write([&](SqlConn& c) -> Status {
+    EXEC_OR_RETURN(n, c,
+                   "UPDATE api_tokens SET revoked_at = ? WHERE id = ? AND org_id = ? AND "
+                   "revoked_at IS NULL",
+                   Tm(now), T(token_id), T(org_id));
+    if (n == 0)
+      return NotFoundStatus("token", token_id);
+    return Status::Ok();
+  });
+}
+
+Result<int64_t> SqlStore::CountTokens() {
+  int64_t count = 0;
+  Status s = backend_->Read([&](SqlConn& c) -> Status {
+    QUERY_OR_RETURN(rows, c, "SELECT COUNT(*) FROM api_tokens WHERE revoked_at IS NULL");
+    count = std::stoll(rows.rows[0][0].value_or("0"));
+    return Status::Ok();
+  });
+  if (!s.ok())
+    return s;
+  return count;
+}
+
+// ---- leads ----
+
+Result<Lead> SqlStore::CreateLead(const std::string& org_id, const NewLead& lead) {
+  auto leads = CreateLeads(org_id, {lead});
+  if (!leads.ok())
+    return leads.status();
+  return leads.value().front();
+}
+
+Result<std::vector<Lead>> SqlStore::CreateLeads(const std::string& org_id,
+                                                const std::vector<NewLead>& leads) {
+  if (!IsUuid(org_id))
+    return NotFoundStatus("organisation", org_id);
+  for (const NewLead& l : leads) {
+    if (l.company_name.empty() && l.domain.empty()) {
+      return Status::InvalidArgument("invalid_lead", "a lead needs a company_name or a domain",
+                                     "company_name");
+    }
+  }
+  std::vector<Lead> out;
+  TimePoint now = Now();
+  Status s = backend_->Write([&](SqlConn& c) -> Status {
+    out.clear();
+    QUERY_OR_RETURN(org, c, "SELECT id FROM organizations WHERE id = ?", T(org_id));
+    if (org.empty())
+      return NotFoundStatus("organisation", org_id);
+    for (const NewLead& l : leads) {
+      std::string id;
+      LEADSCAN_RETURN_IF_ERROR(InsertLeadTx(c, org_id, l, now, &id));
+      Lead lead;
+      lead.id = id;
+      lead.org_id = org_id;
+      lead.company_name = l.company_name;
+      lead.domain = l.domain;
+      lead.extra = l.extra.is_object() ? l.extra : Json::object();
+      lead.created_at = now;
+      lead.updated_at = now;
+      out.push_back(std::move(lead));
+    }
+    return Status::Ok();
+  });
+  if (!s.ok())
+    return s;
+  return out;
+}
+
+Result<Lead> SqlStore::GetLead(const std::string& org_id, const std::string& lead_id) {
+  std::optional<Lead> out;
+  Status s = backend_->Read([&](SqlConn& c) -> Status {
+    auto l = GetLeadTx(c, org_id, lead_id);
+    if (!l.ok())
+      return l.status();
+    out = std::move(l).value();
+    return Status::Ok();
+  });
+  if (!s.ok())
+    return s;
+  return *out;
+}
+
+Result<std::vector<Lead>> SqlStore::GetLeads(const std::string& org_id,
+                                             const std::vector<std::string>& lead_ids) {
+  std::vector<std::string> ids;
+  for (const auto& id : lead_ids) {
+    if (IsUuid(id))
+      ids.push_back(common::CanonicalUuid(id));
+  }
+  std::vector<Lead> out;
+  if (!IsUuid(org_id))
+    return out;
+  Status s = backend_->Read([&](SqlConn& c) -> Status {
+    out.clear();
+    for (size_t start = 0; start < ids.size(); start += kChunk) {
+      size_t end = std::min(ids.size(), start + kChunk);
+      SqlParams p{T(org_id)};
+      for (size_t i = start; i < end; ++i)
+        p.push_back(T(ids[i]));
+      QUERY_OR_RETURN(rows, c,
+                      std::string("SELECT ") + kLeadCols +
+                          " FROM leads l WHERE l.org_id = ? AND l.id IN (" +
+                          Placeholders(end - start) + ")",
+                      p);
+      for (auto& l : MapRows<Lead>(rows, ToLead))
+        out.push_back(std::move(l));
+    }
+    return Status::Ok();
+  });
+  if (!s.ok())
+    return s;
+  return out;
+}
+
+Result<Lead> SqlStore::UpdateLead(const std::string& org_id, const std::string& lead_id,
+                                  const LeadPatch& patch) {
+  std::optional<Lead> out;
+  TimePoint now = Now();
+  Status s = backend_->Write([&](SqlConn& c) -> Status {
+    auto cur = GetLeadTx(c, org_id, lead_id);
+    if (!cur.ok())
+      return cur.status();
+    Lead l = std::move(cur).value();
+    if (patch.company_name)
+      l.company_name = *patch.company_name;
+    if (patch.domain)
+      l.domain = *patch.domain;
+    if (patch.extra)
+      l.extra = patch.extra->is_object() ? *patch.extra : Json::object();
+    l.updated_at = now;
+    EXEC_OR_RETURN(n, c,
+                   "UPDATE leads SET company_name = ?, domain = ?, extra = ?, updated_at = ? "
+                   "WHERE id = ? AND org_id = ?",
+                   T(l.company_name), T(l.domain), T(l.extra.dump()), Tm(now), T(l.id), T(org_id));
+    (void)n;
+    out = std::move(l);
+    return Status::Ok();
+  });
+  if (!s.ok())
+    return s;
+  return *out;
+}
+
+Status SqlStore::DeleteLead(const std::string& org_id, const std::string& lead_id) {
+  if (!IsUuid(lead_id) || !IsUuid(org_id))
+    return NotFoundStatus("lead", lead_id);
+  TimePoint now = Now();
+  return backend_->Write([&](SqlConn& c) -> Status {
+    QUERY_OR_RETURN(lead, c, "SELECT id FROM leads WHERE id = ? AND org_id = ?", T(lead_id),
+                    T(org_id));
+    if (lead.empty())
+      return NotFoundStatus("lead", lead_id);
+    // Runs that lose an item get their counters recomputed so they never drift.
+    QUERY_OR_RETURN(runs, c,
+                    "SELECT DISTINCT job_id, run_id FROM batch_analysis_items WHERE lead_id = ?",
+                    T(lead_id));
+    std::vector<std::pair<std::string, std::string>> affected;
+    for (const auto& r : runs.rows)
+      affected.emplace_back(r[0].value_or(""), r[1].value_or(""));
+    std::sort(affected.begin(), affected.end());
+    for (const auto& [job_id, run_id] : affected) {
+      auto j = GetJobTx(c, "", job_id, backend_->ForUpdate());
+      if (!j.ok())
+        return j.status();
+    }
+    EXEC_OR_RETURN(n, c, "DELETE FROM leads WHERE id = ? AND org_id = ?", T(lead_id), T(org_id));
+    (void)n;
+    for (const auto& [job_id, run_id] : affected) {
+      auto u = RecountTx(c, job_id, run_id, now);
+      if (!u.ok())
+        return u.status();
+    }
+    return Status::Ok();
+  });
+}
+
+Result<Page<Lead>> SqlStore::ListLeads(const std::string& org_id, const LeadFilter& filter) {
+  Page<Lead> page;
+  page.limit = std::max<int64_t>(0, filter.limit);
+  page.offset = std::max<int64_t>(0, filter.offset);
+  if (!IsUuid(org_id))
+    return page;
+  std::string where = " WHERE l.org_id = ?";
+  SqlParams p{T(org_id)};
+  if (!filter.search.empty()) {
+    where +=
+        " AND (lower(l.company_name) LIKE ? ESCAPE '\\' OR lower(l.domain) LIKE ? ESCAPE '\\')";
+    p.push_back(T(ContainsPattern(filter.search)));
+    p.push_back(T(ContainsPattern(filter.search)));
+  }
+  auto name_or_slug = [&](const std::string& value, const std::string& expr) {
+    where += " AND " + expr;
+    p.push_back(T(Lower(value)));
+    p.push_back(T(Lower(value)));
+  };
+  if (!filter.platform.empty()) {
+    name_or_slug(filter.platform, backend_->JsonObjectNameOrSlug("l.ecommerce_platform"));
+  }
+  if (!filter.checkout.empty()) {
+    name_or_slug(filter.checkout, backend_->JsonArrayHasNameOrSlug("l.checkout_solutions"));
+  }
+  if (!filter.carrier.empty()) {
+    name_or_slug(filter.carrier, backend_->JsonArrayHasNameOrSlug("l.carriers"));
+  }
+  if (filter.analysed) {
+    where += *filter.analysed ? " AND l.last_analyzed_at IS NOT NULL"
+                              : " AND l.last_analyzed_at IS NULL";
+  }
+  Status s = backend_->Read([&](SqlConn& c) -> Status {
+    QUERY_OR_RETURN(count, c, "SELECT COUNT(*) FROM leads l" + where, p);
+    page.total = std::stoll(count.rows[0][0].value_or("0"));
+    SqlParams q = p;
+    q.push_back(I(page.limit));
+    q.push_back(I(page.offset));
+    QUERY_OR_RETURN(rows, c,
+                    std::string("SELECT ") + kLeadCols + " FROM leads l" + where +
+                        " ORDER BY l.created_at DESC, l.id DESC LIMIT ? OFFSET ?",
+                    q);
+    page.rows = MapRows<Lead>(rows, ToLead);
+    return Status::Ok();
+  });
+  if (!s.ok())
+    return s;
+  return page;
+}
+
+Result<std::vector<UpsertedLead>> SqlStore::UpsertLeadsByDomain(const std::string& org_id,
+                                                                const std::vector<NewLead>& leads) {
+  if (!IsUuid(org_id))
+    return NotFoundStatus("organisation", org_id);
+  std::vector<UpsertedLead> out;
+  TimePoint now = Now();
+  Status s = backend_->Write([&](SqlConn& c) -> Status {
+    out.clear();
+    QUERY_OR_RETURN(org, c, "SELECT id FROM organizations WHERE id = ?", T(org_id));
+    if (org.empty())
+      return NotFoundStatus("organisation", org_id);
+    for (const NewLead& l : leads) {
+      if (!l.domain.empty()) {
+        QUERY_OR_RETURN(found, c,
+                        "SELECT id, company_name, extra FROM leads WHERE org_id = ? AND domain = ? "
+                        "ORDER BY created_at, id LIMIT 1",
+                        T(org_id), T(l.domain));
+        if (!found.empty()) {
+          std::string id = found.rows[0][0].value_or("");
+          std::string name =
+              l.company_name.empty() ? found.rows[0][1].value_or("") : l.company_name;
+          Json extra = Json::parse(found.rows[0][2].value_or("{}"), nullptr, false);
+          if (!extra.is_object())
+            extra = Json::object();
+          if (l.extra.is_object())
+            extra.update(l.extra);
+          EXEC_OR_RETURN(
+              n, c, "UPDATE leads SET company_name = ?, extra = ?, updated_at = ? WHERE id = ?",
+              T(name), T(extra.dump()), Tm(now), T(id));
+          (void)n;
+          out.push_back({id, false});
+          continue;
+        }
+      }
+      std::string id;
+      LEADSCAN_RETURN_IF_ERROR(InsertLeadTx(c, org_id, l, now, &id));
+      out.push_back({id, true});
+    }
+    return Status::Ok();
+  });
+  if (!s.ok())
+    return s;
+  return out;
+}
+
+Status SqlStore::UpdateLeadFindings(const std::string& org_id, const std::string& lead_id,
+                                    const LeadFindings& findings) {
+  if (!IsUuid(lead_id) || !IsUuid(org_id))
+    return NotFoundStatus("lead", lead_id);
+  TimePoint now = Now();
+  return backend_->Write([&](SqlConn& c) -> Status {
+    QUERY_OR_RETURN(lead, c, "SELECT id FROM leads WHERE id = ? AND org_id = ?", T(lead_id),
+                    T(org_id));
+    if (lead.empty())
+      return NotFoundStatus("lead", lead_id);
+    return WriteFindingsTx(c, lead_id, findings, now);
+  });
+}
+
+// ---- jobs ----
+
+Result<JobCreated> SqlStore::CreateJob(const NewJob& job) {
+  if (job.lead_ids.empty()) {
+    return Status::InvalidArgument("empty_lead_ids", "lead_ids must not be empty", "lead_ids");
+  }
+  std::vector<std::string> ids;
+  std::set<std::string> seen;
+  for (const auto& id : job.lead_ids) {
+    if (!IsUuid(id))
+      return NotFoundStatus("lead", id).WithField("lead_ids");
+    std::string canon = common::CanonicalUuid(id);
+    if (!seen.insert(canon).second) {
+      return Status::InvalidArgument("duplicate_lead_id", "lead id listed twice: " + id,
+                                     "lead_ids");
+    }
+    ids.push_back(canon);
+  }
+  if (!IsUuid(job.org_id))
+    return NotFoundStatus("organisation", job.org_id);
+  TimePoint now = Now();
+  std::optional<JobCreated> out;
+  Status s = backend_->Write([&](SqlConn& c) -> Status {
+    out.reset();
+    std::set<std::string> found;
+    for (size_t start = 0; start < ids.size(); start += kChunk) {
+      size_t end = std::min(ids.size(), start + kChunk);
+      SqlParams p{T(job.org_id)};
+      for (size_t i = start; i < end; ++i)
+        p.push_back(T(ids[i]));
+      QUERY_OR_RETURN(
+          rows, c,
+          "SELECT id FROM leads WHERE org_id = ? AND id IN (" + Placeholders(end - start) + ")", p);
+      for (const auto& r : rows.rows)
+        found.insert(r[0].value_or(""));
+    }
+    for (const auto& id : ids) {
+      if (!found.count(id))
+        return NotFoundStatus("lead", id).WithField("lead_ids");
+    }
+    std::string job_id = NewUuid();
+    JobStatus status = job.is_scheduled ? JobStatus::kScheduled : JobStatus::kPending;
+    EXEC_OR_RETURN(
+        n, c,
+        "INSERT INTO batch_analysis_jobs (id, org_id, job_name, job_type, status, total_leads, "
+        "analysis_config, is_scheduled, schedule_cron, next_run_at, created_at, created_by, "
+        "timezone, enabled) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        T(job_id), T(job.org_id), T(job.job_name), T(job.job_type), T(JobStatusName(status)),
+        I(static_cast<int64_t>(ids.size())),
+        T(job.analysis_config.is_object() ? job.analysis_config.dump() : "{}"), B(job.is_scheduled),
+        OptText(job.schedule_cron), Tm(job.next_run_at), Tm(now), OptText(job.created_by),
+        T(job.timezone.empty() ? "UTC" : job.timezone), B(job.enabled));
+    (void)n;
+    for (size_t start = 0; start < ids.size(); start += kChunk) {
+      size_t end = std::min(ids.size(), start + kChunk);
+      std::string sql = "INSERT INTO batch_analysis_job_leads (job_id, lead_id, position) VALUES ";
+      SqlParams p;
+      for (size_t i = start; i < end; ++i) {
+        sql += i == start ? "(?, ?, ?)" : ", (?, ?, ?)";
+        p.push_back(T(job_id));
+        p.push_back(T(ids[i]));
+        p.push_back(I(static_cast<int64_t>(i)));
+      }
+      auto r = c.Exec(sql, p);
+      if (!r.ok())
+        return r.status();
+    }
+    JobCreated created;
+    if (!job.is_scheduled) {
+      auto j = GetJobTx(c, job.org_id, job_id);
+      if (!j.ok())
+        return j.status();
+      auto run = CreateRunTx(c, j.value(), RunTrigger::kManual, std::nullopt, now);
+      if (!run.ok())
+        return run.status();
+      created.run = std::move(run).value();
+    }
+    auto j = GetJobTx(c, job.org_id, job_id);
+    if (!j.ok())
+      return j.status();
+    created.job = std::move(j).value();
+    out = std::move(created);
+    return Status::Ok();
+  });
+  if (!s.ok())
+    return s;
+  return *out;
+}
+
+Result<Job> SqlStore::GetJob(const std::string& org_id, const std::string& job_id) {
+  std::optional<Job> out;
+  Status s = backend_->Read([&](SqlConn& c) -> Status {
+    auto j = GetJobTx(c, org_id, job_id);
+    if (!j.ok())
+      return j.status();
+    out = std::move(j).value();
+    return Status::Ok();
+  });
+  if (!s.ok())
+    return s;
+  return *out;
+}
+
+Result<Page<Job>> SqlStore::ListJobs(const std::string& org_id, const JobFilter& filter) {
+  Page<Job> page;
+  page.limit = std::max<int64_t>(0, filter.limit);
+  page.offset = std::max<int64_t>(0, filter.offset);
+  if (!IsUuid(org_id))
+    return page;
+  std::string where = " WHERE j.org_id = ?";
+  SqlParams p{T(org_id)};
+  if (filter.status) {
+    where += " AND j.status = ?";
+    p.push_back(T(JobStatusName(*filter.status)));
+  }
+  if (filter.is_scheduled) {
+    where += " AND j.is_scheduled = ?";
+    p.push_back(B(*filter.is_scheduled));
+  }
+  Status s = backend_->Read([&](SqlConn& c) -> Status {
+    QUERY_OR_RETURN(count, c, "SELECT COUNT(*) FROM batch_analysis_jobs j" + where, p);
+    page.total = std::stoll(count.rows[0][0].value_or("0"));
+    SqlParams q = p;
+    q.push_back(I(page.limit));
+    q.push_back(I(page.offset));
+    QUERY_OR_RETURN(rows, c,
+                    std::string("SELECT ") + kJobCols + " FROM batch_analysis_jobs j" + where +
+                        " ORDER BY j.created_at DESC, j.id DESC LIMIT ? OFFSET ?",
+                    q);
+    page.rows = MapRows<Job>(rows, ToJob);
+    return Status::Ok();
+  });
+  if (!s.ok())
+    return s;
+  return page;
+}
+
+Result<Job> SqlStore::UpdateJob(const std::string& org_id, const std::string& job_id,
+                                const JobPatch& patch) {
+  std::optional<Job> out;
+  Status s = backend_->Write([&](SqlConn& c) -> Status {
+    auto cur = GetJobTx(c, org_id, job_id, backend_->ForUpdate());
+    if (!cur.ok())
+      return cur.status();
+    Job j = std::move(cur).value();
+    if (patch.job_name)
+      j.job_name = *patch.job_name;
+    if (patch.schedule_cron)
+      j.schedule_cron = *patch.schedule_cron;
+    if (patch.timezone)
+      j.timezone = *patch.timezone;
+    if (patch.enabled)
+      j.enabled = *patch.enabled;
+    if (patch.next_run_at)
+      j.next_run_at = *patch.next_run_at;
+    if (patch.analysis_config) {
+      j.analysis_config =
+          patch.analysis_config->is_object() ? *patch.analysis_config : Json::object();
+    }
+    EXEC_OR_RETURN(n, c,
+                   "UPDATE batch_analysis_jobs SET job_name = ?, schedule_cron = ?, timezone = ?, "
+                   "enabled = ?, next_run_at = ?, analysis_config = ? WHERE id = ?",
+                   T(j.job_name), OptText(j.schedule_cron), T(j.timezone), B(j.enabled),
+                   Tm(j.next_run_at), T(j.analysis_config.dump()), T(j.id));
+    (void)n;
+    out = std::move(j);
+    return Status::Ok();
+  });
+  if (!s.ok())
+    return s;
+  return *out;
+}
+
+Status SqlStore::DeleteJob(const std::string& org_id, const std::string& job_id) {
+  if (!IsUuid(job_id) || !IsUuid(org_id))
+    return NotFoundStatus("job", job_id);
+  return backend_->Write([&](SqlConn& c) -> Status {
+    EXEC_OR_RETURN(n, c, "DELETE FROM batch_analysis_jobs WHERE id = ? AND org_id = ?", T(job_id),
+                   T(org_id));
+    if (n == 0)
+      return NotFoundStatus("job", job_id);
+    return Status::Ok();
+  });
+}
+
+Result<std::vector<std::string>> SqlStore::JobLeadIds(const std::string& org_id,
+                                                      const std::string& job_id) {
+  std::vector<std::string> out;
+  Status s = backend_->Read([&](SqlConn& c) -> Status {
+    auto j = GetJobTx(c, org_id, job_id);
+    if (!j.ok())
+      return j.status();
+    QUERY_OR_RETURN(
+        rows, c, "SELECT lead_id FROM batch_analysis_job_leads WHERE job_id = ? ORDER BY position",
+        T(job_id));
+    out.clear();
+    for (const auto& r : rows.rows)
+      out.push_back(r[0].value_or(""));
+    return Status::Ok();
+  });
+  if (!s.ok())
+    return s;
+  return out;
+}
+
+Result<Job> SqlStore::TransitionJob(const std::string& org_id, const std::string& job_id,
+                                    const std::vector<JobStatus>& from, JobStatus to,
+                                    const std::string& error_message) {
+  std::optional<Job> out;
+  TimePoint now = Now();
+  Status s = backend_->Write([&](SqlConn& c) -> Status {
+    auto cur = GetJobTx(c, org_id, job_id, backend_->ForUpdate());
+    if (!cur.ok())
+      return cur.status();
+    if (std::find(from.begin(), from.end(), cur->status) == from.end()) {
+      return Status::Conflict("job_status_conflict",
+                              std::string("job is ") + JobStatusName(cur->status));
+    }
+    std::optional<TimePoint> completed_at = cur->completed_at;
+    if (IsFinal(to))
+      completed_at = now;
+    std::optional<TimePoint> started_at = cur->started_at;
+    if (to == JobStatus::kRunning && !started_at)
+      started_at = now;
+    EXEC_OR_RETURN(n, c,
+                   "UPDATE batch_analysis_jobs SET status = ?, completed_at = ?, started_at = ?, "
+                   "error_message = ? WHERE id = ?",
+                   T(JobStatusName(to)), Tm(completed_at), Tm(started_at),
+                   error_message.empty() ? OptText(cur->error_message) : T(error_message),
+                   T(job_id));
+    (void)n;
+    auto j = GetJobTx(c, org_id, job_id);
+    if (!j.ok())
+      return j.status();
+    out = std::move(j).value();
+    return Status::Ok();
+  });
+  if (!s.ok())
+    return s;
+  return *out;
+}
+
+Result<Job> SqlStore::CancelJob(const std::string& org_id, const std::string& job_id) {
+  std::optional<Job> out;
+  TimePoint now = Now();
+  Status s = backend_->Write([&](SqlConn& c) -> Status {
+    auto cur = GetJobTx(c, org_id, job_id, backend_->ForUpdate());
+    if (!cur.ok())
+      return cur.status();
+    if (IsFinal(cur->status)) {
+      return Status::Conflict("job_final",
+                              std::string("job is already ") + JobStatusName(cur->status));
+    }
+    {
+      EXEC_OR_RETURN(n, c,
+                     "UPDATE batch_analysis_items SET status = 'cancelled', completed_at = ?, "
+                     "lease_owner = NULL, lease_expires_at = NULL WHERE job_id = ? AND status IN "
+                     "('pending', 'processing')",
+                     Tm(now), T(job_id));
+      (void)n;
+    }
+    {
+      EXEC_OR_RETURN(n, c,
+                     "UPDATE batch_analysis_runs SET status = 'cancelled', completed_at = ? "
+                     "WHERE job_id = ? AND status = 'running'",
+                     Tm(now), T(job_id));
+      (void)n;
+    }
+    {
+      EXEC_OR_RETURN(n, c,
+                     "UPDATE batch_analysis_jobs SET status = 'cancelled', completed_at = ? "
+                     "WHERE id = ?",
+                     Tm(now), T(job_id));
+      (void)n;
+    }
+    if (!cur->current_run_id.empty()) {
+      auto u = RecountTx(c, job_id, cur->current_run_id, now);
+      if (!u.ok())
+        return u.status();
+    }
+    auto j = GetJobTx(c, org_id, job_id);
+    if (!j.ok())
+      return j.status();
+    out = std::move(j).value();
+    return Status::Ok();
+  });
+  if (!s.ok())
+    return s;
+  return *out;
+}
+
+// ---- runs ----
+
+Result<Run> SqlStore::CreateRun(const std::string& org_id, const std::string& job_id,
+                                RunTrigger trigger, std::optional<TimePoint> scheduled_for) {
+  std::optional<Run> out;
+  TimePoint now = Now();
+  Status s = backend_->Write([&](SqlConn& c) -> Status {
+    auto j = GetJobTx(c, org_id, job_id, backend_->ForUpdate());
+    if (!j.ok())
+      return j.status();
+    if (j->status == JobStatus::kCancelled) {
+      return Status::Conflict("job_final", "job is cancelled");
+    }
+    QUERY_OR_RETURN(running, c,
+                    "SELECT id FROM batch_analysis_runs WHERE job_id = ? AND status = 'running'",
+                    T(job_id));
+    if (!running.empty()) {
+      return Status::Conflict("run_in_progress", "the job's previous run is still running");
+    }
+    auto run = CreateRunTx(c, j.value(), trigger, scheduled_for, now);
+    if (!run.ok())
+      return run.status();
+    out = std::move(run).value();
+    return Status::Ok();
+  });
+  if (!s.ok())
+    return s;
+  return *out;
+}
+
+Result<Run> SqlStore::RecordSkippedRun(const std::string& org_id, const std::string& job_id,
+                                       TimePoint scheduled_for, const std::string& reason) {
+  std::optional<Run> out;
+  TimePoint now = Now();
+  Status s = backend_->Write([&](SqlConn& c) -> Status {
+    auto j = GetJobTx(c, org_id, job_id);
+    if (!j.ok())
+      return j.status();
+    std::string run_id = NewUuid();
+    EXEC_OR_RETURN(n, c,
+                   "INSERT INTO batch_analysis_runs (id, job_id, org_id, trigger_type, status, "
+                   "scheduled_for, started_at, completed_at, total_items, error_message) VALUES "
+                   "(?, ?, ?, 'scheduled', 'skipped', ?, ?, ?, 0, ?)",
+                   T(run_id), T(job_id), T(j->org_id), Tm(TruncateTime(scheduled_for)), Tm(now),
+                   Tm(now), T(reason));
+    (void)n;
+    auto run = GetRunTx(c, run_id);
+    if (!run.ok())
+      return run.status();
+    out = std::move(run).value();
+    return Status::Ok();
+  });
+  if (!s.ok())
+    return s;
+  return *out;
+}
+
+Result<Page<Run>> SqlStore::ListRuns(const std::string& org_id, const std::string& job_id,
+                                     int64_t limit, int64_t offset) {
+  Page<Run> page;
+  page.limit = std::max<int64_t>(0, limit);
+  page.offset = std::max<int64_t>(0, offset);
+  Status s = backend_->Read([&](SqlConn& c) -> Status {
+    auto j = GetJobTx(c, org_id, job_id);
+    if (!j.ok())
+      return j.status();
+    QUERY_OR_RETURN(count, c, "SELECT COUNT(*) FROM batch_analysis_runs WHERE job_id = ?",
+                    T(job_id));
+    page.total = std::stoll(count.rows[0][0].value_or("0"));
+    QUERY_OR_RETURN(rows, c,
+                    std::string("SELECT ") + kRunCols +
+                        " FROM batch_analysis_runs r WHERE r.job_id = ? ORDER BY r.started_at "
+                        "DESC, r.id DESC LIMIT ? OFFSET ?",
+                    T(job_id), I(page.limit), I(page.offset));
+    page.rows = MapRows<Run>(rows, ToRun);
+    return Status::Ok();
+  });
+  if (!s.ok())
+    return s;
+  return page;
+}
+
+Result<Run> SqlStore::GetRun(const std::string& org_id, const std::string& run_id) {
+  std::optional<Run> out;
+  Status s = backend_->Read([&](SqlConn& c) -> Status {
+    auto r = GetRunTx(c, run_id);
+    if (!r.ok())
+      return r.status();
+    if (r->org_id != org_id)
+      return NotFoundStatus("run", run_id);
+    out = std::move(r).value();
+    return Status::Ok();
+  });
+  if (!s.ok())
+    return s;
+  return *out;
+}
+
+Result<Run> SqlStore::FinishRun(const std::string& run_id, RunStatus status,
+                                const std::string& error_message) {
+  if (status != RunStatus::kCompleted && status != RunStatus::kFailed) {
+    return Status::InvalidArgument("invalid_argument", "a run finishes completed or failed");
+  }
+  std::optional<Run> out;
+  TimePoint now = Now();
+  Status s = backend_->Write([&](SqlConn& c) -> Status {
+    auto r0 = GetRunTx(c, run_id);
+    if (!r0.ok())
+      return r0.status();
+    auto j = GetJobTx(c, "", r0->job_id, backend_->ForUpdate());
+    if (!j.ok())
+      return j.status();
+    auto r = GetRunTx(c, run_id);
+    if (!r.ok())
+      return r.status();
+    if (r->status != RunStatus::kRunning) {
+      return Status::Conflict("run_not_running", std::string("run is ") + RunStatusName(r->status));
+    }
+    if (status == RunStatus::kFailed) {
+      EXEC_OR_RETURN(
+          n, c,
+          "UPDATE batch_analysis_items SET status = 'failed', error_code = 'run_failed', "
+          "error_message = ?, completed_at = ?, lease_owner = NULL, "
+          "lease_expires_at = NULL WHERE run_id = ? AND status IN ('pending', "
+          "'processing')",
+          T(error_message), Tm(now), T(run_id));
+      (void)n;
+    } else {
+      EXEC_OR_RETURN(n, c,
+                     "UPDATE batch_analysis_items SET status = 'cancelled', completed_at = ?, "
+                     "lease_owner = NULL, lease_expires_at = NULL WHERE run_id = ? AND status IN "
+                     "('pending', 'processing')",
+                     Tm(now), T(run_id));
+      (void)n;
+    }
+    {
+      EXEC_OR_RETURN(n, c,
+                     "UPDATE batch_analysis_runs SET status = ?, completed_at = ?, error_message = "
+                     "? WHERE id = ?",
+                     T(RunStatusName(status)), Tm(now), OptText(error_message), T(run_id));
+      (void)n;
+    }
+    auto u = RecountTx(c, r->job_id, run_id, now);
+    if (!u.ok())
+      return u.status();
+    if (j->current_run_id == run_id && j->status == JobStatus::kRunning) {
+      JobStatus js = j->is_scheduled ? JobStatus::kScheduled
+                                     : (status == RunStatus::kFailed ? JobStatus::kFailed
+                                                                     : JobStatus::kCompleted);
+      EXEC_OR_RETURN(n, c,
+                     "UPDATE batch_analysis_jobs SET status = ?, completed_at = ?, error_message = "
+                     "? WHERE id = ?",
+                     T(JobStatusName(js)), Tm(now), OptText(error_message), T(r->job_id));
+      (void)n;
+    }
+    auto done = GetRunTx(c, run_id);
+    if (!done.ok())
+      return done.status();
+    out = std::move(done).value();
+    return Status::Ok();
+  });
+  if (!s.ok())
+    return s;
+  return *out;
+}
+
+// ---- items ----
+
+Result<std::vector<ClaimedItem>> SqlStore::ClaimItems(const ClaimRequest& request) {
+  if (request.worker_id.empty()) {
+    return Status::InvalidArgument("invalid_argument", "worker_id is empty", "worker_id");
+  }
+  std::vector<ClaimedItem> out;
+  if (request.max_items <= 0)
+    return out;
+  if (!request.job_id.empty() && !IsUuid(request.job_id))
+    return out;
+  TimePoint now = Now();
+  TimePoint expires = TruncateTime(now + request.lease);
+  Status s = backend_->Write([&](SqlConn& c) -> Status {
+    out.clear();
+    std::string sql =
+        "SELECT i.id FROM batch_analysis_items i "
+        "JOIN batch_analysis_jobs j ON j.id = i.job_id "
+        "JOIN batch_analysis_runs r ON r.id = i.run_id "
+        "WHERE i.status = 'pending' AND (i.not_before IS NULL OR i.not_before <= ?) "
+        "AND j.status = 'running' AND r.status = 'running'";
+    SqlParams p{Tm(now)};
+    if (!request.job_id.empty()) {
+      sql += " AND i.job_id = ?";
+      p.push_back(T(request.job_id));
+    }
+    sql += " ORDER BY i.created_at, i.seq LIMIT ?" + backend_->ForUpdateSkipLocked("i");
+    p.push_back(I(request.max_items));
+    QUERY_OR_RETURN(ids, c, sql, p);
+    if (ids.empty())
+      return Status::Ok();
+    SqlParams u{T(request.worker_id), Tm(expires), Tm(now)};
+    for (const auto& r : ids.rows)
+      u.push_back(T(r[0].value_or("")));
+    {
+      EXEC_OR_RETURN(n, c,
+                     "UPDATE batch_analysis_items SET status = 'processing', lease_owner = ?, "
+                     "lease_expires_at = ?, started_at = ? WHERE status = 'pending' AND id IN (" +
+                         Placeholders(ids.size()) + ")",
+                     u);
+      (void)n;
+    }
+    SqlParams q{T(request.worker_id)};
+    for (const auto& r : ids.rows)
+      q.push_back(T(r[0].value_or("")));
+    QUERY_OR_RETURN(rows, c,
+                    std::string("SELECT ") + kItemCols +
+                        ", j.org_id AS job_org_id, j.job_type AS job_type, j.analysis_config AS "
+                        "job_config FROM batch_analysis_items i JOIN leads l ON l.id = i.lead_id "
+                        "JOIN batch_analysis_jobs j ON j.id = i.job_id WHERE i.lease_owner = ? "
+                        "AND i.status = 'processing' AND i.id IN (" +
+                        Placeholders(ids.size()) + ") ORDER BY i.created_at, i.seq",
+                    q);
+    out = MapRows<ClaimedItem>(rows, [](const Row& r) {
+      ClaimedItem ci;
+      ci.item = ToItem(r);
+      ci.org_id = r.Str("job_org_id");
+      ci.job_type = r.Str("job_type");
+      ci.analysis_config = r.JsonOr("job_config", Json::object());
+      return ci;
+    });
+    return Status::Ok();
+  });
+  if (!s.ok())
+    return s;
+  return out;
+}
+
+Status SqlStore::RenewLease(const std::string& item_id, const std::string& worker_id,
+                            std::chrono::milliseconds lease) {
+  if (!IsUuid(item_id))
+    return NotFoundStatus("item", item_id);
+  TimePoint expires = TruncateTime(Now() + lease);
+  return backend_->Write([&](SqlConn& c) -> Status {
+    EXEC_OR_RETURN(n, c,
+                   "UPDATE batch_analysis_items SET lease_expires_at = ? WHERE id = ? AND "
+                   "status = 'processing' AND lease_owner = ?",
+                   Tm(expires), T(item_id), T(worker_id));
+    if (n == 0)
+      return LeaseLost(item_id);
+    return Status::Ok();
+  });
+}
+
+namespace {
+
+// Locks the item's job, then checks the item is processing under worker_id.
+Status LockLeasedItemTx(SqlConn& c, SqlBackend& b, const std::string& item_id,
+                        const std::string& worker_id, Job* job, std::string* run_id,
+                        std::string* lead_id, std::string* domain) {
+  std::string job_id;
+  LEADSCAN_RETURN_IF_ERROR(ItemOwnerTx(c, item_id, &job_id, run_id));
+  auto j = GetJobTx(c, "", job_id, b.ForUpdate());
+  if (!j.ok())
+    return j.status();
+  *job = std::move(j).value();
+  QUERY_OR_RETURN(rows, c,
+                  std::string("SELECT status, lease_owner, lead_id FROM batch_analysis_items "
+                              "WHERE id = ?") +
+                      std::string(b.ForUpdate()),
+                  T(item_id));
+  if (rows.empty())
+    return NotFoundStatus("item", item_id);
+  if (rows.rows[0][0].value_or("") != "processing" || rows.rows[0][1].value_or("") != worker_id) {
+    return LeaseLost(item_id);
+  }
+  *lead_id = rows.rows[0][2].value_or("");
+  QUERY_OR_RETURN(lead, c, "SELECT domain FROM leads WHERE id = ?", T(*lead_id));
+  *domain = lead.empty() ? std::string() : lead.rows[0][0].value_or("");
+  return Status::Ok();
+}
+
+}  // namespace
+
+Result<ItemUpdate> SqlStore::CompleteItem(const ItemCompletion& completion) {
+  std::optional<ItemUpdate> out;
+  TimePoint now = Now();
+  Status s = backend_->Write([&](SqlConn& c) -> Status {
+    Job job;
+    std::string run_id, lead_id, domain;
+    LEADSCAN_RETURN_IF_ERROR(LockLeasedItemTx(
+        c, *backend_, completion.item_id, completion.worker_id, &job, &run_id, &lead_id, &domain));
+    {
+      EXEC_OR_RETURN(n, c,
+                     "UPDATE batch_analysis_items SET status = 'completed', completed_at = ?, "
+                     "duration_seconds = ?, result = ?, error_code = NULL, error_message = NULL, "
+                     "lease_owner = NULL, lease_expires_at = NULL WHERE id = ?",
+                     Tm(now), SqlParam::Real(completion.duration_seconds), J(completion.result),
+                     T(completion.item_id));
+      (void)n;
+    }
+    LEADSCAN_RETURN_IF_ERROR(WriteFindingsTx(c, lead_id, completion.findings, now));
+    {
+      EXEC_OR_RETURN(n, c,
+                     "INSERT INTO analysis_results (id, org_id, lead_id, job_id, run_id, item_id, "
+                     "job_type, domain, analyzed_at, result) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                     T(NewUuid()), T(job.org_id), T(lead_id), T(job.id), T(run_id),
+                     T(completion.item_id), T(job.job_type), T(domain), Tm(now),
+                     T(completion.result.dump()));
+      (void)n;
+    }
+    auto u = RecountTx(c, job.id, run_id, now);
+    if (!u.ok())
+      return u.status();
+    out = std::move(u).value();
+    return Status::Ok();
+  });
+  if (!s.ok())
+    return s;
+  return *out;
+}
+
+Result<ItemUpdate> SqlStore::FailItem(const ItemFailure& failure) {
+  std::optional<ItemUpdate> out;
+  TimePoint now = Now();
+  Status s = backend_->Write([&](SqlConn& c) -> Status {
+    Job job;
+    std::string run_id, lead_id, domain;
+    LEADSCAN_RETURN_IF_ERROR(LockLeasedItemTx(c, *backend_, failure.item_id, failure.worker_id,
+                                              &job, &run_id, &lead_id, &domain));
+    {
+      EXEC_OR_RETURN(n, c,
+                     "UPDATE batch_analysis_items SET status = 'failed', completed_at = ?, "
+                     "duration_seconds = ?, result = ?, error_code = ?, error_message = ?, "
+                     "lease_owner = NULL, lease_expires_at = NULL WHERE id = ?",
+                     Tm(now), SqlParam::Real(failure.duration_seconds), J(failure.result),
+                     T(failure.error_code), T(failure.error_message), T(failure.item_id));
+      (void)n;
+    }
+    auto u = RecountTx(c, job.id, run_id, now);
+    if (!u.ok())
+      return u.status();
+    out = std::move(u).value();
+    return Status::Ok();
+  });
+  if (!s.ok())
+    return s;
+  return *out;
+}
+
+Status SqlStore::RetryItem(const ItemRetry& retry) {
+  if (!IsUuid(retry.item_id))
+    return NotFoundStatus("item", retry.item_id);
+  return backend_->Write([&](SqlConn& c) -> Status {
+    EXEC_OR_RETURN(n, c,
+                   "UPDATE batch_analysis_items SET status = 'pending', retry_count = retry_count "
+                   "+ 1, not_before = ?, error_code = ?, error_message = ?, lease_owner = NULL, "
+                   "lease_expires_at = NULL WHERE id = ? AND status = 'processing' AND "
+                   "lease_owner = ?",
+                   Tm(TruncateTime(retry.not_before)), OptText(retry.error_code),
+                   OptText(retry.error_message), T(retry.item_id), T(retry.worker_id));
+    if (n == 0)
+      return LeaseLost(retry.item_id);
+    return Status::Ok();
+  });
+}
+
+Result<int64_t> SqlStore::ReleaseExpiredLeases() {
+  int64_t count = 0;
+  TimePoint now = Now();
+  Status s = backend_->Write([&](SqlConn& c) -> Status {
+    EXEC_OR_RETURN(n, c,
+                   "UPDATE batch_analysis_items SET status = 'pending', lease_owner = NULL, "
+                   "lease_expires_at = NULL WHERE status = 'processing' AND lease_expires_at < ?",
+                   Tm(now));
+    count = n;
+    return Status::Ok();
+  });
+  if (!s.ok())
+    return s;
+  return count;
+}
+
+Result<int64_t> SqlStore::ReleaseWorkerLeases(const std::string& worker_id) {
+  int64_t count = 0;
+  Status s = backend_->Write([&](SqlConn& c) -> Status {
+    EXEC_OR_RETURN(n, c,
+                   "UPDATE batch_analysis_items SET status = 'pending', lease_owner = NULL, "
+                   "lease_expires_at = NULL WHERE status = 'processing' AND lease_owner = ?",
+                   T(worker_id));
+    count = n;
+    return Status::Ok();
+  });
+  if (!s.ok())
+    return s;
+  return count;
+}
+
+Result<Page<Item>> SqlStore::ListItems(const std::string& org_id, const std::string& job_id,
+                                       const ItemFilter& filter) {
+  Page<Item> page;
+  page.limit = std::max<int64_t>(0, filter.limit);
+  page.offset = std::max<int64_t>(0, filter.offset);
+  Status s = backend_->Read([&](SqlConn& c) -> Status {
+    auto j = GetJobTx(c, org_id, job_id);
+    if (!j.ok())
+      return j.status();
+    std::string run_id = filter.run_id.empty() ? j->current_run_id : filter.run_id;
+    if (run_id.empty() || !IsUuid(run_id))
+      return Status::Ok();
+    std::string where = " WHERE i.job_id = ? AND i.run_id = ?";
+    SqlParams p{T(job_id), T(run_id)};
+    if (filter.status) {
+      where += " AND i.status = ?";
+      p.push_back(T(ItemStatusName(*filter.status)));
+    }
+    QUERY_OR_RETURN(count, c, "SELECT COUNT(*) FROM batch_analysis_items i" + where, p);
+    page.total = std::stoll(count.rows[0][0].value_or("0"));
+    SqlParams q = p;
+    q.push_back(I(page.limit));
+    q.push_back(I(page.offset));
+    QUERY_OR_RETURN(rows, c,
+                    std::string("SELECT ") + kItemCols +
+                        (filter.include_result ? ", i.result" : "") +
+                        " FROM batch_analysis_items i JOIN leads l ON l.id = i.lead_id" + where +
+                        " ORDER BY i.seq LIMIT ? OFFSET ?",
+                    q);
+    page.rows = MapRows<Item>(rows, ToItem);
+    return Status::Ok();
+  });
+  if (!s.ok())
+    return s;
+  return page;
+}
+
+Result<Item> SqlStore::GetItem(const std::string& item_id) {
+  if (!IsUuid(item_id))
+    return NotFoundStatus("item", item_id);
+  std::vector<Item> out;
+  Status s = backend_->Read([&](SqlConn& c) -> Status {
+    QUERY_OR_RETURN(rows, c,
+                    std::string("SELECT ") + kItemCols +
+                        ", i.result FROM batch_analysis_items i JOIN leads l ON l.id = i.lead_id "
+                        "WHERE i.id = ?",
+                    T(item_id));
+    out = MapRows<Item>(rows, ToItem);
+    return Status::Ok();
+  });
+  if (!s.ok())
+    return s;
+  if (out.empty())
+    return NotFoundStatus("item", item_id);
+  return out.front();
+}
+
+// ---- analysis history ----
+
+Result<AnalysisRecord> SqlStore::RecordAnalysis(const AnalysisRecord& record,
+                                                const LeadFindings& findings) {
+  if (!IsUuid(record.lead_id) || !IsUuid(record.org_id))
+    return NotFoundStatus("lead", record.lead_id);
+  AnalysisRecord a = record;
+  a.id = NewUuid();
+  a.analyzed_at = Now();
+  Status s = backend_->Write([&](SqlConn& c) -> Status {
+    QUERY_OR_RETURN(lead, c, "SELECT domain FROM leads WHERE id = ? AND org_id = ?", T(a.lead_id),
+                    T(a.org_id));
+    if (lead.empty())
+      return NotFoundStatus("lead", a.lead_id);
+    if (a.domain.empty())
+      a.domain = lead.rows[0][0].value_or("");
+    auto id_or_null = [](const std::string& v) {
+      return IsUuid(v) ? SqlParam::Text(v) : SqlParam::Null();
+    };
+    EXEC_OR_RETURN(n, c,
+                   "INSERT INTO analysis_results (id, org_id, lead_id, job_id, run_id, item_id, "
+                   "job_type, domain, analyzed_at, result) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                   T(a.id), T(a.org_id), T(a.lead_id), id_or_null(a.job_id), id_or_null(a.run_id),
+                   id_or_null(a.item_id), OptText(a.job_type), OptText(a.domain), Tm(a.analyzed_at),
+                   T(a.result.dump()));
+    (void)n;
+    return WriteFindingsTx(c, a.lead_id, findings, a.analyzed_at);
+  });
+  if (!s.ok())
+    return s;
+  return a;
+}
+
+Result<Page<AnalysisRecord>> SqlStore::ListAnalyses(const std::string& org_id,
+                                                    const std::string& lead_id, int64_t limit,
+                                                    int64_t offset) {
+  Page<AnalysisRecord> page;
+  page.limit = std::max<int64_t>(0, limit);
+  page.offset = std::max<int64_t>(0, offset);
+  Status s = backend_->Read([&](SqlConn& c) -> Status {
+    auto l = GetLeadTx(c, org_id, lead_id);
+    if (!l.ok())
+      return l.status();
+    QUERY_OR_RETURN(count, c, "SELECT COUNT(*) FROM analysis_results WHERE lead_id = ?",
+                    T(lead_id));
+    page.total = std::stoll(count.rows[0][0].value_or("0"));
+    QUERY_OR_RETURN(rows, c,
+                    std::string("SELECT ") + kAnalysisCols +
+                        " FROM analysis_results a WHERE a.lead_id = ? ORDER BY a.analyzed_at "
+                        "DESC, a.id DESC LIMIT ? OFFSET ?",
+                    T(lead_id), I(page.limit), I(page.offset));
+    page.rows = MapRows<AnalysisRecord>(rows, ToAnalysis);
+    return Status::Ok();
+  });
+  if (!s.ok())
+    return s;
+  return page;
+}
+
+// ---- scheduler ----
+
+Result<std::vector<Job>> SqlStore::ListDueJobs(TimePoint now, int64_t limit) {
+  std::vector<Job> out;
+  Status s = backend_->Read([&](SqlConn& c) -> Status {
+    QUERY_OR_RETURN(rows, c,
+                    std::string("SELECT ") + kJobCols +
+                        " FROM batch_analysis_jobs j WHERE j.is_scheduled = ? AND j.enabled = ? "
+                        "AND j.status <> 'cancelled' AND j.next_run_at IS NOT NULL AND "
+                        "j.next_run_at <= ? ORDER BY j.next_run_at, j.id LIMIT ?",
+                    B(true), B(true), Tm(TruncateTime(now)), I(limit));
+    out = MapRows<Job>(rows, ToJob);
+    return Status::Ok();
+  });
+  if (!s.ok())
+    return s;
+  return out;
+}
+
+Result<bool> SqlStore::ClaimOccurrence(const std::string& job_id, TimePoint expected,
+                                       std::optional<TimePoint> new_next) {
+  if (!IsUuid(job_id))
+    return NotFoundStatus("job", job_id);
+  bool won = false;
+  if (new_next)
+    new_next = TruncateTime(*new_next);
+  Status s = backend_->Write([&](SqlConn& c) -> Status {
+    EXEC_OR_RETURN(n, c,
+                   "UPDATE batch_analysis_jobs SET next_run_at = ? WHERE id = ? AND "
+                   "next_run_at = ?",
+                   Tm(new_next), T(job_id), Tm(TruncateTime(expected)));
+    won = n == 1;
+    return Status::Ok();
+  });
+  if (!s.ok())
+    return s;
+  return won;
+}
+
+Result<std::vector<Job>> SqlStore::ListUpcomingJobs(const std::string& org_id, int64_t limit) {
+  std::vector<Job> out;
+  Status s = backend_->Read([&](SqlConn& c) -> Status {
+    std::string sql = std::string("SELECT ") + kJobCols +
+                      " FROM batch_analysis_jobs j WHERE j.is_scheduled = ? AND j.enabled = ? "
+                      "AND j.status <> 'cancelled' AND j.next_run_at IS NOT NULL";
+    SqlParams p{B(true), B(true)};
+    if (!org_id.empty()) {
+      if (!IsUuid(org_id))
+        return Status::Ok();
+      sql += " AND j.org_id = ?";
+      p.push_back(T(org_id));
+    }
+    sql += " ORDER BY j.next_run_at, j.id LIMIT ?";
+    p.push_back(I(limit));
+    QUERY_OR_RETURN(rows, c, sql, p);
+    out = MapRows<Job>(rows, ToJob);
+    return Status::Ok();
+  });
+  if (!s.ok())
+    return s;
+  return out;
+}
+
+}  // namespace leadscan::store

@@ -1,0 +1,115 @@
+// SqlStore: the Store logic written once over an SqlBackend (SQLite or PostgreSQL). Every
+// operation is one read or one write transaction of the backend; the backend supplies
+// connections, locking and the few dialect differences. Thread-safe as its backend is.
+#pragma once
+
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "common/clock.h"
+#include "store/sql_backend.h"
+#include "store/store.h"
+
+namespace leadscan::store {
+
+// One embedded migration file (src/store/migrations/<dialect>/NNN_name.sql).
+struct Migration {
+  int version;
+  const char* name;
+  const char* sql;
+};
+
+// Generated at build time from the .sql files, ascending by version.
+const std::vector<Migration>& SqliteMigrations();
+const std::vector<Migration>& PostgresMigrations();
+
+class SqlStore : public Store {
+ public:
+  SqlStore(std::unique_ptr<SqlBackend> backend, const std::vector<Migration>& migrations,
+           common::Clock* clock);
+
+  std::string_view Dialect() const override { return backend_->Dialect(); }
+
+  Result<std::vector<int>> Migrate() override;
+  Result<std::vector<int>> AppliedMigrations() override;
+
+  Result<Organization> CreateOrganization(const std::string& name) override;
+  Result<Organization> GetOrganization(const std::string& org_id) override;
+  Result<Organization> FindOrganizationByName(const std::string& name) override;
+  Result<ApiToken> CreateToken(const NewToken& token) override;
+  Result<ApiToken> FindTokenByHash(const std::string& token_hash) override;
+  Result<std::vector<ApiToken>> ListTokens(const std::string& org_id) override;
+  Status RevokeToken(const std::string& org_id, const std::string& token_id) override;
+  Result<int64_t> CountTokens() override;
+
+  Result<Lead> CreateLead(const std::string& org_id, const NewLead& lead) override;
+  Result<std::vector<Lead>> CreateLeads(const std::string& org_id,
+                                        const std::vector<NewLead>& leads) override;
+  Result<Lead> GetLead(const std::string& org_id, const std::string& lead_id) override;
+  Result<std::vector<Lead>> GetLeads(const std::string& org_id,
+                                     const std::vector<std::string>& lead_ids) override;
+  Result<Lead> UpdateLead(const std::string& org_id, const std::string& lead_id,
+                          const LeadPatch& patch) override;
+  Status DeleteLead(const std::string& org_id, const std::string& lead_id) override;
+  Result<Page<Lead>> ListLeads(const std::string& org_id, const LeadFilter& filter) override;
+  Result<std::vector<UpsertedLead>> UpsertLeadsByDomain(const std::string& org_id,
+                                                        const std::vector<NewLead>& leads) override;
+  Status UpdateLeadFindings(const std::string& org_id, const std::string& lead_id,
+                            const LeadFindings& findings) override;
+
+  Result<JobCreated> CreateJob(const NewJob& job) override;
+  Result<Job> GetJob(const std::string& org_id, const std::string& job_id) override;
+  Result<Page<Job>> ListJobs(const std::string& org_id, const JobFilter& filter) override;
+  Result<Job> UpdateJob(const std::string& org_id, const std::string& job_id,
+                        const JobPatch& patch) override;
+  Status DeleteJob(const std::string& org_id, const std::string& job_id) override;
+  Result<std::vector<std::string>> JobLeadIds(const std::string& org_id,
+                                              const std::string& job_id) override;
+  Result<Job> TransitionJob(const std::string& org_id, const std::string& job_id,
+                            const std::vector<JobStatus>& from, JobStatus to,
+                            const std::string& error_message) override;
+  Result<Job> CancelJob(const std::string& org_id, const std::string& job_id) override;
+
+  Result<Run> CreateRun(const std::string& org_id, const std::string& job_id, RunTrigger trigger,
+                        std::optional<TimePoint> scheduled_for) override;
+  Result<Run> RecordSkippedRun(const std::string& org_id, const std::string& job_id,
+                               TimePoint scheduled_for, const std::string& reason) override;
+  Result<Page<Run>> ListRuns(const std::string& org_id, const std::string& job_id, int64_t limit,
+                             int64_t offset) override;
+  Result<Run> GetRun(const std::string& org_id, const std::string& run_id) override;
+  Result<Run> FinishRun(const std::string& run_id, RunStatus status,
+                        const std::string& error_message) override;
+
+  Result<std::vector<ClaimedItem>> ClaimItems(const ClaimRequest& request) override;
+  Status RenewLease(const std::string& item_id, const std::string& worker_id,
+                    std::chrono::milliseconds lease) override;
+  Result<ItemUpdate> CompleteItem(const ItemCompletion& completion) override;
+  Result<ItemUpdate> FailItem(const ItemFailure& failure) override;
+  Status RetryItem(const ItemRetry& retry) override;
+  Result<int64_t> ReleaseExpiredLeases() override;
+  Result<int64_t> ReleaseWorkerLeases(const std::string& worker_id) override;
+  Result<Page<Item>> ListItems(const std::string& org_id, const std::string& job_id,
+                               const ItemFilter& filter) override;
+  Result<Item> GetItem(const std::string& item_id) override;
+
+  Result<AnalysisRecord> RecordAnalysis(const AnalysisRecord& record,
+                                        const LeadFindings& findings) override;
+  Result<Page<AnalysisRecord>> ListAnalyses(const std::string& org_id, const std::string& lead_id,
+                                            int64_t limit, int64_t offset) override;
+
+  Result<std::vector<Job>> ListDueJobs(TimePoint now, int64_t limit) override;
+  Result<bool> ClaimOccurrence(const std::string& job_id, TimePoint expected,
+                               std::optional<TimePoint> new_next) override;
+  Result<std::vector<Job>> ListUpcomingJobs(const std::string& org_id, int64_t limit) override;
+
+ private:
+  TimePoint Now() const;
+
+  std::unique_ptr<SqlBackend> backend_;
+  std::vector<Migration> migrations_;
+  common::SystemClock system_clock_;
+  common::Clock* clock_;
+};
+
+}  // namespace leadscan::store

@@ -1,0 +1,761 @@
+// The Store contract: one suite every adapter passes — SQLite in memory, SQLite in a file, and
+// PostgreSQL on a throw-away server this binary starts itself (store/testing/pg_server.h).
+#include <gtest/gtest.h>
+
+#include <atomic>
+#include <filesystem>
+#include <map>
+#include <mutex>
+#include <set>
+#include <thread>
+
+#include "common/clock.h"
+#include "common/uuid.h"
+#include "store/store.h"
+#include "store/testing/pg_server.h"
+
+namespace leadscan::store {
+namespace {
+
+using namespace std::chrono_literals;
+
+constexpr const char* kMemory = "sqlite_memory";
+constexpr const char* kFile = "sqlite_file";
+constexpr const char* kPostgres = "postgres";
+
+TimePoint T0() {
+  return *ParseTime("2026-01-05T10:00:00Z");
+}
+
+class StoreContractTest : public ::testing::TestWithParam<const char*> {
+ protected:
+  void SetUp() override {
+    std::string kind = GetParam();
+    if (kind == kMemory) {
+      url_ = "sqlite::memory:";
+    } else if (kind == kFile) {
+      dir_ = std::filesystem::temp_directory_path() / ("leadscan-store-" + common::RandomHex(8));
+      url_ = "sqlite://" + (dir_ / "data" / "test.db").string();
+    } else {
+      testing::PgServer* pg = testing::PgServer::Shared();
+      if (!pg->available())
+        GTEST_SKIP() << "PostgreSQL 15 binaries not installed";
+      ASSERT_TRUE(pg->running()) << pg->error();
+      auto url = pg->NewSchemaUrl();
+      ASSERT_TRUE(url.ok()) << url.status().ToString();
+      url_ = url.value();
+    }
+    store_ = Open();
+    ASSERT_NE(store_, nullptr);
+  }
+
+  void TearDown() override {
+    store_.reset();
+    if (!dir_.empty())
+      std::filesystem::remove_all(dir_);
+  }
+
+  std::unique_ptr<Store> Open() {
+    StoreOptions options;
+    options.clock = &clock_;
+    auto s = OpenStore(url_, options);
+    EXPECT_TRUE(s.ok()) << s.status().ToString();
+    return s.ok() ? std::move(s).value() : nullptr;
+  }
+
+  bool SharesDatabase() const { return std::string(GetParam()) != kMemory; }
+
+  std::string NewOrg(const std::string& name = "") {
+    auto org = store_->CreateOrganization(name.empty() ? "org-" + common::RandomHex(4) : name);
+    EXPECT_TRUE(org.ok()) << org.status().ToString();
+    return org->id;
+  }
+
+  std::vector<std::string> NewLeads(const std::string& org, int n,
+                                    const std::string& prefix = "shop") {
+    std::vector<NewLead> leads;
+    for (int i = 0; i < n; ++i) {
+      leads.push_back({prefix + " AB " + std::to_string(i), prefix + std::to_string(i) + ".se"});
+    }
+    auto created = store_->CreateLeads(org, leads);
+    EXPECT_TRUE(created.ok()) << created.status().ToString();
+    std::vector<std::string> ids;
+    for (const Lead& l : created.value())
+      ids.push_back(l.id);
+    return ids;
+  }
+
+  JobCreated NewManualJob(const std::string& org, const std::vector<std::string>& leads) {
+    NewJob job;
+    job.org_id = org;
+    job.job_name = "Tech Analysis";
+    job.job_type = "tech_analysis";
+    job.analysis_config = {{"timeout", 20000}};
+    job.lead_ids = leads;
+    auto created = store_->CreateJob(job);
+    EXPECT_TRUE(created.ok()) << created.status().ToString();
+    return created.value();
+  }
+
+  Job NewScheduledJob(const std::string& org, const std::vector<std::string>& leads,
+                      TimePoint next) {
+    NewJob job;
+    job.org_id = org;
+    job.job_name = "Nightly";
+    job.job_type = "checkout_scraping";
+    job.is_scheduled = true;
+    job.schedule_cron = "0 2 * * *";
+    job.timezone = "Europe/Stockholm";
+    job.next_run_at = next;
+    job.lead_ids = leads;
+    auto created = store_->CreateJob(job);
+    EXPECT_TRUE(created.ok()) << created.status().ToString();
+    EXPECT_FALSE(created->run.has_value());
+    return created->job;
+  }
+
+  std::vector<ClaimedItem> Claim(const std::string& worker, int n,
+                                 std::chrono::milliseconds lease = 60s) {
+    ClaimRequest req;
+    req.worker_id = worker;
+    req.max_items = n;
+    req.lease = lease;
+    auto items = store_->ClaimItems(req);
+    EXPECT_TRUE(items.ok()) << items.status().ToString();
+    return items.ok() ? items.value() : std::vector<ClaimedItem>{};
+  }
+
+  ItemCompletion Completion(const ClaimedItem& ci, const std::string& worker,
+                            const std::string& platform = "WooCommerce") {
+    ItemCompletion c;
+    c.item_id = ci.item.id;
+    c.worker_id = worker;
+    c.duration_seconds = 1.5;
+    c.result = {{"domain", ci.item.domain}, {"ecommerce_platform", {{"name", platform}}}};
+    c.findings.ecommerce_platform = {{"name", platform}, {"slug", Slug(platform)}};
+    c.findings.checkout_solutions =
+        Json::array({{{"name", "Klarna Checkout"}, {"slug", "klarna-checkout"}}});
+    c.findings.carriers = Json::array({{{"name", "PostNord"}, {"slug", "postnord"}}});
+    return c;
+  }
+
+  static std::string Slug(const std::string& name) {
+    std::string s;
+    for (char c : name)
+      s.push_back(c == ' ' ? '-' : static_cast<char>(std::tolower(c)));
+    return s;
+  }
+
+  // Counts of the job's current-run items by status, read item by item.
+  std::map<ItemStatus, int64_t> ItemCounts(const std::string& org, const std::string& job) {
+    std::map<ItemStatus, int64_t> counts;
+    ItemFilter f;
+    f.limit = 100000;
+    auto items = store_->ListItems(org, job, f);
+    EXPECT_TRUE(items.ok()) << items.status().ToString();
+    for (const Item& it : items->rows)
+      counts[it.status]++;
+    return counts;
+  }
+
+  void ExpectCountersMatchItems(const std::string& org, const std::string& job_id) {
+    auto job = store_->GetJob(org, job_id);
+    ASSERT_TRUE(job.ok());
+    auto counts = ItemCounts(org, job_id);
+    int64_t total = 0;
+    for (auto& [st, n] : counts)
+      total += n;
+    EXPECT_EQ(job->successful_count, counts[ItemStatus::kCompleted]);
+    EXPECT_EQ(job->failed_count, counts[ItemStatus::kFailed]);
+    EXPECT_EQ(job->progress, counts[ItemStatus::kCompleted] + counts[ItemStatus::kFailed]);
+    EXPECT_EQ(job->total_leads, total);
+  }
+
+  common::FakeClock clock_{T0()};
+  std::string url_;
+  std::filesystem::path dir_;
+  std::unique_ptr<Store> store_;
+};
+
+TEST_P(StoreContractTest, MigrationsAreRecordedAndIdempotent) {
+  auto applied = store_->AppliedMigrations();
+  ASSERT_TRUE(applied.ok()) << applied.status().ToString();
+  ASSERT_FALSE(applied->empty());
+  EXPECT_EQ(applied->front(), 1);
+  auto again = store_->Migrate();
+  ASSERT_TRUE(again.ok()) << again.status().ToString();
+  EXPECT_TRUE(again->empty());
+  if (SharesDatabase()) {
+    std::string org = NewOrg("kept");
+    auto second = Open();
+    ASSERT_NE(second, nullptr);
+    auto applied2 = second->AppliedMigrations();
+    ASSERT_TRUE(applied2.ok());
+    EXPECT_EQ(applied2.value(), applied.value());
+    auto found = second->FindOrganizationByName("kept");
+    ASSERT_TRUE(found.ok());
+    EXPECT_EQ(found->id, org);
+  }
+}
+
+TEST_P(StoreContractTest, RejectsUnknownUrlScheme) {
+  auto s = OpenStore("mysql://localhost/x");
+  ASSERT_FALSE(s.ok());
+  EXPECT_EQ(s.status().error_code(), "invalid_store_url");
+}
+
+TEST_P(StoreContractTest, TokensAreFoundByHashUntilRevoked) {
+  auto count0 = store_->CountTokens();
+  ASSERT_TRUE(count0.ok());
+  EXPECT_EQ(count0.value(), 0);
+  std::string org = NewOrg("Acme");
+  auto tok = store_->CreateToken({org, Role::kAdmin, "first admin", "abc123hash"});
+  ASSERT_TRUE(tok.ok()) << tok.status().ToString();
+  auto dup = store_->CreateToken({org, Role::kMember, "dup", "abc123hash"});
+  ASSERT_FALSE(dup.ok());
+  EXPECT_EQ(dup.status().error_code(), "token_exists");
+  auto found = store_->FindTokenByHash("abc123hash");
+  ASSERT_TRUE(found.ok());
+  EXPECT_EQ(found->org_id, org);
+  EXPECT_EQ(found->role, Role::kAdmin);
+  EXPECT_EQ(found->created_at, T0());
+  EXPECT_EQ(store_->CountTokens().value(), 1);
+  std::string other = NewOrg();
+  EXPECT_EQ(store_->RevokeToken(other, tok->id).code(), common::StatusCode::kNotFound);
+  EXPECT_TRUE(store_->RevokeToken(org, tok->id).ok());
+  EXPECT_EQ(store_->FindTokenByHash("abc123hash").status().code(), common::StatusCode::kNotFound);
+  EXPECT_EQ(store_->CountTokens().value(), 0);
+  EXPECT_EQ(store_->FindOrganizationByName("Acme")->id, org);
+  EXPECT_EQ(store_->CreateOrganization("Acme").status().error_code(), "org_exists");
+}
+
+TEST_P(StoreContractTest, LeadsCrudSearchFiltersAndPaging) {
+  std::string org = NewOrg();
+  auto ids = NewLeads(org, 5);
+  auto extra = store_->CreateLead(org, {"Åhléns 50% Rea_AB", "ahlens.se", {{"city", "Sthlm"}}});
+  ASSERT_TRUE(extra.ok());
+  auto got = store_->GetLead(org, extra->id);
+  ASSERT_TRUE(got.ok());
+  EXPECT_EQ(got->company_name, "Åhléns 50% Rea_AB");
+  EXPECT_EQ(got->extra["city"], "Sthlm");
+  EXPECT_TRUE(got->findings.ecommerce_platform.is_null());
+  EXPECT_FALSE(got->findings.last_analyzed_at.has_value());
+
+  LeadFilter f;
+  f.search = "SHOP AB";
+  f.limit = 2;
+  auto page = store_->ListLeads(org, f);
+  ASSERT_TRUE(page.ok()) << page.status().ToString();
+  EXPECT_EQ(page->total, 5);
+  EXPECT_EQ(page->rows.size(), 2u);
+  f.search = "50%";
+  EXPECT_EQ(store_->ListLeads(org, f)->total, 1);
+  f.search = "x%";  // % is literal, not a wildcard
+  EXPECT_EQ(store_->ListLeads(org, f)->total, 0);
+  f.search = "shop3.se";
+  EXPECT_EQ(store_->ListLeads(org, f)->total, 1);
+
+  LeadFindings findings;
+  findings.ecommerce_platform = {{"name", "WooCommerce"}, {"slug", "woocommerce"}};
+  findings.checkout_solutions =
+      Json::array({{{"name", "Klarna Checkout"}, {"slug", "klarna-checkout"}}});
+  findings.carriers = Json::array(
+      {{{"name", "PostNord"}, {"slug", "postnord"}}, {{"name", "DHL"}, {"slug", "dhl"}}});
+  ASSERT_TRUE(store_->UpdateLeadFindings(org, ids[1], findings).ok());
+  LeadFilter ff;
+  ff.platform = "woocommerce";
+  EXPECT_EQ(store_->ListLeads(org, ff)->total, 1);
+  ff.platform = "Shopify";
+  EXPECT_EQ(store_->ListLeads(org, ff)->total, 0);
+  LeadFilter fc;
+  fc.checkout = "Klarna Checkout";
+  fc.carrier = "dhl";
+  auto hit = store_->ListLeads(org, fc);
+  ASSERT_EQ(hit->total, 1);
+  EXPECT_EQ(hit->rows[0].id, ids[1]);
+  EXPECT_EQ(hit->rows[0].findings.carriers.size(), 2u);
+  EXPECT_EQ(hit->rows[0].findings.last_analyzed_at, T0());
+  LeadFilter fa;
+  fa.analysed = true;
+  EXPECT_EQ(store_->ListLeads(org, fa)->total, 1);
+  fa.analysed = false;
+  EXPECT_EQ(store_->ListLeads(org, fa)->total, 5);
+
+  LeadPatch patch;
+  patch.domain = "new.se";
+  auto upd = store_->UpdateLead(org, ids[0], patch);
+  ASSERT_TRUE(upd.ok());
+  EXPECT_EQ(upd->domain, "new.se");
+  EXPECT_EQ(upd->company_name, "shop AB 0");
+  EXPECT_TRUE(store_->DeleteLead(org, ids[0]).ok());
+  EXPECT_EQ(store_->GetLead(org, ids[0]).status().code(), common::StatusCode::kNotFound);
+  EXPECT_EQ(store_->ListLeads(org, {})->total, 5);
+  EXPECT_EQ(store_->GetLead(org, "not-a-uuid").status().code(), common::StatusCode::kNotFound);
+}
+
+TEST_P(StoreContractTest, ImportUpsertsByDomain) {
+  std::string org = NewOrg();
+  auto first = store_->UpsertLeadsByDomain(
+      org, {{"A AB", "a.se", {{"city", "Umeå"}}}, {"B AB", "b.se", {}}, {"No Domain AB", "", {}}});
+  ASSERT_TRUE(first.ok()) << first.status().ToString();
+  ASSERT_EQ(first->size(), 3u);
+  EXPECT_TRUE((*first)[0].created && (*first)[1].created && (*first)[2].created);
+  auto second = store_->UpsertLeadsByDomain(
+      org, {{"A Renamed AB", "a.se", {{"phone", "1"}}}, {"C AB", "c.se", {}}});
+  ASSERT_TRUE(second.ok());
+  EXPECT_FALSE((*second)[0].created);
+  EXPECT_EQ((*second)[0].id, (*first)[0].id);
+  EXPECT_TRUE((*second)[1].created);
+  auto a = store_->GetLead(org, (*first)[0].id);
+  EXPECT_EQ(a->company_name, "A Renamed AB");
+  EXPECT_EQ(a->extra["city"], "Umeå");
+  EXPECT_EQ(a->extra["phone"], "1");
+  // Another organisation's import never touches these leads.
+  std::string other = NewOrg();
+  auto third = store_->UpsertLeadsByDomain(other, {{"A Other", "a.se", {}}});
+  EXPECT_TRUE((*third)[0].created);
+  EXPECT_EQ(store_->ListLeads(org, {})->total, 4);
+}
+
+TEST_P(StoreContractTest, OtherOrganisationsObjectsLookMissing) {
+  std::string a = NewOrg();
+  std::string b = NewOrg();
+  auto a_leads = NewLeads(a, 3);
+  auto b_leads = NewLeads(b, 1);
+  auto job = NewManualJob(a, a_leads);
+  using common::StatusCode;
+  EXPECT_EQ(store_->GetLead(b, a_leads[0]).status().code(), StatusCode::kNotFound);
+  EXPECT_EQ(store_->UpdateLead(b, a_leads[0], {}).status().code(), StatusCode::kNotFound);
+  EXPECT_EQ(store_->DeleteLead(b, a_leads[0]).code(), StatusCode::kNotFound);
+  EXPECT_EQ(store_->UpdateLeadFindings(b, a_leads[0], {}).code(), StatusCode::kNotFound);
+  EXPECT_EQ(store_->ListAnalyses(b, a_leads[0], 10, 0).status().code(), StatusCode::kNotFound);
+  auto mixed = store_->GetLeads(b, {a_leads[0], b_leads[0], "garbage"});
+  ASSERT_TRUE(mixed.ok());
+  ASSERT_EQ(mixed->size(), 1u);
+  EXPECT_EQ((*mixed)[0].id, b_leads[0]);
+  // A job of org b naming a's lead: the lead is "not found", exactly like a random id.
+  NewJob nj;
+  nj.org_id = b;
+  nj.job_name = "steal";
+  nj.job_type = "tech_analysis";
+  nj.lead_ids = {b_leads[0], a_leads[1]};
+  auto stolen = store_->CreateJob(nj);
+  ASSERT_FALSE(stolen.ok());
+  EXPECT_EQ(stolen.status().code(), StatusCode::kNotFound);
+  EXPECT_NE(stolen.status().message().find(a_leads[1]), std::string::npos);
+  nj.lead_ids = {b_leads[0], common::NewUuid()};
+  EXPECT_EQ(store_->CreateJob(nj).status().code(), StatusCode::kNotFound);
+  EXPECT_EQ(store_->GetJob(b, job.job.id).status().code(), StatusCode::kNotFound);
+  EXPECT_EQ(store_->CancelJob(b, job.job.id).status().code(), StatusCode::kNotFound);
+  EXPECT_EQ(store_->DeleteJob(b, job.job.id).code(), StatusCode::kNotFound);
+  EXPECT_EQ(store_->ListItems(b, job.job.id, {}).status().code(), StatusCode::kNotFound);
+  EXPECT_EQ(store_->ListRuns(b, job.job.id, 10, 0).status().code(), StatusCode::kNotFound);
+  EXPECT_EQ(store_->GetRun(b, job.run->id).status().code(), StatusCode::kNotFound);
+  EXPECT_EQ(store_->CreateRun(b, job.job.id, RunTrigger::kManual).status().code(),
+            StatusCode::kNotFound);
+  EXPECT_EQ(store_->UpdateJob(b, job.job.id, {}).status().code(), StatusCode::kNotFound);
+  EXPECT_EQ(store_->ListJobs(b, {})->total, 0);
+  EXPECT_EQ(store_->ListLeads(b, {})->total, 1);
+  // And a's own view is intact.
+  EXPECT_TRUE(store_->GetJob(a, job.job.id).ok());
+  EXPECT_EQ(store_->ListJobs(a, {})->total, 1);
+}
+
+TEST_P(StoreContractTest, ManualJobStartsWithRunAndPendingItems) {
+  std::string org = NewOrg();
+  auto leads = NewLeads(org, 4);
+  auto created = NewManualJob(org, leads);
+  ASSERT_TRUE(created.run.has_value());
+  EXPECT_EQ(created.job.status, JobStatus::kRunning);
+  EXPECT_EQ(created.job.total_leads, 4);
+  EXPECT_EQ(created.job.progress, 0);
+  EXPECT_EQ(created.job.current_run_id, created.run->id);
+  EXPECT_EQ(created.job.analysis_config["timeout"], 20000);
+  EXPECT_EQ(created.job.started_at, T0());
+  EXPECT_EQ(created.run->total_items, 4);
+  auto items = store_->ListItems(org, created.job.id, {});
+  ASSERT_TRUE(items.ok());
+  ASSERT_EQ(items->rows.size(), 4u);
+  for (size_t i = 0; i < leads.size(); ++i) {
+    EXPECT_EQ(items->rows[i].lead_id, leads[i]);
+    EXPECT_EQ(items->rows[i].status, ItemStatus::kPending);
+    EXPECT_EQ(items->rows[i].company_name, "shop AB " + std::to_string(i));
+  }
+  auto ids = store_->JobLeadIds(org, created.job.id);
+  EXPECT_EQ(ids.value(), leads);
+  NewJob bad;
+  bad.org_id = org;
+  bad.job_type = "tech_analysis";
+  EXPECT_EQ(store_->CreateJob(bad).status().error_code(), "empty_lead_ids");
+  bad.lead_ids = {leads[0], leads[0]};
+  EXPECT_EQ(store_->CreateJob(bad).status().error_code(), "duplicate_lead_id");
+  JobFilter jf;
+  jf.status = JobStatus::kRunning;
+  EXPECT_EQ(store_->ListJobs(org, jf)->total, 1);
+  jf.status = JobStatus::kCompleted;
+  EXPECT_EQ(store_->ListJobs(org, jf)->total, 0);
+}
+
+TEST_P(StoreContractTest, CountersEqualItemsAfterMixedOutcomes) {
+  std::string org = NewOrg();
+  auto leads = NewLeads(org, 10);
+  auto job = NewManualJob(org, leads);
+  auto claimed = Claim("w1", 10);
+  ASSERT_EQ(claimed.size(), 10u);
+  EXPECT_EQ(claimed[0].job_type, "tech_analysis");
+  EXPECT_EQ(claimed[0].org_id, org);
+  EXPECT_EQ(claimed[0].analysis_config["timeout"], 20000);
+  EXPECT_EQ(claimed[0].item.domain, "shop0.se");
+  // 5 complete, 3 fail for good, 2 are retried once and then complete.
+  for (int i = 0; i < 5; ++i) {
+    auto u = store_->CompleteItem(Completion(claimed[i], "w1"));
+    ASSERT_TRUE(u.ok()) << u.status().ToString();
+    EXPECT_FALSE(u->run_finished);
+  }
+  for (int i = 5; i < 8; ++i) {
+    auto u =
+        store_->FailItem({claimed[i].item.id, "w1", "dns_not_found", "no such host", 0.2, nullptr});
+    ASSERT_TRUE(u.ok()) << u.status().ToString();
+  }
+  ExpectCountersMatchItems(org, job.job.id);
+  for (int i = 8; i < 10; ++i) {
+    ASSERT_TRUE(store_->RetryItem({claimed[i].item.id, "w1", T0() + 5s, "timeout", "slow"}).ok());
+  }
+  ExpectCountersMatchItems(org, job.job.id);
+  EXPECT_TRUE(Claim("w2", 10).empty()) << "backoff not respected";
+  clock_.Advance(6s);
+  auto again = Claim("w2", 10);
+  ASSERT_EQ(again.size(), 2u);
+  EXPECT_EQ(again[0].item.retry_count, 1);
+  EXPECT_EQ(again[0].item.error_code, "timeout");
+  ASSERT_TRUE(store_->CompleteItem(Completion(again[0], "w2")).ok());
+  auto last = store_->CompleteItem(Completion(again[1], "w2"));
+  ASSERT_TRUE(last.ok());
+  EXPECT_TRUE(last->run_finished);
+  EXPECT_EQ(last->job_status, JobStatus::kCompleted);
+  EXPECT_EQ(last->successful_count, 7);
+  EXPECT_EQ(last->failed_count, 3);
+  ExpectCountersMatchItems(org, job.job.id);
+  auto done = store_->GetJob(org, job.job.id);
+  EXPECT_EQ(done->status, JobStatus::kCompleted);
+  EXPECT_EQ(done->progress, 10);
+  EXPECT_EQ(done->completed_at, T0() + 6s);
+  auto run = store_->GetRun(org, job.run->id);
+  EXPECT_EQ(run->status, RunStatus::kCompleted);
+  EXPECT_EQ(run->successful_count, 7);
+  auto failed = store_->ListItems(org, job.job.id, {"", ItemStatus::kFailed, false, 100, 0});
+  ASSERT_EQ(failed->total, 3);
+  EXPECT_EQ(failed->rows[0].error_code, "dns_not_found");
+  auto item = store_->GetItem(claimed[0].item.id);
+  ASSERT_TRUE(item.ok());
+  EXPECT_EQ(item->status, ItemStatus::kCompleted);
+  EXPECT_DOUBLE_EQ(item->duration_seconds.value_or(0), 1.5);
+  EXPECT_EQ(item->result["domain"], "shop0.se");
+  auto lead = store_->GetLead(org, claimed[0].item.lead_id);
+  EXPECT_EQ(lead->findings.ecommerce_platform["slug"], "woocommerce");
+}
+
+TEST_P(StoreContractTest, AllItemsFailedFailsManualJob) {
+  std::string org = NewOrg();
+  auto job = NewManualJob(org, NewLeads(org, 2));
+  for (const auto& ci : Claim("w", 5)) {
+    ASSERT_TRUE(store_->FailItem({ci.item.id, "w", "http_5xx", "", 0, nullptr}).ok());
+  }
+  EXPECT_EQ(store_->GetJob(org, job.job.id)->status, JobStatus::kFailed);
+}
+
+TEST_P(StoreContractTest, ConcurrentClaimsNeverHandOneItemToTwoWorkers) {
+  std::string org = NewOrg();
+  constexpr int kLeads = 120;
+  auto leads = NewLeads(org, kLeads);
+  auto job = NewManualJob(org, leads);
+  constexpr int kWorkers = 6;
+  std::mutex mu;
+  std::map<std::string, int> claims;
+  std::atomic<int> errors{0};
+  std::vector<std::thread> threads;
+  for (int w = 0; w < kWorkers; ++w) {
+    threads.emplace_back([&, w] {
+      std::string worker = "worker-" + std::to_string(w);
+      for (;;) {
+        ClaimRequest req;
+        req.worker_id = worker;
+        req.max_items = 3;
+        auto got = store_->ClaimItems(req);
+        if (!got.ok()) {
+          errors++;
+          continue;
+        }
+        if (got->empty())
+          return;
+        for (const auto& ci : got.value()) {
+          {
+            std::lock_guard lock(mu);
+            claims[ci.item.id]++;
+          }
+          EXPECT_EQ(ci.item.lease_owner, worker);
+          auto u = store_->CompleteItem(Completion(ci, worker));
+          if (!u.ok())
+            errors++;
+        }
+      }
+    });
+  }
+  for (auto& t : threads)
+    t.join();
+  EXPECT_EQ(errors.load(), 0);
+  ASSERT_EQ(claims.size(), static_cast<size_t>(kLeads));
+  for (const auto& [id, n] : claims)
+    EXPECT_EQ(n, 1) << id;
+  ExpectCountersMatchItems(org, job.job.id);
+  auto done = store_->GetJob(org, job.job.id);
+  EXPECT_EQ(done->status, JobStatus::kCompleted);
+  EXPECT_EQ(done->successful_count, kLeads);
+}
+
+TEST_P(StoreContractTest, ExpiredLeasesGoBackToPending) {
+  std::string org = NewOrg();
+  auto job = NewManualJob(org, NewLeads(org, 2));
+  auto a = Claim("crashed", 1, 30s);
+  ASSERT_EQ(a.size(), 1u);
+  EXPECT_EQ(a[0].item.lease_expires_at, T0() + 30s);
+  auto b = Claim("alive", 1, 30s);
+  ASSERT_EQ(b.size(), 1u);
+  clock_.Advance(20s);
+  ASSERT_TRUE(store_->RenewLease(b[0].item.id, "alive", 30s).ok());
+  EXPECT_EQ(store_->RenewLease(b[0].item.id, "crashed", 30s).error_code(), "lease_lost");
+  clock_.Advance(15s);  // crashed's lease ran out at +30s; alive's lasts until +50s
+  auto released = store_->ReleaseExpiredLeases();
+  ASSERT_TRUE(released.ok());
+  EXPECT_EQ(released.value(), 1);
+  auto item = store_->GetItem(a[0].item.id);
+  EXPECT_EQ(item->status, ItemStatus::kPending);
+  EXPECT_TRUE(item->lease_owner.empty());
+  EXPECT_EQ(store_->GetItem(b[0].item.id)->status, ItemStatus::kProcessing);
+  auto re = Claim("rescuer", 5);
+  ASSERT_EQ(re.size(), 1u);
+  EXPECT_EQ(re[0].item.id, a[0].item.id);
+  // The crashed worker coming back late cannot overwrite the rescuer's work.
+  EXPECT_EQ(store_->CompleteItem(Completion(a[0], "crashed")).status().error_code(), "lease_lost");
+  EXPECT_TRUE(store_->CompleteItem(Completion(re[0], "rescuer")).ok());
+  EXPECT_EQ(store_->ReleaseWorkerLeases("alive").value(), 1);
+  EXPECT_EQ(store_->GetItem(b[0].item.id)->status, ItemStatus::kPending);
+  ExpectCountersMatchItems(org, job.job.id);
+}
+
+TEST_P(StoreContractTest, CancelStopsOpenItemsAndConflictsWhenFinal) {
+  std::string org = NewOrg();
+  auto job = NewManualJob(org, NewLeads(org, 3));
+  auto claimed = Claim("w", 1);
+  ASSERT_EQ(claimed.size(), 1u);
+  clock_.Advance(1s);
+  auto cancelled = store_->CancelJob(org, job.job.id);
+  ASSERT_TRUE(cancelled.ok()) << cancelled.status().ToString();
+  EXPECT_EQ(cancelled->status, JobStatus::kCancelled);
+  EXPECT_EQ(cancelled->completed_at, T0() + 1s);
+  auto counts = ItemCounts(org, job.job.id);
+  EXPECT_EQ(counts[ItemStatus::kCancelled], 3);
+  EXPECT_TRUE(Claim("w2", 10).empty());
+  EXPECT_EQ(store_->CompleteItem(Completion(claimed[0], "w")).status().error_code(), "lease_lost");
+  auto again = store_->CancelJob(org, job.job.id);
+  ASSERT_FALSE(again.ok());
+  EXPECT_EQ(again.status().code(), common::StatusCode::kConflict);
+  EXPECT_EQ(again.status().error_code(), "job_final");
+  EXPECT_EQ(store_->GetRun(org, job.run->id)->status, RunStatus::kCancelled);
+  // A finished job cannot be cancelled either.
+  auto job2 = NewManualJob(org, NewLeads(org, 1, "other"));
+  for (const auto& ci : Claim("w", 5))
+    ASSERT_TRUE(store_->CompleteItem(Completion(ci, "w")).ok());
+  EXPECT_EQ(store_->GetJob(org, job2.job.id)->status, JobStatus::kCompleted);
+  EXPECT_EQ(store_->CancelJob(org, job2.job.id).status().error_code(), "job_final");
+  auto t = store_->TransitionJob(org, job2.job.id, {JobStatus::kRunning}, JobStatus::kFailed);
+  EXPECT_EQ(t.status().error_code(), "job_status_conflict");
+}
+
+TEST_P(StoreContractTest, ScheduledJobRunsRecordsSkipsAndReturnsToScheduled) {
+  std::string org = NewOrg();
+  auto leads = NewLeads(org, 2);
+  Job job = NewScheduledJob(org, leads, T0() + 1h);
+  EXPECT_EQ(job.status, JobStatus::kScheduled);
+  EXPECT_EQ(job.timezone, "Europe/Stockholm");
+  EXPECT_TRUE(Claim("w", 5).empty());
+  auto run = store_->CreateRun(org, job.id, RunTrigger::kScheduled, T0() + 1h);
+  ASSERT_TRUE(run.ok()) << run.status().ToString();
+  EXPECT_EQ(run->total_items, 2);
+  auto busy = store_->CreateRun(org, job.id, RunTrigger::kManual);
+  EXPECT_EQ(busy.status().error_code(), "run_in_progress");
+  auto skipped = store_->RecordSkippedRun(org, job.id, T0() + 2h, "previous run still running");
+  ASSERT_TRUE(skipped.ok());
+  EXPECT_EQ(skipped->status, RunStatus::kSkipped);
+  for (const auto& ci : Claim("w", 5))
+    ASSERT_TRUE(store_->CompleteItem(Completion(ci, "w")).ok());
+  auto after = store_->GetJob(org, job.id);
+  EXPECT_EQ(after->status, JobStatus::kScheduled);
+  EXPECT_EQ(after->successful_count, 2);
+  clock_.Advance(1h);
+  auto run2 = store_->CreateRun(org, job.id, RunTrigger::kManual);
+  ASSERT_TRUE(run2.ok());
+  auto mid = store_->GetJob(org, job.id);
+  EXPECT_EQ(mid->status, JobStatus::kRunning);
+  EXPECT_EQ(mid->progress, 0) << "counters follow the current run";
+  EXPECT_EQ(mid->last_run_at, T0() + 1h);
+  auto finished = store_->FinishRun(run2->id, RunStatus::kFailed, "analysis core unavailable");
+  ASSERT_TRUE(finished.ok()) << finished.status().ToString();
+  EXPECT_EQ(finished->status, RunStatus::kFailed);
+  EXPECT_EQ(store_->FinishRun(run2->id, RunStatus::kCompleted).status().error_code(),
+            "run_not_running");
+  EXPECT_EQ(store_->GetJob(org, job.id)->status, JobStatus::kScheduled);
+  ExpectCountersMatchItems(org, job.id);
+  auto runs = store_->ListRuns(org, job.id, 10, 0);
+  ASSERT_TRUE(runs.ok());
+  ASSERT_EQ(runs->total, 3);
+  EXPECT_EQ(runs->rows[0].id, run2->id);
+  ItemFilter first_run;
+  first_run.run_id = run->id;
+  EXPECT_EQ(store_->ListItems(org, job.id, first_run)->total, 2);
+}
+
+TEST_P(StoreContractTest, SchedulerQueriesAndUpdates) {
+  std::string org = NewOrg();
+  auto leads = NewLeads(org, 1);
+  Job late = NewScheduledJob(org, leads, T0() + 2h);
+  Job soon = NewScheduledJob(org, leads, T0() + 1h);
+  Job off = NewScheduledJob(org, leads, T0() + 30min);
+  JobPatch disable;
+  disable.enabled = false;
+  auto patched = store_->UpdateJob(org, off.id, disable);
+  ASSERT_TRUE(patched.ok());
+  EXPECT_FALSE(patched->enabled);
+  auto upcoming = store_->ListUpcomingJobs("", 10);
+  ASSERT_TRUE(upcoming.ok());
+  ASSERT_EQ(upcoming->size(), 2u);
+  EXPECT_EQ((*upcoming)[0].id, soon.id);
+  EXPECT_EQ((*upcoming)[1].id, late.id);
+  EXPECT_EQ(store_->ListUpcomingJobs(NewOrg(), 10)->size(), 0u);
+  EXPECT_TRUE(store_->ListDueJobs(T0(), 10)->empty());
+  auto due = store_->ListDueJobs(T0() + 90min, 10);
+  ASSERT_EQ(due->size(), 1u);
+  EXPECT_EQ((*due)[0].id, soon.id);
+  JobPatch edit;
+  edit.schedule_cron = "*/5 * * * *";
+  edit.next_run_at = std::optional<TimePoint>(T0() + 5min);
+  edit.job_name = "Every five";
+  auto edited = store_->UpdateJob(org, late.id, edit);
+  ASSERT_TRUE(edited.ok());
+  EXPECT_EQ(edited->schedule_cron, "*/5 * * * *");
+  EXPECT_EQ(store_->GetJob(org, late.id)->next_run_at, T0() + 5min);
+  EXPECT_EQ(store_->ListDueJobs(T0() + 5min, 10)->size(), 1u);
+  ASSERT_TRUE(store_->DeleteJob(org, late.id).ok());
+  EXPECT_EQ(store_->GetJob(org, late.id).status().code(), common::StatusCode::kNotFound);
+}
+
+TEST_P(StoreContractTest, OccurrenceIsClaimedExactlyOnceAcrossStores) {
+  std::string org = NewOrg();
+  Job job = NewScheduledJob(org, NewLeads(org, 1), T0() + 1h);
+  std::vector<std::unique_ptr<Store>> others;
+  if (SharesDatabase())
+    others.push_back(Open());
+  std::vector<Store*> stores{store_.get()};
+  for (auto& s : others)
+    stores.push_back(s.get());
+  std::atomic<int> wins{0};
+  std::atomic<int> errors{0};
+  std::vector<std::thread> threads;
+  for (int t = 0; t < 8; ++t) {
+    Store* s = stores[static_cast<size_t>(t) % stores.size()];
+    threads.emplace_back([&, s] {
+      auto won = s->ClaimOccurrence(job.id, T0() + 1h, T0() + 25h);
+      if (!won.ok()) {
+        errors++;
+      } else if (won.value()) {
+        wins++;
+      }
+    });
+  }
+  for (auto& t : threads)
+    t.join();
+  EXPECT_EQ(errors.load(), 0);
+  EXPECT_EQ(wins.load(), 1);
+  EXPECT_EQ(store_->GetJob(org, job.id)->next_run_at, T0() + 25h);
+  EXPECT_FALSE(store_->ClaimOccurrence(job.id, T0() + 1h, T0() + 49h).value());
+}
+
+TEST_P(StoreContractTest, HistoryIsNewestFirstWithJobAndRunIds) {
+  std::string org = NewOrg();
+  auto leads = NewLeads(org, 1);
+  Job job = NewScheduledJob(org, leads, T0() + 1h);
+  std::vector<std::string> run_ids;
+  const std::vector<std::string> platforms = {"WooCommerce", "Shopify", "Magento"};
+  for (const auto& platform : platforms) {
+    auto run = store_->CreateRun(org, job.id, RunTrigger::kScheduled);
+    ASSERT_TRUE(run.ok()) << run.status().ToString();
+    run_ids.push_back(run->id);
+    auto claimed = Claim("w", 1);
+    ASSERT_EQ(claimed.size(), 1u);
+    ASSERT_TRUE(store_->CompleteItem(Completion(claimed[0], "w", platform)).ok());
+    clock_.Advance(24h);
+  }
+  AnalysisRecord single;
+  single.org_id = org;
+  single.lead_id = leads[0];
+  single.job_type = "full_analysis";
+  single.result = {{"ecommerce_platform", {{"name", "Centra"}}}};
+  LeadFindings f;
+  f.ecommerce_platform = {{"name", "Centra"}, {"slug", "centra"}};
+  auto rec = store_->RecordAnalysis(single, f);
+  ASSERT_TRUE(rec.ok()) << rec.status().ToString();
+  EXPECT_EQ(rec->domain, "shop0.se");
+  auto history = store_->ListAnalyses(org, leads[0], 10, 0);
+  ASSERT_TRUE(history.ok()) << history.status().ToString();
+  ASSERT_EQ(history->total, 4);
+  ASSERT_EQ(history->rows.size(), 4u);
+  EXPECT_TRUE(history->rows[0].job_id.empty());
+  EXPECT_EQ(history->rows[0].result["ecommerce_platform"]["name"], "Centra");
+  for (int i = 1; i < 4; ++i) {
+    const auto& r = history->rows[static_cast<size_t>(i)];
+    EXPECT_EQ(r.job_id, job.id);
+    EXPECT_EQ(r.run_id, run_ids[static_cast<size_t>(3 - i)]);
+    EXPECT_EQ(r.result["ecommerce_platform"]["name"], platforms[static_cast<size_t>(3 - i)]);
+    EXPECT_GT(history->rows[static_cast<size_t>(i - 1)].analyzed_at, r.analyzed_at);
+  }
+  EXPECT_EQ(store_->GetLead(org, leads[0])->findings.ecommerce_platform["slug"], "centra");
+  auto page2 = store_->ListAnalyses(org, leads[0], 2, 2);
+  ASSERT_EQ(page2->rows.size(), 2u);
+  EXPECT_EQ(page2->rows[0].run_id, run_ids[1]);
+}
+
+TEST_P(StoreContractTest, DeletingALeadKeepsCountersExact) {
+  std::string org = NewOrg();
+  auto leads = NewLeads(org, 3);
+  auto job = NewManualJob(org, leads);
+  auto claimed = Claim("w", 2);
+  ASSERT_EQ(claimed.size(), 2u);
+  ASSERT_TRUE(store_->CompleteItem(Completion(claimed[0], "w")).ok());
+  ASSERT_TRUE(store_->DeleteLead(org, leads[2]).ok());
+  ExpectCountersMatchItems(org, job.job.id);
+  ASSERT_TRUE(store_->CompleteItem(Completion(claimed[1], "w")).ok());
+  auto done = store_->GetJob(org, job.job.id);
+  EXPECT_EQ(done->status, JobStatus::kCompleted);
+  EXPECT_EQ(done->total_leads, 2);
+}
+
+INSTANTIATE_TEST_SUITE_P(Adapters, StoreContractTest, ::testing::Values(kMemory, kFile, kPostgres),
+                         [](const ::testing::TestParamInfo<const char*>& param) {
+                           return std::string(param.param);
+                         });
+
+TEST(StoreTimeTest, FormatsAndParsesIso8601) {
+  TimePoint t = *ParseTime("2025-12-18T22:00:00.123456Z");
+  EXPECT_EQ(FormatTime(t), "2025-12-18T22:00:00.123456Z");
+  EXPECT_EQ(ParseTime("2025-12-18 23:00:00.123456+01"), t);
+  EXPECT_EQ(ParseTime("2025-12-18 22:00:00.123456+00:00"), t);
+  EXPECT_EQ(FormatTime(*ParseTime("2025-12-18T22:00:00Z")), "2025-12-18T22:00:00.000000Z");
+  EXPECT_FALSE(ParseTime("2025-13-18T22:00:00Z").has_value());
+  EXPECT_FALSE(ParseTime("yesterday").has_value());
+  EXPECT_EQ(JobStatusName(JobStatus::kCancelled), std::string("cancelled"));
+  EXPECT_EQ(ParseItemStatus("processing"), ItemStatus::kProcessing);
+  EXPECT_FALSE(ParseRole("root").has_value());
+}
+
+}  // namespace
+}  // namespace leadscan::store
