@@ -470,21 +470,26 @@ TEST_P(StoreContractTest, ConcurrentClaimsNeverHandOneItemToTwoWorkers) {
   auto leads = NewLeads(org, kLeads);
   auto job = NewManualJob(org, leads);
   constexpr int kWorkers = 6;
+  // Where the database is shared, half the workers use a second store instance (as a second
+  // process would), so the database itself must keep claims apart, not only our mutexes.
+  std::unique_ptr<Store> second = SharesDatabase() ? Open() : nullptr;
   std::mutex mu;
   std::map<std::string, int> claims;
   std::atomic<int> errors{0};
   std::vector<std::thread> threads;
   for (int w = 0; w < kWorkers; ++w) {
-    threads.emplace_back([&, w] {
+    Store* s = (second && w % 2 == 1) ? second.get() : store_.get();
+    threads.emplace_back([&, w, s] {
       std::string worker = "worker-" + std::to_string(w);
       for (;;) {
         ClaimRequest req;
         req.worker_id = worker;
         req.max_items = 3;
-        auto got = store_->ClaimItems(req);
+        auto got = s->ClaimItems(req);
         if (!got.ok()) {
+          ADD_FAILURE() << got.status().ToString();
           errors++;
-          continue;
+          return;
         }
         if (got->empty())
           return;
@@ -494,9 +499,11 @@ TEST_P(StoreContractTest, ConcurrentClaimsNeverHandOneItemToTwoWorkers) {
             claims[ci.item.id]++;
           }
           EXPECT_EQ(ci.item.lease_owner, worker);
-          auto u = store_->CompleteItem(Completion(ci, worker));
-          if (!u.ok())
+          auto u = s->CompleteItem(Completion(ci, worker));
+          if (!u.ok()) {
+            ADD_FAILURE() << u.status().ToString();
             errors++;
+          }
         }
       }
     });
@@ -755,6 +762,107 @@ TEST(StoreTimeTest, FormatsAndParsesIso8601) {
   EXPECT_EQ(JobStatusName(JobStatus::kCancelled), std::string("cancelled"));
   EXPECT_EQ(ParseItemStatus("processing"), ItemStatus::kProcessing);
   EXPECT_FALSE(ParseRole("root").has_value());
+}
+
+}  // namespace
+}  // namespace leadscan::store
+
+namespace leadscan::store {
+namespace {
+
+class PostgresSeedFunctionsTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    testing::PgServer* pg = testing::PgServer::Shared();
+    if (!pg->available())
+      GTEST_SKIP() << "PostgreSQL 15 binaries not installed";
+    ASSERT_TRUE(pg->running()) << pg->error();
+    auto url = pg->NewSchemaUrl();
+    ASSERT_TRUE(url.ok()) << url.status().ToString();
+    url_ = url.value();
+    auto store = OpenStore(url_);
+    ASSERT_TRUE(store.ok()) << store.status().ToString();
+    store_ = std::move(store).value();
+  }
+
+  std::string Sql(const std::string& sql) {
+    auto out = testing::PgServer::Psql(url_, sql);
+    EXPECT_TRUE(out.ok()) << sql << ": " << out.status().ToString();
+    return out.ok() ? out.value() : std::string();
+  }
+
+  std::string url_;
+  std::unique_ptr<Store> store_;
+};
+
+TEST_F(PostgresSeedFunctionsTest, DriveABatchFromSql) {
+  auto org = store_->CreateOrganization("sql");
+  ASSERT_TRUE(org.ok());
+  auto leads = store_->CreateLeads(org->id, {{"A AB", "a.se", {}}, {"B AB", "b.se", {}}});
+  ASSERT_TRUE(leads.ok());
+  std::string job_id = Sql("SELECT create_batch_analysis_job('" + org->id +
+                           "', 'SQL job', 'tech_analysis', ARRAY['" + (*leads)[0].id + "', '" +
+                           (*leads)[1].id + "']::uuid[])");
+  ASSERT_TRUE(common::IsUuid(job_id)) << job_id;
+  auto job = store_->GetJob(org->id, job_id);
+  ASSERT_TRUE(job.ok()) << job.status().ToString();
+  EXPECT_EQ(job->status, JobStatus::kRunning);
+  EXPECT_EQ(job->total_leads, 2);
+  std::string first = Sql("SELECT id FROM get_next_batch_item(NULL, 'sql-worker', 60)");
+  std::string second = Sql("SELECT id FROM get_next_batch_item('" + job_id + "')");
+  ASSERT_TRUE(common::IsUuid(first)) << first;
+  ASSERT_TRUE(common::IsUuid(second)) << second;
+  EXPECT_NE(first, second);
+  EXPECT_EQ(Sql("SELECT count(*) FROM get_next_batch_item()"), "0");
+  EXPECT_EQ(store_->GetItem(first)->lease_owner, "sql-worker");
+  Sql("SELECT update_batch_item_status('" + first + "', 'completed', NULL, '{\"ok\": true}')");
+  EXPECT_EQ(store_->GetJob(org->id, job_id)->progress, 1);
+  Sql("SELECT update_batch_item_status('" + second + "', 'failed', 'boom')");
+  job = store_->GetJob(org->id, job_id);
+  EXPECT_EQ(job->status, JobStatus::kCompleted);
+  EXPECT_EQ(job->successful_count, 1);
+  EXPECT_EQ(job->failed_count, 1);
+  EXPECT_EQ(job->progress, 2);
+  EXPECT_EQ(store_->GetItem(first)->result["ok"], true);
+  EXPECT_EQ(store_->GetItem(second)->error_message, "boom");
+
+  std::string scheduled = Sql("SELECT create_batch_analysis_job('" + org->id +
+                              "', 'Nightly', 'full_analysis', ARRAY['" + (*leads)[0].id +
+                              "']::uuid[], '{}', true, '0 2 * * *')");
+  auto sj = store_->GetJob(org->id, scheduled);
+  ASSERT_TRUE(sj.ok());
+  EXPECT_EQ(sj->status, JobStatus::kScheduled);
+  ASSERT_TRUE(sj->next_run_at.has_value());
+  EXPECT_EQ(Sql("SELECT count(*) FROM get_scheduled_jobs_to_run()"), "0");
+  Sql("UPDATE batch_analysis_jobs SET next_run_at = now() - interval '1 minute' WHERE id = '" +
+      scheduled + "'");
+  EXPECT_EQ(Sql("SELECT id FROM get_scheduled_jobs_to_run()"), scheduled);
+  // Another organisation's lead cannot be put in a job.
+  auto other = store_->CreateOrganization("other");
+  EXPECT_FALSE(testing::PgServer::Psql(url_, "SELECT create_batch_analysis_job('" + other->id +
+                                                 "', 'x', 'tech_analysis', ARRAY['" +
+                                                 (*leads)[0].id + "']::uuid[])")
+                   .ok());
+}
+
+TEST_F(PostgresSeedFunctionsTest, CalculateNextRunCoversTheCronSubset) {
+  auto next = [&](const std::string& cron, const std::string& from, const std::string& tz = "UTC") {
+    return Sql("SELECT calculate_next_run('" + cron + "', '" + from + "', '" + tz + "')");
+  };
+  EXPECT_EQ(next("0 2 * * *", "2025-12-18 22:00:00+00"), "2025-12-19 02:00:00+00");
+  EXPECT_EQ(next("0 2 * * *", "2025-12-18 22:00:00+00", "Europe/Stockholm"),
+            "2025-12-19 01:00:00+00");
+  EXPECT_EQ(next("*/15 * * * *", "2026-01-05 10:07:00+00"), "2026-01-05 10:15:00+00");
+  EXPECT_EQ(next("0 */6 * * *", "2026-01-05 10:07:00+00"), "2026-01-05 12:00:00+00");
+  EXPECT_EQ(next("0 0 * * 0", "2025-12-18 22:00:00+00"), "2025-12-21 00:00:00+00");
+  EXPECT_EQ(next("0 0 * * 7", "2025-12-18 22:00:00+00"), "2025-12-21 00:00:00+00");
+  EXPECT_EQ(next("@hourly", "2026-01-05 10:30:00+00"), "2026-01-05 11:00:00+00");
+  EXPECT_EQ(next("30 8 * JAN-MAR MON-FRI", "2026-01-09 09:00:00+00"), "2026-01-12 08:30:00+00");
+  // cronie: both day fields restricted -> either matches (the 1st, or any Monday).
+  EXPECT_EQ(next("0 9 1 * MON", "2026-01-05 10:00:00+00"), "2026-01-12 09:00:00+00");
+  EXPECT_EQ(next("0 0 29 2 *", "2026-03-01 00:00:00+00"), "2028-02-29 00:00:00+00");
+  EXPECT_FALSE(testing::PgServer::Psql(url_, "SELECT calculate_next_run('61 * * * *')").ok());
+  EXPECT_FALSE(testing::PgServer::Psql(url_, "SELECT calculate_next_run('* * *')").ok());
 }
 
 }  // namespace

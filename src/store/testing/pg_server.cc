@@ -165,4 +165,16 @@ common::Result<std::string> PgServer::NewSchemaUrl() {
   return base_url_ + sep + "options=-csearch_path%3D" + schema;
 }
 
+common::Result<std::string> PgServer::Psql(const std::string& url, const std::string& sql) {
+  std::string out;
+  int rc = RunCommand("psql -X -q -A -t -v ON_ERROR_STOP=1 " + Quote(url) + " -c " +
+                          Quote("SET TimeZone TO 'UTC'; " + sql),
+                      &out);
+  while (!out.empty() && (out.back() == '\n' || out.back() == '\r'))
+    out.pop_back();
+  if (rc != 0)
+    return common::Status::IoError("psql: " + out);
+  return out;
+}
+
 }  // namespace leadscan::store::testing

@@ -31,6 +31,10 @@ class PgServer {
   // Creates a new empty schema and returns a URL whose connections use it (search_path).
   common::Result<std::string> NewSchemaUrl();
 
+  // Runs `sql` with psql against `url` (TimeZone UTC); returns its unaligned, tuples-only
+  // output without the trailing newline, or an error carrying psql's message.
+  static common::Result<std::string> Psql(const std::string& url, const std::string& sql);
+
  private:
   PgServer();
 
