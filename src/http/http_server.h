@@ -25,6 +25,8 @@
 
 namespace leadscan::http {
 
+class Session;
+
 struct ServerOptions {
   static constexpr size_t kDefaultMaxBodyBytes = 16 * 1024 * 1024;  // CSV imports
   static constexpr size_t kDefaultMaxHeaderBytes = 16 * 1024;
@@ -76,6 +78,7 @@ class HttpServer {
   void Stop();
 
  private:
+  friend class Session;  // a connection, defined in http_server.cc
   struct Impl;
   std::unique_ptr<Impl> impl_;
 };

@@ -66,8 +66,9 @@ class Router {
     Add("DELETE", std::move(pattern), std::move(h), o);
   }
 
-  // Matches a percent-decoded path. HEAD matches GET routes. Parameter values are the decoded
-  // segments. No match and no allowed_methods: 404.
+  // Matches a raw path as received (no query; still percent-encoded): it is split on '/'
+  // first and each segment decoded, so "%2F" inside an id stays in that parameter. A trailing
+  // '/' is ignored. HEAD matches GET routes. No route and no allowed_methods: 404.
   Match Find(std::string_view method, std::string_view path) const;
 
   const std::vector<std::unique_ptr<Route>>& routes() const { return routes_; }

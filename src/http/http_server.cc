@@ -1,0 +1,787 @@
+#include "http/http_server.h"
+
+#include <spdlog/spdlog.h>
+
+#include <atomic>
+#include <boost/asio.hpp>
+#include <boost/beast/core.hpp>
+#include <boost/beast/http.hpp>
+#include <condition_variable>
+#include <mutex>
+#include <optional>
+#include <thread>
+#include <unordered_map>
+
+#include "http/api_token.h"
+#include "http/cors_policy.h"
+#include "http/static_files.h"
+
+namespace leadscan::http {
+namespace {
+
+namespace asio = boost::asio;
+namespace beast = boost::beast;
+namespace bhttp = boost::beast::http;
+using tcp = asio::ip::tcp;
+
+constexpr auto kTuple = asio::as_tuple(asio::use_awaitable);
+// After refusing an oversized body we read (and discard) what the client is still sending, so
+// it sees our 413 instead of a connection reset.
+constexpr std::chrono::milliseconds kDrainTimeout{1000};
+constexpr size_t kMaxDrainBytes = 4 * 1024 * 1024;
+constexpr size_t kSseReadBufferBytes = 512;
+constexpr std::string_view kServerName = "leadscan";
+constexpr std::string_view kBearerPrefix = "Bearer ";
+constexpr std::string_view kWwwAuthenticate = "Bearer realm=\"leadscan\"";
+
+bool StartsWithIgnoreCase(std::string_view text, std::string_view prefix) {
+  if (text.size() < prefix.size())
+    return false;
+  for (size_t i = 0; i < prefix.size(); ++i) {
+    if (std::tolower(static_cast<unsigned char>(text[i])) !=
+        std::tolower(static_cast<unsigned char>(prefix[i]))) {
+      return false;
+    }
+  }
+  return true;
+}
+
+bool IsApiPath(std::string_view path) {
+  return path == "/api" || path.starts_with("/api/");
+}
+
+bool HasLineBreak(std::string_view text) {
+  return text.find_first_of("\r\n") != std::string_view::npos;
+}
+
+Response Unauthorized(const common::Status& status) {
+  Response r = Response::FromStatus(status);
+  r.status = 401;
+  std::string challenge(kWwwAuthenticate);
+  challenge += ", error=\"invalid_token\"";
+  r.WithHeader("WWW-Authenticate", challenge);
+  return r;
+}
+
+}  // namespace
+
+class Session;
+
+// Plain coroutine functions rather than capturing lambdas: GCC 12 destroys the captures of a
+// lambda coroutine handed to co_spawn twice.
+asio::awaitable<void> OpenStream(std::function<void(std::shared_ptr<SseStream>)> on_stream,
+                                 std::shared_ptr<SseStream> stream, std::string route) {
+  try {
+    on_stream(stream);
+  } catch (const std::exception& e) {
+    spdlog::error("http: event stream handler for {} threw: {}", route, e.what());
+    stream->Abort();
+  } catch (...) {
+    spdlog::error("http: event stream handler for {} threw", route);
+    stream->Abort();
+  }
+  co_return;
+}
+
+struct HttpServer::Impl {
+  Impl(ServerOptions opts, const Router& r, Authenticator* auth, common::Clock& c,
+       common::Metrics& m)
+      : options(std::move(opts)),
+        router(r),
+        authenticator(auth),
+        clock(c),
+        metrics(m),
+        cors(options.cors_origins),
+        limiter(options.rate_limit, c) {
+    if (!options.static_dir.empty())
+      static_files.emplace(options.static_dir);
+    metrics.DefineCounter("http_requests_total", "HTTP requests answered, by route and status.");
+    metrics.DefineHistogram("http_request_duration_seconds",
+                            "Time from a request's last byte to its response, by route.");
+    metrics.DefineGauge("http_open_connections", "Open client connections.");
+    metrics.DefineGauge("http_open_event_streams", "Open Server-Sent Events streams.");
+  }
+
+  Response Process(Request& request, std::chrono::steady_clock::time_point start);
+
+  Response Dispatch(Request& request);
+
+  Response Authorize(Request& request, const RouteOptions& route_options, bool* ok);
+
+  asio::awaitable<void> AcceptLoop();
+
+  asio::awaitable<void> RefuseBusy(tcp::socket socket);
+
+  void Unregister(Session* session);
+
+  ServerOptions options;
+  const Router& router;
+  Authenticator* authenticator;
+  common::Clock& clock;
+  common::Metrics& metrics;
+  CorsPolicy cors;
+  std::optional<StaticFiles> static_files;
+  RateLimiter limiter;
+
+  std::mutex readiness_mu;
+  ReadinessCheck readiness;
+
+  std::mutex sessions_mu;
+  std::condition_variable sessions_cv;
+  std::unordered_map<Session*, std::weak_ptr<Session>> sessions;
+
+  std::atomic<bool> stopping{false};
+  std::atomic<uint16_t> port{0};
+  bool running = false;
+
+  // Declared last so they are destroyed first: pending handlers hold Sessions that refer back
+  // to the members above.
+  asio::io_context ioc;
+  std::optional<asio::executor_work_guard<asio::io_context::executor_type>> work;
+  std::optional<asio::strand<asio::io_context::executor_type>> acceptor_strand;
+  std::unique_ptr<tcp::acceptor> acceptor;
+  std::unique_ptr<asio::thread_pool> handler_pool;
+  std::vector<std::thread> io_threads;
+};
+
+// One client connection: reads requests, runs them on the handler pool, writes responses;
+// becomes an SSE pump when a handler asks for it. Everything runs on the connection's strand.
+class Session : public std::enable_shared_from_this<Session> {
+ public:
+  Session(HttpServer::Impl& server, tcp::socket socket)
+      : server_(server), stream_(std::move(socket)), wake_timer_(stream_.get_executor()) {
+    beast::error_code ec;
+    auto endpoint = stream_.socket().remote_endpoint(ec);
+    if (!ec) {
+      remote_ = endpoint.address().to_string() + ":" + std::to_string(endpoint.port());
+    }
+  }
+
+  asio::any_io_executor executor() { return stream_.get_executor(); }
+
+  asio::awaitable<void> Run();
+
+  // Called on the strand when the server stops: idle connections close now, event streams
+  // end, busy ones finish their response and then close.
+  void OnStop() {
+    if (sse_) {
+      sse_->Abort();
+    } else if (idle_) {
+      beast::error_code ec;
+      stream_.socket().shutdown(tcp::socket::shutdown_both, ec);
+      stream_.socket().close(ec);
+    }
+  }
+
+  void ForceClose() {
+    beast::error_code ec;
+    stream_.socket().close(ec);
+    if (sse_)
+      sse_->Abort();
+  }
+
+ private:
+  static asio::awaitable<Response> ProcessOnPool(HttpServer::Impl& server, Request& request,
+                                                 std::chrono::steady_clock::time_point start);
+
+  asio::awaitable<bool> Serve();
+
+  asio::awaitable<void> WriteError(int status, std::string_view code, std::string_view message,
+                                   unsigned version);
+
+  asio::awaitable<bool> WriteResponse(Response& response, const Request& request, unsigned version,
+                                      bool keep_alive);
+
+  asio::awaitable<void> PumpEvents(Response& response, const Request& request, unsigned version);
+
+  asio::awaitable<void> WatchClient(std::shared_ptr<SseStream> stream);
+
+  asio::awaitable<void> Drain();
+
+  HttpServer::Impl& server_;
+  beast::tcp_stream stream_;
+  beast::flat_buffer buffer_;
+  asio::steady_timer wake_timer_;
+  std::string remote_;
+  bool idle_ = true;
+  std::shared_ptr<SseStream> sse_;
+};
+
+asio::awaitable<void> Session::Run() {
+  try {
+    while (!server_.stopping.load()) {
+      if (!co_await Serve())
+        break;
+    }
+  } catch (const std::exception& e) {
+    spdlog::error("http: connection {} failed: {}", remote_, e.what());
+  }
+  beast::error_code ec;
+  stream_.socket().shutdown(tcp::socket::shutdown_send, ec);
+  stream_.socket().close(ec);
+  server_.Unregister(this);
+}
+
+// One request/response exchange. Returns whether to keep the connection for another.
+asio::awaitable<bool> Session::Serve() {
+  bhttp::request_parser<bhttp::string_body> parser;
+  parser.header_limit(static_cast<uint32_t>(server_.options.max_header_bytes));
+  parser.body_limit(server_.options.max_body_bytes);
+
+  idle_ = true;
+  stream_.expires_after(server_.options.idle_timeout);
+  auto [ec, n] = co_await bhttp::async_read_header(stream_, buffer_, parser, kTuple);
+  idle_ = false;
+  const unsigned version = parser.get().version() ? parser.get().version() : 11;
+  if (ec == bhttp::error::header_limit) {
+    co_await WriteError(431, "header_too_large", "request header block is too large", version);
+    co_return false;
+  }
+  if (ec == bhttp::error::body_limit) {
+    co_await WriteError(
+        413, "payload_too_large",
+        "request body exceeds " + std::to_string(server_.options.max_body_bytes) + " bytes",
+        version);
+    co_await Drain();
+    co_return false;
+  }
+  if (ec == bhttp::error::end_of_stream || ec == beast::error::timeout ||
+      ec == asio::error::operation_aborted || ec == asio::error::connection_reset ||
+      ec == asio::error::bad_descriptor || ec == asio::error::eof) {
+    co_return false;
+  }
+  if (ec) {
+    co_await WriteError(400, "bad_request", "malformed HTTP request", version);
+    co_return false;
+  }
+
+  if (!parser.is_done()) {
+    auto expect = parser.get()[bhttp::field::expect];
+    if (StartsWithIgnoreCase(expect, "100-continue")) {
+      bhttp::response<bhttp::empty_body> cont{bhttp::status::continue_, version};
+      stream_.expires_after(server_.options.write_timeout);
+      auto [wec, wn] = co_await bhttp::async_write(stream_, cont, kTuple);
+      if (wec)
+        co_return false;
+    }
+    stream_.expires_after(server_.options.read_timeout);
+    auto [bec, bn] = co_await bhttp::async_read(stream_, buffer_, parser, kTuple);
+    if (bec == bhttp::error::body_limit) {
+      co_await WriteError(
+          413, "payload_too_large",
+          "request body exceeds " + std::to_string(server_.options.max_body_bytes) + " bytes",
+          version);
+      co_await Drain();
+      co_return false;
+    }
+    if (bec)
+      co_return false;
+  }
+  stream_.expires_never();
+
+  bhttp::request<bhttp::string_body> raw = parser.release();
+  auto start = std::chrono::steady_clock::now();
+  Request request;
+  request.method = std::string(raw.method_string());
+  request.target = std::string(raw.target());
+  std::string_view target = request.target;
+  size_t q = target.find('?');
+  std::string_view raw_path = target.substr(0, q);
+  request.path = PercentDecode(raw_path);
+  if (q != std::string_view::npos)
+    request.query = ParseQuery(target.substr(q + 1));
+  for (const auto& field : raw) {
+    request.headers.emplace_back(std::string(field.name_string()), std::string(field.value()));
+  }
+  request.body = std::move(raw.body());
+  request.remote_address = remote_;
+  const bool client_keep_alive = raw.keep_alive();
+
+  Response response =
+      co_await asio::co_spawn(server_.handler_pool->get_executor(),
+                              ProcessOnPool(server_, request, start), asio::use_awaitable);
+
+  if (response.on_stream) {
+    co_await PumpEvents(response, request, version);
+    co_return false;
+  }
+  bool keep_alive = client_keep_alive && !server_.stopping.load();
+  bool written = co_await WriteResponse(response, request, version, keep_alive);
+  co_return written&& keep_alive;
+}
+
+asio::awaitable<void> Session::WriteError(int status, std::string_view code,
+                                          std::string_view message, unsigned version) {
+  Response response = Response::Error(status, code, message);
+  Request none;
+  server_.metrics.Increment(
+      "http_requests_total",
+      {{"method", "-"}, {"route", "rejected"}, {"status", std::to_string(status)}});
+  co_await WriteResponse(response, none, version, false);
+}
+
+asio::awaitable<bool> Session::WriteResponse(Response& response, const Request& request,
+                                             unsigned version, bool keep_alive) {
+  bhttp::response<bhttp::string_body> res{static_cast<bhttp::status>(response.status), version};
+  res.set(bhttp::field::server, kServerName);
+  if (!response.content_type.empty())
+    res.set(bhttp::field::content_type, response.content_type);
+  for (const auto& [name, value] : response.headers) {
+    if (name.empty() || HasLineBreak(name) || HasLineBreak(value))
+      continue;
+    res.insert(name, value);
+  }
+  res.keep_alive(keep_alive);
+  bool bodiless = response.status == 204 || response.status == 304 ||
+                  (response.status >= 100 && response.status < 200);
+  if (bodiless) {
+    res.erase(bhttp::field::content_type);
+  } else if (request.method == "HEAD") {
+    res.content_length(response.body.size());
+  } else {
+    res.body() = std::move(response.body);
+    res.prepare_payload();
+  }
+  stream_.expires_after(server_.options.write_timeout);
+  auto [ec, n] = co_await bhttp::async_write(stream_, res, kTuple);
+  stream_.expires_never();
+  co_return !ec;
+}
+
+asio::awaitable<void> Session::Drain() {
+  beast::error_code ec;
+  stream_.socket().shutdown(tcp::socket::shutdown_send, ec);
+  stream_.expires_after(kDrainTimeout);
+  char scratch[4096];
+  size_t drained = 0;
+  while (drained < kMaxDrainBytes) {
+    auto [rec, n] = co_await stream_.async_read_some(asio::buffer(scratch), kTuple);
+    if (rec)
+      break;
+    drained += n;
+  }
+  stream_.expires_never();
+}
+
+asio::awaitable<void> Session::PumpEvents(Response& response, const Request& request,
+                                          unsigned version) {
+  auto stream = std::make_shared<SseStream>(server_.options.sse);
+  sse_ = stream;
+  server_.metrics.Add("http_open_event_streams", {}, 1);
+  std::weak_ptr<Session> weak = weak_from_this();
+  auto strand = stream_.get_executor();
+  stream->SetWaker([weak, strand] {
+    asio::post(strand, [weak] {
+      if (auto self = weak.lock())
+        self->wake_timer_.cancel();
+    });
+  });
+
+  bhttp::response<bhttp::empty_body> head{bhttp::status::ok, version};
+  head.set(bhttp::field::server, kServerName);
+  head.set(bhttp::field::content_type, "text/event-stream; charset=utf-8");
+  head.set(bhttp::field::cache_control, "no-cache");
+  head.set("X-Accel-Buffering", "no");
+  for (const auto& [name, value] : response.headers) {
+    if (name.empty() || HasLineBreak(name) || HasLineBreak(value))
+      continue;
+    head.insert(name, value);
+  }
+  // The body runs until the connection closes: no length, no chunking, Connection: close.
+  head.keep_alive(false);
+  bhttp::response_serializer<bhttp::empty_body> serializer{head};
+  stream_.expires_after(server_.options.write_timeout);
+  auto [hec, hn] = co_await bhttp::async_write_header(stream_, serializer, kTuple);
+  stream_.expires_never();
+
+  if (!hec) {
+    // The handler's on_stream may block (it registers the stream); run it off the IO thread.
+    std::function<void(std::shared_ptr<SseStream>)> on_stream = std::move(response.on_stream);
+    std::string route = request.route;
+    co_await asio::co_spawn(server_.handler_pool->get_executor(),
+                            OpenStream(std::move(on_stream), stream, std::move(route)),
+                            asio::use_awaitable);
+
+    asio::co_spawn(strand, WatchClient(stream), asio::detached);
+    auto interval = server_.options.sse_heartbeat;
+    auto next_heartbeat = std::chrono::steady_clock::now() + interval;
+    if (server_.stopping.load())
+      stream->Abort();
+    while (true) {
+      std::string out;
+      stream->TakeFrames(&out);
+      bool closed = stream->closed();
+      auto now = std::chrono::steady_clock::now();
+      if (!closed && now >= next_heartbeat) {
+        out += ": heartbeat\n\n";
+        next_heartbeat = now + interval;
+      }
+      if (!out.empty()) {
+        stream_.expires_after(server_.options.write_timeout);
+        auto [wec, wn] = co_await asio::async_write(stream_, asio::buffer(out), kTuple);
+        stream_.expires_never();
+        if (wec) {
+          stream->Abort();
+          break;
+        }
+        continue;
+      }
+      if (closed)
+        break;
+      wake_timer_.expires_at(next_heartbeat);
+      co_await wake_timer_.async_wait(kTuple);
+    }
+  }
+  stream->Abort();
+  stream->SetWaker(nullptr);
+  server_.metrics.Add("http_open_event_streams", {}, -1);
+}
+
+// Reads (and ignores) whatever the client sends on an event stream; a read error means the
+// client went away.
+asio::awaitable<void> Session::WatchClient(std::shared_ptr<SseStream> stream) {
+  auto self = shared_from_this();
+  char scratch[kSseReadBufferBytes];
+  while (!stream->closed()) {
+    auto [ec, n] = co_await stream_.async_read_some(asio::buffer(scratch), kTuple);
+    if (ec)
+      break;
+  }
+  stream->Abort();
+}
+
+asio::awaitable<Response> Session::ProcessOnPool(HttpServer::Impl& server, Request& request,
+                                                 std::chrono::steady_clock::time_point start) {
+  co_return server.Process(request, start);
+}
+
+Response HttpServer::Impl::Process(Request& request, std::chrono::steady_clock::time_point start) {
+  Response response;
+  try {
+    response = Dispatch(request);
+  } catch (const std::exception& e) {
+    spdlog::error("http: {} {} failed: {}", request.method, request.path, e.what());
+    response = Response::Error(500, "internal", "internal server error");
+  } catch (...) {
+    spdlog::error("http: {} {} failed with a non-standard exception", request.method, request.path);
+    response = Response::Error(500, "internal", "internal server error");
+  }
+  try {
+    if (!CorsPolicy::IsPreflight(request))
+      cors.Decorate(request, &response);
+    std::string route = request.route.empty() ? "unmatched" : request.route;
+    metrics.Increment("http_requests_total", {{"method", request.method},
+                                              {"route", route},
+                                              {"status", std::to_string(response.status)}});
+    double seconds =
+        std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+    metrics.Observe("http_request_duration_seconds", {{"route", route}}, seconds);
+  } catch (const std::exception& e) {
+    spdlog::error("http: recording {} {} failed: {}", request.method, request.path, e.what());
+  }
+  return response;
+}
+
+Response HttpServer::Impl::Dispatch(Request& request) {
+  if (CorsPolicy::IsPreflight(request)) {
+    request.route = "preflight";
+    return cors.Preflight(request);
+  }
+  const bool get = request.method == "GET" || request.method == "HEAD";
+  if (get && request.path == "/healthz") {
+    request.route = "/healthz";
+    return Response::Json(200, {{"status", "ok"}});
+  }
+  if (get && request.path == "/readyz") {
+    request.route = "/readyz";
+    ReadinessCheck check;
+    {
+      std::lock_guard lock(readiness_mu);
+      check = readiness;
+    }
+    common::Status status = check ? check() : common::Status::Ok();
+    if (!status.ok()) {
+      Response r = Response::FromStatus(status);
+      r.status = 503;
+      return r;
+    }
+    return Response::Json(200, {{"status", "ready"}});
+  }
+  if (get && request.path == "/metrics") {
+    request.route = "/metrics";
+    return Response::Text(200, metrics.Render(), "text/plain; version=0.0.4; charset=utf-8");
+  }
+
+  std::string_view target = request.target;
+  Router::Match match = router.Find(request.method, target.substr(0, target.find('?')));
+  if (match.route != nullptr) {
+    request.route = match.route->pattern;
+    request.params = std::move(match.params);
+    if (IsApiPath(request.path) && !match.route->options.is_public) {
+      bool ok = false;
+      Response refusal = Authorize(request, match.route->options, &ok);
+      if (!ok)
+        return refusal;
+    }
+    return match.route->handler(request);
+  }
+  if (!match.allowed_methods.empty()) {
+    request.route = "method_not_allowed";
+    std::string allow;
+    for (const auto& m : match.allowed_methods)
+      allow += (allow.empty() ? "" : ", ") + m;
+    return Response::Error(405, "method_not_allowed",
+                           "method " + request.method + " is not allowed here")
+        .WithHeader("Allow", allow);
+  }
+  if (!IsApiPath(request.path) && get && static_files) {
+    request.route = "static";
+    return static_files->Serve(request);
+  }
+  return Response::Error(404, "not_found", "no route for " + request.method + " " + request.path);
+}
+
+Response HttpServer::Impl::Authorize(Request& request, const RouteOptions& route_options,
+                                     bool* ok) {
+  *ok = false;
+  auto header = request.Header("Authorization");
+  if (!header || !StartsWithIgnoreCase(*header, kBearerPrefix)) {
+    Response r = Response::Error(401, "missing_token", "Authorization: Bearer <token> required");
+    r.WithHeader("WWW-Authenticate", std::string(kWwwAuthenticate));
+    return r;
+  }
+  std::string_view token = header->substr(kBearerPrefix.size());
+  while (!token.empty() && token.front() == ' ')
+    token.remove_prefix(1);
+  while (!token.empty() && token.back() == ' ')
+    token.remove_suffix(1);
+  if (token.empty() || authenticator == nullptr) {
+    return Unauthorized(common::Status::Error(common::StatusCode::kUnauthenticated, "invalid_token",
+                                              "token not accepted"));
+  }
+  common::Result<Principal> principal = authenticator->Authenticate(token);
+  if (!principal.ok()) {
+    if (principal.status().code() == common::StatusCode::kUnauthenticated) {
+      return Unauthorized(principal.status());
+    }
+    spdlog::warn("http: authentication could not run: {}", principal.status().ToString());
+    Response r = Response::FromStatus(principal.status());
+    if (r.status < 500)
+      r.status = 503;
+    return r;
+  }
+  Principal p = std::move(principal).value();
+  if (p.token_key.empty())
+    p.token_key = HashApiToken(token);
+  if (route_options.admin_only && p.role != Role::kAdmin) {
+    return Response::Error(403, "forbidden", "this endpoint is for admins");
+  }
+  RateLimiter::Decision decision = limiter.Take(p.token_key);
+  if (!decision.allowed) {
+    return Response::Error(429, "rate_limited", "too many requests for this token")
+        .WithHeader("Retry-After", std::to_string(decision.retry_after_seconds));
+  }
+  request.principal = std::move(p);
+  *ok = true;
+  return {};
+}
+
+void HttpServer::Impl::Unregister(Session* session) {
+  std::lock_guard lock(sessions_mu);
+  sessions.erase(session);
+  metrics.Set("http_open_connections", {}, static_cast<double>(sessions.size()));
+  sessions_cv.notify_all();
+}
+
+asio::awaitable<void> HttpServer::Impl::RefuseBusy(tcp::socket socket) {
+  beast::tcp_stream stream(std::move(socket));
+  bhttp::response<bhttp::string_body> res{bhttp::status::service_unavailable, 11};
+  res.set(bhttp::field::server, kServerName);
+  res.set(bhttp::field::content_type, "application/json");
+  res.set(bhttp::field::retry_after, "1");
+  res.body() =
+      Response::Error(503, "too_many_connections", "server is at its connection limit").body;
+  res.keep_alive(false);
+  res.prepare_payload();
+  stream.expires_after(options.write_timeout);
+  co_await bhttp::async_write(stream, res, kTuple);
+  beast::error_code ec;
+  stream.socket().shutdown(tcp::socket::shutdown_both, ec);
+}
+
+asio::awaitable<void> HttpServer::Impl::AcceptLoop() {
+  while (!stopping.load()) {
+    asio::any_io_executor strand = asio::make_strand(ioc);
+    auto [ec, socket] = co_await acceptor->async_accept(strand, kTuple);
+    if (ec) {
+      if (stopping.load() || ec == asio::error::operation_aborted || !acceptor->is_open())
+        break;
+      // Out of descriptors and the like: keep serving the connections we have.
+      spdlog::warn("http: accept failed: {}", ec.message());
+      asio::steady_timer pause(co_await asio::this_coro::executor);
+      pause.expires_after(std::chrono::milliseconds(50));
+      co_await pause.async_wait(kTuple);
+      continue;
+    }
+    std::shared_ptr<Session> session;
+    {
+      std::lock_guard lock(sessions_mu);
+      if (static_cast<int>(sessions.size()) >= options.max_connections) {
+        asio::co_spawn(strand, RefuseBusy(std::move(socket)), asio::detached);
+        continue;
+      }
+      session = std::make_shared<Session>(*this, std::move(socket));
+      sessions.emplace(session.get(), session);
+      metrics.Set("http_open_connections", {}, static_cast<double>(sessions.size()));
+    }
+    asio::co_spawn(session->executor(), session->Run(), [session](std::exception_ptr e) {
+      if (e)
+        spdlog::error("http: connection coroutine ended with an exception");
+    });
+  }
+}
+
+HttpServer::HttpServer(ServerOptions options, const Router& router, Authenticator* authenticator,
+                       common::Clock& clock, common::Metrics& metrics)
+    : impl_(std::make_unique<Impl>(std::move(options), router, authenticator, clock, metrics)) {}
+
+HttpServer::~HttpServer() {
+  Stop();
+}
+
+void HttpServer::SetReadinessCheck(ReadinessCheck check) {
+  std::lock_guard lock(impl_->readiness_mu);
+  impl_->readiness = std::move(check);
+}
+
+uint16_t HttpServer::port() const {
+  return impl_->port.load();
+}
+
+common::Status HttpServer::Listen(std::string_view host_port) {
+  Impl& s = *impl_;
+  if (s.running)
+    return common::Status::Conflict("already_listening", "server is running");
+  std::string host;
+  std::string port_text;
+  if (!host_port.empty() && host_port.front() == '[') {
+    size_t close = host_port.find(']');
+    if (close == std::string_view::npos || close + 1 >= host_port.size() ||
+        host_port[close + 1] != ':') {
+      return common::Status::InvalidArgument("invalid_listen", "expected [IPv6]:PORT", "listen");
+    }
+    host = std::string(host_port.substr(1, close - 1));
+    port_text = std::string(host_port.substr(close + 2));
+  } else {
+    size_t colon = host_port.rfind(':');
+    if (colon == std::string_view::npos) {
+      return common::Status::InvalidArgument("invalid_listen", "expected HOST:PORT", "listen");
+    }
+    host = std::string(host_port.substr(0, colon));
+    port_text = std::string(host_port.substr(colon + 1));
+  }
+  int port_number = -1;
+  try {
+    size_t used = 0;
+    port_number = std::stoi(port_text, &used);
+    if (used != port_text.size())
+      port_number = -1;
+  } catch (const std::exception&) {
+    port_number = -1;
+  }
+  if (port_number < 0 || port_number > 65535) {
+    return common::Status::InvalidArgument("invalid_listen", "port must be 0..65535", "listen");
+  }
+
+  beast::error_code ec;
+  asio::ip::address address = asio::ip::make_address(host.empty() ? "0.0.0.0" : host, ec);
+  if (ec) {
+    tcp::resolver resolver(s.ioc);
+    auto results = resolver.resolve(host, port_text, ec);
+    if (ec || results.empty()) {
+      return common::Status::InvalidArgument("invalid_listen", "cannot resolve " + host, "listen");
+    }
+    address = results.begin()->endpoint().address();
+  }
+  tcp::endpoint endpoint(address, static_cast<uint16_t>(port_number));
+
+  s.acceptor_strand.emplace(asio::make_strand(s.ioc));
+  s.acceptor = std::make_unique<tcp::acceptor>(*s.acceptor_strand);
+  auto fail = [&](const char* what) {
+    std::string message = std::string(what) + " " + std::string(host_port) + ": " + ec.message();
+    s.acceptor.reset();
+    return common::Status::Error(common::StatusCode::kUnavailable, "listen_failed", message);
+  };
+  s.acceptor->open(endpoint.protocol(), ec);
+  if (ec)
+    return fail("open");
+  s.acceptor->set_option(asio::socket_base::reuse_address(true), ec);
+  if (ec)
+    return fail("set_option");
+  s.acceptor->bind(endpoint, ec);
+  if (ec)
+    return fail("bind");
+  s.acceptor->listen(asio::socket_base::max_listen_connections, ec);
+  if (ec)
+    return fail("listen");
+  s.port = s.acceptor->local_endpoint(ec).port();
+
+  s.stopping = false;
+  s.running = true;
+  s.handler_pool = std::make_unique<asio::thread_pool>(std::max(1, s.options.handler_threads));
+  s.work.emplace(s.ioc.get_executor());
+  asio::co_spawn(*s.acceptor_strand, s.AcceptLoop(), [](std::exception_ptr e) {
+    if (e)
+      spdlog::error("http: accept loop ended with an exception");
+  });
+  for (int i = 0; i < std::max(1, s.options.io_threads); ++i) {
+    s.io_threads.emplace_back([&s] { s.ioc.run(); });
+  }
+  spdlog::info("http: listening on {}:{}", address.to_string(), s.port.load());
+  return common::Status::Ok();
+}
+
+void HttpServer::Stop() {
+  Impl& s = *impl_;
+  if (!s.running)
+    return;
+  s.running = false;
+  s.stopping = true;
+  asio::post(*s.acceptor_strand, [&s] {
+    beast::error_code ec;
+    s.acceptor->close(ec);
+  });
+
+  auto each_session = [&s](auto action) {
+    std::lock_guard lock(s.sessions_mu);
+    for (auto& [raw, weak] : s.sessions) {
+      if (auto session = weak.lock()) {
+        asio::post(session->executor(), [session, action] { action(*session); });
+      }
+    }
+  };
+  each_session([](Session& session) { session.OnStop(); });
+  {
+    std::unique_lock lock(s.sessions_mu);
+    bool drained =
+        s.sessions_cv.wait_for(lock, s.options.stop_grace, [&s] { return s.sessions.empty(); });
+    if (!drained) {
+      spdlog::warn("http: {} connections still busy after the stop grace period; closing them",
+                   s.sessions.size());
+    }
+  }
+  each_session([](Session& session) { session.ForceClose(); });
+  {
+    std::unique_lock lock(s.sessions_mu);
+    s.sessions_cv.wait_for(lock, std::chrono::seconds(1), [&s] { return s.sessions.empty(); });
+  }
+  s.work.reset();
+  s.ioc.stop();
+  for (auto& t : s.io_threads)
+    t.join();
+  s.io_threads.clear();
+  s.handler_pool->join();
+  s.port = 0;
+}
+
+}  // namespace leadscan::http
