@@ -21,6 +21,7 @@
 
 #include "fetch/address_guard.h"
 #include "fetch/charset.h"
+#include "fetch/content_decoder.h"
 #include "fetch/errors.h"
 #include "fetch/robots.h"
 
@@ -181,6 +182,9 @@ struct Job {
   std::string blocked_protocol;  // a redirect to a scheme other than http(s)
   std::string cert_issuer;
   bool cert_done = false;
+  std::unique_ptr<ContentDecoder> decoder;  // for the current response's Content-Encoding
+  bool decoder_ready = false;
+  std::optional<Status> decode_error;
   SteadyClock::time_point started;
   char errbuf[CURL_ERROR_SIZE] = {};
 
@@ -273,6 +277,26 @@ namespace {
 size_t OnBody(char* data, size_t size, size_t n, void* userdata) {
   auto* job = static_cast<Job*>(userdata);
   size_t len = size * n;
+  if (!job->decoder_ready) {
+    job->decoder_ready = true;
+    auto decoder = ContentDecoder::Create(HeaderValue(job->headers, "content-encoding"));
+    if (!decoder.ok()) {
+      job->decode_error = decoder.status();
+      return 0;
+    }
+    job->decoder = std::move(decoder).value();
+  }
+  if (job->decoder) {
+    Status s = job->decoder->Decode(std::string_view(data, len), job->body, job->body_limit);
+    if (s.ok())
+      return len;
+    if (s.error_code() == kBodyTooLarge) {
+      (job->robots_job ? job->truncated : job->too_large) = true;
+    } else {
+      job->decode_error = s;
+    }
+    return 0;
+  }
   if (static_cast<int64_t>(job->body.size() + len) > job->body_limit) {
     if (job->robots_job) {
       job->body.append(data, static_cast<size_t>(job->body_limit) - job->body.size());
@@ -321,6 +345,8 @@ size_t OnHeader(char* data, size_t size, size_t n, void* userdata) {
     job->response_url = eff != nullptr ? eff : job->req.url;
     job->status = code;
     job->headers.clear();
+    job->decoder.reset();
+    job->decoder_ready = false;
     job->header_bytes = static_cast<int64_t>(len);
     if (!job->cert_done && job->response_url.rfind("https:", 0) == 0)
       ReadCertIssuer(job);
@@ -603,7 +629,9 @@ void CurlFetcher::Impl::Start(JobPtr job) {
   curl_easy_setopt(e, CURLOPT_FOLLOWLOCATION, 1L);
   curl_easy_setopt(e, CURLOPT_MAXREDIRS,
                    static_cast<long>(j->robots_job ? kRobotsMaxRedirects : options.max_redirects));
-  curl_easy_setopt(e, CURLOPT_ACCEPT_ENCODING, "");  // every encoding this libcurl decodes
+  // We decode ourselves (content_decoder.h): curl's decoder lets a truncated gzip pass.
+  curl_easy_setopt(e, CURLOPT_ACCEPT_ENCODING, kAcceptEncoding);
+  curl_easy_setopt(e, CURLOPT_HTTP_CONTENT_DECODING, 0L);
   curl_easy_setopt(e, CURLOPT_HTTP_VERSION,
                    options.http2 ? CURL_HTTP_VERSION_2TLS : CURL_HTTP_VERSION_1_1);
   curl_easy_setopt(e, CURLOPT_CONNECTTIMEOUT_MS,
@@ -721,12 +749,19 @@ void CurlFetcher::Impl::Finish(JobPtr job, CURLcode rc) {
     } else if (job->too_large) {
       err = FetchError(kBodyTooLarge, job->req.url + ": body larger than " +
                                           std::to_string(job->body_limit) + " bytes");
+    } else if (job->decode_error) {
+      err = FetchError(kBadContentEncoding, job->req.url + ": " + job->decode_error->message());
     } else if (job->headers_too_large) {
       err = FetchError(kHeadersTooLarge, job->req.url + ": response headers larger than " +
                                              std::to_string(kMaxHeaderBytes) + " bytes");
     } else if (!(job->truncated && rc == CURLE_WRITE_ERROR)) {
       err = StatusFromCurl(rc, job->errbuf, connect_us > 0, job->req.url);
     }
+  }
+  if (!err && job->decoder && !job->truncated) {
+    Status s = job->decoder->Finish();
+    if (!s.ok())
+      err = FetchError(kBadContentEncoding, job->req.url + ": " + s.message());
   }
   if (job->robots_job) {
     if (err) {

@@ -107,9 +107,8 @@ Status StatusFromCurl(int curl_code, std::string_view detail, bool connected,
         return FetchError(kHeadersTooLarge, text);
       return FetchError(kConnectionReset, text);
     case CURLE_OUT_OF_MEMORY:
-      if (has("header") || has("Header"))
-        return FetchError(kHeadersTooLarge, text);
-      return FetchError(kFetchError, text);
+      // libcurl 7.88 reports a response header line over its 100 KiB limit this way.
+      return FetchError(kHeadersTooLarge, text);
     case CURLE_SEND_ERROR:
     case CURLE_GOT_NOTHING:
     case CURLE_PARTIAL_FILE:

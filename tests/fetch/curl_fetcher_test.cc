@@ -1,0 +1,459 @@
+// CurlFetcher against the fake internet: every hostile behaviour's error code, the address
+// guard on redirects, https -> http fallback, limits, politeness, robots.txt, compression,
+// redirects, charsets and cancellation. Loopback only: the fetcher reaches every host name
+// through --connect-to rules to the fake internet and may connect to nothing else.
+#include "fetch/curl_fetcher.h"
+
+#include <arpa/inet.h>
+#include <gtest/gtest.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <atomic>
+#include <fstream>
+#include <future>
+#include <memory>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "common/clock.h"
+#include "fake_internet.h"
+#include "fetch/errors.h"
+#include "fetch/site_fetch.h"
+#include "fetch/target.h"
+
+namespace leadscan::fetch {
+namespace {
+
+using fakenet::FakeInternet;
+
+constexpr std::chrono::milliseconds kHostileTimeout{3000};
+const std::string kSwedishUtf8 = "\xC3\xA5 \xC3\xA4 \xC3\xB6 \xC3\x85 \xC3\x84 \xC3\x96";
+
+class CurlFetcherTest : public ::testing::Test {
+ protected:
+  static void SetUpTestSuite() {
+    fakenet::Options opts;
+    opts.sites_dir = fakenet::DefaultSitesDir();
+    opts.corpus_dir = fakenet::DefaultCorpusDir();
+    auto net = FakeInternet::Start(opts);
+    ASSERT_TRUE(net.ok()) << net.status().ToString();
+    net_ = std::move(net).value().release();
+  }
+
+  static void TearDownTestSuite() {
+    delete net_;
+    net_ = nullptr;
+  }
+
+  // Options that reach the fake internet and nothing else: its two ports are the only
+  // loopback destinations opened.
+  static FetchOptions NetOptions() {
+    FetchOptions o;
+    o.allow_net = {"127.0.0.1/32:" + std::to_string(net_->http_port()),
+                   "127.0.0.1/32:" + std::to_string(net_->https_port())};
+    o.connect_to = net_->ConnectToRules();
+    o.ca_file = net_->ca_file();
+    o.politeness_delay = std::chrono::milliseconds(0);
+    o.low_speed_bytes_per_sec = 100;
+    o.low_speed_time = std::chrono::seconds(2);
+    return o;
+  }
+
+  std::unique_ptr<CurlFetcher> MakeFetcher(FetchOptions o) {
+    auto f = CurlFetcher::Create(std::move(o), clock_);
+    EXPECT_TRUE(f.ok()) << f.status().ToString();
+    return f.ok() ? std::move(f).value() : nullptr;
+  }
+
+  FetchResult Get(const std::string& url, std::chrono::milliseconds timeout = kHostileTimeout,
+                  FetchKind kind = FetchKind::kPage) {
+    if (!fetcher_)
+      fetcher_ = MakeFetcher(NetOptions());
+    FetchRequest req;
+    req.url = url;
+    req.timeout = timeout;
+    req.kind = kind;
+    return fetcher_->Fetch(req);
+  }
+
+  static std::string Host(std::string_view h) { return std::string(h); }
+
+  static FakeInternet* net_;
+  common::SystemClock clock_;
+  std::unique_ptr<CurlFetcher> fetcher_;
+};
+
+FakeInternet* CurlFetcherTest::net_ = nullptr;
+
+TEST_F(CurlFetcherTest, FetchesAPageOverHttpsWithTheAddedCa) {
+  auto r = Get("https://site-1.bench.test/");
+  ASSERT_TRUE(r.ok()) << r.status().ToString();
+  EXPECT_EQ(r->status, 200);
+  EXPECT_EQ(r->content_type, "text/html");
+  EXPECT_EQ(r->remote_ip, "127.0.0.1");
+  EXPECT_FALSE(r->cert_issuer.empty());
+  EXPECT_GT(r->body.size(), 30000u);
+  EXPECT_NE(r->body.find("<html"), std::string::npos);
+  EXPECT_FALSE(r->http_version.empty());
+}
+
+TEST_F(CurlFetcherTest, SendsTheUserAgentAndRequestsCompression) {
+  // The corpus serves its stored gzip bytes only when the request accepts gzip.
+  std::string corpus = fakenet::DefaultCorpusDir();
+  if (corpus.empty())
+    GTEST_SKIP() << "no shared corpus";
+  std::ifstream manifest(corpus + "/MANIFEST.tsv");
+  std::string line;
+  std::getline(manifest, line);
+  ASSERT_TRUE(std::getline(manifest, line));
+  std::vector<std::string> cols;
+  size_t start = 0;
+  while (true) {
+    size_t tab = line.find('\t', start);
+    cols.push_back(line.substr(start, tab - start));
+    if (tab == std::string::npos)
+      break;
+    start = tab + 1;
+  }
+  ASSERT_GT(cols.size(), 6u);
+  FetchRequest req;
+  req.url = cols[6];
+  req.check_robots = false;
+  if (!fetcher_)
+    fetcher_ = MakeFetcher(NetOptions());
+  auto r = fetcher_->Fetch(req);
+  ASSERT_TRUE(r.ok()) << req.url << ": " << r.status().ToString();
+  EXPECT_LT(r->wire_bytes, static_cast<int64_t>(r->body.size()));  // came compressed
+  EXPECT_NE(r->body.find("<"), std::string::npos);
+}
+
+TEST_F(CurlFetcherTest, FollowsRedirectsUpToTheLimit) {
+  FetchOptions o = NetOptions();
+  o.max_redirects = 40;
+  auto f = MakeFetcher(o);
+  FetchRequest req;
+  req.url = "http://" + Host(fakenet::kRedirectChainHost) + "/";
+  auto r = f->Fetch(req);
+  ASSERT_TRUE(r.ok()) << r.status().ToString();
+  EXPECT_EQ(r->redirects.size(), static_cast<size_t>(fakenet::kRedirectChainLength));
+  EXPECT_EQ(r->redirects.front(), req.url);
+  EXPECT_EQ(r->final_url, "http://" + Host(fakenet::kRedirectChainHost) + "/final");
+
+  auto limited = Get("http://" + Host(fakenet::kRedirectChainHost) + "/");
+  EXPECT_EQ(limited.status().error_code(), kTooManyRedirects);
+  auto loop = Get("https://" + Host(fakenet::kRedirectLoopHost) + "/");
+  EXPECT_EQ(loop.status().error_code(), kTooManyRedirects);
+  EXPECT_FALSE(loop.status().retryable());
+}
+
+TEST_F(CurlFetcherTest, SlowDripAndHangTimeOut) {
+  auto drip = Get("http://" + Host(fakenet::kSlowDripHost) + "/");
+  EXPECT_EQ(drip.status().error_code(), kTimeout) << drip.status().ToString();
+  EXPECT_TRUE(drip.status().retryable());
+  auto hang = Get("http://" + Host(fakenet::kHangHost) + "/");
+  EXPECT_EQ(hang.status().error_code(), kTimeout) << hang.status().ToString();
+}
+
+TEST_F(CurlFetcherTest, BodyLimitStopsEndlessHugeAndBombBodies) {
+  FetchOptions o = NetOptions();
+  o.max_body_bytes = 1 << 20;
+  auto f = MakeFetcher(o);
+  for (std::string_view host :
+       {fakenet::kEndlessBodyHost, fakenet::kHugeBodyHost, fakenet::kGzipBombHost}) {
+    FetchRequest req;
+    req.url = "http://" + std::string(host) + "/";
+    req.timeout = std::chrono::milliseconds(10000);
+    auto r = f->Fetch(req);
+    EXPECT_EQ(r.status().error_code(), kBodyTooLarge) << host << ": " << r.status().ToString();
+    EXPECT_FALSE(r.status().retryable());
+  }
+}
+
+TEST_F(CurlFetcherTest, NonHtmlAndBinaryBodiesAreNotHtml) {
+  for (std::string_view host :
+       {fakenet::kImagePngHost, fakenet::kOctetStreamHost, fakenet::kBinaryHtmlHost}) {
+    auto r = Get("http://" + std::string(host) + "/");
+    EXPECT_EQ(r.status().error_code(), kNotHtml) << host << ": " << r.status().ToString();
+  }
+  // Raw fetches take any content.
+  auto raw = Get("http://" + Host(fakenet::kImagePngHost) + "/", kHostileTimeout, FetchKind::kRaw);
+  ASSERT_TRUE(raw.ok()) << raw.status().ToString();
+  EXPECT_EQ(raw->content_type, "image/png");
+  EXPECT_EQ(raw->body.substr(1, 3), "PNG");
+}
+
+TEST_F(CurlFetcherTest, BadCertificatesAreTlsErrors) {
+  for (std::string_view host : {fakenet::kUntrustedCaHost, fakenet::kSelfSignedHost,
+                                fakenet::kExpiredCertHost, fakenet::kWrongNameCertHost}) {
+    auto r = Get("https://" + std::string(host) + "/");
+    EXPECT_EQ(r.status().error_code(), kTlsError) << host << ": " << r.status().ToString();
+    EXPECT_FALSE(r.status().retryable());
+  }
+}
+
+TEST_F(CurlFetcherTest, BareDomainFallsBackToHttpWhenTlsFails) {
+  auto target = NormalizeTarget(fakenet::kUntrustedCaHost);
+  ASSERT_TRUE(target.ok()) << target.status().ToString();
+  if (!fetcher_)
+    fetcher_ = MakeFetcher(NetOptions());
+  FetchRequest base;
+  base.timeout = kHostileTimeout;
+  auto r = FetchHome(*fetcher_, *target, base);
+  ASSERT_TRUE(r.ok()) << r.status().ToString();
+  EXPECT_EQ(r->via, "http");
+  EXPECT_NE(r->fallback_reason.find("tls_error"), std::string::npos) << r->fallback_reason;
+  EXPECT_EQ(r->final_url.rfind("http://", 0), 0u);
+
+  auto good = NormalizeTarget("site-7.bench.test");
+  ASSERT_TRUE(good.ok());
+  auto direct = FetchHome(*fetcher_, *good, base);
+  ASSERT_TRUE(direct.ok()) << direct.status().ToString();
+  EXPECT_EQ(direct->via, "https");
+}
+
+TEST_F(CurlFetcherTest, BareDomainFallsBackToHttpWhenHttpsRefusesConnections) {
+  // A port with nothing listening stands in for a site without https.
+  int s = socket(AF_INET, SOCK_STREAM, 0);
+  sockaddr_in a{};
+  a.sin_family = AF_INET;
+  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  ASSERT_EQ(bind(s, reinterpret_cast<sockaddr*>(&a), sizeof a), 0);
+  socklen_t len = sizeof a;
+  getsockname(s, reinterpret_cast<sockaddr*>(&a), &len);
+  int closed_port = ntohs(a.sin_port);
+  close(s);
+  FetchOptions o = NetOptions();
+  o.connect_to = {":443:127.0.0.1:" + std::to_string(closed_port),
+                  ":80:127.0.0.1:" + std::to_string(net_->http_port())};
+  o.allow_net.push_back("127.0.0.1/32:" + std::to_string(closed_port));
+  auto f = MakeFetcher(o);
+  auto target = NormalizeTarget("site-8.bench.test");
+  ASSERT_TRUE(target.ok());
+  auto r = FetchHome(*f, *target);
+  ASSERT_TRUE(r.ok()) << r.status().ToString();
+  EXPECT_EQ(r->via, "http");
+  EXPECT_NE(r->fallback_reason.find("connect_refused"), std::string::npos) << r->fallback_reason;
+}
+
+TEST_F(CurlFetcherTest, RateLimitsAndServerErrorsAreRetryableWithRetryAfter) {
+  auto tmr = Get("http://" + Host(fakenet::kTooManyRequestsHost) + "/");
+  EXPECT_EQ(tmr.status().error_code(), kHttp429);
+  EXPECT_TRUE(tmr.status().retryable());
+  EXPECT_EQ(RetryAfter(tmr.status()), std::chrono::seconds(2));
+  auto unavailable = Get("https://" + Host(fakenet::kUnavailableHost) + "/");
+  EXPECT_EQ(unavailable.status().error_code(), kHttp5xx);
+  EXPECT_TRUE(unavailable.status().retryable());
+  EXPECT_EQ(RetryAfter(unavailable.status()), std::chrono::seconds(1));
+  auto error = Get("http://" + Host(fakenet::kServerErrorHost) + "/");
+  EXPECT_EQ(error.status().error_code(), kHttp5xx);
+  auto missing = Get("http://" + Host(fakenet::kNotFoundHost) + "/");
+  EXPECT_EQ(missing.status().error_code(), kHttp404);
+  EXPECT_FALSE(missing.status().retryable());
+}
+
+TEST_F(CurlFetcherTest, FlakyHostSucceedsAfterRetries) {
+  FetchOptions o = NetOptions();
+  o.ignore_robots = true;  // the flaky host fails every target twice, robots.txt included
+  auto f = MakeFetcher(o);
+  FetchRequest req;
+  req.url = "http://" + Host(fakenet::kFlakyHost) + "/fetch-test";
+  int attempts = 0;
+  FetchResult r = common::Status::Internal("not run");
+  do {
+    r = f->Fetch(req);
+    ++attempts;
+  } while (!r.ok() && r.status().retryable() && attempts < 5);
+  ASSERT_TRUE(r.ok()) << r.status().ToString();
+  EXPECT_EQ(attempts, fakenet::kFlakyFailures + 1);
+}
+
+TEST_F(CurlFetcherTest, RobotsDisallowIsObeyedCachedAndCanBeIgnored) {
+  auto f = MakeFetcher(NetOptions());
+  FetchRequest req;
+  req.url = "http://" + Host(fakenet::kRobotsDisallowHost) + "/products";
+  auto r = f->Fetch(req);
+  EXPECT_EQ(r.status().error_code(), kRobotsDisallowed);
+  EXPECT_FALSE(r.status().retryable());
+  req.url = "http://" + Host(fakenet::kRobotsDisallowHost) + "/other";
+  EXPECT_EQ(f->Fetch(req).status().error_code(), kRobotsDisallowed);
+  EXPECT_EQ(net_->RequestCount(fakenet::kRobotsDisallowHost, "/products"), 0);
+  EXPECT_EQ(net_->RequestCount(fakenet::kRobotsDisallowHost, "/robots.txt"), 1);
+
+  // The robots body and its rules are available to callers (served from the cache here).
+  auto file = FetchRobots(*f, "http://" + Host(fakenet::kRobotsDisallowHost), "leadscan");
+  ASSERT_TRUE(file.ok()) << file.status().ToString();
+  EXPECT_NE(file->body.find("leadscan"), std::string::npos);
+  EXPECT_FALSE(file->rules.IsAllowed("/"));
+  EXPECT_EQ(net_->RequestCount(fakenet::kRobotsDisallowHost, "/robots.txt"), 1);
+
+  FetchOptions o = NetOptions();
+  o.ignore_robots = true;
+  auto ignoring = MakeFetcher(o);
+  req.url = "http://" + Host(fakenet::kRobotsDisallowHost) + "/products";
+  EXPECT_TRUE(ignoring->Fetch(req).ok());
+}
+
+TEST_F(CurlFetcherTest, Windows1252PagesAreDecodedToUtf8) {
+  for (std::string_view host :
+       {fakenet::kCp1252MetaHost, fakenet::kCp1252HeaderHost, fakenet::kCp1252UndeclaredHost}) {
+    auto r = Get("http://" + std::string(host) + "/");
+    ASSERT_TRUE(r.ok()) << host << ": " << r.status().ToString();
+    EXPECT_NE(r->body.find("Frakt: " + kSwedishUtf8), std::string::npos) << host;
+    EXPECT_NE(r->body.find("49 kr \xE2\x82\xAC"), std::string::npos) << host;  // 0x80 = euro
+    EXPECT_EQ(r->charset, "windows-1252") << host;
+  }
+}
+
+TEST_F(CurlFetcherTest, RedirectsToRefusedAddressesAreBlockedEvenWithLoopbackOpened) {
+  for (std::string_view host : {fakenet::kRedirectToLoopbackHost, fakenet::kRedirectToMetadataHost,
+                                fakenet::kRedirectToMappedHost}) {
+    for (const char* scheme : {"http://", "https://"}) {
+      FetchRequest req;
+      req.url = scheme + std::string(host) + "/";
+      req.check_robots = false;
+      if (!fetcher_)
+        fetcher_ = MakeFetcher(NetOptions());
+      auto r = fetcher_->Fetch(req);
+      EXPECT_EQ(r.status().error_code(), kBlockedAddress)
+          << req.url << ": " << r.status().ToString();
+      EXPECT_FALSE(r.status().retryable());
+    }
+  }
+  EXPECT_EQ(net_->RequestCount("127.0.0.1"), 0);
+  EXPECT_EQ(net_->RequestCount("::ffff:127.0.0.1") + net_->RequestCount("[::ffff:127.0.0.1]"), 0);
+}
+
+TEST_F(CurlFetcherTest, WithoutAllowNetLoopbackIsRefusedBeforeAnyRequest) {
+  FetchOptions o = NetOptions();
+  o.allow_net.clear();
+  auto f = MakeFetcher(o);
+  FetchRequest req;
+  req.url = "http://site-3.bench.test/";
+  auto r = f->Fetch(req);
+  EXPECT_EQ(r.status().error_code(), kBlockedAddress) << r.status().ToString();
+  EXPECT_NE(r.status().message().find("loopback"), std::string::npos);
+  EXPECT_EQ(net_->RequestCount("site-3.bench.test"), 0);
+  // A loopback rule for another port does not open the fake internet's ports either.
+  o.allow_net = {"127.0.0.1/32:1"};
+  auto g = MakeFetcher(o);
+  EXPECT_EQ(g->Fetch(req).status().error_code(), kBlockedAddress);
+  EXPECT_EQ(net_->RequestCount("site-3.bench.test"), 0);
+}
+
+TEST_F(CurlFetcherTest, BrokenTransfersHaveClearCodes) {
+  auto reset = Get("http://" + Host(fakenet::kResetMidBodyHost) + "/");
+  EXPECT_EQ(reset.status().error_code(), kConnectionReset) << reset.status().ToString();
+  EXPECT_TRUE(reset.status().retryable());
+  auto header = Get("http://" + Host(fakenet::kHugeHeaderHost) + "/");
+  EXPECT_EQ(header.status().error_code(), kHeadersTooLarge) << header.status().ToString();
+  auto corrupt = Get("http://" + Host(fakenet::kCorruptGzipHost) + "/");
+  EXPECT_EQ(corrupt.status().error_code(), kBadContentEncoding) << corrupt.status().ToString();
+  auto truncated = Get("http://" + Host(fakenet::kTruncatedGzipHost) + "/");
+  EXPECT_FALSE(truncated.ok());
+  EXPECT_EQ(truncated.status().error_code(), kBadContentEncoding) << truncated.status().ToString();
+  EXPECT_EQ(Get("ftp://site-1.bench.test/").status().error_code(), kInvalidUrl);
+}
+
+TEST_F(CurlFetcherTest, GlobalAndPerHostLimitsHold) {
+  FetchOptions o = NetOptions();
+  o.max_concurrent = 4;
+  o.max_per_host = 2;
+  auto f = MakeFetcher(o);
+  std::vector<std::future<FetchResult>> results;
+  std::vector<std::shared_ptr<std::promise<FetchResult>>> promises;
+  for (int i = 0; i < 40; ++i) {
+    auto p = std::make_shared<std::promise<FetchResult>>();
+    results.push_back(p->get_future());
+    FetchRequest req;
+    req.url = "http://site-" + std::to_string(100 + i % 5) + ".bench.test/p" + std::to_string(i);
+    f->FetchAsync(req, [p](FetchResult r) { p->set_value(std::move(r)); });
+  }
+  for (auto& fut : results) {
+    auto r = fut.get();
+    EXPECT_TRUE(r.ok()) << r.status().ToString();
+  }
+  FetcherStats s = f->stats();
+  EXPECT_LE(s.peak_active, 4);
+  EXPECT_GE(s.peak_active, 2);
+  EXPECT_LE(s.peak_active_per_host, 2);
+  EXPECT_EQ(s.completed, 40);
+  EXPECT_EQ(s.robots_fetches, 5);  // one per origin, shared by the 8 pages of each
+  for (int h = 0; h < 5; ++h) {
+    EXPECT_EQ(net_->RequestCount("site-" + std::to_string(100 + h) + ".bench.test", "/robots.txt"),
+              1);
+  }
+}
+
+TEST_F(CurlFetcherTest, PolitenessDelaySpacesRequestsToOneHostOnTheInjectedClock) {
+  common::FakeClock fake(std::chrono::system_clock::from_time_t(1'700'000'000));
+  FetchOptions o = NetOptions();
+  o.politeness_delay = std::chrono::seconds(10);
+  o.ignore_robots = true;
+  auto created = CurlFetcher::Create(o, fake);
+  ASSERT_TRUE(created.ok());
+  auto f = std::move(created).value();
+  FetchRequest first;
+  first.url = "http://site-201.bench.test/first";
+  ASSERT_TRUE(f->Fetch(first).ok());
+
+  auto second = std::make_shared<std::promise<FetchResult>>();
+  auto second_done = second->get_future();
+  FetchRequest req;
+  req.url = "http://site-201.bench.test/second";
+  f->FetchAsync(req, [second](FetchResult r) { second->set_value(std::move(r)); });
+  // Another host is not held back by this host's gap.
+  FetchRequest other;
+  other.url = "http://site-202.bench.test/other";
+  ASSERT_TRUE(f->Fetch(other).ok());
+  // Fake time has not moved, so the second request to site-201 cannot have started.
+  EXPECT_EQ(net_->RequestCount("site-201.bench.test", "/second"), 0);
+  EXPECT_EQ(f->stats().queued, 1);
+  fake.Advance(std::chrono::seconds(10));
+  auto r = second_done.get();
+  ASSERT_TRUE(r.ok()) << r.status().ToString();
+  EXPECT_EQ(net_->RequestCount("site-201.bench.test", "/second"), 1);
+}
+
+TEST_F(CurlFetcherTest, CancelAbortsInFlightAndQueuedTransfers) {
+  auto f = MakeFetcher(NetOptions());
+  auto cancel = std::make_shared<std::atomic<bool>>(false);
+  std::vector<std::future<FetchResult>> results;
+  for (int i = 0; i < 3; ++i) {  // per-host limit 2: one of them waits in the queue
+    auto p = std::make_shared<std::promise<FetchResult>>();
+    results.push_back(p->get_future());
+    FetchRequest req;
+    req.url = "http://" + Host(fakenet::kHangHost) + "/c" + std::to_string(i);
+    req.timeout = std::chrono::minutes(5);
+    req.check_robots = false;
+    req.cancel = cancel;
+    f->FetchAsync(req, [p](FetchResult r) { p->set_value(std::move(r)); });
+  }
+  while (net_->RequestCount(fakenet::kHangHost, "/c0") == 0) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+  cancel->store(true);
+  for (auto& fut : results)
+    EXPECT_EQ(fut.get().status().error_code(), kCancelled);
+}
+
+TEST_F(CurlFetcherTest, DestroyingTheFetcherCancelsWhatIsPending) {
+  auto f = MakeFetcher(NetOptions());
+  auto p = std::make_shared<std::promise<FetchResult>>();
+  auto fut = p->get_future();
+  FetchRequest req;
+  req.url = "http://" + Host(fakenet::kHangHost) + "/destroy";
+  req.timeout = std::chrono::minutes(5);
+  req.check_robots = false;
+  f->FetchAsync(req, [p](FetchResult r) { p->set_value(std::move(r)); });
+  while (net_->RequestCount(fakenet::kHangHost, "/destroy") == 0) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+  f.reset();
+  EXPECT_EQ(fut.get().status().error_code(), kCancelled);
+}
+
+}  // namespace
+}  // namespace leadscan::fetch
