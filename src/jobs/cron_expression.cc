@@ -8,6 +8,8 @@
 #include <string>
 #include <utility>
 
+#include "jobs/cron_zone.h"
+
 namespace leadscan::jobs {
 
 namespace {
@@ -33,6 +35,9 @@ constexpr seconds kLargeBackwardJump = minutes{182};
 constexpr date::days kSearchHorizon{146097};  // 400 Gregorian years
 
 constexpr int kMaxNumberDigits = 6;
+
+// Beyond any real transition: date/tz marks "no further change" with year 32767.
+constexpr date::days kFarFuture{2932896};  // 10000-01-01
 
 constexpr std::array<std::string_view, 12> kMonthNames = {"JAN", "FEB", "MAR", "APR", "MAY", "JUN",
                                                           "JUL", "AUG", "SEP", "OCT", "NOV", "DEC"};
@@ -355,11 +360,11 @@ struct Instants {
   bool ambiguous = false;
 };
 
-Instants InstantsFor(LocalMinutes wall, const date::time_zone* zone, bool fixed_time,
+Instants InstantsFor(LocalMinutes wall, const CronZone& zone, bool fixed_time,
                      const CronSemantics& semantics) {
   Instants out;
   date::local_seconds local{wall};
-  date::local_info li = zone->get_info(local);
+  date::local_info li = zone.Info(local);
   auto at = [&](seconds offset) {
     return ToTimePoint(date::sys_seconds{local.time_since_epoch() - offset});
   };
@@ -566,10 +571,11 @@ std::optional<TimePoint> CronExpression::Next(TimePoint after, const date::time_
   const date::sys_seconds after_s = floor<seconds>(after);
   // Start the wall-clock search early enough to see the second pass of a repeated hour that
   // `after` may sit in front of: use the smaller of the current and the next UTC offset.
-  date::sys_info info = zone->get_info(after_s);
+  const CronZone cron_zone(zone);
+  date::sys_info info = cron_zone.Info(after_s);
   seconds offset = info.offset;
-  if (info.end > info.begin && info.end < date::sys_seconds{date::days{2932896}}) {
-    offset = std::min(offset, zone->get_info(info.end).offset);
+  if (info.end < date::sys_seconds{kFarFuture}) {
+    offset = std::min(offset, cron_zone.Info(info.end).offset);
   }
   LocalMinutes from = floor<minutes>(date::local_seconds{(after_s + offset).time_since_epoch()});
   const LocalMinutes limit = from + kSearchHorizon;
@@ -579,7 +585,7 @@ std::optional<TimePoint> CronExpression::Next(TimePoint after, const date::time_
     std::optional<LocalMinutes> wall = NextMatchingWall(from, limit, semantics);
     if (!wall)
       break;
-    Instants inst = InstantsFor(*wall, zone, fixed_time, semantics);
+    Instants inst = InstantsFor(*wall, cron_zone, fixed_time, semantics);
     for (int i = 0; i < inst.count; ++i) {
       if (inst.at[i] > after && (!best || inst.at[i] < *best))
         best = inst.at[i];

@@ -4,6 +4,7 @@
 #include <nlohmann/json.hpp>
 
 #include "jobs/cron_description.h"
+#include "jobs/cron_zone.h"
 
 namespace leadscan::jobs {
 
@@ -92,7 +93,7 @@ Result<TimePoint> ParseIsoInstant(std::string_view raw, const date::time_zone* z
   if (pos == text.size()) {
     if (zone == nullptr)
       return FromError(raw, "a time without an offset needs a time zone");
-    date::local_info li = zone->get_info(local);
+    date::local_info li = CronZone(zone).Info(local);
     std::chrono::seconds offset = li.first.offset;
     if (li.result == date::local_info::nonexistent)
       return TimePoint{li.second.begin};
@@ -157,13 +158,13 @@ std::string RenderCronPreviewText(const CronPreview& preview) {
 }
 
 std::string RenderCronPreviewJson(const CronPreview& preview) {
-  nlohmann::json runs = nlohmann::json::array();
+  nlohmann::ordered_json runs = nlohmann::ordered_json::array();
   for (TimePoint t : preview.next_runs)
     runs.push_back(FormatIsoUtc(t));
-  nlohmann::json j = {{"expression", preview.expression},
-                      {"timezone", preview.timezone},
-                      {"description", preview.description},
-                      {"next_runs", std::move(runs)}};
+  nlohmann::ordered_json j = {{"expression", preview.expression},
+                              {"timezone", preview.timezone},
+                              {"description", preview.description},
+                              {"next_runs", std::move(runs)}};
   return j.dump() + "\n";
 }
 
