@@ -162,8 +162,9 @@ struct Job {
   std::string job_type;  // tech_analysis | checkout_scraping | full_analysis | ... (validated
                          // by the caller; stored as given)
   JobStatus status = JobStatus::kPending;
-  // Counters of the job's current (latest) run, recomputed from its items in the same
-  // transaction as every item change, so they never drift. progress = successful + failed.
+  // Counters of the job's current (latest) run, changed in the same transaction as every item
+  // change with the job row locked (increments; a full recount from the items whenever a run
+  // ends or loses items), so they never drift. progress = successful + failed.
   int64_t progress = 0;
   int64_t total_leads = 0;
   int64_t successful_count = 0;
