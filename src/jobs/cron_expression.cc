@@ -36,6 +36,9 @@ constexpr date::days kSearchHorizon{146097};  // 400 Gregorian years
 
 constexpr int kMaxNumberDigits = 6;
 
+// Distance kept from the end of TimePoint's range (local offsets and gaps are under a day).
+constexpr date::days kTimePointMargin{3};
+
 // Beyond any real transition: date/tz marks "no further change" with year 32767.
 constexpr date::days kFarFuture{2932896};  // 10000-01-01
 
@@ -578,7 +581,12 @@ std::optional<TimePoint> CronExpression::Next(TimePoint after, const date::time_
     offset = std::min(offset, cron_zone.Info(info.end).offset);
   }
   LocalMinutes from = floor<minutes>(date::local_seconds{(after_s + offset).time_since_epoch()});
-  const LocalMinutes limit = from + kSearchHorizon;
+  // TimePoint counts nanoseconds and ends in 2262; stay a few days short of that.
+  const LocalMinutes last_wall = floor<minutes>(date::local_seconds{
+      (floor<seconds>(TimePoint::max()) - kTimePointMargin).time_since_epoch()});
+  if (from > last_wall)
+    return std::nullopt;
+  const LocalMinutes limit = from + kSearchHorizon < last_wall ? from + kSearchHorizon : last_wall;
   const bool fixed_time = !is_wildcard_time();
   std::optional<TimePoint> best;
   while (true) {

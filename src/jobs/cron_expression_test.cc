@@ -115,6 +115,13 @@ TEST(CronDstTest, NextFromInsideTheRepeatedHour) {
             (V{"2026-10-26T01:30:00Z"}));
 }
 
+TEST(CronDstTest, SearchStopsBeforeTheEndOfTimePointRange) {
+  auto e = MustParse("0 0 29 2 */7");  // Feb 29 on a Sunday: years apart
+  EXPECT_FALSE(e.Next(TimePoint::max() - std::chrono::hours{24 * 365}, Zone("UTC")).has_value());
+  EXPECT_FALSE(MustParse("* * * * *").Next(TimePoint::max(), Zone("Europe/Stockholm")).has_value());
+  EXPECT_EQ(Runs("0 0 1 1 *", "UTC", "2200-06-01T00:00:00Z", 1), (V{"2201-01-01T00:00:00Z"}));
+}
+
 TEST(CronDstTest, NextIsStrictlyAfter) {
   EXPECT_EQ(Runs("0 2 * * *", "Europe/Stockholm", "2026-03-29T01:00:00Z", 1),
             (V{"2026-03-30T00:00:00Z"}));
@@ -190,6 +197,21 @@ TEST(CronCalendarTest, StarPrefixedDayFieldMeansAnd) {
   bare.dom_dow = CronSemantics::DomDow::kBareStarOnly;
   EXPECT_EQ(Iso(*MustParse("0 0 */2 * MON").Next(At("2026-06-01T00:00:00Z"), Zone("UTC"), bare)),
             "2026-06-03T00:00:00Z");
+}
+
+TEST(CronCalendarTest, MatchesWallTime) {
+  auto e = MustParse("0 0 */2 * MON");
+  auto wall = [](int y, unsigned m, unsigned d, int h, int mi) {
+    return date::local_days{date::year{y} / m / d} + std::chrono::hours{h} +
+           std::chrono::minutes{mi};
+  };
+  EXPECT_TRUE(e.MatchesWallTime(wall(2026, 6, 1, 0, 0)));   // odd day, Monday
+  EXPECT_FALSE(e.MatchesWallTime(wall(2026, 6, 8, 0, 0)));  // even day, Monday
+  EXPECT_FALSE(e.MatchesWallTime(wall(2026, 6, 3, 0, 0)));  // odd day, Wednesday
+  EXPECT_FALSE(e.MatchesWallTime(wall(2026, 6, 1, 0, 1)));  // wrong minute
+  CronSemantics bare;
+  bare.dom_dow = CronSemantics::DomDow::kBareStarOnly;
+  EXPECT_TRUE(e.MatchesWallTime(wall(2026, 6, 3, 0, 0), bare));  // OR: any odd day
 }
 
 TEST(CronCalendarTest, SevenIsSundayAndNamesAreCaseInsensitive) {

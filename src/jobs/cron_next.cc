@@ -13,6 +13,10 @@ namespace {
 using common::Result;
 using common::Status;
 
+// TimePoint (nanoseconds since 1970) spans about 1677-2262; keep --from well inside.
+constexpr int kMinFromYear = 1900;
+constexpr int kMaxFromYear = 2200;
+
 Status FromError(std::string_view text, std::string_view problem) {
   return Status::InvalidArgument("invalid_from",
                                  "--from \"" + std::string(text) + "\": " + std::string(problem) +
@@ -68,6 +72,10 @@ Result<TimePoint> ParseIsoInstant(std::string_view raw, const date::time_zone* z
                            date::day{static_cast<unsigned>(d)}};
   if (!ymd.ok())
     return FromError(raw, "no such date");
+  if (y < kMinFromYear || y > kMaxFromYear) {
+    return FromError(raw, "the year must be between " + std::to_string(kMinFromYear) + " and " +
+                              std::to_string(kMaxFromYear));
+  }
   if (pos < text.size() && (text[pos] == 'T' || text[pos] == 't' || text[pos] == ' ')) {
     ++pos;
     if (!Digits(text, &pos, 2, &h) || !Expect(text, &pos, ':') || !Digits(text, &pos, 2, &mi)) {

@@ -38,6 +38,10 @@ TEST(CronNextTest, JsonShape) {
   req.format = CronNextRequest::Format::kJson;
   auto out = RenderCronNext(req, TimePoint{});
   ASSERT_TRUE(out.ok()) << out.status().ToString();
+  EXPECT_EQ(*out,
+            "{\"expression\":\"@hourly\",\"timezone\":\"Europe/Stockholm\",\"description\":"
+            "\"Every hour, at minute 0\",\"next_runs\":[\"2026-10-25T01:00:00Z\","
+            "\"2026-10-25T02:00:00Z\",\"2026-10-25T03:00:00Z\"]}\n");
   auto j = nlohmann::json::parse(*out);
   EXPECT_EQ(j["expression"], "@hourly");
   EXPECT_EQ(j["timezone"], "Europe/Stockholm");
@@ -114,7 +118,8 @@ TEST(CronNextTest, ParseIsoInstantForms) {
   EXPECT_EQ(FormatIsoUtc(*ParseIsoInstant("2026-03-29T02:30", sthlm)), "2026-03-29T01:00:00Z");
   EXPECT_EQ(FormatIsoUtc(*ParseIsoInstant("2026-10-25T02:30", sthlm)), "2026-10-25T00:30:00Z");
   for (const char* bad : {"", "yesterday", "2026-13-01", "2026-02-29T00:00Z", "2026-01-01T24:00",
-                          "2026-01-01T10:00Zjunk", "2026-01-01T10:00+25:00", "2026-1-1"}) {
+                          "2026-01-01T10:00Zjunk", "2026-01-01T10:00+25:00", "2026-1-1",
+                          "9999-12-31T23:59:59Z", "1000-01-01T00:00:00Z"}) {
     auto r = ParseIsoInstant(bad, utc);
     EXPECT_FALSE(r.ok()) << bad;
     if (!r.ok()) {
