@@ -806,10 +806,8 @@ Result<std::vector<Lead>> SqlStore::CreateLeads(const std::string& org_id,
     if (org.empty())
       return NotFoundStatus("organisation", org_id);
     for (const NewLead& l : leads) {
-      std::string id;
-      LEADSCAN_RETURN_IF_ERROR(InsertLeadTx(c, org_id, l, now, &id));
       Lead lead;
-      lead.id = id;
+      lead.id = NewUuid();
       lead.org_id = org_id;
       lead.company_name = l.company_name;
       lead.domain = l.domain;
@@ -817,6 +815,23 @@ Result<std::vector<Lead>> SqlStore::CreateLeads(const std::string& org_id,
       lead.created_at = now;
       lead.updated_at = now;
       out.push_back(std::move(lead));
+    }
+    // Multi-row inserts: one round trip per chunk instead of per lead.
+    for (size_t start = 0; start < out.size(); start += kChunk) {
+      size_t end = std::min(out.size(), start + kChunk);
+      std::string sql =
+          "INSERT INTO leads (id, org_id, company_name, domain, extra, created_at, updated_at) "
+          "VALUES ";
+      SqlParams p;
+      for (size_t i = start; i < end; ++i) {
+        sql += i == start ? "(?, ?, ?, ?, ?, ?, ?)" : ", (?, ?, ?, ?, ?, ?, ?)";
+        const Lead& l = out[i];
+        p.insert(p.end(), {T(l.id), T(org_id), T(l.company_name), T(l.domain), T(l.extra.dump()),
+                           Tm(now), Tm(now)});
+      }
+      auto n = c.Exec(sql, p);
+      if (!n.ok())
+        return n.status();
     }
     return Status::Ok();
   });
