@@ -225,16 +225,23 @@ std::string RepairUtf8(std::string_view s) {
   std::string out;
   out.reserve(s.size());
   size_t bad = 0;
+  size_t run = 0;  // start of the valid bytes not yet copied; copied in bulk
   for (size_t i = 0; i < s.size();) {
+    if (static_cast<unsigned char>(s[i]) < 0x80) {
+      ++i;
+      continue;
+    }
     size_t n = Utf8Sequence(s, i, bad);
     if (n == 0) {
+      out.append(s.data() + run, i - run);
       out += kReplacement;
       i += bad;
+      run = i;
     } else {
-      out.append(s.data() + i, n);
       i += n;
     }
   }
+  out.append(s.data() + run, s.size() - run);
   return out;
 }
 

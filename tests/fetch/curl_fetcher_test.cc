@@ -100,7 +100,7 @@ TEST_F(CurlFetcherTest, FetchesAPageOverHttpsWithTheAddedCa) {
   EXPECT_FALSE(r->http_version.empty());
 }
 
-TEST_F(CurlFetcherTest, SendsTheUserAgentAndRequestsCompression) {
+TEST_F(CurlFetcherTest, RequestsCompressionAndDecodesIt) {
   // The corpus serves its stored gzip bytes only when the request accepts gzip.
   std::string corpus = fakenet::DefaultCorpusDir();
   if (corpus.empty())
@@ -128,6 +128,28 @@ TEST_F(CurlFetcherTest, SendsTheUserAgentAndRequestsCompression) {
   ASSERT_TRUE(r.ok()) << req.url << ": " << r.status().ToString();
   EXPECT_LT(r->wire_bytes, static_cast<int64_t>(r->body.size()));  // came compressed
   EXPECT_NE(r->body.find("<"), std::string::npos);
+}
+
+TEST_F(CurlFetcherTest, ResolveEntriesSendANameToLoopback) {
+  FetchOptions o = NetOptions();
+  o.connect_to.clear();
+  const std::string port = std::to_string(net_->http_port());
+  o.resolve = {"site-9.bench.test:" + port + ":127.0.0.1"};
+  auto f = MakeFetcher(o);
+  FetchRequest req;
+  req.url = "http://site-9.bench.test:" + port + "/resolved";
+  auto r = f->Fetch(req);
+  ASSERT_TRUE(r.ok()) << r.status().ToString();
+  EXPECT_EQ(r->remote_ip, "127.0.0.1");
+  EXPECT_EQ(net_->RequestCount("site-9.bench.test", "/resolved"), 1);
+  auto bad = CurlFetcher::Create(
+      [] {
+        FetchOptions b;
+        b.resolve = {"no-colons"};
+        return b;
+      }(),
+      clock_);
+  EXPECT_EQ(bad.status().error_code(), "invalid_fetch_option");
 }
 
 TEST_F(CurlFetcherTest, FollowsRedirectsUpToTheLimit) {
