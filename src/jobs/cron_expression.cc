@@ -35,6 +35,8 @@ constexpr seconds kLargeBackwardJump = minutes{182};
 constexpr date::days kSearchHorizon{146097};  // 400 Gregorian years
 
 constexpr int kMaxNumberDigits = 6;
+constexpr std::size_t kMaxEchoedFieldBytes = 60;
+constexpr std::size_t kMaxMessageBytes = 400;
 
 // Distance kept from the end of TimePoint's range (local offsets and gaps are under a day).
 constexpr date::days kTimePointMargin{3};
@@ -78,15 +80,22 @@ constexpr Macro kMacros[] = {
     {"hourly", "0 * * * *"},
 };
 
+// Echoed input is clipped so a huge expression cannot make a huge message.
+std::string Clip(std::string_view text, std::size_t max) {
+  if (text.size() <= max)
+    return std::string(text);
+  return std::string(text.substr(0, max)) + "...";
+}
+
 Status CronError(std::string message) {
-  return Status::InvalidArgument(std::string(kInvalidCronCode), std::move(message),
+  return Status::InvalidArgument(std::string(kInvalidCronCode), Clip(message, kMaxMessageBytes),
                                  std::string(kCronFieldName));
 }
 
 Status FieldError(const FieldSpec& spec, std::string_view text, std::string_view problem) {
   std::string msg(CronFieldName(spec.field));
   msg += " field \"";
-  msg += text;
+  msg += Clip(text, kMaxEchoedFieldBytes);
   msg += "\": ";
   msg += problem;
   return CronError(std::move(msg));

@@ -326,6 +326,21 @@ INSTANTIATE_TEST_SUITE_P(
         BadCase{"0 0 30,31 feb *", "day 30 and later days do not occur in February"},
         BadCase{"0 0 31 2 */2", "can never run"}));
 
+TEST(CronParseTest, HugeInputGivesABoundedMessage) {
+  std::string huge(100000, '9');
+  auto r = CronExpression::Parse(huge + " * * * *");
+  ASSERT_FALSE(r.ok());
+  EXPECT_LE(r.status().message().size(), 410u);
+  EXPECT_NE(r.status().message().find("minute field"), std::string::npos);
+  std::string long_list;
+  for (int i = 0; i < 5000; ++i)
+    long_list += "1,";
+  r = CronExpression::Parse(long_list + "x * * * *");
+  ASSERT_FALSE(r.ok());
+  EXPECT_LE(r.status().message().size(), 410u);
+  EXPECT_NE(r.status().message().find("unexpected character 'x'"), std::string::npos);
+}
+
 TEST(CronParseTest, ImpossibleDayIsFineWhenDayOfWeekCanMatch) {
   // Both day fields restricted: OR, so Mondays in February still run.
   EXPECT_EQ(Runs("0 0 30 2 MON", "UTC", "2026-01-01T00:00:00Z", 1), (V{"2026-02-02T00:00:00Z"}));

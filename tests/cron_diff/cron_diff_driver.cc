@@ -10,10 +10,13 @@
 //                  job; recomputing with that one rule (CronSemantics::Dst::kShiftAndFirst)
 //                  reproduces croner exactly;
 //   known: both    both rules together reproduce croner exactly;
+//                  (when cronie's rule makes the expression impossible and we reject it, the
+//                  dom/dow rule is proven by writing the '*' of the day field as its full range)
 //   croner defect: unordered    croner's own list is not strictly increasing after the start
 //                  (it happens next to DST changes);
 //   croner defect: overflow     croner skips the first days of a month after trying a day the
-//                  previous month does not have (Feb 30 becomes Mar 2, so Mar 1 is skipped):
+//                  previous month does not have, named by day-of-month or matched by weekday
+//                  (Feb 30 becomes Mar 2, so Mar 1 is skipped):
 //                  every croner run is one of ours (under one of the rule sets above) and every
 //                  run of ours that croner lacks falls on such a day;
 //   unexplained    anything else: printed, and the driver fails.
@@ -93,7 +96,8 @@ bool StrictlyIncreasingAfter(const std::vector<long long>& runs, long long from)
 
 // The overflow defect (see the file comment): `theirs` is `ours_long` with some runs left out,
 // and each left-out run (before croner's last) is on a day of month d with d <= M - L, where M
-// is the largest day-of-month the expression names and L the length of the previous month.
+// is the largest day-of-month the expression names (31 when day-of-week is restricted, since
+// croner then tries every day up to 31 by weekday) and L the length of the previous month.
 bool ExplainedByMonthOverflow(const CronExpression& e, const date::time_zone* zone,
                               const std::vector<long long>& ours_long,
                               const std::vector<long long>& theirs) {
@@ -101,6 +105,9 @@ bool ExplainedByMonthOverflow(const CronExpression& e, const date::time_zone* zo
     return false;
   std::uint64_t dom = e.mask(leadscan::jobs::CronField::kDayOfMonth);
   int max_dom = 63 - std::countl_zero(dom);
+  // With a restricted day-of-week, croner also tries days 29-31 of a short month by weekday.
+  if (!e.is_bare_star(leadscan::jobs::CronField::kDayOfWeek))
+    max_dom = 31;
   std::size_t j = 0;
   for (long long r : ours_long) {
     if (j == theirs.size())
@@ -136,6 +143,41 @@ std::vector<long long> OursUntil(const CronExpression& e, const date::time_zone*
     t = *next;
   }
   return out;
+}
+
+// Under cronie's rule a '*'-prefixed day field makes the days combine with AND, which can make
+// an expression impossible ("31 SEP */3"); croner combines them with OR and finds runs. Writing
+// the '*' as the field's full range ("0-7/3") gives the same sets under our OR rule: if that
+// reproduces croner's runs, the difference is the dom/dow rule (plus, maybe, the DST rule).
+bool ExplainedByBareStarRewrite(const std::string& text, const date::time_zone* zone,
+                                long long from, const std::vector<long long>& theirs,
+                                bool* dst_needed) {
+  std::vector<std::string> fields;
+  std::istringstream in(text);
+  for (std::string f; in >> f;)
+    fields.push_back(f);
+  if (fields.size() != 5)
+    return false;
+  if (fields[2].size() > 1 && fields[2][0] == '*')
+    fields[2] = "1-31" + fields[2].substr(1);
+  if (fields[4].size() > 1 && fields[4][0] == '*')
+    fields[4] = "0-7" + fields[4].substr(1);
+  auto rewritten = CronExpression::Parse(fields[0] + " " + fields[1] + " " + fields[2] + " " +
+                                         fields[3] + " " + fields[4]);
+  if (!rewritten.ok())
+    return false;
+  std::size_t n = theirs.size();
+  if (Ours(*rewritten, zone, from, n, {}) == theirs) {
+    *dst_needed = false;
+    return true;
+  }
+  CronSemantics shift;
+  shift.dst = CronSemantics::Dst::kShiftAndFirst;
+  if (Ours(*rewritten, zone, from, n, shift) == theirs) {
+    *dst_needed = true;
+    return true;
+  }
+  return false;
 }
 
 std::string Show(const std::vector<long long>& runs) {
@@ -195,13 +237,17 @@ int main(int argc, char** argv) {
     std::vector<long long> theirs = croner_error ? std::vector<long long>{} : Numbers(cols[3]);
     std::vector<long long> offsets = cols.size() > 4 ? Numbers(cols[4]) : std::vector<long long>{};
 
+    bool dst_needed = false;
     auto parsed = CronExpression::Parse(expr_text);
     if (!parsed.ok()) {
       // We reject expressions that can never run; croner accepts them and finds no run.
-      if (!croner_error && theirs.empty() &&
-          parsed.status().message().find("can never run") != std::string::npos) {
+      bool never_runs = parsed.status().message().find("can never run") != std::string::npos;
+      if (!croner_error && theirs.empty() && never_runs) {
         ++equal;
         ++never_both;
+      } else if (!croner_error && never_runs &&
+                 ExplainedByBareStarRewrite(expr_text, *zone, from, theirs, &dst_needed)) {
+        ++(dst_needed ? both : domdow);
       } else {
         report("parse", line, "  ours: " + parsed.status().ToString() + "\n");
       }
