@@ -5,6 +5,8 @@
 #include <nlohmann/json.hpp>
 #include <string>
 
+#include "common/clock.h"
+
 namespace leadscan::jobs {
 namespace {
 
@@ -51,14 +53,20 @@ TEST(CronNextTest, JsonShape) {
 }
 
 TEST(CronNextTest, DefaultsToNowAndFiveRuns) {
+  common::FakeClock clock(At("2026-01-01T00:07:30Z"));
   CronNextRequest req;
   req.expression = "*/15 * * * *";
-  auto p = PreviewCron(req, At("2026-01-01T00:07:30Z"));
+  auto p = PreviewCron(req, clock.Now());
   ASSERT_TRUE(p.ok());
   ASSERT_EQ(p->next_runs.size(), 5u);
   EXPECT_EQ(FormatIsoUtc(p->next_runs[0]), "2026-01-01T00:15:00Z");
   EXPECT_EQ(FormatIsoUtc(p->next_runs[4]), "2026-01-01T01:15:00Z");
   EXPECT_EQ(p->timezone, "UTC");
+  // Exactly on a run time: that run is not "next" any more.
+  clock.Advance(std::chrono::seconds{450});
+  p = PreviewCron(req, clock.Now());
+  ASSERT_TRUE(p.ok());
+  EXPECT_EQ(FormatIsoUtc(p->next_runs[0]), "2026-01-01T00:30:00Z");
 }
 
 TEST(CronNextTest, LocalFromIsReadInTheZone) {
