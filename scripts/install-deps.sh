@@ -8,7 +8,7 @@ packages=(
   libboost1.81-dev libboost-url1.81-dev libcurl4-openssl-dev libvectorscan-dev libpcre2-dev
   nlohmann-json3-dev libspdlog-dev libcli11-dev libhowardhinnant-date-dev libpsl-dev
   libidn2-dev libmodest-dev libtomlplusplus-dev libsqlite3-dev libpq-dev libssl-dev zlib1g-dev
-  libgtest-dev libgmock-dev libbenchmark-dev nodejs npm openssl postgresql-15 libbrotli-dev
+  libgtest-dev libgmock-dev libbenchmark-dev nodejs npm openssl postgresql-15 libbrotli-dev chromium
 )
 if [[ "${LEADSCAN_DEPS_EXTRA:-}" != "" ]]; then
   read -r -a extra <<<"${LEADSCAN_DEPS_EXTRA}"
