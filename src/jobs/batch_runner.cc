@@ -1,0 +1,751 @@
+#include "jobs/batch_runner.h"
+
+#include <spdlog/spdlog.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cctype>
+#include <exception>
+#include <utility>
+
+#include "common/uuid.h"
+#include "fetch/errors.h"
+
+namespace leadscan::jobs {
+namespace {
+
+using common::Status;
+using common::TimePoint;
+
+// Job ids remembered as cancelled by this runner (to catch claims that raced the cancel).
+constexpr size_t kRememberedCancelledJobs = 1024;
+
+// Runs whose last published progress is remembered (to keep counters events monotonic).
+constexpr size_t kRememberedRunProgress = 1024;
+
+std::string DefaultWorkerId() {
+  char host[256] = {};
+  if (gethostname(host, sizeof(host) - 1) != 0 || host[0] == '\0') {
+    std::snprintf(host, sizeof(host), "%s", "localhost");
+  }
+  return std::string(host) + ":" + std::to_string(getpid()) + ":" + common::RandomHex(4);
+}
+
+bool IsLeaseLost(const Status& s) {
+  return s.error_code() == "lease_lost";
+}
+
+nlohmann::json ArrayField(const nlohmann::json& result, const char* name) {
+  if (result.is_object()) {
+    auto it = result.find(name);
+    if (it != result.end() && it->is_array())
+      return *it;
+  }
+  return nlohmann::json::array();
+}
+
+store::LeadFindings FindingsOf(const nlohmann::json& result) {
+  store::LeadFindings findings;
+  if (result.is_object()) {
+    auto it = result.find("ecommerce_platform");
+    if (it != result.end() && it->is_object())
+      findings.ecommerce_platform = *it;
+  }
+  findings.checkout_solutions = ArrayField(result, "checkout_solutions");
+  findings.payment_methods = ArrayField(result, "payment_methods");
+  findings.carriers = ArrayField(result, "carriers");
+  findings.shipping_software = ArrayField(result, "shipping_software");
+  findings.technologies = ArrayField(result, "technologies");
+  return findings;
+}
+
+}  // namespace
+
+BatchRunner::BatchRunner(store::Store& store, analysis::LeadAnalyzer& analyzer,
+                         common::Clock& clock, JobEvents* events, BatchRunnerOptions options)
+    : store_(store),
+      analyzer_(analyzer),
+      clock_(clock),
+      events_(events),
+      options_(std::move(options)),
+      worker_id_(options_.worker_id.empty() ? DefaultWorkerId() : options_.worker_id),
+      retry_(options_.retry, options_.seed) {}
+
+BatchRunner::~BatchRunner() {
+  Stop();
+}
+
+std::string BatchRunner::DomainKey(std::string_view domain) {
+  std::string s;
+  s.reserve(domain.size());
+  for (char c : domain) {
+    if (!std::isspace(static_cast<unsigned char>(c))) {
+      s.push_back(static_cast<char>(std::tolower(static_cast<unsigned char>(c))));
+    }
+  }
+  if (auto scheme = s.find("://"); scheme != std::string::npos)
+    s.erase(0, scheme + 3);
+  if (auto end = s.find_first_of("/?#"); end != std::string::npos)
+    s.resize(end);
+  if (auto at = s.rfind('@'); at != std::string::npos)
+    s.erase(0, at + 1);
+  if (!s.empty() && s.front() != '[') {
+    if (auto colon = s.rfind(':'); colon != std::string::npos)
+      s.resize(colon);
+  }
+  while (!s.empty() && s.back() == '.')
+    s.pop_back();
+  if (s.rfind("www.", 0) == 0 && s.size() > 4)
+    s.erase(0, 4);
+  return s;
+}
+
+common::Status BatchRunner::Start() {
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    if (started_)
+      return Status::Conflict("runner_started", "the batch runner was started before");
+    started_ = true;
+  }
+  auto released = store_.ReleaseExpiredLeases();
+  if (!released.ok()) {
+    std::lock_guard<std::mutex> lock(mu_);
+    started_ = false;
+    return released.status();
+  }
+  if (*released > 0) {
+    spdlog::info("batch runner: {} item(s) with expired leases back to pending", *released);
+  }
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    stats_.released += *released;
+  }
+  const int workers = std::max(1, options_.concurrency);
+  workers_.reserve(static_cast<size_t>(workers));
+  for (int i = 0; i < workers; ++i)
+    workers_.emplace_back([this] { WorkerLoop(); });
+  heartbeat_ = std::thread([this] { HeartbeatLoop(); });
+  dispatcher_ = std::thread([this] { DispatchLoop(); });
+  spdlog::info("Batch runner started: worker {} with {} concurrent items", worker_id_, workers);
+  return Status::Ok();
+}
+
+void BatchRunner::Wake() {
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    ++wake_seq_;
+  }
+  dispatch_cv_.notify_all();
+}
+
+bool BatchRunner::running() const {
+  std::lock_guard<std::mutex> lock(mu_);
+  return started_ && !stopping_;
+}
+
+int BatchRunner::in_flight() const {
+  std::lock_guard<std::mutex> lock(mu_);
+  return static_cast<int>(in_flight_.size());
+}
+
+BatchRunnerStats BatchRunner::stats() const {
+  std::lock_guard<std::mutex> lock(mu_);
+  BatchRunnerStats out = stats_;
+  out.in_flight = static_cast<int>(in_flight_.size());
+  return out;
+}
+
+void BatchRunner::DispatchLoop() {
+  const int capacity = std::max(1, options_.concurrency);
+  std::unique_lock<std::mutex> lock(mu_);
+  uint64_t seen_wake = wake_seq_;
+  uint64_t seen_slot = slot_seq_;
+  bool try_now = true;       // claim at once on start
+  bool more_likely = false;  // the last claim filled every free slot
+  TimePoint next_release = clock_.Now() + options_.lease;
+  TimePoint next_poll = clock_.Now();
+  while (!stopping_) {
+    const int free = capacity - static_cast<int>(in_flight_.size());
+    if (try_now && free > 0) {
+      try_now = false;
+      lock.unlock();
+      TimePoint now = clock_.Now();
+      int64_t released = 0;
+      if (now >= next_release) {
+        // Other processes' crashed workers: their items come back while we run.
+        auto r = store_.ReleaseExpiredLeases();
+        if (r.ok()) {
+          released = *r;
+        } else {
+          spdlog::warn("batch runner: releasing expired leases failed: {}", r.status().ToString());
+        }
+        next_release = now + options_.lease;
+      }
+      store::ClaimRequest request;
+      request.worker_id = worker_id_;
+      request.max_items = free;
+      request.lease = options_.lease;
+      auto claims = store_.ClaimItems(request);
+      now = clock_.Now();
+      lock.lock();
+      stats_.released += released;
+      next_poll = now + options_.poll_interval;
+      if (!claims.ok()) {
+        spdlog::warn("batch runner: claiming items failed: {}", claims.status().ToString());
+        more_likely = false;
+      } else {
+        for (auto& claim : *claims) {
+          auto entry = std::make_shared<InFlight>();
+          entry->claim = std::move(claim);
+          entry->next_renew = now + options_.lease / 3;
+          if (cancelled_jobs_.count(entry->claim.item.job_id) > 0) {
+            entry->abort = static_cast<int>(Abort::kJobCancelled);
+            entry->cancel->store(true);
+          }
+          in_flight_[entry->claim.item.id] = entry;
+          queue_.push_back(entry);
+          ++stats_.claimed;
+        }
+        if (!claims->empty()) {
+          ++heartbeat_seq_;
+          work_cv_.notify_all();
+          heartbeat_cv_.notify_all();
+        }
+        more_likely = static_cast<int>(claims->size()) == free;
+        if (more_likely) {
+          try_now = true;
+          continue;
+        }
+      }
+    }
+    TimePoint deadline = std::min(next_poll, next_release);
+    if (next_retry_at_ && *next_retry_at_ < deadline)
+      deadline = *next_retry_at_;
+    const uint64_t wake_before = seen_wake;
+    const uint64_t slot_before = seen_slot;
+    clock_.WaitUntil(dispatch_cv_, lock, deadline, [&] {
+      return stopping_ || wake_seq_ != wake_before || slot_seq_ != slot_before;
+    });
+    if (stopping_)
+      break;
+    const TimePoint now = clock_.Now();
+    if (wake_seq_ != seen_wake) {
+      seen_wake = wake_seq_;
+      try_now = true;
+    }
+    if (slot_seq_ != seen_slot) {
+      seen_slot = slot_seq_;
+      if (more_likely)
+        try_now = true;
+    }
+    if (now >= deadline)
+      try_now = true;
+    if (next_retry_at_ && *next_retry_at_ <= now)
+      next_retry_at_.reset();
+  }
+}
+
+void BatchRunner::WorkerLoop() {
+  std::unique_lock<std::mutex> lock(mu_);
+  while (true) {
+    work_cv_.wait(lock, [&] { return workers_stopping_ || (!stopping_ && !queue_.empty()); });
+    if (workers_stopping_)
+      return;
+    std::shared_ptr<InFlight> entry = std::move(queue_.front());
+    queue_.pop_front();
+    ++active_;
+    lock.unlock();
+    Process(entry);
+    lock.lock();
+    --active_;
+    in_flight_.erase(entry->claim.item.id);
+    ++slot_seq_;
+    ++heartbeat_seq_;
+    dispatch_cv_.notify_all();
+    heartbeat_cv_.notify_all();
+    idle_cv_.notify_all();
+  }
+}
+
+void BatchRunner::HeartbeatLoop() {
+  const auto interval = std::max(options_.lease / 3, std::chrono::milliseconds(1));
+  std::unique_lock<std::mutex> lock(mu_);
+  while (!heartbeat_stopping_) {
+    const TimePoint now = clock_.Now();
+    TimePoint next = now + interval;
+    std::vector<std::shared_ptr<InFlight>> renew;
+    std::vector<std::shared_ptr<InFlight>> overdue;
+    for (const auto& [id, entry] : in_flight_) {
+      const auto abort = static_cast<Abort>(entry->abort.load());
+      // A cancelled item or one another worker now holds has no lease of ours to keep.
+      if (abort == Abort::kJobCancelled || abort == Abort::kLeaseLost)
+        continue;
+      if (entry->next_renew <= now) {
+        renew.push_back(entry);
+      } else {
+        next = std::min(next, entry->next_renew);
+      }
+      if (abort == Abort::kNone && entry->deadline) {
+        if (*entry->deadline <= now) {
+          overdue.push_back(entry);
+        } else {
+          next = std::min(next, *entry->deadline);
+        }
+      }
+    }
+    if (!renew.empty() || !overdue.empty()) {
+      lock.unlock();
+      for (const auto& entry : overdue) {
+        spdlog::warn("batch runner: item {} ({}) ran past its time budget; aborting",
+                     entry->claim.item.id, entry->claim.item.domain);
+        SetAbort(entry, Abort::kTimeout);
+      }
+      std::vector<std::pair<std::shared_ptr<InFlight>, Status>> results;
+      for (const auto& entry : renew) {
+        results.emplace_back(entry,
+                             store_.RenewLease(entry->claim.item.id, worker_id_, options_.lease));
+      }
+      const TimePoint after = clock_.Now();
+      lock.lock();
+      for (auto& [entry, status] : results) {
+        // Renew again a third of a lease later; a failed store call is retried then too.
+        entry->next_renew = after + interval;
+        if (status.ok()) {
+          ++stats_.lease_renewals;
+        } else if (IsLeaseLost(status) || status.code() == common::StatusCode::kNotFound) {
+          ++stats_.leases_lost;
+          SetAbort(entry, Abort::kLeaseLost);
+        } else {
+          spdlog::warn("batch runner: renewing the lease of item {} failed: {}",
+                       entry->claim.item.id, status.ToString());
+        }
+      }
+      continue;
+    }
+    const uint64_t seen = heartbeat_seq_;
+    clock_.WaitUntil(heartbeat_cv_, lock, next,
+                     [&] { return heartbeat_stopping_ || heartbeat_seq_ != seen; });
+  }
+}
+
+void BatchRunner::SetAbort(const std::shared_ptr<InFlight>& entry, Abort reason) {
+  int expected = static_cast<int>(Abort::kNone);
+  if (entry->abort.compare_exchange_strong(expected, static_cast<int>(reason))) {
+    entry->cancel->store(true);
+  }
+  // Under the coalescing lock, so a follower that just checked its flag cannot miss this.
+  { std::lock_guard<std::mutex> lock(coalesce_mu_); }
+  coalesce_cv_.notify_all();
+}
+
+double BatchRunner::Seconds(TimePoint since) const {
+  const std::chrono::duration<double> d = clock_.Now() - since;
+  return std::max(0.0, d.count());
+}
+
+void BatchRunner::Publish(JobEvent event) {
+  if (events_ == nullptr)
+    return;
+  event.at = clock_.Now();
+  events_->Publish(std::move(event));
+}
+
+void BatchRunner::Process(const std::shared_ptr<InFlight>& entry) {
+  const store::Item& item = entry->claim.item;
+  if (entry->abort.load() != static_cast<int>(Abort::kNone)) {
+    std::lock_guard<std::mutex> lock(mu_);
+    ++stats_.aborted;
+    return;
+  }
+  const TimePoint start = clock_.Now();
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    entry->started = start;
+  }
+  if (DomainKey(item.domain).empty()) {
+    FailNow(entry, kNoDomainCode, "the lead has no domain");
+    return;
+  }
+  auto type = analysis::ParseAnalysisType(entry->claim.job_type);
+  if (!type.ok()) {
+    FailNow(entry, kInvalidJobTypeCode, type.status().message());
+    return;
+  }
+  auto config = analysis::ParseAnalysisConfig(entry->claim.analysis_config);
+  if (!config.ok()) {
+    FailNow(entry, kInvalidAnalysisConfigCode, config.status().message());
+    return;
+  }
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    entry->deadline = start + config->timeout + options_.timeout_slack;
+    ++heartbeat_seq_;
+  }
+  heartbeat_cv_.notify_all();
+
+  bool coalesced = false;
+  std::shared_ptr<Outcome> outcome =
+      AnalyseCoalesced(entry, item.domain, *type, *config, &coalesced);
+  const auto abort = static_cast<Abort>(entry->abort.load());
+  const bool dropped =
+      abort == Abort::kJobCancelled || abort == Abort::kLeaseLost || abort == Abort::kShutdown;
+  if (outcome && outcome->ok) {
+    // A result in hand is stored even when a stop began meanwhile; the store refuses it if the
+    // item was cancelled or lost.
+    FinishSuccess(entry, outcome->result, coalesced);
+    return;
+  }
+  if (!outcome || dropped) {
+    std::lock_guard<std::mutex> lock(mu_);
+    ++stats_.aborted;
+    return;
+  }
+  FinishFailure(entry, outcome->status, config->max_retries, coalesced);
+}
+
+std::shared_ptr<BatchRunner::Outcome> BatchRunner::AnalyseCoalesced(
+    const std::shared_ptr<InFlight>& entry, const std::string& domain, analysis::AnalysisType type,
+    const analysis::AnalysisConfig& config, bool* coalesced) {
+  const std::string key = DomainKey(domain);
+  const std::string& run_id = entry->claim.item.run_id;
+  std::shared_ptr<Outcome> mine;
+  {
+    std::unique_lock<std::mutex> lock(coalesce_mu_);
+    while (true) {
+      if (entry->abort.load() != static_cast<int>(Abort::kNone))
+        return nullptr;
+      auto run_it = outcomes_.find(run_id);
+      if (run_it == outcomes_.end()) {
+        run_it = outcomes_.emplace(run_id, std::map<std::string, std::shared_ptr<Outcome>>{}).first;
+        outcome_runs_.push_back(run_id);
+        while (outcome_runs_.size() > std::max<size_t>(1, options_.coalesce_runs)) {
+          if (outcome_runs_.front() != run_id)
+            outcomes_.erase(outcome_runs_.front());
+          outcome_runs_.pop_front();
+        }
+      }
+      auto it = run_it->second.find(key);
+      if (it == run_it->second.end()) {
+        mine = std::make_shared<Outcome>();
+        mine->leader_item_id = entry->claim.item.id;
+        run_it->second.emplace(key, mine);
+        break;
+      }
+      std::shared_ptr<Outcome> other = it->second;
+      coalesce_cv_.wait(lock, [&] {
+        return other->done || other->abandoned ||
+               entry->abort.load() != static_cast<int>(Abort::kNone);
+      });
+      if (other->done) {
+        *coalesced = true;
+        return other;
+      }
+      // The leader gave up without an outcome for the domain (or we were aborted): look again.
+    }
+  }
+
+  common::Result<analysis::AnalysisResult> result = Status::Internal("not analysed");
+  try {
+    result = analyzer_.Analyze(domain, type, config, entry->cancel);
+  } catch (const std::exception& e) {
+    result = Status::Internal(std::string("analysis threw: ") + e.what());
+  }
+  nlohmann::json json;
+  if (result.ok())
+    json = result->ToJson();
+
+  std::lock_guard<std::mutex> lock(coalesce_mu_);
+  const auto abort = static_cast<Abort>(entry->abort.load());
+  auto forget = [&] {
+    auto run_it = outcomes_.find(run_id);
+    if (run_it == outcomes_.end())
+      return;
+    auto it = run_it->second.find(key);
+    if (it != run_it->second.end() && it->second == mine)
+      run_it->second.erase(it);
+  };
+  if (result.ok()) {
+    mine->ok = true;
+    mine->result = std::move(json);
+    mine->done = true;
+  } else if (abort == Abort::kJobCancelled || abort == Abort::kLeaseLost ||
+             abort == Abort::kShutdown) {
+    // Not an outcome of the domain: the others analyse it themselves (or are aborted too).
+    mine->abandoned = true;
+    mine->status = Status::Cancelled("analysis aborted");
+    forget();
+  } else {
+    mine->status =
+        abort == Abort::kTimeout
+            ? Status::Error(common::StatusCode::kDeadlineExceeded, std::string(kLeadTimeoutCode),
+                            "the analysis ran past its time budget of " +
+                                std::to_string(config.timeout.count()) + " ms",
+                            /*retryable=*/true)
+            : result.status();
+    mine->done = true;
+    // A transient failure is not the domain's final word: later claims try again.
+    if (mine->status.retryable())
+      forget();
+  }
+  coalesce_cv_.notify_all();
+  return mine;
+}
+
+void BatchRunner::FinishSuccess(const std::shared_ptr<InFlight>& entry,
+                                const nlohmann::json& result, bool coalesced) {
+  const store::Item& item = entry->claim.item;
+  store::ItemCompletion completion;
+  completion.item_id = item.id;
+  completion.worker_id = worker_id_;
+  completion.duration_seconds = Seconds(entry->started.value_or(clock_.Now()));
+  completion.result = result;
+  completion.findings = FindingsOf(result);
+  auto update = store_.CompleteItem(completion);
+  if (!update.ok()) {
+    std::lock_guard<std::mutex> lock(mu_);
+    ++stats_.aborted;
+    if (!IsLeaseLost(update.status())) {
+      spdlog::warn("batch runner: storing the result of item {} failed: {}", item.id,
+                   update.status().ToString());
+    }
+    return;
+  }
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    ++stats_.completed;
+    if (coalesced)
+      ++stats_.coalesced;
+  }
+  JobEvent event;
+  event.kind = JobEventKind::kItemCompleted;
+  event.org_id = entry->claim.org_id;
+  event.job_id = item.job_id;
+  event.run_id = item.run_id;
+  event.item_id = item.id;
+  event.lead_id = item.lead_id;
+  event.domain = item.domain;
+  event.duration_seconds = completion.duration_seconds;
+  event.coalesced = coalesced;
+  Publish(std::move(event));
+  PublishUpdate(entry, *update);
+}
+
+void BatchRunner::FinishFailure(const std::shared_ptr<InFlight>& entry,
+                                const common::Status& status, int max_retries, bool coalesced) {
+  const store::Item& item = entry->claim.item;
+  const std::string code =
+      status.error_code().empty() ? std::string(kAnalysisFailedCode) : status.error_code();
+  if (status.retryable() && item.retry_count < max_retries) {
+    const auto delay = retry_.Delay(item.retry_count, fetch::RetryAfter(status));
+    store::ItemRetry retry;
+    retry.item_id = item.id;
+    retry.worker_id = worker_id_;
+    retry.not_before = store::TruncateTime(clock_.Now() + delay);
+    retry.error_code = code;
+    retry.error_message = status.message();
+    Status s = store_.RetryItem(retry);
+    if (!s.ok()) {
+      std::lock_guard<std::mutex> lock(mu_);
+      ++stats_.aborted;
+      if (!IsLeaseLost(s)) {
+        spdlog::warn("batch runner: sending item {} back for a retry failed: {}", item.id,
+                     s.ToString());
+      }
+      return;
+    }
+    {
+      std::lock_guard<std::mutex> lock(mu_);
+      ++stats_.retried;
+      if (!next_retry_at_ || retry.not_before < *next_retry_at_)
+        next_retry_at_ = retry.not_before;
+    }
+    dispatch_cv_.notify_all();
+    JobEvent event;
+    event.kind = JobEventKind::kItemRetrying;
+    event.org_id = entry->claim.org_id;
+    event.job_id = item.job_id;
+    event.run_id = item.run_id;
+    event.item_id = item.id;
+    event.lead_id = item.lead_id;
+    event.domain = item.domain;
+    event.error_code = code;
+    event.error_message = status.message();
+    event.retry_count = item.retry_count + 1;
+    event.not_before = retry.not_before;
+    Publish(std::move(event));
+    return;
+  }
+  if (coalesced) {
+    std::lock_guard<std::mutex> lock(mu_);
+    ++stats_.coalesced;
+  }
+  FailNow(entry, code, status.message());
+}
+
+void BatchRunner::FailNow(const std::shared_ptr<InFlight>& entry, std::string_view code,
+                          const std::string& message) {
+  const store::Item& item = entry->claim.item;
+  store::ItemFailure failure;
+  failure.item_id = item.id;
+  failure.worker_id = worker_id_;
+  failure.error_code = std::string(code);
+  failure.error_message = message;
+  failure.duration_seconds = Seconds(entry->started.value_or(clock_.Now()));
+  auto update = store_.FailItem(failure);
+  if (!update.ok()) {
+    std::lock_guard<std::mutex> lock(mu_);
+    ++stats_.aborted;
+    if (!IsLeaseLost(update.status())) {
+      spdlog::warn("batch runner: storing the failure of item {} failed: {}", item.id,
+                   update.status().ToString());
+    }
+    return;
+  }
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    ++stats_.failed;
+  }
+  JobEvent event;
+  event.kind = JobEventKind::kItemFailed;
+  event.org_id = entry->claim.org_id;
+  event.job_id = item.job_id;
+  event.run_id = item.run_id;
+  event.item_id = item.id;
+  event.lead_id = item.lead_id;
+  event.domain = item.domain;
+  event.error_code = failure.error_code;
+  event.error_message = message;
+  event.duration_seconds = failure.duration_seconds;
+  Publish(std::move(event));
+  PublishUpdate(entry, *update);
+}
+
+void BatchRunner::PublishUpdate(const std::shared_ptr<InFlight>& entry,
+                                const store::ItemUpdate& update) {
+  JobEvent counters;
+  counters.kind = JobEventKind::kCounters;
+  counters.org_id = entry->claim.org_id;
+  counters.job_id = update.job_id;
+  counters.run_id = update.run_id;
+  counters.job_status = update.job_status;
+  counters.successful_count = update.successful_count;
+  counters.failed_count = update.failed_count;
+  counters.total_leads = update.total_leads;
+  JobEvent status = counters;
+  status.kind = JobEventKind::kJobStatus;
+  {
+    // Workers commit in one order and may publish in another; a subscriber's progress bar must
+    // never go back, so counters older than the last published for the run are left out.
+    std::lock_guard<std::mutex> lock(progress_mu_);
+    const int64_t progress = update.successful_count + update.failed_count;
+    auto [it, inserted] = last_progress_.try_emplace(update.run_id, -1);
+    if (inserted) {
+      progress_runs_.push_back(update.run_id);
+      while (progress_runs_.size() > kRememberedRunProgress) {
+        last_progress_.erase(progress_runs_.front());
+        progress_runs_.pop_front();
+      }
+    }
+    if (progress > it->second) {
+      it->second = progress;
+      Publish(std::move(counters));
+    }
+    if (update.run_finished)
+      Publish(std::move(status));
+  }
+  if (update.run_finished)
+    ForgetRun(update.run_id);
+}
+
+void BatchRunner::ForgetRun(const std::string& run_id) {
+  std::lock_guard<std::mutex> lock(coalesce_mu_);
+  outcomes_.erase(run_id);
+  outcome_runs_.erase(std::remove(outcome_runs_.begin(), outcome_runs_.end(), run_id),
+                      outcome_runs_.end());
+}
+
+common::Result<store::Job> BatchRunner::CancelJob(const std::string& org_id,
+                                                  const std::string& job_id) {
+  auto job = store_.CancelJob(org_id, job_id);
+  if (!job.ok())
+    return job;
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    if (cancelled_jobs_.insert(job_id).second) {
+      cancelled_order_.push_back(job_id);
+      while (cancelled_order_.size() > kRememberedCancelledJobs) {
+        cancelled_jobs_.erase(cancelled_order_.front());
+        cancelled_order_.pop_front();
+      }
+    }
+    for (const auto& [id, entry] : in_flight_) {
+      if (entry->claim.item.job_id == job_id)
+        SetAbort(entry, Abort::kJobCancelled);
+    }
+  }
+  if (!job->current_run_id.empty())
+    ForgetRun(job->current_run_id);
+  spdlog::info("batch runner: job {} cancelled", job_id);
+  JobEvent event;
+  event.kind = JobEventKind::kJobStatus;
+  event.org_id = job->org_id;
+  event.job_id = job->id;
+  event.run_id = job->current_run_id;
+  event.job_status = job->status;
+  event.successful_count = job->successful_count;
+  event.failed_count = job->failed_count;
+  event.total_leads = job->total_leads;
+  Publish(std::move(event));
+  return job;
+}
+
+void BatchRunner::Stop() {
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    if (!started_ || stopping_)
+      return;
+    stopping_ = true;
+  }
+  dispatch_cv_.notify_all();
+  work_cv_.notify_all();
+  if (dispatcher_.joinable())
+    dispatcher_.join();
+  {
+    std::unique_lock<std::mutex> lock(mu_);
+    const TimePoint deadline = clock_.Now() + options_.grace_period;
+    clock_.WaitUntil(idle_cv_, lock, deadline, [&] { return active_ == 0; });
+    if (active_ > 0) {
+      spdlog::info("batch runner: grace period over; aborting {} analysis(es)", active_);
+      for (const auto& [id, entry] : in_flight_) {
+        if (entry->started)
+          SetAbort(entry, Abort::kShutdown);
+      }
+    }
+    workers_stopping_ = true;
+  }
+  work_cv_.notify_all();
+  for (auto& worker : workers_) {
+    if (worker.joinable())
+      worker.join();
+  }
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    heartbeat_stopping_ = true;
+  }
+  heartbeat_cv_.notify_all();
+  if (heartbeat_.joinable())
+    heartbeat_.join();
+  auto released = store_.ReleaseWorkerLeases(worker_id_);
+  std::lock_guard<std::mutex> lock(mu_);
+  if (released.ok()) {
+    stats_.released += *released;
+    spdlog::info("Batch runner stopped: {} item(s) released to pending", *released);
+  } else {
+    spdlog::warn("Batch runner stopped; releasing its leases failed: {}",
+                 released.status().ToString());
+  }
+  queue_.clear();
+  in_flight_.clear();
+}
+
+}  // namespace leadscan::jobs

@@ -1,0 +1,203 @@
+// BatchRunner: the workers inside `serve` / `worker` (SPEC §4). One dispatcher thread claims
+// items from the Store with a lease under this runner's worker id, a pool of worker threads
+// analyses them through the LeadAnalyzer seam, and a heartbeat thread renews the leases at
+// lease/3 and aborts analyses that outlive their time budget. Every result is stored the moment
+// its item finishes; transient failures go back with backoff; leads sharing a domain in one run
+// are analysed once. The runner holds references to the Store, LeadAnalyzer, Clock and (optional)
+// JobEvents, which must outlive it. All public methods are thread-safe.
+#pragma once
+
+#include <atomic>
+#include <chrono>
+#include <condition_variable>
+#include <cstdint>
+#include <deque>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <set>
+#include <string>
+#include <string_view>
+#include <thread>
+#include <vector>
+
+#include "analysis/analyzer.h"
+#include "common/clock.h"
+#include "common/result.h"
+#include "common/status.h"
+#include "jobs/job_events.h"
+#include "jobs/retry_policy.h"
+#include "store/store.h"
+
+namespace leadscan::jobs {
+
+// Stable error codes the runner itself gives items (others come from the analysis).
+inline constexpr std::string_view kNoDomainCode = "no_domain";
+inline constexpr std::string_view kInvalidJobTypeCode = "invalid_job_type";
+inline constexpr std::string_view kInvalidAnalysisConfigCode = "invalid_analysis_config";
+inline constexpr std::string_view kLeadTimeoutCode = "timeout";
+inline constexpr std::string_view kAnalysisFailedCode = "analysis_failed";
+
+struct BatchRunnerOptions {
+  int concurrency = 8;    // worker threads = items analysed at once by this process
+  std::string worker_id;  // lease owner; empty: "<hostname>:<pid>:<random>"
+  std::chrono::milliseconds lease{std::chrono::seconds(60)};  // renewed every lease/3
+  // Idle wait between claim attempts when nobody calls Wake() (other processes may add work).
+  std::chrono::milliseconds poll_interval{std::chrono::seconds(2)};
+  // Graceful stop: how long in-flight analyses may run on before they are aborted and released.
+  std::chrono::milliseconds grace_period{std::chrono::seconds(20)};
+  // The heartbeat aborts an analysis that runs this long past analysis_config.timeout (the
+  // analyzer enforces the budget itself; this catches one that does not) and fails the
+  // attempt with `timeout`, which is retryable.
+  std::chrono::milliseconds timeout_slack{std::chrono::seconds(5)};
+  RetryOptions retry;
+  uint64_t seed = 0;  // jitter; 0: random
+  // Runs whose per-domain results are kept for coalescing (oldest forgotten first).
+  size_t coalesce_runs = 64;
+};
+
+struct BatchRunnerStats {
+  int64_t claimed = 0;
+  int64_t completed = 0;
+  int64_t failed = 0;
+  int64_t retried = 0;
+  int64_t coalesced = 0;  // items completed or failed with another item's outcome
+  int64_t aborted = 0;    // analyses aborted (job cancel, lease lost, stop)
+  int64_t lease_renewals = 0;
+  int64_t leases_lost = 0;
+  int64_t released = 0;  // items given back: expired leases at start and periodically, stop
+  int in_flight = 0;     // claimed and not yet finished (queued or analysing)
+};
+
+class BatchRunner {
+ public:
+  BatchRunner(store::Store& store, analysis::LeadAnalyzer& analyzer, common::Clock& clock,
+              JobEvents* events = nullptr, BatchRunnerOptions options = {});
+
+  BatchRunner(const BatchRunner&) = delete;
+  BatchRunner& operator=(const BatchRunner&) = delete;
+
+  // Stops (gracefully) if still running.
+  ~BatchRunner();
+
+  // Crash recovery first (items whose lease expired go back to pending), then starts the
+  // threads. Fails when the store cannot be reached or the runner was already started.
+  common::Status Start();
+
+  // Graceful stop: no more claims; in-flight analyses may finish within grace_period (on the
+  // Clock), then the rest are aborted and every item this runner still holds is released to
+  // pending. Blocks until all threads have ended. Idempotent.
+  void Stop();
+
+  // Tells idle workers that there may be work now (a job was created or triggered). Never
+  // blocks.
+  void Wake();
+
+  // Cancels the job in the store (its pending and processing items become cancelled, the job
+  // ends `cancelled`), aborts this runner's in-flight analyses of it at once, and publishes the
+  // status change. NotFound for a missing job or one of another org; Conflict `job_final`
+  // (HTTP 409) when it has already finished. Blocks on the store.
+  common::Result<store::Job> CancelJob(const std::string& org_id, const std::string& job_id);
+
+  bool running() const;
+
+  // Items claimed and not yet finished.
+  int in_flight() const;
+
+  BatchRunnerStats stats() const;
+
+  const std::string& worker_id() const { return worker_id_; }
+
+  // The coalescing key of a lead's domain: lower case, without scheme, "www.", port, path and
+  // trailing dot ("https://WWW.Example.se/shop" -> "example.se"); "" when nothing is left.
+  static std::string DomainKey(std::string_view domain);
+
+ private:
+  enum class Abort : int { kNone, kJobCancelled, kLeaseLost, kShutdown, kTimeout };
+
+  // One claimed item while this runner holds it.
+  struct InFlight {
+    store::ClaimedItem claim;
+    std::shared_ptr<std::atomic<bool>> cancel = std::make_shared<std::atomic<bool>>(false);
+    std::atomic<int> abort{static_cast<int>(Abort::kNone)};
+    common::TimePoint next_renew;
+    std::optional<common::TimePoint> started;   // analysis start, once a worker took it
+    std::optional<common::TimePoint> deadline;  // started + timeout + slack
+  };
+
+  // The outcome of one domain's analysis within a run, shared by the items that coalesce.
+  struct Outcome {
+    bool done = false;       // ok / status hold the domain's outcome
+    bool abandoned = false;  // the leader was aborted; waiters look again
+    bool ok = false;
+    nlohmann::json result;  // ok: the result JSON
+    common::Status status;  // !ok: the failure
+    std::string leader_item_id;
+  };
+
+  void DispatchLoop();
+  void WorkerLoop();
+  void HeartbeatLoop();
+  void Process(const std::shared_ptr<InFlight>& entry);
+  // Runs (or joins) the analysis of the entry's domain in its run.
+  std::shared_ptr<Outcome> AnalyseCoalesced(const std::shared_ptr<InFlight>& entry,
+                                            const std::string& domain, analysis::AnalysisType type,
+                                            const analysis::AnalysisConfig& config,
+                                            bool* coalesced);
+  void FinishSuccess(const std::shared_ptr<InFlight>& entry, const nlohmann::json& result,
+                     bool coalesced);
+  void FinishFailure(const std::shared_ptr<InFlight>& entry, const common::Status& status,
+                     int max_retries, bool coalesced);
+  void FailNow(const std::shared_ptr<InFlight>& entry, std::string_view code,
+               const std::string& message);
+  void PublishUpdate(const std::shared_ptr<InFlight>& entry, const store::ItemUpdate& update);
+  void SetAbort(const std::shared_ptr<InFlight>& entry, Abort reason);
+  void Forget(const std::shared_ptr<InFlight>& entry);
+  void ForgetRun(const std::string& run_id);
+  double Seconds(common::TimePoint since) const;
+  void Publish(JobEvent event);
+
+  store::Store& store_;
+  analysis::LeadAnalyzer& analyzer_;
+  common::Clock& clock_;
+  JobEvents* events_;
+  const BatchRunnerOptions options_;
+  const std::string worker_id_;
+  RetryPolicy retry_;
+
+  mutable std::mutex mu_;
+  std::condition_variable dispatch_cv_;   // Wake, slot freed, stop
+  std::condition_variable work_cv_;       // queue non-empty, stop
+  std::condition_variable heartbeat_cv_;  // in-flight set changed, stop
+  std::condition_variable idle_cv_;       // an analysis ended (graceful stop waits on it)
+  bool started_ = false;
+  bool stopping_ = false;          // no more claims, no new analyses
+  bool workers_stopping_ = false;  // workers exit
+  bool heartbeat_stopping_ = false;
+  uint64_t wake_seq_ = 0;
+  uint64_t slot_seq_ = 0;
+  uint64_t heartbeat_seq_ = 0;                      // in-flight set or a deadline changed
+  std::optional<common::TimePoint> next_retry_at_;  // earliest not_before this runner set
+  std::deque<std::shared_ptr<InFlight>> queue_;
+  std::map<std::string, std::shared_ptr<InFlight>> in_flight_;  // by item id
+  int active_ = 0;                                              // analyses running
+  std::set<std::string> cancelled_jobs_;
+  std::deque<std::string> cancelled_order_;
+  BatchRunnerStats stats_;
+
+  std::mutex progress_mu_;  // held while publishing counters (keeps them monotonic per run)
+  std::map<std::string, int64_t> last_progress_;  // run id -> progress last published
+  std::deque<std::string> progress_runs_;
+
+  std::mutex coalesce_mu_;
+  std::condition_variable coalesce_cv_;  // an outcome is ready, or some abort flag was set
+  std::map<std::string, std::map<std::string, std::shared_ptr<Outcome>>> outcomes_;  // run, key
+  std::deque<std::string> outcome_runs_;  // insertion order of outcomes_ keys
+
+  std::thread dispatcher_;
+  std::thread heartbeat_;
+  std::vector<std::thread> workers_;
+};
+
+}  // namespace leadscan::jobs

@@ -1,0 +1,651 @@
+#include "jobs/batch_runner.h"
+
+#include <gtest/gtest.h>
+
+#include <chrono>
+#include <functional>
+#include <map>
+#include <memory>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "common/clock.h"
+#include "fetch/errors.h"
+#include "jobs/job_events.h"
+#include "jobs/testing/scripted_lead_analyzer.h"
+#include "store/store.h"
+
+namespace leadscan::jobs {
+namespace {
+
+using namespace std::chrono_literals;
+using testing::ScriptedLeadAnalyzer;
+
+// Real-time bound on waiting for a background thread to reach a state; it never decides a
+// test's outcome on its own (the assertion after it does).
+constexpr auto kPatience = std::chrono::seconds(30);
+
+bool WaitFor(const std::function<bool()>& pred) {
+  const auto give_up = std::chrono::steady_clock::now() + kPatience;
+  while (!pred()) {
+    if (std::chrono::steady_clock::now() > give_up)
+      return false;
+    std::this_thread::sleep_for(std::chrono::milliseconds(2));
+  }
+  return true;
+}
+
+common::TimePoint At(const std::string& iso) {
+  return *store::ParseTime(iso);
+}
+
+class BatchRunnerTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    store::StoreOptions options;
+    options.clock = &clock_;
+    auto opened = store::OpenStore("sqlite::memory:", options);
+    ASSERT_TRUE(opened.ok()) << opened.status().ToString();
+    store_ = std::move(*opened);
+    auto org = store_->CreateOrganization("acme");
+    ASSERT_TRUE(org.ok()) << org.status().ToString();
+    org_ = org->id;
+  }
+
+  void TearDown() override {
+    analyzer_.ReleaseAll();
+    if (runner_)
+      runner_->Stop();
+  }
+
+  // A manual job (running, one pending item per lead) over leads with these domains.
+  std::string MakeJob(const std::vector<std::string>& domains,
+                      nlohmann::json config = nlohmann::json::object(),
+                      std::string type = "tech_analysis") {
+    std::vector<store::NewLead> leads;
+    for (size_t i = 0; i < domains.size(); ++i) {
+      leads.push_back({"Company " + std::to_string(i), domains[i], nlohmann::json::object()});
+    }
+    auto created = store_->CreateLeads(org_, leads);
+    EXPECT_TRUE(created.ok()) << created.status().ToString();
+    store::NewJob job;
+    job.org_id = org_;
+    job.job_name = "test";
+    job.job_type = std::move(type);
+    job.analysis_config = std::move(config);
+    for (const auto& lead : *created)
+      job.lead_ids.push_back(lead.id);
+    auto made = store_->CreateJob(job);
+    EXPECT_TRUE(made.ok()) << made.status().ToString();
+    return made->job.id;
+  }
+
+  BatchRunner& StartRunner(BatchRunnerOptions options = {}) {
+    if (options.worker_id.empty())
+      options.worker_id = "test-worker";
+    if (options.seed == 0)
+      options.seed = 42;
+    runner_ = std::make_unique<BatchRunner>(*store_, analyzer_, clock_, &hub_, options);
+    EXPECT_TRUE(runner_->Start().ok());
+    return *runner_;
+  }
+
+  store::Job GetJob(const std::string& id) {
+    auto job = store_->GetJob(org_, id);
+    EXPECT_TRUE(job.ok()) << job.status().ToString();
+    return job.ok() ? *job : store::Job{};
+  }
+
+  std::vector<store::Item> Items(const std::string& job_id) {
+    auto items = store_->ListItems(org_, job_id, store::ItemFilter{});
+    EXPECT_TRUE(items.ok()) << items.status().ToString();
+    return items.ok() ? items->rows : std::vector<store::Item>{};
+  }
+
+  bool JobFinal(const std::string& id) { return store::IsFinal(GetJob(id).status); }
+
+  bool WaitForJobFinal(const std::string& id) {
+    return WaitFor([&] { return JobFinal(id); });
+  }
+
+  // One item with its result JSON (listings leave results out).
+  store::Item Full(const store::Item& item) {
+    auto full = store_->GetItem(item.id);
+    EXPECT_TRUE(full.ok()) << full.status().ToString();
+    return full.ok() ? *full : item;
+  }
+
+  std::map<store::ItemStatus, int> CountByStatus(const std::string& job_id) {
+    std::map<store::ItemStatus, int> counts;
+    for (const auto& item : Items(job_id))
+      ++counts[item.status];
+    return counts;
+  }
+
+  void ExpectCountersEqualItems(const std::string& job_id) {
+    const store::Job job = GetJob(job_id);
+    auto counts = CountByStatus(job_id);
+    EXPECT_EQ(job.successful_count, counts[store::ItemStatus::kCompleted]);
+    EXPECT_EQ(job.failed_count, counts[store::ItemStatus::kFailed]);
+    EXPECT_EQ(job.progress, job.successful_count + job.failed_count);
+    EXPECT_EQ(job.total_leads, static_cast<int64_t>(Items(job_id).size()));
+  }
+
+  common::FakeClock clock_{At("2026-01-10T10:00:00Z")};
+  std::unique_ptr<store::Store> store_;
+  std::string org_;
+  ScriptedLeadAnalyzer analyzer_;
+  JobEventHub hub_;
+  std::unique_ptr<BatchRunner> runner_;
+};
+
+TEST(BatchRunnerDomainKeyTest, NormalisesSchemeCaseWwwPortPathAndDot) {
+  EXPECT_EQ(BatchRunner::DomainKey("https://WWW.Example.se/shop?x=1"), "example.se");
+  EXPECT_EQ(BatchRunner::DomainKey("example.se."), "example.se");
+  EXPECT_EQ(BatchRunner::DomainKey(" Example.SE:8443 "), "example.se");
+  EXPECT_EQ(BatchRunner::DomainKey("shop.example.se"), "shop.example.se");
+  EXPECT_EQ(BatchRunner::DomainKey("   "), "");
+  EXPECT_EQ(BatchRunner::DomainKey(""), "");
+}
+
+TEST_F(BatchRunnerTest, CompletesEveryItemAndStoresResultFindingsAndHistory) {
+  auto events = hub_.Subscribe("");
+  const std::string job_id = MakeJob({"a.se", "b.se", "c.se"});
+  analyzer_.Script("b.se", {ScriptedLeadAnalyzer::Ok("Shopify")});
+  StartRunner();
+  ASSERT_TRUE(WaitForJobFinal(job_id));
+  const store::Job job = GetJob(job_id);
+  EXPECT_EQ(job.status, store::JobStatus::kCompleted);
+  EXPECT_EQ(job.successful_count, 3);
+  EXPECT_EQ(job.failed_count, 0);
+  for (const auto& item : Items(job_id)) {
+    EXPECT_EQ(item.status, store::ItemStatus::kCompleted);
+    EXPECT_EQ(Full(item).result["domain"], item.domain);
+    ASSERT_TRUE(item.duration_seconds.has_value());
+    auto lead = store_->GetLead(org_, item.lead_id);
+    ASSERT_TRUE(lead.ok());
+    EXPECT_EQ(lead->findings.ecommerce_platform["name"],
+              item.domain == "b.se" ? "Shopify" : "WooCommerce");
+    EXPECT_TRUE(lead->findings.last_analyzed_at.has_value());
+    auto history = store_->ListAnalyses(org_, item.lead_id, 10, 0);
+    ASSERT_TRUE(history.ok());
+    ASSERT_EQ(history->rows.size(), 1u);
+    EXPECT_EQ(history->rows[0].item_id, item.id);
+  }
+  ExpectCountersEqualItems(job_id);
+  EXPECT_EQ(analyzer_.TotalCalls(), 3);
+  EXPECT_EQ(analyzer_.LastConfig().max_retries, 2);
+
+  std::map<std::string, int> kinds;
+  int64_t last_progress = 0;
+  for (const auto& e : events->Drain()) {
+    ++kinds[JobEventKindName(e.kind)];
+    EXPECT_EQ(e.job_id, job_id);
+    if (e.kind == JobEventKind::kCounters)
+      last_progress = e.successful_count + e.failed_count;
+    if (e.kind == JobEventKind::kJobStatus) {
+      EXPECT_EQ(e.job_status, store::JobStatus::kCompleted);
+    }
+  }
+  EXPECT_EQ(kinds["item_completed"], 3);
+  EXPECT_GE(kinds["counters"], 1);
+  EXPECT_EQ(last_progress, 3);
+  EXPECT_EQ(kinds["job_status"], 1);
+}
+
+TEST_F(BatchRunnerTest, PassesTheJobsTypeAndConfigToTheAnalyzer) {
+  const std::string job_id =
+      MakeJob({"a.se"}, {{"timeout", 5000}, {"max_retries", 1}}, "checkout_scraping");
+  StartRunner();
+  ASSERT_TRUE(WaitForJobFinal(job_id));
+  EXPECT_EQ(analyzer_.LastConfig().timeout, std::chrono::milliseconds(5000));
+  EXPECT_EQ(analyzer_.LastConfig().max_retries, 1);
+  EXPECT_EQ(Full(Items(job_id)[0]).result["analysis_type"], "checkout_scraping");
+}
+
+TEST_F(BatchRunnerTest, RetriesTransientFailureWithExponentialBackoffAndJitter) {
+  analyzer_.Script("flaky.se",
+                   {ScriptedLeadAnalyzer::Fail(fetch::FetchError(fetch::kConnectionReset, "rst")),
+                    ScriptedLeadAnalyzer::Fail(fetch::FetchError(fetch::kTimeout, "slow")),
+                    ScriptedLeadAnalyzer::Ok()});
+  const std::string job_id = MakeJob({"flaky.se"});
+  BatchRunnerOptions options;
+  options.retry.base_delay = 2s;
+  options.retry.jitter = 0.5;
+  StartRunner(options);
+
+  // First failure: back to pending with retry_count 1, not before now + [1s, 2s].
+  ASSERT_TRUE(WaitFor([&] { return Items(job_id)[0].retry_count == 1; }));
+  store::Item item = Items(job_id)[0];
+  EXPECT_EQ(item.status, store::ItemStatus::kPending);
+  EXPECT_EQ(item.error_code, "connection_reset");
+  ASSERT_TRUE(item.not_before.has_value());
+  EXPECT_GE(*item.not_before, clock_.Now() + 1s);
+  EXPECT_LE(*item.not_before, clock_.Now() + 2s);
+  EXPECT_EQ(analyzer_.Calls("flaky.se"), 1);
+
+  // Second failure after the first backoff: twice as long, [2s, 4s].
+  clock_.Advance(2s);
+  ASSERT_TRUE(WaitFor([&] { return Items(job_id)[0].retry_count == 2; }));
+  item = Items(job_id)[0];
+  EXPECT_EQ(item.error_code, "timeout");
+  EXPECT_GE(*item.not_before, clock_.Now() + 2s);
+  EXPECT_LE(*item.not_before, clock_.Now() + 4s);
+
+  clock_.Advance(4s);
+  ASSERT_TRUE(WaitForJobFinal(job_id));
+  item = Items(job_id)[0];
+  EXPECT_EQ(item.status, store::ItemStatus::kCompleted);
+  EXPECT_EQ(analyzer_.Calls("flaky.se"), 3);
+  EXPECT_EQ(GetJob(job_id).status, store::JobStatus::kCompleted);
+  EXPECT_EQ(runner_->stats().retried, 2);
+}
+
+TEST_F(BatchRunnerTest, HonoursRetryAfterOfA429) {
+  auto too_many =
+      fetch::HttpStatusError(429, "https://busy.se/", "120", std::chrono::system_clock::now());
+  ASSERT_TRUE(too_many.has_value());
+  ASSERT_TRUE(too_many->retryable());
+  analyzer_.Script("busy.se", {ScriptedLeadAnalyzer::Fail(*too_many), ScriptedLeadAnalyzer::Ok()});
+  const std::string job_id = MakeJob({"busy.se"});
+  BatchRunnerOptions options;
+  options.retry.base_delay = 1s;
+  StartRunner(options);
+  ASSERT_TRUE(WaitFor([&] { return Items(job_id)[0].retry_count == 1; }));
+  store::Item item = Items(job_id)[0];
+  EXPECT_EQ(item.error_code, "http_429");
+  ASSERT_TRUE(item.not_before.has_value());
+  // The backoff alone would be at most 1 s; the server asked for 120 s.
+  EXPECT_GE(*item.not_before, clock_.Now() + 120s);
+  EXPECT_LE(*item.not_before, clock_.Now() + 121s);
+  clock_.Advance(121s);
+  ASSERT_TRUE(WaitForJobFinal(job_id));
+  EXPECT_EQ(Items(job_id)[0].status, store::ItemStatus::kCompleted);
+  EXPECT_EQ(analyzer_.Calls("busy.se"), 2);
+}
+
+TEST_F(BatchRunnerTest, TransientFailureFailsAfterMaxRetries) {
+  analyzer_.Script("down.se",
+                   {ScriptedLeadAnalyzer::Fail(fetch::FetchError(fetch::kHttp5xx, "HTTP 503"))});
+  const std::string job_id = MakeJob({"down.se"}, {{"max_retries", 1}});
+  BatchRunnerOptions options;
+  options.retry.base_delay = 1s;
+  StartRunner(options);
+  ASSERT_TRUE(WaitFor([&] { return Items(job_id)[0].retry_count == 1; }));
+  clock_.Advance(1s);
+  ASSERT_TRUE(WaitForJobFinal(job_id));
+  const store::Item item = Items(job_id)[0];
+  EXPECT_EQ(item.status, store::ItemStatus::kFailed);
+  EXPECT_EQ(item.error_code, "http_5xx");
+  EXPECT_EQ(item.retry_count, 1);
+  EXPECT_EQ(analyzer_.Calls("down.se"), 2);
+  EXPECT_EQ(GetJob(job_id).status, store::JobStatus::kFailed);
+}
+
+TEST_F(BatchRunnerTest, PermanentFailuresFailAtOnceWithTheirCode) {
+  analyzer_.Script(
+      "gone.se",
+      {ScriptedLeadAnalyzer::Fail(fetch::FetchError(fetch::kDnsNotFound, "no such name"))});
+  analyzer_.Script(
+      "robots.se",
+      {ScriptedLeadAnalyzer::Fail(fetch::FetchError(fetch::kRobotsDisallowed, "disallowed"))});
+  analyzer_.Script("missing.se",
+                   {ScriptedLeadAnalyzer::Fail(fetch::FetchError(fetch::kHttp404, "HTTP 404"))});
+  const std::string job_id = MakeJob({"gone.se", "robots.se", "missing.se", "ok.se"});
+  StartRunner();
+  ASSERT_TRUE(WaitForJobFinal(job_id));
+  std::map<std::string, store::Item> by_domain;
+  for (const auto& item : Items(job_id))
+    by_domain[item.domain] = item;
+  EXPECT_EQ(by_domain["gone.se"].error_code, "dns_not_found");
+  EXPECT_EQ(by_domain["robots.se"].error_code, "robots_disallowed");
+  EXPECT_EQ(by_domain["missing.se"].error_code, "http_404");
+  for (const char* d : {"gone.se", "robots.se", "missing.se"}) {
+    EXPECT_EQ(by_domain[d].status, store::ItemStatus::kFailed) << d;
+    EXPECT_EQ(by_domain[d].retry_count, 0) << d;
+    EXPECT_EQ(analyzer_.Calls(d), 1) << d;
+  }
+  EXPECT_EQ(by_domain["ok.se"].status, store::ItemStatus::kCompleted);
+  const store::Job job = GetJob(job_id);
+  EXPECT_EQ(job.status, store::JobStatus::kCompleted);  // at least one item completed
+  EXPECT_EQ(job.failed_count, 3);
+  ExpectCountersEqualItems(job_id);
+}
+
+TEST_F(BatchRunnerTest, LeadWithoutDomainFailsWithNoDomain) {
+  auto events = hub_.Subscribe("");
+  const std::string job_id = MakeJob({"", "  "});
+  StartRunner();
+  ASSERT_TRUE(WaitForJobFinal(job_id));
+  for (const auto& item : Items(job_id)) {
+    EXPECT_EQ(item.status, store::ItemStatus::kFailed);
+    EXPECT_EQ(item.error_code, "no_domain");
+  }
+  EXPECT_EQ(analyzer_.TotalCalls(), 0);
+  EXPECT_EQ(GetJob(job_id).status, store::JobStatus::kFailed);
+  int failed_events = 0;
+  for (const auto& e : events->Drain()) {
+    if (e.kind == JobEventKind::kItemFailed) {
+      ++failed_events;
+      EXPECT_EQ(e.error_code, "no_domain");
+    }
+  }
+  EXPECT_EQ(failed_events, 2);
+}
+
+TEST_F(BatchRunnerTest, LeadsSharingADomainInOneRunAreAnalysedOnce) {
+  // The first claim blocks, so the others must wait for it rather than fetch themselves.
+  for (const char* d : {"shop.se", "https://www.Shop.se/", "SHOP.se"}) {
+    analyzer_.Script(d, {ScriptedLeadAnalyzer::Block(ScriptedLeadAnalyzer::Ok("Magento"))});
+  }
+  analyzer_.Script(
+      "dead.se",
+      {ScriptedLeadAnalyzer::Fail(fetch::FetchError(fetch::kDnsNotFound, "no such name"))});
+  const std::string job_id =
+      MakeJob({"shop.se", "https://www.Shop.se/", "SHOP.se", "other.se", "dead.se", "dead.se"});
+  BatchRunnerOptions options;
+  options.concurrency = 6;
+  StartRunner(options);
+  ASSERT_TRUE(WaitFor([&] { return analyzer_.Blocked() == 1; }));
+  analyzer_.ReleaseAll();
+  ASSERT_TRUE(WaitForJobFinal(job_id));
+  EXPECT_EQ(analyzer_.Calls("shop.se") + analyzer_.Calls("https://www.Shop.se/") +
+                analyzer_.Calls("SHOP.se"),
+            1);
+  EXPECT_EQ(analyzer_.Calls("dead.se"), 1);
+  EXPECT_EQ(analyzer_.Calls("other.se"), 1);
+  int magento = 0;
+  for (const auto& item : Items(job_id)) {
+    if (item.domain == "dead.se") {
+      EXPECT_EQ(item.status, store::ItemStatus::kFailed);
+      EXPECT_EQ(item.error_code, "dns_not_found");
+    } else {
+      EXPECT_EQ(item.status, store::ItemStatus::kCompleted);
+      if (Full(item).result["ecommerce_platform"]["name"] == "Magento")
+        ++magento;
+    }
+  }
+  EXPECT_EQ(magento, 3);
+  EXPECT_EQ(runner_->stats().coalesced, 3);  // two shop.se followers, one dead.se follower
+  ExpectCountersEqualItems(job_id);
+}
+
+TEST_F(BatchRunnerTest, SameDomainInAnotherRunIsAnalysedAgain) {
+  const std::string first = MakeJob({"again.se"});
+  StartRunner();
+  ASSERT_TRUE(WaitForJobFinal(first));
+  const std::string second = MakeJob({"again.se"});
+  runner_->Wake();
+  ASSERT_TRUE(WaitForJobFinal(second));
+  EXPECT_EQ(analyzer_.Calls("again.se"), 2);
+}
+
+TEST_F(BatchRunnerTest, WakePicksUpANewJobWithoutWaitingForThePollInterval) {
+  StartRunner();
+  const std::string job_id = MakeJob({"late.se"});
+  // The fake clock never moves, so only Wake() can make the idle dispatcher claim.
+  runner_->Wake();
+  ASSERT_TRUE(WaitForJobFinal(job_id));
+  EXPECT_EQ(GetJob(job_id).status, store::JobStatus::kCompleted);
+}
+
+TEST_F(BatchRunnerTest, CancelMidRunAbortsInFlightAnalysesAndEndsCancelled) {
+  analyzer_.SetDefault(ScriptedLeadAnalyzer::Block(ScriptedLeadAnalyzer::Ok()));
+  auto events = hub_.Subscribe("");
+  const std::string job_id = MakeJob({"a.se", "b.se", "c.se", "d.se", "e.se"});
+  BatchRunnerOptions options;
+  options.concurrency = 3;
+  StartRunner(options);
+  ASSERT_TRUE(WaitFor([&] { return analyzer_.Blocked() == 3; }));
+
+  auto cancelled = runner_->CancelJob(org_, job_id);
+  ASSERT_TRUE(cancelled.ok()) << cancelled.status().ToString();
+  EXPECT_EQ(cancelled->status, store::JobStatus::kCancelled);
+  // The three analyses in flight see their cancel flag and stop.
+  ASSERT_TRUE(WaitFor([&] { return analyzer_.CancelsSeen() == 3; }));
+  ASSERT_TRUE(WaitFor([&] { return runner_->in_flight() == 0; }));
+  EXPECT_EQ(GetJob(job_id).status, store::JobStatus::kCancelled);
+  for (const auto& item : Items(job_id))
+    EXPECT_EQ(item.status, store::ItemStatus::kCancelled);
+  // No more claims for the cancelled job: the two queued items were never analysed.
+  EXPECT_EQ(analyzer_.TotalCalls(), 3);
+  ExpectCountersEqualItems(job_id);
+
+  // Cancelling a finished job is a conflict (HTTP 409).
+  auto again = runner_->CancelJob(org_, job_id);
+  ASSERT_FALSE(again.ok());
+  EXPECT_EQ(again.status().code(), common::StatusCode::kConflict);
+  EXPECT_EQ(again.status().error_code(), "job_final");
+
+  bool saw_cancelled = false;
+  for (const auto& e : events->Drain()) {
+    if (e.kind == JobEventKind::kJobStatus && e.job_status == store::JobStatus::kCancelled) {
+      saw_cancelled = true;
+    }
+  }
+  EXPECT_TRUE(saw_cancelled);
+}
+
+TEST_F(BatchRunnerTest, CancelThroughTheStoreElsewhereIsNoticedAtTheNextHeartbeat) {
+  analyzer_.SetDefault(ScriptedLeadAnalyzer::Block(ScriptedLeadAnalyzer::Ok()));
+  const std::string job_id = MakeJob({"a.se"});
+  BatchRunnerOptions options;
+  options.lease = 30s;
+  StartRunner(options);
+  ASSERT_TRUE(WaitFor([&] { return analyzer_.Blocked() == 1; }));
+  // Another process (the API on another node) cancels in the database only.
+  ASSERT_TRUE(store_->CancelJob(org_, job_id).ok());
+  clock_.Advance(11s);  // past lease/3: the heartbeat's renewal finds the lease gone
+  ASSERT_TRUE(WaitFor([&] { return analyzer_.CancelsSeen() == 1; }));
+  EXPECT_GE(runner_->stats().leases_lost, 1);
+  EXPECT_EQ(Items(job_id)[0].status, store::ItemStatus::kCancelled);
+}
+
+TEST_F(BatchRunnerTest, CountersAlwaysEqualItems) {
+  std::vector<std::string> domains;
+  for (int i = 0; i < 24; ++i) {
+    std::string d = "shop" + std::to_string(i) + ".se";
+    switch (i % 4) {
+      case 0:
+        break;
+      case 1:
+        analyzer_.Script(
+            d, {ScriptedLeadAnalyzer::Fail(fetch::FetchError(fetch::kHttp404, "HTTP 404"))});
+        break;
+      case 2:
+        analyzer_.Script(
+            d, {ScriptedLeadAnalyzer::Fail(fetch::FetchError(fetch::kConnectionReset, "rst")),
+                ScriptedLeadAnalyzer::Ok()});
+        break;
+      case 3:
+        d = i % 8 == 3 ? "" : "shop0.se";  // no domain, or a duplicate of another lead
+        break;
+    }
+    domains.push_back(d);
+  }
+  auto events = hub_.Subscribe("");
+  const std::string job_id = MakeJob(domains);
+  BatchRunnerOptions options;
+  options.concurrency = 4;
+  options.retry.base_delay = 1s;
+  StartRunner(options);
+  ASSERT_TRUE(WaitFor([&] { return runner_->stats().retried == 6 && runner_->in_flight() == 0; }));
+  ExpectCountersEqualItems(job_id);
+  clock_.Advance(2s);
+  ASSERT_TRUE(WaitForJobFinal(job_id));
+  ExpectCountersEqualItems(job_id);
+  const store::Job job = GetJob(job_id);
+  EXPECT_EQ(job.successful_count, 6 + 6 + 3);
+  EXPECT_EQ(job.failed_count, 6 + 3);
+  EXPECT_EQ(job.progress, 24);
+
+  // Every counters event is consistent and progress never goes back.
+  int64_t last_progress = -1;
+  int counter_events = 0;
+  for (const auto& e : events->Drain()) {
+    if (e.kind != JobEventKind::kCounters)
+      continue;
+    ++counter_events;
+    const int64_t progress = e.successful_count + e.failed_count;
+    EXPECT_LE(progress, e.total_leads);
+    EXPECT_GT(progress, last_progress);
+    last_progress = progress;
+  }
+  EXPECT_GE(counter_events, 1);
+  EXPECT_LE(counter_events, 24);
+  EXPECT_EQ(last_progress, 24);
+}
+
+TEST_F(BatchRunnerTest, RenewsTheLeaseWhileAnAnalysisRuns) {
+  analyzer_.SetDefault(ScriptedLeadAnalyzer::Block(ScriptedLeadAnalyzer::Ok()));
+  const std::string job_id = MakeJob({"slow.se"}, {{"timeout", 600000}});
+  BatchRunnerOptions options;
+  options.lease = 30s;
+  StartRunner(options);
+  ASSERT_TRUE(WaitFor([&] { return analyzer_.Blocked() == 1; }));
+  store::Item item = Items(job_id)[0];
+  ASSERT_TRUE(item.lease_expires_at.has_value());
+  const common::TimePoint first_expiry = *item.lease_expires_at;
+  EXPECT_EQ(item.lease_owner, "test-worker");
+  // Well past the first lease, in steps shorter than a lease/3 heartbeat.
+  for (int step = 1; step <= 8; ++step) {
+    clock_.Advance(9s);
+    const common::TimePoint now = clock_.Now();
+    ASSERT_TRUE(WaitFor([&] {
+      auto i = Items(job_id)[0];
+      return i.lease_expires_at && *i.lease_expires_at > now + 10s;
+    })) << "step "
+        << step;
+  }
+  item = Items(job_id)[0];
+  EXPECT_EQ(item.status, store::ItemStatus::kProcessing);
+  EXPECT_EQ(item.lease_owner, "test-worker");
+  EXPECT_GT(*item.lease_expires_at, first_expiry + 40s);
+  EXPECT_GE(runner_->stats().lease_renewals, 2);
+  analyzer_.ReleaseAll();
+  ASSERT_TRUE(WaitForJobFinal(job_id));
+  EXPECT_EQ(Items(job_id)[0].status, store::ItemStatus::kCompleted);
+  EXPECT_EQ(analyzer_.TotalCalls(), 1);
+}
+
+TEST_F(BatchRunnerTest, AnAnalysisPastItsTimeBudgetIsAbortedAndRetried) {
+  analyzer_.Script("hang.se", {ScriptedLeadAnalyzer::Block(ScriptedLeadAnalyzer::Ok()),
+                               ScriptedLeadAnalyzer::Ok()});
+  const std::string job_id = MakeJob({"hang.se"}, {{"timeout", 1000}});
+  BatchRunnerOptions options;
+  options.timeout_slack = 1s;
+  options.retry.base_delay = 1s;
+  StartRunner(options);
+  ASSERT_TRUE(WaitFor([&] { return analyzer_.Blocked() == 1; }));
+  clock_.Advance(3s);  // past timeout + slack
+  ASSERT_TRUE(WaitFor([&] { return Items(job_id)[0].retry_count == 1; }));
+  EXPECT_EQ(analyzer_.CancelsSeen(), 1);
+  EXPECT_EQ(Items(job_id)[0].error_code, "timeout");
+  clock_.Advance(1s);
+  ASSERT_TRUE(WaitForJobFinal(job_id));
+  EXPECT_EQ(Items(job_id)[0].status, store::ItemStatus::kCompleted);
+}
+
+TEST_F(BatchRunnerTest, ItemsOfACrashedWorkerAreRecoveredAtStart) {
+  const std::string job_id = MakeJob({"a.se", "b.se", "c.se"});
+  // A worker claims everything and dies without a word.
+  store::ClaimRequest dead;
+  dead.worker_id = "crashed-worker";
+  dead.max_items = 10;
+  dead.lease = 30s;
+  auto claimed = store_->ClaimItems(dead);
+  ASSERT_TRUE(claimed.ok());
+  ASSERT_EQ(claimed->size(), 3u);
+  for (const auto& item : Items(job_id))
+    EXPECT_EQ(item.status, store::ItemStatus::kProcessing);
+
+  clock_.Advance(31s);
+  StartRunner();
+  ASSERT_TRUE(WaitForJobFinal(job_id));
+  EXPECT_GE(runner_->stats().released, 3);
+  for (const auto& item : Items(job_id)) {
+    EXPECT_EQ(item.status, store::ItemStatus::kCompleted);
+    auto history = store_->ListAnalyses(org_, item.lead_id, 10, 0);
+    ASSERT_TRUE(history.ok());
+    EXPECT_EQ(history->rows.size(), 1u);  // exactly one final result per item
+  }
+  EXPECT_EQ(analyzer_.TotalCalls(), 3);
+  ExpectCountersEqualItems(job_id);
+  // The dead worker's late completion is refused.
+  store::ItemCompletion late;
+  late.item_id = (*claimed)[0].item.id;
+  late.worker_id = "crashed-worker";
+  EXPECT_EQ(store_->CompleteItem(late).status().error_code(), "lease_lost");
+}
+
+TEST_F(BatchRunnerTest, ItemsOfAWorkerThatDiesWhileWeRunAreRecoveredAfterTheirLease) {
+  analyzer_.SetDefault(ScriptedLeadAnalyzer::Ok());
+  BatchRunnerOptions options;
+  options.lease = 30s;
+  StartRunner(options);
+  const std::string job_id = MakeJob({"a.se", "b.se"});
+  store::ClaimRequest dead;
+  dead.worker_id = "crashed-worker";
+  dead.max_items = 10;
+  dead.lease = 30s;
+  ASSERT_EQ(store_->ClaimItems(dead)->size(), 2u);
+  clock_.Advance(31s);  // past the lease: the runner's periodic check gives them back
+  ASSERT_TRUE(WaitForJobFinal(job_id));
+  for (const auto& item : Items(job_id))
+    EXPECT_EQ(item.status, store::ItemStatus::kCompleted);
+}
+
+TEST_F(BatchRunnerTest, GracefulStopLetsInFlightItemsFinishWithinTheGracePeriod) {
+  analyzer_.SetDefault(ScriptedLeadAnalyzer::Block(ScriptedLeadAnalyzer::Ok()));
+  const std::string job_id = MakeJob({"a.se", "b.se", "c.se"});
+  BatchRunnerOptions options;
+  options.concurrency = 2;
+  options.grace_period = 30s;
+  StartRunner(options);
+  ASSERT_TRUE(WaitFor([&] { return analyzer_.Blocked() == 2; }));
+  std::thread stopper([&] { runner_->Stop(); });
+  ASSERT_TRUE(WaitFor([&] { return !runner_->running(); }));
+  analyzer_.ReleaseAll();
+  stopper.join();
+  auto counts = CountByStatus(job_id);
+  EXPECT_EQ(counts[store::ItemStatus::kCompleted], 2);
+  // The third was never started: stop claiming means no new analyses.
+  EXPECT_EQ(counts[store::ItemStatus::kPending], 1);
+  EXPECT_EQ(analyzer_.TotalCalls(), 2);
+  EXPECT_EQ(analyzer_.CancelsSeen(), 0);
+  for (const auto& item : Items(job_id)) {
+    if (item.status == store::ItemStatus::kPending) {
+      EXPECT_TRUE(item.lease_owner.empty());
+    }
+  }
+}
+
+TEST_F(BatchRunnerTest, GracefulStopReleasesWhatIsStillRunningAfterTheGracePeriod) {
+  analyzer_.Script("stuck.se", {ScriptedLeadAnalyzer::Block(ScriptedLeadAnalyzer::Ok()),
+                                ScriptedLeadAnalyzer::Ok()});
+  const std::string job_id = MakeJob({"stuck.se"}, {{"timeout", 600000}});
+  BatchRunnerOptions options;
+  options.grace_period = 10s;
+  StartRunner(options);
+  ASSERT_TRUE(WaitFor([&] { return analyzer_.Blocked() == 1; }));
+  std::thread stopper([&] { runner_->Stop(); });
+  ASSERT_TRUE(WaitFor([&] { return !runner_->running(); }));
+  clock_.Advance(11s);
+  stopper.join();
+  EXPECT_EQ(analyzer_.CancelsSeen(), 1);
+  store::Item item = Items(job_id)[0];
+  EXPECT_EQ(item.status, store::ItemStatus::kPending);
+  EXPECT_TRUE(item.lease_owner.empty());
+  EXPECT_EQ(item.retry_count, 0);  // a release is not a failed attempt
+
+  // The next process picks it up at once.
+  runner_.reset();
+  StartRunner();
+  ASSERT_TRUE(WaitForJobFinal(job_id));
+  EXPECT_EQ(Items(job_id)[0].status, store::ItemStatus::kCompleted);
+  EXPECT_EQ(analyzer_.Calls("stuck.se"), 2);
+}
+
+}  // namespace
+}  // namespace leadscan::jobs

@@ -1,0 +1,251 @@
+#include "jobs/scheduler.h"
+
+#include <spdlog/spdlog.h>
+
+#include <algorithm>
+#include <utility>
+
+#include "jobs/cron_expression.h"
+
+namespace leadscan::jobs {
+
+using common::TimePoint;
+
+common::Result<TimePoint> NextOccurrence(std::string_view cron, std::string_view timezone,
+                                         TimePoint after) {
+  auto expression = CronExpression::Parse(cron);
+  if (!expression.ok())
+    return expression.status();
+  auto zone = LookupTimeZone(timezone.empty() ? std::string_view("UTC") : timezone);
+  if (!zone.ok())
+    return zone.status();
+  auto next = expression->Next(after, *zone);
+  if (!next) {
+    return common::Status::InvalidArgument(
+        "no_next_run", "the schedule '" + std::string(cron) + "' has no future run",
+        std::string(kCronFieldName));
+  }
+  return *next;
+}
+
+nlohmann::json SchedulerStatus::ToJson() const {
+  nlohmann::json upcoming = nlohmann::json::array();
+  for (const auto& job : upcoming_jobs) {
+    upcoming.push_back(
+        {{"id", job.id},
+         {"job_name", job.job_name},
+         {"next_run_at",
+          job.next_run_at ? nlohmann::json(store::FormatTime(*job.next_run_at)) : nlohmann::json()},
+         {"schedule_cron", job.schedule_cron},
+         {"timezone", job.timezone}});
+  }
+  return {{"scheduler",
+           {{"running", running},
+            {"processing", processing},
+            {"check_interval_seconds", check_interval_seconds}}},
+          {"upcoming_jobs", std::move(upcoming)}};
+}
+
+Scheduler::Scheduler(store::Store& store, common::Clock& clock, BatchRunner* runner,
+                     JobEvents* events, SchedulerOptions options)
+    : store_(store), clock_(clock), runner_(runner), events_(events), options_(options) {}
+
+Scheduler::~Scheduler() {
+  Stop();
+}
+
+common::Status Scheduler::Start() {
+  std::lock_guard<std::mutex> lock(mu_);
+  if (started_)
+    return common::Status::Conflict("scheduler_started", "the scheduler runs already");
+  started_ = true;
+  stopping_ = false;
+  thread_ = std::thread([this] { Loop(); });
+  spdlog::info("Batch scheduler started (check_interval_seconds {}; sleeps until the next run)",
+               options_.check_interval.count());
+  return common::Status::Ok();
+}
+
+void Scheduler::Stop() {
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    if (!started_ || stopping_)
+      return;
+    stopping_ = true;
+  }
+  cv_.notify_all();
+  if (thread_.joinable())
+    thread_.join();
+  std::lock_guard<std::mutex> lock(mu_);
+  started_ = false;
+  spdlog::info("Batch scheduler stopped");
+}
+
+void Scheduler::Notify() {
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    ++notify_seq_;
+  }
+  cv_.notify_all();
+}
+
+bool Scheduler::running() const {
+  std::lock_guard<std::mutex> lock(mu_);
+  return started_ && !stopping_;
+}
+
+void Scheduler::Loop() {
+  std::unique_lock<std::mutex> lock(mu_);
+  while (!stopping_) {
+    const uint64_t seen = notify_seq_;
+    processing_ = true;
+    lock.unlock();
+    auto pass = RunDue();
+    TimePoint now = clock_.Now();
+    TimePoint deadline = now + options_.resync_interval;
+    if (!pass.ok() || pass->errors > 0) {
+      if (!pass.ok())
+        spdlog::warn("scheduler: pass failed: {}", pass.status().ToString());
+      deadline = now + options_.error_backoff;
+    } else {
+      auto upcoming = store_.ListUpcomingJobs("", 1);
+      if (!upcoming.ok()) {
+        spdlog::warn("scheduler: reading upcoming jobs failed: {}", upcoming.status().ToString());
+        deadline = now + options_.error_backoff;
+      } else if (!upcoming->empty() && upcoming->front().next_run_at) {
+        deadline = std::min(deadline, *upcoming->front().next_run_at);
+      }
+    }
+    lock.lock();
+    processing_ = false;
+    if (stopping_)
+      break;
+    // A job already due (fired meanwhile by someone else, or a pass that stopped at due_batch)
+    // gives a deadline in the past: the wait returns at once and the next pass handles it.
+    clock_.WaitUntil(cv_, lock, deadline, [&] { return stopping_ || notify_seq_ != seen; });
+  }
+}
+
+common::Result<SchedulerPass> Scheduler::RunDue() {
+  SchedulerPass pass;
+  const TimePoint now = clock_.Now();
+  auto due = store_.ListDueJobs(now, options_.due_batch);
+  if (!due.ok())
+    return due.status();
+  for (const store::Job& job : *due) {
+    if (!job.next_run_at)
+      continue;
+    const TimePoint occurrence = *job.next_run_at;
+    // No backfill: after downtime the missed occurrence runs once and the schedule moves on to
+    // the first occurrence after now.
+    auto next = NextOccurrence(job.schedule_cron, job.timezone, std::max(now, occurrence));
+    std::optional<TimePoint> new_next;
+    if (next.ok())
+      new_next = store::TruncateTime(*next);
+    auto won = store_.ClaimOccurrence(job.id, occurrence, new_next);
+    if (!won.ok()) {
+      spdlog::warn("scheduler: claiming the occurrence {} of job {} failed: {}",
+                   store::FormatTime(occurrence), job.id, won.status().ToString());
+      ++pass.errors;
+      continue;
+    }
+    if (!*won) {
+      ++pass.lost;
+      continue;
+    }
+    if (!next.ok()) {
+      // The stored schedule no longer parses (edited outside the API): stop firing and say so.
+      spdlog::error("scheduler: job {} has an unusable schedule '{}' ({}): disabled", job.id,
+                    job.schedule_cron, next.status().ToString());
+      auto skipped = store_.RecordSkippedRun(job.org_id, job.id, occurrence,
+                                             "unusable schedule: " + next.status().message());
+      if (skipped.ok()) {
+        ++pass.skipped;
+        PublishRun(job, *skipped);
+      }
+      continue;
+    }
+    auto run = store_.CreateRun(job.org_id, job.id, store::RunTrigger::kScheduled, occurrence);
+    if (run.ok()) {
+      ++pass.fired;
+      spdlog::info("scheduler: job {} ({}) fired for {}; next run {}", job.id, job.job_name,
+                   store::FormatTime(occurrence), store::FormatTime(*new_next));
+      if (runner_ != nullptr)
+        runner_->Wake();
+      PublishRun(job, *run);
+      continue;
+    }
+    if (run.status().error_code() == "run_in_progress") {
+      auto skipped = store_.RecordSkippedRun(job.org_id, job.id, occurrence,
+                                             std::string(kSkipPreviousRunning));
+      if (!skipped.ok()) {
+        spdlog::warn("scheduler: recording the skipped occurrence of job {} failed: {}", job.id,
+                     skipped.status().ToString());
+        ++pass.errors;
+        continue;
+      }
+      ++pass.skipped;
+      spdlog::info("scheduler: job {} skipped its occurrence {}: {}", job.id,
+                   store::FormatTime(occurrence), kSkipPreviousRunning);
+      PublishRun(job, *skipped);
+      continue;
+    }
+    spdlog::warn("scheduler: starting a run of job {} failed: {}", job.id, run.status().ToString());
+    ++pass.errors;
+  }
+  return pass;
+}
+
+common::Result<store::Run> Scheduler::Trigger(const std::string& org_id,
+                                              const std::string& job_id) {
+  auto job = store_.GetJob(org_id, job_id);
+  if (!job.ok())
+    return job.status();
+  auto run = store_.CreateRun(org_id, job_id, store::RunTrigger::kManual);
+  if (!run.ok())
+    return run;
+  spdlog::info("scheduler: job {} triggered by hand", job_id);
+  if (runner_ != nullptr)
+    runner_->Wake();
+  PublishRun(*job, *run);
+  return run;
+}
+
+common::Result<SchedulerStatus> Scheduler::Status(const std::string& org_id, int64_t limit) const {
+  SchedulerStatus status;
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    status.running = started_ && !stopping_;
+    status.processing = processing_;
+  }
+  if (runner_ != nullptr && runner_->in_flight() > 0)
+    status.processing = true;
+  status.check_interval_seconds = options_.check_interval.count();
+  auto upcoming = store_.ListUpcomingJobs(org_id, limit);
+  if (!upcoming.ok())
+    return upcoming.status();
+  status.upcoming_jobs = std::move(*upcoming);
+  return status;
+}
+
+void Scheduler::PublishRun(const store::Job& job, const store::Run& run) {
+  if (events_ == nullptr)
+    return;
+  JobEvent event;
+  event.org_id = job.org_id;
+  event.job_id = job.id;
+  event.run_id = run.id;
+  event.at = clock_.Now();
+  if (run.status == store::RunStatus::kSkipped) {
+    event.kind = JobEventKind::kRunSkipped;
+    event.error_message = run.error_message;
+    event.job_status = job.status;
+  } else {
+    event.kind = JobEventKind::kRunStarted;
+    event.job_status = store::JobStatus::kRunning;
+    event.total_leads = run.total_items;
+  }
+  events_->Publish(std::move(event));
+}
+
+}  // namespace leadscan::jobs

@@ -1,0 +1,122 @@
+// Scheduler: fires the cron occurrences of scheduled jobs (SPEC §5). Its loop sleeps on the
+// Clock until the earliest next_run_at among enabled scheduled jobs, or until Notify() says a
+// schedule changed; it never polls by the minute. Each due occurrence is claimed with the
+// Store's single conditional update (ClaimOccurrence), so any number of schedulers on one
+// database fire it exactly once. Holds references to the Store and Clock (and optionally the
+// BatchRunner to wake and JobEvents to publish to), which must outlive it. Thread-safe.
+#pragma once
+
+#include <chrono>
+#include <condition_variable>
+#include <cstdint>
+#include <mutex>
+#include <nlohmann/json.hpp>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <thread>
+#include <vector>
+
+#include "common/clock.h"
+#include "common/result.h"
+#include "common/status.h"
+#include "jobs/batch_runner.h"
+#include "jobs/job_events.h"
+#include "store/store.h"
+
+namespace leadscan::jobs {
+
+// Why a skipped run row exists.
+inline constexpr std::string_view kSkipPreviousRunning = "previous run still in progress";
+
+struct SchedulerOptions {
+  // Reported by Status() as the seed's check_interval_seconds. The loop does not poll at this
+  // interval: it sleeps until the next occurrence.
+  std::chrono::seconds check_interval{60};
+  // Safety re-read of the schedule table when nothing wakes the loop, for schedules another
+  // process changed on a shared database (this process' own changes call Notify()).
+  std::chrono::milliseconds resync_interval{std::chrono::minutes(10)};
+  // Wait before the next pass after the store failed.
+  std::chrono::milliseconds error_backoff{std::chrono::seconds(5)};
+  int64_t due_batch = 100;  // due jobs handled per store read
+};
+
+// What one pass did.
+struct SchedulerPass {
+  int fired = 0;    // runs created
+  int skipped = 0;  // occurrences recorded as skipped (previous run still going, bad schedule)
+  int lost = 0;     // occurrences another scheduler (or an edit) took first
+  int errors = 0;   // store calls that failed (the loop backs off before the next pass)
+};
+
+struct SchedulerStatus {
+  bool running = false;
+  bool processing = false;  // a pass is firing occurrences, or the runner has items in flight
+  int64_t check_interval_seconds = 60;
+  std::vector<store::Job> upcoming_jobs;  // next_run_at order
+
+  // The seed's shape: {"scheduler": {running, processing, check_interval_seconds},
+  // "upcoming_jobs": [{id, job_name, next_run_at, schedule_cron, timezone}]}.
+  nlohmann::json ToJson() const;
+};
+
+// The first occurrence of `cron` in `timezone` strictly after `after`. invalid_cron /
+// invalid_timezone (with their fields) for bad input; no_next_run when none exists.
+common::Result<common::TimePoint> NextOccurrence(std::string_view cron, std::string_view timezone,
+                                                 common::TimePoint after);
+
+class Scheduler {
+ public:
+  Scheduler(store::Store& store, common::Clock& clock, BatchRunner* runner = nullptr,
+            JobEvents* events = nullptr, SchedulerOptions options = {});
+
+  Scheduler(const Scheduler&) = delete;
+  Scheduler& operator=(const Scheduler&) = delete;
+
+  ~Scheduler();
+
+  // Starts the loop thread and logs "Batch scheduler started". Conflict when already started.
+  common::Status Start();
+
+  // Ends the loop and joins it (a pass in progress finishes first). Idempotent.
+  void Stop();
+
+  // A schedule changed (job created, edited, enabled, disabled, deleted): re-read it now.
+  // Never blocks.
+  void Notify();
+
+  // One pass: fires every due occurrence (now >= next_run_at) once. After downtime each job
+  // fires once for its missed occurrence and moves to its next future occurrence. An occurrence
+  // whose job still has a running run is recorded as a skipped run. Blocks on the store.
+  common::Result<SchedulerPass> RunDue();
+
+  // Runs a job now (manual trigger), leaving next_run_at alone, and wakes the runner. Conflict
+  // run_in_progress when a run is going, job_final when the job was cancelled; NotFound for a
+  // missing job or one of another org.
+  common::Result<store::Run> Trigger(const std::string& org_id, const std::string& job_id);
+
+  // For the admin endpoint. `org_id` empty: upcoming jobs of every organisation.
+  common::Result<SchedulerStatus> Status(const std::string& org_id = {}, int64_t limit = 20) const;
+
+  bool running() const;
+
+ private:
+  void Loop();
+  void PublishRun(const store::Job& job, const store::Run& run);
+
+  store::Store& store_;
+  common::Clock& clock_;
+  BatchRunner* runner_;
+  JobEvents* events_;
+  const SchedulerOptions options_;
+
+  mutable std::mutex mu_;
+  std::condition_variable cv_;
+  bool started_ = false;
+  bool stopping_ = false;
+  bool processing_ = false;
+  uint64_t notify_seq_ = 0;
+  std::thread thread_;
+};
+
+}  // namespace leadscan::jobs
