@@ -466,6 +466,11 @@ Response HttpServer::Impl::Process(Request& request, std::chrono::steady_clock::
     spdlog::error("http: {} {} failed with a non-standard exception", request.method, request.path);
     response = Response::Error(500, "internal", "internal server error");
   }
+  if (response.status < 100 || response.status > 599) {
+    spdlog::error("http: {} {} answered invalid status {}", request.method, request.path,
+                  response.status);
+    response = Response::Error(500, "internal", "internal server error");
+  }
   try {
     if (!CorsPolicy::IsPreflight(request))
       cors.Decorate(request, &response);
@@ -476,6 +481,8 @@ Response HttpServer::Impl::Process(Request& request, std::chrono::steady_clock::
     double seconds =
         std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
     metrics.Observe("http_request_duration_seconds", {{"route", route}}, seconds);
+    spdlog::debug("http: {} {} {} {} {:.1f}ms", request.remote_address, request.method,
+                  request.path, response.status, seconds * 1000);
   } catch (const std::exception& e) {
     spdlog::error("http: recording {} {} failed: {}", request.method, request.path, e.what());
   }
@@ -545,12 +552,17 @@ Response HttpServer::Impl::Authorize(Request& request, const RouteOptions& route
                                      bool* ok) {
   *ok = false;
   auto header = request.Header("Authorization");
-  if (!header || !StartsWithIgnoreCase(*header, kBearerPrefix)) {
+  std::string_view token;
+  if (header && StartsWithIgnoreCase(*header, kBearerPrefix)) {
+    token = header->substr(kBearerPrefix.size());
+  } else if (auto query_token = request.Query("access_token");
+             !header && route_options.token_in_query && query_token) {
+    token = *query_token;
+  } else {
     Response r = Response::Error(401, "missing_token", "Authorization: Bearer <token> required");
     r.WithHeader("WWW-Authenticate", std::string(kWwwAuthenticate));
     return r;
   }
-  std::string_view token = header->substr(kBearerPrefix.size());
   while (!token.empty() && token.front() == ' ')
     token.remove_prefix(1);
   while (!token.empty() && token.back() == ' ')

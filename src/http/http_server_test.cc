@@ -326,6 +326,70 @@ TEST_F(HttpServerTest, JwtValidExpiredBadSignatureAndAlgNone) {
   EXPECT_EQ(c.Send(bhttp::verb::get, "/api/items/1", {}, Bearer(token)).result_int(), 401);
 }
 
+TEST_F(HttpServerTest, QueryTokenOnlyWhereTheRouteAllowsIt) {
+  router_.Get("/api/stream",
+              [](const Request& r) {
+                return Response::Json(200, {{"org", r.principal->org_id}});
+              },
+              {.token_in_query = true});
+  Start();
+  Client c(server_->port());
+  Reply ok = c.Send(bhttp::verb::get, std::string("/api/stream?access_token=") + kMemberToken);
+  EXPECT_EQ(ok.result_int(), 200);
+  EXPECT_EQ(Body(ok)["org"], "org-1");
+  Reply bad = c.Send(bhttp::verb::get, "/api/stream?access_token=lsk_wrong");
+  EXPECT_EQ(bad.result_int(), 401);
+  Reply elsewhere =
+      c.Send(bhttp::verb::get, std::string("/api/items/1?access_token=") + kMemberToken);
+  EXPECT_EQ(elsewhere.result_int(), 401);
+  EXPECT_EQ(Body(elsewhere)["error"]["code"], "missing_token");
+}
+
+class DownAuthenticator : public Authenticator {
+ public:
+  common::Result<Principal> Authenticate(std::string_view) override {
+    return common::Status::Error(common::StatusCode::kUnavailable, "store_unavailable",
+                                 "database is down");
+  }
+};
+
+TEST_F(HttpServerTest, AuthenticatorOutageIs503NotA401) {
+  DownAuthenticator down;
+  server_ = std::make_unique<HttpServer>(options_, router_, &down, clock_, metrics_);
+  ASSERT_TRUE(server_->Listen("127.0.0.1:0").ok());
+  Client c(server_->port());
+  Reply r = c.Send(bhttp::verb::get, "/api/items/1", {}, Bearer(kMemberToken));
+  EXPECT_EQ(r.result_int(), 503);
+  EXPECT_EQ(Body(r)["error"]["code"], "store_unavailable");
+  server_->Stop();
+}
+
+TEST_F(HttpServerTest, ListenRejectsBadAddressesAndBusyPorts) {
+  Start();
+  HttpServer second(options_, router_, &auth_, clock_, metrics_);
+  EXPECT_EQ(second.Listen("127.0.0.1").error_code(), "invalid_listen");
+  EXPECT_EQ(second.Listen("127.0.0.1:99999").error_code(), "invalid_listen");
+  common::Status busy = second.Listen("127.0.0.1:" + std::to_string(server_->port()));
+  EXPECT_EQ(busy.error_code(), "listen_failed");
+  EXPECT_EQ(second.port(), 0);
+}
+
+TEST_F(HttpServerTest, ExpectContinueGetsTheBody) {
+  Start();
+  Client c(server_->port());
+  std::string body = R"({"k":"v"})";
+  c.WriteRaw(
+      "POST /api/echo HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer lsk_member\r\n"
+      "Expect: 100-continue\r\nContent-Type: application/json\r\nContent-Length: " +
+      std::to_string(body.size()) + "\r\n\r\n");
+  Reply interim = c.Read();
+  EXPECT_EQ(interim.result_int(), 100);
+  c.WriteRaw(body);
+  Reply r = c.Read();
+  EXPECT_EQ(r.result_int(), 201);
+  EXPECT_EQ(Body(r)["k"], "v");
+}
+
 TEST_F(HttpServerTest, RateLimitPerTokenAnswers429WithRetryAfter) {
   options_.rate_limit = {true, 1, 2};
   Start();

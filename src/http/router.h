@@ -24,6 +24,9 @@ struct RouteOptions {
   bool is_public = false;
   // Authenticated callers without Role::kAdmin get 403 `forbidden`.
   bool admin_only = false;
+  // Also accept the token as `?access_token=` when no Authorization header is sent: the
+  // browser's EventSource cannot set headers. Only for GET routes such as event streams.
+  bool token_in_query = false;
 };
 
 class Router {
