@@ -439,7 +439,7 @@ TEST_F(FakeInternetTest, GzipBombIsSmallOnTheWireAndInflatesPastAnyLimit) {
   EXPECT_TRUE(all_zero);
 }
 
-TEST(GzipTest, GzipOfZerosIsAValidStreamOfTheRightSize) {
+TEST(FakeInternetGzipTest, GzipOfZerosIsAValidStreamOfTheRightSize) {
   std::string gz = GzipOfZeros(4 * kMiB);
   EXPECT_LT(gz.size(), 16u * 1024);
   std::optional<std::string> plain = GzipInflate(gz, 8 * kMiB);
@@ -569,6 +569,35 @@ TEST_F(FakeInternetTest, StopClosesHangingConnections) {
   size_t n = socket.read_some(asio::buffer(&byte, 1), ec);
   EXPECT_EQ(n, 0u);
   EXPECT_TRUE(ec);  // eof or reset: the server side is gone
+}
+
+// The demo shops of tests/fakenet/sites (filled by the content work): every shop's home page
+// is served byte for byte over https, with its certificate verified.
+TEST(FakeInternetSitesTest, ServesEveryDemoShopHomePage) {
+  const std::string sites = DefaultSitesDir();
+  if (sites.empty() || !fs::is_directory(sites))
+    GTEST_SKIP() << "LEADSCAN_SOURCE_DIR unset";
+  Options options;
+  options.sites_dir = sites;
+  auto started = FakeInternet::Start(options);
+  ASSERT_TRUE(started.ok()) << started.status().ToString();
+  const FakeInternet& net = *started.value();
+  int shops = 0;
+  for (const fs::directory_entry& entry : fs::directory_iterator(sites)) {
+    fs::path index = entry.path() / "index.html";
+    if (!entry.is_directory() || !fs::exists(index))
+      continue;
+    std::ifstream in(index, std::ios::binary);
+    std::stringstream expected;
+    expected << in.rdbuf();
+    const std::string host = entry.path().filename().string();
+    ClientResponse home = Get(net, host, "/", Https());
+    EXPECT_FALSE(home.ec) << host << ": " << home.ec.message();
+    EXPECT_EQ(home.status, 200) << host;
+    EXPECT_EQ(home.body, expected.str()) << host;
+    ++shops;
+  }
+  EXPECT_GT(shops, 0);
 }
 
 TEST(FakeInternetStartTest, RefusesNonLoopbackAddresses) {
