@@ -227,6 +227,10 @@ class PgBackend final : public SqlBackend {
 
   std::string_view ForUpdate() const override { return " FOR UPDATE"; }
 
+  std::string ForUpdateOf(std::string_view alias) const override {
+    return " FOR UPDATE OF " + std::string(alias);
+  }
+
   std::string ForUpdateSkipLocked(std::string_view alias) const override {
     return " FOR UPDATE OF " + std::string(alias) + " SKIP LOCKED";
   }

@@ -104,6 +104,9 @@ class SqlBackend {
   // " FOR UPDATE" where row locks exist, else "".
   virtual std::string_view ForUpdate() const = 0;
 
+  // " FOR UPDATE OF <alias>" (lock only that table's rows of a join) where supported, else "".
+  virtual std::string ForUpdateOf(std::string_view alias) const = 0;
+
   // " FOR UPDATE OF <alias> SKIP LOCKED" where supported, else "".
   virtual std::string ForUpdateSkipLocked(std::string_view alias) const = 0;
 

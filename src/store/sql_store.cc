@@ -463,14 +463,14 @@ Result<ItemUpdate> CountItemTx(SqlConn& c, const Job& job, const std::string& ru
                                TimePoint now) {
   int64_t d_ok = ok ? 1 : 0;
   int64_t d_failed = ok ? 0 : 1;
-  {
-    auto n = c.Exec(
-        "UPDATE batch_analysis_runs SET successful_count = successful_count + ?, failed_count = "
-        "failed_count + ? WHERE id = ?",
-        {I(d_ok), I(d_failed), T(run_id)});
-    if (!n.ok())
-      return n.status();
-  }
+  auto counts = c.Query(
+      "UPDATE batch_analysis_runs SET successful_count = successful_count + ?, failed_count = "
+      "failed_count + ? WHERE id = ? RETURNING total_items, successful_count, failed_count",
+      {I(d_ok), I(d_failed), T(run_id)});
+  if (!counts.ok())
+    return counts.status();
+  if (counts->empty())
+    return NotFoundStatus("run", run_id);
   if (job.current_run_id == run_id) {
     auto n = c.Exec(
         "UPDATE batch_analysis_jobs SET successful_count = successful_count + ?, failed_count = "
@@ -487,13 +487,6 @@ Result<ItemUpdate> CountItemTx(SqlConn& c, const Job& job, const std::string& ru
     return open.status();
   if (open->empty())
     return RecountTx(c, job.id, run_id, now);
-  auto counts = c.Query(
-      "SELECT total_items, successful_count, failed_count FROM batch_analysis_runs WHERE id = ?",
-      {T(run_id)});
-  if (!counts.ok())
-    return counts.status();
-  if (counts->empty())
-    return NotFoundStatus("run", run_id);
   ItemUpdate u;
   u.job_id = job.id;
   u.run_id = run_id;
@@ -556,20 +549,6 @@ Result<Run> CreateRunTx(SqlConn& c, const Job& job, RunTrigger trigger,
       return u.status();
   }
   return GetRunTx(c, run_id);
-}
-
-// The item's job and run ids (no lock), NotFound when missing.
-Status ItemOwnerTx(SqlConn& c, const std::string& item_id, std::string* job_id,
-                   std::string* run_id) {
-  if (!IsUuid(item_id))
-    return NotFoundStatus("item", item_id);
-  QUERY_OR_RETURN(rows, c, "SELECT job_id, run_id FROM batch_analysis_items WHERE id = ?",
-                  T(item_id));
-  if (rows.empty())
-    return NotFoundStatus("item", item_id);
-  *job_id = rows.rows[0][0].value_or("");
-  *run_id = rows.rows[0][1].value_or("");
-  return Status::Ok();
 }
 
 }  // namespace
@@ -1604,16 +1583,22 @@ namespace {
 Status LockLeasedItemTx(SqlConn& c, SqlBackend& b, const std::string& item_id,
                         const std::string& worker_id, Job* job, std::string* run_id,
                         std::string* lead_id, std::string* domain) {
-  std::string job_id;
-  LEADSCAN_RETURN_IF_ERROR(ItemOwnerTx(c, item_id, &job_id, run_id));
-  auto j = GetJobTx(c, "", job_id, b.ForUpdate());
-  if (!j.ok())
-    return j.status();
-  *job = std::move(j).value();
-  QUERY_OR_RETURN(rows, c,
-                  std::string("SELECT status, lease_owner, lead_id FROM batch_analysis_items "
-                              "WHERE id = ?") +
+  if (!IsUuid(item_id))
+    return NotFoundStatus("item", item_id);
+  // The job row first (the locking order everywhere), found through the item.
+  QUERY_OR_RETURN(jobs, c,
+                  std::string("SELECT ") + kJobCols +
+                      " FROM batch_analysis_jobs j WHERE j.id = (SELECT job_id FROM "
+                      "batch_analysis_items WHERE id = ?)" +
                       std::string(b.ForUpdate()),
+                  T(item_id));
+  if (jobs.empty())
+    return NotFoundStatus("item", item_id);
+  *job = MapRows<Job>(jobs, ToJob).front();
+  QUERY_OR_RETURN(rows, c,
+                  "SELECT i.status, i.lease_owner, i.lead_id, i.run_id, l.domain FROM "
+                  "batch_analysis_items i JOIN leads l ON l.id = i.lead_id WHERE i.id = ?" +
+                      b.ForUpdateOf("i"),
                   T(item_id));
   if (rows.empty())
     return NotFoundStatus("item", item_id);
@@ -1621,8 +1606,8 @@ Status LockLeasedItemTx(SqlConn& c, SqlBackend& b, const std::string& item_id,
     return LeaseLost(item_id);
   }
   *lead_id = rows.rows[0][2].value_or("");
-  QUERY_OR_RETURN(lead, c, "SELECT domain FROM leads WHERE id = ?", T(*lead_id));
-  *domain = lead.empty() ? std::string() : lead.rows[0][0].value_or("");
+  *run_id = rows.rows[0][3].value_or("");
+  *domain = rows.rows[0][4].value_or("");
   return Status::Ok();
 }
 

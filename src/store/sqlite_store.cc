@@ -229,6 +229,8 @@ class SqliteBackend final : public SqlBackend {
 
   std::string_view ForUpdate() const override { return ""; }
 
+  std::string ForUpdateOf(std::string_view) const override { return ""; }
+
   std::string ForUpdateSkipLocked(std::string_view) const override { return ""; }
 
   std::string JsonObjectNameOrSlug(std::string_view column) const override {
