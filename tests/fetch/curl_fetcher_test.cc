@@ -29,7 +29,8 @@ namespace {
 
 using fakenet::FakeInternet;
 
-constexpr std::chrono::milliseconds kHostileTimeout{3000};
+// Generous: slow-drip and hang end earlier through the low-speed abort (2 s below 100 B/s).
+constexpr std::chrono::milliseconds kHostileTimeout{10000};
 const std::string kSwedishUtf8 = "\xC3\xA5 \xC3\xA4 \xC3\xB6 \xC3\x85 \xC3\x84 \xC3\x96";
 
 class CurlFetcherTest : public ::testing::Test {
@@ -258,6 +259,40 @@ TEST_F(CurlFetcherTest, BareDomainFallsBackToHttpWhenHttpsRefusesConnections) {
   ASSERT_TRUE(r.ok()) << r.status().ToString();
   EXPECT_EQ(r->via, "http");
   EXPECT_NE(r->fallback_reason.find("connect_refused"), std::string::npos) << r->fallback_reason;
+}
+
+TEST_F(CurlFetcherTest, ConnectTimeoutWhenTheServerNeverCompletesTheHandshake) {
+  // A listener that never accepts, its backlog filled: the kernel drops further SYNs.
+  int listener = socket(AF_INET, SOCK_STREAM, 0);
+  sockaddr_in a{};
+  a.sin_family = AF_INET;
+  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  ASSERT_EQ(bind(listener, reinterpret_cast<sockaddr*>(&a), sizeof a), 0);
+  ASSERT_EQ(listen(listener, 0), 0);
+  socklen_t len = sizeof a;
+  getsockname(listener, reinterpret_cast<sockaddr*>(&a), &len);
+  const int port = ntohs(a.sin_port);
+  std::vector<int> fillers;
+  for (int i = 0; i < 4; ++i) {
+    int c = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK, 0);
+    connect(c, reinterpret_cast<sockaddr*>(&a), sizeof a);
+    fillers.push_back(c);
+  }
+  std::this_thread::sleep_for(std::chrono::milliseconds(200));
+  FetchOptions o = NetOptions();
+  o.connect_to = {":80:127.0.0.1:" + std::to_string(port)};
+  o.allow_net = {"127.0.0.1/32:" + std::to_string(port)};
+  o.connect_timeout = std::chrono::milliseconds(1000);
+  auto f = MakeFetcher(o);
+  FetchRequest req;
+  req.url = "http://stalled.test/";
+  req.check_robots = false;
+  auto r = f->Fetch(req);
+  EXPECT_EQ(r.status().error_code(), kConnectTimeout) << r.status().ToString();
+  EXPECT_TRUE(r.status().retryable());
+  for (int c : fillers)
+    close(c);
+  close(listener);
 }
 
 TEST_F(CurlFetcherTest, RateLimitsAndServerErrorsAreRetryableWithRetryAfter) {
