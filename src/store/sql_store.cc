@@ -612,6 +612,13 @@ Result<std::vector<int>> SqlStore::AppliedMigrations() {
   return out;
 }
 
+Status SqlStore::Ping() {
+  return backend_->Read([](SqlConn& c) -> Status {
+    auto r = c.Query("SELECT 1");
+    return r.ok() ? Status::Ok() : r.status();
+  });
+}
+
 // ---- organisations and tokens ----
 
 Result<Organization> SqlStore::CreateOrganization(const std::string& name) {
@@ -791,8 +798,8 @@ Result<std::vector<Lead>> SqlStore::CreateLeads(const std::string& org_id,
       lead.company_name = l.company_name;
       lead.domain = l.domain;
       lead.extra = l.extra.is_object() ? l.extra : Json::object();
-      lead.created_at = now;
-      lead.updated_at = now;
+      lead.created_at = now + std::chrono::microseconds(out.size());
+      lead.updated_at = lead.created_at;
       out.push_back(std::move(lead));
     }
     // Multi-row inserts: one round trip per chunk instead of per lead.
@@ -806,7 +813,7 @@ Result<std::vector<Lead>> SqlStore::CreateLeads(const std::string& org_id,
         sql += i == start ? "(?, ?, ?, ?, ?, ?, ?)" : ", (?, ?, ?, ?, ?, ?, ?)";
         const Lead& l = out[i];
         p.insert(p.end(), {T(l.id), T(org_id), T(l.company_name), T(l.domain), T(l.extra.dump()),
-                           Tm(now), Tm(now)});
+                           Tm(l.created_at), Tm(l.updated_at)});
       }
       auto n = c.Exec(sql, p);
       if (!n.ok())
@@ -1012,7 +1019,8 @@ Result<std::vector<UpsertedLead>> SqlStore::UpsertLeadsByDomain(const std::strin
         }
       }
       std::string id;
-      LEADSCAN_RETURN_IF_ERROR(InsertLeadTx(c, org_id, l, now, &id));
+      LEADSCAN_RETURN_IF_ERROR(
+          InsertLeadTx(c, org_id, l, now + std::chrono::microseconds(out.size()), &id));
       out.push_back({id, true});
     }
     return Status::Ok();

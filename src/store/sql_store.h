@@ -33,6 +33,7 @@ class SqlStore : public Store {
 
   Result<std::vector<int>> Migrate() override;
   Result<std::vector<int>> AppliedMigrations() override;
+  Status Ping() override;
 
   Result<Organization> CreateOrganization(const std::string& name) override;
   Result<Organization> GetOrganization(const std::string& org_id) override;

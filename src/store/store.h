@@ -344,6 +344,10 @@ class Store {
   // Versions recorded in schema_migrations, ascending.
   virtual Result<std::vector<int>> AppliedMigrations() = 0;
 
+  // One trivial read: ok when the database answers (for /readyz). Blocks at most as long as a
+  // read can wait for a connection.
+  virtual Status Ping() = 0;
+
   // --- organisations and tokens ---
   virtual Result<Organization> CreateOrganization(const std::string& name) = 0;
   virtual Result<Organization> GetOrganization(const std::string& org_id) = 0;
@@ -362,7 +366,8 @@ class Store {
 
   // --- leads ---
   virtual Result<Lead> CreateLead(const std::string& org_id, const NewLead& lead) = 0;
-  // All or nothing, in input order.
+  // All or nothing, in input order. Leads of one call get created_at one microsecond apart
+  // in input order, so listings (newest first) are stable.
   virtual Result<std::vector<Lead>> CreateLeads(const std::string& org_id,
                                                 const std::vector<NewLead>& leads) = 0;
   virtual Result<Lead> GetLead(const std::string& org_id, const std::string& lead_id) = 0;

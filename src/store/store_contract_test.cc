@@ -182,6 +182,7 @@ TEST_P(StoreContractTest, MigrationsAreRecordedAndIdempotent) {
   ASSERT_TRUE(applied.ok()) << applied.status().ToString();
   ASSERT_FALSE(applied->empty());
   EXPECT_EQ(applied->front(), 1);
+  EXPECT_TRUE(store_->Ping().ok());
   auto again = store_->Migrate();
   ASSERT_TRUE(again.ok()) << again.status().ToString();
   EXPECT_TRUE(again->empty());
@@ -247,7 +248,13 @@ TEST_P(StoreContractTest, LeadsCrudSearchFiltersAndPaging) {
   auto page = store_->ListLeads(org, f);
   ASSERT_TRUE(page.ok()) << page.status().ToString();
   EXPECT_EQ(page->total, 5);
-  EXPECT_EQ(page->rows.size(), 2u);
+  ASSERT_EQ(page->rows.size(), 2u);
+  // Newest first; leads created in one call keep their input order (reversed).
+  EXPECT_EQ(page->rows[0].id, ids[4]);
+  EXPECT_EQ(page->rows[1].id, ids[3]);
+  f.offset = 4;
+  EXPECT_EQ(store_->ListLeads(org, f)->rows.at(0).id, ids[0]);
+  f.offset = 0;
   f.search = "50%";
   EXPECT_EQ(store_->ListLeads(org, f)->total, 1);
   f.search = "x%";  // % is literal, not a wildcard
