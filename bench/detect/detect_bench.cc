@@ -1,0 +1,230 @@
+// Detection benchmark driver: reads saved pages (a list of `path<TAB>url` lines, .gz files
+// read as gzip), runs leadscan_detect over each page alone and prints one JSON line per page
+// with its findings and the time Analyze took. With --features FILE it also writes the
+// extracted page features (the reference harness's input) as JSON lines.
+//
+// usage: leadscan_detect_bench --rules PATH [--rules PATH]... [--no-dom] [--no-js]
+//        [--features FILE] [--repeat N] LIST
+#include <sys/resource.h>
+#include <zlib.h>
+
+#include <algorithm>
+#include <chrono>
+#include <cstdio>
+#include <cstring>
+#include <fstream>
+#include <iostream>
+#include <nlohmann/json.hpp>
+#include <string>
+#include <vector>
+
+#include "detect/detector.h"
+#include "detect/rule_set.h"
+
+namespace {
+
+using leadscan::detect::Detector;
+using leadscan::detect::DetectorOptions;
+using leadscan::detect::Finding;
+using leadscan::detect::PageFeatures;
+using leadscan::detect::PageInput;
+using leadscan::detect::RuleSet;
+
+bool ReadFile(const std::string& path, std::string* out) {
+  gzFile f = gzopen(path.c_str(), "rb");  // reads plain files too
+  if (f == nullptr)
+    return false;
+  char buf[1 << 16];
+  int n = 0;
+  while ((n = gzread(f, buf, sizeof(buf))) > 0)
+    out->append(buf, static_cast<size_t>(n));
+  gzclose(f);
+  return n >= 0;
+}
+
+// Replaces invalid UTF-8 so the JSON writer never throws (pages are as sites sent them).
+std::string ValidUtf8(const std::string& s) {
+  std::string out;
+  out.reserve(s.size());
+  size_t i = 0;
+  while (i < s.size()) {
+    unsigned char c = static_cast<unsigned char>(s[i]);
+    size_t n = c < 0x80 ? 1 : (c >> 5) == 6 ? 2 : (c >> 4) == 14 ? 3 : (c >> 3) == 30 ? 4 : 0;
+    bool ok = n > 0 && i + n <= s.size();
+    for (size_t k = 1; ok && k < n; ++k)
+      ok = (static_cast<unsigned char>(s[i + k]) >> 6) == 2;
+    if (ok && n == 2 && c < 0xc2)
+      ok = false;
+    if (ok) {
+      out.append(s, i, n);
+      i += n;
+    } else {
+      out += "\xef\xbf\xbd";
+      ++i;
+    }
+  }
+  return out;
+}
+
+nlohmann::json FeaturesJson(const PageFeatures& f) {
+  nlohmann::json j;
+  j["url"] = ValidUtf8(f.url);
+  j["html"] = ValidUtf8(f.html);
+  j["text"] = ValidUtf8(f.text);
+  j["css"] = ValidUtf8(f.css);
+  j["scripts"] = ValidUtf8(f.scripts);
+  j["robots"] = ValidUtf8(f.robots);
+  j["certIssuer"] = ValidUtf8(f.cert_issuer);
+  nlohmann::json src = nlohmann::json::array();
+  for (const std::string& s : f.script_src)
+    src.push_back(ValidUtf8(s));
+  j["scriptSrc"] = src;
+  auto keyed = [](const std::map<std::string, std::vector<std::string>>& m) {
+    nlohmann::json o = nlohmann::json::object();
+    for (const auto& [k, vs] : m) {
+      nlohmann::json a = nlohmann::json::array();
+      for (const std::string& v : vs)
+        a.push_back(ValidUtf8(v));
+      o[ValidUtf8(k)] = a;
+    }
+    return o;
+  };
+  j["headers"] = keyed(f.headers);
+  j["cookies"] = keyed(f.cookies);
+  j["meta"] = keyed(f.meta);
+  return j;
+}
+
+nlohmann::json FindingJson(const Finding& f) {
+  nlohmann::json j;
+  j["name"] = f.name;
+  j["slug"] = f.slug;
+  j["group"] = leadscan::detect::GroupName(f.group);
+  j["confidence"] = f.confidence;
+  j["version"] = ValidUtf8(f.version);
+  j["categories"] = f.categories;
+  nlohmann::json ev = nlohmann::json::array();
+  for (const auto& e : f.evidence) {
+    ev.push_back({{"field", e.field}, {"matched", ValidUtf8(e.matched)}});
+  }
+  j["evidence"] = ev;
+  return j;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  std::vector<std::string> rules;
+  std::string list;
+  std::string features_path;
+  DetectorOptions options;
+  int repeat = 1;
+  for (int i = 1; i < argc; ++i) {
+    std::string a = argv[i];
+    if (a == "--rules" && i + 1 < argc) {
+      rules.push_back(argv[++i]);
+    } else if (a == "--features" && i + 1 < argc) {
+      features_path = argv[++i];
+    } else if (a == "--repeat" && i + 1 < argc) {
+      repeat = std::max(1, std::atoi(argv[++i]));
+    } else if (a == "--no-dom") {
+      options.dom = false;
+    } else if (a == "--no-js") {
+      options.js = false;
+    } else if (a == "--no-words") {
+      options.words = false;
+    } else if (!a.empty() && a[0] != '-') {
+      list = a;
+    } else {
+      std::cerr << "usage: leadscan_detect_bench --rules PATH... [--no-dom] [--no-words] "
+                   "[--features FILE] [--repeat N] LIST\n";
+      return 2;
+    }
+  }
+  if (rules.empty() || list.empty()) {
+    std::cerr << "leadscan_detect_bench: --rules and LIST are required\n";
+    return 2;
+  }
+  auto t0 = std::chrono::steady_clock::now();
+  auto loaded = RuleSet::Load(rules);
+  if (!loaded.ok()) {
+    std::cerr << "leadscan_detect_bench: " << loaded.status().ToString() << "\n";
+    return 1;
+  }
+  double load_ms =
+      std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count();
+  Detector detector(*loaded, options);
+  std::ofstream features;
+  if (!features_path.empty())
+    features.open(features_path);
+
+  std::ifstream in(list);
+  std::string line;
+  std::vector<double> times;
+  while (std::getline(in, line)) {
+    size_t tab = line.find('\t');
+    if (line.empty() || tab == std::string::npos)
+      continue;
+    PageInput page;
+    std::string path = line.substr(0, tab);
+    page.url = line.substr(tab + 1);
+    page.role = "home";
+    if (!ReadFile(path, &page.html)) {
+      std::cerr << "leadscan_detect_bench: cannot read " << path << "\n";
+      continue;
+    }
+    std::vector<PageInput> pages{page};
+    std::vector<Finding> findings;
+    double best = 1e300;
+    leadscan::detect::AnalyzeStats stats;
+    for (int r = 0; r < repeat; ++r) {
+      stats = {};
+      auto s = std::chrono::steady_clock::now();
+      findings = detector.Analyze(pages, &stats);
+      double ms =
+          std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - s).count();
+      best = std::min(best, ms);
+    }
+    times.push_back(best);
+    nlohmann::json out;
+    out["file"] = path;
+    out["url"] = ValidUtf8(page.url);
+    out["bytes"] = page.html.size();
+    out["ms"] = best;
+    out["stats"] = {{"candidates", stats.candidates},
+                    {"confirmed", stats.confirmed},
+                    {"limit_hits", stats.limit_hits},
+                    {"dom_queries", stats.dom_queries}};
+    nlohmann::json fs = nlohmann::json::array();
+    for (const Finding& f : findings)
+      fs.push_back(FindingJson(f));
+    out["findings"] = fs;
+    std::cout << out.dump() << "\n";
+    if (features.is_open()) {
+      PageFeatures f;
+      Detector::ExtractFeatures(page, &f);
+      nlohmann::json fj = FeaturesJson(f);
+      fj["file"] = path;
+      features << fj.dump() << "\n";
+    }
+  }
+  std::sort(times.begin(), times.end());
+  double sum = 0;
+  for (double t : times)
+    sum += t;
+  rusage ru{};
+  getrusage(RUSAGE_SELF, &ru);
+  nlohmann::json summary = {
+      {"summary", true},
+      {"pages", times.size()},
+      {"technologies", (*loaded)->technologies().size()},
+      {"patterns", (*loaded)->pattern_count()},
+      {"pcre_only_patterns", (*loaded)->fallback_count()},
+      {"load_ms", load_ms},
+      {"p50_ms", times.empty() ? 0 : times[times.size() / 2]},
+      {"mean_ms", times.empty() ? 0 : sum / static_cast<double>(times.size())},
+      {"max_ms", times.empty() ? 0 : times.back()},
+      {"peak_rss_kb", ru.ru_maxrss}};
+  std::cerr << summary.dump() << "\n";
+  return 0;
+}

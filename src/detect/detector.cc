@@ -1,0 +1,481 @@
+#include "detect/detector.h"
+
+#include <modest/finder/finder.h>
+#include <myhtml/myhtml.h>
+#include <strings.h>
+
+#include <algorithm>
+#include <cmath>
+#include <cstdlib>
+#include <cstring>
+#include <optional>
+#include <string_view>
+#include <unordered_map>
+
+#include "detect/detection.h"
+#include "detect/js_regex.h"
+#include "detect/words.h"
+
+namespace leadscan::detect {
+
+namespace {
+
+constexpr size_t kMaxEvidence = 5;
+constexpr size_t kMaxEvidenceChars = 200;
+constexpr size_t kMaxDomNodeText = 1024 * 1024;
+
+bool DetectionBefore(const Detection& x, const Detection& y) {
+  return std::tie(x.tech, x.page, x.field, x.a, x.b, x.c) <
+         std::tie(y.tech, y.page, y.field, y.a, y.b, y.c);
+}
+
+std::string Bounded(std::string_view s) {
+  if (s.size() <= kMaxEvidenceChars)
+    return std::string(s);
+  size_t n = kMaxEvidenceChars;
+  while (n > 0 && (static_cast<unsigned char>(s[n]) & 0xc0) == 0x80)
+    --n;  // whole UTF-8 chars
+  return std::string(s.substr(0, n)) + "...";
+}
+
+// parseInt(v, 10) || 0, as a double (NaN -> 0).
+double ParseIntJs(const std::string& v) {
+  size_t i = v.find_first_not_of(" \t\n\r\f\v");
+  if (i == std::string::npos)
+    return 0;
+  bool neg = false;
+  if (v[i] == '+' || v[i] == '-') {
+    neg = v[i] == '-';
+    ++i;
+  }
+  double n = 0;
+  bool any = false;
+  while (i < v.size() && v[i] >= '0' && v[i] <= '9') {
+    n = n * 10 + (v[i] - '0');
+    any = true;
+    ++i;
+  }
+  if (!any)
+    return 0;
+  return neg ? -n : n;
+}
+
+// One thread's parser, reused across calls.
+PageParser& ThreadParser() {
+  thread_local PageParser parser;
+  return parser;
+}
+
+class Run {
+ public:
+  Run(const RuleSet& rs, const DetectorOptions& options, AnalyzeStats* stats, hs_scratch_t* scratch)
+      : rs_(rs), options_(options), stats_(stats), scratch_(scratch) {}
+
+  void Page(uint32_t page_index, const PageFeatures& f, PageParser* parser) {
+    page_ = page_index;
+    url_ = &f.url;
+    Plain(Field::kCertIssuer, f.cert_issuer);
+    Keyed(Field::kCookies, f.cookies);
+    Plain(Field::kCss, f.css);
+    Keyed(Field::kHeaders, f.headers);
+    Plain(Field::kHtml, f.html);
+    Keyed(Field::kMeta, f.meta);
+    Plain(Field::kRobots, f.robots);
+    List(Field::kScriptSrc, f.script_src);
+    Plain(Field::kScripts, f.scripts);
+    Plain(Field::kText, f.text);
+    Plain(Field::kUrl, f.url);
+    List(Field::kXhr, f.xhr);
+    if (options_.dom)
+      Dom(f, parser);
+    if (options_.js) {
+      std::map<std::string, std::vector<std::string>> js;
+      for (const auto& [k, v] : f.js)
+        js[k].push_back(v);
+      Keyed(Field::kJs, js);
+    }
+  }
+
+  std::vector<Detection>& detections() { return detections_; }
+
+ private:
+  // Confirms candidates (ids in pattern order) on value; a, b, c position the detection.
+  void Confirm(std::vector<uint32_t>* cands, std::string_view value, const std::string& field_name,
+               uint32_t item, bool item_first, uint32_t value_index) {
+    std::sort(cands->begin(), cands->end());
+    cands->erase(std::unique(cands->begin(), cands->end()), cands->end());
+    if (stats_ != nullptr)
+      stats_->candidates += cands->size();
+    for (uint32_t id : *cands) {
+      const PatternInfo& p = rs_.patterns()[id];
+      groups_.clear();
+      if (p.always) {
+        groups_.push_back(std::string());
+      } else {
+        if (p.regex == nullptr)
+          continue;
+        Regex::Outcome o = p.regex->Match(value, &groups_);
+        if (o == Regex::Outcome::kLimit && stats_ != nullptr)
+          ++stats_->limit_hits;
+        if (o != Regex::Outcome::kMatch)
+          continue;
+      }
+      if (stats_ != nullptr)
+        ++stats_->confirmed;
+      Detection d;
+      d.tech = p.tech;
+      d.page = page_;
+      d.field = p.field;
+      if (item_first) {
+        d.a = item;
+        d.b = p.order;
+        d.c = 0;
+      } else {
+        d.a = p.key_order;
+        d.b = p.order;
+        d.c = value_index;
+      }
+      d.confidence = p.confidence;
+      d.version = p.version.empty() ? std::string() : ResolveVersion(p.version, groups_);
+      d.evidence = Evidence{*url_, field_name, Bounded(groups_[0].value_or(""))};
+      if (d.evidence.matched.empty())
+        d.evidence.matched = Bounded(value);
+      detections_.push_back(std::move(d));
+    }
+  }
+
+  void Scan(const FieldIndex& index, std::string_view value, std::vector<uint32_t>* out) {
+    out->assign(index.always.begin(), index.always.end());
+    index.matcher.Candidates(value, scratch_, out);
+  }
+
+  void Plain(Field field, const std::string& value) {
+    if (value.empty())
+      return;  // the reference skips falsy inputs
+    auto it = rs_.plain_index().find(field);
+    if (it == rs_.plain_index().end())
+      return;
+    Scan(it->second, value, &cands_);
+    Confirm(&cands_, value, FieldName(field), 0, true, 0);
+  }
+
+  void List(Field field, const std::vector<std::string>& values) {
+    auto it = rs_.plain_index().find(field);
+    if (it == rs_.plain_index().end())
+      return;
+    for (uint32_t i = 0; i < values.size(); ++i) {
+      Scan(it->second, values[i], &cands_);
+      Confirm(&cands_, values[i], FieldName(field), i, true, 0);
+    }
+  }
+
+  void Keyed(Field field, const std::map<std::string, std::vector<std::string>>& items) {
+    auto fit = rs_.keyed_index().find(field);
+    if (fit == rs_.keyed_index().end())
+      return;
+    for (const auto& [key, values] : items) {
+      auto kit = fit->second.find(key);
+      if (kit == fit->second.end())
+        continue;
+      std::string name = std::string(FieldName(field)) + "." + key;
+      for (uint32_t v = 0; v < values.size(); ++v) {
+        Scan(kit->second, values[v], &cands_);
+        Confirm(&cands_, values[v], name, 0, false, v);
+      }
+    }
+  }
+
+  static bool Needs(const std::vector<std::string>& need,
+                    const std::unordered_set<std::string>& have) {
+    return std::all_of(need.begin(), need.end(),
+                       [&](const std::string& s) { return have.count(s) > 0; });
+  }
+
+  static void DescendantText(myhtml_tree_node_t* node, std::string* out) {
+    myhtml_tree_node_t* n = myhtml_node_child(node);
+    while (n != nullptr && out->size() < kMaxDomNodeText) {
+      if (myhtml_node_tag_id(n) == MyHTML_TAG__TEXT) {
+        size_t len = 0;
+        const char* t = myhtml_node_text(n, &len);
+        if (t != nullptr)
+          out->append(t, std::min(len, kMaxDomNodeText - out->size()));
+      }
+      if (myhtml_node_child(n) != nullptr) {
+        n = myhtml_node_child(n);
+        continue;
+      }
+      while (n != nullptr && n != node && myhtml_node_next(n) == nullptr)
+        n = myhtml_node_parent(n);
+      if (n == nullptr || n == node)
+        break;
+      n = myhtml_node_next(n);
+    }
+  }
+
+  void Dom(const PageFeatures& f, PageParser* parser) {
+    auto* root = static_cast<myhtml_tree_node_t*>(parser->root());
+    auto* finder = static_cast<modest_finder_t*>(parser->finder());
+    if (root == nullptr || finder == nullptr)
+      return;
+    std::vector<myhtml_tree_node_t*> nodes;
+    rs_.dom_literals().Scan(f.html, scratch_, &literals_);
+    part_nodes_.clear();
+    for (const DomSelector& d : rs_.dom_selectors()) {
+      nodes.clear();
+      for (const DomSelectorPart& part : d.parts) {
+        if (!Needs(part.need_tags, f.tags) || !Needs(part.need_ids, f.ids) ||
+            !Needs(part.need_classes, f.classes) || !Needs(part.need_attrs, f.attrs) ||
+            !std::all_of(part.need_literals.begin(), part.need_literals.end(),
+                         [&](uint32_t l) { return literals_[l]; })) {
+          continue;
+        }
+        if (stats_ != nullptr)
+          ++stats_->dom_queries;
+        auto [cached, fresh] = part_nodes_.try_emplace(&part);
+        if (fresh) {
+          if (!part.custom_tag.empty()) {
+            CustomTagNodes(root, part.custom_tag, parser, &cached->second);
+          } else {
+            myhtml_collection_t* found = nullptr;
+            modest_finder_by_selectors_list(
+                finder, root, static_cast<mycss_selectors_list_t*>(part.compiled), &found);
+            if (found != nullptr) {
+              cached->second.assign(found->list, found->list + found->length);
+              myhtml_collection_destroy(found);
+            }
+          }
+        }
+        nodes.insert(nodes.end(), cached->second.begin(), cached->second.end());
+      }
+      if (nodes.empty())
+        continue;
+      for (uint32_t id : d.patterns) {
+        const PatternInfo& p = rs_.patterns()[id];
+        std::optional<std::string> value;
+        if (p.dom_kind == "exists") {
+          value = std::string();
+        } else if (p.dom_kind == "text") {
+          for (size_t i = 0; i < nodes.size() && !value; ++i) {
+            std::string t;
+            DescendantText(nodes[i], &t);
+            size_t a = t.find_first_not_of(" \t\n\r\f\v");
+            if (a == std::string::npos)
+              continue;
+            size_t b = t.find_last_not_of(" \t\n\r\f\v");
+            value = t.substr(a, b - a + 1);
+          }
+        } else if (p.dom_kind.starts_with("attributes.")) {
+          std::string attr = p.dom_kind.substr(std::strlen("attributes."));
+          for (size_t i = 0; i < nodes.size() && !value; ++i) {
+            myhtml_tree_attr_t* a = myhtml_attribute_by_key(nodes[i], attr.data(), attr.size());
+            if (a == nullptr)
+              continue;
+            size_t len = 0;
+            const char* v = myhtml_attribute_value(a, &len);
+            value = v == nullptr ? std::string() : std::string(v, len);
+          }
+        }
+        // properties.* need a live JavaScript DOM: not evaluated (docs/rules-format.md).
+        if (!value)
+          continue;
+        cands_.assign(1, id);
+        Confirm(&cands_, *value, "dom " + d.selector, 0, false, 0);
+      }
+    }
+  }
+
+  // Elements named tag (a custom element), in document order.
+  static void CustomTagNodes(myhtml_tree_node_t* root, const std::string& tag, PageParser* parser,
+                             std::vector<myhtml_tree_node_t*>* out) {
+    auto* tree = static_cast<myhtml_tree_t*>(parser->tree());
+    myhtml_tree_node_t* n = myhtml_node_child(root);
+    while (n != nullptr) {
+      size_t len = 0;
+      const char* name = myhtml_tag_name_by_id(tree, myhtml_node_tag_id(n), &len);
+      if (name != nullptr && len == tag.size() && strncasecmp(name, tag.data(), len) == 0) {
+        out->push_back(n);
+      }
+      if (myhtml_node_child(n) != nullptr) {
+        n = myhtml_node_child(n);
+        continue;
+      }
+      while (n != nullptr && myhtml_node_next(n) == nullptr)
+        n = myhtml_node_parent(n);
+      if (n != nullptr)
+        n = myhtml_node_next(n);
+    }
+  }
+
+  const RuleSet& rs_;
+  const DetectorOptions& options_;
+  AnalyzeStats* stats_;
+  hs_scratch_t* scratch_;
+  uint32_t page_ = 0;
+  const std::string* url_ = nullptr;
+  std::vector<uint32_t> cands_;
+  std::vector<std::optional<std::string>> groups_;
+  std::vector<Detection> detections_;
+  std::vector<bool> literals_;
+  std::unordered_map<const DomSelectorPart*, std::vector<myhtml_tree_node_t*>> part_nodes_;
+};
+
+struct Resolved {
+  uint32_t tech;
+  int confidence;
+  std::string version;
+  std::vector<Evidence> evidence;
+};
+
+// The reference's resolve(): confidence sums, version choice, excludes, implies.
+std::vector<Resolved> Resolve(const RuleSet& rs, const std::vector<const Detection*>& dets) {
+  std::vector<Resolved> resolved;
+  std::unordered_map<uint32_t, size_t> pos;
+  for (const Detection* d : dets) {
+    auto [it, fresh] = pos.try_emplace(d->tech, resolved.size());
+    if (fresh)
+      resolved.push_back(Resolved{d->tech, 0, "", {}});
+    Resolved& r = resolved[it->second];
+    r.confidence = std::min(100, r.confidence + d->confidence);
+    const std::string& v = d->version;
+    if (v.size() > r.version.size() && v.size() <= 15 && ParseIntJs(v) < 10000)
+      r.version = v;
+    if (r.evidence.size() < kMaxEvidence)
+      r.evidence.push_back(d->evidence);
+  }
+  // Excludes, with the reference's forEach-while-splicing visiting order.
+  const size_t initial = resolved.size();
+  for (size_t i = 0; i < initial && i < resolved.size(); ++i) {
+    const Technology& t = rs.technologies()[resolved[i].tech];
+    for (const std::string& name : t.excludes) {
+      int ex = rs.Find(name);
+      if (ex < 0)
+        continue;
+      std::erase_if(resolved,
+                    [&](const Resolved& r) { return r.tech == static_cast<uint32_t>(ex); });
+    }
+  }
+  // Implies until nothing new; each round visits the entries present when it started.
+  bool done = false;
+  do {
+    done = true;
+    const size_t n = resolved.size();
+    for (size_t i = 0; i < n; ++i) {
+      for (const Implied& imp : rs.technologies()[resolved[i].tech].implies) {
+        int t = rs.Find(imp.name);
+        if (t < 0)
+          continue;
+        bool present = std::any_of(resolved.begin(), resolved.end(), [&](const Resolved& r) {
+          return r.tech == static_cast<uint32_t>(t);
+        });
+        if (present)
+          continue;
+        Resolved r{static_cast<uint32_t>(t),
+                   std::min(resolved[i].confidence, imp.confidence),
+                   imp.version,
+                   {}};
+        r.evidence.push_back(Evidence{"", "implies", rs.technologies()[resolved[i].tech].name});
+        resolved.push_back(std::move(r));
+        done = false;
+      }
+    }
+  } while (!resolved.empty() && !done);
+  return resolved;
+}
+
+}  // namespace
+
+Detector::Detector(std::shared_ptr<const RuleSet> rules, DetectorOptions options)
+    : rules_(std::move(rules)), options_(options) {}
+
+void Detector::ExtractFeatures(const PageInput& page, PageFeatures* out) {
+  ThreadParser().Parse(page, out);
+}
+
+std::vector<Finding> Detector::Analyze(const std::vector<PageInput>& pages,
+                                       AnalyzeStats* stats) const {
+  const RuleSet& rs = *rules_;
+  hs_scratch_t* scratch = rs.scratch_pool().Acquire();
+  Run run(rs, options_, stats, scratch);
+  PageParser& parser = ThreadParser();
+  PageFeatures features;
+  std::vector<PageFeatures> kept;
+  for (uint32_t i = 0; i < pages.size(); ++i) {
+    parser.Parse(pages[i], &features);
+    run.Page(i, features, &parser);
+    if (options_.words)
+      kept.push_back(std::move(features));
+  }
+  rs.scratch_pool().Release(scratch);
+
+  std::vector<Detection>& all = run.detections();
+  if (options_.words)
+    MatchWords(rs, kept, &all);
+  std::stable_sort(all.begin(), all.end(), DetectionBefore);
+  std::vector<const Detection*> base;
+  for (const Detection& d : all) {
+    if (!rs.IsConditional(d.tech))
+      base.push_back(&d);
+  }
+  std::vector<Resolved> resolved = Resolve(rs, base);
+  // The reference driver's second pass: technologies that require a found technology or
+  // category, appended list by list (a technology in two lists counts twice, as there).
+  std::vector<const Detection*> second = base;
+  auto has_name = [&](const std::string& name) {
+    int t = rs.Find(name);
+    return t >= 0 && std::any_of(resolved.begin(), resolved.end(), [&](const Resolved& r) {
+             return r.tech == static_cast<uint32_t>(t);
+           });
+  };
+  auto has_category = [&](int c) {
+    return std::any_of(resolved.begin(), resolved.end(), [&](const Resolved& r) {
+      const auto& cats = rs.technologies()[r.tech].categories;
+      return std::find(cats.begin(), cats.end(), c) != cats.end();
+    });
+  };
+  bool extra = false;
+  auto append = [&](const std::vector<uint32_t>& techs) {
+    for (uint32_t t : techs) {
+      auto lo = std::lower_bound(all.begin(), all.end(), t,
+                                 [](const Detection& d, uint32_t v) { return d.tech < v; });
+      for (; lo != all.end() && lo->tech == t; ++lo) {
+        second.push_back(&*lo);
+        extra = true;
+      }
+    }
+  };
+  for (const auto& [name, techs] : rs.requires_lists()) {
+    if (has_name(name))
+      append(techs);
+  }
+  for (const auto& [cat, techs] : rs.category_lists()) {
+    if (has_category(cat))
+      append(techs);
+  }
+  if (extra)
+    resolved = Resolve(rs, second);
+
+  std::vector<Finding> out;
+  out.reserve(resolved.size());
+  for (Resolved& r : resolved) {
+    const Technology& t = rs.technologies()[r.tech];
+    Finding f;
+    f.name = t.name;
+    f.slug = t.slug;
+    for (int c : t.categories) {
+      const Category* cat = rs.category(c);
+      if (cat != nullptr)
+        f.categories.push_back(cat->name);
+    }
+    f.group = t.group;
+    f.confidence = r.confidence;
+    f.version = std::move(r.version);
+    f.evidence = std::move(r.evidence);
+    f.formerly = t.formerly;
+    out.push_back(std::move(f));
+  }
+  std::sort(out.begin(), out.end(),
+            [](const Finding& a, const Finding& b) { return a.name < b.name; });
+  return out;
+}
+
+}  // namespace leadscan::detect

@@ -1,0 +1,283 @@
+#include "detect/detector.h"
+
+#include <gtest/gtest.h>
+
+#include <string>
+#include <vector>
+
+#include "detect/rule_set.h"
+#include "detect/test_util.h"
+
+namespace leadscan::detect {
+namespace {
+
+using testing_util::kCategories;
+using testing_util::TestDir;
+using testing_util::WriteFile;
+
+std::shared_ptr<const RuleSet> Load(const std::string& technologies) {
+  std::string dir = TestDir();
+  WriteFile(dir, "categories.json", kCategories);
+  WriteFile(dir, "technologies.json", technologies);
+  auto rs = RuleSet::Load({dir});
+  EXPECT_TRUE(rs.ok()) << rs.status().ToString();
+  return rs.ok() ? *rs : nullptr;
+}
+
+const Finding* FindByName(const std::vector<Finding>& fs, const std::string& name) {
+  for (const Finding& f : fs) {
+    if (f.name == name)
+      return &f;
+  }
+  return nullptr;
+}
+
+PageInput Page(const std::string& html, const std::string& url = "https://shop.example/") {
+  PageInput p;
+  p.url = url;
+  p.html = html;
+  p.role = "home";
+  return p;
+}
+
+TEST(DetectorTest, MatchesEveryPlainField) {
+  auto rs = Load(R"({
+    "Html": {"cats": [1], "html": "<div id=\"wrapper-x\""},
+    "Text": {"cats": [1], "text": "powered by texty"},
+    "Css": {"cats": [1], "css": "\\.cssy-box"},
+    "Src": {"cats": [59], "scriptSrc": "cdn\\.srcy\\.com/lib-([\\d.]+)\\.js\\;version:\\1"},
+    "Inline": {"cats": [59], "scripts": "window\\.inliney"},
+    "Url": {"cats": [1], "url": "^https://shop\\.example"},
+    "Robots": {"cats": [1], "robots": "Disallow: /robo-admin"},
+    "Cert": {"cats": [1], "certIssuer": "Let's Encrypt"},
+    "Xhr": {"cats": [1], "xhr": "api\\.xhry\\.io"}
+  })");
+  ASSERT_NE(rs, nullptr);
+  PageInput p = Page(
+      "<html><head><style>.cssy-box{color:red}</style>"
+      "<script src=\"//cdn.srcy.com/lib-2.4.1.js\"></script>"
+      "<script>window.inliney = 1;</script></head>"
+      "<body><div id=\"wrapper-x\"><p>Powered by Texty</p></div></body></html>");
+  p.robots = "User-agent: *\nDisallow: /robo-admin\n";
+  p.cert_issuer = "Let's Encrypt R3";
+  p.xhr = {"https://api.xhry.io/v1"};
+  auto fs = Detector(rs).Analyze({p});
+  for (const char* name :
+       {"Html", "Text", "Css", "Src", "Inline", "Url", "Robots", "Cert", "Xhr"}) {
+    EXPECT_NE(FindByName(fs, name), nullptr) << name;
+  }
+  ASSERT_NE(FindByName(fs, "Src"), nullptr);
+  EXPECT_EQ(FindByName(fs, "Src")->version, "2.4.1");
+  EXPECT_EQ(FindByName(fs, "Src")->evidence.at(0).field, "scriptSrc");
+  EXPECT_EQ(FindByName(fs, "Src")->evidence.at(0).page, "https://shop.example/");
+}
+
+TEST(DetectorTest, MatchesHeadersCookiesMetaAndJsByKey) {
+  auto rs = Load(R"({
+    "Server": {"cats": [1], "headers": {"X-Powered-By": "^Servy/([\\d.]+)\\;version:\\1"}},
+    "Cookie": {"cats": [1], "cookies": {"shopsess": ""}},
+    "Gen": {"cats": [1], "meta": {"generator": "^GenCMS ([\\d.]+)\\;version:\\1"}},
+    "Js": {"cats": [59], "js": {"Shopy.version": "^(\\d+)\\;version:\\1"}},
+    "Miss": {"cats": [1], "headers": {"x-other": ""}}
+  })");
+  ASSERT_NE(rs, nullptr);
+  PageInput p = Page("<html><head><meta name=\"Generator\" content=\"GenCMS 5.2\"></head></html>");
+  p.headers = {{"x-powered-by", "Servy/1.9"}, {"set-cookie", "ShopSess=abc; Path=/"}};
+  p.js = {{"Shopy.version", "7"}};
+  auto fs = Detector(rs).Analyze({p});
+  ASSERT_NE(FindByName(fs, "Server"), nullptr);
+  EXPECT_EQ(FindByName(fs, "Server")->version, "1.9");
+  EXPECT_EQ(FindByName(fs, "Server")->evidence.at(0).field, "headers.x-powered-by");
+  EXPECT_NE(FindByName(fs, "Cookie"), nullptr);
+  ASSERT_NE(FindByName(fs, "Gen"), nullptr);
+  EXPECT_EQ(FindByName(fs, "Gen")->version, "5.2");
+  ASSERT_NE(FindByName(fs, "Js"), nullptr);
+  EXPECT_EQ(FindByName(fs, "Js")->version, "7");
+  EXPECT_EQ(FindByName(fs, "Miss"), nullptr);
+}
+
+TEST(DetectorTest, DomSelectorsWithExistsTextAndAttributes) {
+  auto rs = Load(R"({
+    "Exists": {"cats": [1], "dom": "#shop-root .cart-button"},
+    "List": {"cats": [1], "dom": ["#nothing", "my-widget"]},
+    "TextDom": {"cats": [1], "dom": {"footer .brand": {"text": "^Brandy$"}}},
+    "Attr": {"cats": [59], "dom": {"[ng-version]": {"attributes": {"ng-version": "^([\\d.]+)\\;version:\\1"}}}},
+    "NoMatch": {"cats": [1], "dom": {"footer .brand": {"text": "^Other$"}}},
+    "Absent": {"cats": [1], "dom": "#does-not-exist, absent-element"}
+  })");
+  ASSERT_NE(rs, nullptr);
+  PageInput p = Page(
+      "<html><body><div id=\"shop-root\"><button class=\"x cart-button\">Buy</button></div>"
+      "<my-widget></my-widget><app-root ng-version=\"15.2.1\"></app-root>"
+      "<footer><span class=\"brand\"> Brandy </span></footer></body></html>");
+  auto fs = Detector(rs).Analyze({p});
+  EXPECT_NE(FindByName(fs, "Exists"), nullptr);
+  EXPECT_NE(FindByName(fs, "List"), nullptr);
+  EXPECT_NE(FindByName(fs, "TextDom"), nullptr);
+  ASSERT_NE(FindByName(fs, "Attr"), nullptr);
+  EXPECT_EQ(FindByName(fs, "Attr")->version, "15.2.1");
+  EXPECT_EQ(FindByName(fs, "NoMatch"), nullptr);
+  EXPECT_EQ(FindByName(fs, "Absent"), nullptr);
+
+  DetectorOptions no_dom;
+  no_dom.dom = false;
+  EXPECT_EQ(FindByName(Detector(rs, no_dom).Analyze({p}), "Exists"), nullptr);
+}
+
+TEST(DetectorTest, ConfidenceSumsAndLongestVersionWins) {
+  auto rs = Load(R"({
+    "Lib": {"cats": [59],
+            "scriptSrc": ["lib-(\\d+)\\.js\\;version:\\1\\;confidence:30",
+                          "lib-(\\d+\\.\\d+)\\.js\\;version:\\1\\;confidence:30"],
+            "html": "data-lib\\;confidence:30"}
+  })");
+  ASSERT_NE(rs, nullptr);
+  auto fs = Detector(rs).Analyze(
+      {Page("<script src=\"/lib-3.js\"></script><script src=\"/lib-3.14.js\"></script>"
+            "<div data-lib></div>")});
+  const Finding* f = FindByName(fs, "Lib");
+  ASSERT_NE(f, nullptr);
+  // lib-3.js: first pattern (30); lib-3.14.js: second pattern (30); html (30).
+  EXPECT_EQ(f->confidence, 90);
+  EXPECT_EQ(f->version, "3.14");
+
+  auto fs2 = Detector(rs).Analyze({Page("<div data-lib></div>")});
+  ASSERT_NE(FindByName(fs2, "Lib"), nullptr);
+  EXPECT_EQ(FindByName(fs2, "Lib")->confidence, 30);
+}
+
+TEST(DetectorTest, ImpliesExcludesAndRequiresResolve) {
+  auto rs = Load(R"({
+    "Woo": {"cats": [6], "html": "woocommerce-page", "implies": ["WordPress\\;confidence:50", "PHP"]},
+    "WordPress": {"cats": [1], "implies": "PHP"},
+    "PHP": {"cats": [59]},
+    "Old": {"cats": [1], "html": "woocommerce"},
+    "New": {"cats": [1], "html": "woocommerce-page", "excludes": "Old"},
+    "Plugin": {"cats": [59], "html": "plugin-x", "requires": "WordPress"},
+    "ShopAddon": {"cats": [59], "html": "addon-y", "requiresCategory": 6},
+    "Lonely": {"cats": [59], "html": "plugin-x", "requires": "Old"}
+  })");
+  ASSERT_NE(rs, nullptr);
+  auto fs =
+      Detector(rs).Analyze({Page("<body class=\"woocommerce-page\">plugin-x addon-y</body>")});
+  ASSERT_NE(FindByName(fs, "Woo"), nullptr);
+  EXPECT_EQ(FindByName(fs, "Woo")->group, Group::kPlatform);
+  ASSERT_NE(FindByName(fs, "WordPress"), nullptr);
+  EXPECT_EQ(FindByName(fs, "WordPress")->confidence, 50);
+  EXPECT_EQ(FindByName(fs, "WordPress")->evidence.at(0).field, "implies");
+  EXPECT_NE(FindByName(fs, "PHP"), nullptr);
+  EXPECT_NE(FindByName(fs, "New"), nullptr);
+  EXPECT_EQ(FindByName(fs, "Old"), nullptr);  // excluded by New
+  EXPECT_NE(FindByName(fs, "Plugin"), nullptr);
+  EXPECT_NE(FindByName(fs, "ShopAddon"), nullptr);
+  EXPECT_EQ(FindByName(fs, "Lonely"), nullptr);  // its required technology was excluded
+
+  // Without the platform, requiresCategory and requires do not fire.
+  auto fs2 = Detector(rs).Analyze({Page("<body>plugin-x addon-y</body>")});
+  EXPECT_EQ(FindByName(fs2, "Plugin"), nullptr);
+  EXPECT_EQ(FindByName(fs2, "ShopAddon"), nullptr);
+}
+
+TEST(DetectorTest, ExtensionSetsGroupSlugAndFormerName) {
+  auto rs = Load(R"({
+    "Walley Checkout": {"cats": [41], "scriptSrc": "walleypay\\.com",
+      "x-leadscan": {"group": "checkout", "slug": "walley", "formerly": ["Collector Checkout"]}},
+    "Stripe": {"cats": [41], "scriptSrc": "js\\.stripe\\.com"},
+    "Some Lib": {"cats": [59], "scriptSrc": "somelib\\.js"}
+  })");
+  ASSERT_NE(rs, nullptr);
+  auto fs = Detector(rs).Analyze({Page(
+      "<script src=\"https://checkout.walleypay.com/x.js\"></script>"
+      "<script src=\"https://js.stripe.com/v3\"></script><script src=\"/somelib.js\"></script>")});
+  const Finding* w = FindByName(fs, "Walley Checkout");
+  ASSERT_NE(w, nullptr);
+  EXPECT_EQ(w->group, Group::kCheckout);
+  EXPECT_EQ(w->slug, "walley");
+  EXPECT_EQ(w->formerly, std::vector<std::string>{"Collector Checkout"});
+  EXPECT_EQ(w->categories, std::vector<std::string>{"Payment processors"});
+  ASSERT_NE(FindByName(fs, "Stripe"), nullptr);
+  EXPECT_EQ(FindByName(fs, "Stripe")->group, Group::kPayment);
+  ASSERT_NE(FindByName(fs, "Some Lib"), nullptr);
+  EXPECT_EQ(FindByName(fs, "Some Lib")->group, Group::kTechnology);
+  EXPECT_EQ(FindByName(fs, "Some Lib")->slug, "some-lib");
+}
+
+TEST(DetectorTest, WordsCountOnlyInContext) {
+  auto rs = Load(R"({
+    "PostNord": {"cats": [1], "x-leadscan": {"group": "carrier", "words": ["PostNord"]}},
+    "Bring": {"cats": [1], "scriptSrc": "bring\\.com/widget",
+      "x-leadscan": {"group": "carrier", "words": ["Bring"], "strong_only": true}},
+    "DHL": {"cats": [1], "x-leadscan": {"group": "carrier", "logos": ["dhl-logo"]}}
+  })");
+  ASSERT_NE(rs, nullptr);
+  Detector d(rs);
+  // Near shipping vocabulary: counts, and the sentence is the evidence.
+  auto fs =
+      d.Analyze({Page("<body><p>Vi skickar med PostNord. Fri frakt över 500 kr.</p>"
+                      "<p>Leverans med PostNord tar 2 dagar.</p></body>")});
+  const Finding* pn = FindByName(fs, "PostNord");
+  ASSERT_NE(pn, nullptr);
+  EXPECT_EQ(pn->group, Group::kCarrier);
+  EXPECT_EQ(pn->evidence.at(0).field, "text.words");
+  EXPECT_EQ(pn->evidence.at(0).matched, "Leverans med PostNord tar 2 dagar.");
+  // Without context on a home page: nothing.
+  EXPECT_EQ(FindByName(d.Analyze({Page("<body><p>PostNord is a company.</p></body>")}), "PostNord"),
+            nullptr);
+  // On a shipping page the role is the context.
+  PageInput shipping = Page("<body><p>PostNord</p></body>");
+  shipping.role = "shipping";
+  EXPECT_NE(FindByName(d.Analyze({shipping}), "PostNord"), nullptr);
+  // strong_only: the word alone does not count, with its script it does.
+  EXPECT_EQ(FindByName(d.Analyze({Page("<p>Leverans med Bring.</p>")}), "Bring"), nullptr);
+  auto both = d.Analyze(
+      {Page("<script src=\"https://bring.com/widget.js\"></script><p>Leverans med Bring.</p>")});
+  ASSERT_NE(FindByName(both, "Bring"), nullptr);
+  // Logos: image file names.
+  EXPECT_NE(FindByName(d.Analyze({Page("<img src=\"/img/DHL-logo.svg?v=2\">")}), "DHL"), nullptr);
+}
+
+TEST(DetectorTest, PathologicalPatternIsBoundedByMatchLimits) {
+  // (a+)+ with a back reference: Vectorscan's prefilter offers it, PCRE2 backtracks
+  // catastrophically on a long run of 'a' without a match and must stop at the limit.
+  auto rs = Load(R"({
+    "Evil": {"cats": [1], "html": "(a+)+\\1b"},
+    "Good": {"cats": [1], "html": "marker-ok"}
+  })");
+  ASSERT_NE(rs, nullptr);
+  std::string html = "<p>marker-ok</p>" + std::string(2 * 1024 * 1024, 'a') + "xb";
+  AnalyzeStats stats;
+  auto fs = Detector(rs).Analyze({Page(html)}, &stats);
+  EXPECT_GT(stats.limit_hits, 0u);
+  EXPECT_EQ(FindByName(fs, "Evil"), nullptr);
+  EXPECT_NE(FindByName(fs, "Good"), nullptr);
+}
+
+TEST(DetectorTest, HugeInputIsCutAtTheCap) {
+  auto rs = Load(R"({"Tail": {"cats": [1], "html": "tail-marker"}})");
+  ASSERT_NE(rs, nullptr);
+  std::string html = std::string(kMaxHtmlBytes, ' ') + "tail-marker";
+  EXPECT_EQ(FindByName(Detector(rs).Analyze({Page(html)}), "Tail"), nullptr);
+}
+
+TEST(DetectorTest, LaterFilesReplaceEarlierDefinitions) {
+  std::string dir = TestDir();
+  WriteFile(dir, "categories.json", kCategories);
+  WriteFile(dir, "a.json", R"({"Thing": {"cats": [1], "html": "first-marker"}})");
+  WriteFile(dir, "b.json", R"({"Thing": {"cats": [1], "html": "second-marker"}})");
+  auto rs = RuleSet::Load({dir});
+  ASSERT_TRUE(rs.ok()) << rs.status().ToString();
+  Detector d(*rs);
+  EXPECT_EQ(FindByName(d.Analyze({Page("first-marker")}), "Thing"), nullptr);
+  EXPECT_NE(FindByName(d.Analyze({Page("second-marker")}), "Thing"), nullptr);
+}
+
+TEST(DetectorTest, LoadFailsOnBadJsonNamingTheFile) {
+  std::string dir = TestDir();
+  std::string bad = WriteFile(dir, "bad.json", "{ not json");
+  auto rs = RuleSet::Load({bad});
+  ASSERT_FALSE(rs.ok());
+  EXPECT_NE(rs.status().message().find("bad.json"), std::string::npos);
+}
+
+}  // namespace
+}  // namespace leadscan::detect

@@ -1,0 +1,309 @@
+#include "detect/matcher.h"
+
+#define PCRE2_CODE_UNIT_WIDTH 8
+#include <pcre2.h>
+
+#include <algorithm>
+
+namespace leadscan::detect {
+
+namespace {
+
+using common::Result;
+using common::Status;
+
+// Shared, read-only after first use: match limits for every PCRE2 match.
+pcre2_match_context* LimitContext() {
+  static pcre2_match_context* ctx = [] {
+    pcre2_match_context* c = pcre2_match_context_create(nullptr);
+    pcre2_set_match_limit(c, kPcreMatchLimit);
+    pcre2_set_depth_limit(c, kPcreDepthLimit);
+    return c;
+  }();
+  return ctx;
+}
+
+// Per-thread match data large enough for any pattern's captures.
+pcre2_match_data* ThreadMatchData() {
+  struct Holder {
+    pcre2_match_data* md = pcre2_match_data_create(64, nullptr);
+
+    ~Holder() { pcre2_match_data_free(md); }
+  };
+
+  thread_local Holder holder;
+  return holder.md;
+}
+
+// Databases are built for the generic x86-64 target: Vectorscan 5.4.9's AVX-512 code paths
+// miss prefilter matches depending on the buffer's alignment (seen on this machine's CPU).
+const hs_platform_info_t* Platform() {
+  static hs_platform_info_t info = [] {
+    hs_platform_info_t p{};
+    if (hs_populate_platform(&p) != HS_SUCCESS)
+      p = hs_platform_info_t{};
+    p.cpu_features = 0;
+    return p;
+  }();
+  return &info;
+}
+
+}  // namespace
+
+Result<std::unique_ptr<Regex>> Regex::Compile(std::string_view pcre) {
+  int error = 0;
+  PCRE2_SIZE offset = 0;
+  pcre2_compile_context* cctx = pcre2_compile_context_create(nullptr);
+  pcre2_set_newline(cctx, PCRE2_NEWLINE_LF);
+  pcre2_code* code = pcre2_compile(reinterpret_cast<PCRE2_SPTR>(pcre.data()), pcre.size(),
+                                   PCRE2_CASELESS | PCRE2_DOLLAR_ENDONLY | PCRE2_ALLOW_EMPTY_CLASS,
+                                   &error, &offset, cctx);
+  pcre2_compile_context_free(cctx);
+  if (code == nullptr) {
+    PCRE2_UCHAR buf[256];
+    pcre2_get_error_message(error, buf, sizeof(buf));
+    return Status::InvalidArgument(
+        "invalid_regex", "PCRE2: " + std::string(reinterpret_cast<char*>(buf)) + " at offset " +
+                             std::to_string(offset));
+  }
+  pcre2_jit_compile(code, PCRE2_JIT_COMPLETE);  // falls back to the interpreter on failure
+  std::unique_ptr<Regex> re(new Regex());
+  re->code_ = code;
+  pcre2_pattern_info(code, PCRE2_INFO_CAPTURECOUNT, &re->capture_count_);
+  if (re->capture_count_ >= 63) {
+    return Status::InvalidArgument("invalid_regex", "too many capture groups");
+  }
+  return re;
+}
+
+Regex::~Regex() {
+  pcre2_code_free(code_);
+}
+
+Regex::Outcome Regex::Match(std::string_view text,
+                            std::vector<std::optional<std::string>>* groups) const {
+  pcre2_match_data* md = ThreadMatchData();
+  int rc = pcre2_match(code_, reinterpret_cast<PCRE2_SPTR>(text.data()), text.size(), 0, 0, md,
+                       LimitContext());
+  if (rc == PCRE2_ERROR_NOMATCH)
+    return Outcome::kNoMatch;
+  if (rc < 0)
+    return Outcome::kLimit;  // match/depth/JIT stack limits and other run errors
+  if (groups != nullptr) {
+    groups->clear();
+    PCRE2_SIZE* ov = pcre2_get_ovector_pointer(md);
+    for (uint32_t i = 0; i <= capture_count_; ++i) {
+      if (static_cast<int>(i) >= rc || ov[2 * i] == PCRE2_UNSET) {
+        groups->push_back(std::nullopt);
+      } else {
+        groups->push_back(std::string(text.substr(ov[2 * i], ov[2 * i + 1] - ov[2 * i])));
+      }
+    }
+  }
+  return Outcome::kMatch;
+}
+
+ScratchPool::~ScratchPool() {
+  for (hs_scratch_t* s : free_)
+    hs_free_scratch(s);
+  if (prototype_ != nullptr)
+    hs_free_scratch(prototype_);
+}
+
+Status ScratchPool::Fit(const hs_database_t* db) {
+  if (hs_alloc_scratch(db, &prototype_) != HS_SUCCESS) {
+    return Status::Internal("hs_alloc_scratch failed");
+  }
+  return Status::Ok();
+}
+
+hs_scratch_t* ScratchPool::Acquire() const {
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    if (!free_.empty()) {
+      hs_scratch_t* s = free_.back();
+      free_.pop_back();
+      return s;
+    }
+  }
+  if (prototype_ == nullptr)
+    return nullptr;
+  hs_scratch_t* s = nullptr;
+  if (hs_clone_scratch(prototype_, &s) != HS_SUCCESS)
+    return nullptr;
+  return s;
+}
+
+void ScratchPool::Release(hs_scratch_t* scratch) const {
+  if (scratch == nullptr)
+    return;
+  std::lock_guard<std::mutex> lock(mu_);
+  free_.push_back(scratch);
+}
+
+MultiMatcher::~MultiMatcher() {
+  for (hs_database_t* db : dbs_)
+    hs_free_database(db);
+}
+
+MultiMatcher::MultiMatcher(MultiMatcher&& other) noexcept
+    : ids_(std::move(other.ids_)),
+      sources_(std::move(other.sources_)),
+      fallback_(std::move(other.fallback_)),
+      dbs_(std::move(other.dbs_)) {
+  other.dbs_.clear();
+}
+
+void MultiMatcher::Add(uint32_t id, std::string pcre) {
+  ids_.push_back(id);
+  sources_.push_back(std::move(pcre));
+}
+
+Status MultiMatcher::Build(ScratchPool* pool) {
+  constexpr unsigned kFlags =
+      HS_FLAG_CASELESS | HS_FLAG_PREFILTER | HS_FLAG_SINGLEMATCH | HS_FLAG_ALLOWEMPTY;
+  std::vector<const char*> exprs;
+  std::vector<unsigned> flags;
+  std::vector<unsigned> idx;
+  if (sources_.size() < kMinVectorscanPatterns) {  // a database costs more than PCRE2 here
+    fallback_ = ids_;
+    sources_.clear();
+    return Status::Ok();
+  }
+  for (size_t i = 0; i < sources_.size(); ++i) {
+    hs_expr_info_t* info = nullptr;
+    hs_compile_error_t* err = nullptr;
+    if (hs_expression_info(sources_[i].c_str(), kFlags, &info, &err) != HS_SUCCESS) {
+      hs_free_compile_error(err);
+      fallback_.push_back(ids_[i]);
+      continue;
+    }
+    free(info);  // NOLINT: allocated by Vectorscan with malloc
+    exprs.push_back(sources_[i].c_str());
+    flags.push_back(kFlags);
+    idx.push_back(static_cast<unsigned>(i));
+  }
+  // A pattern can pass the syntax check and still fail to compile (too large): drop it to
+  // the fallback list and compile that chunk again.
+  sources_.shrink_to_fit();
+  for (size_t begin = 0; begin < exprs.size(); begin += kMaxPatternsPerDatabase) {
+    size_t end = std::min(exprs.size(), begin + kMaxPatternsPerDatabase);
+    std::vector<const char*> ce(exprs.begin() + begin, exprs.begin() + end);
+    std::vector<unsigned> cf(flags.begin() + begin, flags.begin() + end);
+    std::vector<unsigned> ci(idx.begin() + begin, idx.begin() + end);
+    while (!ce.empty()) {
+      hs_database_t* db = nullptr;
+      hs_compile_error_t* err = nullptr;
+      hs_error_t rc =
+          hs_compile_multi(ce.data(), cf.data(), ci.data(), static_cast<unsigned>(ce.size()),
+                           HS_MODE_BLOCK, Platform(), &db, &err);
+      if (rc == HS_SUCCESS) {
+        dbs_.push_back(db);
+        if (pool != nullptr)
+          LEADSCAN_RETURN_IF_ERROR(pool->Fit(db));
+        break;
+      }
+      int bad = err != nullptr ? err->expression : -1;
+      std::string message = err != nullptr && err->message != nullptr ? err->message : "unknown";
+      hs_free_compile_error(err);
+      if (bad < 0 || static_cast<size_t>(bad) >= ce.size()) {
+        return Status::Internal("Vectorscan compile failed: " + message);
+      }
+      fallback_.push_back(ids_[ci[bad]]);
+      ce.erase(ce.begin() + bad);
+      cf.erase(cf.begin() + bad);
+      ci.erase(ci.begin() + bad);
+    }
+  }
+  sources_.clear();
+  sources_.shrink_to_fit();
+  return Status::Ok();
+}
+
+namespace {
+
+struct ScanContext {
+  const std::vector<uint32_t>* ids;
+  std::vector<uint32_t>* out;
+};
+
+int OnMatch(unsigned int id, unsigned long long /*from*/, unsigned long long /*to*/,
+            unsigned int /*flags*/, void* ctx) {
+  auto* c = static_cast<ScanContext*>(ctx);
+  c->out->push_back((*c->ids)[id]);
+  return 0;
+}
+
+}  // namespace
+
+void MultiMatcher::Candidates(std::string_view text, hs_scratch_t* scratch,
+                              std::vector<uint32_t>* out) const {
+  out->insert(out->end(), fallback_.begin(), fallback_.end());
+  if (dbs_.empty())
+    return;
+  if (scratch == nullptr) {  // no scratch: offer everything, PCRE2 decides
+    out->insert(out->end(), ids_.begin(), ids_.end());
+    return;
+  }
+  ScanContext ctx{&ids_, out};
+  for (const hs_database_t* db : dbs_) {
+    hs_scan(db, text.data(), static_cast<unsigned>(text.size()), 0, scratch, OnMatch, &ctx);
+  }
+}
+
+LiteralSet::~LiteralSet() {
+  if (db_ != nullptr)
+    hs_free_database(db_);
+}
+
+uint32_t LiteralSet::Add(const std::string& literal) {
+  auto it = std::find(literals_.begin(), literals_.end(), literal);
+  if (it != literals_.end())
+    return static_cast<uint32_t>(it - literals_.begin());
+  literals_.push_back(literal);
+  return static_cast<uint32_t>(literals_.size() - 1);
+}
+
+Status LiteralSet::Build(ScratchPool* pool) {
+  if (literals_.empty())
+    return Status::Ok();
+  std::vector<const char*> exprs;
+  std::vector<size_t> lens;
+  std::vector<unsigned> flags(literals_.size(), HS_FLAG_CASELESS | HS_FLAG_SINGLEMATCH);
+  std::vector<unsigned> ids;
+  for (size_t i = 0; i < literals_.size(); ++i) {
+    exprs.push_back(literals_[i].data());
+    lens.push_back(literals_[i].size());
+    ids.push_back(static_cast<unsigned>(i));
+  }
+  hs_compile_error_t* err = nullptr;
+  if (hs_compile_lit_multi(exprs.data(), flags.data(), ids.data(), lens.data(),
+                           static_cast<unsigned>(exprs.size()), HS_MODE_BLOCK, Platform(), &db_,
+                           &err) != HS_SUCCESS) {
+    std::string message = err != nullptr && err->message != nullptr ? err->message : "unknown";
+    hs_free_compile_error(err);
+    db_ = nullptr;
+    return Status::Internal("Vectorscan literal compile failed: " + message);
+  }
+  return pool != nullptr ? pool->Fit(db_) : Status::Ok();
+}
+
+namespace {
+
+int OnLiteral(unsigned int id, unsigned long long /*from*/, unsigned long long /*to*/,
+              unsigned int /*flags*/, void* ctx) {
+  (*static_cast<std::vector<bool>*>(ctx))[id] = true;
+  return 0;
+}
+
+}  // namespace
+
+void LiteralSet::Scan(std::string_view text, hs_scratch_t* scratch,
+                      std::vector<bool>* present) const {
+  present->assign(literals_.size(), db_ == nullptr || scratch == nullptr);
+  if (db_ == nullptr || scratch == nullptr)
+    return;
+  hs_scan(db_, text.data(), static_cast<unsigned>(text.size()), 0, scratch, OnLiteral, present);
+}
+
+}  // namespace leadscan::detect

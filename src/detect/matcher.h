@@ -1,0 +1,127 @@
+// Regex: one PCRE2 pattern (JIT-compiled, bounded by match and depth limits) used to confirm
+// matches and extract captures. MultiMatcher: one Vectorscan database in prefilter mode over
+// many patterns, so a text is scanned once however many patterns a field has; patterns
+// Vectorscan cannot take are kept aside and always offered as candidates. Both are immutable
+// after construction and safe to share between threads; scratch space is per caller.
+#pragma once
+
+#include <hs/hs.h>
+
+#include <cstdint>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "common/result.h"
+
+struct pcre2_real_code_8;
+struct pcre2_real_match_context_8;
+
+namespace leadscan::detect {
+
+// Limits that keep a pathological pattern from running away (see docs/rules-format.md).
+inline constexpr uint32_t kPcreMatchLimit = 200'000;
+inline constexpr uint32_t kPcreDepthLimit = 10'000;
+// Fewer patterns than this in a field (or key) are run on PCRE2 directly.
+inline constexpr size_t kMinVectorscanPatterns = 4;
+// Patterns per Vectorscan database. Debian's Vectorscan 5.4.9 misses matches in some large
+// databases depending on the buffer's address (docs/decisions/regex-engine.md); databases of
+// this size showed no misses on the corpus, at a few extra scans per field.
+inline constexpr size_t kMaxPatternsPerDatabase = 64;
+
+class Regex {
+ public:
+  enum class Outcome { kMatch, kNoMatch, kLimit };
+
+  // Compiles PCRE syntax (see TranslateJsRegex) caseless, byte-oriented, `$` at end only.
+  // Fails with invalid_regex and PCRE2's message.
+  static common::Result<std::unique_ptr<Regex>> Compile(std::string_view pcre);
+
+  ~Regex();
+  Regex(const Regex&) = delete;
+  Regex& operator=(const Regex&) = delete;
+
+  // First (leftmost) match in text. On kMatch fills groups (index 0 = whole match; nullopt for
+  // a group that did not take part) when groups is not null. kLimit when a limit stopped it.
+  Outcome Match(std::string_view text, std::vector<std::optional<std::string>>* groups) const;
+
+ private:
+  Regex() = default;
+  pcre2_real_code_8* code_ = nullptr;
+  uint32_t capture_count_ = 0;
+};
+
+// Per-caller Vectorscan scratch, grown to fit every database it is used with.
+class ScratchPool {
+ public:
+  ScratchPool() = default;
+  ~ScratchPool();
+  ScratchPool(const ScratchPool&) = delete;
+  ScratchPool& operator=(const ScratchPool&) = delete;
+
+  // Grows the prototype so it fits db. Not thread-safe: call while building only.
+  common::Status Fit(const hs_database_t* db);
+  // Takes a scratch (a clone of the prototype or a returned one). Thread-safe.
+  hs_scratch_t* Acquire() const;
+  void Release(hs_scratch_t* scratch) const;
+
+ private:
+  hs_scratch_t* prototype_ = nullptr;
+  mutable std::mutex mu_;
+  mutable std::vector<hs_scratch_t*> free_;
+};
+
+class MultiMatcher {
+ public:
+  MultiMatcher() = default;
+  ~MultiMatcher();
+  MultiMatcher(MultiMatcher&& other) noexcept;
+  MultiMatcher& operator=(MultiMatcher&&) = delete;
+  MultiMatcher(const MultiMatcher&) = delete;
+
+  // Adds a pattern (PCRE syntax) under caller's id. Call before Build.
+  void Add(uint32_t id, std::string pcre);
+  // Compiles the database; patterns Vectorscan refuses are kept as fallbacks (always offered).
+  common::Status Build(ScratchPool* pool);
+
+  // Appends to out the ids that may match text: every pattern Vectorscan saw match (a superset
+  // of the real matches, prefilter semantics) plus every fallback pattern.
+  void Candidates(std::string_view text, hs_scratch_t* scratch, std::vector<uint32_t>* out) const;
+
+  size_t size() const { return ids_.size(); }
+
+  size_t fallback_count() const { return fallback_.size(); }
+
+ private:
+  std::vector<uint32_t> ids_;
+  std::vector<std::string> sources_;
+  std::vector<uint32_t> fallback_;
+  std::vector<hs_database_t*> dbs_;
+};
+
+// LiteralSet: one Vectorscan literal database (caseless) telling which of many strings occur
+// in a text. Immutable after Build; thread-safe with per-caller scratch.
+class LiteralSet {
+ public:
+  LiteralSet() = default;
+  ~LiteralSet();
+  LiteralSet(const LiteralSet&) = delete;
+  LiteralSet& operator=(const LiteralSet&) = delete;
+
+  // Returns the index of literal (adding it once). Call before Build.
+  uint32_t Add(const std::string& literal);
+  common::Status Build(ScratchPool* pool);
+  // present[i] becomes true for every literal i found in text (present is resized).
+  void Scan(std::string_view text, hs_scratch_t* scratch, std::vector<bool>* present) const;
+
+  size_t size() const { return literals_.size(); }
+
+ private:
+  std::vector<std::string> literals_;
+  hs_database_t* db_ = nullptr;
+};
+
+}  // namespace leadscan::detect

@@ -1,0 +1,327 @@
+#include "detect/page_features.h"
+
+#include <modest/finder/finder.h>
+#include <myhtml/myhtml.h>
+
+#include <algorithm>
+#include <boost/url.hpp>
+#include <cstring>
+
+namespace leadscan::detect {
+
+namespace {
+
+std::string Lower(std::string s) {
+  std::transform(s.begin(), s.end(), s.begin(),
+                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+  return s;
+}
+
+void AppendCapped(std::string* out, const char* data, size_t len, size_t cap) {
+  if (out->size() >= cap)
+    return;
+  out->append(data, std::min(len, cap - out->size()));
+}
+
+void PushCapped(std::vector<std::string>* out, std::string v) {
+  if (out->size() < kMaxListItems)
+    out->push_back(std::move(v));
+}
+
+bool IsBlock(myhtml_tag_id_t id) {
+  switch (id) {
+    case MyHTML_TAG_P:
+    case MyHTML_TAG_DIV:
+    case MyHTML_TAG_LI:
+    case MyHTML_TAG_UL:
+    case MyHTML_TAG_OL:
+    case MyHTML_TAG_BR:
+    case MyHTML_TAG_H1:
+    case MyHTML_TAG_H2:
+    case MyHTML_TAG_H3:
+    case MyHTML_TAG_H4:
+    case MyHTML_TAG_H5:
+    case MyHTML_TAG_H6:
+    case MyHTML_TAG_TR:
+    case MyHTML_TAG_TD:
+    case MyHTML_TAG_TH:
+    case MyHTML_TAG_TABLE:
+    case MyHTML_TAG_SECTION:
+    case MyHTML_TAG_ARTICLE:
+    case MyHTML_TAG_HEADER:
+    case MyHTML_TAG_FOOTER:
+    case MyHTML_TAG_NAV:
+    case MyHTML_TAG_ASIDE:
+    case MyHTML_TAG_FORM:
+    case MyHTML_TAG_BLOCKQUOTE:
+    case MyHTML_TAG_PRE:
+    case MyHTML_TAG_DT:
+    case MyHTML_TAG_DD:
+    case MyHTML_TAG_HR:
+    case MyHTML_TAG_MAIN:
+    case MyHTML_TAG_ADDRESS:
+    case MyHTML_TAG_FIGCAPTION:
+    case MyHTML_TAG_LABEL:
+    case MyHTML_TAG_OPTION:
+      return true;
+    default:
+      return false;
+  }
+}
+
+// Appends text with whitespace runs collapsed to one space (or one newline at block edges).
+void AppendText(std::string* out, const char* s, size_t n) {
+  for (size_t i = 0; i < n && out->size() < kMaxFieldBytes; ++i) {
+    char c = s[i];
+    bool space = c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\f';
+    if (space) {
+      if (!out->empty() && out->back() != ' ' && out->back() != '\n')
+        out->push_back(' ');
+    } else {
+      out->push_back(c);
+    }
+  }
+}
+
+void BlockBreak(std::string* out) {
+  if (out->empty())
+    return;
+  if (out->back() == ' ')
+    out->back() = '\n';
+  if (out->back() != '\n')
+    out->push_back('\n');
+}
+
+std::string Attr(myhtml_tree_node_t* node, const char* key) {
+  myhtml_tree_attr_t* a = myhtml_attribute_by_key(node, key, std::strlen(key));
+  if (a == nullptr)
+    return {};
+  size_t len = 0;
+  const char* v = myhtml_attribute_value(a, &len);
+  return v == nullptr ? std::string() : std::string(v, len);
+}
+
+bool HasAttr(myhtml_tree_node_t* node, const char* key) {
+  return myhtml_attribute_by_key(node, key, std::strlen(key)) != nullptr;
+}
+
+void NodeText(myhtml_tree_node_t* node, std::string* out, size_t cap) {
+  for (myhtml_tree_node_t* c = myhtml_node_child(node); c != nullptr; c = myhtml_node_next(c)) {
+    if (myhtml_node_tag_id(c) == MyHTML_TAG__TEXT) {
+      size_t len = 0;
+      const char* t = myhtml_node_text(c, &len);
+      if (t != nullptr)
+        AppendCapped(out, t, len, cap);
+    }
+  }
+}
+
+}  // namespace
+
+std::string ResolveUrl(const std::string& base, const std::string& ref) {
+  auto b = boost::urls::parse_uri(base);
+  auto r = boost::urls::parse_uri_reference(ref);
+  if (!b || !r)
+    return ref;
+  boost::urls::url dest;
+  auto rc = boost::urls::resolve(*b, *r, dest);
+  if (!rc)
+    return ref;
+  return std::string(dest.buffer());
+}
+
+PageParser::PageParser() {
+  myhtml_t* h = myhtml_create();
+  myhtml_init(h, MyHTML_OPTIONS_PARSE_MODE_SINGLE, 1, 0);
+  myhtml_tree_t* tree = myhtml_tree_create();
+  myhtml_tree_init(tree, h);
+  myhtml_ = h;
+  tree_ = tree;
+  finder_ = modest_finder_create_simple();
+}
+
+PageParser::~PageParser() {
+  if (finder_ != nullptr)
+    modest_finder_destroy(static_cast<modest_finder_t*>(finder_), true);
+  myhtml_tree_destroy(static_cast<myhtml_tree_t*>(tree_));
+  myhtml_destroy(static_cast<myhtml_t*>(myhtml_));
+}
+
+void* PageParser::root() const {
+  return myhtml_tree_get_document(static_cast<myhtml_tree_t*>(tree_));
+}
+
+void PageParser::Parse(const PageInput& page, PageFeatures* f) {
+  *f = PageFeatures{};
+  f->url = page.url;
+  f->role = page.role;
+  const std::string& src = page.rendered_html.empty() ? page.html : page.rendered_html;
+  f->html = src.substr(0, std::min(src.size(), kMaxHtmlBytes));
+  f->robots = page.robots.substr(0, std::min(page.robots.size(), kMaxFieldBytes));
+  f->cert_issuer = page.cert_issuer;
+  for (const std::string& x : page.xhr)
+    PushCapped(&f->xhr, x);
+  f->js.assign(page.js.begin(), page.js.end());
+  for (const auto& [name, value] : page.headers) {
+    std::string key = Lower(name);
+    f->headers[key].push_back(value);
+    if (key == "set-cookie") {
+      size_t eq = value.find('=');
+      size_t semi = value.find(';');
+      if (eq != std::string::npos && (semi == std::string::npos || eq < semi)) {
+        auto trim = [](std::string s) {
+          size_t a = s.find_first_not_of(" \t");
+          size_t b = s.find_last_not_of(" \t");
+          return a == std::string::npos ? std::string() : s.substr(a, b - a + 1);
+        };
+        std::string cname = Lower(trim(value.substr(0, eq)));
+        std::string cval = trim(
+            value.substr(eq + 1, semi == std::string::npos ? std::string::npos : semi - eq - 1));
+        if (!cname.empty())
+          f->cookies[cname].push_back(cval);
+      }
+    }
+  }
+  for (const auto& [name, value] : page.cookies)
+    f->cookies[Lower(name)].push_back(value);
+
+  auto* tree = static_cast<myhtml_tree_t*>(tree_);
+  myhtml_tree_clean(tree);
+  myhtml_parse(tree, MyENCODING_UTF_8, f->html.data(), f->html.size());
+
+  myhtml_tree_node_t* body = myhtml_tree_get_node_body(tree);
+  myhtml_tree_node_t* root = myhtml_tree_get_document(tree);
+  // Iterative pre-order walk; skip_depth > 0 while inside script/style/noscript/template.
+  myhtml_tree_node_t* node = myhtml_node_child(root);
+  int in_body = 0;
+  int hidden = 0;
+  while (node != nullptr) {
+    myhtml_tag_id_t id = myhtml_node_tag_id(node);
+    if (id == MyHTML_TAG__TEXT) {
+      if (in_body > 0 && hidden == 0) {
+        size_t len = 0;
+        const char* t = myhtml_node_text(node, &len);
+        if (t != nullptr)
+          AppendText(&f->text, t, len);
+      }
+    } else if (id != MyHTML_TAG__COMMENT) {
+      size_t nlen = 0;
+      const char* tname = myhtml_tag_name_by_id(tree, id, &nlen);
+      if (tname != nullptr)
+        f->tags.insert(Lower(std::string(tname, nlen)));
+      for (myhtml_tree_attr_t* a = myhtml_node_attribute_first(node); a != nullptr;
+           a = myhtml_attribute_next(a)) {
+        size_t klen = 0;
+        size_t vlen = 0;
+        const char* k = myhtml_attribute_key(a, &klen);
+        const char* v = myhtml_attribute_value(a, &vlen);
+        if (k == nullptr)
+          continue;
+        std::string key = Lower(std::string(k, klen));
+        if (key == "id" && v != nullptr)
+          f->ids.insert(std::string(v, vlen));
+        if (key == "class" && v != nullptr) {
+          std::string cls(v, vlen);
+          size_t p = 0;
+          while (p < cls.size()) {
+            size_t s = cls.find_first_not_of(" \t\n\r\f", p);
+            if (s == std::string::npos)
+              break;
+            size_t e = cls.find_first_of(" \t\n\r\f", s);
+            if (e == std::string::npos)
+              e = cls.size();
+            f->classes.insert(cls.substr(s, e - s));
+            p = e;
+          }
+        }
+        f->attrs.insert(std::move(key));
+      }
+      switch (id) {
+        case MyHTML_TAG_META: {
+          std::string key = Attr(node, "name");
+          if (key.empty())
+            key = Attr(node, "property");
+          if (key.empty())
+            key = Attr(node, "http-equiv");
+          if (!key.empty())
+            f->meta[Lower(key)].push_back(Attr(node, "content"));
+          break;
+        }
+        case MyHTML_TAG_SCRIPT:
+          if (HasAttr(node, "src")) {
+            std::string s = Attr(node, "src");
+            if (!s.empty())
+              PushCapped(&f->script_src, ResolveUrl(page.url, s));
+          } else {
+            if (!f->scripts.empty())
+              f->scripts.push_back('\n');
+            NodeText(node, &f->scripts, kMaxFieldBytes);
+          }
+          break;
+        case MyHTML_TAG_STYLE:
+          if (!f->css.empty())
+            f->css.push_back('\n');
+          NodeText(node, &f->css, kMaxFieldBytes);
+          break;
+        case MyHTML_TAG_A:
+          if (HasAttr(node, "href"))
+            PushCapped(&f->links, Attr(node, "href"));
+          break;
+        case MyHTML_TAG_IFRAME:
+          if (HasAttr(node, "src"))
+            PushCapped(&f->iframes, Attr(node, "src"));
+          break;
+        case MyHTML_TAG_FORM:
+          PushCapped(&f->forms, Attr(node, "action"));
+          break;
+        case MyHTML_TAG_IMG:
+          if (HasAttr(node, "src"))
+            PushCapped(&f->img_src, Attr(node, "src"));
+          if (HasAttr(node, "alt"))
+            PushCapped(&f->img_alt, Attr(node, "alt"));
+          break;
+        default:
+          break;
+      }
+    }
+    // Descend into elements (not into script/style text beyond what NodeText took).
+    myhtml_tree_node_t* child = myhtml_node_child(node);
+    if (child != nullptr) {
+      if (node == body)
+        ++in_body;
+      if (id == MyHTML_TAG_SCRIPT || id == MyHTML_TAG_STYLE || id == MyHTML_TAG_NOSCRIPT ||
+          id == MyHTML_TAG_TEMPLATE) {
+        ++hidden;
+      }
+      if (in_body > 0 && IsBlock(id))
+        BlockBreak(&f->text);
+      node = child;
+      continue;
+    }
+    if (in_body > 0 && IsBlock(id))
+      BlockBreak(&f->text);
+    // Climb until a sibling exists, closing the elements we leave.
+    while (node != nullptr && myhtml_node_next(node) == nullptr) {
+      node = myhtml_node_parent(node);
+      if (node == nullptr || node == root) {
+        node = nullptr;
+        break;
+      }
+      myhtml_tag_id_t pid = myhtml_node_tag_id(node);
+      if (node == body)
+        --in_body;
+      if (pid == MyHTML_TAG_SCRIPT || pid == MyHTML_TAG_STYLE || pid == MyHTML_TAG_NOSCRIPT ||
+          pid == MyHTML_TAG_TEMPLATE) {
+        --hidden;
+      }
+      if (in_body > 0 && IsBlock(pid))
+        BlockBreak(&f->text);
+    }
+    if (node != nullptr)
+      node = myhtml_node_next(node);
+  }
+  while (!f->text.empty() && (f->text.back() == ' ' || f->text.back() == '\n'))
+    f->text.pop_back();
+}
+
+}  // namespace leadscan::detect

@@ -1,0 +1,69 @@
+// PageFeatures: what detection reads from one PageInput, extracted in one pass over one parse
+// of the HTML (myhtml). PageParser owns the parser and the last parsed tree; one per thread,
+// not shareable. The features are also what the reference harness is fed (bench/detect).
+#pragma once
+
+#include <cstddef>
+#include <map>
+#include <string>
+#include <unordered_set>
+#include <utility>
+#include <vector>
+
+#include "detect/page.h"
+
+namespace leadscan::detect {
+
+// Input caps: a field longer than this is cut before matching, so time stays bounded.
+inline constexpr size_t kMaxHtmlBytes = 4 * 1024 * 1024;
+inline constexpr size_t kMaxFieldBytes = 1024 * 1024;
+inline constexpr size_t kMaxListItems = 2000;
+
+struct PageFeatures {
+  std::string url;
+  std::string html;
+  std::string text;     // visible text of <body>, blocks on their own lines
+  std::string css;      // inline <style> contents
+  std::string scripts;  // inline <script> contents
+  std::string robots;
+  std::string cert_issuer;
+  std::vector<std::string> script_src;  // absolute URLs, as a browser's script.src
+  std::vector<std::string> xhr;
+  std::vector<std::string> links, iframes, forms;  // a href, iframe src, form action
+  std::vector<std::string> img_src, img_alt;
+  std::map<std::string, std::vector<std::string>> headers;  // lower-case names
+  std::map<std::string, std::vector<std::string>> cookies;  // lower-case names
+  std::map<std::string, std::vector<std::string>> meta;     // name|property|http-equiv
+  std::vector<std::pair<std::string, std::string>> js;
+  std::string role;
+  // Which tag names, ids, classes and attribute names occur (for the dom prefilter).
+  std::unordered_set<std::string> tags, ids, classes, attrs;
+};
+
+class PageParser {
+ public:
+  PageParser();
+  ~PageParser();
+  PageParser(const PageParser&) = delete;
+  PageParser& operator=(const PageParser&) = delete;
+
+  // Parses the page (rendered_html when present, else html) and fills *out. The tree stays
+  // valid until the next Parse; root() gives it to the DOM matcher.
+  void Parse(const PageInput& page, PageFeatures* out);
+
+  void* root() const;  // myhtml_tree_node_t* of the document (null before the first Parse)
+
+  void* finder() const { return finder_; }
+
+  void* tree() const { return tree_; }  // myhtml_tree_t*
+
+ private:
+  void* myhtml_ = nullptr;
+  void* tree_ = nullptr;
+  void* finder_ = nullptr;
+};
+
+// Resolves a possibly relative reference against base (RFC 3986), as a browser's .src does.
+std::string ResolveUrl(const std::string& base, const std::string& ref);
+
+}  // namespace leadscan::detect

@@ -1,0 +1,61 @@
+// RuleSetBuilder: internal to detect. Parses rule files into a RuleSet and records every
+// problem it meets (shared by RuleSet::Load and CheckRules). Single-threaded.
+#pragma once
+
+#include <map>
+#include <memory>
+#include <nlohmann/json.hpp>
+#include <string>
+#include <unordered_map>
+#include <vector>
+
+#include "detect/rule_set.h"
+#include "detect/rules_check.h"
+
+namespace leadscan::detect {
+
+class RuleSetBuilder {
+ public:
+  using Json = nlohmann::ordered_json;
+
+  // check_vectorscan: also warn about patterns Vectorscan refuses (rules check).
+  RuleSetBuilder(std::vector<RuleProblem>* problems, bool check_vectorscan);
+
+  // Folders become their *.json files, sorted; files stay as given.
+  static std::vector<std::string> ExpandPaths(const std::vector<std::string>& paths);
+
+  // Reads one file; false when it cannot be read or parsed (problem recorded).
+  bool AddFile(const std::string& path);
+
+  // Compiles everything added so far.
+  std::shared_ptr<RuleSet> Build();
+
+ private:
+  struct RawTech {
+    std::string name;
+    std::string file;
+    Json body;
+  };
+
+  void AddCategories(const std::string& path, const Json& doc);
+  void AddTechnology(RuleSet* rs, const RawTech& raw);
+  void AddDom(RuleSet* rs, uint32_t tech, const Json& dom, const std::string& file);
+  void AddExtension(Technology* t, const Json& x, const std::string& file);
+  uint32_t AddPattern(RuleSet* rs, uint32_t tech, Field field, const std::string& key,
+                      uint32_t key_order, uint32_t order, const std::string& kind,
+                      const std::string& raw, const std::string& file);
+  bool StringList(const Json& v, const std::string& file, const std::string& tech,
+                  const std::string& field, std::vector<std::string>* out);
+  void Problem(RuleProblem::Severity severity, const std::string& file, const std::string& tech,
+               const std::string& field, const std::string& pattern, const std::string& message);
+  void Error(const std::string& file, const std::string& tech, const std::string& field,
+             const std::string& pattern, const std::string& message);
+
+  std::vector<RuleProblem>* problems_;
+  bool check_vectorscan_;
+  std::vector<RawTech> raw_;
+  std::unordered_map<std::string, size_t> index_;
+  std::map<int, Category> categories_;
+};
+
+}  // namespace leadscan::detect

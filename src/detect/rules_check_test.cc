@@ -1,0 +1,94 @@
+#include "detect/rules_check.h"
+
+#include <gtest/gtest.h>
+
+#include <string>
+#include <vector>
+
+#include "detect/test_util.h"
+
+namespace leadscan::detect {
+namespace {
+
+using testing_util::kCategories;
+using testing_util::TestDir;
+using testing_util::WriteFile;
+
+std::vector<RuleProblem> Check(const std::string& technologies) {
+  std::string dir = TestDir();
+  WriteFile(dir, "categories.json", kCategories);
+  WriteFile(dir, "tech.json", technologies);
+  return CheckRules({dir});
+}
+
+std::vector<RuleProblem> Errors(const std::vector<RuleProblem>& all) {
+  std::vector<RuleProblem> out;
+  for (const RuleProblem& p : all) {
+    if (p.severity == RuleProblem::Severity::kError)
+      out.push_back(p);
+  }
+  return out;
+}
+
+TEST(RulesCheckTest, CleanFilesHaveNoErrors) {
+  auto problems = Check(R"({
+    "Shop": {"cats": [6], "html": "shop-([\\d.]+)\\;version:\\1", "implies": "Lib",
+             "headers": {"X-Shop": ""}, "dom": {"#cart": {"text": "Cart"}},
+             "x-leadscan": {"group": "platform", "slug": "shop", "formerly": ["OldShop"],
+                            "words": ["Shop"], "strong_only": true, "logos": ["shop-logo"]}},
+    "Lib": {"cats": [59], "scriptSrc": "lib\\.js"}
+  })");
+  EXPECT_TRUE(Errors(problems).empty()) << (problems.empty() ? "" : problems[0].ToString());
+}
+
+TEST(RulesCheckTest, NamesFileTechnologyAndPatternOfEveryError) {
+  auto problems = Errors(Check(R"({
+    "BadRegex": {"cats": [1], "html": ["fine", "broken[class"]},
+    "BadType": {"cats": [1], "headers": "not-an-object"},
+    "Unknown": {"cats": [1], "htlm": "typo"},
+    "NoCategory": {"cats": [999]},
+    "BadImplies": {"cats": [1], "implies": "Nowhere"},
+    "BadGroup": {"cats": [1], "x-leadscan": {"group": "shipping", "colour": "red"}}
+  })"));
+  auto has = [&](const std::string& tech, const std::string& field, const std::string& pattern,
+                 const std::string& words) {
+    for (const RuleProblem& p : problems) {
+      if (p.technology == tech && p.field.find(field) == 0 && p.pattern == pattern &&
+          p.message.find(words) != std::string::npos &&
+          p.file.find("tech.json") != std::string::npos) {
+        return true;
+      }
+    }
+    return false;
+  };
+  EXPECT_TRUE(has("BadRegex", "html", "broken[class", "unterminated"));
+  EXPECT_TRUE(has("BadType", "headers", "\"not-an-object\"", "must be an object"));
+  EXPECT_TRUE(has("Unknown", "htlm", "", "unknown field"));
+  EXPECT_TRUE(has("NoCategory", "cats", "999", "unknown category"));
+  EXPECT_TRUE(has("BadImplies", "implies", "Nowhere", "does not exist"));
+  EXPECT_TRUE(has("BadGroup", "x-leadscan.group", "\"shipping\"", "must be one of"));
+  EXPECT_TRUE(has("BadGroup", "x-leadscan.colour", "", "unknown field"));
+  EXPECT_EQ(problems.size(), 7u);
+  for (const RuleProblem& p : problems) {
+    EXPECT_NE(p.ToString().find("tech.json"), std::string::npos) << p.ToString();
+  }
+}
+
+TEST(RulesCheckTest, ReportsBadJsonAndMissingFiles) {
+  std::string dir = TestDir();
+  std::string bad = WriteFile(dir, "broken.json", "{\"a\": ");
+  auto problems = CheckRules({bad, dir + "/missing.json"});
+  ASSERT_EQ(problems.size(), 2u);
+  EXPECT_NE(problems[0].message.find("bad JSON"), std::string::npos);
+  EXPECT_EQ(problems[0].file, bad);
+  EXPECT_NE(problems[1].message.find("cannot read"), std::string::npos);
+}
+
+TEST(RulesCheckTest, VariableLookbehindIsAnError) {
+  auto js_only = Errors(Check(R"({"Var": {"cats": [1], "html": "(?<=a+)b"}})"));
+  ASSERT_EQ(js_only.size(), 1u);  // JavaScript allows variable lookbehind; PCRE2 does not
+  EXPECT_EQ(js_only[0].technology, "Var");
+}
+
+}  // namespace
+}  // namespace leadscan::detect
