@@ -459,6 +459,33 @@ TEST_F(HttpServerTest, KeepAliveReusesOneConnection) {
   EXPECT_EQ(remotes.size(), 1u);
 }
 
+TEST_F(HttpServerTest, ManyConcurrentClientsAreAllAnsweredAndCounted) {
+  constexpr int kClients = 16;
+  constexpr int kRequestsEach = 25;
+  Start();
+  std::vector<std::future<int>> clients;
+  for (int i = 0; i < kClients; ++i) {
+    clients.push_back(std::async(std::launch::async, [this, i] {
+      Client c(server_->port());
+      int ok = 0;
+      for (int j = 0; j < kRequestsEach; ++j) {
+        std::string id = std::to_string(i) + "-" + std::to_string(j);
+        Reply r = c.Send(bhttp::verb::get, "/api/items/" + id, {}, Bearer(kMemberToken));
+        if (r.result_int() == 200 && Body(r)["id"] == id)
+          ++ok;
+      }
+      return ok;
+    }));
+  }
+  int total = 0;
+  for (auto& f : clients)
+    total += f.get();
+  EXPECT_EQ(total, kClients * kRequestsEach);
+  EXPECT_EQ(metrics_.Value("http_requests_total",
+                           {{"method", "GET"}, {"route", "/api/items/:id"}, {"status", "200"}}),
+            kClients * kRequestsEach);
+}
+
 TEST_F(HttpServerTest, HeadHasNoBodyButTheLength) {
   Start();
   Client c(server_->port());
