@@ -46,6 +46,9 @@ constexpr std::chrono::seconds kHostSweepInterval{1};
 constexpr size_t kRobotsCacheMaxBytes = 32 * 1024 * 1024;
 constexpr int kRobotsMaxRedirects = 5;  // RFC 9309 §2.3.1.2
 constexpr size_t kSniffBytes = 1024;
+// Idle connections kept for reuse. Small on purpose: libcurl scans its connection cache, so
+// a big one costs CPU on every new connection; pages of one lead reuse theirs within moments.
+constexpr long kMaxIdleConnections = 32;
 
 std::string Lower(std::string_view s) {
   std::string out(s);
@@ -1101,7 +1104,7 @@ Result<std::unique_ptr<CurlFetcher>> CurlFetcher::Create(FetchOptions options,
   impl->multi = curl_multi_init();
   if (impl->multi == nullptr)
     return Status::Internal("curl_multi_init failed");
-  curl_multi_setopt(impl->multi, CURLMOPT_MAXCONNECTS, static_cast<long>(options.max_concurrent));
+  curl_multi_setopt(impl->multi, CURLMOPT_MAXCONNECTS, kMaxIdleConnections);
   impl->epoll_fd = epoll_create1(EPOLL_CLOEXEC);
   impl->wake_fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
   if (impl->epoll_fd < 0 || impl->wake_fd < 0)
