@@ -148,10 +148,10 @@ int FakeInternet::Impl::CertCallback(SSL* ssl, void* arg) {
   auto* impl = static_cast<Impl*>(arg);
   const char* sni = SSL_get_servername(ssl, TLSEXT_NAMETYPE_host_name);
   std::string name = sni != nullptr && *sni != '\0' ? Lower(sni) : std::string(kNoSniName);
-  X509* cert = impl->ca->Leaf(name, CertKindFor(name));
+  X509Ptr cert = impl->ca->Leaf(name, CertKindFor(name));
   if (cert == nullptr)
     return 0;
-  if (SSL_use_certificate(ssl, cert) != 1)
+  if (SSL_use_certificate(ssl, cert.get()) != 1)
     return 0;
   if (SSL_use_PrivateKey(ssl, impl->ca->leaf_key()) != 1)
     return 0;

@@ -16,6 +16,7 @@
 
 #include "gtest/gtest.h"
 #include "tests/fakenet/gzip.h"
+#include "tests/fakenet/test_ca.h"
 
 namespace leadscan::fakenet {
 namespace {
@@ -598,6 +599,34 @@ TEST(FakeInternetSitesTest, ServesEveryDemoShopHomePage) {
     ++shops;
   }
   EXPECT_GT(shops, 0);
+}
+
+std::string SubjectCn(X509* cert) {
+  char cn[256] = {};
+  X509_NAME_get_text_by_NID(X509_get_subject_name(cert), NID_commonName, cn, sizeof cn);
+  return cn;
+}
+
+TEST(FakeInternetTestCaTest, IssuesCachedLeavesAndTheBadKinds) {
+  auto ca = TestCa::Create();
+  ASSERT_TRUE(ca.ok()) << ca.status().ToString();
+  X509Ptr valid = ca.value()->Leaf("shop.test", CertKind::kValid);
+  ASSERT_TRUE(valid);
+  EXPECT_EQ(valid.get(), ca.value()->Leaf("shop.test", CertKind::kValid).get());  // cached
+  EXPECT_EQ(SubjectCn(valid.get()), "shop.test");
+  X509Ptr untrusted = ca.value()->Leaf("shop.test", CertKind::kUntrustedCa);
+  X509Ptr self_signed = ca.value()->Leaf("shop.test", CertKind::kSelfSigned);
+  X509Ptr expired = ca.value()->Leaf("shop.test", CertKind::kExpired);
+  X509Ptr wrong = ca.value()->Leaf("shop.test", CertKind::kWrongName);
+  ASSERT_TRUE(untrusted && self_signed && expired && wrong);
+  EXPECT_NE(X509_NAME_cmp(X509_get_issuer_name(valid.get()), X509_get_issuer_name(untrusted.get())),
+            0);
+  EXPECT_EQ(X509_NAME_cmp(X509_get_issuer_name(self_signed.get()),
+                          X509_get_subject_name(self_signed.get())),
+            0);
+  EXPECT_LT(X509_cmp_current_time(X509_get0_notAfter(expired.get())), 0);
+  EXPECT_GT(X509_cmp_current_time(X509_get0_notAfter(valid.get())), 0);
+  EXPECT_NE(SubjectCn(wrong.get()), "shop.test");
 }
 
 TEST(FakeInternetStartTest, RefusesNonLoopbackAddresses) {

@@ -23,6 +23,9 @@ constexpr long kValiditySeconds = 365L * kDaySeconds;   // valid certificates
 constexpr long kExpiredEndSeconds = 30L * kDaySeconds;  // expired: ended this long ago
 constexpr long kExpiredLengthSeconds = 60L * kDaySeconds;
 constexpr int kSerialBytes = 16;
+// Cached leaves before the cache is emptied; callers hold their own references, so dropping
+// ours is safe at any time.
+constexpr size_t kMaxCachedLeaves = 10000;
 constexpr const char* kCaName = "leadscan fakenet test CA";
 constexpr const char* kOtherCaName = "leadscan fakenet untrusted CA";
 constexpr const char* kWrongName = "not-the-requested-name.test";
@@ -155,12 +158,14 @@ common::Result<std::unique_ptr<TestCa>> TestCa::Create() {
   return ca;
 }
 
-X509* TestCa::Leaf(const std::string& name, CertKind kind) {
+X509Ptr TestCa::Leaf(const std::string& name, CertKind kind) {
   std::lock_guard lock(mu_);
   auto key = std::make_pair(name, kind);
   auto it = leaves_.find(key);
-  if (it != leaves_.end())
-    return it->second.get();
+  if (it != leaves_.end()) {
+    X509_up_ref(it->second.get());
+    return X509Ptr(it->second.get());
+  }
   X509Ptr cert;
   EVP_PKEY* leaf = leaf_key_.get();
   switch (kind) {
@@ -186,9 +191,12 @@ X509* TestCa::Leaf(const std::string& name, CertKind kind) {
   }
   if (!cert)
     return nullptr;
-  X509* raw = cert.get();
+  if (leaves_.size() >= kMaxCachedLeaves)
+    leaves_.clear();
+  X509_up_ref(cert.get());
+  X509Ptr copy(cert.get());
   leaves_.emplace(std::move(key), std::move(cert));
-  return raw;
+  return copy;
 }
 
 }  // namespace leadscan::fakenet

@@ -44,9 +44,9 @@ class TestCa {
   const std::string& ca_pem() const { return ca_pem_; }
 
   // The certificate to present for `name` (a host name or an IP literal) of the given kind,
-  // generated on first use. The returned pointer stays valid for this object's life; nullptr
-  // when OpenSSL fails.
-  X509* Leaf(const std::string& name, CertKind kind);
+  // generated on first use and cached (up to a bound); the caller gets its own reference.
+  // Null when OpenSSL fails.
+  X509Ptr Leaf(const std::string& name, CertKind kind);
 
   // The one private key all leaves share (generating a key per name would be slow).
   EVP_PKEY* leaf_key() const { return leaf_key_.get(); }
