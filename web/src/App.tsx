@@ -46,19 +46,19 @@ export function App() {
   const { path } = useLocation();
 
   useEffect(() => {
-    const update = () => {
-      takeTokenFromFragment();
-      setTok(getToken());
+    const update = () => setTok(getToken());
+    const hashChanged = () => {
+      if (!takeTokenFromFragment()) update();
     };
     const unauthorized = () => {
       setToken(null);
     };
     window.addEventListener('leadscan-auth', update);
-    window.addEventListener('hashchange', update);
+    window.addEventListener('hashchange', hashChanged);
     window.addEventListener('leadscan-unauthorized', unauthorized);
     return () => {
       window.removeEventListener('leadscan-auth', update);
-      window.removeEventListener('hashchange', update);
+      window.removeEventListener('hashchange', hashChanged);
       window.removeEventListener('leadscan-unauthorized', unauthorized);
     };
   }, []);

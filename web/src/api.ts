@@ -24,8 +24,9 @@ export function takeTokenFromFragment(): boolean {
   const params = new URLSearchParams(hash.slice(1));
   const token = params.get('token');
   if (!token) return false;
-  setToken(token);
+  // Clear the address first: setToken notifies listeners synchronously.
   window.history.replaceState(null, '', window.location.pathname + window.location.search);
+  setToken(token);
   return true;
 }
 

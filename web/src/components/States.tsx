@@ -54,13 +54,20 @@ export function StatusBadge({ status }: { status: string }) {
   return <span className={`badge badge-${status}`}>{status}</span>;
 }
 
+const TIME_FORMAT: Intl.DateTimeFormatOptions = {
+  year: 'numeric', month: '2-digit', day: '2-digit', hour: '2-digit', minute: '2-digit',
+  hourCycle: 'h23',
+};
+
+// "2026-12-01 07:30" (ISO-like), in the given IANA zone with its abbreviation, else local time.
 export function formatTime(iso: string | null | undefined, timeZone?: string): string {
   if (!iso) return '—';
   const d = new Date(iso);
   if (Number.isNaN(d.getTime())) return iso;
   try {
-    return d.toLocaleString('sv-SE', { timeZone, timeZoneName: timeZone ? 'short' : undefined });
+    return d.toLocaleString('sv-SE', { ...TIME_FORMAT, timeZone,
+                                       timeZoneName: timeZone ? 'short' : undefined });
   } catch {
-    return d.toLocaleString('sv-SE');
+    return d.toLocaleString('sv-SE', TIME_FORMAT);
   }
 }

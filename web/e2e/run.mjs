@@ -1,0 +1,341 @@
+// End-to-end test of the web UI in headless Chromium (Debian's package, driven by
+// playwright-core; no browser is downloaded). Starts the fake internet and `leadscan serve`
+// on loopback, then walks through the screens and saves a screenshot of each.
+//
+// Usage: node web/e2e/run.mjs --leadscan BIN --fakenet BIN [--sites DIR] [--artifacts DIR]
+//        [--chromium /usr/bin/chromium] [--timeout-s 300]
+// Exit status 0 when every step passed; 1 on the first failure (with the reason); 77 when
+// Chromium is missing (CTest reports the test as skipped).
+
+import { spawn } from 'node:child_process';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const here = dirname(fileURLToPath(import.meta.url));
+const repo = resolve(here, '..', '..');
+
+function arg(name, fallback) {
+  const i = process.argv.indexOf(`--${name}`);
+  return i >= 0 && i + 1 < process.argv.length ? process.argv[i + 1] : fallback;
+}
+
+const opts = {
+  leadscan: arg('leadscan', join(repo, 'build/src/cli/leadscan')),
+  fakenet: arg('fakenet', join(repo, 'build/tests/fakenet/leadscan-fakenet')),
+  sites: arg('sites', join(repo, 'tests/fakenet/sites')),
+  webDir: arg('web-dir', join(repo, 'web/dist')),
+  artifacts: arg('artifacts', join(repo, 'build/e2e-artifacts')),
+  chromium: arg('chromium', '/usr/bin/chromium'),
+  timeoutS: Number(arg('timeout-s', '300')),
+};
+
+const children = [];
+let browser = null;
+let workDir = null;
+let finished = false;
+
+function log(...a) {
+  console.log(`[e2e ${new Date().toISOString().slice(11, 19)}]`, ...a);
+}
+
+async function cleanup() {
+  if (browser) {
+    const b = browser;
+    browser = null;
+    await Promise.race([b.close().catch(() => {}), new Promise((r) => setTimeout(r, 5000))]);
+  }
+  for (const c of children.reverse()) {
+    if (c.exitCode !== null || c.signalCode !== null) continue;
+    c.kill('SIGTERM');
+    const exited = await Promise.race([
+      new Promise((r) => c.once('exit', () => r(true))),
+      new Promise((r) => setTimeout(() => r(false), 5000)),
+    ]);
+    if (!exited) c.kill('SIGKILL');
+  }
+  if (workDir) rmSync(workDir, { recursive: true, force: true });
+}
+
+async function finish(code, message) {
+  if (finished) return;
+  finished = true;
+  if (message) (code === 0 ? log : console.error)(message);
+  await cleanup();
+  process.exit(code);
+}
+
+process.on('SIGINT', () => finish(1, 'interrupted'));
+process.on('SIGTERM', () => finish(1, 'terminated'));
+process.on('unhandledRejection', (e) => finish(1, `FAIL: ${e?.stack ?? e}`));
+const overall = setTimeout(() => finish(1, `FAIL: overall timeout of ${opts.timeoutS} s`),
+                           opts.timeoutS * 1000);
+overall.unref();
+
+function check(cond, message) {
+  if (!cond) throw new Error(`check failed: ${message}`);
+}
+
+// Starts a process and resolves with the first stdout match of `pattern`.
+function start(name, bin, args, pattern, waitMs = 30000) {
+  return new Promise((resolveStart, rejectStart) => {
+    log(`start ${name}: ${bin} ${args.join(' ')}`);
+    const child = spawn(bin, args, { stdio: ['ignore', 'pipe', 'pipe'] });
+    children.push(child);
+    let out = '';
+    let err = '';
+    const timer = setTimeout(
+      () => rejectStart(new Error(`${name} did not start in ${waitMs} ms:\n${out}\n${err}`)),
+      waitMs);
+    child.stdout.on('data', (d) => {
+      out += d;
+      const m = out.match(pattern);
+      if (m) {
+        clearTimeout(timer);
+        resolveStart(m);
+      }
+    });
+    child.stderr.on('data', (d) => {
+      err += d;
+      if (err.length > 200000) err = err.slice(-100000);
+    });
+    child.on('exit', (code, sig) => {
+      clearTimeout(timer);
+      if (!finished) rejectStart(new Error(`${name} exited (${code ?? sig}):\n${out}\n${err.slice(-4000)}`));
+    });
+    child.on('error', (e) => rejectStart(e));
+  });
+}
+
+async function main() {
+  if (!existsSync(opts.chromium)) {
+    console.error(`SKIP: ${opts.chromium} is missing (apt-get install chromium)`);
+    return finish(77);
+  }
+  for (const [what, p] of [['leadscan', opts.leadscan], ['fakenet', opts.fakenet],
+                           ['web UI (run web/build.sh)', join(opts.webDir, 'index.html')]]) {
+    check(existsSync(p), `${what} not found at ${p}`);
+  }
+  const { chromium } = await import('playwright-core');
+  mkdirSync(opts.artifacts, { recursive: true });
+  workDir = mkdtempSync(join(tmpdir(), 'leadscan-e2e-'));
+
+  const net = await start('fakenet', opts.fakenet,
+                          ['--sites', opts.sites, '--address', '127.0.0.1',
+                           '--ca-out', join(workDir, 'ca.pem')],
+                          /fakenet http=127\.0\.0\.1:(\d+) https=127\.0\.0\.1:(\d+) ca=(\S+)/);
+  const [, httpPort, httpsPort, caFile] = net;
+  const serve = await start('leadscan serve', opts.leadscan, [
+    'serve', '--db', `sqlite://${join(workDir, 't.db')}`, '--listen', '127.0.0.1:0',
+    '--web-dir', opts.webDir, '--connect-to', `:80:127.0.0.1:${httpPort}`,
+    '--connect-to', `:443:127.0.0.1:${httpsPort}`, '--allow-net', '127.0.0.1/32',
+    '--ca-file', caFile, '--politeness-ms', '0', '--default-timezone', 'Europe/Stockholm',
+  ], /Sign in: (http:\/\/127\.0\.0\.1:(\d+)\/#token=(\S+))/);
+  const [, signInUrl, port, token] = serve;
+  const base = `http://127.0.0.1:${port}`;
+  log(`server at ${base}`);
+
+  // A fresh profile per run (Playwright takes the folder here, not as --user-data-dir).
+  const context = await chromium.launchPersistentContext(join(workDir, 'chromium-profile'), {
+    executablePath: opts.chromium,
+    headless: true,
+    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
+           '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+    viewport: { width: 1360, height: 900 },
+    timezoneId: 'Europe/Stockholm',
+  });
+  browser = context;
+  const page = await context.newPage();
+  page.setDefaultTimeout(15000);
+  const pageErrors = [];
+  page.on('pageerror', (e) => {
+    pageErrors.push(String(e));
+    log(`page error: ${e.stack ?? e}`);
+  });
+  // Only loopback: refuse anything else the page might try to load.
+  await context.route(/^(?!http:\/\/127\.0\.0\.1[:/]).*/, (route) => route.abort());
+  // Saves a screenshot and checks that every control on the screen has an accessible name.
+  const shot = async (name) => {
+    await page.screenshot({ path: join(opts.artifacts, `${name}.png`), fullPage: true });
+    log(`screenshot ${name}.png`);
+    const unnamed = await page.evaluate(() => {
+      const bad = [];
+      for (const el of document.querySelectorAll('button, input, select, textarea, a[href]')) {
+        if (el.getAttribute('type') === 'hidden') continue;
+        const named = el.getAttribute('aria-label') || el.getAttribute('aria-labelledby') ||
+          (el.labels && el.labels.length > 0) || (el.textContent ?? '').trim();
+        if (!named) bad.push(el.outerHTML.slice(0, 100));
+      }
+      return bad;
+    });
+    check(unnamed.length === 0, `${name}: controls without a name: ${unnamed.join(' | ')}`);
+  };
+
+  // 1. Sign-in form: a wrong token shows the server's message.
+  log('step: sign in');
+  await page.goto(base + '/');
+  await page.getByLabel('API token').waitFor();
+  await shot('01-sign-in');
+  await page.getByLabel('API token').fill('not-a-real-token');
+  await page.getByRole('button', { name: 'Sign in' }).click();
+  const alert = page.getByRole('alert');
+  await alert.waitFor();
+  check((await alert.innerText()).trim().length > 0, 'the sign-in error shows a message');
+
+  // 2. The one-click address: the token comes from the fragment and leaves the address bar.
+  await page.goto(signInUrl);
+  await page.getByRole('heading', { name: 'Leads' }).waitFor();
+  await page.getByText('No leads yet').waitFor();
+  check(!page.url().includes('token'), `the token left the address bar (${page.url()})`);
+  const stored = await page.evaluate(() => localStorage.getItem('leadscan.token'));
+  check(stored === token, 'the token is stored in localStorage');
+
+  // Sign out, then sign in with the form.
+  await page.getByRole('button', { name: 'Sign out' }).click();
+  await page.getByLabel('API token').fill(token);
+  await page.getByRole('button', { name: 'Sign in' }).click();
+  await page.getByRole('heading', { name: 'Leads' }).waitFor();
+
+  // 3. CSV import with a report of rejected lines.
+  log('step: import leads');
+  const shops = readdirSync(opts.sites, { withFileTypes: true })
+    .filter((d) => d.isDirectory() && d.name.endsWith('.test')).map((d) => d.name).sort();
+  check(shops.length >= 5, `demo shops found in ${opts.sites}`);
+  const csv = ['company_name;domain;city',
+               ...shops.map((h, i) => `Shop ${i + 1} ${h.replace('.test', '')};${h};Stockholm`),
+               'Trasig AB;http://;Malmö', ';tom.test;Lund'].join('\n') + '\n';
+  writeFileSync(join(workDir, 'leads.csv'), csv);
+  await page.locator('#import-file').setInputFiles(join(workDir, 'leads.csv'));
+  const report = page.getByRole('status').filter({ hasText: 'Imported' });
+  await report.waitFor();
+  const reportText = await report.innerText();
+  check(reportText.includes(`${shops.length} new`), `report counts new leads: ${reportText}`);
+  check(reportText.includes('2 rejected'), `report counts rejected lines: ${reportText}`);
+  check(/Line \d+:/.test(reportText), `report lists rejected lines: ${reportText}`);
+  await page.getByText(`${shops.length} leads`).first().waitFor();
+  await shot('02-leads-imported');
+
+  // Filters go to the server: searching one shop leaves one row.
+  await page.getByLabel('Search').fill('kaffebonan');
+  await page.getByText('Page 1 of 1 · 1 leads').waitFor();
+  await page.getByLabel('Search').fill('');
+  await page.getByText(`Page 1 of 1 · ${shops.length} leads`).waitFor();
+
+  // 4. Tech Analysis on a selection; the bar reaches the end.
+  log('step: Tech Analysis on the selection');
+  await page.getByLabel('Select all leads on this page').check();
+  const techButton = page.getByRole('button', { name: `Tech Analysis (${shops.length} leads)` });
+  await techButton.click();
+  await page.waitForURL(/\/jobs\/[0-9a-f-]{36}$/);
+  const bar = page.getByRole('progressbar', { name: 'Job progress' });
+  await bar.waitFor();
+  check((await bar.getAttribute('aria-valuemax')) === String(shops.length),
+        'the bar counts every selected lead');
+  check((await bar.getAttribute('aria-valuemin')) === '0', 'the bar starts at 0');
+  await page.waitForFunction(() => {
+    const b = document.querySelector('[role=progressbar][aria-label="Job progress"]');
+    return b && b.getAttribute('aria-valuenow') === b.getAttribute('aria-valuemax');
+  }, null, { timeout: 120000 });
+  await page.locator('.meta .badge', { hasText: /^(completed|failed)$/ }).waitFor();
+  const ok = Number(await page.getByTestId('successful').innerText());
+  const failed = Number(await page.getByTestId('failed').innerText());
+  check(ok + failed === shops.length, `successful ${ok} + failed ${failed} = ${shops.length}`);
+  check(ok >= shops.length - 1, `the demo shops analyse (successful ${ok}, failed ${failed})`);
+  check(await page.locator('tbody tr[data-status=completed]').count() === ok,
+        'one completed row per successful lead');
+  await shot('03-job-completed');
+
+  // 5. A lead's findings with evidence.
+  log('step: lead findings');
+  await page.getByRole('link', { name: /kaffebonan/ }).click();
+  await page.getByRole('heading', { name: 'E-commerce platform' }).waitFor();
+  const platform = page.locator('section', { has: page.getByRole('heading', { name: 'E-commerce platform' }) });
+  await platform.getByText('Shopify', { exact: true }).waitFor();
+  await platform.getByText(/confidence \d+%/).first().waitFor();
+  await platform.locator('summary').first().click();
+  const matched = platform.locator('.ev-matched').first();
+  await matched.waitFor();
+  check((await matched.innerText()).trim().length > 0, 'evidence shows matched text');
+  check((await platform.locator('.ev-page').first().innerText()).includes('kaffebonan.test'),
+        'evidence names the page');
+  await page.getByRole('heading', { name: 'History of analyses' }).waitFor();
+  await page.getByText('first analysis').waitFor();
+  await shot('04-lead-findings');
+
+  // 6. A schedule: the cron field previews as you type and shows the server's errors.
+  log('step: scheduled job');
+  await page.getByRole('link', { name: 'Scheduled jobs' }).click();
+  await page.getByRole('button', { name: 'New scheduled job' }).click();
+  await page.getByLabel('Name').fill('Weekday check');
+  await page.getByLabel('Job type').selectOption('full_analysis');
+  await page.getByLabel('Time zone').fill('Europe/Stockholm');
+  const cron = page.getByLabel('Cron expression');
+  await cron.fill('61 6 * * *');
+  const cronError = page.locator('.cron-error');
+  await cronError.waitFor();
+  const cronMessage = (await cronError.innerText()).trim();
+  check(/minute/i.test(cronMessage), `the server's message names the field: ${cronMessage}`);
+  await cron.fill('30 7 * * MON-FRI');
+  const next = page.getByRole('list', { name: 'Next runs' }).locator('li');
+  await page.waitForFunction(() => document.querySelectorAll('.cron-next li').length === 5);
+  check(await next.count() === 5, 'five next runs');
+  const description = (await page.locator('.cron-description').innerText()).trim();
+  check(description.length > 0, 'a plain-language reading');
+  const firstRun = await next.first().innerText();
+  check(firstRun.includes('07:30'), `next run at 07:30 Stockholm time: ${firstRun}`);
+  await shot('05-schedule-form');
+  await page.getByRole('button', { name: 'Create schedule' }).click();
+  await page.getByText('Scheduled job created.').waitFor();
+  const row = page.locator('tbody tr', { hasText: 'Weekday check' });
+  await row.getByText('30 7 * * MON-FRI').waitFor();
+  await row.getByLabel('Enabled: Weekday check').click();
+  await row.getByText('disabled').waitFor();
+  await row.getByRole('button', { name: 'Edit Weekday check' }).click();
+  await page.getByLabel('Cron expression').fill('0 8 * * SAT');
+  await page.waitForFunction(() => (document.querySelector('.cron-next li')?.textContent ?? '')
+    .includes('08:00'));
+  await page.getByRole('button', { name: 'Save schedule' }).click();
+  await row.getByText('0 8 * * SAT').waitFor();
+  await shot('06-schedules');
+
+  // 7. Cancel a running job: leads whose site never answers keep the job running.
+  log('step: cancel a running job');
+  const hangCsv = ['company_name,domain',
+                   ...Array.from({ length: 12 }, (_, i) =>
+                     `Hänger ${i + 1},http://hang.hostile.test/shop-${i + 1}`)].join('\n') + '\n';
+  writeFileSync(join(workDir, 'hang.csv'), hangCsv);
+  await page.getByRole('link', { name: 'Leads', exact: true }).click();
+  await page.getByRole('button', { name: 'Clear selection' }).click().catch(() => {});
+  await page.locator('#import-file').setInputFiles(join(workDir, 'hang.csv'));
+  await page.getByRole('status').filter({ hasText: '12 new' }).waitFor();
+  await page.getByLabel('Search').fill('Hänger');
+  await page.getByRole('button', { name: 'Select all 12 matching' }).click();
+  await page.getByText('12 selected').waitFor();
+  await page.getByRole('button', { name: 'Tech Analysis (12 leads)' }).click();
+  await page.waitForURL(/\/jobs\/[0-9a-f-]{36}$/);
+  await page.locator('.meta .badge', { hasText: /^(pending|running)$/ }).waitFor();
+  const cancelButton = page.getByRole('button', { name: 'Cancel job' });
+  await cancelButton.click();
+  await page.locator('.meta .badge', { hasText: 'cancelled' }).waitFor({ timeout: 30000 });
+  check(await cancelButton.count() === 0, 'no cancel button on a cancelled job');
+  const doneCount = Number(await page.getByRole('progressbar', { name: 'Job progress' })
+    .getAttribute('aria-valuenow'));
+  check(doneCount < 12, `the cancelled job stopped before the end (${doneCount} of 12)`);
+  await shot('07-job-cancelled');
+
+  // 8. Job list and the admin's scheduler status.
+  log('step: jobs list and scheduler');
+  await page.getByRole('link', { name: 'Jobs', exact: true }).click();
+  await page.locator('tbody tr').nth(2).waitFor();
+  check(await page.getByRole('progressbar').count() >= 3, 'a bar per job in the list');
+  await shot('08-jobs');
+  await page.getByRole('link', { name: 'Scheduler', exact: true }).click();
+  await page.getByRole('heading', { name: 'Upcoming jobs' }).waitFor();
+  await shot('09-scheduler');
+
+  check(pageErrors.length === 0, `no script errors in the page: ${pageErrors.join(' | ')}`);
+  await finish(0, `PASS: web UI end to end (screenshots in ${opts.artifacts})`);
+}
+
+main().catch((e) => finish(1, `FAIL: ${e?.stack ?? e}`));
