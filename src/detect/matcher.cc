@@ -184,8 +184,7 @@ Status MultiMatcher::Build(ScratchPool* pool) {
     idx.push_back(static_cast<unsigned>(i));
   }
   // A pattern can pass the syntax check and still fail to compile (too large): drop it to
-  // the fallback list and compile that chunk again.
-  sources_.shrink_to_fit();
+  // the fallback list and compile that chunk again. (exprs points into sources_.)
   for (size_t begin = 0; begin < exprs.size(); begin += kMaxPatternsPerDatabase) {
     size_t end = std::min(exprs.size(), begin + kMaxPatternsPerDatabase);
     std::vector<const char*> ce(exprs.begin() + begin, exprs.begin() + end);
