@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "detect/rule_set.h"
@@ -269,6 +270,37 @@ TEST(DetectorTest, LaterFilesReplaceEarlierDefinitions) {
   Detector d(*rs);
   EXPECT_EQ(FindByName(d.Analyze({Page("first-marker")}), "Thing"), nullptr);
   EXPECT_NE(FindByName(d.Analyze({Page("second-marker")}), "Thing"), nullptr);
+}
+
+TEST(DetectorTest, ConcurrentAnalyzeCallsGiveTheSameFindings) {
+  auto rs = Load(R"({
+    "Lib": {"cats": [59], "scriptSrc": "lib-([\\d.]+)\\.js\\;version:\\1"},
+    "Box": {"cats": [1], "dom": "#box", "html": "data-box"},
+    "A1": {"cats": [1], "html": ["alpha-1", "alpha-2", "alpha-3", "alpha-4", "alpha-5"]}
+  })");
+  ASSERT_NE(rs, nullptr);
+  const Detector detector(rs);
+  const std::vector<PageInput> pages = {
+      Page("<script src=\"/lib-1.2.3.js\"></script><div id=\"box\">alpha-4</div>")};
+  const std::vector<Finding> expected = detector.Analyze(pages);
+  ASSERT_EQ(expected.size(), 3u);
+  std::vector<std::vector<Finding>> results(4);
+  std::vector<std::thread> threads;
+  for (size_t t = 0; t < results.size(); ++t) {
+    threads.emplace_back([&, t] {
+      for (int i = 0; i < 20; ++i)
+        results[t] = detector.Analyze(pages);
+    });
+  }
+  for (std::thread& t : threads)
+    t.join();
+  for (const auto& r : results) {
+    ASSERT_EQ(r.size(), expected.size());
+    for (size_t i = 0; i < r.size(); ++i) {
+      EXPECT_EQ(r[i].name, expected[i].name);
+      EXPECT_EQ(r[i].version, expected[i].version);
+    }
+  }
 }
 
 TEST(DetectorTest, LoadFailsOnBadJsonNamingTheFile) {
