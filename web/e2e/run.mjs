@@ -334,6 +334,69 @@ async function main() {
   await page.getByRole('heading', { name: 'Upcoming jobs' }).waitFor();
   await shot('09-scheduler');
 
+  // 9. Offline: a banner, and calls fail with a clear message instead of hanging.
+  log('step: offline state');
+  await page.getByRole('link', { name: 'Jobs', exact: true }).click();
+  await page.locator('tbody tr').first().waitFor();
+  await context.setOffline(true);
+  await page.getByText('You are offline. Changes cannot be saved').waitFor();
+  await page.getByRole('button', { name: 'Refresh' }).click();
+  await page.locator('.state.error').getByText(/offline|Cannot reach/).waitFor();
+  await shot('10-offline');
+  await context.setOffline(false);
+  await page.getByText('You are offline. Changes cannot be saved').waitFor({ state: 'detached' });
+  await page.getByRole('button', { name: 'Try again' }).click();
+  await page.locator('tbody tr').first().waitFor();
+
+  // 10. Keyboard: the skip link comes first; a row checkbox toggles with Space.
+  log('step: keyboard');
+  await page.getByRole('link', { name: 'Leads', exact: true }).click();
+  await page.getByRole('button', { name: 'Clear selection' }).click().catch(() => {});
+  await page.getByLabel('Search').fill('');
+  await page.reload();
+  await page.getByRole('heading', { name: 'Leads' }).waitFor();
+  await page.keyboard.press('Tab');
+  check(await page.evaluate(() => document.activeElement?.textContent) === 'Skip to content',
+        'Tab reaches the skip link first');
+  const firstBox = page.getByRole('checkbox', { name: /^Select Shop 1 / });
+  await firstBox.focus();
+  await page.keyboard.press('Space');
+  await page.getByText('1 selected').waitFor();
+  await page.keyboard.press('Space');
+  await page.getByText('0 selected').waitFor();
+
+  // 11. Server-side paging over 10,000+ leads.
+  log('step: 10,000 leads');
+  const bulk = Array.from({ length: 10000 }, (_, i) => ({
+    company_name: `Bulk ${String(i + 1).padStart(5, '0')} AB`, domain: `bulk-${i + 1}.example`,
+  }));
+  const created = await fetch(`${base}/api/leads`, {
+    method: 'POST',
+    headers: { Authorization: `Bearer ${token}`, 'Content-Type': 'application/json' },
+    body: JSON.stringify(bulk),
+  });
+  check(created.status === 201, `10,000 leads created (HTTP ${created.status})`);
+  const all = shops.length + 12 + 10000;
+  const pagesTotal = Math.ceil(all / 50);
+  await page.reload();
+  let t0 = Date.now();
+  await page.getByText(`Page 1 of ${pagesTotal} · ${all} leads`).waitFor();
+  log(`first page of ${all} leads shown in ${Date.now() - t0} ms`);
+  t0 = Date.now();
+  await page.getByRole('button', { name: 'Next page' }).click();
+  await page.getByText(`Page 2 of ${pagesTotal} · ${all} leads`).waitFor();
+  log(`next page in ${Date.now() - t0} ms`);
+  check(await page.locator('tbody tr').count() === 50, 'fifty rows per page');
+  await page.getByLabel('Search').fill('Bulk 09999');
+  await page.getByText('Page 1 of 1 · 1 leads').waitFor();
+  await page.getByLabel('Search').fill('Bulk');
+  await page.getByText(`Page 1 of 200 · 10000 leads`).waitFor();
+  t0 = Date.now();
+  await page.getByRole('button', { name: 'Select all 10000 matching' }).click();
+  await page.getByText('10000 selected').waitFor({ timeout: 60000 });
+  log(`selected 10,000 leads in ${Date.now() - t0} ms`);
+  await shot('11-leads-10000');
+
   check(pageErrors.length === 0, `no script errors in the page: ${pageErrors.join(' | ')}`);
   await finish(0, `PASS: web UI end to end (screenshots in ${opts.artifacts})`);
 }

@@ -8,6 +8,7 @@ import {
   Item,
   JobDetail,
   Run,
+  SseEvent,
   streamEvents,
   typeLabel,
 } from '../api';
@@ -16,6 +17,10 @@ import { Empty, ErrorBox, formatTime, Loading, ProgressBar, StatusBadge } from '
 
 const POLL_MS = 2000;
 const REFETCH_DELAY_MS = 400;
+const RECONNECT_MS = 500;
+// GET job returns at most this many items by default (items_limit).
+const PAGE_ROWS = 1000;
+const MAX_STREAM_FAILURES = 3;
 
 interface Counters {
   status?: JobDetail['status'];
@@ -44,19 +49,23 @@ export function JobDetailPage({ id }: { id: string }) {
   const [live, setLive] = useState<'connecting' | 'live' | 'polling' | 'off'>('off');
   const [message, setMessage] = useState('');
   const refetchTimer = useRef<number | undefined>(undefined);
+  const itemIds = useRef(new Set<string>());
   const path = `/api/batch-analysis/jobs/${encodeURIComponent(id)}`;
 
-  const load = useCallback(async () => {
+  const load = useCallback(async (): Promise<JobDetail | null> => {
     try {
       const r = await api<{ job: JobDetail }>('GET', path);
+      itemIds.current = new Set(r.job.items.map((it) => it.id));
       setJob(r.job);
       setError(null);
       if (r.job.is_scheduled) {
         const rr = await api<{ runs: Run[] }>('GET', `${path}/runs?limit=10`);
         setRuns(rr.runs);
       }
+      return r.job;
     } catch (e) {
       setError(e);
+      return null;
     }
   }, [path]);
 
@@ -96,7 +105,7 @@ export function JobDetailPage({ id }: { id: string }) {
         progress: c.progress ?? j.progress,
         error_message: c.error_message ?? j.error_message,
       } : j));
-    streamEvents(`${path}/events`, ({ event, data }) => {
+    const onEvent = ({ event, data }: SseEvent) => {
       setLive('live');
       switch (event) {
         case 'snapshot':
@@ -115,12 +124,10 @@ export function JobDetailPage({ id }: { id: string }) {
         case 'item_failed':
         case 'item_retrying': {
           const e = data as ItemEvent;
-          let known = false;
           setJob((j) => {
             if (!j) return j;
             const items = j.items.map((it) => {
               if (it.id !== e.item_id) return it;
-              known = true;
               return {
                 ...it,
                 status: e.status,
@@ -132,27 +139,45 @@ export function JobDetailPage({ id }: { id: string }) {
             });
             return { ...j, items };
           });
-          if (!known) refetchSoon();
+          // A row this page has not loaded yet (a new run, or beyond the first page).
+          if (!itemIds.current.has(e.item_id) && itemIds.current.size < PAGE_ROWS) refetchSoon();
           break;
         }
         case 'error':
           setActionError(new ApiError(0, 'stream', String((data as { message?: string }).message)));
           break;
       }
-    }, ctl.signal)
-      .then(() => {
-        if (!ctl.signal.aborted) void load();
-      })
-      .catch((e) => {
+    };
+    const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+    // The server closes a stream when the job ends or when this client falls behind; reopen
+    // it (with a fresh snapshot) while the job still runs. Repeated failures fall back to
+    // polling.
+    const follow = async () => {
+      let failures = 0;
+      while (!ctl.signal.aborted) {
+        try {
+          await streamEvents(`${path}/events`, onEvent, ctl.signal);
+          failures = 0;
+        } catch (e) {
+          if (ctl.signal.aborted) return;
+          if (++failures >= MAX_STREAM_FAILURES) {
+            setLive('polling');
+            if (e instanceof ApiError && e.code !== 'offline') setActionError(e);
+            const poll = () => {
+              void load();
+              pollTimer = window.setTimeout(poll, POLL_MS);
+            };
+            pollTimer = window.setTimeout(poll, POLL_MS);
+            return;
+          }
+        }
         if (ctl.signal.aborted) return;
-        setLive('polling');
-        const poll = () => {
-          void load();
-          pollTimer = window.setTimeout(poll, POLL_MS);
-        };
-        pollTimer = window.setTimeout(poll, POLL_MS);
-        if (e instanceof ApiError && e.code !== 'offline') setActionError(e);
-      });
+        const j = await load();
+        if (j && FINAL_STATUSES.includes(j.status)) return;
+        await sleep(RECONNECT_MS);
+      }
+    };
+    void follow();
     return () => {
       ctl.abort();
       window.clearTimeout(pollTimer);
