@@ -309,7 +309,7 @@ async function main() {
   await page.getByRole('button', { name: 'Clear selection' }).click().catch(() => {});
   await page.locator('#import-file').setInputFiles(join(workDir, 'hang.csv'));
   await page.getByRole('status').filter({ hasText: '12 new' }).waitFor();
-  await page.getByLabel('Search').fill('Hänger');
+  await page.getByLabel('Search').fill('hang.hostile');
   await page.getByRole('button', { name: 'Select all 12 matching' }).click();
   await page.getByText('12 selected').waitFor();
   await page.getByRole('button', { name: 'Tech Analysis (12 leads)' }).click();
