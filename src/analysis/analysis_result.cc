@@ -5,7 +5,8 @@ namespace {
 
 nlohmann::json FindingsToJson(const std::vector<detect::Finding>& findings) {
   nlohmann::json out = nlohmann::json::array();
-  for (const auto& f : findings) out.push_back(FindingToJson(f));
+  for (const auto& f : findings)
+    out.push_back(FindingToJson(f));
   return out;
 }
 
@@ -16,29 +17,32 @@ nlohmann::json FindingToJson(const detect::Finding& finding) {
   for (const auto& e : finding.evidence) {
     evidence.push_back({{"page", e.page}, {"field", e.field}, {"matched", e.matched}});
   }
-  nlohmann::json out = {{"name", finding.name},
-                        {"slug", finding.slug},
-                        {"categories", finding.categories},
-                        {"confidence", finding.confidence},
-                        {"version", finding.version.empty() ? nlohmann::json()
-                                                            : nlohmann::json(finding.version)},
-                        {"evidence", std::move(evidence)}};
-  if (!finding.formerly.empty()) out["formerly"] = finding.formerly;
+  nlohmann::json out = {
+      {"name", finding.name},
+      {"slug", finding.slug},
+      {"categories", finding.categories},
+      {"confidence", finding.confidence},
+      {"version", finding.version.empty() ? nlohmann::json() : nlohmann::json(finding.version)},
+      {"evidence", std::move(evidence)}};
+  if (!finding.formerly.empty())
+    out["formerly"] = finding.formerly;
   return out;
 }
 
 nlohmann::json AnalysisResult::ToJson() const {
   nlohmann::json pages_json = nlohmann::json::array();
   for (const auto& p : pages) {
-    nlohmann::json page = {{"url", p.url},   {"status", p.status}, {"bytes", p.bytes},
-                           {"ms", p.ms},     {"via", p.via},       {"reason", p.reason}};
-    if (!p.error_code.empty()) page["error_code"] = p.error_code;
+    nlohmann::json page = {{"url", p.url}, {"status", p.status}, {"bytes", p.bytes},
+                           {"ms", p.ms},   {"via", p.via},       {"reason", p.reason}};
+    if (!p.error_code.empty())
+      page["error_code"] = p.error_code;
     pages_json.push_back(std::move(page));
   }
   nlohmann::json errors_json = nlohmann::json::array();
   for (const auto& e : errors) {
     nlohmann::json err = {{"code", e.code}, {"message", e.message}};
-    if (!e.url.empty()) err["url"] = e.url;
+    if (!e.url.empty())
+      err["url"] = e.url;
     errors_json.push_back(std::move(err));
   }
   return {{"domain", domain},

@@ -13,14 +13,12 @@
 
 #include "analysis/analysis_result.h"
 #include "analysis/analysis_type.h"
+#include "analysis/page_discovery.h"
 #include "common/clock.h"
 #include "common/result.h"
 #include "detect/finding.h"
 #include "detect/page.h"
-
-namespace leadscan::fetch {
-class Fetcher;
-}
+#include "fetch/fetcher.h"
 
 namespace leadscan::detect {
 class Detector;
@@ -56,6 +54,11 @@ class Analyzer final : public LeadAnalyzer {
   AnalysisResult AnalyzePages(std::vector<detect::PageInput> pages, AnalysisType type) const;
 
  private:
+  // Fetches every candidate at once and waits for all; results in the candidates' order.
+  std::vector<std::pair<LinkCandidate, fetch::FetchResult>> FetchAll(
+      const std::vector<LinkCandidate>& chosen, std::chrono::milliseconds timeout,
+      int64_t max_body_bytes, const std::shared_ptr<std::atomic<bool>>& cancel);
+
   fetch::Fetcher& fetcher_;
   const detect::Detector& detector_;
   common::Clock& clock_;

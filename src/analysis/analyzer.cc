@@ -1,0 +1,329 @@
+#include "analysis/analyzer.h"
+
+#include <algorithm>
+#include <boost/url.hpp>
+#include <condition_variable>
+#include <map>
+#include <mutex>
+#include <set>
+
+#include "analysis/page_discovery.h"
+#include "detect/detector.h"
+#include "fetch/errors.h"
+#include "fetch/fetcher.h"
+#include "fetch/site_fetch.h"
+#include "fetch/target.h"
+
+namespace leadscan::analysis {
+namespace {
+
+using common::Result;
+using common::Status;
+
+// Pages fetched on the hop from the cart to the checkout.
+constexpr size_t kMaxSecondHopPages = 2;
+
+std::string HostOf(std::string_view url) {
+  auto u = boost::urls::parse_uri(url);
+  if (!u)
+    return {};
+  std::string host(u->host());
+  std::transform(host.begin(), host.end(), host.begin(),
+                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+  return host;
+}
+
+std::string SchemeOf(std::string_view url) {
+  auto u = boost::urls::parse_uri(url);
+  return u ? std::string(u->scheme()) : std::string();
+}
+
+detect::PageInput ToPageInput(const fetch::FetchResponse& r, std::string role) {
+  detect::PageInput page;
+  page.url = r.final_url.empty() ? r.url : r.final_url;
+  page.html = r.body;
+  page.headers = r.headers;
+  page.cert_issuer = r.cert_issuer;
+  page.role = std::move(role);
+  for (const auto& [name, value] : r.headers) {
+    if (name != "set-cookie")
+      continue;
+    size_t eq = value.find('=');
+    if (eq == std::string::npos)
+      continue;
+    size_t end = value.find(';');
+    std::string cname = value.substr(0, eq);
+    std::string cvalue =
+        value.substr(eq + 1, end == std::string::npos ? std::string::npos : end - eq - 1);
+    page.cookies.emplace_back(std::move(cname), std::move(cvalue));
+  }
+  return page;
+}
+
+PageRecord RecordOf(const fetch::FetchResponse& r) {
+  PageRecord p;
+  p.url = r.final_url.empty() ? r.url : r.final_url;
+  p.status = r.status;
+  p.bytes = static_cast<int64_t>(r.body.size());
+  p.ms = r.ms;
+  p.via = r.via.empty() ? SchemeOf(p.url) : r.via;
+  p.reason = r.reason;
+  return p;
+}
+
+PageRecord FailedRecord(const std::string& url, const std::string& reason, const Status& s) {
+  PageRecord p;
+  p.url = url;
+  p.via = SchemeOf(url);
+  p.reason = reason;
+  p.error_code = s.error_code();
+  return p;
+}
+
+// Which page roles matter for a type, in the order their best link is taken.
+std::vector<PageRole> RolePriority(AnalysisType type) {
+  if (type == AnalysisType::kCarrierDetection) {
+    return {PageRole::kShipping, PageRole::kTerms, PageRole::kCheckout, PageRole::kCart};
+  }
+  return {PageRole::kCheckout, PageRole::kShipping, PageRole::kPayment, PageRole::kTerms,
+          PageRole::kCart};
+}
+
+// The best page of each wanted role first, then the rest by score, at most `limit`.
+std::vector<LinkCandidate> SelectPages(const std::vector<LinkCandidate>& ranked, AnalysisType type,
+                                       size_t limit, const std::set<std::string>& already) {
+  std::vector<LinkCandidate> chosen;
+  std::set<std::string> taken = already;
+  const auto roles = RolePriority(type);
+  for (PageRole role : roles) {
+    if (chosen.size() >= limit)
+      break;
+    for (const auto& c : ranked) {
+      if (c.role == role && taken.count(c.url) == 0) {
+        chosen.push_back(c);
+        taken.insert(c.url);
+        break;
+      }
+    }
+  }
+  for (const auto& c : ranked) {
+    if (chosen.size() >= limit)
+      break;
+    if (taken.count(c.url) != 0)
+      continue;
+    if (std::find(roles.begin(), roles.end(), c.role) == roles.end())
+      continue;
+    chosen.push_back(c);
+    taken.insert(c.url);
+  }
+  return chosen;
+}
+
+std::string PlatformSlug(const std::vector<detect::Finding>& findings) {
+  const detect::Finding* best = nullptr;
+  for (const auto& f : findings) {
+    if (f.group != detect::Group::kPlatform)
+      continue;
+    if (best == nullptr || f.confidence > best->confidence)
+      best = &f;
+  }
+  return best ? best->slug : std::string();
+}
+
+}  // namespace
+
+std::vector<std::pair<LinkCandidate, fetch::FetchResult>> Analyzer::FetchAll(
+    const std::vector<LinkCandidate>& chosen, std::chrono::milliseconds timeout,
+    int64_t max_body_bytes, const std::shared_ptr<std::atomic<bool>>& cancel) {
+  struct Pending {
+    std::mutex mu;
+    std::condition_variable cv;
+    size_t left = 0;
+    std::vector<std::pair<LinkCandidate, fetch::FetchResult>> done;
+  };
+
+  auto pending = std::make_shared<Pending>();
+  pending->left = chosen.size();
+  for (const auto& c : chosen) {
+    fetch::FetchRequest req;
+    req.url = c.url;
+    req.timeout = timeout;
+    req.max_body_bytes = max_body_bytes;
+    req.cancel = cancel;
+    req.reason = c.reason;
+    fetcher_.FetchAsync(std::move(req), [pending, c](fetch::FetchResult r) {
+      std::lock_guard<std::mutex> lock(pending->mu);
+      pending->done.emplace_back(c, std::move(r));
+      --pending->left;
+      pending->cv.notify_all();
+    });
+  }
+  {
+    // The fetches carry the lead's deadline themselves, so this wait ends with them.
+    std::unique_lock<std::mutex> lock(pending->mu);
+    pending->cv.wait(lock, [&] { return pending->left == 0; });
+  }
+  // The order the pages were chosen in, so results are stable run to run.
+  std::map<std::string, size_t> order;
+  for (size_t i = 0; i < chosen.size(); ++i)
+    order[chosen[i].url] = i;
+  std::sort(pending->done.begin(), pending->done.end(),
+            [&](const auto& a, const auto& b) { return order[a.first.url] < order[b.first.url]; });
+  return std::move(pending->done);
+}
+
+Analyzer::Analyzer(fetch::Fetcher& fetcher, const detect::Detector& detector, common::Clock& clock)
+    : fetcher_(fetcher), detector_(detector), clock_(clock) {}
+
+Result<AnalysisResult> Analyzer::Analyze(std::string_view input, AnalysisType type,
+                                         const AnalysisConfig& config,
+                                         std::shared_ptr<std::atomic<bool>> cancel) {
+  const common::TimePoint deadline = clock_.Now() + config.timeout;
+  auto remaining = [&] {
+    auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - clock_.Now());
+    return std::max(left, std::chrono::milliseconds(1));
+  };
+  auto target = fetch::NormalizeTarget(input);
+  if (!target.ok())
+    return target.status();
+
+  AnalysisResult result;
+  result.domain = target->host;
+  result.type = type;
+  if (config.use_puppeteer) {
+    result.errors.push_back({"renderer_unavailable",
+                             "use_puppeteer: no browser renderer is configured; analysed with "
+                             "plain HTTP",
+                             ""});
+  }
+  if (config.use_firecrawl) {
+    result.errors.push_back({"firecrawl_unavailable",
+                             "use_firecrawl: no Firecrawl provider is configured; analysed with "
+                             "plain HTTP",
+                             ""});
+  }
+
+  // Home page: https first for a bare domain, plain http when https cannot connect.
+  fetch::FetchRequest base;
+  base.timeout = remaining();
+  base.max_body_bytes = config.max_bytes;
+  base.cancel = cancel;
+  base.reason = "home";
+  auto home = fetch::FetchHome(fetcher_, *target, std::move(base));
+  if (!home.ok())
+    return home.status();
+  if (!home->fallback_reason.empty()) {
+    result.errors.push_back(
+        {"https_fallback", "https was given up (" + home->fallback_reason + "); analysed over http",
+         target->urls.front()});
+  }
+  result.final_url = home->final_url.empty() ? home->url : home->final_url;
+  result.pages.push_back(RecordOf(*home));
+  int64_t bytes_used = static_cast<int64_t>(home->body.size());
+
+  std::vector<detect::PageInput> pages;
+  pages.push_back(ToPageInput(*home, "home"));
+
+  if (WantsCommercePages(type) && config.max_pages > 1) {
+    const std::string site = HostOf(result.final_url);
+    const std::string slug = PlatformSlug(detector_.Analyze({pages.front()}));
+    std::set<std::string> seen = {result.final_url};
+    size_t budget = static_cast<size_t>(config.max_pages - 1);
+    auto fetch_wave = [&](const std::vector<LinkCandidate>& chosen) {
+      auto done = FetchAll(chosen, remaining(),
+                           std::max<int64_t>(1024, config.max_bytes - bytes_used), cancel);
+      for (auto& [cand, r] : done) {
+        seen.insert(cand.url);
+        if (!r.ok()) {
+          result.pages.push_back(FailedRecord(cand.url, cand.reason, r.status()));
+          result.errors.push_back({r.status().error_code(), r.status().message(), cand.url});
+          continue;
+        }
+        if (bytes_used + static_cast<int64_t>(r->body.size()) > config.max_bytes) {
+          result.errors.push_back(
+              {"lead_budget_exceeded", "page skipped: the lead's byte budget is spent", cand.url});
+          continue;
+        }
+        bytes_used += static_cast<int64_t>(r->body.size());
+        result.pages.push_back(RecordOf(*r));
+        pages.push_back(ToPageInput(*r, std::string(PageRoleName(cand.role))));
+      }
+      budget -= std::min(budget, done.size());
+    };
+    fetch_wave(SelectPages(RankCommercePages(home->body, result.final_url, site, slug), type,
+                           budget, seen));
+    // Checkouts are usually reached from the cart: one more hop from the pages just fetched
+    // when no checkout page was among them.
+    bool have_checkout = false;
+    for (const auto& p : pages)
+      have_checkout = have_checkout || p.role == "checkout";
+    if (!have_checkout && budget > 0 && !(cancel && cancel->load())) {
+      std::vector<LinkCandidate> next;
+      for (size_t i = 1; i < pages.size(); ++i) {
+        for (auto& c : RankCommercePages(pages[i].html, pages[i].url, site, "")) {
+          if (c.role == PageRole::kCheckout)
+            next.push_back(std::move(c));
+        }
+      }
+      std::stable_sort(next.begin(), next.end(),
+                       [](const auto& a, const auto& b) { return a.score > b.score; });
+      fetch_wave(SelectPages(next, type, std::min<size_t>(budget, kMaxSecondHopPages), seen));
+    }
+  }
+  if (cancel && cancel->load())
+    return Status::Cancelled("analysis cancelled");
+
+  AnalysisResult detected = AnalyzePages(std::move(pages), type);
+  result.ecommerce_platform = std::move(detected.ecommerce_platform);
+  result.technologies = std::move(detected.technologies);
+  result.checkout_solutions = std::move(detected.checkout_solutions);
+  result.payment_methods = std::move(detected.payment_methods);
+  result.carriers = std::move(detected.carriers);
+  result.shipping_software = std::move(detected.shipping_software);
+  return result;
+}
+
+AnalysisResult Analyzer::AnalyzePages(std::vector<detect::PageInput> pages,
+                                      AnalysisType type) const {
+  AnalysisResult result;
+  result.type = type;
+  if (!pages.empty()) {
+    result.final_url = pages.front().url;
+    result.domain = HostOf(pages.front().url);
+  }
+  for (detect::Finding& f : detector_.Analyze(pages)) {
+    switch (f.group) {
+      case detect::Group::kPlatform:
+        if (WantsPlatform(type) &&
+            (!result.ecommerce_platform || f.confidence > result.ecommerce_platform->confidence)) {
+          result.ecommerce_platform = f;
+        }
+        if (WantsTechnologies(type))
+          result.technologies.push_back(std::move(f));
+        break;
+      case detect::Group::kCheckout:
+        if (WantsCheckout(type))
+          result.checkout_solutions.push_back(std::move(f));
+        break;
+      case detect::Group::kPayment:
+        if (WantsCheckout(type))
+          result.payment_methods.push_back(std::move(f));
+        break;
+      case detect::Group::kCarrier:
+        if (WantsCarriers(type))
+          result.carriers.push_back(std::move(f));
+        break;
+      case detect::Group::kShippingSoftware:
+        if (WantsCarriers(type))
+          result.shipping_software.push_back(std::move(f));
+        break;
+      case detect::Group::kTechnology:
+        if (WantsTechnologies(type))
+          result.technologies.push_back(std::move(f));
+        break;
+    }
+  }
+  return result;
+}
+
+}  // namespace leadscan::analysis
