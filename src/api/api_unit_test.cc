@@ -1,0 +1,83 @@
+#include <gtest/gtest.h>
+
+#include "api/csv.h"
+#include "api/json_util.h"
+#include "api/lead_handlers.h"
+
+namespace leadscan::api {
+namespace {
+
+TEST(CsvTest, ReadsSwedishSemicolonFilesWithBomQuotesAndCrLf) {
+  std::string text =
+      "\xEF\xBB\xBF"
+      "Företag;Webbplats;Stad\r\n"
+      "\"Kaffe; Bönor AB\";kaffebonan.test;Malmö\r\n"
+      "\r\n"
+      "\"Rad\nbrytning AB\";\"x.se\";\"Sa \"\"citat\"\"\"\r\n";
+  auto table = ParseCsv(text);
+  ASSERT_TRUE(table.ok()) << table.status().ToString();
+  EXPECT_EQ(table->delimiter, ';');
+  ASSERT_EQ(table->header.size(), 3u);
+  EXPECT_EQ(table->header[0], "Företag");
+  ASSERT_EQ(table->rows.size(), 2u);
+  EXPECT_EQ(table->rows[0].fields[0], "Kaffe; Bönor AB");
+  EXPECT_EQ(table->rows[0].line, 2);
+  EXPECT_EQ(table->rows[1].fields[0], "Rad\nbrytning AB");
+  EXPECT_EQ(table->rows[1].fields[2], "Sa \"citat\"");
+  EXPECT_EQ(table->rows[1].line, 4);
+}
+
+TEST(CsvTest, CommaFilesAndErrors) {
+  auto table = ParseCsv("company_name,domain\nAcme AB,acme.se\n");
+  ASSERT_TRUE(table.ok());
+  EXPECT_EQ(table->delimiter, ',');
+  EXPECT_EQ(table->rows.at(0).fields.at(1), "acme.se");
+  auto unterminated = ParseCsv("a,b\n\"open,x\n");
+  ASSERT_FALSE(unterminated.ok());
+  EXPECT_EQ(unterminated.status().error_code(), "invalid_csv");
+  EXPECT_NE(unterminated.status().message().find("line 2"), std::string::npos);
+  EXPECT_FALSE(ParseCsv("").ok());
+}
+
+TEST(CsvTest, WritesQuotedCellsAndDefusesFormulas) {
+  EXPECT_EQ(CsvLine({"a", "b,c", "say \"hi\""}), "a,\"b,c\",\"say \"\"hi\"\"\"\r\n");
+  EXPECT_EQ(CsvLine({"=HYPERLINK(\"x\")", "+1", "ok"}), "\"'=HYPERLINK(\"\"x\"\")\",'+1,ok\r\n");
+}
+
+TEST(JsonUtilTest, CheckObjectNamesUnknownFields) {
+  auto st = CheckObject(Json::parse(R"({"job_name": "x", "jobname": 1})"), {"job_name"});
+  ASSERT_FALSE(st.ok());
+  EXPECT_EQ(st.error_code(), "unknown_field");
+  EXPECT_EQ(st.field(), "jobname");
+  EXPECT_FALSE(CheckObject(Json::array(), {"a"}).ok());
+  EXPECT_TRUE(CheckObject(Json::parse(R"({"a": 1})"), {"a", "b"}).ok());
+  auto wrong = RequiredString(Json::parse(R"({"a": 5})"), "a");
+  ASSERT_FALSE(wrong.ok());
+  EXPECT_EQ(wrong.status().error_code(), "invalid_type");
+  auto missing = RequiredString(Json::parse(R"({"a": ""})"), "a");
+  EXPECT_EQ(missing.status().error_code(), "missing_field");
+}
+
+TEST(JsonUtilTest, IsoTimeIsSecondsWithZ) {
+  common::TimePoint t =
+      common::TimePoint{} + std::chrono::seconds(1766095200) + std::chrono::milliseconds(789);
+  EXPECT_EQ(IsoTime(t), "2025-12-18T22:00:00Z");
+}
+
+TEST(LeadHandlersTest, DiffShowsASwitchOfCheckout) {
+  Json older = Json::parse(R"({"checkout_solutions": [{"name": "Klarna Checkout"}],
+                               "carriers": [{"name": "PostNord"}],
+                               "ecommerce_platform": {"name": "WooCommerce"}})");
+  Json newer = Json::parse(R"({"checkout_solutions": [{"name": "Walley"}],
+                               "carriers": [{"name": "PostNord"}],
+                               "ecommerce_platform": {"name": "WooCommerce"}})");
+  Json diff = DiffFindings(older, newer);
+  ASSERT_TRUE(diff.contains("checkout_solutions"));
+  EXPECT_EQ(diff["checkout_solutions"]["added"], Json::array({"Walley"}));
+  EXPECT_EQ(diff["checkout_solutions"]["removed"], Json::array({"Klarna Checkout"}));
+  EXPECT_FALSE(diff.contains("carriers"));
+  EXPECT_FALSE(diff.contains("ecommerce_platform"));
+}
+
+}  // namespace
+}  // namespace leadscan::api

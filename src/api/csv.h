@@ -1,0 +1,32 @@
+// CSV as Swedish spreadsheets write it: a header row, comma or semicolon separators (detected
+// from the header), double-quoted fields with "" escapes and embedded newlines, UTF-8 with or
+// without BOM, CRLF or LF. Pure functions; thread-safe.
+#pragma once
+
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "common/result.h"
+
+namespace leadscan::api {
+
+struct CsvRow {
+  int line = 0;  // 1-based line number where the row starts (the header is line 1)
+  std::vector<std::string> fields;
+};
+
+struct CsvTable {
+  char delimiter = ',';
+  std::vector<std::string> header;  // trimmed
+  std::vector<CsvRow> rows;         // blank lines skipped
+};
+
+// Fails with invalid_csv (line named) on an unterminated quote or an empty document.
+common::Result<CsvTable> ParseCsv(std::string_view text);
+
+// One CSV line (with "\r\n"), quoting where needed. Cells that a spreadsheet would run as a
+// formula (=, +, -, @ first) get a leading apostrophe.
+std::string CsvLine(const std::vector<std::string>& fields, char delimiter = ',');
+
+}  // namespace leadscan::api

@@ -1,0 +1,44 @@
+// Services: what the API handlers work with, owned by main (cli) and outliving the server.
+// Plain references; the objects themselves are thread-safe.
+#pragma once
+
+#include <cstdint>
+#include <string>
+
+#include "common/clock.h"
+
+namespace leadscan::store {
+class Store;
+}
+
+namespace leadscan::analysis {
+class LeadAnalyzer;
+}
+
+namespace leadscan::jobs {
+class BatchRunner;
+class Scheduler;
+class JobEventHub;
+}  // namespace leadscan::jobs
+
+namespace leadscan::api {
+
+struct ApiOptions {
+  static constexpr int64_t kDefaultBatchLimit = 10000;  // the seed had 100
+  static constexpr int64_t kMaxPageSize = 1000;
+
+  int64_t batch_limit = kDefaultBatchLimit;  // lead_ids per job / leads per create call
+  std::string default_timezone = "UTC";      // for jobs created without a timezone
+};
+
+struct Services {
+  store::Store& store;
+  common::Clock& clock;
+  analysis::LeadAnalyzer* analyzer = nullptr;  // single-domain analysis; null: 503
+  jobs::BatchRunner* runner = nullptr;         // woken when work arrives; may be null
+  jobs::Scheduler* scheduler = nullptr;        // notified on schedule changes; may be null
+  jobs::JobEventHub* events = nullptr;         // SSE source; may be null
+  ApiOptions options;
+};
+
+}  // namespace leadscan::api

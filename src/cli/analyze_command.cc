@@ -1,0 +1,335 @@
+#include "cli/analyze_command.h"
+
+#include <zlib.h>
+
+#include <atomic>
+#include <condition_variable>
+#include <fstream>
+#include <iostream>
+#include <mutex>
+#include <optional>
+#include <sstream>
+#include <thread>
+
+#include "analysis/analyzer.h"
+#include "cli/fetch_flags.h"
+#include "cli/rules_location.h"
+#include "common/clock.h"
+#include "detect/detector.h"
+#include "fetch/curl_fetcher.h"
+#include "fetch/target.h"
+
+namespace leadscan::cli {
+namespace {
+
+using common::Result;
+using common::Status;
+
+constexpr size_t kGzipChunk = 1 << 16;
+constexpr int64_t kMaxSavedPageBytes = 64LL * 1024 * 1024;
+
+// Reads a whole file; `.gz` files are inflated.
+Result<std::string> ReadPageFile(const std::string& path) {
+  gzFile f = gzopen(path.c_str(), "rb");  // reads plain files unchanged too
+  if (f == nullptr)
+    return Status::IoError("cannot open " + path);
+  std::string out;
+  std::string buf(kGzipChunk, '\0');
+  while (true) {
+    int n = gzread(f, buf.data(), static_cast<unsigned>(buf.size()));
+    if (n < 0) {
+      gzclose(f);
+      return Status::IoError("cannot read " + path);
+    }
+    if (n == 0)
+      break;
+    out.append(buf.data(), static_cast<size_t>(n));
+    if (static_cast<int64_t>(out.size()) > kMaxSavedPageBytes) {
+      gzclose(f);
+      return Status::InvalidArgument("body_too_large", path + " is larger than 64 MiB");
+    }
+  }
+  gzclose(f);
+  return out;
+}
+
+// "Name: value" lines (a leading status line is skipped); names lower-cased.
+Result<std::vector<std::pair<std::string, std::string>>> ReadHeadersFile(const std::string& path) {
+  std::ifstream in(path);
+  if (!in)
+    return Status::IoError("cannot open " + path);
+  std::vector<std::pair<std::string, std::string>> headers;
+  std::string line;
+  while (std::getline(in, line)) {
+    if (!line.empty() && line.back() == '\r')
+      line.pop_back();
+    if (line.empty() || line.rfind("HTTP/", 0) == 0)
+      continue;
+    size_t colon = line.find(':');
+    if (colon == std::string::npos)
+      continue;
+    std::string name = line.substr(0, colon);
+    for (char& c : name)
+      c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    size_t v = line.find_first_not_of(" \t", colon + 1);
+    headers.emplace_back(name, v == std::string::npos ? "" : line.substr(v));
+  }
+  return headers;
+}
+
+nlohmann::json FailureJson(const std::string& input, const Status& s) {
+  nlohmann::json out = {
+      {"input", input},
+      {"error",
+       {{"code", s.error_code()}, {"message", s.message()}, {"retryable", s.retryable()}}}};
+  auto target = fetch::NormalizeTarget(input);
+  out["domain"] = target.ok() ? nlohmann::json(target->host) : nlohmann::json();
+  return out;
+}
+
+std::string Names(const nlohmann::json& findings) {
+  std::string out;
+  for (const auto& f : findings) {
+    if (!out.empty())
+      out += ", ";
+    out += f.value("name", "");
+  }
+  return out.empty() ? "-" : out;
+}
+
+void PrintTable(const std::vector<nlohmann::json>& rows) {
+  std::cout << "domain | platform | checkout | payment | carriers | shipping software | "
+               "technologies | error\n";
+  for (const auto& r : rows) {
+    if (r.contains("error") && r["error"].is_object()) {
+      std::cout << r.value("domain", r.value("input", "")) << " | - | - | - | - | - | - | "
+                << r["error"].value("code", "") << "\n";
+      continue;
+    }
+    std::string platform =
+        r["ecommerce_platform"].is_object() ? r["ecommerce_platform"].value("name", "") : "-";
+    std::cout << r.value("domain", "") << " | " << platform << " | "
+              << Names(r["checkout_solutions"]) << " | " << Names(r["payment_methods"]) << " | "
+              << Names(r["carriers"]) << " | " << Names(r["shipping_software"]) << " | "
+              << r["technologies"].size() << " | -\n";
+  }
+}
+
+// Runs `count` jobs on `threads` threads and prints each result's JSON in input order as soon
+// as it and all before it are done (or collects them for the table).
+class OrderedRunner {
+ public:
+  OrderedRunner(size_t count, const std::string& format) : slots_(count), format_(format) {}
+
+  // `work(i)` returns the JSON line for input i and whether it failed.
+  int Run(int threads, const std::function<std::pair<nlohmann::json, bool>(size_t)>& work) {
+    std::atomic<size_t> next{0};
+    std::vector<std::thread> pool;
+    const size_t n = std::min<size_t>(static_cast<size_t>(std::max(1, threads)), slots_.size());
+    for (size_t t = 0; t < n; ++t) {
+      pool.emplace_back([&] {
+        for (size_t i = next++; i < slots_.size(); i = next++) {
+          auto [json, failed] = work(i);
+          std::lock_guard<std::mutex> lock(mu_);
+          slots_[i] = std::move(json);
+          if (failed)
+            any_failed_ = true;
+          Flush();
+        }
+      });
+    }
+    for (auto& t : pool)
+      t.join();
+    if (format_ == "table") {
+      std::vector<nlohmann::json> rows;
+      for (auto& s : slots_)
+        rows.push_back(std::move(*s));
+      PrintTable(rows);
+    }
+    return any_failed_ ? kExitSomeFailed : kExitOk;
+  }
+
+ private:
+  void Flush() {
+    if (format_ == "table")
+      return;
+    while (printed_ < slots_.size() && slots_[printed_]) {
+      std::cout << slots_[printed_]->dump(-1, ' ', false, nlohmann::json::error_handler_t::replace)
+                << "\n";
+      std::cout.flush();
+      ++printed_;
+    }
+  }
+
+  std::mutex mu_;
+  std::vector<std::optional<nlohmann::json>> slots_;
+  size_t printed_ = 0;
+  bool any_failed_ = false;
+  std::string format_;
+};
+
+}  // namespace
+
+AnalyzeCommand::AnalyzeCommand(CLI::App& parent) {
+  app_ = parent.add_subcommand("analyze",
+                               "Analyse domains or URLs now and print one result per input "
+                               "(JSON lines, or a table); no database");
+  app_->add_option("inputs", inputs_, "Domains or URLs (example.se, https://example.se/path)");
+  app_->add_option("--type", type_,
+                   "tech_analysis, checkout_scraping, full_analysis, ecommerce_detection or "
+                   "carrier_detection")
+      ->capture_default_str();
+  app_->add_option("--format", format_, "json (one line per input) or table")
+      ->check(CLI::IsMember({"json", "table"}))
+      ->capture_default_str();
+  app_->add_option("--rules", rules_, "Add rule files or folders to ours (repeatable)")
+      ->check(CLI::ExistingPath);
+  app_->add_option("--only-rules", only_rules_, "Use only these rule files or folders (repeatable)")
+      ->check(CLI::ExistingPath);
+  app_->add_option("--timeout", timeout_ms_, "Time budget per input in ms")
+      ->check(CLI::Range(int64_t{1000}, int64_t{600000}))
+      ->capture_default_str();
+  app_->add_option("--concurrency", concurrency_, "Inputs analysed at once")
+      ->check(CLI::Range(1, 4096))
+      ->capture_default_str();
+  app_->add_option("--html", html_file_, "Analyse a saved page (no fetching); needs --url")
+      ->check(CLI::ExistingFile);
+  app_->add_option("--url", url_, "The URL the saved page came from");
+  app_->add_option("--headers", headers_file_, "Response headers of the saved page")
+      ->check(CLI::ExistingFile);
+  app_->add_option("--pages", pages_list_,
+                   "Analyse many saved pages: a file of 'path<TAB>url' lines (.gz read as such)")
+      ->check(CLI::ExistingFile);
+  AddFetchFlags(*app_, &fetch_options_);
+}
+
+int AnalyzeCommand::Run() {
+  const bool saved = !html_file_.empty() || !pages_list_.empty();
+  if (saved && !inputs_.empty()) {
+    std::cerr << "leadscan analyze: give domains or --html/--pages, not both\n";
+    return kExitUsage;
+  }
+  if (!saved && inputs_.empty()) {
+    std::cerr << "leadscan analyze: nothing to analyse (give domains, --html or --pages)\n";
+    return kExitUsage;
+  }
+  if (!html_file_.empty() && url_.empty()) {
+    std::cerr << "leadscan analyze: --html needs --url\n";
+    return kExitUsage;
+  }
+  if (saved)
+    return RunSaved();
+
+  auto type = analysis::ParseAnalysisType(type_, "type");
+  if (!type.ok()) {
+    std::cerr << "leadscan analyze: " << type.status().message() << "\n";
+    return kExitUsage;
+  }
+  auto rules = LoadRules(rules_, only_rules_);
+  if (!rules.ok()) {
+    std::cerr << "leadscan analyze: " << rules.status().ToString() << "\n";
+    return kExitUsage;
+  }
+  common::SystemClock clock;
+  auto fetcher = fetch::CurlFetcher::Create(fetch_options_, clock);
+  if (!fetcher.ok()) {
+    std::cerr << "leadscan analyze: " << fetcher.status().ToString() << "\n";
+    return kExitUsage;
+  }
+  detect::Detector detector(*rules);
+  analysis::Analyzer analyzer(**fetcher, detector, clock);
+  analysis::AnalysisConfig config;
+  config.timeout = std::chrono::milliseconds(timeout_ms_);
+
+  OrderedRunner runner(inputs_.size(), format_);
+  return runner.Run(concurrency_, [&](size_t i) -> std::pair<nlohmann::json, bool> {
+    auto result = analyzer.Analyze(inputs_[i], *type, config);
+    if (!result.ok())
+      return {FailureJson(inputs_[i], result.status()), true};
+    nlohmann::json json = result->ToJson();
+    json["input"] = inputs_[i];
+    return {std::move(json), false};
+  });
+}
+
+int AnalyzeCommand::RunSaved() {
+  auto type = analysis::ParseAnalysisType(type_, "type");
+  if (!type.ok()) {
+    std::cerr << "leadscan analyze: " << type.status().message() << "\n";
+    return kExitUsage;
+  }
+
+  struct SavedPage {
+    std::string path;
+    std::string url;
+  };
+
+  std::vector<SavedPage> pages;
+  if (!html_file_.empty())
+    pages.push_back({html_file_, url_});
+  if (!pages_list_.empty()) {
+    std::ifstream in(pages_list_);
+    std::string line;
+    int line_no = 0;
+    while (std::getline(in, line)) {
+      ++line_no;
+      if (!line.empty() && line.back() == '\r')
+        line.pop_back();
+      if (line.empty() || line[0] == '#')
+        continue;
+      size_t tab = line.find('\t');
+      if (tab == std::string::npos) {
+        std::cerr << "leadscan analyze: " << pages_list_ << ":" << line_no
+                  << ": expected 'path<TAB>url'\n";
+        return kExitUsage;
+      }
+      pages.push_back({line.substr(0, tab), line.substr(tab + 1)});
+    }
+  }
+  std::vector<std::pair<std::string, std::string>> headers;
+  if (!headers_file_.empty()) {
+    auto h = ReadHeadersFile(headers_file_);
+    if (!h.ok()) {
+      std::cerr << "leadscan analyze: " << h.status().message() << "\n";
+      return kExitUsage;
+    }
+    headers = std::move(*h);
+  }
+  auto rules = LoadRules(rules_, only_rules_);
+  if (!rules.ok()) {
+    std::cerr << "leadscan analyze: " << rules.status().ToString() << "\n";
+    return kExitUsage;
+  }
+  detect::Detector detector(*rules);
+
+  // Saved pages need no fetching; the analyzer's fetcher is never called.
+  class NoFetcher final : public fetch::Fetcher {
+   public:
+    void FetchAsync(fetch::FetchRequest, fetch::FetchCallback done) override {
+      done(common::Status::Internal("saved-page analysis does not fetch"));
+    }
+  } no_fetcher;
+
+  common::SystemClock clock;
+  analysis::Analyzer analyzer(no_fetcher, detector, clock);
+
+  OrderedRunner runner(pages.size(), format_);
+  return runner.Run(concurrency_, [&](size_t i) -> std::pair<nlohmann::json, bool> {
+    auto body = ReadPageFile(pages[i].path);
+    if (!body.ok())
+      return {FailureJson(pages[i].url, body.status()), true};
+    detect::PageInput page;
+    page.url = pages[i].url;
+    page.html = std::move(*body);
+    page.headers = headers;
+    page.role = "home";
+    const int64_t bytes = static_cast<int64_t>(page.html.size());
+    auto result = analyzer.AnalyzePages({std::move(page)}, *type);
+    result.pages.push_back({pages[i].url, 200, bytes, 0, "saved", pages[i].path, ""});
+    nlohmann::json json = result.ToJson();
+    json["input"] = pages[i].path;
+    return {std::move(json), false};
+  });
+}
+
+}  // namespace leadscan::cli

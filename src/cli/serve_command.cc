@@ -1,0 +1,248 @@
+#include "cli/serve_command.h"
+
+#include <signal.h>
+
+#include <filesystem>
+#include <iostream>
+
+#include "analysis/analyzer.h"
+#include "api/routes.h"
+#include "api/services.h"
+#include "api/store_authenticator.h"
+#include "cli/admin_commands.h"
+#include "cli/fetch_flags.h"
+#include "cli/rules_location.h"
+#include "common/clock.h"
+#include "common/metrics.h"
+#include "detect/detector.h"
+#include "fetch/curl_fetcher.h"
+#include "http/api_token.h"
+#include "http/http_server.h"
+#include "http/jwt_authenticator.h"
+#include "jobs/batch_runner.h"
+#include "jobs/job_events.h"
+#include "jobs/scheduler.h"
+#include "store/store.h"
+
+namespace leadscan::cli {
+namespace {
+
+std::string DefaultWebDir() {
+  if (const char* env = std::getenv("LEADSCAN_WEB_DIR"); env != nullptr && *env != '\0') {
+    return env;
+  }
+  return LEADSCAN_SOURCE_WEB_DIR;
+}
+
+// Creates the first organisation and admin token on a fresh database; returns the token or "".
+std::string EnsureFirstAdmin(store::Store& store) {
+  auto count = store.CountTokens();
+  if (!count.ok() || *count > 0)
+    return {};
+  auto org = store.FindOrganizationByName("default");
+  if (!org.ok())
+    org = store.CreateOrganization("default");
+  if (!org.ok())
+    return {};
+  std::string token = http::NewApiToken();
+  store::NewToken nt;
+  nt.org_id = org->id;
+  nt.role = store::Role::kAdmin;
+  nt.name = "first admin";
+  nt.token_hash = http::HashApiToken(token);
+  if (!store.CreateToken(nt).ok())
+    return {};
+  return token;
+}
+
+// Blocks until SIGINT or SIGTERM (which main's threads do not handle: they are blocked here
+// before any thread starts).
+int WaitForSignal(const sigset_t& set) {
+  int sig = 0;
+  sigwait(&set, &sig);
+  return sig;
+}
+
+}  // namespace
+
+ServeCommand::ServeCommand(CLI::App& parent, bool workers_only) : workers_only_(workers_only) {
+  db_ = kDefaultDbUrl;
+  app_ = workers_only ? parent.add_subcommand(
+                            "worker", "Run batch workers only (scale-out on a shared PostgreSQL)")
+                      : parent.add_subcommand(
+                            "serve", "HTTP API + web UI + scheduler + workers on one store");
+  app_->add_option("--db", db_, "Store URL: sqlite:///path/file.db or postgresql://...")
+      ->capture_default_str();
+  app_->add_option("--concurrency", concurrency_, "Leads analysed at once by this process")
+      ->check(CLI::Range(1, 4096))
+      ->capture_default_str();
+  app_->add_option("--lease-seconds", lease_seconds_, "Lease of a claimed item (renewed)")
+      ->check(CLI::Range(int64_t{5}, int64_t{3600}))
+      ->capture_default_str();
+  app_->add_option("--rules", rules_, "Add rule files or folders to ours (repeatable)")
+      ->check(CLI::ExistingPath);
+  if (!workers_only) {
+    app_->add_option("--listen", listen_, "HOST:PORT to serve on")->capture_default_str();
+    app_->add_option("--web-dir", web_dir_, "Folder of the built web UI (default: web/dist)");
+    app_->add_option("--public-url", public_url_,
+                     "Address users reach the UI at (for the sign-in link); default from --listen");
+    app_->add_option("--batch-limit", batch_limit_, "Most lead_ids per job")
+        ->check(CLI::Range(int64_t{1}, int64_t{1000000}))
+        ->capture_default_str();
+    app_->add_option("--default-timezone", default_timezone_,
+                     "IANA zone for jobs created without one")
+        ->capture_default_str();
+    app_->add_option("--cors-origin", cors_origins_,
+                     "Allowed CORS origin (exact, repeatable; '*' for any)");
+    app_->add_option("--check-interval", check_interval_seconds_,
+                     "Reported scheduler check interval (the loop sleeps until the next run)")
+        ->check(CLI::Range(int64_t{1}, int64_t{86400}))
+        ->capture_default_str();
+    app_->add_option("--jwt-secret", jwt_secret_,
+                     "HS256 secret of Supabase-style JWTs (LEADSCAN_JWT_SECRET); empty: off");
+    app_->add_option("--jwt-org-claim", jwt_org_claim_, "JWT claim naming the organisation")
+        ->capture_default_str();
+    app_->add_option("--jwt-role-claim", jwt_role_claim_, "JWT claim holding 'admin'")
+        ->capture_default_str();
+    app_->add_option("--jwt-audience", jwt_audience_, "Required JWT aud (empty: any)");
+    app_->add_option("--rate-limit", rate_per_second_,
+                     "Requests per second per token (0: no limit)")
+        ->capture_default_str();
+    app_->add_option("--rate-burst", rate_burst_, "Burst size of the per-token rate limit")
+        ->capture_default_str();
+    app_->add_option("--io-threads", io_threads_, "HTTP IO threads")
+        ->check(CLI::Range(1, 64))
+        ->capture_default_str();
+    app_->add_option("--handler-threads", handler_threads_, "HTTP handler threads")
+        ->check(CLI::Range(1, 512))
+        ->capture_default_str();
+  }
+  AddFetchFlags(*app_, &fetch_options_);
+}
+
+int ServeCommand::Run() {
+  const std::string name = workers_only_ ? "worker" : "serve";
+  // Signals go to sigwait below, never to a random thread.
+  sigset_t signals;
+  sigemptyset(&signals);
+  sigaddset(&signals, SIGINT);
+  sigaddset(&signals, SIGTERM);
+  pthread_sigmask(SIG_BLOCK, &signals, nullptr);
+
+  common::SystemClock clock;
+  common::Metrics metrics;
+  store::StoreOptions store_options;
+  store_options.clock = &clock;
+  auto store = store::OpenStore(db_, store_options);
+  if (!store.ok()) {
+    std::cerr << "leadscan " << name << ": " << store.status().ToString() << "\n";
+    return kExitSomeFailed;
+  }
+  auto rules = LoadRules(rules_, {});
+  if (!rules.ok()) {
+    std::cerr << "leadscan " << name << ": " << rules.status().ToString() << "\n";
+    return kExitUsage;
+  }
+  auto fetcher = fetch::CurlFetcher::Create(fetch_options_, clock);
+  if (!fetcher.ok()) {
+    std::cerr << "leadscan " << name << ": " << fetcher.status().ToString() << "\n";
+    return kExitUsage;
+  }
+  detect::Detector detector(*rules);
+  analysis::Analyzer analyzer(**fetcher, detector, clock);
+  jobs::JobEventHub events;
+  jobs::BatchRunnerOptions runner_options;
+  runner_options.concurrency = concurrency_;
+  runner_options.lease = std::chrono::seconds(lease_seconds_);
+  jobs::BatchRunner runner(**store, analyzer, clock, &events, runner_options);
+  if (auto s = runner.Start(); !s.ok()) {
+    std::cerr << "leadscan " << name << ": " << s.ToString() << "\n";
+    return kExitSomeFailed;
+  }
+  if (workers_only_) {
+    spdlog::info("worker {} started ({} at once)", runner.worker_id(), concurrency_);
+    int sig = WaitForSignal(signals);
+    spdlog::info("signal {}: stopping workers", sig);
+    runner.Stop();
+    return kExitOk;
+  }
+
+  jobs::SchedulerOptions scheduler_options;
+  scheduler_options.check_interval = std::chrono::seconds(check_interval_seconds_);
+  jobs::Scheduler scheduler(**store, clock, &runner, &events, scheduler_options);
+
+  api::Services services{**store, clock};
+  services.analyzer = &analyzer;
+  services.runner = &runner;
+  services.scheduler = &scheduler;
+  services.events = &events;
+  services.options.batch_limit = batch_limit_;
+  services.options.default_timezone = default_timezone_;
+  http::Router router;
+  api::RegisterRoutes(router, services);
+
+  api::StoreAuthenticator token_auth(**store);
+  std::unique_ptr<http::JwtAuthenticator> jwt_auth;
+  if (!jwt_secret_.empty()) {
+    http::JwtOptions jwt;
+    jwt.secret = jwt_secret_;
+    jwt.org_claim = jwt_org_claim_;
+    jwt.role_claim = jwt_role_claim_;
+    jwt.audience = jwt_audience_;
+    jwt_auth = std::make_unique<http::JwtAuthenticator>(jwt, clock);
+  }
+  http::BearerAuthenticator auth(&token_auth, jwt_auth.get());
+
+  http::ServerOptions server_options;
+  server_options.io_threads = io_threads_;
+  server_options.handler_threads = handler_threads_;
+  server_options.cors_origins = cors_origins_;
+  server_options.static_dir = web_dir_.empty() ? DefaultWebDir() : web_dir_;
+  if (!std::filesystem::is_directory(server_options.static_dir)) {
+    spdlog::warn("web UI folder {} does not exist; serving the API only",
+                 server_options.static_dir);
+    server_options.static_dir.clear();
+  }
+  server_options.rate_limit.enabled = rate_per_second_ > 0;
+  server_options.rate_limit.per_second = rate_per_second_;
+  server_options.rate_limit.burst = rate_burst_;
+  http::HttpServer server(server_options, router, &auth, clock, metrics);
+  store::Store* store_ptr = store->get();
+  server.SetReadinessCheck([store_ptr] {
+    auto migrations = store_ptr->AppliedMigrations();
+    return migrations.ok() ? common::Status::Ok() : migrations.status();
+  });
+  if (auto s = server.Listen(listen_); !s.ok()) {
+    std::cerr << "leadscan serve: " << s.ToString() << "\n";
+    runner.Stop();
+    return kExitSomeFailed;
+  }
+  if (auto s = scheduler.Start(); !s.ok()) {
+    std::cerr << "leadscan serve: " << s.ToString() << "\n";
+    server.Stop();
+    runner.Stop();
+    return kExitSomeFailed;
+  }
+  std::string base = public_url_;
+  if (base.empty()) {
+    std::string host = listen_.substr(0, listen_.rfind(':'));
+    if (host.empty() || host == "0.0.0.0")
+      host = "127.0.0.1";
+    base = "http://" + host + ":" + std::to_string(server.port());
+  }
+  std::cout << "leadscan serving on " << base << " (store: " << (*store)->Dialect() << ")"
+            << std::endl;
+  if (std::string token = EnsureFirstAdmin(**store); !token.empty()) {
+    std::cout << "First start: an admin token was created for organisation 'default'.\n"
+              << "Sign in: " << base << "/#token=" << token << "\n"
+              << "Token (shown once): " << token << std::endl;
+  }
+  int sig = WaitForSignal(signals);
+  spdlog::info("signal {}: shutting down", sig);
+  scheduler.Stop();
+  runner.Stop();
+  server.Stop();
+  return kExitOk;
+}
+
+}  // namespace leadscan::cli

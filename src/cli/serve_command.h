@@ -1,0 +1,48 @@
+// `leadscan serve`: HTTP API + web UI + scheduler + embedded workers on one store, until
+// SIGTERM/SIGINT (graceful: stop claiming, finish or release in-flight items, exit 0).
+// `leadscan worker`: the workers only, for scale-out on a shared database.
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "cli/command.h"
+#include "fetch/fetch_options.h"
+
+namespace leadscan::cli {
+
+class ServeCommand final : public Command {
+ public:
+  // `workers_only`: registers `worker` instead of `serve` (no HTTP, no scheduler).
+  ServeCommand(CLI::App& parent, bool workers_only);
+
+  CLI::App* app() override { return app_; }
+
+  int Run() override;
+
+ private:
+  CLI::App* app_;
+  bool workers_only_;
+  std::string db_;
+  std::string listen_ = "127.0.0.1:8080";
+  std::string web_dir_;
+  std::string public_url_;
+  int concurrency_ = 32;
+  int64_t batch_limit_ = 10000;
+  std::string default_timezone_ = "UTC";
+  std::vector<std::string> cors_origins_;
+  int64_t check_interval_seconds_ = 60;
+  int64_t lease_seconds_ = 60;
+  std::string jwt_secret_;
+  std::string jwt_org_claim_ = "app_metadata.org_id";
+  std::string jwt_role_claim_ = "app_metadata.role";
+  std::string jwt_audience_;
+  double rate_per_second_ = 50;
+  double rate_burst_ = 200;
+  int io_threads_ = 2;
+  int handler_threads_ = 8;
+  std::vector<std::string> rules_;
+  fetch::FetchOptions fetch_options_;
+};
+
+}  // namespace leadscan::cli
