@@ -486,6 +486,23 @@ TEST_F(HttpServerTest, ManyConcurrentClientsAreAllAnsweredAndCounted) {
             kClients * kRequestsEach);
 }
 
+TEST_F(HttpServerTest, IdleAndStalledConnectionsAreClosedByTheirTimeouts) {
+  options_.idle_timeout = 50ms;
+  options_.read_timeout = 50ms;
+  Start();
+  Client idle(server_->port());
+  ASSERT_EQ(idle.Send(bhttp::verb::get, "/healthz").result_int(), 200);
+  EXPECT_TRUE(idle.ReadsEof());
+  // A body that never arrives in full.
+  Client stalled(server_->port());
+  stalled.WriteRaw("POST /api/public HTTP/1.1\r\nHost: x\r\nContent-Length: 100\r\n\r\nabc");
+  EXPECT_TRUE(stalled.ReadsEof());
+  EXPECT_EQ(
+      metrics_.Value("http_requests_total",
+                     {{"method", "POST"}, {"route", "method_not_allowed"}, {"status", "405"}}),
+      0);
+}
+
 TEST_F(HttpServerTest, HeadHasNoBodyButTheLength) {
   Start();
   Client c(server_->port());
