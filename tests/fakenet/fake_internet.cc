@@ -42,6 +42,7 @@ constexpr auto kHandshakeTimeout = 10s;  // TLS handshake
 constexpr auto kWriteTimeout = 60s;      // one write; a client that stops reading is dropped
 constexpr auto kShutdownTimeout = 2s;    // TLS close_notify exchange
 constexpr auto kDripInterval = 1s;       // slow drip: one byte per interval
+constexpr auto kAcceptRetryDelay = std::chrono::milliseconds(50);  // after a failed accept
 constexpr size_t kHeaderLimit = 16 * 1024;
 constexpr uint64_t kRequestBodyLimit = 1024 * 1024;
 constexpr size_t kStreamChunkBytes = 64 * 1024;
@@ -187,8 +188,12 @@ asio::awaitable<void> FakeInternet::Impl::AcceptLoop(tcp::acceptor& acceptor, bo
     co_await acceptor.async_accept(socket, asio::redirect_error(asio::use_awaitable, ec));
     if (ec == asio::error::operation_aborted || !acceptor.is_open())
       co_return;
-    if (ec)
+    if (ec) {
+      // Out of descriptors and the like: pause instead of spinning on the same error.
+      asio::steady_timer pause(acceptor.get_executor(), kAcceptRetryDelay);
+      co_await pause.async_wait(asio::redirect_error(asio::use_awaitable, ec));
       continue;
+    }
     if (connections.load() >= kMaxConnections)
       continue;  // the socket closes here
     socket.set_option(tcp::no_delay(true), ec);
