@@ -405,11 +405,10 @@ std::vector<Finding> Detector::Analyze(const std::vector<PageInput>& pages,
     if (options_.words)
       kept.push_back(std::move(features));
   }
-  rs.scratch_pool().Release(scratch);
-
   std::vector<Detection>& all = run.detections();
   if (options_.words)
-    MatchWords(rs, kept, &all);
+    MatchWords(rs, kept, scratch, &all);
+  rs.scratch_pool().Release(scratch);
   std::stable_sort(all.begin(), all.end(), DetectionBefore);
   std::vector<const Detection*> base;
   for (const Detection& d : all) {

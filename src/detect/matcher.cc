@@ -268,7 +268,8 @@ Status LiteralSet::Build(ScratchPool* pool) {
     return Status::Ok();
   std::vector<const char*> exprs;
   std::vector<size_t> lens;
-  std::vector<unsigned> flags(literals_.size(), HS_FLAG_CASELESS | HS_FLAG_SINGLEMATCH);
+  std::vector<unsigned> flags(
+      literals_.size(), all_matches_ ? HS_FLAG_CASELESS : HS_FLAG_CASELESS | HS_FLAG_SINGLEMATCH);
   std::vector<unsigned> ids;
   for (size_t i = 0; i < literals_.size(); ++i) {
     exprs.push_back(literals_[i].data());
@@ -303,6 +304,24 @@ void LiteralSet::Scan(std::string_view text, hs_scratch_t* scratch,
   if (db_ == nullptr || scratch == nullptr)
     return;
   hs_scan(db_, text.data(), static_cast<unsigned>(text.size()), 0, scratch, OnLiteral, present);
+}
+
+namespace {
+
+int OnLiteralHit(unsigned int id, unsigned long long /*from*/, unsigned long long to,
+                 unsigned int /*flags*/, void* ctx) {
+  static_cast<std::vector<std::pair<uint32_t, size_t>>*>(ctx)->emplace_back(
+      id, static_cast<size_t>(to));
+  return 0;
+}
+
+}  // namespace
+
+void LiteralSet::ScanAll(std::string_view text, hs_scratch_t* scratch,
+                         std::vector<std::pair<uint32_t, size_t>>* hits) const {
+  if (db_ == nullptr || scratch == nullptr)
+    return;
+  hs_scan(db_, text.data(), static_cast<unsigned>(text.size()), 0, scratch, OnLiteralHit, hits);
 }
 
 }  // namespace leadscan::detect

@@ -13,6 +13,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 #include "common/result.h"
@@ -106,7 +107,9 @@ class MultiMatcher {
 // in a text. Immutable after Build; thread-safe with per-caller scratch.
 class LiteralSet {
  public:
-  LiteralSet() = default;
+  // all_matches: report every occurrence (ScanAll); else only presence (Scan).
+  explicit LiteralSet(bool all_matches = false) : all_matches_(all_matches) {}
+
   ~LiteralSet();
   LiteralSet(const LiteralSet&) = delete;
   LiteralSet& operator=(const LiteralSet&) = delete;
@@ -117,9 +120,17 @@ class LiteralSet {
   // present[i] becomes true for every literal i found in text (present is resized).
   void Scan(std::string_view text, hs_scratch_t* scratch, std::vector<bool>* present) const;
 
+  // Appends (literal index, end offset) for every occurrence, in text order (all_matches only;
+  // without a scratch nothing is found).
+  void ScanAll(std::string_view text, hs_scratch_t* scratch,
+               std::vector<std::pair<uint32_t, size_t>>* hits) const;
+
+  const std::string& literal(uint32_t i) const { return literals_[i]; }
+
   size_t size() const { return literals_.size(); }
 
  private:
+  bool all_matches_ = false;
   std::vector<std::string> literals_;
   hs_database_t* db_ = nullptr;
 };

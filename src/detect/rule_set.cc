@@ -920,6 +920,19 @@ std::shared_ptr<RuleSet> RuleSetBuilder::Build() {
     t0 = now;
   };
   lap("parse+pcre2");
+  for (uint32_t t = 0; t < rs->techs_.size(); ++t) {
+    const std::vector<std::string>& words = rs->techs_[t].words;
+    for (uint32_t w = 0; w < words.size(); ++w) {
+      std::string lower = words[w];
+      std::transform(lower.begin(), lower.end(), lower.begin(), ::tolower);
+      uint32_t id = rs->words_.Add(lower);
+      if (rs->word_owners_.size() <= id)
+        rs->word_owners_.resize(id + 1);
+      rs->word_owners_[id].push_back({t, w});
+    }
+  }
+  if (Status s = rs->words_.Build(&rs->scratch_); !s.ok())
+    Error("", "", "words", "", s.message());
   if (Status s = rs->dom_literals_.Build(&rs->scratch_); !s.ok()) {
     Error("", "", "dom", "", s.message());
   }

@@ -145,6 +145,13 @@ class RuleSet {
 
   const LiteralSet& dom_literals() const { return dom_literals_; }
 
+  // x-leadscan words, lower-case, and who owns each: (technology, position among its words).
+  const LiteralSet& words() const { return words_; }
+
+  const std::vector<std::vector<std::pair<uint32_t, uint32_t>>>& word_owners() const {
+    return word_owners_;
+  }
+
   const std::vector<std::pair<std::string, std::vector<uint32_t>>>& requires_lists() const {
     return requires_lists_;
   }
@@ -177,6 +184,8 @@ class RuleSet {
   void* mycss_ = nullptr;        // mycss_t*
   void* mycss_entry_ = nullptr;  // mycss_entry_t*
   LiteralSet dom_literals_;
+  LiteralSet words_{true};
+  std::vector<std::vector<std::pair<uint32_t, uint32_t>>> word_owners_;
   ScratchPool scratch_;
 };
 

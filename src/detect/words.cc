@@ -2,6 +2,8 @@
 
 #include <algorithm>
 #include <array>
+#include <map>
+#include <set>
 #include <string>
 
 namespace leadscan::detect {
@@ -9,6 +11,10 @@ namespace leadscan::detect {
 namespace {
 
 constexpr size_t kMaxSentence = 300;
+// How far a sentence may reach on each side of a word (pages without punctuation).
+constexpr size_t kSentenceReach = 200;
+// Occurrences of one word examined per page.
+constexpr int kMaxOccurrences = 50;
 
 // Context vocabulary (sv, no, da, fi, en, de), matched at the start of a word, lower-case.
 constexpr std::string_view kContext[] = {
@@ -110,31 +116,22 @@ std::string Lower(std::string_view s) {
   return out;
 }
 
-// Finds needle (lower-case) in hay (lower-case) as a whole word, from `from`.
-size_t FindWord(const std::string& hay, const std::string& needle, size_t from) {
-  for (size_t p = hay.find(needle, from); p != std::string::npos; p = hay.find(needle, p + 1)) {
-    bool left = p == 0 || !IsWordByte(static_cast<unsigned char>(hay[p - 1]));
-    size_t e = p + needle.size();
-    bool right = e >= hay.size() || !IsWordByte(static_cast<unsigned char>(hay[e]));
-    if (left && right)
-      return p;
-  }
-  return std::string::npos;
-}
-
 }  // namespace
 
 bool InContext(std::string_view text, size_t pos, size_t len, std::string_view* sentence) {
-  size_t start = 0;
-  for (size_t i = pos; i > 0; --i) {
+  // The sentence (or block) around the match, at most kSentenceReach bytes each side.
+  const size_t lo = pos > kSentenceReach ? pos - kSentenceReach : 0;
+  const size_t hi = std::min(text.size(), pos + len + kSentenceReach);
+  size_t start = lo;
+  for (size_t i = pos; i > lo; --i) {
     char c = text[i - 1];
-    if (c == '\n' || ((c == '.' || c == '!' || c == '?') && i < text.size() && text[i] == ' ')) {
+    if (c == '\n' || ((c == '.' || c == '!' || c == '?') && text[i] == ' ')) {
       start = i;
       break;
     }
   }
-  size_t end = text.size();
-  for (size_t i = pos + len; i < text.size(); ++i) {
+  size_t end = hi;
+  for (size_t i = pos + len; i < hi; ++i) {
     char c = text[i];
     if (c == '\n' || ((c == '.' || c == '!' || c == '?') &&
                       (i + 1 >= text.size() || text[i + 1] == ' ' || text[i + 1] == '\n'))) {
@@ -157,7 +154,7 @@ bool InContext(std::string_view text, size_t pos, size_t len, std::string_view* 
   return false;
 }
 
-void MatchWords(const RuleSet& rules, const std::vector<PageFeatures>& pages,
+void MatchWords(const RuleSet& rules, const std::vector<PageFeatures>& pages, hs_scratch_t* scratch,
                 std::vector<Detection>* detections) {
   std::vector<uint32_t> techs;
   for (uint32_t t = 0; t < rules.technologies().size(); ++t) {
@@ -175,60 +172,81 @@ void MatchWords(const RuleSet& rules, const std::vector<PageFeatures>& pages,
     const PageFeatures& f = pages[page];
     const bool role_context = std::find(std::begin(kContextRoles), std::end(kContextRoles),
                                         f.role) != std::end(kContextRoles);
-    const std::string text = Lower(f.text);
+    // Words: one literal scan of the text, then boundaries and context per occurrence.
+    std::vector<std::pair<uint32_t, size_t>> hits;
+    rules.words().ScanAll(f.text, scratch, &hits);
+    std::set<std::pair<uint32_t, uint32_t>> done;  // (technology, word) found on this page
+    std::map<std::pair<uint32_t, uint32_t>, int> tries;
+    for (const auto& [id, end] : hits) {
+      const size_t len = rules.words().literal(id).size();
+      const size_t start = end - len;
+      if (start > 0 && IsWordByte(static_cast<unsigned char>(f.text[start - 1])))
+        continue;
+      if (end < f.text.size() && IsWordByte(static_cast<unsigned char>(f.text[end])))
+        continue;
+      std::string_view sentence;
+      bool context_known = false;
+      bool context = false;
+      for (const auto& [t, w] : rules.word_owners()[id]) {
+        if (done.count({t, w}) || ++tries[{t, w}] > kMaxOccurrences)
+          continue;
+        if (!context_known) {
+          context = InContext(f.text, start, len, &sentence) || role_context;
+          context_known = true;
+        }
+        if (!context)
+          continue;
+        done.insert({t, w});
+        Detection d;
+        d.tech = t;
+        d.page = page;
+        d.field = Field::kText;
+        d.a = 1000000 + w;  // after the technology's own text patterns
+        d.confidence = kWordConfidence;
+        d.evidence = Evidence{f.url, "text.words", std::string(sentence)};
+        found.push_back(std::move(d));
+      }
+    }
+    // Image file names (path and query stripped) and alt texts, lower-case.
+    std::vector<std::string> img_files;
+    std::vector<std::string> img_alts;
+    for (const std::string& src : f.img_src) {
+      std::string s = Lower(src);
+      size_t q = s.find_first_of("?#");
+      if (q != std::string::npos)
+        s.resize(q);
+      size_t slash = s.rfind('/');
+      if (slash != std::string::npos)
+        s = s.substr(slash + 1);
+      img_files.push_back(std::move(s));
+    }
+    for (const std::string& alt : f.img_alt)
+      img_alts.push_back(Lower(alt));
     for (uint32_t t : techs) {
       const Technology& tech = rules.technologies()[t];
-      uint32_t order = 0;
-      for (const std::string& word : tech.words) {
-        const std::string w = Lower(word);
-        for (size_t p = FindWord(text, w, 0); p != std::string::npos;
-             p = FindWord(text, w, p + 1)) {
-          std::string_view sentence;
-          bool context = InContext(f.text, p, w.size(), &sentence);
-          if (!context && !role_context)
-            continue;
-          Detection d;
-          d.tech = t;
-          d.page = page;
-          d.field = Field::kText;
-          d.a = 1000000 + order;  // after the technology's own text patterns
-          d.confidence = kWordConfidence;
-          d.evidence = Evidence{f.url, "text.words", std::string(sentence)};
-          found.push_back(std::move(d));
-          break;
-        }
-        ++order;
-      }
+      uint32_t order = static_cast<uint32_t>(tech.words.size());
       for (const std::string& logo : tech.logos) {
         const std::string l = Lower(logo);
-        auto match = [&](const std::vector<std::string>& values, const char* field,
-                         bool file_name) {
-          for (const std::string& v : values) {
-            std::string s = Lower(v);
-            if (file_name) {
-              size_t q = s.find_first_of("?#");
-              if (q != std::string::npos)
-                s.resize(q);
-              size_t slash = s.rfind('/');
-              if (slash != std::string::npos)
-                s = s.substr(slash + 1);
-            }
-            if (s.find(l) != std::string::npos) {
-              Detection d;
-              d.tech = t;
-              d.page = page;
-              d.field = Field::kDom;
-              d.a = 1000000 + order;
-              d.confidence = kLogoConfidence;
-              d.evidence = Evidence{f.url, field, v.substr(0, std::min(v.size(), kMaxSentence))};
-              found.push_back(std::move(d));
-              return true;
-            }
+        auto match = [&](const std::vector<std::string>& lowered,
+                         const std::vector<std::string>& original, const char* field) {
+          for (size_t i = 0; i < lowered.size(); ++i) {
+            if (lowered[i].find(l) == std::string::npos)
+              continue;
+            Detection d;
+            d.tech = t;
+            d.page = page;
+            d.field = Field::kDom;
+            d.a = 1000000 + order;
+            d.confidence = kLogoConfidence;
+            const std::string& v = original[i];
+            d.evidence = Evidence{f.url, field, v.substr(0, std::min(v.size(), kMaxSentence))};
+            found.push_back(std::move(d));
+            return true;
           }
           return false;
         };
-        if (!match(f.img_src, "logo.src", true))
-          match(f.img_alt, "logo.alt", false);
+        if (!match(img_files, f.img_src, "logo.src"))
+          match(img_alts, f.img_alt, "logo.alt");
         ++order;
       }
     }

@@ -20,7 +20,7 @@ inline constexpr int kLogoConfidence = 80;
 // whose role is shipping, payment, checkout, terms or cart, or when its sentence (or block)
 // holds a context word; the evidence keeps that sentence. Technologies marked strong_only get
 // word/logo detections only when *detections already holds another signal for them.
-void MatchWords(const RuleSet& rules, const std::vector<PageFeatures>& pages,
+void MatchWords(const RuleSet& rules, const std::vector<PageFeatures>& pages, hs_scratch_t* scratch,
                 std::vector<Detection>* detections);
 
 // True when text around [pos, pos+len) (the same sentence or block) holds a context word.
