@@ -1,5 +1,9 @@
 #include "tests/fakenet/fake_internet.h"
 
+#include <signal.h>
+#include <spawn.h>
+#include <sys/wait.h>
+#include <unistd.h>
 #include <zlib.h>
 
 #include <boost/asio.hpp>
@@ -628,6 +632,55 @@ TEST(FakeInternetTestCaTest, IssuesCachedLeavesAndTheBadKinds) {
   EXPECT_GT(X509_cmp_current_time(X509_get0_notAfter(valid.get())), 0);
   EXPECT_NE(SubjectCn(wrong.get()), "shop.test");
 }
+
+#ifdef LEADSCAN_FAKENET_BINARY
+// The binary prints its ports, serves, and exits 0 on SIGTERM.
+TEST(FakeInternetBinaryTest, PrintsPortsServesAndStopsOnSigterm) {
+  int out[2];
+  ASSERT_EQ(pipe(out), 0);
+  posix_spawn_file_actions_t actions;
+  posix_spawn_file_actions_init(&actions);
+  posix_spawn_file_actions_adddup2(&actions, out[1], STDOUT_FILENO);
+  posix_spawn_file_actions_addclose(&actions, out[0]);
+  std::string binary = LEADSCAN_FAKENET_BINARY;
+  std::string threads = "1";
+  char* argv[] = {binary.data(), const_cast<char*>("--threads"), threads.data(), nullptr};
+  pid_t pid = 0;
+  ASSERT_EQ(posix_spawn(&pid, binary.c_str(), &actions, nullptr, argv, environ), 0);
+  posix_spawn_file_actions_destroy(&actions);
+  close(out[1]);
+  std::string line;
+  char c;
+  while (read(out[0], &c, 1) == 1 && c != '\n')
+    line += c;
+  close(out[0]);
+  // fakenet http=127.0.0.1:PORT https=127.0.0.1:PORT ca=FILE
+  unsigned http_port = 0, https_port = 0;
+  char ca[512] = {};
+  int fields = std::sscanf(line.c_str(), "fakenet http=127.0.0.1:%u https=127.0.0.1:%u ca=%511s",
+                           &http_port, &https_port, ca);
+  EXPECT_EQ(fields, 3) << line;
+  EXPECT_TRUE(fs::exists(ca)) << line;
+  if (fields == 3) {
+    asio::io_context ioc;
+    tcp::socket socket(ioc);
+    socket.connect(
+        tcp::endpoint(asio::ip::make_address("127.0.0.1"), static_cast<uint16_t>(http_port)));
+    std::string request =
+        "GET /robots.txt HTTP/1.1\r\nHost: site-1.bench.test\r\nConnection: close\r\n\r\n";
+    asio::write(socket, asio::buffer(request));
+    std::string response;
+    boost::system::error_code ec;
+    asio::read(socket, asio::dynamic_buffer(response), ec);
+    EXPECT_TRUE(response.starts_with("HTTP/1.1 200 OK\r\n")) << response;
+  }
+  ASSERT_EQ(kill(pid, SIGTERM), 0);
+  int status = 0;
+  ASSERT_EQ(waitpid(pid, &status, 0), pid);
+  EXPECT_TRUE(WIFEXITED(status));
+  EXPECT_EQ(WEXITSTATUS(status), 0);
+}
+#endif
 
 TEST(FakeInternetStartTest, RefusesNonLoopbackAddresses) {
   for (std::string address : {"0.0.0.0", "10.1.2.3", "not an address"}) {
