@@ -32,6 +32,8 @@ struct ApiOptions {
 };
 
 struct Services {
+  Services(store::Store& s, common::Clock& c) : store(s), clock(c) {}
+
   store::Store& store;
   common::Clock& clock;
   analysis::LeadAnalyzer* analyzer = nullptr;  // single-domain analysis; null: 503

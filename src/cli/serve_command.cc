@@ -13,6 +13,7 @@
 #include "cli/fetch_flags.h"
 #include "cli/rules_location.h"
 #include "common/clock.h"
+#include "common/logging.h"
 #include "common/metrics.h"
 #include "detect/detector.h"
 #include "fetch/curl_fetcher.h"
@@ -171,7 +172,7 @@ int ServeCommand::Run() {
   scheduler_options.check_interval = std::chrono::seconds(check_interval_seconds_);
   jobs::Scheduler scheduler(**store, clock, &runner, &events, scheduler_options);
 
-  api::Services services{**store, clock};
+  api::Services services(**store, clock);
   services.analyzer = &analyzer;
   services.runner = &runner;
   services.scheduler = &scheduler;
