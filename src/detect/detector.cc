@@ -163,9 +163,20 @@ class Run {
     auto it = rs_.plain_index().find(field);
     if (it == rs_.plain_index().end())
       return;
-    for (uint32_t i = 0; i < values.size(); ++i) {
-      Scan(it->second, values[i], &cands_);
-      Confirm(&cands_, values[i], FieldName(field), i, true, 0);
+    // One scan of all values; candidates sorted by value, then pattern.
+    pairs_.clear();
+    it->second.matcher.CandidatesPerValue(values, scratch_, &pairs_);
+    for (uint32_t v = 0; v < values.size(); ++v) {
+      for (uint32_t id : it->second.always)
+        pairs_.emplace_back(v, id);
+    }
+    std::sort(pairs_.begin(), pairs_.end());
+    for (size_t i = 0; i < pairs_.size();) {
+      const uint32_t v = pairs_[i].first;
+      cands_.clear();
+      for (; i < pairs_.size() && pairs_[i].first == v; ++i)
+        cands_.push_back(pairs_[i].second);
+      Confirm(&cands_, values[v], FieldName(field), v, true, 0);
     }
   }
 
@@ -313,6 +324,7 @@ class Run {
   uint32_t page_ = 0;
   const std::string* url_ = nullptr;
   std::vector<uint32_t> cands_;
+  std::vector<std::pair<uint32_t, uint32_t>> pairs_;
   std::vector<std::optional<std::string>> groups_;
   std::vector<Detection> detections_;
   std::vector<bool> literals_;

@@ -159,9 +159,11 @@ void MultiMatcher::Add(uint32_t id, std::string pcre) {
   sources_.push_back(std::move(pcre));
 }
 
-Status MultiMatcher::Build(ScratchPool* pool) {
-  constexpr unsigned kFlags =
-      HS_FLAG_CASELESS | HS_FLAG_PREFILTER | HS_FLAG_SINGLEMATCH | HS_FLAG_ALLOWEMPTY;
+Status MultiMatcher::Build(ScratchPool* pool, bool multi_value) {
+  multi_value_ = multi_value;
+  const unsigned kFlags =
+      multi_value ? HS_FLAG_CASELESS | HS_FLAG_PREFILTER | HS_FLAG_ALLOWEMPTY | HS_FLAG_MULTILINE
+                  : HS_FLAG_CASELESS | HS_FLAG_PREFILTER | HS_FLAG_SINGLEMATCH | HS_FLAG_ALLOWEMPTY;
   std::vector<const char*> exprs;
   std::vector<unsigned> flags;
   std::vector<unsigned> idx;
@@ -322,6 +324,61 @@ void LiteralSet::ScanAll(std::string_view text, hs_scratch_t* scratch,
   if (db_ == nullptr || scratch == nullptr)
     return;
   hs_scan(db_, text.data(), static_cast<unsigned>(text.size()), 0, scratch, OnLiteralHit, hits);
+}
+
+namespace {
+
+struct MultiScanContext {
+  const std::vector<uint32_t>* ids;
+  const std::vector<size_t>* starts;
+  std::vector<std::pair<uint32_t, uint32_t>>* out;
+};
+
+int OnMultiMatch(unsigned int id, unsigned long long /*from*/, unsigned long long to,
+                 unsigned int /*flags*/, void* ctx) {
+  auto* c = static_cast<MultiScanContext*>(ctx);
+  auto it = std::upper_bound(c->starts->begin(), c->starts->end(), static_cast<size_t>(to));
+  auto value = static_cast<uint32_t>(it - c->starts->begin() - 1);
+  c->out->emplace_back(value, (*c->ids)[id]);
+  return 0;
+}
+
+}  // namespace
+
+void MultiMatcher::CandidatesPerValue(const std::vector<std::string>& values, hs_scratch_t* scratch,
+                                      std::vector<std::pair<uint32_t, uint32_t>>* out) const {
+  for (uint32_t v = 0; v < values.size(); ++v) {
+    for (uint32_t id : fallback_)
+      out->emplace_back(v, id);
+  }
+  if (dbs_.empty() || values.empty())
+    return;
+  if (scratch == nullptr || !multi_value_) {
+    for (uint32_t v = 0; v < values.size(); ++v) {
+      std::vector<uint32_t> ids;
+      if (scratch == nullptr) {
+        ids = ids_;
+      } else {
+        Candidates(values[v], scratch, &ids);
+        ids.erase(ids.begin(), ids.begin() + static_cast<long>(fallback_.size()));
+      }
+      for (uint32_t id : ids)
+        out->emplace_back(v, id);
+    }
+    return;
+  }
+  std::string joined;
+  std::vector<size_t> starts;
+  for (const std::string& v : values) {
+    starts.push_back(joined.size());
+    joined += v;
+    joined += '\n';
+  }
+  MultiScanContext ctx{&ids_, &starts, out};
+  for (const hs_database_t* db : dbs_) {
+    hs_scan(db, joined.data(), static_cast<unsigned>(joined.size()), 0, scratch, OnMultiMatch,
+            &ctx);
+  }
 }
 
 }  // namespace leadscan::detect

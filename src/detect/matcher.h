@@ -86,7 +86,13 @@ class MultiMatcher {
   // Adds a pattern (PCRE syntax) under caller's id. Call before Build.
   void Add(uint32_t id, std::string pcre);
   // Compiles the database; patterns Vectorscan refuses are kept as fallbacks (always offered).
-  common::Status Build(ScratchPool* pool);
+  // multi_value: the database will scan many short values at once (CandidatesPerValue).
+  common::Status Build(ScratchPool* pool, bool multi_value = false);
+
+  // For many values at once (one scan of the values joined by newlines, `^`/`$` per line):
+  // appends (value index, id) for every pattern that may match each value, fallbacks included.
+  void CandidatesPerValue(const std::vector<std::string>& values, hs_scratch_t* scratch,
+                          std::vector<std::pair<uint32_t, uint32_t>>* out) const;
 
   // Appends to out the ids that may match text: every pattern Vectorscan saw match (a superset
   // of the real matches, prefilter semantics) plus every fallback pattern.
@@ -101,6 +107,7 @@ class MultiMatcher {
   std::vector<std::string> sources_;
   std::vector<uint32_t> fallback_;
   std::vector<hs_database_t*> dbs_;
+  bool multi_value_ = false;
 };
 
 // LiteralSet: one Vectorscan literal database (caseless) telling which of many strings occur

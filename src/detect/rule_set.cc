@@ -937,7 +937,8 @@ std::shared_ptr<RuleSet> RuleSetBuilder::Build() {
     Error("", "", "dom", "", s.message());
   }
   for (auto& [field, index] : rs->plain_) {
-    Status s = index.matcher.Build(&rs->scratch_);
+    const bool list = field == Field::kScriptSrc || field == Field::kXhr;
+    Status s = index.matcher.Build(&rs->scratch_, list);
     lap(std::string("vectorscan ") + FieldName(field) + " (" +
         std::to_string(index.matcher.size()) + ")");
     if (!s.ok())
