@@ -157,7 +157,8 @@ async function main() {
   await context.route(/^(?!http:\/\/127\.0\.0\.1[:/]).*/, (route) => route.abort());
   // Saves a screenshot and checks that every control on the screen has an accessible name.
   const shot = async (name) => {
-    await page.screenshot({ path: join(opts.artifacts, `${name}.png`), fullPage: true });
+    await page.screenshot({ path: join(opts.artifacts, `${name}.png`), fullPage: true,
+                           animations: 'disabled' });
     log(`screenshot ${name}.png`);
     const unnamed = await page.evaluate(() => {
       const bad = [];
@@ -262,6 +263,19 @@ async function main() {
   await page.getByRole('heading', { name: 'History of analyses' }).waitFor();
   await page.getByText('first analysis').waitFor();
   await shot('04-lead-findings');
+  // Analyse the lead again: the history gets a second row that says what changed.
+  const leadUrl = page.url();
+  await page.getByRole('button', { name: 'Tech Analysis', exact: true }).click();
+  await page.waitForURL(/\/jobs\/[0-9a-f-]{36}$/);
+  await page.locator('.meta .badge', { hasText: 'completed' }).waitFor({ timeout: 60000 });
+  await page.goto(leadUrl);
+  await page.getByRole('heading', { name: 'History of analyses' }).waitFor();
+  const historyRows = page.locator('section', { has: page.getByRole('heading', { name: 'History of analyses' }) })
+    .locator('tbody tr');
+  await historyRows.nth(1).waitFor();
+  check(await historyRows.count() === 2, 'two analyses in the history');
+  const newest = await historyRows.first().innerText();
+  check(/no changes|[+−]/.test(newest), `the newest analysis says what changed: ${newest}`);
 
   // 6. A schedule: the cron field previews as you type and shows the server's errors.
   log('step: scheduled job');

@@ -134,11 +134,7 @@ export function App() {
           )}
           {token && (
             <div className="who">
-              {me && (
-                <span>
-                  {me.subject || 'token'} · {me.role}
-                </span>
-              )}
+              {me && <span title={`Signed in as ${me.subject}`}>{me.role}</span>}
               <button type="button" onClick={signOut}>
                 Sign out
               </button>
