@@ -765,6 +765,38 @@ TEST_P(StoreContractTest, DeletingALeadKeepsCountersExact) {
   EXPECT_EQ(done->total_leads, 2);
 }
 
+TEST_P(StoreContractTest, ClaimsCanBeLimitedToOneJobAndTransitionsApply) {
+  std::string org = NewOrg();
+  auto first = NewManualJob(org, NewLeads(org, 2, "first"));
+  auto second = NewManualJob(org, NewLeads(org, 2, "second"));
+  ClaimRequest req;
+  req.worker_id = "w";
+  req.max_items = 10;
+  req.job_id = second.job.id;
+  auto got = store_->ClaimItems(req);
+  ASSERT_TRUE(got.ok());
+  ASSERT_EQ(got->size(), 2u);
+  for (const auto& ci : got.value())
+    EXPECT_EQ(ci.item.job_id, second.job.id);
+  // A paused (pending) job hands out nothing; resuming it makes its items claimable again.
+  auto paused = store_->TransitionJob(org, first.job.id, {JobStatus::kRunning}, JobStatus::kPending,
+                                      "paused by test");
+  ASSERT_TRUE(paused.ok()) << paused.status().ToString();
+  EXPECT_EQ(paused->status, JobStatus::kPending);
+  EXPECT_EQ(paused->error_message, "paused by test");
+  EXPECT_TRUE(Claim("w", 10).empty());
+  ASSERT_TRUE(
+      store_->TransitionJob(org, first.job.id, {JobStatus::kPending}, JobStatus::kRunning).ok());
+  EXPECT_EQ(Claim("w", 10).size(), 2u);
+  // Retrying an item of a cancelled job is refused like any lost lease.
+  ASSERT_TRUE(store_->CancelJob(org, second.job.id).ok());
+  EXPECT_EQ(store_->RetryItem({(*got)[0].item.id, "w", T0(), "timeout", ""}).error_code(),
+            "lease_lost");
+  auto tokens = store_->ListTokens(org);
+  ASSERT_TRUE(tokens.ok());
+  EXPECT_TRUE(tokens->empty());
+}
+
 INSTANTIATE_TEST_SUITE_P(Adapters, StoreContractTest, ::testing::Values(kMemory, kFile, kPostgres),
                          [](const ::testing::TestParamInfo<const char*>& param) {
                            return std::string(param.param);
