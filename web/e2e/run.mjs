@@ -312,6 +312,17 @@ async function main() {
   await page.getByRole('button', { name: 'Save schedule' }).click();
   await row.getByText('0 8 * * SAT').waitFor();
   await shot('06-schedules');
+  await row.getByRole('button', { name: 'Run Weekday check now' }).click();
+  await page.getByText('Started “Weekday check”.').waitFor();
+  await row.getByRole('link', { name: 'Weekday check' }).click();
+  await page.getByRole('heading', { name: 'Runs' }).waitFor();
+  await page.locator('section', { has: page.getByRole('heading', { name: 'Runs' }) })
+    .locator('tbody tr').first().waitFor();
+  await page.getByRole('link', { name: 'Scheduled jobs' }).click();
+  await row.getByRole('button', { name: 'Delete Weekday check' }).click();
+  await row.getByRole('button', { name: 'Confirm delete Weekday check' }).click();
+  await page.getByText('Deleted “Weekday check”.').waitFor();
+  await page.getByText('No scheduled jobs yet.').waitFor();
 
   // 7. Cancel a running job: leads whose site never answers keep the job running.
   log('step: cancel a running job');
