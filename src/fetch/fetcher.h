@@ -27,9 +27,10 @@ enum class FetchKind { kPage, kText, kRaw };
 struct FetchRequest {
   std::string url;  // absolute http(s) URL; see NormalizeTarget for user input
   Headers headers;  // extra request headers
-  std::chrono::milliseconds timeout{20000};  // whole transfer, redirects included
-  int64_t max_body_bytes = 0;                // 0: the fetcher's configured limit
-  bool check_robots = true;                  // obey robots.txt (unless disabled globally)
+  // Whole transfer, redirects included (not the wait in queues or for robots.txt); 0: default.
+  std::chrono::milliseconds timeout{20000};
+  int64_t max_body_bytes = 0;  // 0: the fetcher's configured limit
+  bool check_robots = true;    // obey robots.txt (unless disabled globally)
   // Set to true by another thread to abort the transfer; the result is then `cancelled`.
   std::shared_ptr<std::atomic<bool>> cancel;
   std::string reason;  // why this page is fetched ("home", "link: /frakt"); echoed back
@@ -37,9 +38,10 @@ struct FetchRequest {
 };
 
 struct FetchResponse {
-  std::string url;                     // as requested
-  std::string final_url;               // after redirects
-  std::vector<std::string> redirects;  // each intermediate URL, in order
+  std::string url;        // as requested
+  std::string final_url;  // after redirects
+  // Every URL that answered with a redirect, in order: the requested URL first, final_url not.
+  std::vector<std::string> redirects;
   int status = 0;
   std::string http_version;  // "1.1", "2"
   Headers headers;           // final response's headers, names lower-case, in order
