@@ -73,6 +73,12 @@ const overall = setTimeout(() => finish(1, `FAIL: overall timeout of ${opts.time
                            opts.timeoutS * 1000);
 overall.unref();
 
+async function streamText(stream) {
+  let text = '';
+  for await (const chunk of stream) text += chunk;
+  return text;
+}
+
 function check(cond, message) {
   if (!cond) throw new Error(`check failed: ${message}`);
 }
@@ -276,6 +282,32 @@ async function main() {
   check(await historyRows.count() === 2, 'two analyses in the history');
   const newest = await historyRows.first().innerText();
   check(/no changes|[+−]/.test(newest), `the newest analysis says what changed: ${newest}`);
+
+  // Filters and exports: platform filter on the server, CSV files through the browser.
+  log('step: filter and export');
+  await page.getByRole('link', { name: 'Leads', exact: true }).click();
+  await page.getByLabel('Platform').fill('Shopify');
+  await page.getByRole('link', { name: 'Shop 6 kaffebonan' }).waitFor();
+  await page.waitForFunction(() => document.querySelectorAll('tbody tr').length > 0 &&
+    [...document.querySelectorAll('tbody tr')].every((tr) =>
+      tr.children[3]?.textContent === 'Shopify'));
+  const [leadsCsv] = await Promise.all([page.waitForEvent('download'),
+                                        page.getByRole('button', { name: 'Export CSV' }).click()]);
+  const leadsCsvText = await streamText(await leadsCsv.createReadStream());
+  check(leadsCsvText.startsWith('id,company_name,domain'), 'the leads CSV has its header');
+  const csvRows = leadsCsvText.split('\n').slice(1).filter((l) => l.trim());
+  check(csvRows.length > 0 && csvRows.length < shops.length &&
+        csvRows.every((l) => l.split(',')[3] === 'Shopify'),
+        `the export follows the platform filter: ${csvRows.length} rows`);
+  await page.getByLabel('Platform').fill('');
+  await page.getByRole('link', { name: 'Jobs', exact: true }).click();
+  await page.getByRole('link', { name: `Tech Analysis (${shops.length} leads)` }).click();
+  const [resultsCsv] = await Promise.all([
+    page.waitForEvent('download'),
+    page.getByRole('button', { name: 'Export results (CSV)' }).click()]);
+  const resultsText = await streamText(await resultsCsv.createReadStream());
+  check(resultsText.split('\n').filter((l) => l.trim()).length === shops.length + 1,
+        'one results row per lead plus the header');
 
   // 6. A schedule: the cron field previews as you type and shows the server's errors.
   log('step: scheduled job');
