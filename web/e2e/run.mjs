@@ -372,6 +372,8 @@ async function main() {
   await page.getByRole('button', { name: 'Tech Analysis (12 leads)' }).click();
   await page.waitForURL(/\/jobs\/[0-9a-f-]{36}$/);
   await page.locator('.meta .badge', { hasText: /^(pending|running)$/ }).waitFor();
+  // The page follows the job over the authenticated event stream.
+  await page.locator('.counts dd', { hasText: /^live$/ }).waitFor();
   const cancelButton = page.getByRole('button', { name: 'Cancel job' });
   await cancelButton.click();
   await page.locator('.meta .badge', { hasText: 'cancelled' }).waitFor({ timeout: 30000 });
