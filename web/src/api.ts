@@ -1,3 +1,5 @@
+import { createSseParser, SseEvent } from './sse';
+
 // The API client: every call carries the stored bearer token; errors become ApiError with the
 // server's message. Network failures become ApiError with code "offline".
 
@@ -116,10 +118,7 @@ export async function download(path: string, filename: string): Promise<void> {
   setTimeout(() => URL.revokeObjectURL(url), 10000);
 }
 
-export interface SseEvent {
-  event: string;
-  data: unknown;
-}
+export type { SseEvent } from './sse';
 
 // Server-Sent Events over fetch() so the Authorization header can be sent (EventSource cannot).
 // Resolves when the stream ends; rejects on HTTP or network errors.
@@ -128,35 +127,11 @@ export async function streamEvents(path: string, onEvent: (e: SseEvent) => void,
   const res = await raw('GET', path, undefined, undefined, signal);
   if (!res.body) throw new ApiError(0, 'no_stream', 'The browser cannot read event streams.');
   const reader = res.body.pipeThrough(new TextDecoderStream()).getReader();
-  let buffer = '';
+  const push = createSseParser(onEvent);
   for (;;) {
     const { value, done } = await reader.read();
     if (done) break;
-    buffer += value.replace(/\r\n?/g, '\n');
-    let sep: number;
-    while ((sep = buffer.indexOf('\n\n')) >= 0) {
-      const block = buffer.slice(0, sep);
-      buffer = buffer.slice(sep + 2);
-      let event = 'message';
-      const data: string[] = [];
-      for (const line of block.split('\n')) {
-        if (line.startsWith(':')) continue;
-        const colon = line.indexOf(':');
-        const name = colon < 0 ? line : line.slice(0, colon);
-        let val = colon < 0 ? '' : line.slice(colon + 1);
-        if (val.startsWith(' ')) val = val.slice(1);
-        if (name === 'event') event = val;
-        else if (name === 'data') data.push(val);
-      }
-      if (data.length === 0) continue;
-      let parsed: unknown = data.join('\n');
-      try {
-        parsed = JSON.parse(parsed as string);
-      } catch {
-        // Leave it as text.
-      }
-      onEvent({ event, data: parsed });
-    }
+    push(value);
   }
 }
 
