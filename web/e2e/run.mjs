@@ -300,6 +300,12 @@ async function main() {
         csvRows.every((l) => l.split(',')[3] === 'Shopify'),
         `the export follows the platform filter: ${csvRows.length} rows`);
   await page.getByLabel('Platform').fill('');
+  // Every demo shop is analysed now: "Not analysed" leaves the clear empty state.
+  await page.getByLabel('Analysed').selectOption('false');
+  await page.getByText('No leads match these filters.').waitFor();
+  await page.getByLabel('Analysed').selectOption('true');
+  await page.getByText(`Page 1 of 1 · ${shops.length} leads`).waitFor();
+  await page.getByLabel('Analysed').selectOption('');
   await page.getByRole('link', { name: 'Jobs', exact: true }).click();
   await page.getByRole('link', { name: `Tech Analysis (${shops.length} leads)` }).click();
   const [resultsCsv] = await Promise.all([
