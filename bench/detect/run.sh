@@ -56,7 +56,8 @@ bench() {  # label rules...
   echo "-- differences, reference-equal mode:"
   node "$root/tests/detect_ref/compare.js" "$out/$label.ours.jsonl" "$out/$label.ref.jsonl" || true
   echo "-- differences, full mode (dom rules and words are ours only):"
-  node "$root/tests/detect_ref/compare.js" "$out/$label.full.jsonl" "$out/$label.ref.jsonl" | tail -n 40 || true
+  node "$root/tests/detect_ref/compare.js" "$out/$label.full.jsonl" "$out/$label.ref.jsonl" \
+    --base "$out/$label.ours.jsonl" || true
 }
 
 bench wappalyzer "$db/technologies.json" "$db/categories.json"
