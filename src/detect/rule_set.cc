@@ -239,9 +239,9 @@ bool RuleSetBuilder::AddFile(const std::string& path) {
     auto it = index_.find(name);
     if (it == index_.end()) {
       index_[name] = raw_.size();
-      raw_.push_back(RawTech{name, path, body});
+      raw_.push_back(RawTech{name, path, std::move(body)});
     } else {
-      raw_[it->second] = RawTech{name, path, body};
+      raw_[it->second] = RawTech{name, path, std::move(body)};
     }
   }
   return true;
@@ -859,8 +859,10 @@ std::shared_ptr<RuleSet> RuleSetBuilder::Build() {
   mycss_entry_init(css, entry);
   rs->mycss_ = css;
   rs->mycss_entry_ = entry;
-  for (const RawTech& raw : raw_)
+  for (RawTech& raw : raw_) {
     AddTechnology(rs.get(), raw);
+    raw.body = Json();  // the JSON is no longer needed: keep peak memory down
+  }
 
   // Cross references.
   for (const Technology& t : rs->techs_) {
