@@ -1,0 +1,39 @@
+#!/usr/bin/env bash
+# Evaluation of the analyser on the labelled pages (tests/eval/labels.jsonl).
+# usage: bench/eval/run.sh <build-dir>
+# Builds the page list (labelled demo and corpus pages, plus every corpus page the manifest
+# marks non-commerce, for the spot check), runs `leadscan analyze` once, prints precision and
+# recall per field and per provider. Exit 0: all targets met; 1: a target missed; 77: the
+# corpus folder is absent (skip); 2: usage or tool error.
+set -euo pipefail
+build=${1:?usage: run.sh <build-dir>}
+repo=$(cd "$(dirname "$0")/../.." && pwd)
+corpus=${LEADSCAN_CORPUS_DIR:-${LEADSCAN_SOURCE_DIR:-$repo}/../shared/corpus}
+if [[ ! -f "$corpus/MANIFEST.tsv" ]]; then
+  echo "SKIP: corpus folder not found at $corpus" >&2
+  exit 77
+fi
+corpus=$(cd "$corpus" && pwd)
+bin="${LEADSCAN_BIN:-$build/src/cli/leadscan}"
+[[ -x "$bin" ]] || { echo "no analyser at $bin (build target leadscan)" >&2; exit 2; }
+work=$(mktemp -d)
+trap 'rm -rf "$work"' EXIT
+python3 - "$repo/tests/eval/labels.jsonl" "$corpus" "$repo" >"$work/pages.tsv" <<'PY'
+import json, os, sys
+labels, corpus, repo = sys.argv[1:4]
+seen = set()
+for line in open(labels, encoding="utf-8"):
+    if line.strip():
+        r = json.loads(line)
+        p = os.path.join(repo if r["source"] == "demo" else corpus, r["path"])
+        seen.add(p)
+        print(f"{p}\t{r['url']}")
+for row in open(os.path.join(corpus, "MANIFEST.tsv"), encoding="utf-8").read().splitlines()[1:]:
+    c = row.split("\t")
+    p = os.path.join(corpus, c[0])
+    if c[10] == "no" and p not in seen:
+        print(f"{p}\t{c[6]}")
+PY
+"$bin" analyze --pages "$work/pages.tsv" --type full_analysis >"$work/out.jsonl" 2>"$work/err.log" || {
+  echo "analyser failed:" >&2; tail -20 "$work/err.log" >&2; exit 2; }
+python3 "$repo/bench/eval/score.py" "$repo/tests/eval/labels.jsonl" "$work/out.jsonl" "$corpus" "$repo"
