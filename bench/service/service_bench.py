@@ -11,6 +11,7 @@ every wait is bounded in time.
 import argparse
 import http.client
 import json
+import math
 import multiprocessing as mp
 import os
 import re
@@ -156,6 +157,42 @@ def loadavg():
         return float(f.read().split()[0])
 
 
+def start_pollers(args, port, token, path, stop_at):
+    start_evt, stop_evt = mp.Event(), mp.Event()
+    queue = mp.Queue()
+    procs = []
+    nprocs = max(1, min(args.poll_procs, args.clients)) if args.clients > 0 else 0
+    for i in range(nprocs):
+        n = args.clients // nprocs + (1 if i < args.clients % nprocs else 0)
+        p = mp.Process(target=poller_process,
+                       args=(port, token, path, n, args.poll_interval_ms / 1000.0, stop_at,
+                             start_evt, stop_evt, queue), daemon=True)
+        p.start()
+        procs.append(p)
+    start_evt.set()
+    return procs, stop_evt, queue
+
+
+def stop_pollers(poll):
+    """Stops the pollers; returns (sorted latencies in seconds, error count)."""
+    procs, stop_evt, queue = poll
+    stop_evt.set()
+    lat, errors = [], 0
+    for _ in procs:
+        try:
+            part, errs = queue.get(timeout=60)
+            lat += part
+            errors += errs
+        except Exception:  # a poller that never reported
+            errors += 1
+    for p in procs:
+        p.join(10)
+        if p.is_alive():
+            p.terminate()
+    lat.sort()
+    return lat, errors
+
+
 # ---- pollers: P processes x T threads, each thread one keep-alive connection ----
 
 def poller_process(port, token, path, threads, interval_s, stop_at, start_evt, stop_evt, queue):
@@ -211,7 +248,7 @@ def poller_process(port, token, path, threads, interval_s, stop_at, start_evt, s
 def pct(sorted_vals, p):
     if not sorted_vals:
         return float("nan")
-    k = min(len(sorted_vals) - 1, max(0, int(round(p / 100.0 * len(sorted_vals) + 0.5)) - 1))
+    k = min(len(sorted_vals) - 1, max(0, math.ceil(p / 100.0 * len(sorted_vals)) - 1))
     return sorted_vals[k]
 
 
@@ -228,6 +265,8 @@ def main():
     ap.add_argument("--poll-interval-ms", type=float, default=1000,
                     help="pause of each poller between its polls (0: back to back)")
     ap.add_argument("--poll-procs", type=int, default=4, help="poller processes")
+    ap.add_argument("--idle-poll-seconds", type=float, default=0,
+                    help="after the job ends, poll it this long more (no analysis running)")
     ap.add_argument("--max-seconds", type=float, default=600, help="give up on the job after")
     ap.add_argument("--out", default=None, help="folder for logs, metrics and the JSON result")
     ap.add_argument("--serve-arg", action="append", default=[],
@@ -324,18 +363,7 @@ def main():
         path = f"/api/batch-analysis/jobs/{job_id}?items_limit=0"
 
         stop_at = time.monotonic() + args.max_seconds
-        start_evt, stop_evt = mp.Event(), mp.Event()
-        queue = mp.Queue()
-        pollers = []
-        nprocs = max(1, min(args.poll_procs, args.clients)) if args.clients > 0 else 0
-        for i in range(nprocs):
-            n = args.clients // nprocs + (1 if i < args.clients % nprocs else 0)
-            p = mp.Process(target=poller_process,
-                           args=(port, token, path, n, args.poll_interval_ms / 1000.0, stop_at,
-                                 start_evt, stop_evt, queue), daemon=True)
-            p.start()
-            pollers.append(p)
-        start_evt.set()
+        poll = start_pollers(args, port, token, path, stop_at)
 
         # Monitor: job state every 0.5 s on its own connection, and the server's memory.
         timeline = []
@@ -363,23 +391,10 @@ def main():
         t_done = time.monotonic()
         cpu1 = cpu_seconds(sv.pid)
         fcpu1 = cpu_seconds(fn.pid)
-        self1 = os.times()
         result["loadavg_after"] = loadavg()
         threads_cpu = thread_cpu(sv.pid)
-        stop_evt.set()
-        lat, poll_errors = [], 0
-        for _ in pollers:
-            try:
-                part, errs = queue.get(timeout=60)
-                lat += part
-                poll_errors += errs
-            except Exception:  # a poller that never reported
-                poll_errors += 1
-        for p in pollers:
-            p.join(10)
-            if p.is_alive():
-                p.terminate()
-
+        lat, poll_errors = stop_pollers(poll)
+        self1 = os.times()  # after the joins, so the pollers' CPU is counted
         wall = t_done - t_create
         vs = vm_status(sv.pid)
         lat.sort()
@@ -411,6 +426,22 @@ def main():
             "poll_p99_ms": round(pct(lat, 99) * 1000, 2),
             "poll_max_ms": round(lat[-1] * 1000, 2) if lat else None,
         })
+
+        if args.idle_poll_seconds > 0 and args.clients > 0:
+            cpu_i0 = cpu_seconds(sv.pid)
+            t_i0 = time.monotonic()
+            poll = start_pollers(args, port, token, path, t_i0 + args.idle_poll_seconds)
+            time.sleep(args.idle_poll_seconds)
+            ilat, ierr = stop_pollers(poll)
+            t_i = time.monotonic() - t_i0
+            result.update({
+                "idle_polls": len(ilat), "idle_poll_errors": ierr,
+                "idle_polls_per_second": round(len(ilat) / t_i, 1),
+                "idle_server_cpu_ms_per_poll":
+                    round((cpu_seconds(sv.pid) - cpu_i0) * 1000 / max(1, len(ilat)), 2),
+                "idle_poll_p50_ms": round(pct(ilat, 50) * 1000, 2),
+                "idle_poll_p95_ms": round(pct(ilat, 95) * 1000, 2),
+                "idle_poll_p99_ms": round(pct(ilat, 99) * 1000, 2)})
 
         # Per-item durations (first 1000 completed items): how long one lead keeps a worker.
         st, data = api.request("GET", f"/api/batch-analysis/jobs/{job_id}"
