@@ -479,6 +479,7 @@ Response ExportResults(Services& s, const Request& req) {
   if (auto v = req.Query("run_id"))
     filter.run_id = *v;
   filter.limit = ApiOptions::kMaxPageSize;
+  filter.include_result = true;  // the export is the results
   std::string out;
   if (format == "csv") {
     out = CsvLine({"item_id", "lead_id", "company_name", "domain", "status", "error_code",
@@ -583,18 +584,23 @@ Response JobEventsStream(Services& s, const Request& req) {
   });
 }
 
-Response SchedulerStatus(Services& s, const Request&) {
+Response SchedulerStatus(Services& s, const Request& req) {
   if (s.scheduler == nullptr) {
     return Response::Json(
         200,
         {{"scheduler", {{"running", false}, {"processing", false}, {"check_interval_seconds", 60}}},
          {"upcoming_jobs", Json::array()}});
   }
-  // Admins see the whole process' schedule: the scheduler serves every organisation.
-  auto status = s.scheduler->Status();
+  // An admin is an admin of one organisation: the scheduler serves every organisation, but
+  // upcoming_jobs lists only the caller's (SPEC section 8: every object scoped to its org).
+  auto status = s.scheduler->Status(req.principal->org_id);
   if (!status.ok())
     return Response::FromStatus(status.status());
-  return Response::Json(200, status->ToJson());
+  Json out = status->ToJson();
+  // Times in the API's one format ("2025-12-19T02:00:00Z", as the seed shows).
+  for (size_t i = 0; i < status->upcoming_jobs.size() && i < out["upcoming_jobs"].size(); ++i)
+    out["upcoming_jobs"][i]["next_run_at"] = IsoTimeOrNull(status->upcoming_jobs[i].next_run_at);
+  return Response::Json(200, out);
 }
 
 Response CronPreview(Services& s, const Request& req) {
