@@ -45,18 +45,7 @@ detect::PageInput ToPageInput(const fetch::FetchResponse& r, std::string role) {
   page.headers = r.headers;
   page.cert_issuer = r.cert_issuer;
   page.role = std::move(role);
-  for (const auto& [name, value] : r.headers) {
-    if (name != "set-cookie")
-      continue;
-    size_t eq = value.find('=');
-    if (eq == std::string::npos)
-      continue;
-    size_t end = value.find(';');
-    std::string cname = value.substr(0, eq);
-    std::string cvalue =
-        value.substr(eq + 1, end == std::string::npos ? std::string::npos : end - eq - 1);
-    page.cookies.emplace_back(std::move(cname), std::move(cvalue));
-  }
+  // Set-Cookie headers are read by detect itself; PageInput::cookies is for browser cookies.
   return page;
 }
 
