@@ -15,5 +15,5 @@ mkdir -p "$out"
 for c in ${CONCURRENCY:-32}; do
   echo "== concurrency $c =="
   timeout 900 python3 "$here/service_bench.py" --build "$build" --concurrency "$c" \
-    --out "$out/c$c" "$@"
+    --out "$out" "$@"
 done

@@ -268,7 +268,9 @@ def main():
     ap.add_argument("--idle-poll-seconds", type=float, default=0,
                     help="after the job ends, poll it this long more (no analysis running)")
     ap.add_argument("--max-seconds", type=float, default=600, help="give up on the job after")
-    ap.add_argument("--out", default=None, help="folder for logs, metrics and the JSON result")
+    ap.add_argument("--out", default=None,
+                    help="parent folder; each run writes logs, metrics and result.json in a "
+                         "subfolder named by time, concurrency and clients")
     ap.add_argument("--serve-arg", action="append", default=[],
                     help="extra argument for leadscan serve (repeatable)")
     args = ap.parse_args()
@@ -279,6 +281,8 @@ def main():
         if not os.access(b, os.X_OK):
             sys.exit(f"missing binary {b}")
     out = args.out or tempfile.mkdtemp(prefix="leadscan-svc-bench-out-")
+    out = os.path.join(out, time.strftime("%Y%m%dT%H%M%S") +
+                       f"-c{args.concurrency}-clients{args.clients}")
     os.makedirs(out, exist_ok=True)
     tmp = tempfile.mkdtemp(prefix="leadscan-svc-bench-")
     procs = []
