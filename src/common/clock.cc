@@ -32,7 +32,8 @@ void FakeClock::Set(TimePoint to) {
 bool FakeClock::WaitUntil(std::condition_variable& cv, std::unique_lock<std::mutex>& lock,
                           TimePoint deadline, const std::function<bool()>& pred) {
   while (!pred()) {
-    if (Now() >= deadline) return false;
+    if (Now() >= deadline)
+      return false;
     cv.wait_for(lock, kFakeClockPollInterval);
   }
   return true;

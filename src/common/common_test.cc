@@ -15,7 +15,8 @@ namespace leadscan::common {
 namespace {
 
 Result<int> ParsePositive(int v) {
-  if (v <= 0) return Status::InvalidArgument("not_positive", "must be > 0", "v");
+  if (v <= 0)
+    return Status::InvalidArgument("not_positive", "must be > 0", "v");
   return v;
 }
 
@@ -101,7 +102,8 @@ TEST(ConfigTest, EnvironmentWinsOverFileAndSectionsApply) {
   std::map<std::string, std::string> env{{"LEADSCAN_MAX_BODY_BYTES", "200"}};
   auto lookup = [&](const std::string& n) -> std::optional<std::string> {
     auto it = env.find(n);
-    if (it == env.end()) return std::nullopt;
+    if (it == env.end())
+      return std::nullopt;
     return it->second;
   };
   auto config = Config::Load(path, "serve", lookup);
@@ -123,8 +125,7 @@ TEST(ConfigTest, BrokenFileNamesTheLine) {
   auto config = Config::Load(path, "serve");
   ASSERT_FALSE(config.ok());
   EXPECT_EQ(config.status().error_code(), "invalid_config");
-  EXPECT_NE(config.status().message().find(":2:"), std::string::npos)
-      << config.status().message();
+  EXPECT_NE(config.status().message().find(":2:"), std::string::npos) << config.status().message();
   auto missing = Config::Load("/nonexistent/x.toml", "serve");
   ASSERT_FALSE(missing.ok());
   EXPECT_EQ(missing.status().error_code(), "config_not_found");

@@ -17,7 +17,8 @@ class [[nodiscard]] Result {
 
   Result(Status status) : status_(std::move(status)) {  // NOLINT(google-explicit-constructor)
     assert(!status_.ok() && "Result built from an ok Status has no value");
-    if (status_.ok()) status_ = Status::Internal("Result built from an ok Status");
+    if (status_.ok())
+      status_ = Status::Internal("Result built from an ok Status");
   }
 
   bool ok() const { return status_.ok(); }

@@ -3,7 +3,8 @@
 namespace leadscan::common {
 
 std::string Status::ToString() const {
-  if (ok()) return "OK";
+  if (ok())
+    return "OK";
   std::string out = error_code_.empty() ? std::string(StatusCodeName(code_)) : error_code_;
   if (!message_.empty()) {
     out += ": ";

@@ -11,18 +11,18 @@ namespace leadscan::common {
 
 enum class StatusCode {
   kOk,
-  kInvalidArgument,     // bad input from a user: HTTP 400
-  kUnauthenticated,     // HTTP 401
-  kPermissionDenied,    // HTTP 403
-  kNotFound,            // HTTP 404
-  kConflict,            // HTTP 409: state does not allow the operation
-  kPayloadTooLarge,     // HTTP 413
-  kResourceExhausted,   // HTTP 429 or a local limit
-  kUnavailable,         // remote side failed; often transient
-  kDeadlineExceeded,    // a time budget ran out
-  kCancelled,           // stopped on purpose
-  kIoError,             // local file or database failure
-  kInternal,            // a bug or an impossible state
+  kInvalidArgument,    // bad input from a user: HTTP 400
+  kUnauthenticated,    // HTTP 401
+  kPermissionDenied,   // HTTP 403
+  kNotFound,           // HTTP 404
+  kConflict,           // HTTP 409: state does not allow the operation
+  kPayloadTooLarge,    // HTTP 413
+  kResourceExhausted,  // HTTP 429 or a local limit
+  kUnavailable,        // remote side failed; often transient
+  kDeadlineExceeded,   // a time budget ran out
+  kCancelled,          // stopped on purpose
+  kIoError,            // local file or database failure
+  kInternal,           // a bug or an impossible state
 };
 
 class [[nodiscard]] Status {
@@ -103,8 +103,9 @@ std::string_view StatusCodeName(StatusCode code);
 }  // namespace leadscan::common
 
 // Returns early from the enclosing function when `expr` yields a non-ok Status.
-#define LEADSCAN_RETURN_IF_ERROR(expr)                 \
-  do {                                                 \
-    ::leadscan::common::Status _leadscan_s = (expr);   \
-    if (!_leadscan_s.ok()) return _leadscan_s;         \
+#define LEADSCAN_RETURN_IF_ERROR(expr)               \
+  do {                                               \
+    ::leadscan::common::Status _leadscan_s = (expr); \
+    if (!_leadscan_s.ok())                           \
+      return _leadscan_s;                            \
   } while (false)

@@ -29,7 +29,8 @@ std::string NewUuid() {
   std::string out;
   out.reserve(36);
   for (size_t i = 0; i < b.size(); ++i) {
-    if (i == 4 || i == 6 || i == 8 || i == 10) out.push_back('-');
+    if (i == 4 || i == 6 || i == 8 || i == 10)
+      out.push_back('-');
     out.push_back(kHex[b[i] >> 4]);
     out.push_back(kHex[b[i] & 0x0f]);
   }
@@ -37,10 +38,12 @@ std::string NewUuid() {
 }
 
 bool IsUuid(std::string_view text) {
-  if (text.size() != 36) return false;
+  if (text.size() != 36)
+    return false;
   for (size_t i = 0; i < text.size(); ++i) {
     if (i == 8 || i == 13 || i == 18 || i == 23) {
-      if (text[i] != '-') return false;
+      if (text[i] != '-')
+        return false;
     } else if (!std::isxdigit(static_cast<unsigned char>(text[i]))) {
       return false;
     }
@@ -50,8 +53,10 @@ bool IsUuid(std::string_view text) {
 
 std::string CanonicalUuid(std::string_view text) {
   std::string out(text);
-  if (!IsUuid(text)) return out;
-  for (char& c : out) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  if (!IsUuid(text))
+    return out;
+  for (char& c : out)
+    c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
   return out;
 }
 
