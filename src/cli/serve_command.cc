@@ -6,6 +6,7 @@
 #include <iostream>
 
 #include "analysis/analyzer.h"
+#include "analysis/metered_analyzer.h"
 #include "api/routes.h"
 #include "api/services.h"
 #include "api/store_authenticator.h"
@@ -54,6 +55,30 @@ std::string EnsureFirstAdmin(store::Store& store) {
   if (!store.CreateToken(nt).ok())
     return {};
   return token;
+}
+
+// Gauges read at scrape time from the runner's and the fetcher's own counters.
+void RegisterProcessMetrics(common::Metrics& metrics, jobs::BatchRunner& runner,
+                            fetch::CurlFetcher& fetcher) {
+  metrics.DefineGauge("leadscan_runner_items", "Items this process handled, by outcome");
+  metrics.DefineGauge("leadscan_runner_in_flight", "Items claimed and not yet finished");
+  metrics.DefineGauge("leadscan_fetch_transfers", "Fetches in flight (active) and waiting");
+  using Stats = jobs::BatchRunnerStats;
+  const std::pair<const char*, int64_t Stats::*> outcomes[] = {
+      {"claimed", &Stats::claimed},  {"completed", &Stats::completed}, {"failed", &Stats::failed},
+      {"retried", &Stats::retried},  {"coalesced", &Stats::coalesced}, {"aborted", &Stats::aborted},
+      {"released", &Stats::released}};
+  for (const auto& [label, member] : outcomes) {
+    metrics.SetCallback("leadscan_runner_items", {{"outcome", label}}, [&runner, member = member] {
+      return static_cast<double>(runner.stats().*member);
+    });
+  }
+  metrics.SetCallback("leadscan_runner_in_flight", {},
+                      [&runner] { return static_cast<double>(runner.in_flight()); });
+  metrics.SetCallback("leadscan_fetch_transfers", {{"state", "active"}},
+                      [&fetcher] { return static_cast<double>(fetcher.stats().active); });
+  metrics.SetCallback("leadscan_fetch_transfers", {{"state", "queued"}},
+                      [&fetcher] { return static_cast<double>(fetcher.stats().queued); });
 }
 
 // Blocks until SIGINT or SIGTERM (which main's threads do not handle: they are blocked here
@@ -150,7 +175,8 @@ int ServeCommand::Run() {
     return kExitUsage;
   }
   detect::Detector detector(*rules);
-  analysis::Analyzer analyzer(**fetcher, detector, clock);
+  analysis::Analyzer plain_analyzer(**fetcher, detector, clock);
+  analysis::MeteredAnalyzer analyzer(plain_analyzer, metrics, clock);
   jobs::JobEventHub events;
   jobs::BatchRunnerOptions runner_options;
   runner_options.concurrency = concurrency_;
@@ -160,6 +186,7 @@ int ServeCommand::Run() {
     std::cerr << "leadscan " << name << ": " << s.ToString() << "\n";
     return kExitSomeFailed;
   }
+  RegisterProcessMetrics(metrics, runner, **fetcher);
   if (workers_only_) {
     spdlog::info("worker {} started ({} at once)", runner.worker_id(), concurrency_);
     int sig = WaitForSignal(signals);
