@@ -289,7 +289,10 @@ Response GetJob(Services& s, const Request& req) {
   Json out = JobJson(*job);
   Json items = Json::array();
   int64_t items_total = 0;
-  if (!job->current_run_id.empty() || !filter.run_id.empty()) {
+  if (filter.limit == 0 && filter.run_id.empty() && !filter.status) {
+    // Counters only (pollers): the job row already carries the current run's total.
+    items_total = job->total_leads;
+  } else if (!job->current_run_id.empty() || !filter.run_id.empty()) {
     auto page = s.store.ListItems(org, *id, filter);
     if (!page.ok())
       return Response::FromStatus(page.status());
