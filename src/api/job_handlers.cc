@@ -110,6 +110,37 @@ Response CreateJob(Services& s, const Request& req, store::NewJob job) {
                               {"status", store::JobStatusName(created->job.status)}});
 }
 
+// The parts a manual job and a quick analysis share: the type under `type_key`, lead_ids,
+// analysis_config and job_name (a name is made up from the type and count when absent).
+Result<store::NewJob> ParseBatch(const Json& body, std::string_view type_key, int64_t limit) {
+  auto type_text = RequiredString(body, type_key);
+  if (!type_text.ok())
+    return type_text.status();
+  auto type = analysis::ParseAnalysisType(*type_text, type_key);
+  if (!type.ok())
+    return type.status();
+  auto ids = ParseLeadIds(body, limit);
+  if (!ids.ok())
+    return ids.status();
+  auto config = analysis::ParseAnalysisConfig(body.value("analysis_config", Json()));
+  if (!config.ok())
+    return config.status();
+  auto name = OptionalString(body, "job_name");
+  if (!name.ok())
+    return name.status();
+  store::NewJob job;
+  job.job_type = std::string(analysis::AnalysisTypeName(*type));
+  job.job_name = name->value_or("");
+  if (job.job_name.empty()) {
+    job.job_name = TypeLabel(*type) + " (" + std::to_string(ids->size()) + " leads)";
+  }
+  job.lead_ids = std::move(*ids);
+  job.analysis_config = body.value("analysis_config", Json::object());
+  if (job.analysis_config.is_null())
+    job.analysis_config = Json::object();
+  return job;
+}
+
 Response PostJob(Services& s, const Request& req) {
   auto body = http::ParseJsonBody(req);
   if (!body.ok())
@@ -119,21 +150,9 @@ Response PostJob(Services& s, const Request& req) {
       !st.ok()) {
     return Response::FromStatus(st);
   }
-  auto type_text = RequiredString(*body, "job_type");
-  if (!type_text.ok())
-    return Response::FromStatus(type_text.status());
-  auto type = analysis::ParseAnalysisType(*type_text, "job_type");
-  if (!type.ok())
-    return Response::FromStatus(type.status());
-  auto ids = ParseLeadIds(*body, s.options.batch_limit);
-  if (!ids.ok())
-    return Response::FromStatus(ids.status());
-  auto config = analysis::ParseAnalysisConfig(body->value("analysis_config", Json()));
-  if (!config.ok())
-    return Response::FromStatus(config.status());
-  auto name = OptionalString(*body, "job_name");
-  if (!name.ok())
-    return Response::FromStatus(name.status());
+  auto parsed = ParseBatch(*body, "job_type", s.options.batch_limit);
+  if (!parsed.ok())
+    return Response::FromStatus(parsed.status());
   auto scheduled = OptionalBool(*body, "is_scheduled");
   if (!scheduled.ok())
     return Response::FromStatus(scheduled.status());
@@ -147,16 +166,7 @@ Response PostJob(Services& s, const Request& req) {
   if (!zone.ok())
     return Response::FromStatus(zone.status());
 
-  store::NewJob job;
-  job.job_type = std::string(analysis::AnalysisTypeName(*type));
-  job.job_name = name->value_or("");
-  if (job.job_name.empty()) {
-    job.job_name = TypeLabel(*type) + " (" + std::to_string(ids->size()) + " leads)";
-  }
-  job.lead_ids = std::move(*ids);
-  job.analysis_config = body->value("analysis_config", Json::object());
-  if (job.analysis_config.is_null())
-    job.analysis_config = Json::object();
+  store::NewJob job = std::move(*parsed);
   job.is_scheduled = scheduled->value_or(false);
   job.enabled = enabled->value_or(true);
   job.timezone = *zone;
@@ -186,31 +196,10 @@ Response QuickAnalyze(Services& s, const Request& req) {
       !st.ok()) {
     return Response::FromStatus(st);
   }
-  auto type_text = RequiredString(*body, "analysis_type");
-  if (!type_text.ok())
-    return Response::FromStatus(type_text.status());
-  auto type = analysis::ParseAnalysisType(*type_text, "analysis_type");
-  if (!type.ok())
-    return Response::FromStatus(type.status());
-  auto ids = ParseLeadIds(*body, s.options.batch_limit);
-  if (!ids.ok())
-    return Response::FromStatus(ids.status());
-  auto config = analysis::ParseAnalysisConfig(body->value("analysis_config", Json()));
-  if (!config.ok())
-    return Response::FromStatus(config.status());
-  auto name = OptionalString(*body, "job_name");
-  if (!name.ok())
-    return Response::FromStatus(name.status());
-  store::NewJob job;
-  job.job_type = std::string(analysis::AnalysisTypeName(*type));
-  job.job_name = name->value_or("");
-  if (job.job_name.empty()) {
-    job.job_name = TypeLabel(*type) + " (" + std::to_string(ids->size()) + " leads)";
-  }
-  job.lead_ids = std::move(*ids);
-  job.analysis_config = body->value("analysis_config", Json::object());
-  if (job.analysis_config.is_null())
-    job.analysis_config = Json::object();
+  auto parsed = ParseBatch(*body, "analysis_type", s.options.batch_limit);
+  if (!parsed.ok())
+    return Response::FromStatus(parsed.status());
+  store::NewJob job = std::move(*parsed);
   job.timezone = s.options.default_timezone;
   return CreateJob(s, req, std::move(job));
 }
