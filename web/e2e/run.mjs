@@ -258,7 +258,8 @@ async function main() {
   await page.getByRole('link', { name: /kaffebonan/ }).click();
   await page.getByRole('heading', { name: 'E-commerce platform' }).waitFor();
   const platform = page.locator('section', { has: page.getByRole('heading', { name: 'E-commerce platform' }) });
-  await platform.getByText('Shopify', { exact: true }).waitFor();
+  // The finding's name (evidence may quote the same word, inside the collapsed details).
+  await platform.locator('strong').filter({ hasText: /^Shopify$/ }).first().waitFor();
   await platform.getByText(/confidence \d+%/).first().waitFor();
   await platform.locator('summary').first().click();
   const matched = platform.locator('.ev-matched').first();
