@@ -249,8 +249,11 @@ async function main() {
   const failed = Number(await page.getByTestId('failed').innerText());
   check(ok + failed === shops.length, `successful ${ok} + failed ${failed} = ${shops.length}`);
   check(ok >= shops.length - 1, `the demo shops analyse (successful ${ok}, failed ${failed})`);
-  check(await page.locator('tbody tr[data-status=completed]').count() === ok,
-        'one completed row per successful lead');
+  // The rows follow the counters through the event stream; give them a moment to catch up.
+  const rowsCaughtUp = await page.waitForFunction(
+    (n) => document.querySelectorAll('tbody tr[data-status=completed]').length === n, ok,
+    { timeout: 30000 }).then(() => true, () => false);
+  check(rowsCaughtUp, 'one completed row per successful lead');
   await shot('03-job-completed');
 
   // 5. A lead's findings with evidence.
