@@ -144,6 +144,11 @@ bool BatchRunner::running() const {
   return started_ && !stopping_;
 }
 
+bool BatchRunner::draining() const {
+  std::lock_guard<std::mutex> lock(mu_);
+  return draining_;
+}
+
 int BatchRunner::in_flight() const {
   std::lock_guard<std::mutex> lock(mu_);
   return static_cast<int>(in_flight_.size());
@@ -725,7 +730,9 @@ void BatchRunner::Stop() {
   {
     std::unique_lock<std::mutex> lock(mu_);
     const TimePoint deadline = clock_.Now() + options_.grace_period;
+    draining_ = true;
     clock_.WaitUntil(idle_cv_, lock, deadline, [&] { return active_ == 0; });
+    draining_ = false;
     if (active_ > 0) {
       spdlog::info("batch runner: grace period over; aborting {} analysis(es)", active_);
       for (const auto& [id, entry] : in_flight_) {

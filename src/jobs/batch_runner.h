@@ -102,6 +102,10 @@ class BatchRunner {
 
   bool running() const;
 
+  // True while Stop() waits out the grace period for in-flight analyses: the deadline has been
+  // read from the clock, claiming has ended.
+  bool draining() const;
+
   // Items claimed and not yet finished.
   int in_flight() const;
 
@@ -173,6 +177,7 @@ class BatchRunner {
   std::condition_variable idle_cv_;       // an analysis ended (graceful stop waits on it)
   bool started_ = false;
   bool stopping_ = false;          // no more claims, no new analyses
+  bool draining_ = false;          // Stop() is in its grace period
   bool workers_stopping_ = false;  // workers exit
   bool heartbeat_stopping_ = false;
   uint64_t wake_seq_ = 0;
