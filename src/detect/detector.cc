@@ -412,7 +412,7 @@ std::vector<Finding> Detector::Analyze(const std::vector<PageInput>& pages,
   PageFeatures features;
   std::vector<PageFeatures> kept;
   for (uint32_t i = 0; i < pages.size(); ++i) {
-    parser.Parse(pages[i], &features);
+    parser.Parse(pages[i], &features, /*dom_index=*/options_.dom);
     run.Page(i, features, &parser);
     if (options_.words)
       kept.push_back(std::move(features));

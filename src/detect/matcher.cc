@@ -5,6 +5,8 @@
 
 #include <algorithm>
 
+#include "detect/required_literals.h"
+
 namespace leadscan::detect {
 
 namespace {
@@ -66,7 +68,6 @@ Result<std::unique_ptr<Regex>> Regex::Compile(std::string_view pcre) {
         "invalid_regex", "PCRE2: " + std::string(reinterpret_cast<char*>(buf)) + " at offset " +
                              std::to_string(offset));
   }
-  pcre2_jit_compile(code, PCRE2_JIT_COMPLETE);  // falls back to the interpreter on failure
   std::unique_ptr<Regex> re(new Regex());
   re->code_ = code;
   pcre2_pattern_info(code, PCRE2_INFO_CAPTURECOUNT, &re->capture_count_);
@@ -82,6 +83,9 @@ Regex::~Regex() {
 
 Regex::Outcome Regex::Match(std::string_view text,
                             std::vector<std::optional<std::string>>* groups) const {
+  std::call_once(jit_once_, [this] {
+    pcre2_jit_compile(code_, PCRE2_JIT_COMPLETE);  // falls back to the interpreter on failure
+  });
   pcre2_match_data* md = ThreadMatchData();
   int rc = pcre2_match(code_, reinterpret_cast<PCRE2_SPTR>(text.data()), text.size(), 0, 0, md,
                        LimitContext());
@@ -150,7 +154,11 @@ MultiMatcher::MultiMatcher(MultiMatcher&& other) noexcept
     : ids_(std::move(other.ids_)),
       sources_(std::move(other.sources_)),
       fallback_(std::move(other.fallback_)),
-      dbs_(std::move(other.dbs_)) {
+      dbs_(std::move(other.dbs_)),
+      literals_(std::move(other.literals_)),
+      anchored_(std::move(other.anchored_)),
+      literal_prefiltered_(other.literal_prefiltered_),
+      multi_value_(other.multi_value_) {
   other.dbs_.clear();
 }
 
@@ -172,7 +180,26 @@ Status MultiMatcher::Build(ScratchPool* pool, bool multi_value) {
     sources_.clear();
     return Status::Ok();
   }
+  literals_ = std::make_unique<LiteralSet>(/*all_matches=*/multi_value);
   for (size_t i = 0; i < sources_.size(); ++i) {
+    if (auto clauses = RequiredLiterals(sources_[i], kMinRequiredLiteral)) {
+      for (const std::vector<std::string>& clause : *clauses) {
+        auto anchor = std::max_element(
+            clause.begin(), clause.end(),
+            [](const std::string& a, const std::string& b) { return a.size() < b.size(); });
+        Clause c{ids_[i], {}};
+        for (auto it = clause.begin(); it != clause.end(); ++it) {
+          if (it != anchor)
+            c.others.push_back(literals_->Add(*it));
+        }
+        const uint32_t li = literals_->Add(*anchor);
+        if (li >= anchored_.size())
+          anchored_.resize(li + 1);
+        anchored_[li].push_back(std::move(c));
+      }
+      ++literal_prefiltered_;
+      continue;
+    }
     hs_expr_info_t* info = nullptr;
     hs_compile_error_t* err = nullptr;
     if (hs_expression_info(sources_[i].c_str(), kFlags, &info, &err) != HS_SUCCESS) {
@@ -218,7 +245,11 @@ Status MultiMatcher::Build(ScratchPool* pool, bool multi_value) {
   }
   sources_.clear();
   sources_.shrink_to_fit();
-  return Status::Ok();
+  if (literals_->size() == 0) {
+    literals_.reset();
+    return Status::Ok();
+  }
+  return literals_->Build(pool);
 }
 
 namespace {
@@ -237,14 +268,40 @@ int OnMatch(unsigned int id, unsigned long long /*from*/, unsigned long long /*t
 
 }  // namespace
 
+template <typename Emit>
+void MultiMatcher::Satisfied(const std::pair<uint32_t, size_t>* begin,
+                             const std::pair<uint32_t, size_t>* end,
+                             const std::vector<uint32_t>& stamps, uint32_t mark, Emit emit) const {
+  for (const auto* hit = begin; hit != end; ++hit) {
+    if (hit->first >= anchored_.size())
+      continue;
+    for (const Clause& clause : anchored_[hit->first]) {
+      if (std::all_of(clause.others.begin(), clause.others.end(),
+                      [&](uint32_t other) { return stamps[other] == mark; }))
+        emit(clause.id);
+    }
+  }
+}
+
 void MultiMatcher::Candidates(std::string_view text, hs_scratch_t* scratch,
                               std::vector<uint32_t>* out) const {
   out->insert(out->end(), fallback_.begin(), fallback_.end());
-  if (dbs_.empty())
+  if (dbs_.empty() && literals_ == nullptr)
     return;
   if (scratch == nullptr) {  // no scratch: offer everything, PCRE2 decides
     out->insert(out->end(), ids_.begin(), ids_.end());
     return;
+  }
+  if (literals_ != nullptr) {
+    thread_local std::vector<std::pair<uint32_t, size_t>> hits;
+    thread_local std::vector<uint32_t> stamps;
+    hits.clear();
+    literals_->ScanAll(text, scratch, &hits);  // each literal once
+    stamps.assign(literals_->size(), 0);
+    for (const auto& hit : hits)
+      stamps[hit.first] = 1;
+    Satisfied(hits.data(), hits.data() + hits.size(), stamps, 1,
+              [&](uint32_t id) { out->push_back(id); });
   }
   ScanContext ctx{&ids_, out};
   for (const hs_database_t* db : dbs_) {
@@ -258,11 +315,10 @@ LiteralSet::~LiteralSet() {
 }
 
 uint32_t LiteralSet::Add(const std::string& literal) {
-  auto it = std::find(literals_.begin(), literals_.end(), literal);
-  if (it != literals_.end())
-    return static_cast<uint32_t>(it - literals_.begin());
-  literals_.push_back(literal);
-  return static_cast<uint32_t>(literals_.size() - 1);
+  auto [it, added] = index_.emplace(literal, static_cast<uint32_t>(literals_.size()));
+  if (added)
+    literals_.push_back(literal);
+  return it->second;
 }
 
 Status LiteralSet::Build(ScratchPool* pool) {
@@ -351,7 +407,7 @@ void MultiMatcher::CandidatesPerValue(const std::vector<std::string>& values, hs
     for (uint32_t id : fallback_)
       out->emplace_back(v, id);
   }
-  if (dbs_.empty() || values.empty())
+  if ((dbs_.empty() && literals_ == nullptr) || values.empty())
     return;
   if (scratch == nullptr || !multi_value_) {
     for (uint32_t v = 0; v < values.size(); ++v) {
@@ -373,6 +429,31 @@ void MultiMatcher::CandidatesPerValue(const std::vector<std::string>& values, hs
     starts.push_back(joined.size());
     joined += v;
     joined += '\n';
+  }
+  if (literals_ != nullptr) {
+    // Every occurrence, turned into (literal, value) and grouped by value.
+    thread_local std::vector<std::pair<uint32_t, size_t>> hits;
+    thread_local std::vector<uint32_t> stamps;
+    hits.clear();
+    literals_->ScanAll(joined, scratch, &hits);
+    for (auto& hit : hits) {
+      auto it = std::upper_bound(starts.begin(), starts.end(), hit.second);
+      hit.second = static_cast<size_t>(it - starts.begin() - 1);
+    }
+    std::sort(hits.begin(), hits.end(), [](const auto& a, const auto& b) {
+      return a.second != b.second ? a.second < b.second : a.first < b.first;
+    });
+    hits.erase(std::unique(hits.begin(), hits.end()), hits.end());
+    stamps.assign(literals_->size(), 0);
+    for (size_t begin = 0; begin < hits.size();) {
+      const auto value = static_cast<uint32_t>(hits[begin].second);
+      size_t end = begin;
+      for (; end < hits.size() && hits[end].second == value; ++end)
+        stamps[hits[end].first] = value + 1;
+      Satisfied(hits.data() + begin, hits.data() + end, stamps, value + 1,
+                [&](uint32_t id) { out->emplace_back(value, id); });
+      begin = end;
+    }
   }
   MultiScanContext ctx{&ids_, &starts, out};
   for (const hs_database_t* db : dbs_) {

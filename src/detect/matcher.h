@@ -1,8 +1,11 @@
-// Regex: one PCRE2 pattern (JIT-compiled, bounded by match and depth limits) used to confirm
-// matches and extract captures. MultiMatcher: one Vectorscan database in prefilter mode over
-// many patterns, so a text is scanned once however many patterns a field has; patterns
-// Vectorscan cannot take are kept aside and always offered as candidates. Both are immutable
-// after construction and safe to share between threads; scratch space is per caller.
+// Regex: one PCRE2 pattern (JIT-compiled on first use, bounded by match and depth limits) used
+// to confirm matches and extract captures. MultiMatcher: the prefilter of one field's patterns,
+// so a text is scanned once however many patterns the field has: a Vectorscan literal database
+// over the literals each pattern requires (RequiredLiterals), plus Vectorscan prefilter-mode
+// databases for the patterns without such literals; patterns Vectorscan cannot take either are
+// kept aside and always offered as candidates. Both are immutable after construction (the
+// lazy JIT is internally synchronised) and safe to share between threads; scratch space is per
+// caller.
 #pragma once
 
 #include <hs/hs.h>
@@ -13,6 +16,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <unordered_map>
 #include <utility>
 #include <vector>
 
@@ -28,6 +32,8 @@ inline constexpr uint32_t kPcreMatchLimit = 200'000;
 inline constexpr uint32_t kPcreDepthLimit = 10'000;
 // Fewer patterns than this in a field (or key) are run on PCRE2 directly.
 inline constexpr size_t kMinVectorscanPatterns = 4;
+// Required literals shorter than this filter too little; such patterns go to a regex database.
+inline constexpr size_t kMinRequiredLiteral = 4;
 // Patterns per Vectorscan database. Debian's Vectorscan 5.4.9 misses matches in some large
 // databases depending on the buffer's address (docs/decisions/regex-engine.md); databases of
 // this size showed no misses on the corpus, at a few extra scans per field.
@@ -53,6 +59,9 @@ class Regex {
   Regex() = default;
   pcre2_real_code_8* code_ = nullptr;
   uint32_t capture_count_ = 0;
+  // JIT code costs kilobytes per pattern and most patterns never become candidates, so the JIT
+  // runs on a pattern's first match attempt.
+  mutable std::once_flag jit_once_;
 };
 
 // Per-caller Vectorscan scratch, grown to fit every database it is used with.
@@ -74,6 +83,8 @@ class ScratchPool {
   mutable std::mutex mu_;
   mutable std::vector<hs_scratch_t*> free_;
 };
+
+class LiteralSet;
 
 class MultiMatcher {
  public:
@@ -102,11 +113,30 @@ class MultiMatcher {
 
   size_t fallback_count() const { return fallback_.size(); }
 
+  // Patterns prefiltered by their required literals (the rest need a regex database).
+  size_t literal_prefiltered() const { return literal_prefiltered_; }
+
  private:
   std::vector<uint32_t> ids_;
   std::vector<std::string> sources_;
   std::vector<uint32_t> fallback_;
-  std::vector<hs_database_t*> dbs_;
+  std::vector<hs_database_t*> dbs_;  // prefilter mode, patterns without literals
+
+  // A pattern's clause of required literals, found through its anchor (its longest literal).
+  struct Clause {
+    uint32_t id;                   // the caller's id
+    std::vector<uint32_t> others;  // literal indices that must occur too
+  };
+
+  // Calls emit(id) for the clauses anchored at hit literals [begin, end) whose other literals
+  // are all marked with `mark` in stamps.
+  template <typename Emit>
+  void Satisfied(const std::pair<uint32_t, size_t>* begin, const std::pair<uint32_t, size_t>* end,
+                 const std::vector<uint32_t>& stamps, uint32_t mark, Emit emit) const;
+
+  std::unique_ptr<LiteralSet> literals_;       // every required literal of the field
+  std::vector<std::vector<Clause>> anchored_;  // literal index -> clauses anchored there
+  size_t literal_prefiltered_ = 0;
   bool multi_value_ = false;
 };
 
@@ -127,8 +157,8 @@ class LiteralSet {
   // present[i] becomes true for every literal i found in text (present is resized).
   void Scan(std::string_view text, hs_scratch_t* scratch, std::vector<bool>* present) const;
 
-  // Appends (literal index, end offset) for every occurrence, in text order (all_matches only;
-  // without a scratch nothing is found).
+  // Appends (literal index, end offset) for every occurrence in text order (with all_matches;
+  // else the first of each literal). Without a scratch nothing is found.
   void ScanAll(std::string_view text, hs_scratch_t* scratch,
                std::vector<std::pair<uint32_t, size_t>>* hits) const;
 
@@ -139,6 +169,7 @@ class LiteralSet {
  private:
   bool all_matches_ = false;
   std::vector<std::string> literals_;
+  std::unordered_map<std::string, uint32_t> index_;
   hs_database_t* db_ = nullptr;
 };
 

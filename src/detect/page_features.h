@@ -48,8 +48,9 @@ class PageParser {
   PageParser& operator=(const PageParser&) = delete;
 
   // Parses the page (rendered_html when present, else html) and fills *out. The tree stays
-  // valid until the next Parse; root() gives it to the DOM matcher.
-  void Parse(const PageInput& page, PageFeatures* out);
+  // valid until the next Parse; root() gives it to the DOM matcher. dom_index: also collect
+  // tags, ids, classes and attribute names (only dom rules use them).
+  void Parse(const PageInput& page, PageFeatures* out, bool dom_index = true);
 
   void* root() const;  // myhtml_tree_node_t* of the document (null before the first Parse)
 
