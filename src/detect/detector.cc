@@ -5,6 +5,7 @@
 #include <strings.h>
 
 #include <algorithm>
+#include <chrono>
 #include <cmath>
 #include <cstdlib>
 #include <cstring>
@@ -412,7 +413,15 @@ std::vector<Finding> Detector::Analyze(const std::vector<PageInput>& pages,
   PageFeatures features;
   std::vector<PageFeatures> kept;
   for (uint32_t i = 0; i < pages.size(); ++i) {
-    parser.Parse(pages[i], &features, /*dom_index=*/options_.dom);
+    if (stats != nullptr) {
+      const auto start = std::chrono::steady_clock::now();
+      parser.Parse(pages[i], &features, /*dom_index=*/options_.dom);
+      stats->parse_ms +=
+          std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start)
+              .count();
+    } else {
+      parser.Parse(pages[i], &features, /*dom_index=*/options_.dom);
+    }
     run.Page(i, features, &parser);
     if (options_.words)
       kept.push_back(std::move(features));

@@ -27,6 +27,7 @@ struct AnalyzeStats {
   size_t confirmed = 0;    // of those, confirmed by PCRE2
   size_t limit_hits = 0;   // PCRE2 runs stopped by the match/depth limit (counted as no match)
   size_t dom_queries = 0;  // selectors run against the DOM after the prefilter
+  double parse_ms = 0;     // time spent parsing HTML into page features (the rest is matching)
 };
 
 class Detector {
