@@ -400,15 +400,33 @@ void BatchRunner::Process(const std::shared_ptr<InFlight>& entry) {
   heartbeat_cv_.notify_all();
 
   bool coalesced = false;
+  std::shared_ptr<const nlohmann::json> result;
   std::shared_ptr<Outcome> outcome =
-      AnalyseCoalesced(entry, item.domain, *type, *config, &coalesced);
+      AnalyseCoalesced(entry, item.domain, *type, *config, &coalesced, &result);
+  if (outcome && outcome->ok && result == nullptr) {
+    result = StoredResult(item.run_id, item.domain, outcome);
+    if (result == nullptr) {  // not to be had: analyse the domain again
+      coalesced = false;
+      outcome = AnalyseCoalesced(entry, item.domain, *type, *config, &coalesced, &result);
+    }
+  }
   const auto abort = static_cast<Abort>(entry->abort.load());
   const bool dropped =
       abort == Abort::kJobCancelled || abort == Abort::kLeaseLost || abort == Abort::kShutdown;
-  if (outcome && outcome->ok) {
+  if (outcome && outcome->ok && result != nullptr) {
     // A result in hand is stored even when a stop began meanwhile; the store refuses it if the
     // item was cancelled or lost.
-    FinishSuccess(entry, outcome->result, coalesced);
+    FinishSuccess(entry, *result, coalesced);
+    if (!coalesced) {
+      // Stored with the leader's item: later followers read it from there.
+      std::lock_guard<std::mutex> lock(coalesce_mu_);
+      outcome->result.reset();
+    }
+    return;
+  }
+  if (outcome && outcome->ok) {
+    std::lock_guard<std::mutex> lock(mu_);
+    ++stats_.aborted;
     return;
   }
   if (!outcome || dropped) {
@@ -419,9 +437,25 @@ void BatchRunner::Process(const std::shared_ptr<InFlight>& entry) {
   FinishFailure(entry, outcome->status, config->max_retries, coalesced);
 }
 
+std::shared_ptr<const nlohmann::json> BatchRunner::StoredResult(
+    const std::string& run_id, const std::string& domain, const std::shared_ptr<Outcome>& outcome) {
+  auto leader = store_.GetItem(outcome->leader_item_id);
+  if (leader.ok() && leader->status == store::ItemStatus::kCompleted && !leader->result.is_null())
+    return std::make_shared<const nlohmann::json>(std::move(leader->result));
+  std::lock_guard<std::mutex> lock(coalesce_mu_);
+  auto run_it = outcomes_.find(run_id);
+  if (run_it != outcomes_.end()) {
+    auto it = run_it->second.find(DomainKey(domain));
+    if (it != run_it->second.end() && it->second == outcome)
+      run_it->second.erase(it);
+  }
+  return nullptr;
+}
+
 std::shared_ptr<BatchRunner::Outcome> BatchRunner::AnalyseCoalesced(
     const std::shared_ptr<InFlight>& entry, const std::string& domain, analysis::AnalysisType type,
-    const analysis::AnalysisConfig& config, bool* coalesced) {
+    const analysis::AnalysisConfig& config, bool* coalesced,
+    std::shared_ptr<const nlohmann::json>* result_out) {
   const std::string key = DomainKey(domain);
   const std::string& run_id = entry->claim.item.run_id;
   std::shared_ptr<Outcome> mine;
@@ -454,6 +488,7 @@ std::shared_ptr<BatchRunner::Outcome> BatchRunner::AnalyseCoalesced(
       });
       if (other->done) {
         *coalesced = true;
+        *result_out = other->result;
         return other;
       }
       // The leader gave up without an outcome for the domain (or we were aborted): look again.
@@ -482,7 +517,8 @@ std::shared_ptr<BatchRunner::Outcome> BatchRunner::AnalyseCoalesced(
   };
   if (result.ok()) {
     mine->ok = true;
-    mine->result = std::move(json);
+    mine->result = std::make_shared<const nlohmann::json>(std::move(json));
+    *result_out = mine->result;
     mine->done = true;
   } else if (abort == Abort::kJobCancelled || abort == Abort::kLeaseLost ||
              abort == Abort::kShutdown) {

@@ -131,12 +131,14 @@ class BatchRunner {
   };
 
   // The outcome of one domain's analysis within a run, shared by the items that coalesce.
+  // Guarded by coalesce_mu_. A run keeps its outcomes until it is forgotten, so the result JSON
+  // is kept only until the leader has stored it; later followers read it from the leader's item.
   struct Outcome {
     bool done = false;       // ok / status hold the domain's outcome
     bool abandoned = false;  // the leader was aborted; waiters look again
     bool ok = false;
-    nlohmann::json result;  // ok: the result JSON
-    common::Status status;  // !ok: the failure
+    std::shared_ptr<const nlohmann::json> result;  // ok: the result JSON, until stored
+    common::Status status;                         // !ok: the failure
     std::string leader_item_id;
   };
 
@@ -144,11 +146,17 @@ class BatchRunner {
   void WorkerLoop();
   void HeartbeatLoop();
   void Process(const std::shared_ptr<InFlight>& entry);
-  // Runs (or joins) the analysis of the entry's domain in its run.
+  // Runs (or joins) the analysis of the entry's domain in its run. For an ok outcome *result
+  // is its JSON (taken under the lock; null when the leader has stored and dropped it).
   std::shared_ptr<Outcome> AnalyseCoalesced(const std::shared_ptr<InFlight>& entry,
                                             const std::string& domain, analysis::AnalysisType type,
-                                            const analysis::AnalysisConfig& config,
-                                            bool* coalesced);
+                                            const analysis::AnalysisConfig& config, bool* coalesced,
+                                            std::shared_ptr<const nlohmann::json>* result);
+  // The ok outcome's JSON for a follower that came after the leader dropped it: the leader's
+  // stored item result. On failure the outcome is forgotten (the caller analyses again).
+  std::shared_ptr<const nlohmann::json> StoredResult(const std::string& run_id,
+                                                     const std::string& domain,
+                                                     const std::shared_ptr<Outcome>& outcome);
   void FinishSuccess(const std::shared_ptr<InFlight>& entry, const nlohmann::json& result,
                      bool coalesced);
   void FinishFailure(const std::shared_ptr<InFlight>& entry, const common::Status& status,

@@ -382,6 +382,25 @@ TEST_F(BatchRunnerTest, LeadsSharingADomainInOneRunAreAnalysedOnce) {
   ExpectCountersEqualItems(job_id);
 }
 
+TEST_F(BatchRunnerTest, AFollowerAfterTheLeaderStoredTakesTheStoredResult) {
+  // One at a time: the second shop.se lead is claimed only after the first is stored, when the
+  // runner no longer holds the result in memory; it must come from the leader's item.
+  analyzer_.Script("shop.se", {ScriptedLeadAnalyzer::Ok("Magento")});
+  analyzer_.Script("www.shop.se", {ScriptedLeadAnalyzer::Ok("Shopify")});
+  const std::string job_id = MakeJob({"shop.se", "www.shop.se"});
+  BatchRunnerOptions options;
+  options.concurrency = 1;
+  StartRunner(options);
+  ASSERT_TRUE(WaitForJobFinal(job_id));
+  EXPECT_EQ(analyzer_.Calls("shop.se") + analyzer_.Calls("www.shop.se"), 1);
+  for (const auto& item : Items(job_id)) {
+    EXPECT_EQ(item.status, store::ItemStatus::kCompleted);
+    EXPECT_EQ(Full(item).result["ecommerce_platform"]["name"], "Magento");
+  }
+  EXPECT_EQ(runner_->stats().coalesced, 1);
+  ExpectCountersEqualItems(job_id);
+}
+
 TEST_F(BatchRunnerTest, SameDomainInAnotherRunIsAnalysedAgain) {
   const std::string first = MakeJob({"again.se"});
   StartRunner();
