@@ -7,10 +7,15 @@
 #include <arpa/inet.h>
 #include <gtest/gtest.h>
 #include <netinet/in.h>
+#include <openssl/pem.h>
+#include <signal.h>
 #include <sys/socket.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include <atomic>
+#include <cstdio>
+#include <filesystem>
 #include <fstream>
 #include <future>
 #include <memory>
@@ -23,6 +28,7 @@
 #include "fetch/errors.h"
 #include "fetch/site_fetch.h"
 #include "fetch/target.h"
+#include "test_ca.h"
 
 namespace leadscan::fetch {
 namespace {
@@ -510,6 +516,127 @@ TEST_F(CurlFetcherTest, DestroyingTheFetcherCancelsWhatIsPending) {
   }
   f.reset();
   EXPECT_EQ(fut.get().status().error_code(), kCancelled);
+}
+
+// --- HTTP/2: the fake internet speaks HTTP/1.1 only, so these start nghttpd (Debian's
+// nghttp2-server, installed by scripts/install-deps.sh) on loopback with a certificate of a
+// test CA, and check what the fetcher negotiates.
+
+int FreeLoopbackPort() {
+  int fd = socket(AF_INET, SOCK_STREAM, 0);
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  addr.sin_port = 0;
+  socklen_t len = sizeof(addr);
+  if (bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof(addr)) != 0 ||
+      getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len) != 0) {
+    close(fd);
+    return -1;
+  }
+  close(fd);
+  return ntohs(addr.sin_port);
+}
+
+bool Accepts(int port) {
+  int fd = socket(AF_INET, SOCK_STREAM, 0);
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  addr.sin_port = htons(static_cast<uint16_t>(port));
+  bool ok = connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof(addr)) == 0;
+  close(fd);
+  return ok;
+}
+
+class Http2Test : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    ASSERT_EQ(system("command -v nghttpd >/dev/null 2>&1"), 0)
+        << "nghttpd (Debian package nghttp2-server) is missing; scripts/install-deps.sh "
+           "installs it";
+    dir_ = std::filesystem::temp_directory_path() /
+           ("leadscan-h2-" + std::to_string(getpid()) + "-" + std::to_string(rand()));
+    std::filesystem::create_directories(dir_ / "htdocs");
+    std::ofstream(dir_ / "htdocs" / "index.html")
+        << "<html><body><p>Fri frakt med PostNord</p><!-- h2-marker --></body></html>";
+    auto ca = fakenet::TestCa::Create();
+    ASSERT_TRUE(ca.ok()) << ca.status().ToString();
+    fakenet::X509Ptr leaf = (*ca)->Leaf("h2.test", fakenet::CertKind::kValid);
+    ASSERT_NE(leaf, nullptr);
+    std::ofstream(dir_ / "ca.pem") << (*ca)->ca_pem();
+    FILE* cert = fopen((dir_ / "cert.pem").c_str(), "w");
+    FILE* key = fopen((dir_ / "key.pem").c_str(), "w");
+    ASSERT_TRUE(cert != nullptr && key != nullptr);
+    ASSERT_EQ(PEM_write_X509(cert, leaf.get()), 1);
+    ASSERT_EQ(PEM_write_PrivateKey(key, (*ca)->leaf_key(), nullptr, nullptr, 0, nullptr, nullptr),
+              1);
+    fclose(cert);
+    fclose(key);
+    port_ = FreeLoopbackPort();
+    ASSERT_GT(port_, 0);
+    pid_ = fork();
+    ASSERT_GE(pid_, 0);
+    if (pid_ == 0) {
+      const std::string htdocs = "--htdocs=" + (dir_ / "htdocs").string();
+      const std::string port = std::to_string(port_);
+      const std::string keyfile = (dir_ / "key.pem").string();
+      const std::string certfile = (dir_ / "cert.pem").string();
+      freopen("/dev/null", "w", stdout);
+      execlp("nghttpd", "nghttpd", "--address=127.0.0.1", htdocs.c_str(), port.c_str(),
+             keyfile.c_str(), certfile.c_str(), static_cast<char*>(nullptr));
+      _exit(127);
+    }
+    for (int i = 0; i < 500 && !Accepts(port_); ++i)
+      std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    ASSERT_TRUE(Accepts(port_)) << "nghttpd did not start on port " << port_;
+  }
+
+  void TearDown() override {
+    if (pid_ > 0) {
+      kill(pid_, SIGTERM);
+      waitpid(pid_, nullptr, 0);
+    }
+    std::error_code ec;
+    std::filesystem::remove_all(dir_, ec);
+  }
+
+  FetchResult Fetch(bool http2) {
+    FetchOptions o;
+    o.allow_net = {"127.0.0.1/32:" + std::to_string(port_)};
+    o.resolve = {"h2.test:" + std::to_string(port_) + ":127.0.0.1"};
+    o.ca_file = (dir_ / "ca.pem").string();
+    o.http2 = http2;
+    o.politeness_delay = std::chrono::milliseconds(0);
+    auto f = CurlFetcher::Create(std::move(o), clock_);
+    if (!f.ok())
+      return f.status();
+    FetchRequest req;
+    req.url = "https://h2.test:" + std::to_string(port_) + "/";
+    req.check_robots = false;
+    return (*f)->Fetch(req);
+  }
+
+  std::filesystem::path dir_;
+  int port_ = -1;
+  pid_t pid_ = -1;
+  common::SystemClock clock_;
+};
+
+TEST_F(Http2Test, NegotiatesHttp2WhereTheServerOffersIt) {
+  auto r = Fetch(/*http2=*/true);
+  ASSERT_TRUE(r.ok()) << r.status().ToString();
+  EXPECT_EQ(r->status, 200);
+  EXPECT_EQ(r->http_version, "2");
+  EXPECT_NE(r->body.find("h2-marker"), std::string::npos);
+  EXPECT_FALSE(r->cert_issuer.empty());
+}
+
+TEST_F(CurlFetcherTest, SpeaksHttp11WhereHttp2IsNotOffered) {
+  // The fake internet offers no h2 in ALPN: the fetcher, which offers h2, settles on 1.1.
+  auto r = Get("https://site-2.bench.test/");
+  ASSERT_TRUE(r.ok()) << r.status().ToString();
+  EXPECT_EQ(r->http_version, "1.1");
 }
 
 }  // namespace
