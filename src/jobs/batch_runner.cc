@@ -543,6 +543,29 @@ std::shared_ptr<BatchRunner::Outcome> BatchRunner::AnalyseCoalesced(
   return mine;
 }
 
+void BatchRunner::CountRefused(const common::Status& status, std::string_view what,
+                               const std::string& item_id) {
+  std::lock_guard<std::mutex> lock(mu_);
+  ++stats_.aborted;
+  if (!IsLeaseLost(status)) {
+    spdlog::warn("batch runner: storing the {} of item {} failed: {}", what, item_id,
+                 status.ToString());
+  }
+}
+
+JobEvent BatchRunner::ItemEvent(JobEventKind kind, const InFlight& entry) {
+  const store::Item& item = entry.claim.item;
+  JobEvent event;
+  event.kind = kind;
+  event.org_id = entry.claim.org_id;
+  event.job_id = item.job_id;
+  event.run_id = item.run_id;
+  event.item_id = item.id;
+  event.lead_id = item.lead_id;
+  event.domain = item.domain;
+  return event;
+}
+
 void BatchRunner::FinishSuccess(const std::shared_ptr<InFlight>& entry,
                                 const nlohmann::json& result, bool coalesced) {
   const store::Item& item = entry->claim.item;
@@ -554,12 +577,7 @@ void BatchRunner::FinishSuccess(const std::shared_ptr<InFlight>& entry,
   completion.findings = FindingsOf(result);
   auto update = store_.CompleteItem(completion);
   if (!update.ok()) {
-    std::lock_guard<std::mutex> lock(mu_);
-    ++stats_.aborted;
-    if (!IsLeaseLost(update.status())) {
-      spdlog::warn("batch runner: storing the result of item {} failed: {}", item.id,
-                   update.status().ToString());
-    }
+    CountRefused(update.status(), "result", item.id);
     return;
   }
   {
@@ -568,14 +586,7 @@ void BatchRunner::FinishSuccess(const std::shared_ptr<InFlight>& entry,
     if (coalesced)
       ++stats_.coalesced;
   }
-  JobEvent event;
-  event.kind = JobEventKind::kItemCompleted;
-  event.org_id = entry->claim.org_id;
-  event.job_id = item.job_id;
-  event.run_id = item.run_id;
-  event.item_id = item.id;
-  event.lead_id = item.lead_id;
-  event.domain = item.domain;
+  JobEvent event = ItemEvent(JobEventKind::kItemCompleted, *entry);
   event.duration_seconds = completion.duration_seconds;
   event.coalesced = coalesced;
   Publish(std::move(event));
@@ -613,14 +624,7 @@ void BatchRunner::FinishFailure(const std::shared_ptr<InFlight>& entry,
       ++retry_seq_;
     }
     dispatch_cv_.notify_all();
-    JobEvent event;
-    event.kind = JobEventKind::kItemRetrying;
-    event.org_id = entry->claim.org_id;
-    event.job_id = item.job_id;
-    event.run_id = item.run_id;
-    event.item_id = item.id;
-    event.lead_id = item.lead_id;
-    event.domain = item.domain;
+    JobEvent event = ItemEvent(JobEventKind::kItemRetrying, *entry);
     event.error_code = code;
     event.error_message = status.message();
     event.retry_count = item.retry_count + 1;
@@ -646,26 +650,14 @@ void BatchRunner::FailNow(const std::shared_ptr<InFlight>& entry, std::string_vi
   failure.duration_seconds = Seconds(entry->started.value_or(clock_.Now()));
   auto update = store_.FailItem(failure);
   if (!update.ok()) {
-    std::lock_guard<std::mutex> lock(mu_);
-    ++stats_.aborted;
-    if (!IsLeaseLost(update.status())) {
-      spdlog::warn("batch runner: storing the failure of item {} failed: {}", item.id,
-                   update.status().ToString());
-    }
+    CountRefused(update.status(), "failure", item.id);
     return;
   }
   {
     std::lock_guard<std::mutex> lock(mu_);
     ++stats_.failed;
   }
-  JobEvent event;
-  event.kind = JobEventKind::kItemFailed;
-  event.org_id = entry->claim.org_id;
-  event.job_id = item.job_id;
-  event.run_id = item.run_id;
-  event.item_id = item.id;
-  event.lead_id = item.lead_id;
-  event.domain = item.domain;
+  JobEvent event = ItemEvent(JobEventKind::kItemFailed, *entry);
   event.error_code = failure.error_code;
   event.error_message = message;
   event.duration_seconds = failure.duration_seconds;

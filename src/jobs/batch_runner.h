@@ -157,6 +157,11 @@ class BatchRunner {
   std::shared_ptr<const nlohmann::json> StoredResult(const std::string& run_id,
                                                      const std::string& domain,
                                                      const std::shared_ptr<Outcome>& outcome);
+  // Counts a store refusal of an item's outcome as aborted (logged unless the lease was lost).
+  void CountRefused(const common::Status& status, std::string_view what,
+                    const std::string& item_id);
+  // An event about the entry's item, its ids filled in.
+  static JobEvent ItemEvent(JobEventKind kind, const InFlight& entry);
   void FinishSuccess(const std::shared_ptr<InFlight>& entry, const nlohmann::json& result,
                      bool coalesced);
   void FinishFailure(const std::shared_ptr<InFlight>& entry, const common::Status& status,
