@@ -40,6 +40,7 @@ bool ReadFile(const std::string& path, std::string* out) {
   while ((n = gzread(f, buf, sizeof(buf))) > 0)
     out->append(buf, static_cast<size_t>(n));
   gzclose(f);
+  out->shrink_to_fit();  // the page, not the doubling growth of the read buffer
   return n >= 0;
 }
 
@@ -188,7 +189,8 @@ int main(int argc, char** argv) {
     }
     if (features_only)
       continue;
-    std::vector<PageInput> pages{page};
+    std::vector<PageInput> pages;
+    pages.push_back(std::move(page));
     std::vector<Finding> findings;
     double best = 1e300;
     double best_match = 1e300;
@@ -206,8 +208,8 @@ int main(int argc, char** argv) {
     match_times.push_back(best_match);
     nlohmann::json out;
     out["file"] = path;
-    out["url"] = ValidUtf8(page.url);
-    out["bytes"] = page.html.size();
+    out["url"] = ValidUtf8(pages[0].url);
+    out["bytes"] = pages[0].html.size();
     out["ms"] = best;
     out["match_ms"] = best_match;
     out["stats"] = {{"candidates", stats.candidates},

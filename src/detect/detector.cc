@@ -62,9 +62,26 @@ double ParseIntJs(const std::string& v) {
 }
 
 // One thread's parser, reused across calls.
-PageParser& ThreadParser() {
-  thread_local PageParser parser;
+// A parser keeps the memory pools of the largest page it has parsed; after a page this large
+// it is replaced, so one huge page does not pin its pools for the life of the thread.
+constexpr size_t kParserResetBytes = 1024 * 1024;
+
+std::unique_ptr<PageParser>& ThreadParserSlot() {
+  thread_local std::unique_ptr<PageParser> parser;
   return parser;
+}
+
+PageParser& ThreadParser() {
+  std::unique_ptr<PageParser>& parser = ThreadParserSlot();
+  if (parser == nullptr)
+    parser = std::make_unique<PageParser>();
+  return *parser;
+}
+
+void ReleaseParserAfter(const PageInput& page) {
+  const std::string& html = page.rendered_html.empty() ? page.html : page.rendered_html;
+  if (html.size() >= kParserResetBytes)
+    ThreadParserSlot().reset();
 }
 
 class Run {
@@ -402,6 +419,7 @@ Detector::Detector(std::shared_ptr<const RuleSet> rules, DetectorOptions options
 
 void Detector::ExtractFeatures(const PageInput& page, PageFeatures* out) {
   ThreadParser().Parse(page, out);
+  ReleaseParserAfter(page);
 }
 
 std::vector<Finding> Detector::Analyze(const std::vector<PageInput>& pages,
@@ -426,6 +444,8 @@ std::vector<Finding> Detector::Analyze(const std::vector<PageInput>& pages,
     if (options_.words)
       kept.push_back(std::move(features));
   }
+  for (const PageInput& page : pages)
+    ReleaseParserAfter(page);  // (the parser's tree is not used below)
   std::vector<Detection>& all = run.detections();
   if (options_.words)
     MatchWords(rs, kept, scratch, &all);
