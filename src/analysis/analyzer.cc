@@ -10,6 +10,7 @@
 #include "analysis/page_discovery.h"
 #include "detect/detector.h"
 #include "fetch/errors.h"
+#include "fetch/fetch_options.h"
 #include "fetch/fetcher.h"
 #include "fetch/site_fetch.h"
 #include "fetch/target.h"
@@ -22,6 +23,13 @@ using common::Status;
 
 // Pages fetched on the hop from the cart to the checkout.
 constexpr size_t kMaxSecondHopPages = 2;
+
+// A sitemap is read only up to this size (about 10,000 URLs); a larger one fails with
+// body_too_large and discovery goes on without it.
+constexpr int64_t kMaxSitemapBytes = 1024 * 1024;
+
+// A sitemap fetch may take at most this long, and at most half the lead's remaining time.
+constexpr std::chrono::milliseconds kMaxSitemapTime{5000};
 
 std::string HostOf(std::string_view url) {
   auto u = boost::urls::parse_uri(url);
@@ -106,6 +114,34 @@ std::vector<LinkCandidate> SelectPages(const std::vector<LinkCandidate>& ranked,
     taken.insert(c.url);
   }
   return chosen;
+}
+
+// "https://host[:port]" of an absolute URL; empty when it has none.
+std::string OriginOf(std::string_view url) {
+  auto u = boost::urls::parse_uri(url);
+  if (!u || u->host().empty())
+    return {};
+  std::string origin = std::string(u->scheme()) + "://" + std::string(u->encoded_host());
+  if (u->has_port())
+    origin += ":" + std::string(u->port());
+  return origin;
+}
+
+bool SameSite(std::string_view host, std::string_view site) {
+  auto strip = [](std::string_view h) { return h.substr(0, 4) == "www." ? h.substr(4) : h; };
+  return !host.empty() && strip(host) == strip(site);
+}
+
+// The sitemap is worth a fetch when the home page leaves the information pages (shipping,
+// terms) that sitemaps list without a candidate; cart and checkout come from platform paths.
+bool WantsSitemap(const std::vector<LinkCandidate>& ranked) {
+  bool shipping = false;
+  bool terms = false;
+  for (const auto& c : ranked) {
+    shipping = shipping || c.role == PageRole::kShipping;
+    terms = terms || c.role == PageRole::kTerms;
+  }
+  return !shipping || !terms;
 }
 
 std::string PlatformSlug(const std::vector<detect::Finding>& findings) {
@@ -239,8 +275,53 @@ Result<AnalysisResult> Analyzer::Analyze(std::string_view input, AnalysisType ty
       }
       budget -= std::min(budget, done.size());
     };
-    fetch_wave(SelectPages(RankCommercePages(home->body, result.final_url, site, slug), type,
-                           budget, seen));
+    auto ranked = RankCommercePages(home->body, result.final_url, site, slug);
+    // The first sitemap robots.txt names (same site only; one level of sitemap index), when
+    // the home page's links miss an information page and a page is left for what it finds.
+    // Each sitemap fetched counts against the lead's pages, bytes and time and is listed in
+    // `pages`; a missing one is not an error of the lead.
+    auto read_sitemap = [&](const std::string& url, const std::string& reason) {
+      fetch::FetchRequest req;
+      req.url = url;
+      req.kind = fetch::FetchKind::kText;
+      req.timeout = std::min(kMaxSitemapTime, remaining() / 2);
+      req.max_body_bytes = std::min(kMaxSitemapBytes, config.max_bytes - bytes_used);
+      req.cancel = cancel;
+      req.reason = reason;
+      fetch::FetchResult r = fetcher_.Fetch(std::move(req));
+      seen.insert(url);
+      budget -= std::min<size_t>(budget, 1);
+      if (!r.ok()) {
+        result.pages.push_back(FailedRecord(url, reason, r.status()));
+        return Sitemap{};
+      }
+      bytes_used += static_cast<int64_t>(r->body.size());
+      result.pages.push_back(RecordOf(*r));
+      return ParseSitemap(r->body);
+    };
+    if (WantsSitemap(ranked) && budget >= 2 && bytes_used < config.max_bytes &&
+        !(cancel && cancel->load())) {
+      fetch::FetchRequest robots_req;
+      robots_req.timeout = std::min(kMaxSitemapTime, remaining() / 2);
+      robots_req.cancel = cancel;
+      // CurlFetcher answers from its robots.txt cache: the home page's fetch filled it.
+      auto robots = fetch::FetchRobots(fetcher_, OriginOf(result.final_url),
+                                       fetch::kRobotsProductToken, std::move(robots_req));
+      if (robots.ok() && !robots->sitemaps.empty() &&
+          SameSite(HostOf(robots->sitemaps.front()), site)) {
+        Sitemap map = read_sitemap(robots->sitemaps.front(), "sitemap (robots.txt)");
+        if (map.is_index && budget >= 2 && bytes_used < config.max_bytes) {
+          std::string child = PickPageSitemap(map.urls);
+          map = SameSite(HostOf(child), site) && seen.count(child) == 0
+                    ? read_sitemap(child, "sitemap (index " + robots->sitemaps.front() + ")")
+                    : Sitemap{};
+        }
+        if (!map.is_index && !map.urls.empty()) {
+          ranked = RankCommercePages(home->body, result.final_url, site, slug, map.urls);
+        }
+      }
+    }
+    fetch_wave(SelectPages(ranked, type, budget, seen));
     // Checkouts are usually reached from the cart: one more hop from the pages just fetched
     // when no checkout page was among them.
     bool have_checkout = false;

@@ -270,6 +270,53 @@ std::string StripWww(std::string_view host) {
   return h;
 }
 
+// Sitemap URLs with one of these (folded) path segments list products, categories or posts,
+// not the information pages discovery looks for.
+constexpr std::string_view kSitemapSkipSegments[] = {
+    "product",  "products",  "produkt",     "produkter",  "produkte", "tuote",
+    "tuotteet", "p",         "collections", "collection", "category", "categories",
+    "kategori", "kategorie", "kategoria",   "blog",       "blogs",    "news",
+    "nyheter",  "artikel",   "tag",         "tags",       "author"};
+
+// Sitemap URLs deeper than this many path segments are products or posts, not info pages.
+constexpr size_t kMaxSitemapPathSegments = 3;
+
+// Score taken off a sitemap URL per path segment beyond the first: `/frakt` before
+// `/info/sida/frakt`.
+constexpr int kSitemapDepthPenalty = 5;
+
+size_t FindNoCase(std::string_view s, std::string_view lower_needle, size_t from) {
+  if (lower_needle.empty() || s.size() < lower_needle.size())
+    return std::string_view::npos;
+  for (size_t i = from; i + lower_needle.size() <= s.size(); ++i) {
+    if (StartsWithNoCase(s, i, lower_needle))
+      return i;
+  }
+  return std::string_view::npos;
+}
+
+std::string_view TrimSpace(std::string_view s) {
+  while (!s.empty() && std::isspace(static_cast<unsigned char>(s.front())))
+    s.remove_prefix(1);
+  while (!s.empty() && std::isspace(static_cast<unsigned char>(s.back())))
+    s.remove_suffix(1);
+  return s;
+}
+
+std::vector<std::string> PathSegments(std::string_view path) {
+  std::vector<std::string> out;
+  size_t start = 0;
+  while (start <= path.size()) {
+    size_t slash = path.find('/', start);
+    if (slash == std::string_view::npos)
+      slash = path.size();
+    if (slash > start)
+      out.emplace_back(path.substr(start, slash - start));
+    start = slash + 1;
+  }
+  return out;
+}
+
 // Best keyword of a folded text: the highest weight; longer words win ties.
 const Keyword* BestKeyword(std::string_view folded) {
   const Keyword* best = nullptr;
@@ -421,9 +468,78 @@ std::string ResolveUrl(std::string_view base, std::string_view href) {
   return std::string(out.buffer());
 }
 
+Sitemap ParseSitemap(std::string_view xml, size_t max_urls) {
+  Sitemap out;
+  out.is_index = FindNoCase(xml, "<sitemapindex", 0) != std::string_view::npos;
+  size_t pos = 0;
+  while (out.urls.size() < max_urls) {
+    pos = FindNoCase(xml, "<loc", pos);
+    if (pos == std::string_view::npos)
+      break;
+    size_t after = pos + 4;
+    if (after >= xml.size())
+      break;
+    if (xml[after] != '>' && !std::isspace(static_cast<unsigned char>(xml[after]))) {
+      pos = after;  // <locale>, <location>, ...
+      continue;
+    }
+    size_t open_end = xml.find('>', after);
+    if (open_end == std::string_view::npos)
+      break;
+    size_t close = FindNoCase(xml, "</loc", open_end + 1);
+    if (close == std::string_view::npos)
+      break;
+    std::string_view value = TrimSpace(xml.substr(open_end + 1, close - open_end - 1));
+    constexpr std::string_view kCdataOpen = "<![CDATA[";
+    if (value.substr(0, kCdataOpen.size()) == kCdataOpen && value.size() >= kCdataOpen.size() + 3 &&
+        value.substr(value.size() - 3) == "]]>") {
+      value = TrimSpace(value.substr(kCdataOpen.size(), value.size() - kCdataOpen.size() - 3));
+      if (!value.empty())
+        out.urls.emplace_back(value);
+    } else if (!value.empty()) {
+      out.urls.push_back(DecodeEntities(value));
+    }
+    pos = close + 5;
+  }
+  return out;
+}
+
+std::string PickPageSitemap(const std::vector<std::string>& children) {
+  if (children.empty())
+    return {};
+  auto path_of = [](const std::string& url) {
+    auto u = boost::urls::parse_uri(url);
+    std::string path = u ? std::string(u->encoded_path()) : url;
+    for (char& c : path)
+      c = Lower(c);
+    return path;
+  };
+  constexpr std::string_view kListsOtherThings[] = {"product", "categor", "collection", "post",
+                                                    "blog",    "tag",     "author",     "user",
+                                                    "image",   "video",   "news"};
+  auto lists_other_things = [&](const std::string& path) {
+    for (std::string_view w : kListsOtherThings) {
+      if (path.find(w) != std::string::npos)
+        return true;
+    }
+    return false;
+  };
+  for (const auto& c : children) {
+    std::string path = path_of(c);
+    if (path.find("page") != std::string::npos && path.find("product") == std::string::npos)
+      return c;
+  }
+  for (const auto& c : children) {
+    if (!lists_other_things(path_of(c)))
+      return c;
+  }
+  return children.front();
+}
+
 std::vector<LinkCandidate> RankCommercePages(std::string_view html, std::string_view page_url,
                                              std::string_view site_host,
-                                             std::string_view platform_slug) {
+                                             std::string_view platform_slug,
+                                             const std::vector<std::string>& sitemap_urls) {
   const std::string site = StripWww(site_host);
   std::map<std::string, LinkCandidate> by_url;
   auto offer = [&](LinkCandidate c) {
@@ -455,6 +571,33 @@ std::vector<LinkCandidate> RankCommercePages(std::string_view html, std::string_
     c.reason = by_path ? "link path " + std::string(parsed->path())
                        : "link text '" + link.text.substr(0, 60) + "'";
     offer(std::move(c));
+  }
+  for (const std::string& raw : sitemap_urls) {
+    std::string url = ResolveUrl(page_url, raw);
+    if (url.empty())
+      continue;
+    auto parsed = boost::urls::parse_uri(url);
+    if (!parsed || StripWww(parsed->host()) != site || by_url.count(url) != 0)
+      continue;
+    const std::string decoded = PercentDecode(parsed->encoded_path());
+    const auto segments = PathSegments(decoded);
+    if (segments.empty() || segments.size() > kMaxSitemapPathSegments)
+      continue;
+    bool listing = false;
+    for (const auto& seg : segments) {
+      const std::string folded = Fold(seg);
+      for (std::string_view skip : kSitemapSkipSegments)
+        listing = listing || folded == skip;
+    }
+    if (listing)
+      continue;
+    const Keyword* by_path = BestKeyword(Fold(decoded));
+    if (by_path == nullptr)
+      continue;
+    offer(LinkCandidate{
+        url, by_path->role,
+        by_path->weight * 2 - kSitemapDepthPenalty * static_cast<int>(segments.size() - 1),
+        "sitemap " + std::string(parsed->path())});
   }
   const auto& paths = PlatformPaths();
   if (auto it = paths.find(platform_slug); it != paths.end()) {

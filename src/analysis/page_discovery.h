@@ -1,7 +1,7 @@
 // Page discovery: which same-site pages of a shop to fetch after its home page to find
 // checkout, payment and shipping facts. Ranks the home page's links by path and anchor text
-// in Swedish, Norwegian, Danish, Finnish, English and German, and adds the known paths of the
-// detected platform. Pure functions; thread-safe.
+// in Swedish, Norwegian, Danish, Finnish, English and German, the URLs of the site's sitemap
+// by path, and adds the known paths of the detected platform. Pure functions; thread-safe.
 #pragma once
 
 #include <string>
@@ -36,9 +36,34 @@ std::string ResolveUrl(std::string_view base, std::string_view href);
 
 // Ranks links of `html` (fetched from `page_url`) that stay on the site `site_host` (the same
 // host, or the host with/without "www.") and name commerce pages, best first, one per URL;
-// adds the known commerce paths of `platform_slug` ("shopify", "woocommerce", "magento", ...).
+// adds the known commerce paths of `platform_slug` ("shopify", "woocommerce", "magento", ...)
+// and the same-site URLs of `sitemap_urls` whose path names a commerce page (reason
+// "sitemap /path"; product, category and blog URLs and deep paths are left out). A URL both
+// linked and in the sitemap keeps the link's reason.
 std::vector<LinkCandidate> RankCommercePages(std::string_view html, std::string_view page_url,
                                              std::string_view site_host,
-                                             std::string_view platform_slug);
+                                             std::string_view platform_slug,
+                                             const std::vector<std::string>& sitemap_urls = {});
+
+// Most <loc> URLs read from one sitemap (the protocol's own limit per file).
+inline constexpr size_t kMaxSitemapUrls = 50000;
+
+// A sitemap file (sitemaps.org): the page URLs of a <urlset>, or the child sitemaps of a
+// <sitemapindex>.
+struct Sitemap {
+  bool is_index = false;
+  std::vector<std::string> urls;  // <loc> values in order, trimmed, entities decoded
+};
+
+// Reads the <loc> elements of sitemap XML (namespaced ones such as <image:loc> are not page
+// URLs and are skipped; CDATA is unwrapped), at most `max_urls`. Never fails: anything that is
+// not a sitemap yields no URLs.
+Sitemap ParseSitemap(std::string_view xml, size_t max_urls = kMaxSitemapUrls);
+
+// Of a sitemap index's children, the one most likely to list a shop's information pages
+// (shipping, terms): a "page" sitemap (WordPress `wp-sitemap-posts-page-1.xml`, Yoast
+// `page-sitemap.xml`, Shopify `sitemap_pages_1.xml`), else the first that does not list
+// products, categories or posts, else the first. Empty when `children` is.
+std::string PickPageSitemap(const std::vector<std::string>& children);
 
 }  // namespace leadscan::analysis

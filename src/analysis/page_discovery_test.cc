@@ -68,5 +68,68 @@ TEST(PageDiscoveryTest, AddsKnownPlatformPaths) {
   EXPECT_TRUE(policy);
 }
 
+TEST(PageDiscoveryTest, ParsesSitemapLocsAndSkipsImageLocs) {
+  auto map = ParseSitemap(
+      "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"
+      "<urlset xmlns=\"http://www.sitemaps.org/schemas/sitemap/0.9\" "
+      "xmlns:image=\"http://www.google.com/schemas/sitemap-image/1.1\">\n"
+      "<url><loc> https://shop.se/fraktinformation </loc><lastmod>2026-01-01</lastmod></url>\n"
+      "<url><LOC>https://shop.se/s?a=1&amp;b=2</LOC>"
+      "<image:image><image:loc>https://cdn.shop.se/a.jpg</image:loc></image:image></url>\n"
+      "<url><loc><![CDATA[https://shop.se/villkor]]></loc></url>\n"
+      "<url><location>x</location><loc></loc></url>\n"
+      "</urlset>");
+  EXPECT_FALSE(map.is_index);
+  ASSERT_EQ(map.urls.size(), 3u);
+  EXPECT_EQ(map.urls[0], "https://shop.se/fraktinformation");
+  EXPECT_EQ(map.urls[1], "https://shop.se/s?a=1&b=2");
+  EXPECT_EQ(map.urls[2], "https://shop.se/villkor");
+  EXPECT_EQ(ParseSitemap("<urlset><url><loc>a</loc></url><url><loc>b</loc></url>", 1).urls.size(),
+            1u);
+  EXPECT_TRUE(ParseSitemap("<html><body>not found</body></html>").urls.empty());
+  EXPECT_TRUE(ParseSitemap("<urlset><url><loc>https://shop.se/cut").urls.empty());
+}
+
+TEST(PageDiscoveryTest, SitemapIndexPicksThePageSitemap) {
+  auto index = ParseSitemap(
+      "<sitemapindex xmlns=\"http://www.sitemaps.org/schemas/sitemap/0.9\">"
+      "<sitemap><loc>https://shop.se/wp-sitemap-posts-post-1.xml</loc></sitemap>"
+      "<sitemap><loc>https://shop.se/wp-sitemap-posts-product-1.xml</loc></sitemap>"
+      "<sitemap><loc>https://shop.se/wp-sitemap-posts-page-1.xml</loc></sitemap>"
+      "</sitemapindex>");
+  EXPECT_TRUE(index.is_index);
+  ASSERT_EQ(index.urls.size(), 3u);
+  EXPECT_EQ(PickPageSitemap(index.urls), "https://shop.se/wp-sitemap-posts-page-1.xml");
+  EXPECT_EQ(PickPageSitemap({"https://s.se/sitemap_products_1.xml?from=1&to=9",
+                             "https://s.se/sitemap_pages_1.xml?from=1&to=9"}),
+            "https://s.se/sitemap_pages_1.xml?from=1&to=9");
+  EXPECT_EQ(PickPageSitemap({"https://s.se/product-sitemap.xml", "https://s.se/cms-sitemap.xml"}),
+            "https://s.se/cms-sitemap.xml");
+  EXPECT_EQ(PickPageSitemap({"https://s.se/1_sv_0_sitemap.xml"}),
+            "https://s.se/1_sv_0_sitemap.xml");
+  EXPECT_EQ(PickPageSitemap({}), "");
+}
+
+TEST(PageDiscoveryTest, RanksSitemapInformationPagesButNotProductsOrOtherSites) {
+  const std::string home = "<a href=\"/kopvillkor\">Köpvillkor</a>";
+  std::vector<std::string> sitemap = {
+      "https://shop.se/",
+      "https://shop.se/kopvillkor",
+      "https://www.shop.se/fraktinformation",
+      "https://shop.se/produkt/fraktfri-kanna",
+      "https://shop.se/blogs/news/fri-frakt-i-sommar",
+      "https://shop.se/a/b/c/d/frakt",
+      "https://other.se/leverans",
+      "https://shop.se/om-oss",
+  };
+  auto ranked = RankCommercePages(home, "https://shop.se/", "shop.se", "", sitemap);
+  ASSERT_EQ(ranked.size(), 2u);
+  EXPECT_EQ(ranked[0].url, "https://shop.se/kopvillkor");
+  EXPECT_EQ(ranked[0].reason, "link path /kopvillkor");
+  EXPECT_EQ(ranked[1].url, "https://www.shop.se/fraktinformation");
+  EXPECT_EQ(ranked[1].role, PageRole::kShipping);
+  EXPECT_EQ(ranked[1].reason, "sitemap /fraktinformation");
+}
+
 }  // namespace
 }  // namespace leadscan::analysis

@@ -77,6 +77,7 @@ PROOF = {
     "Shipmondo": r"shipmondo",
     "Pakettikauppa": r"pakettikauppa",
     "Fraktjakt": r"fraktjakt",
+    "Klarna Shipping Service": r"shipping_methods_in_iframe\":\"yes",
 }
 FIELDS = ["ecommerce_platform", "checkout_solutions", "payment_methods", "carriers",
           "shipping_software"]

@@ -4,6 +4,7 @@
 #include <gtest/gtest.h>
 
 #include <fstream>
+#include <map>
 #include <nlohmann/json.hpp>
 #include <set>
 
@@ -145,6 +146,59 @@ TEST_F(AnalyzerDemoShopsTest, FailuresCarryStableCodesAndUnavailableProvidersAre
   EXPECT_EQ(codes.count("renderer_unavailable"), 1u);
   EXPECT_EQ(codes.count("firecrawl_unavailable"), 1u);
   EXPECT_EQ(ok->ecommerce_platform->name, "Shopify");
+}
+
+// sybutiken.test links no shipping page; robots.txt names a sitemap index whose page sitemap
+// lists /fraktinformation/, the only page that names the carriers.
+TEST_F(AnalyzerDemoShopsTest, ShippingPageListedOnlyInTheSitemapIsFetchedAndSaysWhy) {
+  auto result =
+      analyzer_->Analyze("sybutiken.test", AnalysisType::kCarrierDetection, AnalysisConfig{});
+  ASSERT_TRUE(result.ok()) << result.status().ToString();
+  std::map<std::string, std::string> reasons;
+  for (const auto& p : result->pages) {
+    if (p.reason.rfind("sitemap", 0) == 0) {
+      EXPECT_TRUE(p.error_code.empty()) << p.url << " " << p.error_code;
+    }
+    reasons[p.url] = p.reason;
+  }
+  EXPECT_EQ(reasons["https://sybutiken.test/sitemap_index.xml"], "sitemap (robots.txt)");
+  EXPECT_EQ(reasons["https://sybutiken.test/page-sitemap.xml"],
+            "sitemap (index https://sybutiken.test/sitemap_index.xml)");
+  EXPECT_EQ(reasons.count("https://sybutiken.test/product-sitemap.xml"), 0u);
+  EXPECT_EQ(reasons["https://sybutiken.test/fraktinformation/"], "sitemap /fraktinformation/");
+  EXPECT_EQ(Names(result->carriers), (std::set<std::string>{"Budbee", "DHL", "PostNord"}));
+  for (const auto& f : result->carriers) {
+    ASSERT_FALSE(f.evidence.empty()) << f.name;
+    EXPECT_EQ(f.evidence.front().page, "https://sybutiken.test/fraktinformation/") << f.name;
+  }
+  EXPECT_LE(static_cast<int>(result->pages.size()), AnalysisConfig{}.max_pages);
+}
+
+TEST_F(AnalyzerDemoShopsTest, SitemapCountsAgainstThePageBudget) {
+  AnalysisConfig config;
+  config.max_pages = 2;  // home + one page: no room for a sitemap and what it would find
+  auto small = analyzer_->Analyze("sybutiken.test", AnalysisType::kCarrierDetection, config);
+  ASSERT_TRUE(small.ok()) << small.status().ToString();
+  EXPECT_EQ(small->pages.size(), 2u);
+  for (const auto& p : small->pages)
+    EXPECT_EQ(p.reason.find("sitemap"), std::string::npos) << p.url;
+  EXPECT_TRUE(small->carriers.empty());
+  config.max_pages = 3;  // home + the sitemap index; its page sitemap would leave no page over
+  auto three = analyzer_->Analyze("sybutiken.test", AnalysisType::kCarrierDetection, config);
+  ASSERT_TRUE(three.ok()) << three.status().ToString();
+  EXPECT_EQ(three->pages.size(), 3u);
+  for (const auto& p : three->pages)
+    EXPECT_NE(p.url, "https://sybutiken.test/page-sitemap.xml");
+  EXPECT_TRUE(three->carriers.empty());
+}
+
+TEST_F(AnalyzerDemoShopsTest, SitemapIsLeftAloneWhenTheHomePageLinksShippingAndTerms) {
+  auto result =
+      analyzer_->Analyze("tradgardsboden.test", AnalysisType::kCarrierDetection, AnalysisConfig{});
+  ASSERT_TRUE(result.ok()) << result.status().ToString();
+  for (const auto& p : result->pages)
+    EXPECT_EQ(p.reason.find("sitemap"), std::string::npos) << p.url;
+  EXPECT_EQ(net_->RequestCount("tradgardsboden.test", "/wp-sitemap.xml"), 0);
 }
 
 TEST_F(AnalyzerDemoShopsTest, CancelAbortsTheAnalysis) {
