@@ -1,10 +1,13 @@
 #include "jobs/batch_runner.h"
 
 #include <spdlog/spdlog.h>
+#include <sys/resource.h>
+#include <sys/syscall.h>
 #include <unistd.h>
 
 #include <algorithm>
 #include <cctype>
+#include <cerrno>
 #include <exception>
 #include <utility>
 
@@ -256,6 +259,15 @@ void BatchRunner::DispatchLoop() {
 }
 
 void BatchRunner::WorkerLoop() {
+  if (options_.worker_nice != 0) {
+    // Linux: a thread's niceness is set by its thread id; only this worker thread changes.
+    const auto tid = static_cast<id_t>(syscall(SYS_gettid));
+    errno = 0;
+    const int now = getpriority(PRIO_PROCESS, tid);
+    const int want = std::clamp(now + options_.worker_nice, -20, 19);
+    if (errno != 0 || setpriority(PRIO_PROCESS, tid, want) != 0)
+      spdlog::debug("batch runner: setting niceness {} failed: errno {}", want, errno);
+  }
   std::unique_lock<std::mutex> lock(mu_);
   while (true) {
     work_cv_.wait(lock, [&] { return workers_stopping_ || (!stopping_ && !queue_.empty()); });

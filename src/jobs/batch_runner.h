@@ -55,6 +55,10 @@ struct BatchRunnerOptions {
   uint64_t seed = 0;  // jitter; 0: random
   // Runs whose per-domain results are kept for coalescing (oldest forgotten first).
   size_t coalesce_runs = 64;
+  // Added to the scheduling niceness of the worker threads (Linux, per thread; 0 leaves it): batch
+  // analysis is background work, so on a busy machine the API's threads get the CPU first and
+  // polls stay fast while a batch runs.
+  int worker_nice = 5;
 };
 
 struct BatchRunnerStats {

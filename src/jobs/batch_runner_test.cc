@@ -1,6 +1,9 @@
 #include "jobs/batch_runner.h"
 
 #include <gtest/gtest.h>
+#include <sys/resource.h>
+#include <sys/syscall.h>
+#include <unistd.h>
 
 #include <chrono>
 #include <functional>
@@ -399,6 +402,49 @@ TEST_F(BatchRunnerTest, AFollowerAfterTheLeaderStoredTakesTheStoredResult) {
   }
   EXPECT_EQ(runner_->stats().coalesced, 1);
   ExpectCountersEqualItems(job_id);
+}
+
+// Records the niceness of the thread each analysis runs on.
+class NicenessRecorder final : public analysis::LeadAnalyzer {
+ public:
+  common::Result<analysis::AnalysisResult> Analyze(
+      std::string_view target, analysis::AnalysisType type, const analysis::AnalysisConfig& config,
+      std::shared_ptr<std::atomic<bool>> cancel) override {
+    errno = 0;
+    const int nice = getpriority(PRIO_PROCESS, static_cast<id_t>(syscall(SYS_gettid)));
+    {
+      std::lock_guard<std::mutex> lock(mu_);
+      seen_.push_back(nice);
+    }
+    return inner_.Analyze(target, type, config, std::move(cancel));
+  }
+
+  std::vector<int> seen() {
+    std::lock_guard<std::mutex> lock(mu_);
+    return seen_;
+  }
+
+ private:
+  ScriptedLeadAnalyzer inner_;
+  std::mutex mu_;
+  std::vector<int> seen_;
+};
+
+TEST_F(BatchRunnerTest, WorkersRunAtTheConfiguredNicenessAndTheRestOfTheProcessDoesNot) {
+  const int before = getpriority(PRIO_PROCESS, static_cast<id_t>(syscall(SYS_gettid)));
+  NicenessRecorder recorder;
+  const std::string job_id = MakeJob({"a.se", "b.se", "c.se"});
+  BatchRunnerOptions options;
+  options.concurrency = 2;
+  options.worker_nice = 7;
+  BatchRunner runner(*store_, recorder, clock_, &hub_, options);
+  ASSERT_TRUE(runner.Start().ok());
+  ASSERT_TRUE(WaitFor([&] { return JobFinal(job_id) && runner.in_flight() == 0; }));
+  runner.Stop();
+  ASSERT_EQ(recorder.seen().size(), 3u);
+  for (int nice : recorder.seen())
+    EXPECT_EQ(nice, std::min(19, before + 7));
+  EXPECT_EQ(getpriority(PRIO_PROCESS, static_cast<id_t>(syscall(SYS_gettid))), before);
 }
 
 TEST_F(BatchRunnerTest, SameDomainInAnotherRunIsAnalysedAgain) {
