@@ -66,6 +66,10 @@ TEST(PageDiscoveryTest, AddsKnownPlatformPaths) {
     }
   }
   EXPECT_TRUE(policy);
+  auto opencart = RankCommercePages("", "https://butik.se/", "butik.se", "opencart");
+  ASSERT_EQ(opencart.size(), 2u);
+  EXPECT_EQ(opencart[0].url, "https://butik.se/index.php?route=checkout/cart");
+  EXPECT_EQ(opencart[0].role, PageRole::kCart);
 }
 
 TEST(PageDiscoveryTest, ParsesSitemapLocsAndSkipsImageLocs) {
