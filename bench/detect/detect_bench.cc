@@ -45,7 +45,7 @@ bool ReadFile(const std::string& path, std::string* out) {
 }
 
 // Replaces invalid UTF-8 so the JSON writer never throws (pages are as sites sent them).
-std::string ValidUtf8(const std::string& s) {
+std::string ValidUtf8(std::string_view s) {
   std::string out;
   out.reserve(s.size());
   size_t i = 0;

@@ -64,7 +64,7 @@ double ParseIntJs(const std::string& v) {
 // One thread's parser, reused across calls.
 // A parser keeps the memory pools of the largest page it has parsed; after a page this large
 // it is replaced, so one huge page does not pin its pools for the life of the thread.
-constexpr size_t kParserResetBytes = 1024 * 1024;
+constexpr size_t kParserResetBytes = 256 * 1024;
 
 std::unique_ptr<PageParser>& ThreadParserSlot() {
   thread_local std::unique_ptr<PageParser> parser;
@@ -167,7 +167,7 @@ class Run {
     index.matcher.Candidates(value, scratch_, out);
   }
 
-  void Plain(Field field, const std::string& value) {
+  void Plain(Field field, std::string_view value) {
     if (value.empty())
       return;  // the reference skips falsy inputs
     auto it = rs_.plain_index().find(field);

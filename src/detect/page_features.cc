@@ -192,7 +192,7 @@ void PageParser::Parse(const PageInput& page, PageFeatures* f, bool dom_index) {
   f->url = page.url;
   f->role = page.role;
   const std::string& src = page.rendered_html.empty() ? page.html : page.rendered_html;
-  f->html = src.substr(0, std::min(src.size(), kMaxHtmlBytes));
+  f->html = std::string_view(src).substr(0, std::min(src.size(), kMaxHtmlBytes));
   f->robots = page.robots.substr(0, std::min(page.robots.size(), kMaxFieldBytes));
   f->cert_issuer = page.cert_issuer;
   for (const std::string& x : page.xhr)
