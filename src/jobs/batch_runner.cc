@@ -331,11 +331,12 @@ void BatchRunner::HeartbeatLoop() {
         results.emplace_back(entry,
                              store_.RenewLease(entry->claim.item.id, worker_id_, options_.lease));
       }
-      const TimePoint after = clock_.Now();
       lock.lock();
       for (auto& [entry, status] : results) {
-        // Renew again a third of a lease later; a failed store call is retried then too.
-        entry->next_renew = after + interval;
+        // Renew again a third of a lease after the time read before the store call (the new
+        // expiry counts from a time no earlier than that, however long the call took); a
+        // failed store call is retried then too.
+        entry->next_renew = now + interval;
         if (status.ok()) {
           ++stats_.lease_renewals;
         } else if (IsLeaseLost(status) || status.code() == common::StatusCode::kNotFound) {
