@@ -127,11 +127,6 @@ std::string OriginOf(std::string_view url) {
   return origin;
 }
 
-bool SameSite(std::string_view host, std::string_view site) {
-  auto strip = [](std::string_view h) { return h.substr(0, 4) == "www." ? h.substr(4) : h; };
-  return !host.empty() && strip(host) == strip(site);
-}
-
 // The sitemap is worth a fetch when the home page leaves the information pages (shipping,
 // terms) that sitemaps list without a candidate; cart and checkout come from platform paths.
 bool WantsSitemap(const std::vector<LinkCandidate>& ranked) {

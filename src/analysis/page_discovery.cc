@@ -540,6 +540,10 @@ std::string PickPageSitemap(const std::vector<std::string>& children) {
   return children.front();
 }
 
+bool SameSite(std::string_view host, std::string_view site_host) {
+  return !host.empty() && StripWww(host) == StripWww(site_host);
+}
+
 std::vector<LinkCandidate> RankCommercePages(std::string_view html, std::string_view page_url,
                                              std::string_view site_host,
                                              std::string_view platform_slug,

@@ -34,6 +34,10 @@ std::vector<Link> ExtractLinks(std::string_view html, size_t max_links = 5000);
 // cannot be parsed (javascript:, mailto:, data:, ...).
 std::string ResolveUrl(std::string_view base, std::string_view href);
 
+// Whether `host` is the site `site_host`: the same host, or the host with/without "www.",
+// ignoring case. False for an empty host.
+bool SameSite(std::string_view host, std::string_view site_host);
+
 // Ranks links of `html` (fetched from `page_url`) that stay on the site `site_host` (the same
 // host, or the host with/without "www.") and name commerce pages, best first, one per URL;
 // adds the known commerce paths of `platform_slug` ("shopify", "woocommerce", "magento", ...)

@@ -27,6 +27,13 @@ TEST(PageDiscoveryTest, ResolvesRelativeUrlsAndRejectsOtherSchemes) {
   EXPECT_EQ(ResolveUrl("https://shop.se/", "http://[bad"), "");
 }
 
+TEST(PageDiscoveryTest, SameSiteIgnoresWwwAndCase) {
+  EXPECT_TRUE(SameSite("www.Shop.se", "shop.se"));
+  EXPECT_TRUE(SameSite("shop.se", "WWW.shop.se"));
+  EXPECT_FALSE(SameSite("cdn.shop.se", "shop.se"));
+  EXPECT_FALSE(SameSite("", "shop.se"));
+}
+
 TEST(PageDiscoveryTest, RanksCommercePagesInNordicLanguagesSameSiteOnly) {
   std::string html =
       "<a href=\"/om-oss\">Om oss</a>"

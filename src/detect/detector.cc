@@ -431,14 +431,12 @@ std::vector<Finding> Detector::Analyze(const std::vector<PageInput>& pages,
   PageFeatures features;
   std::vector<PageFeatures> kept;
   for (uint32_t i = 0; i < pages.size(); ++i) {
+    const auto parse_start = std::chrono::steady_clock::now();
+    parser.Parse(pages[i], &features, /*dom_index=*/options_.dom);
     if (stats != nullptr) {
-      const auto start = std::chrono::steady_clock::now();
-      parser.Parse(pages[i], &features, /*dom_index=*/options_.dom);
       stats->parse_ms +=
-          std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start)
+          std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - parse_start)
               .count();
-    } else {
-      parser.Parse(pages[i], &features, /*dom_index=*/options_.dom);
     }
     run.Page(i, features, &parser);
     if (options_.words)
