@@ -39,6 +39,23 @@ using fakenet::FakeInternet;
 constexpr std::chrono::milliseconds kHostileTimeout{10000};
 const std::string kSwedishUtf8 = "\xC3\xA5 \xC3\xA4 \xC3\xB6 \xC3\x85 \xC3\x84 \xC3\x96";
 
+// A loopback port nothing listens on (bound, read, closed); -1 on failure.
+int FreeLoopbackPort() {
+  int fd = socket(AF_INET, SOCK_STREAM, 0);
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  addr.sin_port = 0;
+  socklen_t len = sizeof(addr);
+  if (bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof(addr)) != 0 ||
+      getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len) != 0) {
+    close(fd);
+    return -1;
+  }
+  close(fd);
+  return ntohs(addr.sin_port);
+}
+
 class CurlFetcherTest : public ::testing::Test {
  protected:
   static void SetUpTestSuite() {
@@ -245,15 +262,8 @@ TEST_F(CurlFetcherTest, BareDomainFallsBackToHttpWhenTlsFails) {
 
 TEST_F(CurlFetcherTest, BareDomainFallsBackToHttpWhenHttpsRefusesConnections) {
   // A port with nothing listening stands in for a site without https.
-  int s = socket(AF_INET, SOCK_STREAM, 0);
-  sockaddr_in a{};
-  a.sin_family = AF_INET;
-  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  ASSERT_EQ(bind(s, reinterpret_cast<sockaddr*>(&a), sizeof a), 0);
-  socklen_t len = sizeof a;
-  getsockname(s, reinterpret_cast<sockaddr*>(&a), &len);
-  int closed_port = ntohs(a.sin_port);
-  close(s);
+  const int closed_port = FreeLoopbackPort();
+  ASSERT_GT(closed_port, 0);
   FetchOptions o = NetOptions();
   o.connect_to = {":443:127.0.0.1:" + std::to_string(closed_port),
                   ":80:127.0.0.1:" + std::to_string(net_->http_port())};
@@ -521,22 +531,6 @@ TEST_F(CurlFetcherTest, DestroyingTheFetcherCancelsWhatIsPending) {
 // --- HTTP/2: the fake internet speaks HTTP/1.1 only, so these start nghttpd (Debian's
 // nghttp2-server, installed by scripts/install-deps.sh) on loopback with a certificate of a
 // test CA, and check what the fetcher negotiates.
-
-int FreeLoopbackPort() {
-  int fd = socket(AF_INET, SOCK_STREAM, 0);
-  sockaddr_in addr{};
-  addr.sin_family = AF_INET;
-  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  addr.sin_port = 0;
-  socklen_t len = sizeof(addr);
-  if (bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof(addr)) != 0 ||
-      getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len) != 0) {
-    close(fd);
-    return -1;
-  }
-  close(fd);
-  return ntohs(addr.sin_port);
-}
 
 bool Accepts(int port) {
   int fd = socket(AF_INET, SOCK_STREAM, 0);
