@@ -11,8 +11,10 @@
 #include <exception>
 #include <utility>
 
+#include "common/thread_guard.h"
 #include "common/uuid.h"
 #include "fetch/errors.h"
+#include "fetch/target.h"
 
 namespace leadscan::jobs {
 namespace {
@@ -79,28 +81,39 @@ BatchRunner::~BatchRunner() {
 }
 
 std::string BatchRunner::DomainKey(std::string_view domain) {
-  std::string s;
-  s.reserve(domain.size());
+  std::string trimmed;
   for (char c : domain) {
-    if (!std::isspace(static_cast<unsigned char>(c))) {
-      s.push_back(static_cast<char>(std::tolower(static_cast<unsigned char>(c))));
-    }
+    if (!std::isspace(static_cast<unsigned char>(c)))
+      trimmed.push_back(c);
   }
-  if (auto scheme = s.find("://"); scheme != std::string::npos)
-    s.erase(0, scheme + 3);
-  if (auto end = s.find_first_of("/?#"); end != std::string::npos)
-    s.resize(end);
-  if (auto at = s.rfind('@'); at != std::string::npos)
-    s.erase(0, at + 1);
-  if (!s.empty() && s.front() != '[') {
-    if (auto colon = s.rfind(':'); colon != std::string::npos)
-      s.resize(colon);
+  if (trimmed.empty())
+    return "";
+  auto target = fetch::NormalizeTarget(trimmed);
+  if (!target.ok()) {
+    // Not analysable: the analysis fails with invalid_url, and leads with the same text may
+    // share that outcome.
+    std::string key = "invalid:";
+    for (char c : trimmed)
+      key.push_back(static_cast<char>(std::tolower(static_cast<unsigned char>(c))));
+    return key;
   }
-  while (!s.empty() && s.back() == '.')
-    s.pop_back();
-  if (s.rfind("www.", 0) == 0 && s.size() > 4)
-    s.erase(0, 4);
-  return s;
+  // What the analyzer fetches: the host, a port other than the scheme's default, and the path
+  // with its query. A bare domain tries https first, so it shares with "https://"; an explicit
+  // "http://" is another fetch.
+  std::string host = target->host;
+  if (host.rfind("www.", 0) == 0 && host.size() > 4)
+    host.erase(0, 4);
+  const bool http = target->scheme == "http";
+  std::string key = http ? "http://" + host : host;
+  const bool default_port = http ? target->port == 80 : target->port == 443;
+  if (target->port != 0 && !default_port)
+    key += ":" + std::to_string(target->port);
+  std::string path = target->path;
+  while (path.size() > 1 && path.back() == '/')
+    path.pop_back();
+  if (path != "/")
+    key += path;
+  return key;
 }
 
 common::Status BatchRunner::Start() {
@@ -128,8 +141,11 @@ common::Status BatchRunner::Start() {
   workers_.reserve(static_cast<size_t>(workers));
   for (int i = 0; i < workers; ++i)
     workers_.emplace_back([this] { WorkerLoop(); });
-  heartbeat_ = std::thread([this] { HeartbeatLoop(); });
-  dispatcher_ = std::thread([this] { DispatchLoop(); });
+  heartbeat_ = std::thread([this] {
+    Supervise("batch runner heartbeat", &BatchRunner::HeartbeatLoop, heartbeat_stopping_);
+  });
+  dispatcher_ = std::thread(
+      [this] { Supervise("batch runner dispatcher", &BatchRunner::DispatchLoop, stopping_); });
   spdlog::info("Batch runner started: worker {} with {} concurrent items", worker_id_, workers);
   return Status::Ok();
 }
@@ -277,7 +293,9 @@ void BatchRunner::WorkerLoop() {
     queue_.pop_front();
     ++active_;
     lock.unlock();
-    Process(entry);
+    if (!common::RunGuarded("batch runner worker", [&] { Process(entry); })) {
+      common::RunGuarded("batch runner worker", [&] { FinishUnexpected(entry); });
+    }
     lock.lock();
     --active_;
     // A retried item may already be claimed again under the same id: erase only this claim.
@@ -508,15 +526,17 @@ std::shared_ptr<BatchRunner::Outcome> BatchRunner::AnalyseCoalesced(
     }
   }
 
+  // Followers wait on `mine`: nothing between here and `done`/`abandoned` may throw.
   common::Result<analysis::AnalysisResult> result = Status::Internal("not analysed");
+  nlohmann::json json;
   try {
     result = analyzer_.Analyze(domain, type, config, entry->cancel);
+    if (result.ok())
+      json = result->ToJson();
   } catch (const std::exception& e) {
-    result = Status::Internal(std::string("analysis threw: ") + e.what());
+    result = Status::Error(common::StatusCode::kInternal, std::string(kInternalErrorCode),
+                           std::string("analysis threw: ") + e.what(), /*retryable=*/true);
   }
-  nlohmann::json json;
-  if (result.ok())
-    json = result->ToJson();
 
   std::lock_guard<std::mutex> lock(coalesce_mu_);
   const auto abort = static_cast<Abort>(entry->abort.load());
@@ -611,6 +631,12 @@ void BatchRunner::FinishFailure(const std::shared_ptr<InFlight>& entry,
   const store::Item& item = entry->claim.item;
   const std::string code =
       status.error_code().empty() ? std::string(kAnalysisFailedCode) : status.error_code();
+  if (code == kInternalErrorCode && item.error_code == kInternalErrorCode) {
+    // Poison-item rule: the second internal error in a row ends the item.
+    FailNow(entry, kPoisonItemCode,
+            "the item's analysis failed twice with an internal error: " + status.message());
+    return;
+  }
   if (status.retryable() && item.retry_count < max_retries) {
     const auto delay = retry_.Delay(item.retry_count, fetch::RetryAfter(status));
     store::ItemRetry retry;
@@ -650,6 +676,37 @@ void BatchRunner::FinishFailure(const std::shared_ptr<InFlight>& entry,
     ++stats_.coalesced;
   }
   FailNow(entry, code, status.message());
+}
+
+void BatchRunner::FinishUnexpected(const std::shared_ptr<InFlight>& entry) {
+  const store::Item& item = entry->claim.item;
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    ++stats_.unexpected;
+  }
+  // Poison-item rule: an item whose previous attempt ended the same way is failed, not retried.
+  if (item.error_code == kInternalErrorCode) {
+    FailNow(entry, kPoisonItemCode,
+            "the item's analysis failed twice with an internal error; see the service log");
+    return;
+  }
+  const Status status =
+      Status::Error(common::StatusCode::kInternal, std::string(kInternalErrorCode),
+                    "internal error while processing the item; it is tried once more", true);
+  FinishFailure(entry, status, item.retry_count + 1, /*coalesced=*/false);
+}
+
+void BatchRunner::Supervise(std::string_view what, void (BatchRunner::*loop)(),
+                            const bool& stop_flag) {
+  while (!common::RunGuarded(what, [&] { (this->*loop)(); })) {
+    std::unique_lock<std::mutex> lock(mu_);
+    if (stop_flag)
+      return;
+    // A loop that threw (a bug) starts again after a pause, so one bad pass neither ends the
+    // runner nor spins.
+    lock.unlock();
+    std::this_thread::sleep_for(kSupervisorPause);
+  }
 }
 
 void BatchRunner::FailNow(const std::shared_ptr<InFlight>& entry, std::string_view code,

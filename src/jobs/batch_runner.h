@@ -39,6 +39,16 @@ inline constexpr std::string_view kInvalidAnalysisConfigCode = "invalid_analysis
 inline constexpr std::string_view kLeadTimeoutCode = "timeout";
 inline constexpr std::string_view kAnalysisFailedCode = "analysis_failed";
 
+// An item's processing threw (a bug, never a site's fault alone): the item is tried once more.
+inline constexpr std::string_view kInternalErrorCode = "internal_error";
+
+// An item that failed twice with an internal error, or whose lease ran out twice without an
+// outcome (its process died on it), is failed with this code instead of being tried again.
+inline constexpr std::string_view kPoisonItemCode = store::kPoisonItemErrorCode;
+
+// How long a supervised loop (dispatcher, heartbeat) pauses after it threw before it restarts.
+inline constexpr std::chrono::milliseconds kSupervisorPause{200};
+
 struct BatchRunnerOptions {
   int concurrency = 8;    // worker threads = items analysed at once by this process
   std::string worker_id;  // lease owner; empty: "<hostname>:<pid>:<random>"
@@ -70,8 +80,9 @@ struct BatchRunnerStats {
   int64_t aborted = 0;    // analyses aborted (job cancel, lease lost, stop)
   int64_t lease_renewals = 0;
   int64_t leases_lost = 0;
-  int64_t released = 0;  // items given back: expired leases at start and periodically, stop
-  int in_flight = 0;     // claimed and not yet finished (queued or analysing)
+  int64_t released = 0;    // items given back: expired leases at start and periodically, stop
+  int64_t unexpected = 0;  // items whose processing threw (a bug; see kInternalErrorCode)
+  int in_flight = 0;       // claimed and not yet finished (queued or analysing)
 };
 
 class BatchRunner {
@@ -117,8 +128,11 @@ class BatchRunner {
 
   const std::string& worker_id() const { return worker_id_; }
 
-  // The coalescing key of a lead's domain: lower case, without scheme, "www.", port, path and
-  // trailing dot ("https://WWW.Example.se/shop" -> "example.se"); "" when nothing is left.
+  // The coalescing key of a lead's domain: what the analyzer fetches — "http://" when that
+  // scheme is given (a bare domain and "https://" both start with https), the lower-case host
+  // without "www." and trailing dot, a port other than the scheme's default, and the path
+  // ("https://WWW.Example.se." -> "example.se", "x.se:8443/shop/" -> "x.se:8443/shop"); "" when
+  // nothing is left. Leads with equal keys in one run share one analysis.
   static std::string DomainKey(std::string_view domain);
 
  private:
@@ -149,6 +163,14 @@ class BatchRunner {
   void DispatchLoop();
   void WorkerLoop();
   void HeartbeatLoop();
+
+  // Runs `loop` on this thread until it returns; when it throws, logs and runs it again after
+  // a pause, unless `stop_flag` (read under mu_) is set.
+  void Supervise(std::string_view what, void (BatchRunner::*loop)(), const bool& stop_flag);
+
+  // After Process threw: retry the item once (kInternalErrorCode), or fail it as a poison item
+  // when its previous attempt ended the same way.
+  void FinishUnexpected(const std::shared_ptr<InFlight>& entry);
   void Process(const std::shared_ptr<InFlight>& entry);
   // Runs (or joins) the analysis of the entry's domain in its run. For an ok outcome *result
   // is its JSON (taken under the lock; null when the leader has stored and dropped it).

@@ -5,10 +5,12 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
+#include <atomic>
 #include <chrono>
 #include <functional>
 #include <map>
 #include <memory>
+#include <stdexcept>
 #include <string>
 #include <thread>
 #include <vector>
@@ -154,10 +156,18 @@ class BatchRunnerTest : public ::testing::Test {
   std::unique_ptr<BatchRunner> runner_;
 };
 
-TEST(BatchRunnerDomainKeyTest, NormalisesSchemeCaseWwwPortPathAndDot) {
-  EXPECT_EQ(BatchRunner::DomainKey("https://WWW.Example.se/shop?x=1"), "example.se");
+TEST(BatchRunnerDomainKeyTest, NormalisesCaseWwwAndDotButKeepsSchemePortAndPath) {
+  EXPECT_EQ(BatchRunner::DomainKey("WWW.Example.se"), "example.se");
   EXPECT_EQ(BatchRunner::DomainKey("example.se."), "example.se");
-  EXPECT_EQ(BatchRunner::DomainKey(" Example.SE:8443 "), "example.se");
+  EXPECT_EQ(BatchRunner::DomainKey("https://WWW.Example.se/"), "example.se");
+  EXPECT_EQ(BatchRunner::DomainKey("https://example.se:443/"), "example.se");
+  EXPECT_EQ(BatchRunner::DomainKey("http://example.se:80/"), "http://example.se");
+  EXPECT_NE(BatchRunner::DomainKey("http://example.se"), BatchRunner::DomainKey("example.se"));
+  // Items on one host with other paths or ports are other analyses (they once shared one).
+  EXPECT_EQ(BatchRunner::DomainKey("https://WWW.Example.se/shop?x=1"), "example.se/shop?x=1");
+  EXPECT_NE(BatchRunner::DomainKey("example.se/a"), BatchRunner::DomainKey("example.se/b"));
+  EXPECT_EQ(BatchRunner::DomainKey(" Example.SE:8443 "), "example.se:8443");
+  EXPECT_NE(BatchRunner::DomainKey("example.se:8443"), BatchRunner::DomainKey("example.se"));
   EXPECT_EQ(BatchRunner::DomainKey("shop.example.se"), "shop.example.se");
   EXPECT_EQ(BatchRunner::DomainKey("   "), "");
   EXPECT_EQ(BatchRunner::DomainKey(""), "");
@@ -277,6 +287,64 @@ TEST_F(BatchRunnerTest, HonoursRetryAfterOfA429) {
   ASSERT_TRUE(WaitForJobFinal(job_id));
   EXPECT_EQ(Items(job_id)[0].status, store::ItemStatus::kCompleted);
   EXPECT_EQ(analyzer_.Calls("busy.se"), 2);
+}
+
+// An analysis that throws (a bug) is tried once more; the second time the item fails as a
+// poison item, and the other items are not disturbed.
+TEST_F(BatchRunnerTest, AnItemWhoseAnalysisThrowsTwiceFailsAsAPoisonItem) {
+  analyzer_.Script("bad.se", {ScriptedLeadAnalyzer::Throw()});
+  const std::string job_id = MakeJob({"bad.se", "good.se"}, {{"max_retries", 2}});
+  BatchRunnerOptions options;
+  options.retry.base_delay = 1s;
+  StartRunner(options);
+  ASSERT_TRUE(WaitFor([&] {
+    for (const auto& item : Items(job_id)) {
+      if (item.domain == "bad.se" && item.retry_count == 1)
+        return true;
+    }
+    return false;
+  })) << Describe(job_id);
+  clock_.Advance(2s);
+  ASSERT_TRUE(WaitForJobFinal(job_id)) << Describe(job_id);
+  for (const auto& item : Items(job_id)) {
+    if (item.domain == "bad.se") {
+      EXPECT_EQ(item.status, store::ItemStatus::kFailed);
+      EXPECT_EQ(item.error_code, "poison_item");
+    } else {
+      EXPECT_EQ(item.status, store::ItemStatus::kCompleted);
+    }
+  }
+  EXPECT_EQ(analyzer_.Calls("bad.se"), 2);
+  ExpectCountersEqualItems(job_id);
+}
+
+// An exception outside the analysis (here: an event sink that throws) never leaves a worker
+// thread: the process lives and every item is still processed.
+TEST_F(BatchRunnerTest, AnExceptionInAWorkerNeverLeavesTheThread) {
+  class ThrowingEvents final : public JobEvents {
+   public:
+    void Publish(JobEvent event) override {
+      if (event.kind == JobEventKind::kItemCompleted && thrown_.fetch_add(1) == 0)
+        throw std::runtime_error("event sink bug");
+    }
+
+   private:
+    std::atomic<int> thrown_{0};
+  } events;
+
+  const std::string job_id = MakeJob({"a.se", "b.se", "c.se"});
+  BatchRunnerOptions options;
+  options.worker_id = "throwing-sink";
+  options.seed = 7;
+  runner_ = std::make_unique<BatchRunner>(*store_, analyzer_, clock_, &events, options);
+  ASSERT_TRUE(runner_->Start().ok());
+  ASSERT_TRUE(WaitForJobFinal(job_id)) << Describe(job_id);
+  for (const auto& item : Items(job_id))
+    EXPECT_EQ(item.status, store::ItemStatus::kCompleted);
+  EXPECT_EQ(runner_->stats().unexpected, 1);
+  ExpectCountersEqualItems(job_id);
+  runner_->Stop();
+  runner_.reset();
 }
 
 TEST_F(BatchRunnerTest, TransientFailureFailsAfterMaxRetries) {

@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <utility>
 
+#include "common/thread_guard.h"
 #include "jobs/cron_expression.h"
 
 namespace leadscan::jobs {
@@ -100,14 +101,19 @@ void Scheduler::Loop() {
     const uint64_t seen = notify_seq_;
     processing_ = true;
     lock.unlock();
-    auto pass = RunDue();
-    TimePoint now = clock_.Now();
-    TimePoint deadline = now + options_.resync_interval;
-    if (!pass.ok() || pass->errors > 0) {
-      if (!pass.ok())
-        spdlog::warn("scheduler: pass failed: {}", pass.status().ToString());
-      deadline = now + options_.error_backoff;
-    } else {
+    TimePoint deadline = clock_.Now() + options_.error_backoff;
+    // A pass that throws (a bug) is logged and retried after the error backoff; the exception
+    // never leaves this thread.
+    common::RunGuarded("scheduler", [&] {
+      auto pass = RunDue();
+      const TimePoint now = clock_.Now();
+      deadline = now + options_.resync_interval;
+      if (!pass.ok() || pass->errors > 0) {
+        if (!pass.ok())
+          spdlog::warn("scheduler: pass failed: {}", pass.status().ToString());
+        deadline = now + options_.error_backoff;
+        return;
+      }
       auto upcoming = store_.ListUpcomingJobs("", 1);
       if (!upcoming.ok()) {
         spdlog::warn("scheduler: reading upcoming jobs failed: {}", upcoming.status().ToString());
@@ -115,7 +121,7 @@ void Scheduler::Loop() {
       } else if (!upcoming->empty() && upcoming->front().next_run_at) {
         deadline = std::min(deadline, *upcoming->front().next_run_at);
       }
-    }
+    });
     lock.lock();
     processing_ = false;
     if (stopping_)

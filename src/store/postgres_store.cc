@@ -8,6 +8,8 @@
 #include <unordered_map>
 #include <vector>
 
+#include "store/sql_transaction.h"
+
 namespace leadscan::store {
 namespace {
 
@@ -77,6 +79,11 @@ class PgConn final : public SqlConn {
   }
 
   bool Healthy() const { return PQstatus(conn_) == CONNECTION_OK; }
+
+  bool InTransaction() const override {
+    PGTransactionStatusType t = PQtransactionStatus(conn_);
+    return t == PQTRANS_INTRANS || t == PQTRANS_INERROR || t == PQTRANS_ACTIVE;
+  }
 
   // The SQLSTATE of the last failed statement ("" when none).
   const std::string& last_state() const { return last_state_; }
@@ -292,28 +299,25 @@ class PgBackend final : public SqlBackend {
       }
       conn = std::move(c).value();
     }
-    Status s = body(*conn);
-    Release(std::move(conn));
-    return s;
+
+    // The slot goes back to the pool on every exit, an exception included.
+    struct Lease {
+      PgBackend* backend;
+      std::unique_ptr<PgConn>* conn;
+
+      ~Lease() { backend->Release(std::move(*conn)); }
+    } lease{this, &conn};
+
+    return body(*conn);
   }
 
   static Status InTransaction(PgConn& c, const char* begin, const std::string& first,
                               const TxnFn& fn) {
     c.ClearState();
-    LEADSCAN_RETURN_IF_ERROR(c.Script(begin));
-    Status s = first.empty() ? Status::Ok() : c.Script(first);
-    if (s.ok())
-      s = fn(c);
-    if (s.ok()) {
-      s = c.Script("COMMIT");
-      if (s.ok())
-        return s;
-    }
-    Status rollback = c.Script("ROLLBACK");
-    (void)rollback;  // the transaction's own error is the one worth reporting
+    Status s = RunInTransaction(c, begin, first, fn);
     // A failed statement inside fn may have been reported as a plain error by the store logic;
     // the connection remembers whether it was a serialisation failure.
-    if (!s.retryable() && IsRetryableState(c.last_state())) {
+    if (!s.ok() && !s.retryable() && IsRetryableState(c.last_state())) {
       return Status::Error(common::StatusCode::kIoError, "serialization_failure", s.message(),
                            true);
     }

@@ -80,6 +80,9 @@ class SqlConn {
 
   // Runs a multi-statement script without parameters (migrations).
   virtual common::Status Script(std::string_view sql) = 0;
+
+  // True while the connection is inside a transaction (BEGIN without COMMIT or ROLLBACK yet).
+  virtual bool InTransaction() const = 0;
 };
 
 using TxnFn = std::function<common::Status(SqlConn&)>;

@@ -40,8 +40,14 @@ SqlParam OptText(const std::string& v) {
   return v.empty() ? SqlParam::Null() : T(v);
 }
 
+// Serialised JSON for a column. Strings that are not valid UTF-8 (from a site, a file, a client)
+// get U+FFFD for each bad byte instead of making dump() throw inside a transaction.
+std::string JsonText(const Json& j) {
+  return j.dump(-1, ' ', false, Json::error_handler_t::replace);
+}
+
 SqlParam J(const Json& j) {
-  return j.is_null() ? SqlParam::Null() : T(j.dump());
+  return j.is_null() ? SqlParam::Null() : T(JsonText(j));
 }
 
 // A lower-cased LIKE pattern matching `s` anywhere; % _ and \ escaped (ESCAPE '\').
@@ -356,9 +362,9 @@ Status WriteFindingsTx(SqlConn& c, const std::string& lead_id, const LeadFinding
       "UPDATE leads SET ecommerce_platform = ?, checkout_solutions = ?, payment_methods = ?, "
       "carriers = ?, shipping_software = ?, technologies = ?, last_analyzed_at = ?, "
       "updated_at = ? WHERE id = ?",
-      {J(f.ecommerce_platform), T(f.checkout_solutions.dump()), T(f.payment_methods.dump()),
-       T(f.carriers.dump()), T(f.shipping_software.dump()), T(f.technologies.dump()), Tm(now),
-       Tm(now), T(lead_id)});
+      {J(f.ecommerce_platform), T(JsonText(f.checkout_solutions)), T(JsonText(f.payment_methods)),
+       T(JsonText(f.carriers)), T(JsonText(f.shipping_software)), T(JsonText(f.technologies)),
+       Tm(now), Tm(now), T(lead_id)});
   if (!n.ok())
     return n.status();
   if (n.value() == 0)
@@ -373,7 +379,7 @@ Status InsertLeadTx(SqlConn& c, const std::string& org_id, const NewLead& lead, 
       "INSERT INTO leads (id, org_id, company_name, domain, extra, created_at, updated_at) "
       "VALUES (?, ?, ?, ?, ?, ?, ?)",
       {T(id), T(org_id), T(lead.company_name), T(lead.domain),
-       T(lead.extra.is_object() ? lead.extra.dump() : "{}"), Tm(now), Tm(now)});
+       T(lead.extra.is_object() ? JsonText(lead.extra) : "{}"), Tm(now), Tm(now)});
   if (!n.ok())
     return n.status();
   *id_out = id;
@@ -613,10 +619,13 @@ Result<std::vector<int>> SqlStore::AppliedMigrations() {
 }
 
 Status SqlStore::Ping() {
-  return backend_->Read([](SqlConn& c) -> Status {
+  // Both paths: a store that can read but not start a write transaction is not ready.
+  auto select_one = [](SqlConn& c) -> Status {
     auto r = c.Query("SELECT 1");
     return r.ok() ? Status::Ok() : r.status();
-  });
+  };
+  LEADSCAN_RETURN_IF_ERROR(backend_->Read(select_one));
+  return backend_->Write(select_one);
 }
 
 // ---- organisations and tokens ----
@@ -812,7 +821,7 @@ Result<std::vector<Lead>> SqlStore::CreateLeads(const std::string& org_id,
       for (size_t i = start; i < end; ++i) {
         sql += i == start ? "(?, ?, ?, ?, ?, ?, ?)" : ", (?, ?, ?, ?, ?, ?, ?)";
         const Lead& l = out[i];
-        p.insert(p.end(), {T(l.id), T(org_id), T(l.company_name), T(l.domain), T(l.extra.dump()),
+        p.insert(p.end(), {T(l.id), T(org_id), T(l.company_name), T(l.domain), T(JsonText(l.extra)),
                            Tm(l.created_at), Tm(l.updated_at)});
       }
       auto n = c.Exec(sql, p);
@@ -891,7 +900,8 @@ Result<Lead> SqlStore::UpdateLead(const std::string& org_id, const std::string& 
     EXEC_OR_RETURN(n, c,
                    "UPDATE leads SET company_name = ?, domain = ?, extra = ?, updated_at = ? "
                    "WHERE id = ? AND org_id = ?",
-                   T(l.company_name), T(l.domain), T(l.extra.dump()), Tm(now), T(l.id), T(org_id));
+                   T(l.company_name), T(l.domain), T(JsonText(l.extra)), Tm(now), T(l.id),
+                   T(org_id));
     (void)n;
     out = std::move(l);
     return Status::Ok();
@@ -1012,7 +1022,7 @@ Result<std::vector<UpsertedLead>> SqlStore::UpsertLeadsByDomain(const std::strin
             extra.update(l.extra);
           EXEC_OR_RETURN(
               n, c, "UPDATE leads SET company_name = ?, extra = ?, updated_at = ? WHERE id = ?",
-              T(name), T(extra.dump()), Tm(now), T(id));
+              T(name), T(JsonText(extra)), Tm(now), T(id));
           (void)n;
           out.push_back({id, false});
           continue;
@@ -1093,9 +1103,9 @@ Result<JobCreated> SqlStore::CreateJob(const NewJob& job) {
         "timezone, enabled) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
         T(job_id), T(job.org_id), T(job.job_name), T(job.job_type), T(JobStatusName(status)),
         I(static_cast<int64_t>(ids.size())),
-        T(job.analysis_config.is_object() ? job.analysis_config.dump() : "{}"), B(job.is_scheduled),
-        OptText(job.schedule_cron), Tm(job.next_run_at), Tm(now), OptText(job.created_by),
-        T(job.timezone.empty() ? "UTC" : job.timezone), B(job.enabled));
+        T(job.analysis_config.is_object() ? JsonText(job.analysis_config) : "{}"),
+        B(job.is_scheduled), OptText(job.schedule_cron), Tm(job.next_run_at), Tm(now),
+        OptText(job.created_by), T(job.timezone.empty() ? "UTC" : job.timezone), B(job.enabled));
     (void)n;
     for (size_t start = 0; start < ids.size(); start += kChunk) {
       size_t end = std::min(ids.size(), start + kChunk);
@@ -1207,7 +1217,7 @@ Result<Job> SqlStore::UpdateJob(const std::string& org_id, const std::string& jo
                    "UPDATE batch_analysis_jobs SET job_name = ?, schedule_cron = ?, timezone = ?, "
                    "enabled = ?, next_run_at = ?, analysis_config = ? WHERE id = ?",
                    T(j.job_name), OptText(j.schedule_cron), T(j.timezone), B(j.enabled),
-                   Tm(j.next_run_at), T(j.analysis_config.dump()), T(j.id));
+                   Tm(j.next_run_at), T(JsonText(j.analysis_config)), T(j.id));
     (void)n;
     out = std::move(j);
     return Status::Ok();
@@ -1645,7 +1655,7 @@ Result<ItemUpdate> SqlStore::CompleteItem(const ItemCompletion& completion) {
                      "job_type, domain, analyzed_at, result) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                      T(NewUuid()), T(job.org_id), T(lead_id), T(job.id), T(run_id),
                      T(completion.item_id), T(job.job_type), T(domain), Tm(now),
-                     T(completion.result.dump()));
+                     T(JsonText(completion.result)));
       (void)n;
     }
     auto u = CountItemTx(c, job, run_id, /*ok=*/true, now);
@@ -1708,11 +1718,43 @@ Result<int64_t> SqlStore::ReleaseExpiredLeases() {
   int64_t count = 0;
   TimePoint now = Now();
   Status s = backend_->Write([&](SqlConn& c) -> Status {
+    count = 0;
+    // Poison items first: their lease ran out before, and now again.
+    QUERY_OR_RETURN(poisoned, c,
+                    "SELECT id, lease_owner FROM batch_analysis_items WHERE status = "
+                    "'processing' AND lease_expires_at < ? AND lease_expiries + 1 >= ?",
+                    Tm(now), I(kPoisonLeaseExpiries));
+    for (const auto& row : poisoned.rows) {
+      const std::string id = row[0].value_or("");
+      Job job;
+      std::string run_id, lead_id, domain;
+      Status locked =
+          LockLeasedItemTx(c, *backend_, id, row[1].value_or(""), &job, &run_id, &lead_id, &domain);
+      if (locked.error_code() == "lease_lost")
+        continue;  // finished or renewed meanwhile
+      LEADSCAN_RETURN_IF_ERROR(locked);
+      EXEC_OR_RETURN(n, c,
+                     "UPDATE batch_analysis_items SET status = 'failed', completed_at = ?, "
+                     "error_code = ?, error_message = ?, lease_owner = NULL, lease_expires_at = "
+                     "NULL, lease_expiries = lease_expiries + 1 WHERE id = ? AND lease_expires_at "
+                     "< ?",
+                     Tm(now), T(std::string(kPoisonItemErrorCode)),
+                     T("the item's lease ran out " + std::to_string(kPoisonLeaseExpiries) +
+                       " times without an outcome: its analysis ended or hung its process"),
+                     T(id), Tm(now));
+      if (n == 0)
+        continue;
+      auto counted = CountItemTx(c, job, run_id, /*ok=*/false, now);
+      if (!counted.ok())
+        return counted.status();
+      ++count;
+    }
     EXEC_OR_RETURN(n, c,
                    "UPDATE batch_analysis_items SET status = 'pending', lease_owner = NULL, "
-                   "lease_expires_at = NULL WHERE status = 'processing' AND lease_expires_at < ?",
+                   "lease_expires_at = NULL, lease_expiries = lease_expiries + 1 WHERE status = "
+                   "'processing' AND lease_expires_at < ?",
                    Tm(now));
-    count = n;
+    count += n;
     return Status::Ok();
   });
   if (!s.ok())
@@ -1816,7 +1858,7 @@ Result<AnalysisRecord> SqlStore::RecordAnalysis(const AnalysisRecord& record,
                    "job_type, domain, analyzed_at, result) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                    T(a.id), T(a.org_id), T(a.lead_id), id_or_null(a.job_id), id_or_null(a.run_id),
                    id_or_null(a.item_id), OptText(a.job_type), OptText(a.domain), Tm(a.analyzed_at),
-                   T(a.result.dump()));
+                   T(JsonText(a.result)));
     (void)n;
     return WriteFindingsTx(c, a.lead_id, findings, a.analyzed_at);
   });

@@ -104,6 +104,9 @@ class SqlStore : public Store {
                                std::optional<TimePoint> new_next) override;
   Result<std::vector<Job>> ListUpcomingJobs(const std::string& org_id, int64_t limit) override;
 
+  // For tests of the transaction guarantees: the backend this store runs on.
+  SqlBackend& backend_for_testing() { return *backend_; }
+
  private:
   TimePoint Now() const;
 

@@ -8,6 +8,8 @@
 #include <unordered_map>
 #include <vector>
 
+#include "store/sql_transaction.h"
+
 namespace leadscan::store {
 namespace {
 
@@ -59,6 +61,8 @@ class SqliteConn final : public SqlConn {
     }
     return Status::Ok();
   }
+
+  bool InTransaction() const override { return sqlite3_get_autocommit(db_) == 0; }
 
   sqlite3* db() const { return db_; }
 
@@ -211,7 +215,7 @@ class SqliteBackend final : public SqlBackend {
       }
       conn = std::move(c).value();
     }
-    Status s = InTransaction(*conn, "BEGIN", fn);
+    Status s = RunInTransaction(*conn, "BEGIN", "", fn);
     {
       std::lock_guard lock(pool_mu_);
       idle_.push_back(std::move(conn));
@@ -222,7 +226,7 @@ class SqliteBackend final : public SqlBackend {
 
   Status Write(const TxnFn& fn) override {
     std::lock_guard lock(write_mu_);
-    return InTransaction(*writer_, "BEGIN IMMEDIATE", fn);
+    return RunInTransaction(*writer_, "BEGIN IMMEDIATE", "", fn);
   }
 
   Status Migrate(const TxnFn& fn) override { return Write(fn); }
@@ -264,19 +268,6 @@ class SqliteBackend final : public SqlBackend {
     sqlite3_busy_timeout(db, busy_timeout_ms_);
     LEADSCAN_RETURN_IF_ERROR(conn->Script("PRAGMA foreign_keys=ON"));
     return conn;
-  }
-
-  static Status InTransaction(SqliteConn& conn, const char* begin, const TxnFn& fn) {
-    LEADSCAN_RETURN_IF_ERROR(conn.Script(begin));
-    Status s = fn(conn);
-    if (s.ok()) {
-      s = conn.Script("COMMIT");
-      if (s.ok())
-        return s;
-    }
-    Status rollback = conn.Script("ROLLBACK");
-    (void)rollback;  // the transaction's own error is the one worth reporting
-    return s;
   }
 
   std::string path_;

@@ -281,6 +281,10 @@ struct ItemCompletion {
   LeadFindings findings;  // written as the lead's latest findings
 };
 
+// The poison-item rule: a lease that runs out this many times fails the item.
+inline constexpr int kPoisonLeaseExpiries = 2;
+inline constexpr std::string_view kPoisonItemErrorCode = "poison_item";
+
 struct ItemFailure {
   std::string item_id;
   std::string worker_id;
@@ -344,8 +348,9 @@ class Store {
   // Versions recorded in schema_migrations, ascending.
   virtual Result<std::vector<int>> AppliedMigrations() = 0;
 
-  // One trivial read: ok when the database answers (for /readyz). Blocks at most as long as a
-  // read can wait for a connection.
+  // One trivial read and one trivial write transaction: ok when the database answers both (for
+  // /readyz; a store that can read but cannot start a write is not ready). Blocks at most as
+  // long as a transaction can wait for a connection or the write lock.
   virtual Status Ping() = 0;
 
   // --- organisations and tokens ---
@@ -458,8 +463,10 @@ class Store {
   // Back to pending for another attempt: retry_count + 1, not_before, last error kept, lease
   // cleared. Conflict lease_lost as for RenewLease.
   virtual Status RetryItem(const ItemRetry& retry) = 0;
-  // Returns processing items whose lease expired before now to pending (crash recovery).
-  // Returns how many.
+  // Returns processing items whose lease expired before now to pending (crash recovery) and
+  // counts the expiry on the item; an item whose lease expires for the kPoisonLeaseExpiries-th
+  // time is failed with kPoisonItemErrorCode instead (its analysis took processes down).
+  // Returns how many items were released or failed.
   virtual Result<int64_t> ReleaseExpiredLeases() = 0;
   // Gives back this worker's processing items at once (graceful shutdown). Returns how many.
   virtual Result<int64_t> ReleaseWorkerLeases(const std::string& worker_id) = 0;

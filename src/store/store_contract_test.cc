@@ -8,10 +8,13 @@
 #include <map>
 #include <mutex>
 #include <set>
+#include <stdexcept>
 #include <thread>
 
 #include "common/clock.h"
 #include "common/uuid.h"
+#include "store/sql_backend.h"
+#include "store/sql_store.h"
 #include "store/store.h"
 #include "store/testing/pg_server.h"
 
@@ -539,6 +542,40 @@ TEST_P(StoreContractTest, ConcurrentClaimsNeverHandOneItemToTwoWorkers) {
   EXPECT_EQ(done->successful_count, kLeads);
 }
 
+// Poison-item rule: an item whose lease runs out a second time (its analysis took down or hung
+// two processes) is failed with a code instead of being handed to a third.
+TEST_P(StoreContractTest, AnItemWhoseLeaseRunsOutTwiceFailsAsAPoisonItem) {
+  std::string org = NewOrg();
+  auto job = NewManualJob(org, NewLeads(org, 2));
+  auto first = Claim("dies-1", 1, 30s);
+  ASSERT_EQ(first.size(), 1u);
+  clock_.Advance(31s);
+  auto released = store_->ReleaseExpiredLeases();
+  ASSERT_TRUE(released.ok()) << released.status().ToString();
+  ASSERT_EQ(*released, 1);
+  EXPECT_EQ(store_->GetItem(first[0].item.id)->status, ItemStatus::kPending);
+  auto second = Claim("dies-2", 2, 30s);
+  ASSERT_EQ(second.size(), 2u);
+  clock_.Advance(31s);
+  released = store_->ReleaseExpiredLeases();
+  ASSERT_TRUE(released.ok()) << released.status().ToString();
+  ASSERT_EQ(*released, 2);
+  auto poisoned = store_->GetItem(first[0].item.id);
+  ASSERT_TRUE(poisoned.ok());
+  EXPECT_EQ(poisoned->status, ItemStatus::kFailed);
+  EXPECT_EQ(poisoned->error_code, "poison_item");
+  EXPECT_TRUE(poisoned->lease_owner.empty());
+  // The other item's lease ran out only once: it goes back to pending.
+  const std::string other =
+      second[0].item.id == first[0].item.id ? second[1].item.id : second[0].item.id;
+  EXPECT_EQ(store_->GetItem(other)->status, ItemStatus::kPending);
+  auto counted = store_->GetJob(org, job.job.id);
+  ASSERT_TRUE(counted.ok());
+  EXPECT_EQ(counted->failed_count, 1);
+  EXPECT_EQ(counted->progress, 1);
+  ExpectCountersMatchItems(org, job.job.id);
+}
+
 TEST_P(StoreContractTest, ExpiredLeasesGoBackToPending) {
   std::string org = NewOrg();
   auto job = NewManualJob(org, NewLeads(org, 2));
@@ -795,6 +832,45 @@ TEST_P(StoreContractTest, ClaimsCanBeLimitedToOneJobAndTransitionsApply) {
   auto tokens = store_->ListTokens(org);
   ASSERT_TRUE(tokens.ok());
   EXPECT_TRUE(tokens->empty());
+}
+
+// A transaction whose body throws is rolled back and leaves the store writable (a throwing
+// body once left SQLite's writer inside BEGIN: every later write failed until restart).
+TEST_P(StoreContractTest, TransactionBodyThatThrowsRollsBackAndTheStoreStaysWritable) {
+  auto* sql = dynamic_cast<SqlStore*>(store_.get());
+  ASSERT_NE(sql, nullptr);
+  std::string ghost = "ghost-" + common::RandomHex(4);
+  for (int i = 0; i < 3; ++i) {
+    Status s = sql->backend_for_testing().Write([&](SqlConn& c) -> Status {
+      auto r = c.Exec(
+          "INSERT INTO organizations (id, name, created_at) VALUES (?, ?, "
+          "'2026-01-05T10:00:00Z')",
+          {SqlParam::Text(common::NewUuid()), SqlParam::Text(ghost)});
+      EXPECT_TRUE(r.ok()) << r.status().ToString();
+      throw std::runtime_error("boom");
+    });
+    EXPECT_EQ(s.code(), common::StatusCode::kInternal) << s.ToString();
+  }
+  Status read = sql->backend_for_testing().Read(
+      [](SqlConn&) -> Status { throw std::logic_error("read boom"); });
+  EXPECT_EQ(read.code(), common::StatusCode::kInternal) << read.ToString();
+  EXPECT_TRUE(store_->Ping().ok()) << store_->Ping().ToString();
+  EXPECT_FALSE(store_->FindOrganizationByName(ghost).ok());
+  std::string org = NewOrg();
+  EXPECT_EQ(NewLeads(org, 2).size(), 2u);
+}
+
+// Strings that are not valid UTF-8 in JSON columns are stored with U+FFFD instead of making
+// the transaction throw (the CSV import that froze every write).
+TEST_P(StoreContractTest, InvalidUtf8InJsonColumnsIsReplacedNotFatal) {
+  std::string org = NewOrg();
+  NewLead lead{"Foo AB", "foo.se", {{"notes", std::string("a\xff\xfe b")}}};
+  auto created = store_->CreateLeads(org, {lead});
+  ASSERT_TRUE(created.ok()) << created.status().ToString();
+  auto got = store_->GetLead(org, created->front().id);
+  ASSERT_TRUE(got.ok()) << got.status().ToString();
+  EXPECT_EQ(got->extra["notes"], "a\xef\xbf\xbd\xef\xbf\xbd b");
+  EXPECT_TRUE(store_->Ping().ok());
 }
 
 INSTANTIATE_TEST_SUITE_P(Adapters, StoreContractTest, ::testing::Values(kMemory, kFile, kPostgres),

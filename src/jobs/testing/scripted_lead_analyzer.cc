@@ -1,6 +1,7 @@
 #include "jobs/testing/scripted_lead_analyzer.h"
 
 #include <algorithm>
+#include <stdexcept>
 #include <utility>
 
 namespace leadscan::jobs::testing {
@@ -33,6 +34,12 @@ ScriptedLeadAnalyzer::Answer ScriptedLeadAnalyzer::Fail(common::Status status) {
   return answer;
 }
 
+ScriptedLeadAnalyzer::Answer ScriptedLeadAnalyzer::Throw() {
+  Answer answer;
+  answer.throws = true;
+  return answer;
+}
+
 ScriptedLeadAnalyzer::Answer ScriptedLeadAnalyzer::Block(Answer then) {
   then.block = true;
   return then;
@@ -60,6 +67,8 @@ common::Result<analysis::AnalysisResult> ScriptedLeadAnalyzer::Analyze(
   if (auto it = scripts_.find(domain); it != scripts_.end() && !it->second.empty()) {
     answer = it->second[std::min<size_t>(static_cast<size_t>(call), it->second.size() - 1)];
   }
+  if (answer.throws)
+    throw std::runtime_error("scripted analysis bug for " + domain);
   if (answer.block) {
     ++blocked_;
     const int domain_gen = released_[domain];

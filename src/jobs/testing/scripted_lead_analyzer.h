@@ -27,11 +27,13 @@ class ScriptedLeadAnalyzer final : public analysis::LeadAnalyzer {
     analysis::AnalysisResult result;      // domain filled in from the call when empty
     // Wait first until Release(domain) / ReleaseAll() or the cancel flag (then `cancelled`).
     bool block = false;
+    bool throws = false;  // throw std::runtime_error (a bug in the analysis) instead of answering
   };
 
   static Answer Ok(std::string platform = "WooCommerce");
   static Answer Fail(common::Status status);
   static Answer Block(Answer then);
+  static Answer Throw();
 
   // Replaces the script of `domain` (as the runner passes it, i.e. the lead's domain).
   void Script(const std::string& domain, std::vector<Answer> answers);
