@@ -1,14 +1,14 @@
 #!/usr/bin/env bash
 # Detection benchmark: leadscan_detect against the reference Wappalyzer matcher
 # (wappalyzer-core 6.10.66 analyze+resolve, driven by tests/detect_ref/ref_analyze.js) over
-# every page of ../shared/corpus, with (a) the Wappalyzer database the npm package carries and
+# every page of tests/corpus, with (a) the Wappalyzer database the npm package carries and
 # (b) our rules in rules/. Prints ms/page (p50, mean) for each engine, the speed ratio, peak
 # RSS of each and every difference in findings with its cause.
 # usage: bench/detect/run.sh BUILD_DIR
 set -euo pipefail
 build="${1:-build}"
 root="$(cd "$(dirname "$0")/../.." && pwd)"
-corpus="${LEADSCAN_CORPUS:-$root/../shared/corpus}"
+corpus="${LEADSCAN_CORPUS:-$root/tests/corpus}"
 bin="$(find "$build" -name leadscan_detect_bench -type f -perm -u+x | head -1)"
 [[ -x "$bin" ]] || { echo "leadscan_detect_bench not found under $build" >&2; exit 2; }
 command -v node >/dev/null || { echo "node is needed for the reference matcher" >&2; exit 2; }

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Differential test: leadscan_detect against the reference Wappalyzer matcher (wappalyzer-core
 # analyze/resolve, see ref_analyze.js) on the same page features and rules.
-#   1. corpus pages (../shared/corpus) with our small rule file (tests/detect_ref/rules);
+#   1. corpus pages (tests/corpus) with our small rule file (tests/detect_ref/rules);
 #   2. a sample of corpus pages with the npm package's own Wappalyzer database.
 # Exits 0 when every finding (name, version, confidence) is equal, 1 on any difference,
 # 77 (skipped) only when node or npm is missing.
@@ -11,7 +11,7 @@ bin="$1"
 step="${2:-5}"
 here="$(cd "$(dirname "$0")" && pwd)"
 root="$here/../.."
-corpus="${LEADSCAN_CORPUS:-$root/../shared/corpus}"
+corpus="${LEADSCAN_CORPUS:-$root/tests/corpus}"
 if ! command -v node >/dev/null || ! command -v npm >/dev/null; then
   echo "SKIPPED: node and npm are needed for the reference matcher (wappalyzer-core)"
   exit 77

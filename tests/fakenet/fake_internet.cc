@@ -401,7 +401,7 @@ std::string DefaultCorpusDir() {
   const char* source = std::getenv("LEADSCAN_SOURCE_DIR");
   if (source == nullptr || *source == '\0')
     return {};
-  fs::path dir = fs::path(source) / ".." / "shared" / "corpus";
+  fs::path dir = fs::path(source) / "tests" / "corpus";
   if (!fs::exists(dir / "MANIFEST.tsv", ec))
     return {};
   return fs::weakly_canonical(dir, ec).string();

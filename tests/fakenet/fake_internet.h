@@ -70,7 +70,7 @@ std::string BenchHost(int n);
 // the variable is unset.
 std::string DefaultSitesDir();
 
-// The shared corpus: $LEADSCAN_CORPUS_DIR, else $LEADSCAN_SOURCE_DIR/../shared/corpus when it
+// The page corpus: $LEADSCAN_CORPUS_DIR, else $LEADSCAN_SOURCE_DIR/tests/corpus when it
 // holds MANIFEST.tsv, else "".
 std::string DefaultCorpusDir();
 
