@@ -8,7 +8,7 @@
 set -euo pipefail
 build=${1:?usage: run.sh <build-dir>}
 repo=$(cd "$(dirname "$0")/../.." && pwd)
-corpus=${LEADSCAN_CORPUS_DIR:-${LEADSCAN_SOURCE_DIR:-$repo}/../shared/corpus}
+corpus=${LEADSCAN_CORPUS_DIR:-${LEADSCAN_SOURCE_DIR:-$repo}/tests/corpus}
 if [[ ! -f "$corpus/MANIFEST.tsv" ]]; then
   echo "SKIP: corpus folder not found at $corpus" >&2
   exit 77
@@ -36,4 +36,28 @@ for row in open(os.path.join(corpus, "MANIFEST.tsv"), encoding="utf-8").read().s
 PY
 "$bin" analyze --pages "$work/pages.tsv" --type full_analysis >"$work/out.jsonl" 2>"$work/err.log" || {
   echo "analyser failed:" >&2; tail -20 "$work/err.log" >&2; exit 2; }
-python3 "$repo/bench/eval/score.py" "$repo/tests/eval/labels.jsonl" "$work/out.jsonl" "$corpus" "$repo"
+echo "=== regression set: demo shops, traps, mirrors and corpus pages labelled next to the rules"
+echo "    (self-consistency, not accuracy; never the headline)"
+status=0
+python3 "$repo/bench/eval/score.py" "$repo/tests/eval/labels.jsonl" "$work/out.jsonl" "$corpus" \
+  "$repo" || status=$?
+real="$repo/tests/eval/real"
+if compgen -G "$real/manifest-*.jsonl" >/dev/null; then
+  echo
+  echo "=== real pages labelled blind (tests/eval/real): the headline figures"
+  python3 - "$real" >"$work/real.tsv" <<'PY'
+import json, os, sys
+real = sys.argv[1]
+for name in sorted(os.listdir(real)):
+    if name.startswith("manifest-"):
+        for line in open(os.path.join(real, name), encoding="utf-8"):
+            if line.strip():
+                m = json.loads(line)
+                print(f"{os.path.join(real, m['file'])}\t{m.get('url') or 'https://unknown.invalid/'}")
+PY
+  "$bin" analyze --pages "$work/real.tsv" --type full_analysis >"$work/real.jsonl" \
+    2>"$work/real-err.log" || { echo "analyser failed:" >&2; tail -20 "$work/real-err.log" >&2; exit 2; }
+  python3 "$repo/bench/eval/score_real.py" "$real" "$work/real.jsonl" ${LEADSCAN_EVAL_ENFORCE:+--enforce} \
+    || status=$?
+fi
+exit $status
