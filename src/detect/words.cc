@@ -16,7 +16,9 @@ constexpr size_t kSentenceReach = 200;
 // Occurrences of one word examined per page.
 constexpr int kMaxOccurrences = 50;
 
-// Context vocabulary (sv, no, da, fi, en, de), matched at the start of a word, lower-case.
+// Context vocabulary (sv, no, da, fi, en, de, fr, es, it, pt, nl, pl, cs, hu, ro), matched at
+// the start of a word, lower-case (ASCII case folding: a word that starts with a non-ASCII
+// capital letter must be listed as written).
 constexpr std::string_view kContext[] = {
     // Swedish
     "frakt",
@@ -101,6 +103,72 @@ constexpr std::string_view kContext[] = {
     "kauf",
     "bestellung",
     "porto",
+    // French
+    "livraison",
+    "expédition",
+    "paiement",
+    "payer",
+    "transporteur",
+    "colis",
+    "panier",
+    "commande",
+    // Spanish
+    "envío",
+    "envio",
+    "entrega",
+    "pago",
+    "pagar",
+    "transportista",
+    "paquete",
+    "carrito",
+    "pedido",
+    // Italian
+    "spedizion",
+    "consegna",
+    "pagament",
+    "pagare",
+    "corriere",
+    "pacco",
+    "carrello",
+    "ordine",
+    // Portuguese
+    "entrega",
+    "pagamento",
+    "transportadora",
+    "encomenda",
+    // Dutch
+    "verzend",
+    "bezorg",
+    "levering",
+    "betaal",
+    "betaling",
+    "winkelwagen",
+    // Polish
+    "wysyłk",
+    "dostaw",
+    "płatnoś",
+    "płatnos",
+    "zapłat",
+    "kurier",
+    "przesyłk",
+    "koszyk",
+    // Czech
+    "doprav",
+    "doručen",
+    "platb",
+    "zásilk",
+    "košík",
+    // Hungarian
+    "szállítás",
+    "fizetés",
+    "futár",
+    "kosár",
+    // Romanian
+    "livrare",
+    "plată",
+    "plata",
+    "curier",
+    "coș",
 };
 
 constexpr std::string_view kContextRoles[] = {"shipping", "payment", "checkout", "terms", "cart"};

@@ -35,6 +35,12 @@ CHECKOUT = [
     ("Klarna Checkout", r"klarna_checkout|klarnacheckout|kco-checkout"),
     ("Adyen", r"checkoutshopper-live\.adyen\.com|adyen\.encrypt"),
     ("WooPayments", r"wp-content/plugins/woocommerce-payments/"),
+    # PayPal offered on a shop: PayPal is its payment processor for that method (the convention
+    # of the blind labels in tests/eval/real, docs/decisions/site-kind.md).
+    ("PayPal Checkout", r"paypalobjects\.com|paypal\.com/sdk/js|payment_method_(?:paypal|ppcp)"
+                        r"|pi-paypal|<img[^>]+alt=\"[^\"]*paypal|woocommerce-paypal-payments"
+                        r"|/paypal[\w-]*\.(?:svg|png)|(?-i:\bPayPal\b)"),
+    ("Opayo", r"sage\s?pay|opayo"),
 ]
 # Pages read by hand and found to be no shop: WordPress news/blog sites whose theme CSS
 # carries WooCommerce selectors, or pages that merely link to a platform's name. Labelled

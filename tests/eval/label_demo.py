@@ -112,6 +112,12 @@ def main():
                         if proof is not None:
                             labels.append({"name": name, "proof": proof[:300]})
                     rec[field] = labels
+                # A shop that offers PayPal takes that payment through PayPal: PayPal Checkout.
+                for pm in rec["payment_methods"]:
+                    if pm["name"] == "PayPal" and not any(
+                            c["name"] == "PayPal Checkout" for c in rec["checkout_solutions"]):
+                        rec["checkout_solutions"].append({"name": "PayPal Checkout",
+                                                          "proof": pm["proof"]})
                 rec["must_not"] = key.get("must_not", [])
                 print(json.dumps(rec, ensure_ascii=False))
 
