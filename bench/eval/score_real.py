@@ -65,6 +65,16 @@ ALIASES = {
     "avarda": "avarda checkout",
     "svea checkout": "svea checkout",
     "vipps mobilepay": "vipps",
+    "shopify checkout shopify payments": "shopify checkout",
+    "protx sage pay": "opayo", "protx": "opayo", "sage pay": "opayo", "sagepay": "opayo",
+    "visa debit": "visa", "visa electron": "visa",
+    "z silkovna": "packeta", "zasilkovna": "packeta",
+    "mpl magyar posta": "magyar posta", "mpl": "magyar posta",
+    "bartolini": "brt",
+    "yamato": "yamato transport", "kuroneko yamato": "yamato transport",
+    "sagawa": "sagawa express",
+    "clearpay": "afterpay",
+    "sofort berweisung": "sofort", "sofortuberweisung": "sofort", "klarna sofort": "sofort",
 }
 
 
