@@ -198,6 +198,17 @@ Analyzer::Analyzer(fetch::Fetcher& fetcher, const detect::Detector& detector, co
 Result<AnalysisResult> Analyzer::Analyze(std::string_view input, AnalysisType type,
                                          const AnalysisConfig& config,
                                          std::shared_ptr<std::atomic<bool>> cancel) {
+  // A failure's message quotes the input and the site's bytes; it goes to the store and the
+  // API as it is, so it is made valid UTF-8 here (the result itself is made so by ToJson).
+  Result<AnalysisResult> result = AnalyzeLead(input, type, config, std::move(cancel));
+  if (!result.ok())
+    return fetch::WithValidUtf8(result.status());
+  return result;
+}
+
+Result<AnalysisResult> Analyzer::AnalyzeLead(std::string_view input, AnalysisType type,
+                                             const AnalysisConfig& config,
+                                             std::shared_ptr<std::atomic<bool>> cancel) {
   const common::TimePoint deadline = clock_.Now() + config.timeout;
   auto remaining = [&] {
     auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - clock_.Now());

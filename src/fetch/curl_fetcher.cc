@@ -537,9 +537,10 @@ void CurlFetcher::Impl::Complete(JobPtr job, FetchResult result) {
     --cancellable;
   completed.fetch_add(1);
   FetchCallback done = std::move(job->done);
+  const FetchKind kind = job->req.kind;
   job.reset();
   if (done)
-    done(std::move(result));
+    done(WithValidUtf8(std::move(result), kind));
 }
 
 void CurlFetcher::Impl::Admit(JobPtr job) {

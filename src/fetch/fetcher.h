@@ -65,6 +65,15 @@ struct FetchResponse {
 using FetchResult = common::Result<FetchResponse>;
 using FetchCallback = std::function<void(FetchResult)>;
 
+// `result` with every string made valid UTF-8 (invalid sequences -> U+FFFD): URLs, redirects,
+// header names and values, the other response fields, the body unless `kind` is kRaw, and a
+// failure's message. Fetchers apply it to everything they hand out, so bytes from a site
+// never leave the fetcher as invalid UTF-8.
+FetchResult WithValidUtf8(FetchResult result, FetchKind kind);
+
+// `status` with its message made valid UTF-8 (error texts quote URLs and server bytes).
+common::Status WithValidUtf8(const common::Status& status);
+
 class Fetcher {
  public:
   virtual ~Fetcher() = default;

@@ -25,6 +25,7 @@
 
 #include "common/clock.h"
 #include "fake_internet.h"
+#include "fetch/charset.h"
 #include "fetch/errors.h"
 #include "fetch/site_fetch.h"
 #include "fetch/target.h"
@@ -367,6 +368,23 @@ TEST_F(CurlFetcherTest, RobotsDisallowIsObeyedCachedAndCanBeIgnored) {
   auto ignoring = MakeFetcher(o);
   req.url = "http://" + Host(fakenet::kRobotsDisallowHost) + "/products";
   EXPECT_TRUE(ignoring->Fetch(req).ok());
+}
+
+TEST_F(CurlFetcherTest, HeadersCookiesAndUrlsLeaveTheFetcherAsValidUtf8) {
+  auto r = Get("http://" + Host(fakenet::kBadUtf8Host) + "/");
+  ASSERT_TRUE(r.ok()) << r.status().ToString();
+  bool ray = false;
+  for (const auto& [name, value] : r->headers) {
+    EXPECT_TRUE(IsValidUtf8(name)) << name;
+    EXPECT_TRUE(IsValidUtf8(value)) << name << ": " << value;
+    if (name == "cf-ray") {
+      ray = true;
+      EXPECT_EQ(value, "\xEF\xBF\xBD\xEF\xBF\xBD");
+    }
+  }
+  EXPECT_TRUE(ray);
+  EXPECT_TRUE(IsValidUtf8(r->body));
+  EXPECT_NE(r->body.find("Frakt \xEF\xBF\xBD"), std::string::npos);
 }
 
 TEST_F(CurlFetcherTest, Windows1252PagesAreDecodedToUtf8) {
