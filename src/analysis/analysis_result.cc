@@ -49,7 +49,7 @@ nlohmann::json AnalysisResult::ToJson() const {
   nlohmann::json pages_json = nlohmann::json::array();
   for (const auto& p : pages) {
     nlohmann::json page = {{"url", S(p.url)}, {"status", p.status}, {"bytes", p.bytes},
-                           {"ms", p.ms},      {"via", S(p.via)},   {"reason", S(p.reason)}};
+                           {"ms", p.ms},      {"via", S(p.via)},    {"reason", S(p.reason)}};
     if (!p.error_code.empty())
       page["error_code"] = S(p.error_code);
     pages_json.push_back(std::move(page));

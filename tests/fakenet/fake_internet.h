@@ -71,8 +71,8 @@ inline constexpr std::string_view kBadChunkHost = "bad-chunk.hostile.test";
 inline constexpr int kRedirectChainLength = 30;
 inline constexpr int64_t kHugeBodyBytes = 50LL * 1024 * 1024;
 inline constexpr int64_t kGzipBombInflatedBytes = 2LL * 1024 * 1024 * 1024;
-inline constexpr int kFlakyFailures = 2;  // 503s per path before the 200
-inline constexpr int kDeepNestingDivs = 200000;     // nested <div>s of deep-nesting
+inline constexpr int kFlakyFailures = 2;             // 503s per path before the 200
+inline constexpr int kDeepNestingDivs = 200000;      // nested <div>s of deep-nesting
 inline constexpr int kUnclosedAnchorPairs = 100000;  // <a><div> pairs of unclosed-anchors
 inline constexpr std::chrono::milliseconds kSlowRobotsDelay{1500};  // each answer of slow-robots
 

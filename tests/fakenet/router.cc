@@ -378,8 +378,9 @@ bool Router::RouteHostile(const Request& request, int count, Reply& reply) {
   } else if (host == kDeflateStallHost || host == kGzipStallHost) {
     // A compressed stream that never yields a byte: a header, then empty stored blocks
     // (00 00 00 ff ff: not final, length 0) forever.
-    Html(reply, 200, host == kDeflateStallHost ? std::string("\x78\x9c", 2)
-                                               : std::string("\x1f\x8b\x08\0\0\0\0\0\0\x03", 10));
+    Html(reply, 200,
+         host == kDeflateStallHost ? std::string("\x78\x9c", 2)
+                                   : std::string("\x1f\x8b\x08\0\0\0\0\0\0\x03", 10));
     reply.headers.emplace_back("Content-Encoding", host == kDeflateStallHost ? "deflate" : "gzip");
     reply.mode = ReplyMode::kEndlessBody;
     reply.repeat = std::string("\0\0\0\xff\xff", 5);
