@@ -2,6 +2,8 @@
 
 #include <gtest/gtest.h>
 
+#include <chrono>
+#include <map>
 #include <nlohmann/json.hpp>
 #include <random>
 #include <string>
@@ -55,9 +57,9 @@ class AnalyzerTest : public ::testing::Test {
                  {"server", "nginx" + junk},
                  {"set-cookie", "sess=" + junk + "; path=/"},
                  {"x-" + junk, junk}};
-    r.body = "<html><head><title>T" + junk + "</title><meta name=\"generator\" content=\"G" +
-             junk + "\"></head><body><div data-shop=\"S" + junk + "\">" + junk +
-             "</div><a href=\"/frakt" + junk + "\">Frakt " + junk + "</a></body></html>";
+    r.body = "<html><head><title>T" + junk + "</title><meta name=\"generator\" content=\"G" + junk +
+             "\"></head><body><div data-shop=\"S" + junk + "\">" + junk + "</div><a href=\"/frakt" +
+             junk + "\">Frakt " + junk + "</a></body></html>";
     fetcher_.AddResponse("https://junk.example/", r);
   }
 
@@ -119,6 +121,102 @@ TEST_F(AnalyzerTest, AFailureMessageWithInvalidBytesIsMadeValidUtf8) {
   ASSERT_FALSE(result.ok());
   EXPECT_EQ(result.status().error_code(), "http_404");
   EXPECT_TRUE(fetch::IsValidUtf8(result.status().message())) << result.status().message();
+}
+
+std::string Repeat(const std::string& s, int n) {
+  std::string out;
+  for (int i = 0; i < n; ++i)
+    out += s;
+  return out;
+}
+
+// Generous: only a quadratic parse (minutes before the HTML bounds) goes over it.
+constexpr auto kPathologicalCeiling = std::chrono::seconds(10);
+
+// 200,000 nested <div> (1.2 MB) took over 90 s in modest's tree builder; 100,000 unclosed
+// <a><div> pairs 71 s. Both are cut at the nesting limit, and the result says so.
+TEST_F(AnalyzerTest, PathologicallyNestedHomePagesAreCutAndSaySo) {
+  const std::vector<std::pair<std::string, std::string>> pages = {
+      {"deep.example", "<html><body>" + Repeat("<div>", 200000) + "deep</body></html>"},
+      {"anchors.example", "<html><body>" + Repeat("<a><div>", 100000) + "</body></html>"}};
+  for (const auto& [host, html] : pages) {
+    fetcher_.AddPage("https://" + host + "/", html);
+    const auto start = std::chrono::steady_clock::now();
+    auto result = analyzer_->Analyze(host, AnalysisType::kFullAnalysis, {});
+    const auto took = std::chrono::steady_clock::now() - start;
+    ASSERT_TRUE(result.ok()) << result.status().ToString();
+    EXPECT_LT(took, kPathologicalCeiling) << host;
+    bool noted = false;
+    for (const auto& e : result->errors) {
+      if (e.code == "html_truncated" && e.url == "https://" + host + "/") {
+        noted = true;
+        EXPECT_NE(e.message.find("nesting deeper than 512"), std::string::npos) << e.message;
+      }
+    }
+    EXPECT_TRUE(noted) << result->ToJson().dump();
+  }
+}
+
+// A fetcher that takes a scripted time per URL on a FakeClock, answering every page.
+class SlowFetcher final : public fetch::Fetcher {
+ public:
+  explicit SlowFetcher(common::FakeClock& clock) : clock_(clock) {}
+
+  void Take(const std::string& url, std::chrono::milliseconds t) { took_[url] = t; }
+
+  void FetchAsync(fetch::FetchRequest req, fetch::FetchCallback done) override {
+    auto it = took_.find(req.url);
+    if (it != took_.end())
+      clock_.Advance(it->second);
+    if (req.url.ends_with("/robots.txt")) {
+      done(fetch::FetchError(fetch::kHttp404, "no robots.txt"));
+      return;
+    }
+    fetch::FetchResponse r;
+    r.url = r.final_url = req.url;
+    r.status = 200;
+    r.content_type = "text/html";
+    r.body =
+        "<html><body><title>S</title><a href=\"/frakt\">Frakt</a>"
+        "<a href=\"/kassa\">Kassa</a><div data-shop=\"" +
+        req.url + "\"></div></body></html>";
+    done(std::move(r));
+  }
+
+ private:
+  common::FakeClock& clock_;
+  std::map<std::string, std::chrono::milliseconds> took_;
+};
+
+TEST_F(AnalyzerTest, AHomePageThatArrivesAfterTheDeadlineFailsTheLeadWithTimeout) {
+  SlowFetcher slow(clock_);
+  slow.Take("https://late.example/", std::chrono::milliseconds(25000));
+  Analyzer analyzer(slow, *detector_, clock_);
+  AnalysisConfig config;
+  config.timeout = std::chrono::milliseconds(20000);
+  auto result = analyzer.Analyze("late.example", AnalysisType::kFullAnalysis, config);
+  ASSERT_FALSE(result.ok());
+  EXPECT_EQ(result.status().error_code(), "timeout");
+}
+
+TEST_F(AnalyzerTest, PagesThatArriveAfterTheDeadlineAreNotAnalysedAndTheResultSaysSo) {
+  SlowFetcher slow(clock_);
+  slow.Take("https://late.example/frakt", std::chrono::milliseconds(25000));
+  Analyzer analyzer(slow, *detector_, clock_);
+  AnalysisConfig config;
+  config.timeout = std::chrono::milliseconds(20000);
+  auto result = analyzer.Analyze("late.example", AnalysisType::kFullAnalysis, config);
+  ASSERT_TRUE(result.ok()) << result.status().ToString();
+  bool timeout = false;
+  for (const auto& e : result->errors)
+    timeout = timeout || e.code == "timeout";
+  EXPECT_TRUE(timeout) << result->ToJson().dump();
+  for (const auto& t : result->technologies) {
+    if (t.name == "Shop") {
+      for (const auto& ev : t.evidence)
+        EXPECT_EQ(ev.page, "https://late.example/") << "a late page was analysed";
+    }
+  }
 }
 
 }  // namespace

@@ -415,7 +415,9 @@ std::vector<Link> ExtractLinks(std::string_view html, size_t max_links) {
           close = i;
           break;
         }
-        size_t gt = html.find('>', i);
+        // Only within the anchor's window: a '<' with no '>' must not cost a scan of the
+        // rest of the document per link.
+        size_t gt = html.substr(0, tag_end + 1 + kMaxAnchorBytes).find('>', i);
         if (gt == std::string_view::npos)
           break;
         i = gt;

@@ -209,5 +209,23 @@ TEST_F(AnalyzerDemoShopsTest, CancelAbortsTheAnalysis) {
   EXPECT_EQ(r.status().error_code(), "cancelled");
 }
 
+// Hostile pages over real HTTP: deep or unclosed nesting is cut before the parser and noted;
+// bytes that are not UTF-8 in headers, cookies and the page leave a result that dumps as strict
+// JSON.
+TEST_F(AnalyzerDemoShopsTest, HostilePagesGiveAResultThatSaysWhatWasCutAndDumpsAsStrictJson) {
+  for (std::string_view host : {fakenet::kDeepNestingHost, fakenet::kUnclosedAnchorsHost}) {
+    auto result = analyzer_->Analyze(host, AnalysisType::kFullAnalysis, {});
+    ASSERT_TRUE(result.ok()) << host << ": " << result.status().ToString();
+    bool noted = false;
+    for (const auto& e : result->errors)
+      noted = noted || e.code == "html_truncated";
+    EXPECT_TRUE(noted) << result->ToJson().dump();
+  }
+  auto bad = analyzer_->Analyze(fakenet::kBadUtf8Host, AnalysisType::kFullAnalysis, {});
+  ASSERT_TRUE(bad.ok()) << bad.status().ToString();
+  EXPECT_NO_THROW(
+      (void)bad->ToJson().dump(-1, ' ', false, nlohmann::json::error_handler_t::strict));
+}
+
 }  // namespace
 }  // namespace leadscan::analysis
