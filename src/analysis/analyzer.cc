@@ -291,7 +291,7 @@ Result<AnalysisResult> Analyzer::AnalyzeLead(std::string_view input, AnalysisTyp
   base.max_body_bytes = config.max_bytes;
   base.cancel = cancel;
   base.reason = "home";
-  auto home = fetch::FetchHome(fetcher_, *target, std::move(base));
+  auto home = fetch::FetchHome(fetcher_, *target, std::move(base), &clock_);
   if (!home.ok())
     return home.status();
   if (!home->fallback_reason.empty()) {

@@ -157,17 +157,37 @@ TEST_F(AnalyzerTest, PathologicallyNestedHomePagesAreCutAndSaySo) {
   }
 }
 
-// A fetcher that takes a scripted time per URL on a FakeClock, answering every page.
+// A fetcher that takes a scripted time per URL on a FakeClock, answering every page (or
+// failing as scripted). Like a real one it gives up at the request's timeout: a URL scripted
+// to take longer advances the clock by the timeout only and fails with `timeout`.
 class SlowFetcher final : public fetch::Fetcher {
  public:
   explicit SlowFetcher(common::FakeClock& clock) : clock_(clock) {}
 
-  void Take(const std::string& url, std::chrono::milliseconds t) { took_[url] = t; }
+  void Take(const std::string& url, std::chrono::milliseconds t,
+            common::Status fail = common::Status::Ok()) {
+    took_[url] = t;
+    fail_[url] = std::move(fail);
+  }
+
+  // The latest moment any request was allowed to run until.
+  common::TimePoint latest_end() const { return latest_end_; }
 
   void FetchAsync(fetch::FetchRequest req, fetch::FetchCallback done) override {
+    latest_end_ = std::max(latest_end_, clock_.Now() + req.timeout);
     auto it = took_.find(req.url);
-    if (it != took_.end())
+    if (it != took_.end()) {
+      if (it->second > req.timeout) {
+        clock_.Advance(req.timeout);
+        done(fetch::FetchError(fetch::kTimeout, req.url + " timed out"));
+        return;
+      }
       clock_.Advance(it->second);
+      if (!fail_[req.url].ok()) {
+        done(fail_[req.url]);
+        return;
+      }
+    }
     if (req.url.ends_with("/robots.txt")) {
       done(fetch::FetchError(fetch::kHttp404, "no robots.txt"));
       return;
@@ -186,7 +206,44 @@ class SlowFetcher final : public fetch::Fetcher {
  private:
   common::FakeClock& clock_;
   std::map<std::string, std::chrono::milliseconds> took_;
+  std::map<std::string, common::Status> fail_;
+  common::TimePoint latest_end_{};
 };
+
+// https accepts and stays silent until the connect timeout, then http drips: the http attempt
+// used to start a fresh budget (30 s for a lead with 20 s).
+TEST_F(AnalyzerTest, TheHttpFallbackGetsOnlyWhatHttpsLeftOfTheLeadsBudget) {
+  SlowFetcher slow(clock_);
+  slow.Take("https://silent.example/", std::chrono::milliseconds(10000),
+            fetch::FetchError(fetch::kConnectTimeout, "silent"));
+  slow.Take("http://silent.example/", std::chrono::milliseconds(60000));
+  Analyzer analyzer(slow, *detector_, clock_);
+  AnalysisConfig config;
+  config.timeout = std::chrono::milliseconds(20000);
+  const auto start = clock_.Now();
+  auto result = analyzer.Analyze("silent.example", AnalysisType::kFullAnalysis, config);
+  ASSERT_FALSE(result.ok());
+  EXPECT_EQ(result.status().error_code(), "timeout");
+  EXPECT_LE(clock_.Now() - start, config.timeout);
+  EXPECT_LE(slow.latest_end(), start + config.timeout);
+}
+
+// Every page, sitemap and robots.txt request of a lead runs within the lead's one deadline.
+TEST_F(AnalyzerTest, NoRequestOfALeadOutlivesItsDeadline) {
+  SlowFetcher slow(clock_);
+  slow.Take("https://slow.example/", std::chrono::milliseconds(8000));
+  slow.Take("https://slow.example/frakt", std::chrono::milliseconds(60000));
+  slow.Take("https://slow.example/kassa", std::chrono::milliseconds(60000));
+  Analyzer analyzer(slow, *detector_, clock_);
+  AnalysisConfig config;
+  config.timeout = std::chrono::milliseconds(20000);
+  config.max_pages = 2;  // one page after home: this double runs requests one after the other
+  const auto start = clock_.Now();
+  auto result = analyzer.Analyze("slow.example", AnalysisType::kFullAnalysis, config);
+  ASSERT_TRUE(result.ok()) << result.status().ToString();
+  EXPECT_LE(slow.latest_end(), start + config.timeout);
+  EXPECT_LE(clock_.Now() - start, config.timeout);
+}
 
 TEST_F(AnalyzerTest, AHomePageThatArrivesAfterTheDeadlineFailsTheLeadWithTimeout) {
   SlowFetcher slow(clock_);

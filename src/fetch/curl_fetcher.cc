@@ -193,6 +193,9 @@ struct Job {
   bool decoder_ready = false;
   std::optional<Status> decode_error;
   SteadyClock::time_point started;
+  // When the request's timeout ends, set at admission: it covers the wait in queues and for
+  // robots.txt as well as the transfer.
+  SteadyClock::time_point deadline = SteadyClock::time_point::max();
   char errbuf[CURL_ERROR_SIZE] = {};
 
   ~Job() {
@@ -561,6 +564,8 @@ void CurlFetcher::Impl::Admit(JobPtr job) {
   job->origin = parts->scheme + "://" + parts->host + ":" + std::to_string(parts->port);
   if (job->req.timeout.count() <= 0)
     job->req.timeout = options.default_timeout;
+  if (job->deadline == SteadyClock::time_point::max())
+    job->deadline = SteadyClock::now() + job->req.timeout;
   job->body_limit = job->req.max_body_bytes > 0 ? job->req.max_body_bytes : options.max_body_bytes;
 
   bool is_robots_path = parts->path_query == "/robots.txt";
@@ -608,6 +613,7 @@ void CurlFetcher::Impl::Admit(JobPtr job) {
                              : ":" + std::to_string(job->url.port)) +
                         "/robots.txt";
   robots_job->req.timeout = job->req.timeout;
+  robots_job->deadline = job->deadline;  // the page's own budget pays for its robots.txt
   robots_job->req.kind = FetchKind::kText;
   robots_job->req.check_robots = false;
   robots_job->req.reason = "robots.txt";
@@ -693,6 +699,20 @@ void CurlFetcher::Impl::Schedule() {
 }
 
 void CurlFetcher::Impl::Start(JobPtr job) {
+  const auto left =
+      std::chrono::ceil<std::chrono::milliseconds>(job->deadline - SteadyClock::now());
+  if (left.count() <= 0) {
+    ReleaseHost(job->host_key);
+    std::string message = job->req.url + ": the request's " +
+                          std::to_string(job->req.timeout.count()) +
+                          " ms were spent waiting (queue, robots.txt) before it started";
+    if (job->robots_job) {
+      FinishRobots(std::move(job), FetchError(kTimeout, std::move(message)));
+    } else {
+      Complete(std::move(job), FetchError(kTimeout, std::move(message)));
+    }
+    return;
+  }
   CURL* e = curl_easy_init();
   if (e == nullptr) {
     ReleaseHost(job->host_key);
@@ -718,7 +738,7 @@ void CurlFetcher::Impl::Start(JobPtr job) {
                    options.http2 ? CURL_HTTP_VERSION_2TLS : CURL_HTTP_VERSION_1_1);
   curl_easy_setopt(e, CURLOPT_CONNECTTIMEOUT_MS,
                    static_cast<long>(options.connect_timeout.count()));
-  curl_easy_setopt(e, CURLOPT_TIMEOUT_MS, static_cast<long>(j->req.timeout.count()));
+  curl_easy_setopt(e, CURLOPT_TIMEOUT_MS, static_cast<long>(left.count()));
   if (options.low_speed_bytes_per_sec > 0) {
     curl_easy_setopt(e, CURLOPT_LOW_SPEED_LIMIT,
                      static_cast<long>(options.low_speed_bytes_per_sec));

@@ -76,6 +76,10 @@ Status StatusFromCurl(int curl_code, std::string_view detail, bool connected,
     case CURLE_OPERATION_TIMEDOUT:
       if (has("Resolving timed out"))
         return FetchError(kDnsError, text);
+      // "... with N bytes received": the transfer phase, on a connection that may have been
+      // reused (then curl reports no connect time of its own).
+      if (has("bytes received"))
+        return FetchError(kTimeout, text);
       if (!connected || has("Connection timed out"))
         return FetchError(kConnectTimeout, text);
       return FetchError(kTimeout, text);

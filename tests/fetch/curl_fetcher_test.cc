@@ -196,6 +196,21 @@ TEST_F(CurlFetcherTest, FollowsRedirectsUpToTheLimit) {
   EXPECT_FALSE(loop.status().retryable());
 }
 
+// robots.txt answers after 1.5 s and the page after another 1.5 s: a request with 2 s used to
+// get its full 2 s again after the wait for robots.txt and succeed after 3 s.
+TEST_F(CurlFetcherTest, ARequestsTimeoutCoversItsWaitForRobotsTxt) {
+  auto f = MakeFetcher(NetOptions());
+  FetchRequest req;
+  req.url = "http://" + Host(fakenet::kSlowRobotsHost) + "/page";
+  req.timeout = std::chrono::milliseconds(2000);
+  auto r = f->Fetch(req);
+  EXPECT_EQ(r.status().error_code(), kTimeout) << (r.ok() ? "fetched" : r.status().ToString());
+  // With robots.txt known, a page alone fits the same budget.
+  req.url = "http://" + Host(fakenet::kSlowRobotsHost) + "/again";
+  auto again = f->Fetch(req);
+  EXPECT_TRUE(again.ok()) << again.status().ToString();
+}
+
 TEST_F(CurlFetcherTest, SlowDripAndHangTimeOut) {
   auto drip = Get("http://" + Host(fakenet::kSlowDripHost) + "/");
   EXPECT_EQ(drip.status().error_code(), kTimeout) << drip.status().ToString();
