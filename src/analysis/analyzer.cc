@@ -318,7 +318,7 @@ Result<AnalysisResult> Analyzer::AnalyzeLead(std::string_view input, AnalysisTyp
   size_t skipped_for_time = 0;
 
   if (WantsCommercePages(type) && config.max_pages > 1) {
-    const std::string site = HostOf(result.final_url);
+    const std::string site = SiteOf(result.final_url);
     const std::string slug = PlatformSlug(site_detection.Findings());
     std::set<std::string> seen = {result.final_url};
     size_t budget = static_cast<size_t>(config.max_pages - 1);
@@ -382,11 +382,11 @@ Result<AnalysisResult> Analyzer::AnalyzeLead(std::string_view input, AnalysisTyp
       auto robots = fetch::FetchRobots(fetcher_, OriginOf(result.final_url),
                                        fetch::kRobotsProductToken, std::move(robots_req));
       if (robots.ok() && !robots->sitemaps.empty() &&
-          SameSite(HostOf(robots->sitemaps.front()), site)) {
+          SameSite(SiteOf(robots->sitemaps.front()), site)) {
         Sitemap map = read_sitemap(robots->sitemaps.front(), "sitemap (robots.txt)");
         if (map.is_index && budget >= 2 && bytes_used < config.max_bytes) {
           std::string child = PickPageSitemap(map.urls);
-          map = SameSite(HostOf(child), site) && seen.count(child) == 0
+          map = SameSite(SiteOf(child), site) && seen.count(child) == 0
                     ? read_sitemap(child, "sitemap (index " + robots->sitemaps.front() + ")")
                     : Sitemap{};
         }

@@ -566,7 +566,10 @@ void CurlFetcher::Impl::Admit(JobPtr job) {
     job->req.timeout = options.default_timeout;
   if (job->deadline == SteadyClock::time_point::max())
     job->deadline = SteadyClock::now() + job->req.timeout;
-  job->body_limit = job->req.max_body_bytes > 0 ? job->req.max_body_bytes : options.max_body_bytes;
+  // The configured limit (--max-body-bytes) is a ceiling: a request may only lower it.
+  job->body_limit = job->req.max_body_bytes > 0
+                        ? std::min(job->req.max_body_bytes, options.max_body_bytes)
+                        : options.max_body_bytes;
 
   bool is_robots_path = parts->path_query == "/robots.txt";
   if (!job->req.check_robots || options.ignore_robots || is_robots_path) {

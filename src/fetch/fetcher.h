@@ -29,8 +29,10 @@ struct FetchRequest {
   Headers headers;  // extra request headers
   // Whole transfer, redirects included (not the wait in queues or for robots.txt); 0: default.
   std::chrono::milliseconds timeout{20000};
-  int64_t max_body_bytes = 0;  // 0: the fetcher's configured limit
-  bool check_robots = true;    // obey robots.txt (unless disabled globally)
+  // At most this many body bytes (decoded, and compressed); 0: the fetcher's configured limit,
+  // which is also a ceiling: a larger value here does not raise it.
+  int64_t max_body_bytes = 0;
+  bool check_robots = true;  // obey robots.txt (unless disabled globally)
   // Set to true by another thread to abort the transfer; the result is then `cancelled`.
   std::shared_ptr<std::atomic<bool>> cancel;
   std::string reason;  // why this page is fetched ("home", "link: /frakt"); echoed back

@@ -237,6 +237,30 @@ TEST_F(CurlFetcherTest, BodyLimitStopsEndlessHugeAndBombBodies) {
   }
 }
 
+// The analyzer asks for up to the lead's byte budget (16 MiB) per page; --max-body-bytes must
+// still hold.
+TEST_F(CurlFetcherTest, TheConfiguredBodyLimitIsACeilingARequestCannotRaise) {
+  FetchOptions o = NetOptions();
+  o.max_body_bytes = 64 * 1024;
+  auto f = MakeFetcher(o);
+  FetchRequest req;
+  req.url = "http://" + Host(fakenet::kEndlessBodyHost) + "/";  // chunked: no Content-Length
+  req.max_body_bytes = 16 * 1024 * 1024;
+  auto r = f->Fetch(req);
+  EXPECT_EQ(r.status().error_code(), kBodyTooLarge) << r.status().ToString();
+  EXPECT_NE(r.status().message().find("65536"), std::string::npos) << r.status().message();
+}
+
+// A server that does not speak HTTP is broken, not unreachable: a permanent invalid_response.
+TEST_F(CurlFetcherTest, AnswersThatAreNotHttpAreInvalidResponsesNotRetried) {
+  for (std::string_view host :
+       {fakenet::kHttp09Host, fakenet::kBadStatusLineHost, fakenet::kBadChunkHost}) {
+    auto r = Get("http://" + Host(host) + "/");
+    EXPECT_EQ(r.status().error_code(), kInvalidResponse) << host << ": " << r.status().ToString();
+    EXPECT_FALSE(r.status().retryable()) << host;
+  }
+}
+
 TEST_F(CurlFetcherTest, NonHtmlAndBinaryBodiesAreNotHtml) {
   for (std::string_view host :
        {fakenet::kImagePngHost, fakenet::kOctetStreamHost, fakenet::kBinaryHtmlHost}) {
