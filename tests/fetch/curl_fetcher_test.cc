@@ -429,6 +429,37 @@ TEST_F(CurlFetcherTest, HeadersCookiesAndUrlsLeaveTheFetcherAsValidUtf8) {
   EXPECT_NE(r->body.find("Frakt \xEF\xBF\xBD"), std::string::npos);
 }
 
+// robots.txt comes from the page's own scheme, host and port, and is cached per origin: here
+// nothing answers on the default ports, so a robots.txt asked of port 443 or 80 would fail.
+TEST_F(CurlFetcherTest, RobotsTxtComesFromThePagesOwnOriginAndIsCachedPerOrigin) {
+  const std::string host(fakenet::kRobotsDisallowHost);
+  const std::string https_port = std::to_string(net_->https_port());
+  const std::string http_port = std::to_string(net_->http_port());
+  FetchOptions o = NetOptions();
+  o.connect_to.clear();
+  o.resolve = {host + ":" + https_port + ":127.0.0.1", host + ":" + http_port + ":127.0.0.1"};
+  auto f = MakeFetcher(o);
+  const int before = net_->RequestCount(host, "/robots.txt");
+  FetchRequest req;
+  req.url = "https://" + host + ":" + https_port + "/products";
+  auto r = f->Fetch(req);
+  EXPECT_EQ(r.status().error_code(), kRobotsDisallowed) << r.status().ToString();
+  EXPECT_EQ(net_->RequestCount(host, "/robots.txt"), before + 1);
+  // Another origin of the same host has its own robots.txt.
+  req.url = "http://" + host + ":" + http_port + "/products";
+  EXPECT_EQ(f->Fetch(req).status().error_code(), kRobotsDisallowed);
+  EXPECT_EQ(net_->RequestCount(host, "/robots.txt"), before + 2);
+  // The same origin again: from the cache.
+  req.url = "https://" + host + ":" + https_port + "/other";
+  EXPECT_EQ(f->Fetch(req).status().error_code(), kRobotsDisallowed);
+  EXPECT_EQ(net_->RequestCount(host, "/robots.txt"), before + 2);
+  // FetchRobots (the analyzer's sitemap lookup) asks the same origin, and is answered from it.
+  auto file = FetchRobots(*f, "https://" + host + ":" + https_port, "leadscan");
+  ASSERT_TRUE(file.ok()) << file.status().ToString();
+  EXPECT_FALSE(file->rules.IsAllowed("/"));
+  EXPECT_EQ(net_->RequestCount(host, "/robots.txt"), before + 2);
+}
+
 TEST_F(CurlFetcherTest, Windows1252PagesAreDecodedToUtf8) {
   for (std::string_view host :
        {fakenet::kCp1252MetaHost, fakenet::kCp1252HeaderHost, fakenet::kCp1252UndeclaredHost}) {
