@@ -26,6 +26,8 @@ namespace {
 constexpr size_t kMaxEvidence = 5;
 constexpr size_t kMaxEvidenceChars = 200;
 constexpr size_t kMaxDomNodeText = 1024 * 1024;
+// DOM selectors run between two looks at the caller's deadline.
+constexpr size_t kDomSelectorsPerDeadlineCheck = 64;
 
 bool DetectionBefore(const Detection& x, const Detection& y) {
   return std::tie(x.tech, x.page, x.field, x.a, x.b, x.c) <
@@ -91,8 +93,8 @@ class Run {
   Run(const RuleSet& rs, const DetectorOptions& options, AnalyzeStats* stats, hs_scratch_t* scratch)
       : rs_(rs), options_(options), stats_(stats), scratch_(scratch) {}
 
-  // Matches one page; false (and nothing of the page kept) when `expired` says so before the
-  // DOM rules.
+  // Matches one page; false (and nothing of the page kept) when `expired` says so before or
+  // during the DOM rules.
   bool Page(uint32_t page_index, const PageFeatures& f, PageParser* parser,
             const std::function<bool()>& expired = {}) {
     const size_t before = detections_.size();
@@ -114,8 +116,10 @@ class Run {
       detections_.resize(before);
       return false;
     }
-    if (options_.dom)
-      Dom(f, parser);
+    if (options_.dom && !Dom(f, parser, expired)) {
+      detections_.resize(before);
+      return false;
+    }
     if (options_.js) {
       std::map<std::string, std::vector<std::string>> js;
       for (const auto& [k, v] : f.js)
@@ -252,15 +256,19 @@ class Run {
     }
   }
 
-  void Dom(const PageFeatures& f, PageParser* parser) {
+  // Runs the DOM rules; false when `expired` said so between selectors.
+  bool Dom(const PageFeatures& f, PageParser* parser, const std::function<bool()>& expired) {
     auto* root = static_cast<myhtml_tree_node_t*>(parser->root());
     auto* finder = static_cast<modest_finder_t*>(parser->finder());
     if (root == nullptr || finder == nullptr)
-      return;
+      return true;
     std::vector<myhtml_tree_node_t*> nodes;
     rs_.dom_literals().Scan(f.html, scratch_, &literals_);
     part_nodes_.clear();
+    size_t queried = 0;
     for (const DomSelector& d : rs_.dom_selectors()) {
+      if (expired && ++queried % kDomSelectorsPerDeadlineCheck == 0 && expired())
+        return false;
       nodes.clear();
       for (const DomSelectorPart& part : d.parts) {
         if (!Needs(part.need_tags, f.tags) || !Needs(part.need_ids, f.ids) ||
@@ -322,6 +330,7 @@ class Run {
         Confirm(&cands_, *value, "dom " + d.selector, 0, false, 0);
       }
     }
+    return true;
   }
 
   // Elements named tag (a custom element), in document order.

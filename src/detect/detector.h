@@ -77,7 +77,8 @@ class SiteDetection {
   SiteDetection& operator=(const SiteDetection&) = delete;
 
   // Parses and matches one page. When `expired` returns true between stages (before the parse,
-  // before the DOM rules), stops: the page adds nothing and false is returned.
+  // before the DOM rules, every few DOM selectors), stops: the page adds nothing and false is
+  // returned.
   bool AddPage(PageInput page, const std::function<bool()>& expired = {});
 
   // The findings over every page added so far, sorted by name.

@@ -335,6 +335,25 @@ TEST(SiteDetectionTest, ParsesEachPageOnceAndFindsWhatAnalyzeFinds) {
   EXPECT_EQ(site.notes().size(), 2u);
 }
 
+TEST(SiteDetectionTest, ADeadlineThatPassesDuringTheDomRulesStopsThem) {
+  std::string rules = "{";
+  for (int i = 0; i < 200; ++i) {
+    rules += (i ? "," : "") + std::string("\"Dom") + std::to_string(i) +
+             "\": {\"cats\": [1], \"dom\": \"#id" + std::to_string(i) + "\"}";
+  }
+  auto rs = Load(rules + "}");
+  ASSERT_NE(rs, nullptr);
+  Detector detector(rs);
+  int looks = 0;
+  SiteDetection site(detector);
+  // Asked before the parse, before the DOM rules and then every few selectors.
+  EXPECT_FALSE(site.AddPage(Page("<div id=\"id1\"></div>"), [&] { return ++looks > 2; }));
+  EXPECT_EQ(looks, 3);
+  EXPECT_TRUE(site.Findings().empty());
+  EXPECT_TRUE(site.AddPage(Page("<div id=\"id1\"></div>")));
+  EXPECT_EQ(site.Findings().size(), 1u);
+}
+
 TEST(SiteDetectionTest, AnExpiredDeadlineStopsBeforeThePageIsParsed) {
   auto rs = Load(R"({"Html": {"cats": [1], "html": "wrapper-x"}})");
   ASSERT_NE(rs, nullptr);
