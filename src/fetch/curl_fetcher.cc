@@ -39,6 +39,9 @@ namespace {
 
 // How often the loop looks at cancel flags while any request carries one.
 constexpr std::chrono::milliseconds kCancelPoll{20};
+// How often the loop looks for waiting requests (queued, or parked for robots.txt) whose
+// deadline has passed, while any request waits.
+constexpr std::chrono::milliseconds kDeadlinePoll{50};
 // Longest sleep while a politeness gap is pending; FakeClock time only moves when a test says.
 constexpr std::chrono::milliseconds kPolitenessPoll{50};
 constexpr std::chrono::milliseconds kIdlePoll{1000};
@@ -255,6 +258,7 @@ struct CurlFetcher::Impl {
   std::optional<common::TimePoint> earliest_politeness;
   SteadyClock::time_point last_sweep = SteadyClock::now();
   SteadyClock::time_point last_cancel_scan = SteadyClock::now();
+  SteadyClock::time_point last_deadline_scan = SteadyClock::now();
 
   std::atomic<int64_t> submitted{0}, started{0}, completed{0}, robots_fetches{0};
   std::atomic<int> active_count{0}, queued{0}, peak_active{0}, peak_per_host{0};
@@ -289,6 +293,7 @@ struct CurlFetcher::Impl {
   void Complete(JobPtr job, FetchResult result);
   void ReleaseHost(const std::string& host);
   void ScanCancels();
+  void ScanDeadlines();
   void SweepHosts();
   void CacheRobots(const std::string& origin);
   void FailEverything();
@@ -473,6 +478,8 @@ void CurlFetcher::Impl::Run() {
       Admit(std::move(job));
     if (cancellable > 0 && SteadyClock::now() - last_cancel_scan >= kCancelPoll)
       ScanCancels();
+    if (queued > 0 && SteadyClock::now() - last_deadline_scan >= kDeadlinePoll)
+      ScanDeadlines();
     Schedule();
     WaitAndDispatch();
     DrainDone();
@@ -526,6 +533,8 @@ int CurlFetcher::Impl::PollTimeoutMs() const {
   auto timeout = kIdlePoll;
   if (cancellable > 0)
     timeout = std::min(timeout, kCancelPoll);
+  if (queued > 0)
+    timeout = std::min(timeout, kDeadlinePoll);
   if (earliest_politeness) {
     auto wait =
         std::chrono::duration_cast<std::chrono::milliseconds>(*earliest_politeness - clock->Now());
@@ -1015,6 +1024,32 @@ void CurlFetcher::Impl::ScanCancels() {
         --queued;
         Complete(std::move(q), FetchError(kCancelled, "cancelled while queued"));
       }
+    }
+    std::erase_if(h.queue, [](const JobPtr& q) { return !q; });
+  }
+}
+
+void CurlFetcher::Impl::ScanDeadlines() {
+  const SteadyClock::time_point now = SteadyClock::now();
+  last_deadline_scan = now;
+  auto expired = [&](const JobPtr& j) { return j && !j->robots_job && j->deadline <= now; };
+  auto fail = [&](JobPtr& j, const char* where) {
+    --queued;
+    std::string message = j->req.url + ": the request's " + std::to_string(j->req.timeout.count()) +
+                          " ms ran out " + where;
+    Complete(std::move(j), FetchError(kTimeout, std::move(message)));
+  };
+  for (auto& [origin, entry] : robots) {
+    for (JobPtr& w : entry.waiting) {
+      if (expired(w))
+        fail(w, "while waiting for robots.txt");
+    }
+    std::erase_if(entry.waiting, [](const JobPtr& w) { return !w; });
+  }
+  for (auto& [host, h] : hosts) {
+    for (JobPtr& q : h.queue) {
+      if (expired(q))
+        fail(q, "while queued");
     }
     std::erase_if(h.queue, [](const JobPtr& q) { return !q; });
   }

@@ -19,6 +19,7 @@
 #include <fstream>
 #include <future>
 #include <memory>
+#include <mutex>
 #include <string>
 #include <thread>
 #include <vector>
@@ -209,6 +210,42 @@ TEST_F(CurlFetcherTest, ARequestsTimeoutCoversItsWaitForRobotsTxt) {
   req.url = "http://" + Host(fakenet::kSlowRobotsHost) + "/again";
   auto again = f->Fetch(req);
   EXPECT_TRUE(again.ok()) << again.status().ToString();
+}
+
+// A request queued behind a slow one to the same host ends at its own deadline, not when a
+// slot frees up.
+TEST_F(CurlFetcherTest, AQueuedRequestEndsAtItsDeadlineNotWhenItsTurnComes) {
+  FetchOptions o = NetOptions();
+  o.max_per_host = 1;
+  o.ignore_robots = true;
+  o.low_speed_bytes_per_sec = 0;
+  auto f = MakeFetcher(o);
+  std::mutex mu;
+  std::vector<std::string> order;
+  std::promise<void> both;
+  int left = 2;
+  auto done = [&](const std::string& name) {
+    return [&, name](FetchResult r) {
+      std::lock_guard<std::mutex> lock(mu);
+      order.push_back(name + ":" + (r.ok() ? "ok" : r.status().error_code()));
+      if (--left == 0)
+        both.set_value();
+    };
+  };
+  FetchRequest slow;
+  slow.url = "http://" + Host(fakenet::kHangHost) + "/slow";
+  slow.timeout = std::chrono::milliseconds(4000);
+  f->FetchAsync(slow, done("slow"));
+  std::this_thread::sleep_for(std::chrono::milliseconds(100));  // let it take the slot
+  FetchRequest quick = slow;
+  quick.url = "http://" + Host(fakenet::kHangHost) + "/quick";
+  quick.timeout = std::chrono::milliseconds(300);
+  f->FetchAsync(quick, done("quick"));
+  ASSERT_EQ(both.get_future().wait_for(std::chrono::seconds(30)), std::future_status::ready);
+  std::lock_guard<std::mutex> lock(mu);
+  ASSERT_EQ(order.size(), 2u);
+  EXPECT_EQ(order[0], "quick:timeout");
+  EXPECT_EQ(order[1], "slow:timeout");
 }
 
 TEST_F(CurlFetcherTest, SlowDripAndHangTimeOut) {
