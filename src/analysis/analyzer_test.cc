@@ -130,6 +130,32 @@ std::string Repeat(const std::string& s, int n) {
   return out;
 }
 
+// robots.txt may name a sitemap anywhere; one on the same host but another port is another
+// site and is not fetched (a default port written out is the same site).
+TEST_F(AnalyzerTest, ASitemapOnAnotherPortIsNotFetched) {
+  for (const std::string port : {":8443", ":443"}) {
+    fetch::ScriptedFetcher f;
+    const std::string sitemap = "https://ports.example" + port + "/sitemap.xml";
+    f.AddPage("https://ports.example/", "<html><body><a href=\"/kassa\">Kassa</a></body></html>");
+    fetch::FetchResponse robots;
+    robots.status = 200;
+    robots.content_type = "text/plain";
+    robots.body = "User-agent: *\nAllow: /\nSitemap: " + sitemap + "\n";
+    f.AddResponse("https://ports.example/robots.txt", robots);
+    f.AddResponse(sitemap, [] {
+      fetch::FetchResponse r;
+      r.status = 200;
+      r.content_type = "application/xml";
+      r.body = "<urlset><url><loc>https://ports.example/frakt</loc></url></urlset>";
+      return r;
+    }());
+    Analyzer analyzer(f, *detector_, clock_);
+    auto result = analyzer.Analyze("ports.example", AnalysisType::kFullAnalysis, {});
+    ASSERT_TRUE(result.ok()) << result.status().ToString();
+    EXPECT_EQ(f.RequestCount(sitemap), port == ":443" ? 1 : 0) << port;
+  }
+}
+
 // Generous: only a quadratic parse (minutes before the HTML bounds) goes over it.
 constexpr auto kPathologicalCeiling = std::chrono::seconds(10);
 
