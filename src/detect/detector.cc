@@ -131,6 +131,8 @@ class Run {
 
   std::vector<Detection>& detections() { return detections_; }
 
+  void set_scratch(hs_scratch_t* scratch) { scratch_ = scratch; }
+
  private:
   // Confirms candidates (ids in pattern order) on value; a, b, c position the detection.
   void Confirm(std::vector<uint32_t>* cands, std::string_view value, const std::string& field_name,
@@ -550,10 +552,9 @@ std::vector<Finding> Detector::Analyze(const std::vector<PageInput>& pages,
 
 struct SiteDetection::State {
   State(const RuleSet& rs, const DetectorOptions& options, AnalyzeStats* s)
-      : scratch(rs.scratch_pool().Acquire()), run(rs, options, s, scratch) {}
+      : run(rs, options, s, nullptr) {}
 
-  hs_scratch_t* scratch;
-  Run run;
+  Run run;  // its scratch is set for each call: a lead holds none while it waits for pages
   std::deque<PageInput> pages;  // a deque: kept features view into the pages' HTML
   std::vector<PageFeatures> kept;
   std::vector<PageNote> notes;
@@ -564,9 +565,7 @@ SiteDetection::SiteDetection(const Detector& detector, AnalyzeStats* stats)
       stats_(stats),
       state_(std::make_unique<State>(detector.rules(), detector.options_, stats)) {}
 
-SiteDetection::~SiteDetection() {
-  detector_.rules().scratch_pool().Release(state_->scratch);
-}
+SiteDetection::~SiteDetection() = default;
 
 bool SiteDetection::AddPage(PageInput page, const std::function<bool()>& expired) {
   if (expired && expired())
@@ -585,7 +584,12 @@ bool SiteDetection::AddPage(PageInput page, const std::function<bool()>& expired
             .count();
   }
   const uint32_t index = static_cast<uint32_t>(st.pages.size() - 1);
+  const ScratchPool& pool = detector_.rules().scratch_pool();
+  hs_scratch_t* scratch = pool.Acquire();
+  st.run.set_scratch(scratch);
   bool done = st.run.Page(index, features, &parser, expired);
+  st.run.set_scratch(nullptr);
+  pool.Release(scratch);
   ReleaseParserAfter(p);
   if (!done) {
     st.pages.pop_back();
@@ -599,8 +603,12 @@ bool SiteDetection::AddPage(PageInput page, const std::function<bool()>& expired
 }
 
 std::vector<Finding> SiteDetection::Findings() const {
-  return Conclude(detector_.rules(), detector_.options_, state_->run.detections(), state_->kept,
-                  state_->scratch);
+  const ScratchPool& pool = detector_.rules().scratch_pool();
+  hs_scratch_t* scratch = pool.Acquire();
+  std::vector<Finding> out = Conclude(detector_.rules(), detector_.options_,
+                                      state_->run.detections(), state_->kept, scratch);
+  pool.Release(scratch);
+  return out;
 }
 
 const std::deque<PageInput>& SiteDetection::pages() const {

@@ -67,8 +67,9 @@ struct PageNote {
 
 // One site's detection page by page, for callers that choose the next pages from the findings
 // so far (the analyzer): each page is parsed once, Findings() may be asked at any time and
-// equals Detector::Analyze over the pages added. Holds a Vectorscan scratch of the detector's
-// pool until destroyed. Not thread-safe; use it on one thread (the HTML parser is per thread).
+// equals Detector::Analyze over the pages added. Takes a Vectorscan scratch from the
+// detector's pool only for the length of a call. Not thread-safe; use it on one thread (the
+// HTML parser is per thread).
 class SiteDetection {
  public:
   explicit SiteDetection(const Detector& detector, AnalyzeStats* stats = nullptr);
