@@ -111,6 +111,15 @@ HtmlCut BoundHtml(std::string_view html, const HtmlLimits& limits) {
     if (lt == std::string_view::npos || lt + 1 >= html.size())
       break;
     char next = html[lt + 1];
+    if (next == '!' || next == '?') {
+      // Comments (and doctypes, bogus comments) are nodes of the tree too.
+      if (++elements > limits.max_elements) {
+        out.keep = lt;
+        out.cut = true;
+        out.reason = "more than " + std::to_string(limits.max_elements) + " elements";
+        return out;
+      }
+    }
     if (next == '!') {
       if (html.substr(lt, 4) == "<!--") {
         size_t end = html.find("-->", lt + 4);

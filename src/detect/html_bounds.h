@@ -12,7 +12,8 @@ namespace leadscan::detect {
 
 // Deepest nesting of open elements handed to the parser (browsers stop nesting at 512 too).
 inline constexpr size_t kMaxHtmlDepth = 512;
-// Most elements (start tags) handed to the parser; real pages have a few thousand.
+// Most elements (start tags, comments counted too) handed to the parser; real pages have a few
+// thousand.
 inline constexpr size_t kMaxHtmlElements = 100000;
 
 struct HtmlLimits {

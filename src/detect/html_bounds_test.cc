@@ -54,6 +54,13 @@ TEST(HtmlBoundsTest, TooManyElementsAreCutAtTheElementLimit) {
   EXPECT_EQ(cut.keep, 100u * 14u);
 }
 
+TEST(HtmlBoundsTest, CommentsCountAsNodes) {
+  std::string page = Repeat("<!---->", 1000);
+  HtmlCut cut = BoundHtml(page, HtmlLimits{kMaxHtmlDepth, 100});
+  ASSERT_TRUE(cut.cut);
+  EXPECT_EQ(cut.keep, 100u * 7u);
+}
+
 TEST(HtmlBoundsTest, ClosedElementsDoNotAddUp) {
   std::string page = Repeat("<div><section><a href='/x'>x</a></section></div>", 20000);
   EXPECT_FALSE(BoundHtml(page).cut);
