@@ -1,7 +1,23 @@
 #include "analysis/analysis_result.h"
 
+#include "fetch/charset.h"
+
 namespace leadscan::analysis {
 namespace {
+
+// Every string of a result came from outside (a site's headers, URLs, pages, error texts of
+// its transfers) or was cut from such bytes; this is the one place they become JSON, so this
+// is where they are made valid UTF-8 (invalid sequences -> U+FFFD), and dump() never throws.
+std::string S(const std::string& s) {
+  return fetch::ToValidUtf8(s);
+}
+
+nlohmann::json Strings(const std::vector<std::string>& list) {
+  nlohmann::json out = nlohmann::json::array();
+  for (const auto& s : list)
+    out.push_back(S(s));
+  return out;
+}
 
 nlohmann::json FindingsToJson(const std::vector<detect::Finding>& findings) {
   nlohmann::json out = nlohmann::json::array();
@@ -15,38 +31,38 @@ nlohmann::json FindingsToJson(const std::vector<detect::Finding>& findings) {
 nlohmann::json FindingToJson(const detect::Finding& finding) {
   nlohmann::json evidence = nlohmann::json::array();
   for (const auto& e : finding.evidence) {
-    evidence.push_back({{"page", e.page}, {"field", e.field}, {"matched", e.matched}});
+    evidence.push_back({{"page", S(e.page)}, {"field", S(e.field)}, {"matched", S(e.matched)}});
   }
   nlohmann::json out = {
-      {"name", finding.name},
-      {"slug", finding.slug},
-      {"categories", finding.categories},
+      {"name", S(finding.name)},
+      {"slug", S(finding.slug)},
+      {"categories", Strings(finding.categories)},
       {"confidence", finding.confidence},
-      {"version", finding.version.empty() ? nlohmann::json() : nlohmann::json(finding.version)},
+      {"version", finding.version.empty() ? nlohmann::json() : nlohmann::json(S(finding.version))},
       {"evidence", std::move(evidence)}};
   if (!finding.formerly.empty())
-    out["formerly"] = finding.formerly;
+    out["formerly"] = Strings(finding.formerly);
   return out;
 }
 
 nlohmann::json AnalysisResult::ToJson() const {
   nlohmann::json pages_json = nlohmann::json::array();
   for (const auto& p : pages) {
-    nlohmann::json page = {{"url", p.url}, {"status", p.status}, {"bytes", p.bytes},
-                           {"ms", p.ms},   {"via", p.via},       {"reason", p.reason}};
+    nlohmann::json page = {{"url", S(p.url)}, {"status", p.status}, {"bytes", p.bytes},
+                           {"ms", p.ms},      {"via", S(p.via)},    {"reason", S(p.reason)}};
     if (!p.error_code.empty())
-      page["error_code"] = p.error_code;
+      page["error_code"] = S(p.error_code);
     pages_json.push_back(std::move(page));
   }
   nlohmann::json errors_json = nlohmann::json::array();
   for (const auto& e : errors) {
-    nlohmann::json err = {{"code", e.code}, {"message", e.message}};
+    nlohmann::json err = {{"code", S(e.code)}, {"message", S(e.message)}};
     if (!e.url.empty())
-      err["url"] = e.url;
+      err["url"] = S(e.url);
     errors_json.push_back(std::move(err));
   }
-  return {{"domain", domain},
-          {"final_url", final_url},
+  return {{"domain", S(domain)},
+          {"final_url", S(final_url)},
           {"analysis_type", AnalysisTypeName(type)},
           {"pages", std::move(pages_json)},
           {"ecommerce_platform",

@@ -150,6 +150,57 @@ std::string PlatformSlug(const std::vector<detect::Finding>& findings) {
   return best ? best->slug : std::string();
 }
 
+// Sorts findings into the result fields the analysis type asks for.
+void SortFindings(std::vector<detect::Finding> findings, AnalysisType type,
+                  AnalysisResult* result) {
+  for (detect::Finding& f : findings) {
+    switch (f.group) {
+      case detect::Group::kPlatform:
+        if (WantsPlatform(type) && (!result->ecommerce_platform ||
+                                    f.confidence > result->ecommerce_platform->confidence)) {
+          result->ecommerce_platform = f;
+        }
+        if (WantsTechnologies(type))
+          result->technologies.push_back(std::move(f));
+        break;
+      case detect::Group::kCheckout:
+        if (WantsCheckout(type))
+          result->checkout_solutions.push_back(std::move(f));
+        break;
+      case detect::Group::kPayment:
+        if (WantsCheckout(type))
+          result->payment_methods.push_back(std::move(f));
+        break;
+      case detect::Group::kCarrier:
+        if (WantsCarriers(type))
+          result->carriers.push_back(std::move(f));
+        break;
+      case detect::Group::kShippingSoftware:
+        if (WantsCarriers(type))
+          result->shipping_software.push_back(std::move(f));
+        break;
+      case detect::Group::kTechnology:
+        if (WantsTechnologies(type))
+          result->technologies.push_back(std::move(f));
+        break;
+    }
+  }
+}
+
+// An `html_truncated` error for the page detection just added, when its HTML went over a
+// limit of detect/html_bounds.h.
+void NoteTruncation(const detect::SiteDetection& site, AnalysisResult* result) {
+  if (site.notes().empty() || !site.notes().back().truncated)
+    return;
+  const detect::PageNote& note = site.notes().back();
+  const size_t total = site.pages().back().html.size();
+  result->errors.push_back({"html_truncated",
+                            "HTML " + note.reason + ": only the first " +
+                                std::to_string(note.parsed_bytes) + " of " + std::to_string(total) +
+                                " bytes were parsed",
+                            note.url});
+}
+
 }  // namespace
 
 std::vector<std::pair<LinkCandidate, fetch::FetchResult>> Analyzer::FetchAll(
@@ -198,6 +249,17 @@ Analyzer::Analyzer(fetch::Fetcher& fetcher, const detect::Detector& detector, co
 Result<AnalysisResult> Analyzer::Analyze(std::string_view input, AnalysisType type,
                                          const AnalysisConfig& config,
                                          std::shared_ptr<std::atomic<bool>> cancel) {
+  // A failure's message quotes the input and the site's bytes; it goes to the store and the
+  // API as it is, so it is made valid UTF-8 here (the result itself is made so by ToJson).
+  Result<AnalysisResult> result = AnalyzeLead(input, type, config, std::move(cancel));
+  if (!result.ok())
+    return fetch::WithValidUtf8(result.status());
+  return result;
+}
+
+Result<AnalysisResult> Analyzer::AnalyzeLead(std::string_view input, AnalysisType type,
+                                             const AnalysisConfig& config,
+                                             std::shared_ptr<std::atomic<bool>> cancel) {
   const common::TimePoint deadline = clock_.Now() + config.timeout;
   auto remaining = [&] {
     auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - clock_.Now());
@@ -229,7 +291,7 @@ Result<AnalysisResult> Analyzer::Analyze(std::string_view input, AnalysisType ty
   base.max_body_bytes = config.max_bytes;
   base.cancel = cancel;
   base.reason = "home";
-  auto home = fetch::FetchHome(fetcher_, *target, std::move(base));
+  auto home = fetch::FetchHome(fetcher_, *target, std::move(base), &clock_);
   if (!home.ok())
     return home.status();
   if (!home->fallback_reason.empty()) {
@@ -241,12 +303,23 @@ Result<AnalysisResult> Analyzer::Analyze(std::string_view input, AnalysisType ty
   result.pages.push_back(RecordOf(*home));
   int64_t bytes_used = static_cast<int64_t>(home->body.size());
 
-  std::vector<detect::PageInput> pages;
-  pages.push_back(ToPageInput(*home, "home"));
+  // Each page is parsed once, as it arrives; the deadline is checked between pages and between
+  // the stages of each page's detection.
+  auto expired = [&] { return clock_.Now() >= deadline || (cancel && cancel->load()); };
+  detect::SiteDetection site_detection(detector_);
+  if (!site_detection.AddPage(ToPageInput(*home, "home"), expired)) {
+    if (cancel && cancel->load())
+      return Status::Cancelled("analysis cancelled");
+    return fetch::FetchError(fetch::kTimeout,
+                             "the lead's time budget ran out before its home page was analysed");
+  }
+  NoteTruncation(site_detection, &result);
+  const std::string& home_html = site_detection.pages().front().html;
+  size_t skipped_for_time = 0;
 
   if (WantsCommercePages(type) && config.max_pages > 1) {
-    const std::string site = HostOf(result.final_url);
-    const std::string slug = PlatformSlug(detector_.Analyze({pages.front()}));
+    const std::string site = SiteOf(result.final_url);
+    const std::string slug = PlatformSlug(site_detection.Findings());
     std::set<std::string> seen = {result.final_url};
     size_t budget = static_cast<size_t>(config.max_pages - 1);
     auto fetch_wave = [&](const std::vector<LinkCandidate>& chosen) {
@@ -266,11 +339,17 @@ Result<AnalysisResult> Analyzer::Analyze(std::string_view input, AnalysisType ty
         }
         bytes_used += static_cast<int64_t>(r->body.size());
         result.pages.push_back(RecordOf(*r));
-        pages.push_back(ToPageInput(*r, std::string(PageRoleName(cand.role))));
+        if (skipped_for_time > 0 ||
+            !site_detection.AddPage(ToPageInput(*r, std::string(PageRoleName(cand.role))),
+                                    expired)) {
+          ++skipped_for_time;
+          continue;
+        }
+        NoteTruncation(site_detection, &result);
       }
       budget -= std::min(budget, done.size());
     };
-    auto ranked = RankCommercePages(home->body, result.final_url, site, slug);
+    auto ranked = RankCommercePages(home_html, result.final_url, site, slug);
     // The first sitemap robots.txt names (same site only; one level of sitemap index), when
     // the home page's links miss an information page and a page is left for what it finds.
     // Each sitemap fetched counts against the lead's pages, bytes and time and is listed in
@@ -303,26 +382,27 @@ Result<AnalysisResult> Analyzer::Analyze(std::string_view input, AnalysisType ty
       auto robots = fetch::FetchRobots(fetcher_, OriginOf(result.final_url),
                                        fetch::kRobotsProductToken, std::move(robots_req));
       if (robots.ok() && !robots->sitemaps.empty() &&
-          SameSite(HostOf(robots->sitemaps.front()), site)) {
+          SameSite(SiteOf(robots->sitemaps.front()), site)) {
         Sitemap map = read_sitemap(robots->sitemaps.front(), "sitemap (robots.txt)");
         if (map.is_index && budget >= 2 && bytes_used < config.max_bytes) {
           std::string child = PickPageSitemap(map.urls);
-          map = SameSite(HostOf(child), site) && seen.count(child) == 0
+          map = SameSite(SiteOf(child), site) && seen.count(child) == 0
                     ? read_sitemap(child, "sitemap (index " + robots->sitemaps.front() + ")")
                     : Sitemap{};
         }
         if (!map.is_index && !map.urls.empty()) {
-          ranked = RankCommercePages(home->body, result.final_url, site, slug, map.urls);
+          ranked = RankCommercePages(home_html, result.final_url, site, slug, map.urls);
         }
       }
     }
     fetch_wave(SelectPages(ranked, type, budget, seen));
     // Checkouts are usually reached from the cart: one more hop from the pages just fetched
     // when no checkout page was among them.
+    const auto& pages = site_detection.pages();
     bool have_checkout = false;
     for (const auto& p : pages)
       have_checkout = have_checkout || p.role == "checkout";
-    if (!have_checkout && budget > 0 && !(cancel && cancel->load())) {
+    if (!have_checkout && budget > 0 && !expired()) {
       std::vector<LinkCandidate> next;
       for (size_t i = 1; i < pages.size(); ++i) {
         for (auto& c : RankCommercePages(pages[i].html, pages[i].url, site, "")) {
@@ -337,14 +417,13 @@ Result<AnalysisResult> Analyzer::Analyze(std::string_view input, AnalysisType ty
   }
   if (cancel && cancel->load())
     return Status::Cancelled("analysis cancelled");
-
-  AnalysisResult detected = AnalyzePages(std::move(pages), type);
-  result.ecommerce_platform = std::move(detected.ecommerce_platform);
-  result.technologies = std::move(detected.technologies);
-  result.checkout_solutions = std::move(detected.checkout_solutions);
-  result.payment_methods = std::move(detected.payment_methods);
-  result.carriers = std::move(detected.carriers);
-  result.shipping_software = std::move(detected.shipping_software);
+  if (skipped_for_time > 0) {
+    result.errors.push_back({std::string(fetch::kTimeout),
+                             "the lead's time budget ran out: " + std::to_string(skipped_for_time) +
+                                 " fetched page(s) were not analysed",
+                             ""});
+  }
+  SortFindings(site_detection.Findings(), type, &result);
   return result;
 }
 
@@ -356,38 +435,12 @@ AnalysisResult Analyzer::AnalyzePages(std::vector<detect::PageInput> pages,
     result.final_url = pages.front().url;
     result.domain = HostOf(pages.front().url);
   }
-  for (detect::Finding& f : detector_.Analyze(pages)) {
-    switch (f.group) {
-      case detect::Group::kPlatform:
-        if (WantsPlatform(type) &&
-            (!result.ecommerce_platform || f.confidence > result.ecommerce_platform->confidence)) {
-          result.ecommerce_platform = f;
-        }
-        if (WantsTechnologies(type))
-          result.technologies.push_back(std::move(f));
-        break;
-      case detect::Group::kCheckout:
-        if (WantsCheckout(type))
-          result.checkout_solutions.push_back(std::move(f));
-        break;
-      case detect::Group::kPayment:
-        if (WantsCheckout(type))
-          result.payment_methods.push_back(std::move(f));
-        break;
-      case detect::Group::kCarrier:
-        if (WantsCarriers(type))
-          result.carriers.push_back(std::move(f));
-        break;
-      case detect::Group::kShippingSoftware:
-        if (WantsCarriers(type))
-          result.shipping_software.push_back(std::move(f));
-        break;
-      case detect::Group::kTechnology:
-        if (WantsTechnologies(type))
-          result.technologies.push_back(std::move(f));
-        break;
-    }
+  detect::SiteDetection site_detection(detector_);
+  for (detect::PageInput& page : pages) {
+    (void)site_detection.AddPage(std::move(page));
+    NoteTruncation(site_detection, &result);
   }
+  SortFindings(site_detection.Findings(), type, &result);
   return result;
 }
 

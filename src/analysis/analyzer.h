@@ -54,6 +54,10 @@ class Analyzer final : public LeadAnalyzer {
   AnalysisResult AnalyzePages(std::vector<detect::PageInput> pages, AnalysisType type) const;
 
  private:
+  common::Result<AnalysisResult> AnalyzeLead(std::string_view target, AnalysisType type,
+                                             const AnalysisConfig& config,
+                                             std::shared_ptr<std::atomic<bool>> cancel);
+
   // Fetches every candidate at once and waits for all; results in the candidates' order.
   std::vector<std::pair<LinkCandidate, fetch::FetchResult>> FetchAll(
       const std::vector<LinkCandidate>& chosen, std::chrono::milliseconds timeout,

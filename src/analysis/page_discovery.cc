@@ -415,7 +415,9 @@ std::vector<Link> ExtractLinks(std::string_view html, size_t max_links) {
           close = i;
           break;
         }
-        size_t gt = html.find('>', i);
+        // Only within the anchor's window: a '<' with no '>' must not cost a scan of the
+        // rest of the document per link.
+        size_t gt = html.substr(0, tag_end + 1 + kMaxAnchorBytes).find('>', i);
         if (gt == std::string_view::npos)
           break;
         i = gt;
@@ -544,6 +546,31 @@ bool SameSite(std::string_view host, std::string_view site_host) {
   return !host.empty() && StripWww(host) == StripWww(site_host);
 }
 
+namespace {
+
+// "host" without "www.", lower-case, plus ":port" when the URL names a port other than its
+// scheme's default.
+std::string SiteKey(const boost::urls::url_view& u) {
+  std::string key = StripWww(u.host());
+  if (u.has_port()) {
+    const std::string scheme = StripWww(u.scheme());
+    const bool default_port = (scheme == "https" && u.port_number() == 443) ||
+                              (scheme == "http" && u.port_number() == 80);
+    if (!default_port)
+      key += ":" + std::string(u.port());
+  }
+  return key;
+}
+
+}  // namespace
+
+std::string SiteOf(std::string_view url) {
+  auto u = boost::urls::parse_uri(url);
+  if (!u || u->host().empty())
+    return {};
+  return SiteKey(*u);
+}
+
 std::vector<LinkCandidate> RankCommercePages(std::string_view html, std::string_view page_url,
                                              std::string_view site_host,
                                              std::string_view platform_slug,
@@ -560,7 +587,7 @@ std::vector<LinkCandidate> RankCommercePages(std::string_view html, std::string_
     if (url.empty())
       continue;
     auto parsed = boost::urls::parse_uri(url);
-    if (!parsed || StripWww(parsed->host()) != site)
+    if (!parsed || SiteKey(*parsed) != site)
       continue;
     std::string path = Fold(PercentDecode(parsed->encoded_path()));
     if (path.empty())
@@ -585,7 +612,7 @@ std::vector<LinkCandidate> RankCommercePages(std::string_view html, std::string_
     if (url.empty())
       continue;
     auto parsed = boost::urls::parse_uri(url);
-    if (!parsed || StripWww(parsed->host()) != site || by_url.count(url) != 0)
+    if (!parsed || SiteKey(*parsed) != site || by_url.count(url) != 0)
       continue;
     const std::string decoded = PercentDecode(parsed->encoded_path());
     const auto segments = PathSegments(decoded);

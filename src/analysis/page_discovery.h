@@ -35,11 +35,19 @@ std::vector<Link> ExtractLinks(std::string_view html, size_t max_links = 5000);
 std::string ResolveUrl(std::string_view base, std::string_view href);
 
 // Whether `host` is the site `site_host`: the same host, or the host with/without "www.",
-// ignoring case. False for an empty host.
+// ignoring case. Both may carry a ":port" (as SiteOf gives them), which must then match too.
+// False for an empty host.
 bool SameSite(std::string_view host, std::string_view site_host);
 
-// Ranks links of `html` (fetched from `page_url`) that stay on the site `site_host` (the same
-// host, or the host with/without "www.") and name commerce pages, best first, one per URL;
+// The site of an absolute URL as SameSite and RankCommercePages compare it: its host without
+// "www.", lower-case, plus ":port" when the port is not the scheme's default (so
+// https://shop.se:443/ is shop.se and https://shop.se:8443/ is another site). Empty when the
+// URL has no host.
+std::string SiteOf(std::string_view url);
+
+// Ranks links of `html` (fetched from `page_url`) that stay on the site `site_host` (as SiteOf
+// gives it: the same host, or the host with/without "www.", and the same port) and name
+// commerce pages, best first, one per URL;
 // adds the known commerce paths of `platform_slug` ("shopify", "woocommerce", "magento", ...)
 // and the same-site URLs of `sitemap_urls` whose path names a commerce page (reason
 // "sitemap /path"; product, category and blog URLs and deep paths are left out). A URL both

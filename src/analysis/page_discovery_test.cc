@@ -34,6 +34,28 @@ TEST(PageDiscoveryTest, SameSiteIgnoresWwwAndCase) {
   EXPECT_FALSE(SameSite("", "shop.se"));
 }
 
+// A sitemap on the same host but another port was fetched: the port counts, defaults aside.
+TEST(PageDiscoveryTest, AnotherPortIsAnotherSiteButADefaultPortIsNot) {
+  EXPECT_EQ(SiteOf("https://www.Shop.se/x"), "shop.se");
+  EXPECT_EQ(SiteOf("https://shop.se:443/"), "shop.se");
+  EXPECT_EQ(SiteOf("http://shop.se:80/"), "shop.se");
+  EXPECT_EQ(SiteOf("https://shop.se:8443/"), "shop.se:8443");
+  EXPECT_EQ(SiteOf("http://shop.se:443/"), "shop.se:443");
+  EXPECT_TRUE(SameSite(SiteOf("https://shop.se:443/sitemap.xml"), SiteOf("https://shop.se/")));
+  EXPECT_TRUE(SameSite(SiteOf("http://shop.se/sitemap.xml"), SiteOf("https://shop.se/")));
+  EXPECT_FALSE(SameSite(SiteOf("https://shop.se:8443/sitemap.xml"), SiteOf("https://shop.se/")));
+  EXPECT_TRUE(
+      SameSite(SiteOf("https://shop.se:8443/sitemap.xml"), SiteOf("https://shop.se:8443/")));
+
+  const std::string home =
+      "<a href=\"https://shop.se:8080/frakt\">Frakt</a><a href=\"/kopvillkor\">Villkor</a>";
+  auto ranked = RankCommercePages(home, "https://shop.se/", SiteOf("https://shop.se/"), "",
+                                  {"https://shop.se:8080/leverans", "https://shop.se:443/retur"});
+  for (const auto& c : ranked)
+    EXPECT_EQ(c.url.find(":8080"), std::string::npos) << c.url;
+  ASSERT_FALSE(ranked.empty());
+}
+
 TEST(PageDiscoveryTest, RanksCommercePagesInNordicLanguagesSameSiteOnly) {
   std::string html =
       "<a href=\"/om-oss\">Om oss</a>"

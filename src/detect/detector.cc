@@ -9,6 +9,8 @@
 #include <cmath>
 #include <cstdlib>
 #include <cstring>
+#include <deque>
+#include <functional>
 #include <optional>
 #include <string_view>
 #include <unordered_map>
@@ -24,6 +26,8 @@ namespace {
 constexpr size_t kMaxEvidence = 5;
 constexpr size_t kMaxEvidenceChars = 200;
 constexpr size_t kMaxDomNodeText = 1024 * 1024;
+// DOM selectors run between two looks at the caller's deadline.
+constexpr size_t kDomSelectorsPerDeadlineCheck = 64;
 
 bool DetectionBefore(const Detection& x, const Detection& y) {
   return std::tie(x.tech, x.page, x.field, x.a, x.b, x.c) <
@@ -89,7 +93,11 @@ class Run {
   Run(const RuleSet& rs, const DetectorOptions& options, AnalyzeStats* stats, hs_scratch_t* scratch)
       : rs_(rs), options_(options), stats_(stats), scratch_(scratch) {}
 
-  void Page(uint32_t page_index, const PageFeatures& f, PageParser* parser) {
+  // Matches one page; false (and nothing of the page kept) when `expired` says so before or
+  // during the DOM rules.
+  bool Page(uint32_t page_index, const PageFeatures& f, PageParser* parser,
+            const std::function<bool()>& expired = {}) {
+    const size_t before = detections_.size();
     page_ = page_index;
     url_ = &f.url;
     Plain(Field::kCertIssuer, f.cert_issuer);
@@ -104,17 +112,26 @@ class Run {
     Plain(Field::kText, f.text);
     Plain(Field::kUrl, f.url);
     List(Field::kXhr, f.xhr);
-    if (options_.dom)
-      Dom(f, parser);
+    if (expired && expired()) {
+      detections_.resize(before);
+      return false;
+    }
+    if (options_.dom && !Dom(f, parser, expired)) {
+      detections_.resize(before);
+      return false;
+    }
     if (options_.js) {
       std::map<std::string, std::vector<std::string>> js;
       for (const auto& [k, v] : f.js)
         js[k].push_back(v);
       Keyed(Field::kJs, js);
     }
+    return true;
   }
 
   std::vector<Detection>& detections() { return detections_; }
+
+  void set_scratch(hs_scratch_t* scratch) { scratch_ = scratch; }
 
  private:
   // Confirms candidates (ids in pattern order) on value; a, b, c position the detection.
@@ -241,15 +258,19 @@ class Run {
     }
   }
 
-  void Dom(const PageFeatures& f, PageParser* parser) {
+  // Runs the DOM rules; false when `expired` said so between selectors.
+  bool Dom(const PageFeatures& f, PageParser* parser, const std::function<bool()>& expired) {
     auto* root = static_cast<myhtml_tree_node_t*>(parser->root());
     auto* finder = static_cast<modest_finder_t*>(parser->finder());
     if (root == nullptr || finder == nullptr)
-      return;
+      return true;
     std::vector<myhtml_tree_node_t*> nodes;
     rs_.dom_literals().Scan(f.html, scratch_, &literals_);
     part_nodes_.clear();
+    size_t queried = 0;
     for (const DomSelector& d : rs_.dom_selectors()) {
+      if (expired && ++queried % kDomSelectorsPerDeadlineCheck == 0 && expired())
+        return false;
       nodes.clear();
       for (const DomSelectorPart& part : d.parts) {
         if (!Needs(part.need_tags, f.tags) || !Needs(part.need_ids, f.ids) ||
@@ -311,6 +332,7 @@ class Run {
         Confirm(&cands_, *value, "dom " + d.selector, 0, false, 0);
       }
     }
+    return true;
   }
 
   // Elements named tag (a custom element), in document order.
@@ -422,32 +444,14 @@ void Detector::ExtractFeatures(const PageInput& page, PageFeatures* out) {
   ReleaseParserAfter(page);
 }
 
-std::vector<Finding> Detector::Analyze(const std::vector<PageInput>& pages,
-                                       AnalyzeStats* stats) const {
-  const RuleSet& rs = *rules_;
-  hs_scratch_t* scratch = rs.scratch_pool().Acquire();
-  Run run(rs, options_, stats, scratch);
-  PageParser& parser = ThreadParser();
-  PageFeatures features;
-  std::vector<PageFeatures> kept;
-  for (uint32_t i = 0; i < pages.size(); ++i) {
-    const auto parse_start = std::chrono::steady_clock::now();
-    parser.Parse(pages[i], &features, /*dom_index=*/options_.dom);
-    if (stats != nullptr) {
-      stats->parse_ms +=
-          std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - parse_start)
-              .count();
-    }
-    run.Page(i, features, &parser);
-    if (options_.words)
-      kept.push_back(std::move(features));
-  }
-  for (const PageInput& page : pages)
-    ReleaseParserAfter(page);  // (the parser's tree is not used below)
-  std::vector<Detection>& all = run.detections();
-  if (options_.words)
+namespace {
+
+// Words over the kept pages, then the reference's resolve passes over every detection.
+std::vector<Finding> Conclude(const RuleSet& rs, const DetectorOptions& options,
+                              std::vector<Detection> all, const std::vector<PageFeatures>& kept,
+                              hs_scratch_t* scratch) {
+  if (options.words)
     MatchWords(rs, kept, scratch, &all);
-  rs.scratch_pool().Release(scratch);
   std::stable_sort(all.begin(), all.end(), DetectionBefore);
   std::vector<const Detection*> base;
   for (const Detection& d : all) {
@@ -514,6 +518,105 @@ std::vector<Finding> Detector::Analyze(const std::vector<PageInput>& pages,
   std::sort(out.begin(), out.end(),
             [](const Finding& a, const Finding& b) { return a.name < b.name; });
   return out;
+}
+
+}  // namespace
+
+std::vector<Finding> Detector::Analyze(const std::vector<PageInput>& pages,
+                                       AnalyzeStats* stats) const {
+  const RuleSet& rs = *rules_;
+  hs_scratch_t* scratch = rs.scratch_pool().Acquire();
+  Run run(rs, options_, stats, scratch);
+  PageParser& parser = ThreadParser();
+  PageFeatures features;
+  std::vector<PageFeatures> kept;
+  for (uint32_t i = 0; i < pages.size(); ++i) {
+    const auto parse_start = std::chrono::steady_clock::now();
+    parser.Parse(pages[i], &features, /*dom_index=*/options_.dom);
+    if (stats != nullptr) {
+      ++stats->pages_parsed;
+      stats->parse_ms +=
+          std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - parse_start)
+              .count();
+    }
+    (void)run.Page(i, features, &parser);
+    if (options_.words)
+      kept.push_back(std::move(features));
+  }
+  for (const PageInput& page : pages)
+    ReleaseParserAfter(page);  // (the parser's tree is not used below)
+  std::vector<Finding> out = Conclude(rs, options_, std::move(run.detections()), kept, scratch);
+  rs.scratch_pool().Release(scratch);
+  return out;
+}
+
+struct SiteDetection::State {
+  State(const RuleSet& rs, const DetectorOptions& options, AnalyzeStats* s)
+      : run(rs, options, s, nullptr) {}
+
+  Run run;  // its scratch is set for each call: a lead holds none while it waits for pages
+  std::deque<PageInput> pages;  // a deque: kept features view into the pages' HTML
+  std::vector<PageFeatures> kept;
+  std::vector<PageNote> notes;
+};
+
+SiteDetection::SiteDetection(const Detector& detector, AnalyzeStats* stats)
+    : detector_(detector),
+      stats_(stats),
+      state_(std::make_unique<State>(detector.rules(), detector.options_, stats)) {}
+
+SiteDetection::~SiteDetection() = default;
+
+bool SiteDetection::AddPage(PageInput page, const std::function<bool()>& expired) {
+  if (expired && expired())
+    return false;
+  State& st = *state_;
+  st.pages.push_back(std::move(page));
+  const PageInput& p = st.pages.back();
+  PageParser& parser = ThreadParser();
+  PageFeatures features;
+  const auto parse_start = std::chrono::steady_clock::now();
+  parser.Parse(p, &features, /*dom_index=*/detector_.options_.dom);
+  if (stats_ != nullptr) {
+    ++stats_->pages_parsed;
+    stats_->parse_ms +=
+        std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - parse_start)
+            .count();
+  }
+  const uint32_t index = static_cast<uint32_t>(st.pages.size() - 1);
+  const ScratchPool& pool = detector_.rules().scratch_pool();
+  hs_scratch_t* scratch = pool.Acquire();
+  st.run.set_scratch(scratch);
+  bool done = st.run.Page(index, features, &parser, expired);
+  st.run.set_scratch(nullptr);
+  pool.Release(scratch);
+  ReleaseParserAfter(p);
+  if (!done) {
+    st.pages.pop_back();
+    return false;
+  }
+  st.notes.push_back(
+      PageNote{p.url, features.truncated, features.parsed_bytes, features.truncated_reason});
+  if (detector_.options_.words)
+    st.kept.push_back(std::move(features));
+  return true;
+}
+
+std::vector<Finding> SiteDetection::Findings() const {
+  const ScratchPool& pool = detector_.rules().scratch_pool();
+  hs_scratch_t* scratch = pool.Acquire();
+  std::vector<Finding> out = Conclude(detector_.rules(), detector_.options_,
+                                      state_->run.detections(), state_->kept, scratch);
+  pool.Release(scratch);
+  return out;
+}
+
+const std::deque<PageInput>& SiteDetection::pages() const {
+  return state_->pages;
+}
+
+const std::vector<PageNote>& SiteDetection::notes() const {
+  return state_->notes;
 }
 
 }  // namespace leadscan::detect

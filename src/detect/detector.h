@@ -5,7 +5,10 @@
 #pragma once
 
 #include <cstddef>
+#include <deque>
+#include <functional>
 #include <memory>
+#include <string>
 #include <vector>
 
 #include "detect/finding.h"
@@ -23,11 +26,12 @@ struct DetectorOptions {
 
 // Counters of one Analyze call, for tests and benchmarks.
 struct AnalyzeStats {
-  size_t candidates = 0;   // patterns offered by Vectorscan (or fallback) for confirmation
-  size_t confirmed = 0;    // of those, confirmed by PCRE2
-  size_t limit_hits = 0;   // PCRE2 runs stopped by the match/depth limit (counted as no match)
-  size_t dom_queries = 0;  // selectors run against the DOM after the prefilter
-  double parse_ms = 0;     // time spent parsing HTML into page features (the rest is matching)
+  size_t candidates = 0;    // patterns offered by Vectorscan (or fallback) for confirmation
+  size_t confirmed = 0;     // of those, confirmed by PCRE2
+  size_t limit_hits = 0;    // PCRE2 runs stopped by the match/depth limit (counted as no match)
+  size_t dom_queries = 0;   // selectors run against the DOM after the prefilter
+  double parse_ms = 0;      // time spent parsing HTML into page features (the rest is matching)
+  size_t pages_parsed = 0;  // HTML documents parsed
 };
 
 class Detector {
@@ -46,8 +50,50 @@ class Detector {
   const RuleSet& rules() const { return *rules_; }
 
  private:
+  friend class SiteDetection;
+
   std::shared_ptr<const RuleSet> rules_;
   DetectorOptions options_;
+};
+
+// What parsing one page left out (html_bounds.h): only the first parsed_bytes of its HTML
+// were parsed when truncated.
+struct PageNote {
+  std::string url;
+  bool truncated = false;
+  size_t parsed_bytes = 0;
+  std::string reason;
+};
+
+// One site's detection page by page, for callers that choose the next pages from the findings
+// so far (the analyzer): each page is parsed once, Findings() may be asked at any time and
+// equals Detector::Analyze over the pages added. Takes a Vectorscan scratch from the
+// detector's pool only for the length of a call. Not thread-safe; use it on one thread (the
+// HTML parser is per thread).
+class SiteDetection {
+ public:
+  explicit SiteDetection(const Detector& detector, AnalyzeStats* stats = nullptr);
+  ~SiteDetection();
+  SiteDetection(const SiteDetection&) = delete;
+  SiteDetection& operator=(const SiteDetection&) = delete;
+
+  // Parses and matches one page. When `expired` returns true between stages (before the parse,
+  // before the DOM rules, every few DOM selectors), stops: the page adds nothing and false is
+  // returned.
+  bool AddPage(PageInput page, const std::function<bool()>& expired = {});
+
+  // The findings over every page added so far, sorted by name.
+  std::vector<Finding> Findings() const;
+
+  const std::deque<PageInput>& pages() const;  // the pages added, in order
+  const std::vector<PageNote>& notes() const;  // one per page added, in order
+
+ private:
+  struct State;
+
+  const Detector& detector_;
+  AnalyzeStats* stats_;
+  std::unique_ptr<State> state_;
 };
 
 }  // namespace leadscan::detect

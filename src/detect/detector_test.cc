@@ -311,5 +311,60 @@ TEST(DetectorTest, LoadFailsOnBadJsonNamingTheFile) {
   EXPECT_NE(rs.status().message().find("bad.json"), std::string::npos);
 }
 
+TEST(SiteDetectionTest, ParsesEachPageOnceAndFindsWhatAnalyzeFinds) {
+  auto rs = Load(R"({
+    "Html": {"cats": [1], "html": "<div id=\"wrapper-x\""},
+    "Text": {"cats": [1], "text": "powered by texty"}
+  })");
+  ASSERT_NE(rs, nullptr);
+  Detector detector(rs);
+  std::vector<PageInput> pages = {Page("<div id=\"wrapper-x\">a</div>"),
+                                  Page("<p>powered by texty</p>", "https://shop.example/b")};
+  AnalyzeStats stats;
+  SiteDetection site(detector, &stats);
+  ASSERT_TRUE(site.AddPage(pages[0]));
+  EXPECT_EQ(site.Findings().size(), 1u);
+  ASSERT_TRUE(site.AddPage(pages[1]));
+  auto findings = site.Findings();
+  EXPECT_EQ(stats.pages_parsed, 2u);
+  ASSERT_EQ(findings.size(), 2u);
+  auto whole = detector.Analyze(pages);
+  ASSERT_EQ(whole.size(), findings.size());
+  for (size_t i = 0; i < whole.size(); ++i)
+    EXPECT_EQ(whole[i].name, findings[i].name);
+  EXPECT_EQ(site.notes().size(), 2u);
+}
+
+TEST(SiteDetectionTest, ADeadlineThatPassesDuringTheDomRulesStopsThem) {
+  std::string rules = "{";
+  for (int i = 0; i < 200; ++i) {
+    rules += (i ? "," : "") + std::string("\"Dom") + std::to_string(i) +
+             "\": {\"cats\": [1], \"dom\": \"#id" + std::to_string(i) + "\"}";
+  }
+  auto rs = Load(rules + "}");
+  ASSERT_NE(rs, nullptr);
+  Detector detector(rs);
+  int looks = 0;
+  SiteDetection site(detector);
+  // Asked before the parse, before the DOM rules and then every few selectors.
+  EXPECT_FALSE(site.AddPage(Page("<div id=\"id1\"></div>"), [&] { return ++looks > 2; }));
+  EXPECT_EQ(looks, 3);
+  EXPECT_TRUE(site.Findings().empty());
+  EXPECT_TRUE(site.AddPage(Page("<div id=\"id1\"></div>")));
+  EXPECT_EQ(site.Findings().size(), 1u);
+}
+
+TEST(SiteDetectionTest, AnExpiredDeadlineStopsBeforeThePageIsParsed) {
+  auto rs = Load(R"({"Html": {"cats": [1], "html": "wrapper-x"}})");
+  ASSERT_NE(rs, nullptr);
+  Detector detector(rs);
+  AnalyzeStats stats;
+  SiteDetection site(detector, &stats);
+  EXPECT_FALSE(site.AddPage(Page("wrapper-x"), [] { return true; }));
+  EXPECT_EQ(stats.pages_parsed, 0u);
+  EXPECT_TRUE(site.Findings().empty());
+  EXPECT_TRUE(site.pages().empty());
+}
+
 }  // namespace
 }  // namespace leadscan::detect

@@ -7,6 +7,8 @@
 #include <boost/url.hpp>
 #include <cstring>
 
+#include "detect/html_bounds.h"
+
 namespace leadscan::detect {
 
 namespace {
@@ -222,8 +224,14 @@ void PageParser::Parse(const PageInput& page, PageFeatures* f, bool dom_index) {
     f->cookies[Lower(name)].push_back(value);
 
   auto* tree = static_cast<myhtml_tree_t*>(tree_);
+  // The parser's cost grows with nesting depth times tokens; it gets at most the bounded
+  // prefix of the document.
+  HtmlCut cut = BoundHtml(f->html);
+  f->truncated = cut.cut;
+  f->parsed_bytes = cut.keep;
+  f->truncated_reason = std::move(cut.reason);
   myhtml_tree_clean(tree);
-  myhtml_parse(tree, MyENCODING_UTF_8, f->html.data(), f->html.size());
+  myhtml_parse(tree, MyENCODING_UTF_8, f->html.data(), cut.keep);
 
   myhtml_tree_node_t* body = myhtml_tree_get_node_body(tree);
   myhtml_tree_node_t* root = myhtml_tree_get_document(tree);

@@ -39,6 +39,11 @@ struct PageFeatures {
   std::map<std::string, std::vector<std::string>> meta;     // name|property|http-equiv
   std::vector<std::pair<std::string, std::string>> js;
   std::string role;
+  // Set when the HTML went over a limit of html_bounds.h: only its first parsed_bytes were
+  // parsed (regexes on `html` still see all of it), and why.
+  bool truncated = false;
+  size_t parsed_bytes = 0;
+  std::string truncated_reason;
   // Which tag names, ids, classes and attribute names occur (for the dom prefilter).
   std::unordered_set<std::string> tags, ids, classes, attrs;
 };

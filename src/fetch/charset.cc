@@ -210,7 +210,7 @@ size_t Utf8Sequence(std::string_view s, size_t i, size_t& bad) {
   return need + 1;
 }
 
-bool IsValidUtf8(std::string_view s) {
+bool AllValidUtf8(std::string_view s) {
   size_t bad = 0;
   for (size_t i = 0; i < s.size();) {
     size_t n = Utf8Sequence(s, i, bad);
@@ -517,11 +517,24 @@ DecodedText DecodeToUtf8(std::string_view body, std::string_view content_type, b
       out.source = "meta";
   }
   if (out.encoding.empty()) {
-    out.encoding = IsValidUtf8(body) ? "UTF-8" : "windows-1252";
+    out.encoding = AllValidUtf8(body) ? "UTF-8" : "windows-1252";
     out.source = "sniff";
   }
   out.text = DecodeAs(body, out.encoding);
   return out;
+}
+
+bool IsValidUtf8(std::string_view s) {
+  return AllValidUtf8(s);
+}
+
+std::string ToValidUtf8(std::string_view s) {
+  return AllValidUtf8(s) ? std::string(s) : RepairUtf8(s);
+}
+
+void MakeValidUtf8(std::string& s) {
+  if (!AllValidUtf8(s))
+    s = RepairUtf8(s);
 }
 
 }  // namespace leadscan::fetch

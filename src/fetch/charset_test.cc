@@ -122,5 +122,21 @@ TEST(CharsetTest, RandomBytesNeverBreakTheDecoderAndGiveValidUtf8) {
   }
 }
 
+TEST(CharsetTest, ToValidUtf8ReplacesInvalidSequencesAndKeepsValidText) {
+  EXPECT_EQ(ToValidUtf8(kUtf8), kUtf8);
+  EXPECT_EQ(ToValidUtf8("\xff\xfe"), "\xEF\xBF\xBD\xEF\xBF\xBD");
+  EXPECT_EQ(ToValidUtf8("a\xC0\xAF"
+                        "b"),
+            "a\xEF\xBF\xBD\xEF\xBF\xBD"
+            "b");                                                                  // overlong
+  EXPECT_EQ(ToValidUtf8("\xED\xA0\x80"), "\xEF\xBF\xBD\xEF\xBF\xBD\xEF\xBF\xBD");  // surrogate
+  EXPECT_EQ(ToValidUtf8("x\xE2\x82"), "x\xEF\xBF\xBD");                            // cut short
+  EXPECT_FALSE(IsValidUtf8("\xff"));
+  EXPECT_TRUE(IsValidUtf8(kUtf8));
+  std::string s = "ok\x80";
+  MakeValidUtf8(s);
+  EXPECT_EQ(s, "ok\xEF\xBF\xBD");
+}
+
 }  // namespace
 }  // namespace leadscan::fetch

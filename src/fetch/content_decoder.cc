@@ -23,6 +23,21 @@ Status TooLarge(int64_t limit) {
   return FetchError(kBodyTooLarge, "decoded body larger than " + std::to_string(limit) + " bytes");
 }
 
+// The compressed input counts against the limit too: a stream that never yields output (empty
+// stored blocks forever) would otherwise be read, and partly kept, without end.
+Status CountInput(int64_t* total, size_t n, int64_t limit) {
+  *total += static_cast<int64_t>(n);
+  if (*total > limit) {
+    return FetchError(kBodyTooLarge,
+                      "compressed body larger than " + std::to_string(limit) + " bytes");
+  }
+  return Status::Ok();
+}
+
+// A zlib header is two bytes; once inflate has taken them without complaint the stream is not
+// raw deflate, and nothing needs to be kept for a replay.
+constexpr uLong kZlibHeaderBytes = 2;
+
 // Appends `n` bytes of `buf`, or as many as fit under `limit` and reports that it overflowed.
 bool AppendLimited(std::string& out, const char* buf, size_t n, int64_t limit) {
   size_t room = static_cast<size_t>(limit) - std::min(out.size(), static_cast<size_t>(limit));
@@ -44,7 +59,12 @@ class ZlibDecoder final : public ContentDecoder {
   ~ZlibDecoder() override { inflateEnd(&zs_); }
 
   Status Decode(std::string_view in, std::string& out, int64_t limit) override {
-    if (deflate_ && !started_)
+    if (!replaying_) {
+      Status counted = CountInput(&in_total_, in.size(), limit);
+      if (!counted.ok())
+        return counted;
+    }
+    if (deflate_ && !started_ && !header_ok_)
       seen_.append(in);  // replayed if this turns out raw deflate
     zs_.next_in = reinterpret_cast<Bytef*>(const_cast<char*>(in.data()));
     zs_.avail_in = static_cast<uInt>(in.size());
@@ -60,7 +80,7 @@ class ZlibDecoder final : public ContentDecoder {
       zs_.next_out = reinterpret_cast<Bytef*>(buf);
       zs_.avail_out = sizeof buf;
       int rc = inflate(&zs_, Z_NO_FLUSH);
-      if (rc == Z_DATA_ERROR && deflate_ && !started_ && !raw_) {
+      if (rc == Z_DATA_ERROR && deflate_ && !started_ && !raw_ && !header_ok_) {
         // Servers that send raw deflate under "deflate": start again without a header.
         inflateEnd(&zs_);
         zs_ = z_stream{};
@@ -68,7 +88,15 @@ class ZlibDecoder final : public ContentDecoder {
         raw_ = true;
         std::string replay = std::move(seen_);
         seen_.clear();
-        return Decode(replay, out, limit);
+        replaying_ = true;
+        Status s = Decode(replay, out, limit);
+        replaying_ = false;
+        return s;
+      }
+      if (deflate_ && !raw_ && !header_ok_ && rc != Z_DATA_ERROR &&
+          zs_.total_in >= kZlibHeaderBytes) {
+        header_ok_ = true;
+        seen_ = std::string();
       }
       size_t produced = sizeof buf - zs_.avail_out;
       full = zs_.avail_out == 0;
@@ -103,6 +131,9 @@ class ZlibDecoder final : public ContentDecoder {
   bool started_ = false;
   bool raw_ = false;
   bool ended_ = false;
+  bool header_ok_ = false;  // a zlib header was read: no raw-deflate replay can follow
+  bool replaying_ = false;  // Decode is replaying seen_ (already counted)
+  int64_t in_total_ = 0;    // compressed bytes taken
   std::string seen_;
 };
 
@@ -113,6 +144,9 @@ class BrotliDecoder final : public ContentDecoder {
   ~BrotliDecoder() override { BrotliDecoderDestroyInstance(state_); }
 
   Status Decode(std::string_view in, std::string& out, int64_t limit) override {
+    Status counted = CountInput(&in_total_, in.size(), limit);
+    if (!counted.ok())
+      return counted;
     const auto* next_in = reinterpret_cast<const uint8_t*>(in.data());
     size_t avail_in = in.size();
     uint8_t buf[kChunk];
@@ -144,6 +178,7 @@ class BrotliDecoder final : public ContentDecoder {
  private:
   BrotliDecoderState* state_;
   bool ended_ = false;
+  int64_t in_total_ = 0;  // compressed bytes taken
 };
 
 }  // namespace

@@ -25,8 +25,9 @@ class ContentDecoder {
   virtual ~ContentDecoder() = default;
 
   // Decodes `in`, appending to `out`. Fails with body_too_large as soon as `out` would grow past
-  // `limit` (out then holds exactly `limit` bytes) and with bad_content_encoding on corrupt
-  // data.
+  // `limit` (out then holds exactly `limit` bytes) or the compressed input taken so far passes
+  // `limit` (a stream that never yields), and with bad_content_encoding on corrupt data. Memory
+  // is bounded by `limit` on both sides.
   virtual common::Status Decode(std::string_view in, std::string& out, int64_t limit) = 0;
 
   // After the last byte: bad_content_encoding when the compressed stream did not end.

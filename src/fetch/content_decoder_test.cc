@@ -9,6 +9,8 @@
 namespace leadscan::fetch {
 namespace {
 
+using common::Status;
+
 // windowBits 15 + 16: gzip wrapper; 15: zlib wrapper; -15: raw deflate.
 std::string Deflate(const std::string& in, int window_bits) {
   z_stream zs{};
@@ -111,6 +113,54 @@ TEST(ContentDecoderTest, IdentityNeedsNoDecoderAndUnknownEncodingsFail) {
   EXPECT_EQ(identity->get(), nullptr);
   EXPECT_EQ(ContentDecoder::Create("compress").status().error_code(), "bad_content_encoding");
   EXPECT_EQ(ContentDecoder::Create("zstd").status().error_code(), "bad_content_encoding");
+}
+
+// 78 9c, then empty stored blocks (00 00 00 ff ff) forever: the stream never yields a byte.
+// The deflate decoder kept every byte of it for a raw-deflate replay (4.1 GB in 35 s).
+TEST(ContentDecoderTest, AStreamThatNeverYieldsStopsAtTheLimitOnItsInput) {
+  const int64_t limit = 64 * 1024;
+  const std::string stall = [] {
+    std::string s;
+    for (int i = 0; i < 3276; ++i)
+      s += std::string("\0\0\0\xff\xff", 5);
+    return s;  // 16 KiB of empty blocks
+  }();
+  const std::pair<const char*, std::string> streams[] = {
+      {"deflate", std::string("\x78\x9c", 2)},
+      {"gzip", std::string("\x1f\x8b\x08\0\0\0\0\0\0\x03", 10)}};
+  for (const auto& [encoding, header] : streams) {
+    auto d = ContentDecoder::Create(encoding);
+    ASSERT_TRUE(d.ok());
+    std::string out;
+    ASSERT_TRUE((*d)->Decode(header, out, limit).ok()) << encoding;
+    Status s = Status::Ok();
+    int64_t fed = static_cast<int64_t>(header.size());
+    for (int i = 0; i < 1000 && s.ok(); ++i) {
+      s = (*d)->Decode(stall, out, limit);
+      fed += static_cast<int64_t>(stall.size());
+    }
+    EXPECT_EQ(s.error_code(), "body_too_large") << encoding << ": " << s.ToString();
+    EXPECT_LE(fed, limit + static_cast<int64_t>(stall.size())) << encoding;
+    EXPECT_TRUE(out.empty());
+  }
+}
+
+TEST(ContentDecoderTest, CompressedInputLargerThanTheLimitFailsEvenWhenItsOutputFits) {
+  // Incompressible bytes: the compressed form is larger than the page.
+  std::string noise;
+  uint32_t x = 12345;
+  for (int i = 0; i < 100000; ++i) {
+    x = x * 1664525u + 1013904223u;
+    noise.push_back(static_cast<char>(x >> 24));
+  }
+  for (const char* encoding : {"gzip", "br"}) {
+    auto d = ContentDecoder::Create(encoding);
+    ASSERT_TRUE(d.ok());
+    std::string z = std::string(encoding) == "br" ? Brotli(noise) : Deflate(noise, 15 + 16);
+    std::string out;
+    Status s = (*d)->Decode(z, out, static_cast<int64_t>(noise.size()));
+    EXPECT_EQ(s.error_code(), "body_too_large") << encoding << ": " << s.ToString();
+  }
 }
 
 }  // namespace

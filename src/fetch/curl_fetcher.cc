@@ -39,6 +39,9 @@ namespace {
 
 // How often the loop looks at cancel flags while any request carries one.
 constexpr std::chrono::milliseconds kCancelPoll{20};
+// How often the loop looks for waiting requests (queued, or parked for robots.txt) whose
+// deadline has passed, while any request waits.
+constexpr std::chrono::milliseconds kDeadlinePoll{50};
 // Longest sleep while a politeness gap is pending; FakeClock time only moves when a test says.
 constexpr std::chrono::milliseconds kPolitenessPoll{50};
 constexpr std::chrono::milliseconds kIdlePoll{1000};
@@ -193,6 +196,9 @@ struct Job {
   bool decoder_ready = false;
   std::optional<Status> decode_error;
   SteadyClock::time_point started;
+  // When the request's timeout ends, set at admission: it covers the wait in queues and for
+  // robots.txt as well as the transfer.
+  SteadyClock::time_point deadline = SteadyClock::time_point::max();
   char errbuf[CURL_ERROR_SIZE] = {};
 
   ~Job() {
@@ -252,6 +258,7 @@ struct CurlFetcher::Impl {
   std::optional<common::TimePoint> earliest_politeness;
   SteadyClock::time_point last_sweep = SteadyClock::now();
   SteadyClock::time_point last_cancel_scan = SteadyClock::now();
+  SteadyClock::time_point last_deadline_scan = SteadyClock::now();
 
   std::atomic<int64_t> submitted{0}, started{0}, completed{0}, robots_fetches{0};
   std::atomic<int> active_count{0}, queued{0}, peak_active{0}, peak_per_host{0};
@@ -286,6 +293,7 @@ struct CurlFetcher::Impl {
   void Complete(JobPtr job, FetchResult result);
   void ReleaseHost(const std::string& host);
   void ScanCancels();
+  void ScanDeadlines();
   void SweepHosts();
   void CacheRobots(const std::string& origin);
   void FailEverything();
@@ -470,6 +478,8 @@ void CurlFetcher::Impl::Run() {
       Admit(std::move(job));
     if (cancellable > 0 && SteadyClock::now() - last_cancel_scan >= kCancelPoll)
       ScanCancels();
+    if (queued > 0 && SteadyClock::now() - last_deadline_scan >= kDeadlinePoll)
+      ScanDeadlines();
     Schedule();
     WaitAndDispatch();
     DrainDone();
@@ -523,6 +533,8 @@ int CurlFetcher::Impl::PollTimeoutMs() const {
   auto timeout = kIdlePoll;
   if (cancellable > 0)
     timeout = std::min(timeout, kCancelPoll);
+  if (queued > 0)
+    timeout = std::min(timeout, kDeadlinePoll);
   if (earliest_politeness) {
     auto wait =
         std::chrono::duration_cast<std::chrono::milliseconds>(*earliest_politeness - clock->Now());
@@ -537,9 +549,10 @@ void CurlFetcher::Impl::Complete(JobPtr job, FetchResult result) {
     --cancellable;
   completed.fetch_add(1);
   FetchCallback done = std::move(job->done);
+  const FetchKind kind = job->req.kind;
   job.reset();
   if (done)
-    done(std::move(result));
+    done(WithValidUtf8(std::move(result), kind));
 }
 
 void CurlFetcher::Impl::Admit(JobPtr job) {
@@ -560,7 +573,12 @@ void CurlFetcher::Impl::Admit(JobPtr job) {
   job->origin = parts->scheme + "://" + parts->host + ":" + std::to_string(parts->port);
   if (job->req.timeout.count() <= 0)
     job->req.timeout = options.default_timeout;
-  job->body_limit = job->req.max_body_bytes > 0 ? job->req.max_body_bytes : options.max_body_bytes;
+  if (job->deadline == SteadyClock::time_point::max())
+    job->deadline = SteadyClock::now() + job->req.timeout;
+  // The configured limit (--max-body-bytes) is a ceiling: a request may only lower it.
+  job->body_limit = job->req.max_body_bytes > 0
+                        ? std::min(job->req.max_body_bytes, options.max_body_bytes)
+                        : options.max_body_bytes;
 
   bool is_robots_path = parts->path_query == "/robots.txt";
   if (!job->req.check_robots || options.ignore_robots || is_robots_path) {
@@ -607,6 +625,7 @@ void CurlFetcher::Impl::Admit(JobPtr job) {
                              : ":" + std::to_string(job->url.port)) +
                         "/robots.txt";
   robots_job->req.timeout = job->req.timeout;
+  robots_job->deadline = job->deadline;  // the page's own budget pays for its robots.txt
   robots_job->req.kind = FetchKind::kText;
   robots_job->req.check_robots = false;
   robots_job->req.reason = "robots.txt";
@@ -692,6 +711,20 @@ void CurlFetcher::Impl::Schedule() {
 }
 
 void CurlFetcher::Impl::Start(JobPtr job) {
+  const auto left =
+      std::chrono::ceil<std::chrono::milliseconds>(job->deadline - SteadyClock::now());
+  if (left.count() <= 0) {
+    ReleaseHost(job->host_key);
+    std::string message = job->req.url + ": the request's " +
+                          std::to_string(job->req.timeout.count()) +
+                          " ms were spent waiting (queue, robots.txt) before it started";
+    if (job->robots_job) {
+      FinishRobots(std::move(job), FetchError(kTimeout, std::move(message)));
+    } else {
+      Complete(std::move(job), FetchError(kTimeout, std::move(message)));
+    }
+    return;
+  }
   CURL* e = curl_easy_init();
   if (e == nullptr) {
     ReleaseHost(job->host_key);
@@ -717,7 +750,7 @@ void CurlFetcher::Impl::Start(JobPtr job) {
                    options.http2 ? CURL_HTTP_VERSION_2TLS : CURL_HTTP_VERSION_1_1);
   curl_easy_setopt(e, CURLOPT_CONNECTTIMEOUT_MS,
                    static_cast<long>(options.connect_timeout.count()));
-  curl_easy_setopt(e, CURLOPT_TIMEOUT_MS, static_cast<long>(j->req.timeout.count()));
+  curl_easy_setopt(e, CURLOPT_TIMEOUT_MS, static_cast<long>(left.count()));
   if (options.low_speed_bytes_per_sec > 0) {
     curl_easy_setopt(e, CURLOPT_LOW_SPEED_LIMIT,
                      static_cast<long>(options.low_speed_bytes_per_sec));
@@ -991,6 +1024,32 @@ void CurlFetcher::Impl::ScanCancels() {
         --queued;
         Complete(std::move(q), FetchError(kCancelled, "cancelled while queued"));
       }
+    }
+    std::erase_if(h.queue, [](const JobPtr& q) { return !q; });
+  }
+}
+
+void CurlFetcher::Impl::ScanDeadlines() {
+  const SteadyClock::time_point now = SteadyClock::now();
+  last_deadline_scan = now;
+  auto expired = [&](const JobPtr& j) { return j && !j->robots_job && j->deadline <= now; };
+  auto fail = [&](JobPtr& j, const char* where) {
+    --queued;
+    std::string message = j->req.url + ": the request's " + std::to_string(j->req.timeout.count()) +
+                          " ms ran out " + where;
+    Complete(std::move(j), FetchError(kTimeout, std::move(message)));
+  };
+  for (auto& [origin, entry] : robots) {
+    for (JobPtr& w : entry.waiting) {
+      if (expired(w))
+        fail(w, "while waiting for robots.txt");
+    }
+    std::erase_if(entry.waiting, [](const JobPtr& w) { return !w; });
+  }
+  for (auto& [host, h] : hosts) {
+    for (JobPtr& q : h.queue) {
+      if (expired(q))
+        fail(q, "while queued");
     }
     std::erase_if(h.queue, [](const JobPtr& q) { return !q; });
   }

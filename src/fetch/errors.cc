@@ -30,6 +30,7 @@ constexpr CodeInfo kCodes[] = {
     {kBadContentEncoding, StatusCode::kUnavailable, false},
     {kCancelled, StatusCode::kCancelled, false},
     {kHeadersTooLarge, StatusCode::kResourceExhausted, false},
+    {kInvalidResponse, StatusCode::kUnavailable, false},
     {kDnsNotFound, StatusCode::kNotFound, false},
     {kDnsError, StatusCode::kUnavailable, true},
     {kConnectRefused, StatusCode::kUnavailable, true},
@@ -76,6 +77,10 @@ Status StatusFromCurl(int curl_code, std::string_view detail, bool connected,
     case CURLE_OPERATION_TIMEDOUT:
       if (has("Resolving timed out"))
         return FetchError(kDnsError, text);
+      // "... with N bytes received": the transfer phase, on a connection that may have been
+      // reused (then curl reports no connect time of its own).
+      if (has("bytes received"))
+        return FetchError(kTimeout, text);
       if (!connected || has("Connection timed out"))
         return FetchError(kConnectTimeout, text);
       return FetchError(kTimeout, text);
@@ -98,11 +103,20 @@ Status StatusFromCurl(int curl_code, std::string_view detail, bool connected,
     case CURLE_BAD_CONTENT_ENCODING:
       return FetchError(kBadContentEncoding, text);
     case CURLE_UNSUPPORTED_PROTOCOL:
+      // curl says this both for a scheme it may not use (a redirect to ftp:) and for an answer
+      // that is not HTTP (HTTP/0.9, an unsupported version in the status line).
+      if (has("HTTP") || has("status line"))
+        return FetchError(kInvalidResponse, text);
       return FetchError(kBlockedProtocol, text);
+    case CURLE_WEIRD_SERVER_REPLY:
+      return FetchError(kInvalidResponse, text);
     case CURLE_URL_MALFORMAT:
       return FetchError(kInvalidUrl, text);
     case CURLE_RECV_ERROR:
     case CURLE_WRITE_ERROR:
+      // A malformed chunked body is the server's fault and permanent, not a dropped connection.
+      if (has("chunk"))
+        return FetchError(kInvalidResponse, text);
       if (has("header") || has("Header"))
         return FetchError(kHeadersTooLarge, text);
       return FetchError(kConnectionReset, text);

@@ -22,6 +22,9 @@ inline constexpr std::string_view kBodyTooLarge = "body_too_large";  // body (or
 inline constexpr std::string_view kTooManyRedirects = "too_many_redirects";
 inline constexpr std::string_view kBadContentEncoding = "bad_content_encoding";  // broken gzip
 inline constexpr std::string_view kHeadersTooLarge = "headers_too_large";        // response headers
+// The server does not speak HTTP as it must: no or a malformed status line (HTTP/0.9), a
+// malformed chunk size. A broken server, not a broken connection: not retryable.
+inline constexpr std::string_view kInvalidResponse = "invalid_response";
 inline constexpr std::string_view kCancelled = "cancelled";  // FetchRequest::cancel was set
 
 // Name resolution.

@@ -60,6 +60,15 @@ TEST(FetchErrorsTest, CurlFailuresMapToStableCodes) {
       {CURLE_GOT_NOTHING, "", true, "connection_reset", true},
       {CURLE_BAD_CONTENT_ENCODING, "", true, "bad_content_encoding", false},
       {CURLE_UNSUPPORTED_PROTOCOL, "", true, "blocked_protocol", false},
+      {CURLE_UNSUPPORTED_PROTOCOL, "Protocol \"ftp\" not supported or disabled in libcurl", true,
+       "blocked_protocol", false},
+      {CURLE_UNSUPPORTED_PROTOCOL, "Received HTTP/0.9 when not allowed", true, "invalid_response",
+       false},
+      {CURLE_UNSUPPORTED_PROTOCOL, "Unsupported HTTP/1 subversion in response", true,
+       "invalid_response", false},
+      {CURLE_WEIRD_SERVER_REPLY, "Invalid status line", true, "invalid_response", false},
+      {CURLE_RECV_ERROR, "Illegal or missing hexadecimal sequence in chunked-encoding", true,
+       "invalid_response", false},
   };
   for (const Case& c : cases) {
     auto s = StatusFromCurl(c.rc, c.detail, c.connected, "https://x.test/");
@@ -77,6 +86,7 @@ TEST(FetchErrorsTest, EveryNamedCodeHasItsRetryAdvice) {
   EXPECT_FALSE(FetchError(kDnsNotFound, "").retryable());
   EXPECT_TRUE(FetchError(kDnsError, "").retryable());
   EXPECT_TRUE(FetchError(kConnectionReset, "").retryable());
+  EXPECT_FALSE(FetchError(kInvalidResponse, "").retryable());
   EXPECT_EQ(FetchError(kCancelled, "").code(), common::StatusCode::kCancelled);
 }
 

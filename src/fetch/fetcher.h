@@ -29,8 +29,10 @@ struct FetchRequest {
   Headers headers;  // extra request headers
   // Whole transfer, redirects included (not the wait in queues or for robots.txt); 0: default.
   std::chrono::milliseconds timeout{20000};
-  int64_t max_body_bytes = 0;  // 0: the fetcher's configured limit
-  bool check_robots = true;    // obey robots.txt (unless disabled globally)
+  // At most this many body bytes (decoded, and compressed); 0: the fetcher's configured limit,
+  // which is also a ceiling: a larger value here does not raise it.
+  int64_t max_body_bytes = 0;
+  bool check_robots = true;  // obey robots.txt (unless disabled globally)
   // Set to true by another thread to abort the transfer; the result is then `cancelled`.
   std::shared_ptr<std::atomic<bool>> cancel;
   std::string reason;  // why this page is fetched ("home", "link: /frakt"); echoed back
@@ -64,6 +66,15 @@ struct FetchResponse {
 // says whether a later try may succeed. HTTP error statuses are failures too.
 using FetchResult = common::Result<FetchResponse>;
 using FetchCallback = std::function<void(FetchResult)>;
+
+// `result` with every string made valid UTF-8 (invalid sequences -> U+FFFD): URLs, redirects,
+// header names and values, the other response fields, the body unless `kind` is kRaw, and a
+// failure's message. Fetchers apply it to everything they hand out, so bytes from a site
+// never leave the fetcher as invalid UTF-8.
+FetchResult WithValidUtf8(FetchResult result, FetchKind kind);
+
+// `status` with its message made valid UTF-8 (error texts quote URLs and server bytes).
+common::Status WithValidUtf8(const common::Status& status);
 
 class Fetcher {
  public:

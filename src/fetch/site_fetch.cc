@@ -1,6 +1,7 @@
 #include "fetch/site_fetch.h"
 
 #include "fetch/errors.h"
+#include "fetch/fetch_options.h"
 
 namespace leadscan::fetch {
 
@@ -11,14 +12,25 @@ bool ShouldFallBackToHttp(const Status& s) {
   return c == kConnectRefused || c == kConnectTimeout || c == kTlsError || c == kConnectionReset;
 }
 
-FetchResult FetchHome(Fetcher& fetcher, const Target& target, FetchRequest base) {
+FetchResult FetchHome(Fetcher& fetcher, const Target& target, FetchRequest base,
+                      common::Clock* clock) {
   if (target.urls.empty())
     return FetchError(kInvalidUrl, "target has no URL to fetch");
+  common::SystemClock system_clock;
+  common::Clock& c = clock != nullptr ? *clock : system_clock;
+  const auto budget = base.timeout.count() > 0 ? base.timeout : kDefaultTimeout;
+  const common::TimePoint deadline = c.Now() + budget;
   std::string fallback_reason;
   Status last;
   for (size_t i = 0; i < target.urls.size(); ++i) {
     FetchRequest req = base;
     req.url = target.urls[i];
+    req.timeout = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - c.Now());
+    if (req.timeout.count() <= 0) {
+      return FetchError(kTimeout, "the time budget of " + std::to_string(budget.count()) +
+                                      " ms was spent before " + req.url +
+                                      " (after https failed: " + fallback_reason + ")");
+    }
     if (req.reason.empty())
       req.reason = "home";
     FetchResult result = fetcher.Fetch(std::move(req));

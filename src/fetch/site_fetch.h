@@ -6,6 +6,7 @@
 #include <string>
 #include <vector>
 
+#include "common/clock.h"
 #include "fetch/fetcher.h"
 #include "fetch/robots.h"
 #include "fetch/target.h"
@@ -16,9 +17,12 @@ namespace leadscan::fetch {
 // to connect or its TLS fails (connect_refused, connect_timeout, tls_error, connection_reset),
 // as http://. The response's `via` says which scheme answered and `fallback_reason` why https
 // was given up. `base` supplies timeout, headers, cancel flag and the like (its url is
-// ignored). On failure returns the last attempt's Status (https's when http fails the same
-// way is less telling, so the http one is returned; the message names both).
-FetchResult FetchHome(Fetcher& fetcher, const Target& target, FetchRequest base = {});
+// ignored). base.timeout is one budget for all attempts together, measured on `clock` (the
+// system clock when null): the http attempt gets only what https left, and none when nothing
+// is left (timeout). On failure returns the last attempt's Status (https's when http fails the
+// same way is less telling, so the http one is returned; the message names both).
+FetchResult FetchHome(Fetcher& fetcher, const Target& target, FetchRequest base = {},
+                      common::Clock* clock = nullptr);
 
 // True for the error codes after which FetchHome tries plain http.
 bool ShouldFallBackToHttp(const common::Status& https_failure);

@@ -46,7 +46,8 @@ constexpr auto kAcceptRetryDelay = std::chrono::milliseconds(50);  // after a fa
 constexpr size_t kHeaderLimit = 16 * 1024;
 constexpr uint64_t kRequestBodyLimit = 1024 * 1024;
 constexpr size_t kStreamChunkBytes = 64 * 1024;
-constexpr size_t kCoalesceBytes = 8 * 1024;  // bodies up to this go out with their headers
+constexpr size_t kCoalesceBytes = 8 * 1024;      // bodies up to this go out with their headers
+constexpr size_t kStreamPieceBytes = 16 * 1024;  // least bytes per chunk of an endless body
 constexpr int kMaxConnections = 20000;
 constexpr int kMaxThreads = 64;
 constexpr const char* kNoSniName = "localhost";
@@ -331,11 +332,17 @@ asio::awaitable<bool> FakeInternet::Impl::Send(Stream& stream, const Reply& repl
       if (!co_await Write(stream, asio::buffer(head_block)))
         co_return false;
       const bool drip = reply.mode == ReplyMode::kSlowDrip;
-      std::string chunk = drip ? std::string("1\r\n<\r\n") : [] {
+      auto as_chunk = [](const std::string& bytes) {
         std::ostringstream size;
-        size << std::hex << Filler().size();
-        return size.str() + "\r\n" + Filler() + "\r\n";
-      }();
+        size << std::hex << bytes.size();
+        return size.str() + "\r\n" + bytes + "\r\n";
+      };
+      if (!drip && !body.empty() && !co_await Write(stream, asio::buffer(as_chunk(body))))
+        co_return false;
+      std::string piece = reply.repeat.empty() ? Filler() : reply.repeat;
+      while (piece.size() < kStreamPieceBytes)
+        piece += piece;
+      std::string chunk = drip ? std::string("1\r\n<\r\n") : as_chunk(piece);
       asio::steady_timer timer(co_await asio::this_coro::executor);
       for (;;) {
         if (drip) {
@@ -347,6 +354,21 @@ asio::awaitable<bool> FakeInternet::Impl::Send(Stream& stream, const Reply& repl
         if (!co_await Write(stream, asio::buffer(chunk)))
           co_return false;
       }
+    }
+    case ReplyMode::kRaw: {
+      if (!head)
+        co_await Write(stream, asio::buffer(body));
+      co_return false;
+    }
+    case ReplyMode::kDelayed: {
+      asio::steady_timer timer(co_await asio::this_coro::executor);
+      timer.expires_after(reply.delay);
+      co_await timer.async_wait(asio::redirect_error(asio::use_awaitable, ec));
+      if (ec)
+        co_return false;
+      Reply now = reply;
+      now.mode = ReplyMode::kNormal;
+      co_return co_await Send(stream, now, head, keep_alive);
     }
     case ReplyMode::kHang: {
       // Wait for the client to leave; anything it sends is ignored.

@@ -5,6 +5,7 @@
 // thread-safe.
 #pragma once
 
+#include <chrono>
 #include <cstdint>
 #include <memory>
 #include <string>
@@ -56,12 +57,24 @@ inline constexpr std::string_view kHugeHeaderHost = "huge-header.hostile.test";
 inline constexpr std::string_view kBinaryHtmlHost = "binary-html.hostile.test";
 inline constexpr std::string_view kTruncatedGzipHost = "truncated-gzip.hostile.test";
 inline constexpr std::string_view kCorruptGzipHost = "corrupt-gzip.hostile.test";
+inline constexpr std::string_view kBadUtf8Host = "bad-utf8.hostile.test";
+inline constexpr std::string_view kDeflateStallHost = "deflate-stall.hostile.test";
+inline constexpr std::string_view kGzipStallHost = "gzip-stall.hostile.test";
+inline constexpr std::string_view kDeepNestingHost = "deep-nesting.hostile.test";
+inline constexpr std::string_view kUnclosedAnchorsHost = "unclosed-anchors.hostile.test";
+inline constexpr std::string_view kSlowRobotsHost = "slow-robots.hostile.test";
+inline constexpr std::string_view kHttp09Host = "http09.hostile.test";
+inline constexpr std::string_view kBadStatusLineHost = "bad-status-line.hostile.test";
+inline constexpr std::string_view kBadChunkHost = "bad-chunk.hostile.test";
 
 // Sizes the tests and the README rely on.
 inline constexpr int kRedirectChainLength = 30;
 inline constexpr int64_t kHugeBodyBytes = 50LL * 1024 * 1024;
 inline constexpr int64_t kGzipBombInflatedBytes = 2LL * 1024 * 1024 * 1024;
-inline constexpr int kFlakyFailures = 2;  // 503s per path before the 200
+inline constexpr int kFlakyFailures = 2;             // 503s per path before the 200
+inline constexpr int kDeepNestingDivs = 200000;      // nested <div>s of deep-nesting
+inline constexpr int kUnclosedAnchorPairs = 100000;  // <a><div> pairs of unclosed-anchors
+inline constexpr std::chrono::milliseconds kSlowRobotsDelay{1500};  // each answer of slow-robots
 
 // Generated benchmark host number n: "site-<n>.bench.test".
 std::string BenchHost(int n);

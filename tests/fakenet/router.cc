@@ -366,6 +366,58 @@ bool Router::RouteHostile(const Request& request, int count, Reply& reply) {
     std::fill(gz.begin() + kGzipHeaderBytes, gz.end() - kGzipTrailerBytes, '\xff');
     Html(reply, 200, std::move(gz));
     reply.headers.emplace_back("Content-Encoding", "gzip");
+  } else if (host == kBadUtf8Host) {
+    // Bytes that are not UTF-8 in a header, a cookie and a page that claims UTF-8.
+    Html(reply, 200,
+         "<!DOCTYPE html><html><head><meta charset=\"utf-8\"><title>Bad \xfe bytes</title>"
+         "</head><body><p>Frakt \xff\xfe \xc0\xaf</p><a href=\"/frakt\xff\">Frakt \xfe</a>"
+         "</body></html>");
+    reply.headers.emplace_back("cf-ray", "\xff\xfe");
+    reply.headers.emplace_back("Set-Cookie", "sess=\xff\xfe; Path=/");
+    reply.headers.emplace_back("X-Powered-By", "PHP/\xc0\xaf");
+  } else if (host == kDeflateStallHost || host == kGzipStallHost) {
+    // A compressed stream that never yields a byte: a header, then empty stored blocks
+    // (00 00 00 ff ff: not final, length 0) forever.
+    Html(reply, 200,
+         host == kDeflateStallHost ? std::string("\x78\x9c", 2)
+                                   : std::string("\x1f\x8b\x08\0\0\0\0\0\0\x03", 10));
+    reply.headers.emplace_back("Content-Encoding", host == kDeflateStallHost ? "deflate" : "gzip");
+    reply.mode = ReplyMode::kEndlessBody;
+    reply.repeat = std::string("\0\0\0\xff\xff", 5);
+  } else if (host == kDeepNestingHost) {
+    std::string page = "<!DOCTYPE html><html><head><title>Deep</title></head><body>";
+    page.reserve(page.size() + kDeepNestingDivs * 6);
+    for (int i = 0; i < kDeepNestingDivs; ++i)
+      page += "<div>";
+    Html(reply, 200, page + "deep</body></html>");
+  } else if (host == kUnclosedAnchorsHost) {
+    std::string page = "<!DOCTYPE html><html><head><title>Anchors</title></head><body>";
+    page.reserve(page.size() + kUnclosedAnchorPairs * 8);
+    for (int i = 0; i < kUnclosedAnchorPairs; ++i)
+      page += "<a><div>";
+    Html(reply, 200, page + "</body></html>");
+  } else if (host == kSlowRobotsHost) {
+    if (target == "/robots.txt") {
+      reply.headers = {{"Content-Type", "text/plain; charset=utf-8"}, {"Server", "fakenet"}};
+      reply.body = "User-agent: *\nAllow: /\n";
+    } else {
+      Html(reply, 200, SimplePage("Slow", "Every answer of this host comes late."));
+    }
+    reply.mode = ReplyMode::kDelayed;
+    reply.delay = kSlowRobotsDelay;
+  } else if (host == kHttp09Host || host == kBadStatusLineHost || host == kBadChunkHost) {
+    reply.mode = ReplyMode::kRaw;
+    if (target == "/robots.txt") {
+      reply.body = "HTTP/1.1 404 Not Found\r\nContent-Length: 0\r\nConnection: close\r\n\r\n";
+    } else if (host == kHttp09Host) {
+      reply.body = "<html><body>HTTP/0.9 has no status line</body></html>\n";
+    } else if (host == kBadStatusLineHost) {
+      reply.body = "HTTP/1.1 OK-ish\r\nContent-Type: text/html\r\n\r\n<html></html>";
+    } else {
+      reply.body =
+          "HTTP/1.1 200 OK\r\nContent-Type: text/html\r\nTransfer-Encoding: chunked\r\n"
+          "Connection: close\r\n\r\nzz\r\n<html></html>\r\n0\r\n\r\n";
+    }
   } else {
     return false;
   }

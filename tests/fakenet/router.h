@@ -4,6 +4,7 @@
 #pragma once
 
 #include <atomic>
+#include <chrono>
 #include <cstdint>
 #include <map>
 #include <memory>
@@ -33,6 +34,8 @@ enum class ReplyMode {
   kHugeBody,      // headers with Content-Length: stream_bytes, then that many bytes
   kResetMidBody,  // headers with Content-Length: stream_bytes, then body, then TCP reset
   kHang,          // never answer; hold the connection until the client leaves
+  kRaw,           // body is the whole answer, status line and headers included; then close
+  kDelayed,       // wait delay, then as kNormal
 };
 
 using HeaderList = std::vector<std::pair<std::string, std::string>>;
@@ -44,6 +47,10 @@ struct Reply {
   std::string body;
   std::shared_ptr<const std::string> shared_body;  // used instead of body when set (large)
   int64_t stream_bytes = 0;  // kHugeBody: body length; kResetMidBody: announced length
+  // kEndlessBody: after body (its first chunk), these bytes as one chunk, forever (default:
+  // filler text).
+  std::string repeat;
+  std::chrono::milliseconds delay{0};  // kDelayed
 };
 
 class StaticSites;

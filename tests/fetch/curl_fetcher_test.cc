@@ -19,12 +19,14 @@
 #include <fstream>
 #include <future>
 #include <memory>
+#include <mutex>
 #include <string>
 #include <thread>
 #include <vector>
 
 #include "common/clock.h"
 #include "fake_internet.h"
+#include "fetch/charset.h"
 #include "fetch/errors.h"
 #include "fetch/site_fetch.h"
 #include "fetch/target.h"
@@ -195,6 +197,57 @@ TEST_F(CurlFetcherTest, FollowsRedirectsUpToTheLimit) {
   EXPECT_FALSE(loop.status().retryable());
 }
 
+// robots.txt answers after 1.5 s and the page after another 1.5 s: a request with 2 s used to
+// get its full 2 s again after the wait for robots.txt and succeed after 3 s.
+TEST_F(CurlFetcherTest, ARequestsTimeoutCoversItsWaitForRobotsTxt) {
+  auto f = MakeFetcher(NetOptions());
+  FetchRequest req;
+  req.url = "http://" + Host(fakenet::kSlowRobotsHost) + "/page";
+  req.timeout = std::chrono::milliseconds(2000);
+  auto r = f->Fetch(req);
+  EXPECT_EQ(r.status().error_code(), kTimeout) << (r.ok() ? "fetched" : r.status().ToString());
+  // With robots.txt known, a page alone fits the same budget.
+  req.url = "http://" + Host(fakenet::kSlowRobotsHost) + "/again";
+  auto again = f->Fetch(req);
+  EXPECT_TRUE(again.ok()) << again.status().ToString();
+}
+
+// A request queued behind a slow one to the same host ends at its own deadline, not when a
+// slot frees up.
+TEST_F(CurlFetcherTest, AQueuedRequestEndsAtItsDeadlineNotWhenItsTurnComes) {
+  FetchOptions o = NetOptions();
+  o.max_per_host = 1;
+  o.ignore_robots = true;
+  o.low_speed_bytes_per_sec = 0;
+  auto f = MakeFetcher(o);
+  std::mutex mu;
+  std::vector<std::string> order;
+  std::promise<void> both;
+  int left = 2;
+  auto done = [&](const std::string& name) {
+    return [&, name](FetchResult r) {
+      std::lock_guard<std::mutex> lock(mu);
+      order.push_back(name + ":" + (r.ok() ? "ok" : r.status().error_code()));
+      if (--left == 0)
+        both.set_value();
+    };
+  };
+  FetchRequest slow;
+  slow.url = "http://" + Host(fakenet::kHangHost) + "/slow";
+  slow.timeout = std::chrono::milliseconds(4000);
+  f->FetchAsync(slow, done("slow"));
+  std::this_thread::sleep_for(std::chrono::milliseconds(100));  // let it take the slot
+  FetchRequest quick = slow;
+  quick.url = "http://" + Host(fakenet::kHangHost) + "/quick";
+  quick.timeout = std::chrono::milliseconds(300);
+  f->FetchAsync(quick, done("quick"));
+  ASSERT_EQ(both.get_future().wait_for(std::chrono::seconds(30)), std::future_status::ready);
+  std::lock_guard<std::mutex> lock(mu);
+  ASSERT_EQ(order.size(), 2u);
+  EXPECT_EQ(order[0], "quick:timeout");
+  EXPECT_EQ(order[1], "slow:timeout");
+}
+
 TEST_F(CurlFetcherTest, SlowDripAndHangTimeOut) {
   auto drip = Get("http://" + Host(fakenet::kSlowDripHost) + "/");
   EXPECT_EQ(drip.status().error_code(), kTimeout) << drip.status().ToString();
@@ -207,14 +260,41 @@ TEST_F(CurlFetcherTest, BodyLimitStopsEndlessHugeAndBombBodies) {
   FetchOptions o = NetOptions();
   o.max_body_bytes = 1 << 20;
   auto f = MakeFetcher(o);
+  // deflate-stall and gzip-stall never yield a decoded byte; their compressed input is what
+  // the limit stops (it used to grow without end: 4.1 GB resident in 35 s).
   for (std::string_view host :
-       {fakenet::kEndlessBodyHost, fakenet::kHugeBodyHost, fakenet::kGzipBombHost}) {
+       {fakenet::kEndlessBodyHost, fakenet::kHugeBodyHost, fakenet::kGzipBombHost,
+        fakenet::kDeflateStallHost, fakenet::kGzipStallHost}) {
     FetchRequest req;
     req.url = "http://" + std::string(host) + "/";
     req.timeout = std::chrono::milliseconds(10000);
     auto r = f->Fetch(req);
     EXPECT_EQ(r.status().error_code(), kBodyTooLarge) << host << ": " << r.status().ToString();
     EXPECT_FALSE(r.status().retryable());
+  }
+}
+
+// The analyzer asks for up to the lead's byte budget (16 MiB) per page; --max-body-bytes must
+// still hold.
+TEST_F(CurlFetcherTest, TheConfiguredBodyLimitIsACeilingARequestCannotRaise) {
+  FetchOptions o = NetOptions();
+  o.max_body_bytes = 64 * 1024;
+  auto f = MakeFetcher(o);
+  FetchRequest req;
+  req.url = "http://" + Host(fakenet::kEndlessBodyHost) + "/";  // chunked: no Content-Length
+  req.max_body_bytes = 16 * 1024 * 1024;
+  auto r = f->Fetch(req);
+  EXPECT_EQ(r.status().error_code(), kBodyTooLarge) << r.status().ToString();
+  EXPECT_NE(r.status().message().find("65536"), std::string::npos) << r.status().message();
+}
+
+// A server that does not speak HTTP is broken, not unreachable: a permanent invalid_response.
+TEST_F(CurlFetcherTest, AnswersThatAreNotHttpAreInvalidResponsesNotRetried) {
+  for (std::string_view host :
+       {fakenet::kHttp09Host, fakenet::kBadStatusLineHost, fakenet::kBadChunkHost}) {
+    auto r = Get("http://" + Host(host) + "/");
+    EXPECT_EQ(r.status().error_code(), kInvalidResponse) << host << ": " << r.status().ToString();
+    EXPECT_FALSE(r.status().retryable()) << host;
   }
 }
 
@@ -367,6 +447,54 @@ TEST_F(CurlFetcherTest, RobotsDisallowIsObeyedCachedAndCanBeIgnored) {
   auto ignoring = MakeFetcher(o);
   req.url = "http://" + Host(fakenet::kRobotsDisallowHost) + "/products";
   EXPECT_TRUE(ignoring->Fetch(req).ok());
+}
+
+TEST_F(CurlFetcherTest, HeadersCookiesAndUrlsLeaveTheFetcherAsValidUtf8) {
+  auto r = Get("http://" + Host(fakenet::kBadUtf8Host) + "/");
+  ASSERT_TRUE(r.ok()) << r.status().ToString();
+  bool ray = false;
+  for (const auto& [name, value] : r->headers) {
+    EXPECT_TRUE(IsValidUtf8(name)) << name;
+    EXPECT_TRUE(IsValidUtf8(value)) << name << ": " << value;
+    if (name == "cf-ray") {
+      ray = true;
+      EXPECT_EQ(value, "\xEF\xBF\xBD\xEF\xBF\xBD");
+    }
+  }
+  EXPECT_TRUE(ray);
+  EXPECT_TRUE(IsValidUtf8(r->body));
+  EXPECT_NE(r->body.find("Frakt \xEF\xBF\xBD"), std::string::npos);
+}
+
+// robots.txt comes from the page's own scheme, host and port, and is cached per origin: here
+// nothing answers on the default ports, so a robots.txt asked of port 443 or 80 would fail.
+TEST_F(CurlFetcherTest, RobotsTxtComesFromThePagesOwnOriginAndIsCachedPerOrigin) {
+  const std::string host(fakenet::kRobotsDisallowHost);
+  const std::string https_port = std::to_string(net_->https_port());
+  const std::string http_port = std::to_string(net_->http_port());
+  FetchOptions o = NetOptions();
+  o.connect_to.clear();
+  o.resolve = {host + ":" + https_port + ":127.0.0.1", host + ":" + http_port + ":127.0.0.1"};
+  auto f = MakeFetcher(o);
+  const int before = net_->RequestCount(host, "/robots.txt");
+  FetchRequest req;
+  req.url = "https://" + host + ":" + https_port + "/products";
+  auto r = f->Fetch(req);
+  EXPECT_EQ(r.status().error_code(), kRobotsDisallowed) << r.status().ToString();
+  EXPECT_EQ(net_->RequestCount(host, "/robots.txt"), before + 1);
+  // Another origin of the same host has its own robots.txt.
+  req.url = "http://" + host + ":" + http_port + "/products";
+  EXPECT_EQ(f->Fetch(req).status().error_code(), kRobotsDisallowed);
+  EXPECT_EQ(net_->RequestCount(host, "/robots.txt"), before + 2);
+  // The same origin again: from the cache.
+  req.url = "https://" + host + ":" + https_port + "/other";
+  EXPECT_EQ(f->Fetch(req).status().error_code(), kRobotsDisallowed);
+  EXPECT_EQ(net_->RequestCount(host, "/robots.txt"), before + 2);
+  // FetchRobots (the analyzer's sitemap lookup) asks the same origin, and is answered from it.
+  auto file = FetchRobots(*f, "https://" + host + ":" + https_port, "leadscan");
+  ASSERT_TRUE(file.ok()) << file.status().ToString();
+  EXPECT_FALSE(file->rules.IsAllowed("/"));
+  EXPECT_EQ(net_->RequestCount(host, "/robots.txt"), before + 2);
 }
 
 TEST_F(CurlFetcherTest, Windows1252PagesAreDecodedToUtf8) {

@@ -209,5 +209,45 @@ TEST_F(AnalyzerDemoShopsTest, CancelAbortsTheAnalysis) {
   EXPECT_EQ(r.status().error_code(), "cancelled");
 }
 
+// Hostile pages over real HTTP: deep or unclosed nesting is cut before the parser and noted;
+// bytes that are not UTF-8 in headers, cookies and the page leave a result that dumps as strict
+// JSON.
+TEST_F(AnalyzerDemoShopsTest, HostilePagesGiveAResultThatSaysWhatWasCutAndDumpsAsStrictJson) {
+  for (std::string_view host : {fakenet::kDeepNestingHost, fakenet::kUnclosedAnchorsHost}) {
+    auto result = analyzer_->Analyze(host, AnalysisType::kFullAnalysis, {});
+    ASSERT_TRUE(result.ok()) << host << ": " << result.status().ToString();
+    bool noted = false;
+    for (const auto& e : result->errors)
+      noted = noted || e.code == "html_truncated";
+    EXPECT_TRUE(noted) << result->ToJson().dump();
+  }
+  auto bad = analyzer_->Analyze(fakenet::kBadUtf8Host, AnalysisType::kFullAnalysis, {});
+  ASSERT_TRUE(bad.ok()) << bad.status().ToString();
+  EXPECT_NO_THROW(
+      (void)bad->ToJson().dump(-1, ' ', false, nlohmann::json::error_handler_t::strict));
+}
+
+// leadscan analyze wires --max-body-bytes into the fetcher, and the analyzer asks for the
+// lead's 16 MiB byte budget per page: the fetcher's limit must still hold.
+TEST_F(AnalyzerDemoShopsTest, TheFetchersBodyLimitHoldsAgainstTheLeadsLargerByteBudget) {
+  fetch::FetchOptions o;
+  o.allow_net = {"127.0.0.1/32:" + std::to_string(net_->http_port()),
+                 "127.0.0.1/32:" + std::to_string(net_->https_port())};
+  o.connect_to = net_->ConnectToRules();
+  o.ca_file = net_->ca_file();
+  o.politeness_delay = std::chrono::milliseconds(0);
+  o.max_body_bytes = 64 * 1024;
+  auto f = fetch::CurlFetcher::Create(o, clock_);
+  ASSERT_TRUE(f.ok()) << f.status().ToString();
+  Analyzer analyzer(**f, *detector_, clock_);
+  AnalysisConfig config;
+  ASSERT_GT(config.max_bytes, o.max_body_bytes);
+  auto result = analyzer.Analyze(fakenet::kEndlessBodyHost, AnalysisType::kTechAnalysis, config);
+  ASSERT_FALSE(result.ok());
+  EXPECT_EQ(result.status().error_code(), "body_too_large");
+  EXPECT_NE(result.status().message().find("65536"), std::string::npos)
+      << result.status().message();
+}
+
 }  // namespace
 }  // namespace leadscan::analysis

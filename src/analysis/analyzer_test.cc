@@ -1,0 +1,306 @@
+#include "analysis/analyzer.h"
+
+#include <gtest/gtest.h>
+
+#include <chrono>
+#include <map>
+#include <nlohmann/json.hpp>
+#include <random>
+#include <string>
+
+#include "common/clock.h"
+#include "detect/detector.h"
+#include "detect/rule_set.h"
+#include "detect/test_util.h"
+#include "fetch/charset.h"
+#include "fetch/errors.h"
+#include "fetch/scripted_fetcher.h"
+
+namespace leadscan::analysis {
+namespace {
+
+using detect::testing_util::kCategories;
+using detect::testing_util::TestDir;
+using detect::testing_util::WriteFile;
+
+// Rules that copy a site's bytes into findings: header and cookie values as evidence and
+// versions, an attribute of the HTML, the page title.
+constexpr const char* kEchoRules = R"({
+  "Ray": {"cats": [1], "headers": {"cf-ray": "(.+)\\;version:\\1"}},
+  "Served": {"cats": [1], "headers": {"server": "(.+)\\;version:\\1"}},
+  "Sess": {"cats": [1], "cookies": {"sess": "(.+)\\;version:\\1"}},
+  "Shop": {"cats": [6], "html": "data-shop=\"([^\"]+)\"\\;version:\\1"},
+  "Titled": {"cats": [1], "html": "<title>([^<]+)\\;version:\\1"},
+  "Gen": {"cats": [1], "meta": {"generator": "(.+)\\;version:\\1"}}
+})";
+
+class AnalyzerTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    std::string dir = TestDir();
+    WriteFile(dir, "categories.json", kCategories);
+    WriteFile(dir, "technologies.json", kEchoRules);
+    auto rs = detect::RuleSet::Load({dir});
+    ASSERT_TRUE(rs.ok()) << rs.status().ToString();
+    detector_ = std::make_unique<detect::Detector>(*rs);
+    analyzer_ = std::make_unique<Analyzer>(fetcher_, *detector_, clock_);
+  }
+
+  // A home page whose every string carries `junk` (bytes that need not be UTF-8).
+  void AddJunkHome(const std::string& junk) {
+    fetch::FetchResponse r;
+    r.final_url = "https://junk.example/" + junk;
+    r.status = 200;
+    r.content_type = "text/html";
+    r.charset = "UTF-8";
+    r.headers = {{"cf-ray", junk},
+                 {"server", "nginx" + junk},
+                 {"set-cookie", "sess=" + junk + "; path=/"},
+                 {"x-" + junk, junk}};
+    r.body = "<html><head><title>T" + junk + "</title><meta name=\"generator\" content=\"G" + junk +
+             "\"></head><body><div data-shop=\"S" + junk + "\">" + junk + "</div><a href=\"/frakt" +
+             junk + "\">Frakt " + junk + "</a></body></html>";
+    fetcher_.AddResponse("https://junk.example/", r);
+  }
+
+  fetch::ScriptedFetcher fetcher_;
+  common::FakeClock clock_;
+  std::unique_ptr<detect::Detector> detector_;
+  std::unique_ptr<Analyzer> analyzer_;
+};
+
+// A header like `cf-ray: \xff\xfe` used to reach the result as it was, and json::dump() threw
+// type_error.316 in a worker thread.
+TEST_F(AnalyzerTest, InvalidUtf8FromTheSiteBecomesReplacementCharactersInTheResult) {
+  AddJunkHome("\xff\xfe");
+  auto result = analyzer_->Analyze("junk.example", AnalysisType::kFullAnalysis, {});
+  ASSERT_TRUE(result.ok()) << result.status().ToString();
+  nlohmann::json json = result->ToJson();
+  std::string text;
+  ASSERT_NO_THROW(text = json.dump(-1, ' ', false, nlohmann::json::error_handler_t::strict));
+  EXPECT_NE(text.find("\xEF\xBF\xBD"), std::string::npos);  // U+FFFD
+  EXPECT_EQ(json["final_url"], "https://junk.example/\xEF\xBF\xBD\xEF\xBF\xBD");
+  bool ray = false;
+  for (const auto& t : json["technologies"]) {
+    if (t["name"] == "Ray") {
+      ray = true;
+      EXPECT_EQ(t["version"], "\xEF\xBF\xBD\xEF\xBF\xBD");
+      EXPECT_EQ(t["evidence"][0]["matched"], "\xEF\xBF\xBD\xEF\xBF\xBD");
+    }
+  }
+  EXPECT_TRUE(ray) << text;
+}
+
+// Property: whatever bytes a site sends in its headers, cookies, URL and page, the result
+// dumps as strict JSON.
+TEST_F(AnalyzerTest, AnyBytesFromTheSiteGiveAResultThatDumpsAsStrictJson) {
+  std::mt19937 rng(20261205);
+  std::uniform_int_distribution<int> byte(0, 255);
+  std::uniform_int_distribution<int> length(1, 24);
+  for (int round = 0; round < 200; ++round) {
+    std::string junk;
+    for (int i = length(rng); i > 0; --i) {
+      char c = static_cast<char>(byte(rng));
+      junk += (c == '\r' || c == '\n' || c == '\0') ? '\x80' : c;
+    }
+    AddJunkHome(junk);
+    auto result = analyzer_->Analyze("junk.example", AnalysisType::kFullAnalysis, {});
+    ASSERT_TRUE(result.ok()) << result.status().ToString();
+    std::string text;
+    ASSERT_NO_THROW(
+        text = result->ToJson().dump(-1, ' ', false, nlohmann::json::error_handler_t::strict))
+        << "round " << round;
+    EXPECT_TRUE(fetch::IsValidUtf8(text));
+  }
+}
+
+TEST_F(AnalyzerTest, AFailureMessageWithInvalidBytesIsMadeValidUtf8) {
+  fetcher_.AddError("https://junk.example/",
+                    fetch::FetchError(fetch::kHttp404, "HTTP 404 from https://junk.example/\xff"));
+  auto result = analyzer_->Analyze("junk.example", AnalysisType::kTechAnalysis, {});
+  ASSERT_FALSE(result.ok());
+  EXPECT_EQ(result.status().error_code(), "http_404");
+  EXPECT_TRUE(fetch::IsValidUtf8(result.status().message())) << result.status().message();
+}
+
+std::string Repeat(const std::string& s, int n) {
+  std::string out;
+  for (int i = 0; i < n; ++i)
+    out += s;
+  return out;
+}
+
+// robots.txt may name a sitemap anywhere; one on the same host but another port is another
+// site and is not fetched (a default port written out is the same site).
+TEST_F(AnalyzerTest, ASitemapOnAnotherPortIsNotFetched) {
+  for (const std::string port : {":8443", ":443"}) {
+    fetch::ScriptedFetcher f;
+    const std::string sitemap = "https://ports.example" + port + "/sitemap.xml";
+    f.AddPage("https://ports.example/", "<html><body><a href=\"/kassa\">Kassa</a></body></html>");
+    fetch::FetchResponse robots;
+    robots.status = 200;
+    robots.content_type = "text/plain";
+    robots.body = "User-agent: *\nAllow: /\nSitemap: " + sitemap + "\n";
+    f.AddResponse("https://ports.example/robots.txt", robots);
+    f.AddResponse(sitemap, [] {
+      fetch::FetchResponse r;
+      r.status = 200;
+      r.content_type = "application/xml";
+      r.body = "<urlset><url><loc>https://ports.example/frakt</loc></url></urlset>";
+      return r;
+    }());
+    Analyzer analyzer(f, *detector_, clock_);
+    auto result = analyzer.Analyze("ports.example", AnalysisType::kFullAnalysis, {});
+    ASSERT_TRUE(result.ok()) << result.status().ToString();
+    EXPECT_EQ(f.RequestCount(sitemap), port == ":443" ? 1 : 0) << port;
+  }
+}
+
+// Generous: only a quadratic parse (minutes before the HTML bounds) goes over it.
+constexpr auto kPathologicalCeiling = std::chrono::seconds(10);
+
+// 200,000 nested <div> (1.2 MB) took over 90 s in modest's tree builder; 100,000 unclosed
+// <a><div> pairs 71 s. Both are cut at the nesting limit, and the result says so.
+TEST_F(AnalyzerTest, PathologicallyNestedHomePagesAreCutAndSaySo) {
+  const std::vector<std::pair<std::string, std::string>> pages = {
+      {"deep.example", "<html><body>" + Repeat("<div>", 200000) + "deep</body></html>"},
+      {"anchors.example", "<html><body>" + Repeat("<a><div>", 100000) + "</body></html>"}};
+  for (const auto& [host, html] : pages) {
+    fetcher_.AddPage("https://" + host + "/", html);
+    const auto start = std::chrono::steady_clock::now();
+    auto result = analyzer_->Analyze(host, AnalysisType::kFullAnalysis, {});
+    const auto took = std::chrono::steady_clock::now() - start;
+    ASSERT_TRUE(result.ok()) << result.status().ToString();
+    EXPECT_LT(took, kPathologicalCeiling) << host;
+    bool noted = false;
+    for (const auto& e : result->errors) {
+      if (e.code == "html_truncated" && e.url == "https://" + host + "/") {
+        noted = true;
+        EXPECT_NE(e.message.find("nesting deeper than 512"), std::string::npos) << e.message;
+      }
+    }
+    EXPECT_TRUE(noted) << result->ToJson().dump();
+  }
+}
+
+// A fetcher that takes a scripted time per URL on a FakeClock, answering every page (or
+// failing as scripted). Like a real one it gives up at the request's timeout: a URL scripted
+// to take longer advances the clock by the timeout only and fails with `timeout`.
+class SlowFetcher final : public fetch::Fetcher {
+ public:
+  explicit SlowFetcher(common::FakeClock& clock) : clock_(clock) {}
+
+  void Take(const std::string& url, std::chrono::milliseconds t,
+            common::Status fail = common::Status::Ok()) {
+    took_[url] = t;
+    fail_[url] = std::move(fail);
+  }
+
+  // The latest moment any request was allowed to run until.
+  common::TimePoint latest_end() const { return latest_end_; }
+
+  void FetchAsync(fetch::FetchRequest req, fetch::FetchCallback done) override {
+    latest_end_ = std::max(latest_end_, clock_.Now() + req.timeout);
+    auto it = took_.find(req.url);
+    if (it != took_.end()) {
+      if (it->second > req.timeout) {
+        clock_.Advance(req.timeout);
+        done(fetch::FetchError(fetch::kTimeout, req.url + " timed out"));
+        return;
+      }
+      clock_.Advance(it->second);
+      if (!fail_[req.url].ok()) {
+        done(fail_[req.url]);
+        return;
+      }
+    }
+    if (req.url.ends_with("/robots.txt")) {
+      done(fetch::FetchError(fetch::kHttp404, "no robots.txt"));
+      return;
+    }
+    fetch::FetchResponse r;
+    r.url = r.final_url = req.url;
+    r.status = 200;
+    r.content_type = "text/html";
+    r.body =
+        "<html><body><title>S</title><a href=\"/frakt\">Frakt</a>"
+        "<a href=\"/kassa\">Kassa</a><div data-shop=\"" +
+        req.url + "\"></div></body></html>";
+    done(std::move(r));
+  }
+
+ private:
+  common::FakeClock& clock_;
+  std::map<std::string, std::chrono::milliseconds> took_;
+  std::map<std::string, common::Status> fail_;
+  common::TimePoint latest_end_{};
+};
+
+// https accepts and stays silent until the connect timeout, then http drips: the http attempt
+// used to start a fresh budget (30 s for a lead with 20 s).
+TEST_F(AnalyzerTest, TheHttpFallbackGetsOnlyWhatHttpsLeftOfTheLeadsBudget) {
+  SlowFetcher slow(clock_);
+  slow.Take("https://silent.example/", std::chrono::milliseconds(10000),
+            fetch::FetchError(fetch::kConnectTimeout, "silent"));
+  slow.Take("http://silent.example/", std::chrono::milliseconds(60000));
+  Analyzer analyzer(slow, *detector_, clock_);
+  AnalysisConfig config;
+  config.timeout = std::chrono::milliseconds(20000);
+  const auto start = clock_.Now();
+  auto result = analyzer.Analyze("silent.example", AnalysisType::kFullAnalysis, config);
+  ASSERT_FALSE(result.ok());
+  EXPECT_EQ(result.status().error_code(), "timeout");
+  EXPECT_LE(clock_.Now() - start, config.timeout);
+  EXPECT_LE(slow.latest_end(), start + config.timeout);
+}
+
+// Every page, sitemap and robots.txt request of a lead runs within the lead's one deadline.
+TEST_F(AnalyzerTest, NoRequestOfALeadOutlivesItsDeadline) {
+  SlowFetcher slow(clock_);
+  slow.Take("https://slow.example/", std::chrono::milliseconds(8000));
+  slow.Take("https://slow.example/frakt", std::chrono::milliseconds(60000));
+  slow.Take("https://slow.example/kassa", std::chrono::milliseconds(60000));
+  Analyzer analyzer(slow, *detector_, clock_);
+  AnalysisConfig config;
+  config.timeout = std::chrono::milliseconds(20000);
+  config.max_pages = 2;  // one page after home: this double runs requests one after the other
+  const auto start = clock_.Now();
+  auto result = analyzer.Analyze("slow.example", AnalysisType::kFullAnalysis, config);
+  ASSERT_TRUE(result.ok()) << result.status().ToString();
+  EXPECT_LE(slow.latest_end(), start + config.timeout);
+  EXPECT_LE(clock_.Now() - start, config.timeout);
+}
+
+TEST_F(AnalyzerTest, AHomePageThatArrivesAfterTheDeadlineFailsTheLeadWithTimeout) {
+  SlowFetcher slow(clock_);
+  slow.Take("https://late.example/", std::chrono::milliseconds(25000));
+  Analyzer analyzer(slow, *detector_, clock_);
+  AnalysisConfig config;
+  config.timeout = std::chrono::milliseconds(20000);
+  auto result = analyzer.Analyze("late.example", AnalysisType::kFullAnalysis, config);
+  ASSERT_FALSE(result.ok());
+  EXPECT_EQ(result.status().error_code(), "timeout");
+}
+
+TEST_F(AnalyzerTest, PagesThatArriveAfterTheDeadlineAreNotAnalysedAndTheResultSaysSo) {
+  SlowFetcher slow(clock_);
+  slow.Take("https://late.example/frakt", std::chrono::milliseconds(25000));
+  Analyzer analyzer(slow, *detector_, clock_);
+  AnalysisConfig config;
+  config.timeout = std::chrono::milliseconds(20000);
+  auto result = analyzer.Analyze("late.example", AnalysisType::kFullAnalysis, config);
+  ASSERT_TRUE(result.ok()) << result.status().ToString();
+  bool timeout = false;
+  for (const auto& e : result->errors)
+    timeout = timeout || e.code == "timeout";
+  EXPECT_TRUE(timeout) << result->ToJson().dump();
+  for (const auto& t : result->technologies) {
+    if (t.name == "Shop") {
+      for (const auto& ev : t.evidence)
+        EXPECT_EQ(ev.page, "https://late.example/") << "a late page was analysed";
+    }
+  }
+}
+
+}  // namespace
+}  // namespace leadscan::analysis
