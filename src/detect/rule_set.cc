@@ -779,6 +779,8 @@ void RuleSetBuilder::AddTechnology(RuleSet* rs, const RawTech& raw) {
       Error(file, name, sfield, body[sfield].dump(), "must be a string");
     }
   }
+  if (body.contains("website") && body["website"].is_string())
+    tt.website = body["website"].get<std::string>();
   for (const char* bfield : {"saas", "oss"}) {
     if (body.contains(bfield) && !body[bfield].is_boolean()) {
       Error(file, name, bfield, body[bfield].dump(), "must be true or false");

@@ -78,7 +78,8 @@ struct Technology {
   std::vector<std::string> excludes;
   std::vector<std::string> requires_names;
   std::vector<int> requires_category;
-  std::string file;  // where it was defined (last definition wins)
+  std::string website;  // the provider's own site ("https://www.klarna.com"), may be empty
+  std::string file;     // where it was defined (last definition wins)
 };
 
 // Per field (and per key for headers/cookies/meta/js): patterns that always match plus one
