@@ -61,6 +61,15 @@ nlohmann::json AnalysisResult::ToJson() const {
       err["url"] = S(e.url);
     errors_json.push_back(std::move(err));
   }
+  nlohmann::json reasons = nlohmann::json::array();
+  for (const auto& r : site.reasons)
+    reasons.push_back(S(r));
+  nlohmann::json set_aside_json = nlohmann::json::array();
+  for (const auto& [field, finding] : set_aside) {
+    nlohmann::json f = FindingToJson(finding);
+    f["field"] = field;
+    set_aside_json.push_back(std::move(f));
+  }
   return {{"domain", S(domain)},
           {"final_url", S(final_url)},
           {"analysis_type", AnalysisTypeName(type)},
@@ -72,6 +81,8 @@ nlohmann::json AnalysisResult::ToJson() const {
           {"payment_methods", FindingsToJson(payment_methods)},
           {"carriers", FindingsToJson(carriers)},
           {"shipping_software", FindingsToJson(shipping_software)},
+          {"site_kind", {{"kind", SiteKindName(site.kind)}, {"reasons", std::move(reasons)}}},
+          {"set_aside", std::move(set_aside_json)},
           {"errors", std::move(errors_json)}};
 }
 

@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "analysis/analysis_type.h"
+#include "analysis/site_kind.h"
 #include "detect/finding.h"
 
 namespace leadscan::analysis {
@@ -40,6 +41,12 @@ struct AnalysisResult {
   std::vector<detect::Finding> carriers;
   std::vector<detect::Finding> shipping_software;
   std::vector<AnalysisError> errors;
+  // What kind of site the pages show, and why; commerce findings count only on a shop or an
+  // unknown site (docs/decisions/site-kind.md).
+  SiteJudgement site;
+  // Commerce findings on a site that is no shop (a provider's own site, documentation, an
+  // article): kept apart with the field they would have gone to, never counted.
+  std::vector<std::pair<std::string, detect::Finding>> set_aside;
 
   nlohmann::json ToJson() const;
 };

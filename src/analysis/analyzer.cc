@@ -244,7 +244,40 @@ std::vector<std::pair<LinkCandidate, fetch::FetchResult>> Analyzer::FetchAll(
 }
 
 Analyzer::Analyzer(fetch::Fetcher& fetcher, const detect::Detector& detector, common::Clock& clock)
-    : fetcher_(fetcher), detector_(detector), clock_(clock) {}
+    : fetcher_(fetcher), detector_(detector), clock_(clock) {
+  for (const detect::Technology& t : detector_.rules().technologies()) {
+    if (t.group == detect::Group::kTechnology || t.website.empty())
+      continue;
+    const std::string host = HostOf(t.website);
+    std::string domain = fetch::RegistrableDomain(host);
+    if (!domain.empty())
+      provider_domains_.insert(std::move(domain));
+  }
+}
+
+void Analyzer::JudgeSite(const detect::SiteDetection& site_detection,
+                         AnalysisResult* result) const {
+  std::vector<SitePage> pages;
+  for (const detect::PageInput& p : site_detection.pages())
+    pages.push_back({p.url, p.role, p.html});
+  result->site =
+      analysis::JudgeSite(pages, result->ecommerce_platform.has_value(), provider_domains_);
+  if (result->site.commerce_counts())
+    return;
+  auto set_aside = [&](const char* field, std::vector<detect::Finding>* findings) {
+    for (detect::Finding& f : *findings)
+      result->set_aside.emplace_back(field, std::move(f));
+    findings->clear();
+  };
+  if (result->ecommerce_platform) {
+    result->set_aside.emplace_back("ecommerce_platform", *result->ecommerce_platform);
+    result->ecommerce_platform.reset();
+  }
+  set_aside("checkout_solutions", &result->checkout_solutions);
+  set_aside("payment_methods", &result->payment_methods);
+  set_aside("carriers", &result->carriers);
+  set_aside("shipping_software", &result->shipping_software);
+}
 
 Result<AnalysisResult> Analyzer::Analyze(std::string_view input, AnalysisType type,
                                          const AnalysisConfig& config,
@@ -424,6 +457,7 @@ Result<AnalysisResult> Analyzer::AnalyzeLead(std::string_view input, AnalysisTyp
                              ""});
   }
   SortFindings(site_detection.Findings(), type, &result);
+  JudgeSite(site_detection, &result);
   return result;
 }
 
@@ -441,6 +475,7 @@ AnalysisResult Analyzer::AnalyzePages(std::vector<detect::PageInput> pages,
     NoteTruncation(site_detection, &result);
   }
   SortFindings(site_detection.Findings(), type, &result);
+  JudgeSite(site_detection, &result);
   return result;
 }
 

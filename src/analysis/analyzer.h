@@ -7,6 +7,7 @@
 #include <atomic>
 #include <memory>
 #include <optional>
+#include <set>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -22,7 +23,8 @@
 
 namespace leadscan::detect {
 class Detector;
-}
+class SiteDetection;
+}  // namespace leadscan::detect
 
 namespace leadscan::analysis {
 
@@ -63,9 +65,16 @@ class Analyzer final : public LeadAnalyzer {
       const std::vector<LinkCandidate>& chosen, std::chrono::milliseconds timeout,
       int64_t max_body_bytes, const std::shared_ptr<std::atomic<bool>>& cancel);
 
+  // Judges the site kind over the pages detection saw and sets the commerce findings of a site
+  // that is no shop aside.
+  void JudgeSite(const detect::SiteDetection& site_detection, AnalysisResult* result) const;
+
   fetch::Fetcher& fetcher_;
   const detect::Detector& detector_;
   common::Clock& clock_;
+  // Registrable domains of the commerce providers the rules know (their `website`): a lead on
+  // one of them is the provider's own site.
+  std::set<std::string, std::less<>> provider_domains_;
 };
 
 }  // namespace leadscan::analysis

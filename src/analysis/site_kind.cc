@@ -1,0 +1,340 @@
+#include "analysis/site_kind.h"
+
+#include <algorithm>
+#include <array>
+#include <cctype>
+#include <string>
+
+#include "fetch/target.h"
+
+namespace leadscan::analysis {
+namespace {
+
+// Only the start of a page is read: the signals sit in the head, the navigation and the first
+// screens of text, and the work stays bounded whatever a site sends.
+constexpr size_t kMaxScannedBytes = 512 * 1024;
+
+// Score thresholds (see docs/decisions/site-kind.md).
+constexpr int kStrongShop = 4;  // outweighs a provider's own domain
+constexpr int kShopEnough = 3;  // outweighs documentation or article signals
+constexpr int kDocsEnough = 3;
+constexpr int kArticleEnough = 3;
+constexpr int kHelpEnough = 2;
+
+// Adding a product to a cart, in the languages of the shops we analyse.
+constexpr std::array kCartPhrases = {
+    "add to cart",
+    "add to basket",
+    "add to bag",
+    "lägg i varukorg",
+    "lägg i kundvagn",
+    "köp nu",
+    "legg i handlekurv",
+    "legg i handlevogn",
+    "læg i kurv",
+    "læg i indkøbskurv",
+    "lisää ostoskoriin",
+    "in den warenkorb",
+    "ajouter au panier",
+    "añadir al carrito",
+    "aggiungi al carrello",
+    "adicionar ao carrinho",
+    "in winkelwagen",
+    "dodaj do koszyka",
+    "do košíku",
+    "kosárba",
+    "adaugă în coș",
+    "adauga in cos",
+    "カートに入れる",
+};
+
+// A shop speaking of its own orders, deliveries and terms of sale.
+constexpr std::array kShopVoice = {
+    "your order",
+    "we ship",
+    "we deliver",
+    "we accept",
+    "our store",
+    "our shop",
+    "din beställning",
+    "din order",
+    "vi skickar",
+    "vi levererar",
+    "vi accepterar",
+    "köpvillkor",
+    "din ordre",
+    "vi sender",
+    "vi leverer",
+    "vi tar imot",
+    "handelsbetingelser",
+    "kjøpsbetingelser",
+    "salgsbetingelser",
+    "tilauksesi",
+    "toimitusehdot",
+    "ihre bestellung",
+    "wir versenden",
+    "wir liefern",
+    "votre commande",
+    "nous expédions",
+    "conditions générales de vente",
+    "tu pedido",
+    "enviamos",
+    "il tuo ordine",
+    "spediamo",
+    "condizioni di vendita",
+    "sua encomenda",
+    "uw bestelling",
+    "twoje zamówienie",
+    "vaše objednávka",
+    "rendelésed",
+    "comanda ta",
+    "terms of sale",
+    "returns policy",
+    "refund policy",
+    "shipping policy",
+};
+
+constexpr std::array kCartPaths = {"/cart",   "/checkout",  "/kassa",   "/varukorg", "/warenkorb",
+                                   "/panier", "/carrello",  "/carrito", "/basket",   "/handlekurv",
+                                   "/kurv",   "/ostoskori", "/koszyk",  "/kosik",    "/kosar"};
+
+constexpr std::array kDocsHostLabels = {"docs",    "developer", "developers", "dev",
+                                        "devdocs", "api",       "apidocs"};
+constexpr std::array kDocsPathSegments = {"/docs/",       "/documentation/", "/developer/",
+                                          "/developers/", "/api-reference/", "/sdk/",
+                                          "/dev-docs/",   "/reference/"};
+constexpr std::array kDocsWords = {
+    "api key", "endpoint", " sdk",          "npm install",       "curl -",
+    "webhook", "sandbox",  "api reference", "integration guide", "request body"};
+
+constexpr std::array kHelpHostLabels = {
+    "help",           "support", "kundecenter", "kundeservice", "kundtjanst", "kundservice",
+    "asiakaspalvelu", "hilfe",   "hjelp",       "hjalp",        "faq",        "knowledge"};
+constexpr std::array kHelpPathSegments = {
+    "/hc/", "/help-center/", "/helpcenter/", "/knowledge-base/", "/kb/", "/support/articles/"};
+
+constexpr std::array kArticleMarkers = {"property=\"og:type\" content=\"article\"",
+                                        "property='og:type' content='article'",
+                                        "\"@type\":\"newsarticle\"",
+                                        "\"@type\": \"newsarticle\"",
+                                        "\"@type\":\"blogposting\"",
+                                        "\"@type\": \"blogposting\"",
+                                        "\"@type\":\"article\"",
+                                        "\"@type\": \"article\"",
+                                        "\"@type\":\"reportagenewsarticle\""};
+constexpr std::array kArticlePathSegments = {"/news/",    "/nyheter/",  "/nyheder/", "/uutiset/",
+                                             "/blog/",    "/blogg/",    "/article/", "/articles/",
+                                             "/artikel/", "/artikkel/", "/press/",   "/story/"};
+
+std::string Lower(std::string_view s) {
+  std::string out(s.substr(0, kMaxScannedBytes));
+  std::transform(out.begin(), out.end(), out.begin(),
+                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+  return out;
+}
+
+template <size_t N>
+int CountFound(const std::string& text, const std::array<const char*, N>& needles) {
+  int n = 0;
+  for (const char* needle : needles) {
+    if (text.find(needle) != std::string::npos)
+      ++n;
+  }
+  return n;
+}
+
+template <size_t N>
+const char* FirstFound(const std::string& text, const std::array<const char*, N>& needles) {
+  for (const char* needle : needles) {
+    if (text.find(needle) != std::string::npos)
+      return needle;
+  }
+  return nullptr;
+}
+
+struct UrlParts {
+  std::string host;  // lower-case
+  std::string path;  // lower-case, with a trailing '/' added for segment matching
+};
+
+UrlParts SplitUrl(std::string_view url) {
+  UrlParts parts;
+  std::string u = Lower(url);
+  size_t start = u.find("://");
+  start = start == std::string::npos ? 0 : start + 3;
+  size_t slash = u.find_first_of("/?#", start);
+  parts.host = u.substr(start, slash == std::string::npos ? std::string::npos : slash - start);
+  if (auto colon = parts.host.find(':'); colon != std::string::npos)
+    parts.host.resize(colon);
+  if (slash != std::string::npos && u[slash] == '/') {
+    size_t end = u.find_first_of("?#", slash);
+    parts.path = u.substr(slash, end == std::string::npos ? std::string::npos : end - slash);
+  }
+  if (parts.path.empty() || parts.path.back() != '/')
+    parts.path += '/';
+  return parts;
+}
+
+template <size_t N>
+bool HostStartsWithLabel(const std::string& host, const std::array<const char*, N>& labels) {
+  const std::string first = host.substr(0, host.find('.'));
+  return std::any_of(labels.begin(), labels.end(), [&](const char* l) { return first == l; });
+}
+
+// "/2024/05/" in a path: a dated article.
+bool HasDatedPath(const std::string& path) {
+  for (size_t p = path.find("/20"); p != std::string::npos; p = path.find("/20", p + 1)) {
+    if (p + 8 <= path.size() && std::isdigit(static_cast<unsigned char>(path[p + 3])) &&
+        std::isdigit(static_cast<unsigned char>(path[p + 4])) && path[p + 5] == '/' &&
+        std::isdigit(static_cast<unsigned char>(path[p + 6])) &&
+        std::isdigit(static_cast<unsigned char>(path[p + 7]))) {
+      return true;
+    }
+  }
+  return false;
+}
+
+bool IsCommerceRole(std::string_view role) {
+  return role == "cart" || role == "checkout";
+}
+
+}  // namespace
+
+const char* SiteKindName(SiteKind kind) {
+  switch (kind) {
+    case SiteKind::kShop:
+      return "shop";
+    case SiteKind::kProvider:
+      return "provider";
+    case SiteKind::kDocumentation:
+      return "documentation";
+    case SiteKind::kArticle:
+      return "article";
+    case SiteKind::kUnknown:
+      break;
+  }
+  return "unknown";
+}
+
+SiteJudgement JudgeSite(const std::vector<SitePage>& pages, bool platform_found,
+                        const std::set<std::string, std::less<>>& provider_domains) {
+  SiteJudgement j;
+  int shop = 0, docs = 0, help = 0, article = 0;
+  std::vector<std::string> shop_why, docs_why, help_why, article_why;
+  bool provider = false;
+  std::string provider_domain;
+  if (platform_found) {
+    shop += 3;
+    shop_why.push_back("an e-commerce platform was detected");
+  }
+  for (size_t i = 0; i < pages.size(); ++i) {
+    const SitePage& page = pages[i];
+    const UrlParts url = SplitUrl(page.url);
+    const std::string text = Lower(page.html);
+    if (i == 0 && !url.host.empty()) {
+      std::string domain = fetch::RegistrableDomain(url.host);
+      if (!domain.empty() && provider_domains.count(domain) > 0) {
+        provider = true;
+        provider_domain = domain;
+      }
+    }
+    if (const char* p = FirstFound(text, kCartPhrases)) {
+      shop += 2;
+      shop_why.push_back(std::string("a product can be put in a cart (\"") + p + "\")");
+    }
+    if (text.find("\"@type\":\"product\"") != std::string::npos ||
+        text.find("\"@type\": \"product\"") != std::string::npos ||
+        text.find("itemprop=\"price\"") != std::string::npos) {
+      shop += 2;
+      shop_why.push_back("product data with a price");
+    }
+    if (IsCommerceRole(page.role)) {
+      shop += 2;
+      shop_why.push_back("a " + std::string(page.role) + " page");
+    }
+    bool cart_link = false;
+    for (const char* path : kCartPaths) {
+      if (text.find(std::string("href=\"") + path) != std::string::npos ||
+          text.find(std::string("/") + (path + 1) + "\"") != std::string::npos) {
+        cart_link = true;
+        break;
+      }
+    }
+    if (cart_link) {
+      shop += 1;
+      shop_why.push_back("links to a cart or checkout");
+    }
+    if (int voice = CountFound(text, kShopVoice); voice > 0) {
+      shop += std::min(voice, 2);
+      shop_why.push_back("the site speaks of its own orders, deliveries or terms of sale");
+    }
+
+    if (HostStartsWithLabel(url.host, kDocsHostLabels)) {
+      docs += 3;
+      docs_why.push_back("a documentation host (" + url.host + ")");
+    }
+    if (const char* seg = FirstFound(url.path, kDocsPathSegments)) {
+      docs += 3;
+      docs_why.push_back(std::string("a documentation path (") + seg + ")");
+    }
+    size_t code_blocks = 0;
+    for (size_t p = text.find("<code"); p != std::string::npos && code_blocks < 3;
+         p = text.find("<code", p + 1)) {
+      ++code_blocks;
+    }
+    if (code_blocks >= 3) {
+      docs += 1;
+      docs_why.push_back("code samples");
+    }
+    if (int words = CountFound(text, kDocsWords); words >= 2) {
+      docs += std::min(words, 2);
+      docs_why.push_back("developer vocabulary (API, SDK, endpoints)");
+    }
+
+    if (HostStartsWithLabel(url.host, kHelpHostLabels)) {
+      help += 2;
+      help_why.push_back("a help-centre host (" + url.host + ")");
+    }
+    if (const char* seg = FirstFound(url.path, kHelpPathSegments)) {
+      help += 2;
+      help_why.push_back(std::string("a help-centre path (") + seg + ")");
+    }
+
+    if (const char* m = FirstFound(text, kArticleMarkers)) {
+      article += 3;
+      article_why.push_back(std::string("marked up as an article (") + m + ")");
+    }
+    if (const char* seg = FirstFound(url.path, kArticlePathSegments)) {
+      article += 2;
+      article_why.push_back(std::string("an article path (") + seg + ")");
+    }
+    if (HasDatedPath(url.path)) {
+      article += 1;
+      article_why.push_back("a dated path");
+    }
+  }
+
+  auto decide = [&](SiteKind kind, std::vector<std::string> why) {
+    j.kind = kind;
+    j.reasons = std::move(why);
+  };
+  if (provider && shop < kStrongShop) {
+    std::vector<std::string> why = {"the site is a provider's own (" + provider_domain + ")"};
+    decide(SiteKind::kProvider, std::move(why));
+  } else if (docs >= kDocsEnough && shop < kShopEnough) {
+    decide(SiteKind::kDocumentation, std::move(docs_why));
+  } else if (help >= kHelpEnough && shop == 0) {
+    // A shop's own help pages speak of its orders and link its cart; a help centre that does
+    // neither is a provider's or a platform's.
+    decide(SiteKind::kDocumentation, std::move(help_why));
+  } else if (article >= kArticleEnough && shop < kShopEnough) {
+    decide(SiteKind::kArticle, std::move(article_why));
+  } else if (shop > 0) {
+    decide(SiteKind::kShop, std::move(shop_why));
+  } else {
+    decide(SiteKind::kUnknown, {"no sign of a shop, documentation or an article"});
+  }
+  return j;
+}
+
+}  // namespace leadscan::analysis
