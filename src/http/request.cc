@@ -2,6 +2,7 @@
 
 #include <strings.h>
 
+#include "common/json_parse.h"
 #include "http/sse_stream.h"
 
 namespace leadscan::http {
@@ -124,20 +125,7 @@ int HttpStatusFor(common::StatusCode code) {
 }
 
 common::Result<nlohmann::json> ParseJsonBody(const Request& request) {
-  if (request.body.empty()) {
-    return common::Status::InvalidArgument("invalid_json", "request body is empty");
-  }
-  try {
-    return nlohmann::json::parse(request.body);
-  } catch (const nlohmann::json::parse_error& e) {
-    // e.what() reads "[json.exception.parse_error.101] parse error at line 1, column 5: ...";
-    // keep the part after the id and say the byte offset plainly.
-    std::string what = e.what();
-    auto pos = what.find("] ");
-    std::string reason = pos == std::string::npos ? what : what.substr(pos + 2);
-    return common::Status::InvalidArgument(
-        "invalid_json", "invalid JSON at byte " + std::to_string(e.byte) + ": " + reason);
-  }
+  return common::ParseJson(request.body, "request body");
 }
 
 }  // namespace leadscan::http

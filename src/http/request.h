@@ -92,9 +92,10 @@ struct Response {
 // kDeadlineExceeded 503, kCancelled 409, others 500. kOk 200.
 int HttpStatusFor(common::StatusCode code);
 
-// The request body parsed as JSON. Fails with kInvalidArgument `invalid_json` whose message
-// names the byte offset and the parser's reason ("invalid JSON at byte 17: ...").
-// An empty body is `invalid_json` too ("request body is empty").
+// The request body parsed as JSON (common::ParseJson). Fails with kInvalidArgument
+// `json_too_deep` (nesting over common::kMaxJsonDepth) or `invalid_json` whose message names
+// the byte offset and the parser's reason, invalid UTF-8 included ("invalid request body at
+// byte 17: ..."). An empty body is `invalid_json` too ("request body is empty").
 common::Result<nlohmann::json> ParseJsonBody(const Request& request);
 
 }  // namespace leadscan::http

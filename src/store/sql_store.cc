@@ -5,6 +5,7 @@
 #include <set>
 #include <unordered_map>
 
+#include "common/json_parse.h"
 #include "common/uuid.h"
 
 namespace leadscan::store {
@@ -120,6 +121,9 @@ class Row {
   Json JsonOr(const std::string& name, Json fallback) const {
     const auto& v = Get(name);
     if (!v)
+      return fallback;
+    // Rows written before the depth limit existed must not blow the stack on the way out.
+    if (!common::CheckJsonDepth(*v).ok())
       return fallback;
     Json j = Json::parse(*v, nullptr, /*allow_exceptions=*/false);
     return j.is_discarded() ? fallback : j;
@@ -1005,7 +1009,10 @@ Result<std::vector<UpsertedLead>> SqlStore::UpsertLeadsByDomain(const std::strin
           std::string id = found.rows[0][0].value_or("");
           std::string name =
               l.company_name.empty() ? found.rows[0][1].value_or("") : l.company_name;
-          Json extra = Json::parse(found.rows[0][2].value_or("{}"), nullptr, false);
+          std::string stored_extra = found.rows[0][2].value_or("{}");
+          Json extra = common::CheckJsonDepth(stored_extra).ok()
+                           ? Json::parse(stored_extra, nullptr, false)
+                           : Json::object();
           if (!extra.is_object())
             extra = Json::object();
           if (l.extra.is_object())
