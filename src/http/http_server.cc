@@ -14,6 +14,7 @@
 
 #include "http/api_token.h"
 #include "http/cors_policy.h"
+#include "http/request_target.h"
 #include "http/static_files.h"
 
 namespace leadscan::http {
@@ -284,12 +285,16 @@ asio::awaitable<bool> Session::Serve() {
   Request request;
   request.method = std::string(raw.method_string());
   request.target = std::string(raw.target());
-  std::string_view target = request.target;
-  size_t q = target.find('?');
-  std::string_view raw_path = target.substr(0, q);
-  request.path = PercentDecode(raw_path);
-  if (q != std::string_view::npos)
-    request.query = ParseQuery(target.substr(q + 1));
+  // One normalised path decides routing, authentication and static files.
+  auto parsed_target = ParseRequestTarget(request.method, request.target);
+  if (!parsed_target.ok()) {
+    co_await WriteError(400, parsed_target.status().error_code(), parsed_target.status().message(),
+                        version);
+    co_return false;
+  }
+  request.path = std::move(parsed_target->path);
+  if (!parsed_target->query.empty())
+    request.query = ParseQuery(parsed_target->query);
   for (const auto& field : raw) {
     request.headers.emplace_back(std::string(field.name_string()), std::string(field.value()));
   }
@@ -519,16 +524,26 @@ Response HttpServer::Impl::Dispatch(Request& request) {
     return Response::Text(200, metrics.Render(), "text/plain; version=0.0.4; charset=utf-8");
   }
 
-  std::string_view target = request.target;
-  Router::Match match = router.Find(request.method, target.substr(0, target.find('?')));
+  if (request.path == "*") {
+    request.route = "options_asterisk";
+    return Response::NoContent().WithHeader("Allow",
+                                            "GET, HEAD, POST, PUT, PATCH, DELETE, OPTIONS");
+  }
+  Router::Match match = router.Find(request.method, request.path);
   if (match.route != nullptr) {
     request.route = match.route->pattern;
     request.params = std::move(match.params);
-    if (IsApiPath(request.path) && !match.route->options.is_public) {
+    // Authentication follows the route, never the spelling of the path: every route that is
+    // not public needs a principal.
+    if (!match.route->options.is_public) {
       bool ok = false;
       Response refusal = Authorize(request, match.route->options, &ok);
       if (!ok)
         return refusal;
+      if (!request.principal) {
+        spdlog::error("http: {} {} authorised without a principal", request.method, request.path);
+        return Response::Error(500, "internal", "internal server error");
+      }
     }
     return match.route->handler(request);
   }

@@ -265,6 +265,30 @@ TEST_F(HttpServerTest, MalformedJsonIs400WithPosition) {
   EXPECT_NE(j["error"]["message"].get<std::string>().find("at byte"), std::string::npos);
 }
 
+TEST_F(HttpServerTest, DeeplyNestedJsonIs400JsonTooDeepNotACrash) {
+  options_.max_body_bytes = 1024 * 1024;
+  Start();
+  std::string deep;
+  for (int i = 0; i < 100000; ++i)
+    deep += "{\"extra\":";
+  deep += "1" + std::string(100000, '}');
+  Client c(server_->port());
+  Reply r = c.Send(bhttp::verb::post, "/api/echo", deep, Bearer(kMemberToken));
+  EXPECT_EQ(r.result_int(), 400);
+  EXPECT_EQ(Body(r)["error"]["code"], "json_too_deep");
+  EXPECT_EQ(c.Send(bhttp::verb::get, "/healthz").result_int(), 200);
+}
+
+TEST_F(HttpServerTest, InvalidUtf8InAJsonBodyIs400SayingSo) {
+  Start();
+  Client c(server_->port());
+  Reply r = c.Send(bhttp::verb::post, "/api/echo", "{\"name\":\"a\xff\"}", Bearer(kMemberToken));
+  EXPECT_EQ(r.result_int(), 400);
+  auto j = Body(r);
+  EXPECT_EQ(j["error"]["code"], "invalid_json");
+  EXPECT_NE(j["error"]["message"].get<std::string>().find("UTF-8"), std::string::npos) << j.dump();
+}
+
 TEST_F(HttpServerTest, ApiTokensMissingBadMemberAdminAndPublic) {
   Start();
   Client c(server_->port());
@@ -288,6 +312,53 @@ TEST_F(HttpServerTest, ApiTokensMissingBadMemberAdminAndPublic) {
   EXPECT_EQ(open.result_int(), 200);
   Reply health = c.Send(bhttp::verb::get, "/healthz");
   EXPECT_EQ(health.result_int(), 200);
+}
+
+// The raw request line, as `curl --request-target` sends it; returns the status.
+int RawStatus(uint16_t port, std::string_view request_line, std::string_view extra = {}) {
+  Client c(port);
+  c.WriteRaw(std::string(request_line) + "\r\nHost: 127.0.0.1\r\n" + std::string(extra) +
+             "Connection: close\r\n\r\n");
+  return c.Read().result_int();
+}
+
+TEST_F(HttpServerTest, TargetWithoutLeadingSlashIs400NeverAnUnauthenticatedHandler) {
+  Start();
+  EXPECT_EQ(RawStatus(server_->port(), "GET api/admin HTTP/1.1"), 400);
+  EXPECT_EQ(RawStatus(server_->port(), "GET api/items/1 HTTP/1.1"), 400);
+  EXPECT_EQ(RawStatus(server_->port(), "GET http://127.0.0.1/api/admin HTTP/1.1"), 400);
+  EXPECT_EQ(RawStatus(server_->port(), "GET * HTTP/1.1"), 400);
+  EXPECT_EQ(RawStatus(server_->port(), "OPTIONS * HTTP/1.1"), 204);
+  EXPECT_EQ(RawStatus(server_->port(), "GET /api/admin HTTP/1.1"), 401);
+}
+
+TEST_F(HttpServerTest, EncodedDotsSlashesAndEmptySegmentsAre400) {
+  Start();
+  for (std::string_view target : {"/api/%2e%2e/api/admin", "//api/admin", "/api//admin",
+                                  "/api/items/a%2Fb", "/api/./admin", "/x/../api/admin"}) {
+    EXPECT_EQ(RawStatus(server_->port(), "GET " + std::string(target) + " HTTP/1.1"), 400)
+        << target;
+  }
+  // The same resource spelled with a trailing slash still needs the token.
+  EXPECT_EQ(RawStatus(server_->port(), "GET /api/admin/ HTTP/1.1"), 401);
+  EXPECT_EQ(RawStatus(server_->port(), "GET /api/admin/ HTTP/1.1",
+                      "Authorization: Bearer " + std::string(kAdminToken) + "\r\n"),
+            200);
+}
+
+TEST_F(HttpServerTest, EveryNonPublicRouteNeedsAPrincipalWhateverItsPath) {
+  bool ran_without_principal = false;
+  router_.Get("/internal/report", [&](const Request& r) {
+    if (!r.principal)
+      ran_without_principal = true;
+    return Response::Json(200, {{"ok", true}});
+  });
+  Start();
+  Client c(server_->port());
+  EXPECT_EQ(c.Send(bhttp::verb::get, "/internal/report").result_int(), 401);
+  EXPECT_EQ(c.Send(bhttp::verb::get, "/internal/report", {}, Bearer(kMemberToken)).result_int(),
+            200);
+  EXPECT_FALSE(ran_without_principal);
 }
 
 TEST_F(HttpServerTest, JwtValidExpiredBadSignatureAndAlgNone) {
@@ -700,12 +771,14 @@ TEST_F(HttpServerTest, StaticFilesEtagSpaFallbackAndTraversal) {
   // Unknown /api paths stay JSON 404s, never the SPA.
   EXPECT_EQ(c.Send(bhttp::verb::get, "/api/unknown", {}, Bearer(kMemberToken)).result_int(), 404);
 
+  // Dot segments never reach the file server: the request target is refused first.
   Client raw(server_->port());
   Reply dots = raw.Send(bhttp::verb::get, "/../secret.txt");
-  EXPECT_EQ(dots.result_int(), 403);
+  EXPECT_EQ(dots.result_int(), 400);
   EXPECT_EQ(dots.body().find("secret\""), std::string::npos);
-  Reply encoded = raw.Send(bhttp::verb::get, "/assets/%2e%2e/%2e%2e/secret.txt");
-  EXPECT_EQ(encoded.result_int(), 403);
+  Client raw2(server_->port());
+  Reply encoded = raw2.Send(bhttp::verb::get, "/assets/%2e%2e/%2e%2e/secret.txt");
+  EXPECT_EQ(encoded.result_int(), 400);
 }
 
 TEST_F(HttpServerTest, GracefulStopFinishesInFlightAndClosesStreams) {
