@@ -47,12 +47,14 @@ std::string EnsureFirstAdmin(store::Store& store) {
   if (!org.ok())
     return {};
   std::string token = http::NewApiToken();
+  std::optional<common::OrgId> org_id = common::OrgId::Parse(org->id);
+  if (!org_id)
+    return {};
   store::NewToken nt;
-  nt.org_id = org->id;
   nt.role = store::Role::kAdmin;
   nt.name = "first admin";
   nt.token_hash = http::HashApiToken(token);
-  if (!store.CreateToken(nt).ok())
+  if (!store.CreateToken(*org_id, nt).ok())
     return {};
   return token;
 }

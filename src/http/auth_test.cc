@@ -177,7 +177,7 @@ class FixedAuthenticator : public Authenticator {
   explicit FixedAuthenticator(std::string org) : org_(std::move(org)) {}
 
   common::Result<Principal> Authenticate(std::string_view) override {
-    return Principal{org_, Role::kMember, "fixed", ""};
+    return Principal{*common::OrgId::Parse(org_), Role::kMember, "fixed", ""};
   }
 
  private:

@@ -110,15 +110,19 @@ nlohmann::json Body(const Reply& r) {
   return nlohmann::json::parse(r.body());
 }
 
+common::OrgId Org(std::string_view id) {
+  return *common::OrgId::Parse(id);
+}
+
 class TestAuthenticator : public Authenticator {
  public:
   explicit TestAuthenticator(Authenticator* jwt) : jwt_(jwt) {}
 
   common::Result<Principal> Authenticate(std::string_view token) override {
     if (token == kMemberToken)
-      return Principal{"org-1", Role::kMember, "member-token", ""};
+      return Principal{Org("org-1"), Role::kMember, "member-token", ""};
     if (token == kAdminToken)
-      return Principal{"org-1", Role::kAdmin, "admin-token", ""};
+      return Principal{Org("org-1"), Role::kAdmin, "admin-token", ""};
     if (std::count(token.begin(), token.end(), '.') == 2)
       return jwt_->Authenticate(token);
     return common::Status::Error(common::StatusCode::kUnauthenticated, "invalid_token",
@@ -146,7 +150,7 @@ class HttpServerTest : public ::testing::Test {
       nlohmann::json j = {{"id", r.Param("id")},
                           {"x", r.Query("x").value_or("")},
                           {"y", r.Query("y").value_or("")},
-                          {"org", r.principal ? r.principal->org_id : ""},
+                          {"org", r.principal ? r.principal->org_id.str() : ""},
                           {"remote", r.remote_address}};
       return Response::Json(200, j);
     });
@@ -400,7 +404,7 @@ TEST_F(HttpServerTest, JwtValidExpiredBadSignatureAndAlgNone) {
 TEST_F(HttpServerTest, QueryTokenOnlyWhereTheRouteAllowsIt) {
   router_.Get("/api/stream",
               [](const Request& r) {
-                return Response::Json(200, {{"org", r.principal->org_id}});
+                return Response::Json(200, {{"org", r.Caller().org_id.str()}});
               },
               {.token_in_query = true});
   Start();

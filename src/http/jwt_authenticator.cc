@@ -187,12 +187,13 @@ common::Result<Principal> JwtAuthenticator::Authenticate(std::string_view token)
       return Unauthenticated("wrong_audience", "JWT audience is not accepted");
   }
 
-  Principal principal;
-  principal.org_id = ClaimText(ClaimAt(claims, options_.org_claim));
-  if (principal.org_id.empty()) {
+  std::optional<common::OrgId> org =
+      common::OrgId::Parse(ClaimText(ClaimAt(claims, options_.org_claim)));
+  if (!org) {
     return Unauthenticated("missing_org_claim",
                            "JWT has no organisation claim '" + options_.org_claim + "'");
   }
+  Principal principal{*org, Role::kMember, {}, {}};
   principal.role =
       ClaimText(ClaimAt(claims, options_.role_claim)) == "admin" ? Role::kAdmin : Role::kMember;
   principal.subject = ClaimText(ClaimAt(claims, "sub"));

@@ -2,6 +2,8 @@
 
 #include <strings.h>
 
+#include <stdexcept>
+
 #include "common/json_parse.h"
 #include "http/sse_stream.h"
 
@@ -20,6 +22,12 @@ std::optional<std::string_view> Request::Header(std::string_view name) const {
       return std::string_view(value);
   }
   return std::nullopt;
+}
+
+const Principal& Request::Caller() const {
+  if (!principal)
+    throw std::logic_error("handler of " + route + " ran without a principal");
+  return *principal;
 }
 
 std::string_view Request::Param(std::string_view name) const {

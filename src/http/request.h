@@ -40,6 +40,11 @@ struct Request {
   // First header with this name (case-insensitive), or nullopt.
   std::optional<std::string_view> Header(std::string_view name) const;
 
+  // The authenticated caller. The server never runs a non-public route's handler without one;
+  // calling this without a principal is a bug and throws std::logic_error (answered 500 by the
+  // server's catch-all), never undefined behaviour.
+  const Principal& Caller() const;
+
   // Path parameter, or "" when the pattern has no such parameter.
   std::string_view Param(std::string_view name) const;
 

@@ -164,11 +164,10 @@ World* w = nullptr;
 std::string MakeToken(const std::string& org, store::Role role) {
   std::string token = http::NewApiToken();
   store::NewToken nt;
-  nt.org_id = org;
   nt.role = role;
   nt.name = "test";
   nt.token_hash = http::HashApiToken(token);
-  auto created = w->store->CreateToken(nt);
+  auto created = w->store->CreateToken(*common::OrgId::Parse(org), nt);
   EXPECT_TRUE(created.ok()) << created.status().ToString();
   return token;
 }
@@ -761,6 +760,47 @@ TEST_F(ApiServiceTest, BadInputGetsItsError) {
   EXPECT_FALSE(preview.json()["description"].get<std::string>().empty());
   EXPECT_EQ(preview.json()["timezone"], "Europe/Stockholm");
   ExpectError(Get("/api/cron/preview?expr=0%202%20*%20*", w->a_member), 400, "invalid_cron");
+}
+
+// The issue's reproduction: `curl --request-target 'api/...'` answered 200 with no token.
+TEST_F(ApiServiceTest, TargetsWithoutTheirLeadingSlashNeverReachAHandler) {
+  auto ids = CreateLeads(w->a_admin,
+                         Json::array({{{"company_name", "Slash AB"}, {"domain", "slash.test"}}}));
+  ASSERT_EQ(ids.size(), 1u);
+  const std::string job = CreateScheduledJob(w->a_admin, ids);
+  ASSERT_FALSE(job.empty());
+  const std::vector<std::string> targets = {
+      "api/batch-analysis/scheduler/status",
+      "api/me",
+      "api/leads",
+      "api/batch-analysis/jobs/" + job + "/results?format=csv",
+      "/api/%2e%2e/api/me",
+      "//api/leads",
+      "http://127.0.0.1/api/me"};
+  for (const std::string& target : targets) {
+    ExpectError(Call(port(), bhttp::verb::get, target), 400, "invalid_request_target");
+  }
+  ExpectError(Call(port(), bhttp::verb::post, "api/batch-analysis/jobs/" + job + "/trigger"), 400,
+              "invalid_request_target");
+  ExpectError(Call(port(), bhttp::verb::patch, "api/batch-analysis/jobs/" + job, {},
+                   R"({"job_name":"renamed"})"),
+              400, "invalid_request_target");
+  // Spelled with a trailing slash it is the same route, and still needs the token.
+  ExpectError(Call(port(), bhttp::verb::get, "/api/me/"), 401, "missing_token");
+  Reply me = Get("/api/me/", w->a_member);
+  ASSERT_EQ(me.status, 200) << me.body;
+  EXPECT_EQ(me.json()["org_id"], w->org_a);
+  EXPECT_EQ(me.json()["role"], "member");
+}
+
+TEST_F(ApiServiceTest, DeeplyNestedJsonBodyIs400AndTheServiceLives) {
+  std::string deep;
+  for (int i = 0; i < 20000; ++i)
+    deep += "{\"extra\":";
+  deep += "1" + std::string(20000, '}');
+  ASSERT_LT(deep.size(), kMaxBodyBytes);
+  ExpectError(Post("/api/leads", w->a_member, deep), 400, "json_too_deep");
+  EXPECT_EQ(Get("/healthz", {}).status, 200);
 }
 
 TEST_F(ApiServiceTest, AnotherOrganisationGets404ForEverything) {
