@@ -12,6 +12,7 @@
 #include <thread>
 #include <unordered_map>
 
+#include "common/utf8.h"
 #include "http/api_token.h"
 #include "http/cors_policy.h"
 #include "http/request_target.h"
@@ -53,6 +54,20 @@ bool IsApiPath(std::string_view path) {
 
 bool HasLineBreak(std::string_view text) {
   return text.find_first_of("\r\n") != std::string_view::npos;
+}
+
+// Names the first decoded part of the target that is not UTF-8 ("the path", "query parameter
+// 'q'"), or "" when all are.
+std::string InvalidUtf8In(const Request& request) {
+  if (!common::IsValidUtf8(request.path))
+    return "the request path";
+  for (const auto& [key, value] : request.query) {
+    if (!common::IsValidUtf8(key))
+      return "a query parameter name";
+    if (!common::IsValidUtf8(value))
+      return "query parameter '" + key + "'";
+  }
+  return {};
 }
 
 Response Unauthorized(const common::Status& status) {
@@ -295,6 +310,11 @@ asio::awaitable<bool> Session::Serve() {
   request.path = std::move(parsed_target->path);
   if (!parsed_target->query.empty())
     request.query = ParseQuery(parsed_target->query);
+  // Path and query reach handlers, logs and store queries: they must be UTF-8 once decoded.
+  if (std::string where = InvalidUtf8In(request); !where.empty()) {
+    co_await WriteError(400, "invalid_utf8", "invalid UTF-8 in " + where, version);
+    co_return false;
+  }
   for (const auto& field : raw) {
     request.headers.emplace_back(std::string(field.name_string()), std::string(field.value()));
   }

@@ -350,6 +350,19 @@ TEST_F(HttpServerTest, EncodedDotsSlashesAndEmptySegmentsAre400) {
             200);
 }
 
+TEST_F(HttpServerTest, InvalidUtf8InPathOrQueryIs400) {
+  Start();
+  Client c(server_->port());
+  Reply query = c.Send(bhttp::verb::get, "/api/items/1?x=%FF", {}, Bearer(kMemberToken));
+  EXPECT_EQ(query.result_int(), 400);
+  EXPECT_EQ(Body(query)["error"]["code"], "invalid_utf8");
+  EXPECT_NE(Body(query)["error"]["message"].get<std::string>().find("'x'"), std::string::npos);
+  Client c2(server_->port());
+  Reply path = c2.Send(bhttp::verb::get, "/api/items/%C3", {}, Bearer(kMemberToken));
+  EXPECT_EQ(path.result_int(), 400);
+  EXPECT_EQ(Body(path)["error"]["code"], "invalid_utf8");
+}
+
 TEST_F(HttpServerTest, EveryNonPublicRouteNeedsAPrincipalWhateverItsPath) {
   bool ran_without_principal = false;
   router_.Get("/internal/report", [&](const Request& r) {

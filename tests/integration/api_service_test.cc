@@ -803,6 +803,18 @@ TEST_F(ApiServiceTest, DeeplyNestedJsonBodyIs400AndTheServiceLives) {
   EXPECT_EQ(Get("/healthz", {}).status, 200);
 }
 
+TEST_F(ApiServiceTest, InvalidUtf8InACsvImportNamesRowAndColumn) {
+  Reply r = Post("/api/leads/import", w->a_member,
+                 std::string("company_name,domain,notes\nfoo,foo.se,\xff\n"), "text/csv");
+  ExpectError(r, 400, "invalid_utf8");
+  EXPECT_NE(r.body.find("row 1 (line 2)"), std::string::npos) << r.body;
+  EXPECT_NE(r.body.find("column 3 (notes)"), std::string::npos) << r.body;
+  // Nothing was imported.
+  Reply list = Get("/api/leads?search=foo.se", w->a_member);
+  ASSERT_EQ(list.status, 200);
+  EXPECT_EQ(list.json()["total"], 0) << list.body;
+}
+
 TEST_F(ApiServiceTest, AnotherOrganisationGets404ForEverything) {
   auto ids = CreateLeads(
       w->a_member, Json::array({{{"company_name", "Hemlig AB"}, {"domain", "kaffebonan.test"}}}));
