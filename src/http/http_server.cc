@@ -99,6 +99,14 @@ asio::awaitable<void> OpenStream(std::function<void(std::shared_ptr<SseStream>)>
   co_return;
 }
 
+// What the server knows before reading a body: a built-in endpoint, or the router's match and,
+// for a route that is not public, either the principal (set on the Request) or the refusal.
+struct Prepared {
+  bool builtin = false;
+  Router::Match match;
+  std::optional<Response> refusal;
+};
+
 struct HttpServer::Impl {
   Impl(ServerOptions opts, const Router& r, Authenticator* auth, common::Clock& c,
        common::Metrics& m)
@@ -118,9 +126,21 @@ struct HttpServer::Impl {
     metrics.DefineGauge("http_open_event_streams", "Open Server-Sent Events streams.");
   }
 
-  Response Process(Request& request, std::chrono::steady_clock::time_point start);
+  // Routing and authentication from the request line and headers alone (no body yet). Runs on
+  // the handler pool (the authenticator may block). Never throws.
+  Prepared Prepare(Request& request);
 
-  Response Dispatch(Request& request);
+  // Prepare (unless done already), then the handler; catch-all: an exception is a 500.
+  Response Process(Request& request, std::optional<Prepared> prepared,
+                   std::chrono::steady_clock::time_point start);
+
+  Response Dispatch(Request& request, Prepared& prepared);
+
+  Response Builtin(Request& request);
+
+  // CORS headers and the request metrics of an answered request. Never throws.
+  void Record(const Request& request, Response& response,
+              std::chrono::steady_clock::time_point start);
 
   Response Authorize(Request& request, const RouteOptions& route_options, bool* ok);
 
@@ -198,7 +218,10 @@ class Session : public std::enable_shared_from_this<Session> {
 
  private:
   static asio::awaitable<Response> ProcessOnPool(HttpServer::Impl& server, Request& request,
+                                                 std::optional<Prepared> prepared,
                                                  std::chrono::steady_clock::time_point start);
+
+  static asio::awaitable<Prepared> PrepareOnPool(HttpServer::Impl& server, Request& request);
 
   asio::awaitable<bool> Serve();
 
@@ -271,35 +294,10 @@ asio::awaitable<bool> Session::Serve() {
     co_return false;
   }
 
-  if (!parser.is_done()) {
-    auto expect = parser.get()[bhttp::field::expect];
-    if (StartsWithIgnoreCase(expect, "100-continue")) {
-      bhttp::response<bhttp::empty_body> cont{bhttp::status::continue_, version};
-      stream_.expires_after(server_.options.write_timeout);
-      auto [wec, wn] = co_await bhttp::async_write(stream_, cont, kTuple);
-      if (wec)
-        co_return false;
-    }
-    stream_.expires_after(server_.options.read_timeout);
-    auto [bec, bn] = co_await bhttp::async_read(stream_, buffer_, parser, kTuple);
-    if (bec == bhttp::error::body_limit) {
-      co_await WriteError(
-          413, "payload_too_large",
-          "request body exceeds " + std::to_string(server_.options.max_body_bytes) + " bytes",
-          version);
-      co_await Drain();
-      co_return false;
-    }
-    if (bec)
-      co_return false;
-  }
-  stream_.expires_never();
-
-  bhttp::request<bhttp::string_body> raw = parser.release();
-  auto start = std::chrono::steady_clock::now();
+  // Everything but the body: the target, the query, the headers.
   Request request;
-  request.method = std::string(raw.method_string());
-  request.target = std::string(raw.target());
+  request.method = std::string(parser.get().method_string());
+  request.target = std::string(parser.get().target());
   // One normalised path decides routing, authentication and static files.
   auto parsed_target = ParseRequestTarget(request.method, request.target);
   if (!parsed_target.ok()) {
@@ -315,16 +313,73 @@ asio::awaitable<bool> Session::Serve() {
     co_await WriteError(400, "invalid_utf8", "invalid UTF-8 in " + where, version);
     co_return false;
   }
-  for (const auto& field : raw) {
+  for (const auto& field : parser.get()) {
     request.headers.emplace_back(std::string(field.name_string()), std::string(field.value()));
   }
-  request.body = std::move(raw.body());
   request.remote_address = remote_;
-  const bool client_keep_alive = raw.keep_alive();
+  const bool client_keep_alive = parser.get().keep_alive();
 
-  Response response =
-      co_await asio::co_spawn(server_.handler_pool->get_executor(),
-                              ProcessOnPool(server_, request, start), asio::use_awaitable);
+  // Route and authenticate from the headers alone, before a byte of the body is read: an
+  // unauthenticated client cannot make us buffer megabytes.
+  std::optional<Prepared> prepared;
+  if (!parser.is_done()) {
+    prepared = co_await asio::co_spawn(server_.handler_pool->get_executor(),
+                                       PrepareOnPool(server_, request), asio::use_awaitable);
+  }
+  if (prepared && prepared->refusal) {
+    Response refusal = std::move(*prepared->refusal);
+    server_.Record(request, refusal, std::chrono::steady_clock::now());
+    const bool body_pending = !parser.is_done();
+    bool keep_alive = client_keep_alive && !body_pending && !server_.stopping.load();
+    bool written = co_await WriteResponse(refusal, request, version, keep_alive);
+    if (body_pending) {
+      co_await Drain();
+      co_return false;
+    }
+    co_return written&& keep_alive;
+  }
+
+  if (!parser.is_done()) {
+    // Bodies of callers without a principal (public routes, static files, unknown paths) get
+    // the small limit; authenticated ones the full one.
+    const size_t limit = request.principal
+                             ? server_.options.max_body_bytes
+                             : std::min(server_.options.max_body_bytes,
+                                        server_.options.max_unauthenticated_body_bytes);
+    parser.body_limit(limit);
+    // Beast checks Content-Length against the limit only while parsing the header.
+    if (auto length = parser.content_length(); length && *length > limit) {
+      co_await WriteError(413, "payload_too_large",
+                          "request body exceeds " + std::to_string(limit) + " bytes", version);
+      co_await Drain();
+      co_return false;
+    }
+    auto expect = parser.get()[bhttp::field::expect];
+    if (StartsWithIgnoreCase(expect, "100-continue")) {
+      bhttp::response<bhttp::empty_body> cont{bhttp::status::continue_, version};
+      stream_.expires_after(server_.options.write_timeout);
+      auto [wec, wn] = co_await bhttp::async_write(stream_, cont, kTuple);
+      if (wec)
+        co_return false;
+    }
+    stream_.expires_after(server_.options.read_timeout);
+    auto [bec, bn] = co_await bhttp::async_read(stream_, buffer_, parser, kTuple);
+    if (bec == bhttp::error::body_limit) {
+      co_await WriteError(413, "payload_too_large",
+                          "request body exceeds " + std::to_string(limit) + " bytes", version);
+      co_await Drain();
+      co_return false;
+    }
+    if (bec)
+      co_return false;
+  }
+  stream_.expires_never();
+  request.body = std::move(parser.get().body());
+  auto start = std::chrono::steady_clock::now();
+
+  Response response = co_await asio::co_spawn(
+      server_.handler_pool->get_executor(),
+      ProcessOnPool(server_, request, std::move(prepared), start), asio::use_awaitable);
 
   if (response.on_stream) {
     co_await PumpEvents(response, request, version);
@@ -476,31 +531,107 @@ asio::awaitable<void> Session::WatchClient(std::shared_ptr<SseStream> stream) {
 }
 
 asio::awaitable<Response> Session::ProcessOnPool(HttpServer::Impl& server, Request& request,
+                                                 std::optional<Prepared> prepared,
                                                  std::chrono::steady_clock::time_point start) {
-  co_return server.Process(request, start);
+  co_return server.Process(request, std::move(prepared), start);
 }
 
-Response HttpServer::Impl::Process(Request& request, std::chrono::steady_clock::time_point start) {
+asio::awaitable<Prepared> Session::PrepareOnPool(HttpServer::Impl& server, Request& request) {
+  co_return server.Prepare(request);
+}
+
+namespace {
+
+// The endpoints the server answers itself, before the router.
+bool IsBuiltin(const Request& request) {
+  if (CorsPolicy::IsPreflight(request) || request.path == "*")
+    return true;
+  const bool get = request.method == "GET" || request.method == "HEAD";
+  return get &&
+         (request.path == "/healthz" || request.path == "/readyz" || request.path == "/metrics");
+}
+
+// Metric label for a method: a closed set, whatever the client sends.
+std::string_view MethodLabel(std::string_view method) {
+  for (std::string_view known : {"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"}) {
+    if (method == known)
+      return known;
+  }
+  return "other";
+}
+
+Response InternalError() {
+  return Response::Error(500, "internal", "internal server error");
+}
+
+}  // namespace
+
+Prepared HttpServer::Impl::Prepare(Request& request) {
+  Prepared prepared;
+  try {
+    if (IsBuiltin(request)) {
+      prepared.builtin = true;
+      return prepared;
+    }
+    prepared.match = router.Find(request.method, request.path);
+    const Router::Route* route = prepared.match.route;
+    if (route == nullptr)
+      return prepared;
+    request.route = route->pattern;
+    request.params = prepared.match.params;
+    // Authentication follows the route, never the spelling of the path: every route that is
+    // not public needs a principal.
+    if (!route->options.is_public) {
+      bool ok = false;
+      Response refusal = Authorize(request, route->options, &ok);
+      if (!ok) {
+        prepared.refusal = std::move(refusal);
+      } else if (!request.principal) {
+        spdlog::error("http: {} {} authorised without a principal", request.method, request.path);
+        prepared.refusal = InternalError();
+      }
+    }
+  } catch (const std::exception& e) {
+    spdlog::error("http: routing {} {} failed: {}", request.method, request.path, e.what());
+    prepared.refusal = InternalError();
+  } catch (...) {
+    spdlog::error("http: routing {} {} failed with a non-standard exception", request.method,
+                  request.path);
+    prepared.refusal = InternalError();
+  }
+  return prepared;
+}
+
+Response HttpServer::Impl::Process(Request& request, std::optional<Prepared> prepared,
+                                   std::chrono::steady_clock::time_point start) {
   Response response;
   try {
-    response = Dispatch(request);
+    Prepared p = prepared ? std::move(*prepared) : Prepare(request);
+    response = p.refusal ? std::move(*p.refusal) : Dispatch(request, p);
   } catch (const std::exception& e) {
     spdlog::error("http: {} {} failed: {}", request.method, request.path, e.what());
-    response = Response::Error(500, "internal", "internal server error");
+    response = InternalError();
   } catch (...) {
     spdlog::error("http: {} {} failed with a non-standard exception", request.method, request.path);
-    response = Response::Error(500, "internal", "internal server error");
+    response = InternalError();
   }
+  Record(request, response, start);
+  return response;
+}
+
+void HttpServer::Impl::Record(const Request& request, Response& response,
+                              std::chrono::steady_clock::time_point start) {
   if (response.status < 100 || response.status > 599) {
     spdlog::error("http: {} {} answered invalid status {}", request.method, request.path,
                   response.status);
-    response = Response::Error(500, "internal", "internal server error");
+    response = InternalError();
   }
   try {
     if (!CorsPolicy::IsPreflight(request))
       cors.Decorate(request, &response);
+    // Every label value comes from a closed set: route patterns and fixed words, known methods.
     std::string route = request.route.empty() ? "unmatched" : request.route;
-    metrics.Increment("http_requests_total", {{"method", request.method},
+    metrics.Increment("http_requests_total", {{"method", std::string(MethodLabel(request.method))},
                                               {"route", route},
                                               {"status", std::to_string(response.status)}});
     double seconds =
@@ -511,62 +642,21 @@ Response HttpServer::Impl::Process(Request& request, std::chrono::steady_clock::
   } catch (const std::exception& e) {
     spdlog::error("http: recording {} {} failed: {}", request.method, request.path, e.what());
   }
-  return response;
 }
 
-Response HttpServer::Impl::Dispatch(Request& request) {
-  if (CorsPolicy::IsPreflight(request)) {
-    request.route = "preflight";
-    return cors.Preflight(request);
-  }
-  const bool get = request.method == "GET" || request.method == "HEAD";
-  if (get && request.path == "/healthz") {
-    request.route = "/healthz";
-    return Response::Json(200, {{"status", "ok"}});
-  }
-  if (get && request.path == "/readyz") {
-    request.route = "/readyz";
-    ReadinessCheck check;
-    {
-      std::lock_guard lock(readiness_mu);
-      check = readiness;
-    }
-    common::Status status = check ? check() : common::Status::Ok();
-    if (!status.ok()) {
-      Response r = Response::FromStatus(status);
-      r.status = 503;
-      return r;
-    }
-    return Response::Json(200, {{"status", "ready"}});
-  }
-  if (get && request.path == "/metrics") {
-    request.route = "/metrics";
-    return Response::Text(200, metrics.Render(), "text/plain; version=0.0.4; charset=utf-8");
-  }
-
-  if (request.path == "*") {
-    request.route = "options_asterisk";
-    return Response::NoContent().WithHeader("Allow",
-                                            "GET, HEAD, POST, PUT, PATCH, DELETE, OPTIONS");
-  }
-  Router::Match match = router.Find(request.method, request.path);
+Response HttpServer::Impl::Dispatch(Request& request, Prepared& prepared) {
+  if (prepared.builtin)
+    return Builtin(request);
+  Router::Match& match = prepared.match;
   if (match.route != nullptr) {
-    request.route = match.route->pattern;
-    request.params = std::move(match.params);
-    // Authentication follows the route, never the spelling of the path: every route that is
-    // not public needs a principal.
-    if (!match.route->options.is_public) {
-      bool ok = false;
-      Response refusal = Authorize(request, match.route->options, &ok);
-      if (!ok)
-        return refusal;
-      if (!request.principal) {
-        spdlog::error("http: {} {} authorised without a principal", request.method, request.path);
-        return Response::Error(500, "internal", "internal server error");
-      }
+    if (!match.route->options.is_public && !request.principal) {
+      spdlog::error("http: {} {} reached its handler without a principal", request.method,
+                    request.path);
+      return InternalError();
     }
     return match.route->handler(request);
   }
+  const bool get = request.method == "GET" || request.method == "HEAD";
   if (!match.allowed_methods.empty()) {
     request.route = "method_not_allowed";
     std::string allow;
@@ -581,6 +671,39 @@ Response HttpServer::Impl::Dispatch(Request& request) {
     return static_files->Serve(request);
   }
   return Response::Error(404, "not_found", "no route for " + request.method + " " + request.path);
+}
+
+Response HttpServer::Impl::Builtin(Request& request) {
+  if (CorsPolicy::IsPreflight(request)) {
+    request.route = "preflight";
+    return cors.Preflight(request);
+  }
+  if (request.path == "*") {
+    request.route = "options_asterisk";
+    return Response::NoContent().WithHeader("Allow",
+                                            "GET, HEAD, POST, PUT, PATCH, DELETE, OPTIONS");
+  }
+  if (request.path == "/healthz") {
+    request.route = "/healthz";
+    return Response::Json(200, {{"status", "ok"}});
+  }
+  if (request.path == "/readyz") {
+    request.route = "/readyz";
+    ReadinessCheck check;
+    {
+      std::lock_guard lock(readiness_mu);
+      check = readiness;
+    }
+    common::Status status = check ? check() : common::Status::Ok();
+    if (!status.ok()) {
+      Response r = Response::FromStatus(status);
+      r.status = 503;
+      return r;
+    }
+    return Response::Json(200, {{"status", "ready"}});
+  }
+  request.route = "/metrics";
+  return Response::Text(200, metrics.Render(), "text/plain; version=0.0.4; charset=utf-8");
 }
 
 Response HttpServer::Impl::Authorize(Request& request, const RouteOptions& route_options,

@@ -250,6 +250,41 @@ TEST_F(HttpServerTest, BodyOverTheLimitIs413) {
   EXPECT_EQ(Body(ok)["a"][1], 2);
 }
 
+TEST_F(HttpServerTest, ProtectedRouteAnswers401BeforeReadingTheBody) {
+  options_.max_body_bytes = 16 * 1024 * 1024;
+  Start();
+  Client c(server_->port());
+  // Announce 8 MB and send none of it: the refusal must come from the headers alone.
+  c.WriteRaw(
+      "POST /api/echo HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
+      "Content-Length: 8388608\r\n\r\n");
+  Reply r = c.Read();
+  EXPECT_EQ(r.result_int(), 401);
+  EXPECT_EQ(Body(r)["error"]["code"], "missing_token");
+  // With a token the same announcement is accepted (100-continue is how a client would wait).
+  Client ok(server_->port());
+  ok.WriteRaw("POST /api/echo HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer " +
+              std::string(kMemberToken) + "\r\nExpect: 100-continue\r\nContent-Length: 8\r\n\r\n");
+  EXPECT_EQ(ok.Read().result_int(), 100);
+  ok.WriteRaw(R"({"a":1})"
+              " ");
+  EXPECT_EQ(ok.Read().result_int(), 201);
+}
+
+TEST_F(HttpServerTest, BodiesWithoutAPrincipalGetTheSmallLimit) {
+  options_.max_body_bytes = 16 * 1024 * 1024;
+  options_.max_unauthenticated_body_bytes = 1024;
+  Start();
+  Client c(server_->port());
+  Reply r = c.Send(bhttp::verb::post, "/api/public", std::string(4096, 'x'));
+  EXPECT_EQ(r.result_int(), 413);
+  Client c2(server_->port());
+  EXPECT_EQ(c2.Send(bhttp::verb::post, "/api/echo", "[" + std::string(4096, ' ') + "]",
+                    Bearer(kMemberToken))
+                .result_int(),
+            201);
+}
+
 TEST_F(HttpServerTest, OversizedHeaderIs431) {
   options_.max_header_bytes = 2048;
   Start();
@@ -658,6 +693,26 @@ TEST_F(HttpServerTest, HealthReadinessAndMetrics) {
   EXPECT_NE(text.find("http_request_duration_seconds_count{route=\"/api/items/:id\"} 1"),
             std::string::npos);
   EXPECT_NE(text.find("http_open_connections 1"), std::string::npos);
+}
+
+TEST_F(HttpServerTest, MetricLabelsComeFromClosedSets) {
+  Start();
+  const std::string method = "X" + std::string(8000, 'Y');
+  for (int i = 0; i < 3; ++i) {
+    RawStatus(server_->port(), method + " /api/public HTTP/1.1");
+    RawStatus(server_->port(), "GET /no/such/page-" + std::to_string(i) + " HTTP/1.1");
+  }
+  Client c(server_->port());
+  std::string text = c.Send(bhttp::verb::get, "/metrics").body();
+  EXPECT_EQ(text.find("XYYY"), std::string::npos);
+  EXPECT_EQ(text.find("page-"), std::string::npos);
+  EXPECT_EQ(
+      metrics_.Value("http_requests_total",
+                     {{"method", "other"}, {"route", "method_not_allowed"}, {"status", "405"}}),
+      3);
+  EXPECT_EQ(metrics_.Value("http_requests_total",
+                           {{"method", "GET"}, {"route", "unmatched"}, {"status", "404"}}),
+            3);
 }
 
 TEST_F(HttpServerTest, MaxConnectionsRefusesWith503) {
