@@ -1,7 +1,12 @@
 #include "cli/serve_command.h"
 
+#include <fcntl.h>
 #include <signal.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
+#include <cerrno>
+#include <cstring>
 #include <filesystem>
 #include <iostream>
 
@@ -59,6 +64,44 @@ std::string EnsureFirstAdmin(store::Store& store) {
   return token;
 }
 
+constexpr char kFirstTokenFileName[] = "first-admin-token";
+constexpr mode_t kSecretFileMode = 0600;
+
+// Where the first-start sign-in link is written when stdout is not a terminal: beside a SQLite
+// database file, else in the working directory.
+std::string DefaultFirstTokenFile(std::string_view db_url) {
+  constexpr std::string_view kSqlite = "sqlite://";
+  if (db_url.starts_with(kSqlite)) {
+    std::filesystem::path db(db_url.substr(kSqlite.size()));
+    if (db.has_filename())
+      return (db.parent_path() / kFirstTokenFileName).string();
+  }
+  return kFirstTokenFileName;
+}
+
+// Writes `text` to `path` readable by the owner only (created 0600, mode forced even when the
+// file existed). Refuses to follow a symlink.
+common::Status WriteSecretFile(const std::string& path, std::string_view text) {
+  int fd =
+      ::open(path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC, kSecretFileMode);
+  if (fd < 0)
+    return common::Status::IoError("cannot create " + path + ": " + std::strerror(errno));
+  bool ok = ::fchmod(fd, kSecretFileMode) == 0;
+  size_t done = 0;
+  while (ok && done < text.size()) {
+    ssize_t n = ::write(fd, text.data() + done, text.size() - done);
+    if (n < 0 && errno == EINTR)
+      continue;
+    ok = n > 0;
+    if (ok)
+      done += static_cast<size_t>(n);
+  }
+  ok = (::close(fd) == 0) && ok;
+  if (!ok)
+    return common::Status::IoError("cannot write " + path + ": " + std::strerror(errno));
+  return common::Status::Ok();
+}
+
 // Gauges read at scrape time from the runner's and the fetcher's own counters.
 void RegisterProcessMetrics(common::Metrics& metrics, jobs::BatchRunner& runner,
                             fetch::CurlFetcher& fetcher) {
@@ -114,6 +157,9 @@ ServeCommand::ServeCommand(CLI::App& parent, bool workers_only) : workers_only_(
     app_->add_option("--web-dir", web_dir_, "Folder of the built web UI (default: web/dist)");
     app_->add_option("--public-url", public_url_,
                      "Address users reach the UI at (for the sign-in link); default from --listen");
+    app_->add_option("--first-token-file", first_token_file_,
+                     "Where the first-start sign-in link goes when stdout is not a terminal "
+                     "(mode 0600; default: beside the SQLite file, else ./first-admin-token)");
     app_->add_option("--batch-limit", batch_limit_, "Most lead_ids per job")
         ->check(CLI::Range(int64_t{1}, int64_t{1000000}))
         ->capture_default_str();
@@ -263,9 +309,26 @@ int ServeCommand::Run() {
   std::cout << "leadscan serving on " << base << " (store: " << (*store)->Dialect() << ")"
             << std::endl;
   if (std::string token = EnsureFirstAdmin(**store); !token.empty()) {
-    std::cout << "First start: an admin token was created for organisation 'default'.\n"
-              << "Sign in: " << base << "/#token=" << token << "\n"
-              << "Token (shown once): " << token << std::endl;
+    const std::string sign_in =
+        "Sign in: " + base + "/#token=" + token + "\n" + "Token (shown once): " + token + "\n";
+    if (::isatty(STDOUT_FILENO)) {
+      // A person at a terminal: show it once, there only.
+      std::cout << "First start: an admin token was created for organisation 'default'.\n"
+                << sign_in << std::flush;
+    } else {
+      // stdout goes to a log or a pipe: the secret goes to a file only its owner can read,
+      // the log says where.
+      std::string path = first_token_file_.empty() ? DefaultFirstTokenFile(db_) : first_token_file_;
+      if (auto s = WriteSecretFile(path, sign_in); !s.ok()) {
+        spdlog::error(
+            "first start: the admin token could not be saved ({}); create one with "
+            "`leadscan token create --org default --role admin`",
+            s.ToString());
+      } else {
+        std::cout << "First start: an admin token was created for organisation 'default'; "
+                  << "the sign-in link is in " << path << " (mode 0600)" << std::endl;
+      }
+    }
   }
   int sig = WaitForSignal(signals);
   spdlog::info("signal {}: shutting down", sig);

@@ -27,6 +27,7 @@ class ServeCommand final : public Command {
   std::string listen_ = "127.0.0.1:8080";
   std::string web_dir_;
   std::string public_url_;
+  std::string first_token_file_;  // "": next to the SQLite file, else the working directory
   int concurrency_ = 32;
   int64_t batch_limit_ = 10000;
   std::string default_timezone_ = "UTC";

@@ -8,7 +8,9 @@
 // Chromium is missing (CTest reports the test as skipped).
 
 import { spawn } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import {
+  existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -132,12 +134,18 @@ async function main() {
                            '--ca-out', join(workDir, 'ca.pem')],
                           /fakenet http=127\.0\.0\.1:(\d+) https=127\.0\.0\.1:(\d+) ca=(\S+)/);
   const [, httpPort, httpsPort, caFile] = net;
-  const serve = await start('leadscan serve', opts.leadscan, [
+  // stdout is a pipe here, so the first-start sign-in link goes to a 0600 file, not the log.
+  const tokenFile = join(workDir, 'first-admin-token');
+  await start('leadscan serve', opts.leadscan, [
     'serve', '--db', `sqlite://${join(workDir, 't.db')}`, '--listen', '127.0.0.1:0',
     '--web-dir', opts.webDir, '--connect-to', `:80:127.0.0.1:${httpPort}`,
     '--connect-to', `:443:127.0.0.1:${httpsPort}`, '--allow-net', '127.0.0.1/32',
     '--ca-file', caFile, '--politeness-ms', '0', '--default-timezone', 'Europe/Stockholm',
-  ], /Sign in: (http:\/\/127\.0\.0\.1:(\d+)\/#token=(\S+))/);
+    '--first-token-file', tokenFile,
+  ], /the sign-in link is in (\S+) \(mode 0600\)/);
+  const serve = readFileSync(tokenFile, 'utf8')
+    .match(/Sign in: (http:\/\/127\.0\.0\.1:(\d+)\/#token=(\S+))/);
+  check(serve !== null, `no sign-in link in ${tokenFile}`);
   const [, signInUrl, port, token] = serve;
   const base = `http://127.0.0.1:${port}`;
   log(`server at ${base}`);
