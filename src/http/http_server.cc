@@ -36,6 +36,23 @@ constexpr std::string_view kServerName = "leadscan";
 constexpr std::string_view kBearerPrefix = "Bearer ";
 constexpr std::string_view kWwwAuthenticate = "Bearer realm=\"leadscan\"";
 
+// Headers on every response. The web UI (static files) may load its own scripts, styles,
+// images and fonts and talk to its own origin, nothing inline and nothing else; API answers
+// are data, never a document. No response may be framed (clickjacking) or sniffed into HTML.
+constexpr std::string_view kUiContentSecurityPolicy =
+    "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+    "font-src 'self'; connect-src 'self'; object-src 'none'; base-uri 'none'; "
+    "form-action 'self'; frame-ancestors 'none'";
+constexpr std::string_view kApiContentSecurityPolicy = "default-src 'none'; frame-ancestors 'none'";
+
+template <typename Fields>
+void SetSecurityHeaders(Fields& fields, bool ui) {
+  fields.set("X-Content-Type-Options", "nosniff");
+  fields.set("X-Frame-Options", "DENY");
+  fields.set("Referrer-Policy", "no-referrer");
+  fields.set("Content-Security-Policy", ui ? kUiContentSecurityPolicy : kApiContentSecurityPolicy);
+}
+
 bool StartsWithIgnoreCase(std::string_view text, std::string_view prefix) {
   if (text.size() < prefix.size())
     return false;
@@ -411,6 +428,7 @@ asio::awaitable<bool> Session::WriteResponse(Response& response, const Request& 
       continue;
     res.insert(name, value);
   }
+  SetSecurityHeaders(res, request.route == "static");
   res.keep_alive(keep_alive);
   bool bodiless = response.status == 204 || response.status == 304 ||
                   (response.status >= 100 && response.status < 200);
@@ -467,6 +485,7 @@ asio::awaitable<void> Session::PumpEvents(Response& response, const Request& req
       continue;
     head.insert(name, value);
   }
+  SetSecurityHeaders(head, false);
   // The body runs until the connection closes: no length, no chunking, Connection: close.
   head.keep_alive(false);
   bhttp::response_serializer<bhttp::empty_body> serializer{head};
@@ -769,6 +788,7 @@ asio::awaitable<void> HttpServer::Impl::RefuseBusy(tcp::socket socket) {
   res.set(bhttp::field::server, kServerName);
   res.set(bhttp::field::content_type, "application/json");
   res.set(bhttp::field::retry_after, "1");
+  SetSecurityHeaders(res, false);
   res.body() =
       Response::Error(503, "too_many_connections", "server is at its connection limit").body;
   res.keep_alive(false);

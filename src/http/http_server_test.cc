@@ -715,6 +715,21 @@ TEST_F(HttpServerTest, MetricLabelsComeFromClosedSets) {
             3);
 }
 
+TEST_F(HttpServerTest, ApiAnswersAndErrorsAreNeitherSniffedNorFramed) {
+  Start();
+  Client c(server_->port());
+  Reply ok = c.Send(bhttp::verb::get, "/api/items/1", {}, Bearer(kMemberToken));
+  Reply denied = c.Send(bhttp::verb::get, "/api/items/1");
+  Client c2(server_->port());
+  Reply bad = c2.Send(bhttp::verb::get, "/api//items");
+  for (const Reply* r : {&ok, &denied, &bad}) {
+    EXPECT_EQ((*r)["X-Content-Type-Options"], "nosniff") << r->result_int();
+    EXPECT_EQ((*r)["X-Frame-Options"], "DENY");
+    EXPECT_EQ((*r)["Content-Security-Policy"], "default-src 'none'; frame-ancestors 'none'");
+  }
+  EXPECT_EQ(bad.result_int(), 400);
+}
+
 TEST_F(HttpServerTest, MaxConnectionsRefusesWith503) {
   options_.max_connections = 1;
   Start();
@@ -840,6 +855,14 @@ TEST_F(HttpServerTest, StaticFilesEtagSpaFallbackAndTraversal) {
   EXPECT_EQ(spa.result_int(), 200);
   EXPECT_EQ(spa.body(), "<html>app</html>");
   EXPECT_EQ(spa[bhttp::field::cache_control], "no-cache");
+  // The UI: its own scripts and styles only, never framed, no referrer, no sniffing.
+  std::string csp(spa["Content-Security-Policy"]);
+  EXPECT_NE(csp.find("script-src 'self'"), std::string::npos) << csp;
+  EXPECT_NE(csp.find("frame-ancestors 'none'"), std::string::npos) << csp;
+  EXPECT_EQ(csp.find("unsafe-inline"), std::string::npos) << csp;
+  EXPECT_EQ(spa["X-Frame-Options"], "DENY");
+  EXPECT_EQ(spa["Referrer-Policy"], "no-referrer");
+  EXPECT_EQ(spa["X-Content-Type-Options"], "nosniff");
   // Unknown /api paths stay JSON 404s, never the SPA.
   EXPECT_EQ(c.Send(bhttp::verb::get, "/api/unknown", {}, Bearer(kMemberToken)).result_int(), 404);
 

@@ -163,6 +163,14 @@ async function main() {
   const page = await context.newPage();
   page.setDefaultTimeout(15000);
   const pageErrors = [];
+  // The server sends a strict Content-Security-Policy; the UI must work under it.
+  const cspViolations = [];
+  page.on('console', (m) => {
+    if (m.type() === 'error' && /Content Security Policy/i.test(m.text())) {
+      cspViolations.push(m.text());
+      log(`CSP violation: ${m.text()}`);
+    }
+  });
   page.on('pageerror', (e) => {
     pageErrors.push(String(e));
     log(`page error: ${e.stack ?? e}`);
@@ -475,6 +483,8 @@ async function main() {
   await shot('11-leads-10000');
 
   check(pageErrors.length === 0, `no script errors in the page: ${pageErrors.join(' | ')}`);
+  check(cspViolations.length === 0,
+        `nothing blocked by the Content-Security-Policy: ${cspViolations.join(' | ')}`);
   await finish(0, `PASS: web UI end to end (screenshots in ${opts.artifacts})`);
 }
 
