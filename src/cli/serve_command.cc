@@ -190,6 +190,30 @@ ServeCommand::ServeCommand(CLI::App& parent, bool workers_only) : workers_only_(
     app_->add_option("--handler-threads", handler_threads_, "HTTP handler threads")
         ->check(CLI::Range(1, 512))
         ->capture_default_str();
+    app_->add_option("--header-timeout-ms", header_timeout_ms_,
+                     "A request's header block must arrive within this (slowloris)")
+        ->check(CLI::Range(int64_t{100}, int64_t{600000}))
+        ->capture_default_str();
+    app_->add_option("--max-unfinished-per-address", max_unfinished_per_address_,
+                     "Connections of one client address still sending their request header")
+        ->check(CLI::Range(1, 100000))
+        ->capture_default_str();
+    app_->add_option("--reserved-connections", reserved_connections_,
+                     "Connection slots event streams and unfinished requests never take")
+        ->check(CLI::Range(0, 100000))
+        ->capture_default_str();
+    app_->add_option("--max-streams-per-principal", max_streams_per_principal_,
+                     "Event streams one token may hold open")
+        ->check(CLI::Range(1, 100000))
+        ->capture_default_str();
+    app_->add_option("--stream-idle-timeout", stream_idle_timeout_s_,
+                     "Seconds an event stream may go without an event (heartbeats aside)")
+        ->check(CLI::Range(int64_t{1}, int64_t{86400}))
+        ->capture_default_str();
+    app_->add_option("--stream-max-lifetime", stream_max_lifetime_s_,
+                     "Seconds after which any event stream is closed (clients reconnect)")
+        ->check(CLI::Range(int64_t{1}, int64_t{604800}))
+        ->capture_default_str();
   }
   AddFetchFlags(*app_, &fetch_options_);
 }
@@ -272,6 +296,12 @@ int ServeCommand::Run() {
   http::ServerOptions server_options;
   server_options.io_threads = io_threads_;
   server_options.handler_threads = handler_threads_;
+  server_options.header_timeout = std::chrono::milliseconds(header_timeout_ms_);
+  server_options.max_unfinished_per_address = max_unfinished_per_address_;
+  server_options.reserved_connections = reserved_connections_;
+  server_options.max_streams_per_principal = max_streams_per_principal_;
+  server_options.stream_idle_timeout = std::chrono::seconds(stream_idle_timeout_s_);
+  server_options.stream_max_lifetime = std::chrono::seconds(stream_max_lifetime_s_);
   server_options.cors_origins = cors_origins_;
   server_options.static_dir = web_dir_.empty() ? DefaultWebDir() : web_dir_;
   if (!std::filesystem::is_directory(server_options.static_dir)) {

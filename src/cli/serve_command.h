@@ -3,6 +3,7 @@
 // `leadscan worker`: the workers only, for scale-out on a shared database.
 #pragma once
 
+#include <cstdint>
 #include <string>
 #include <vector>
 
@@ -42,6 +43,13 @@ class ServeCommand final : public Command {
   double rate_burst_ = 200;
   int io_threads_ = 2;
   int handler_threads_ = 8;
+  // Connection and stream limits (http::ServerOptions; defaults there).
+  int64_t header_timeout_ms_ = 10000;
+  int max_unfinished_per_address_ = 32;
+  int reserved_connections_ = 64;
+  int max_streams_per_principal_ = 16;
+  int64_t stream_idle_timeout_s_ = 600;
+  int64_t stream_max_lifetime_s_ = 3600;
   std::vector<std::string> rules_;
   fetch::FetchOptions fetch_options_;
 };

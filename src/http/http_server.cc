@@ -32,6 +32,7 @@ constexpr auto kTuple = asio::as_tuple(asio::use_awaitable);
 constexpr std::chrono::milliseconds kDrainTimeout{1000};
 constexpr size_t kMaxDrainBytes = 4 * 1024 * 1024;
 constexpr size_t kSseReadBufferBytes = 512;
+constexpr size_t kFirstReadBytes = 4096;
 constexpr std::string_view kServerName = "leadscan";
 constexpr std::string_view kBearerPrefix = "Bearer ";
 constexpr std::string_view kWwwAuthenticate = "Bearer realm=\"leadscan\"";
@@ -163,7 +164,23 @@ struct HttpServer::Impl {
 
   asio::awaitable<void> AcceptLoop();
 
-  asio::awaitable<void> RefuseBusy(tcp::socket socket);
+  asio::awaitable<void> RefuseBusy(tcp::socket socket, std::string_view code,
+                                   std::string_view message);
+
+  // Connections waiting for a request header, per client address (slowloris). `enforce`: refuse
+  // (false) when the address or the server is at its cap; later requests on an open
+  // connection are counted without a check.
+  bool BeginUnfinished(const std::string& address, bool enforce);
+  void EndUnfinished(const std::string& address);
+
+  // Event streams per principal and in total; false when a cap is reached (`*code` says which).
+  bool OpenStream(const std::string& principal, std::string* code);
+  void CloseStream(const std::string& principal);
+
+  // The most connections a hog class (streams, unfinished requests) may hold server-wide.
+  int HogCap() const {
+    return std::max(1, options.max_connections - std::max(0, options.reserved_connections));
+  }
 
   void Unregister(Session* session);
 
@@ -178,6 +195,12 @@ struct HttpServer::Impl {
 
   std::mutex readiness_mu;
   ReadinessCheck readiness;
+
+  std::mutex caps_mu;
+  std::unordered_map<std::string, int> unfinished_by_address;
+  int unfinished_total = 0;
+  std::unordered_map<std::string, int> streams_by_principal;
+  int streams_total = 0;
 
   std::mutex sessions_mu;
   std::condition_variable sessions_cv;
@@ -206,9 +229,13 @@ class Session : public std::enable_shared_from_this<Session> {
     beast::error_code ec;
     auto endpoint = stream_.socket().remote_endpoint(ec);
     if (!ec) {
-      remote_ = endpoint.address().to_string() + ":" + std::to_string(endpoint.port());
+      address_ = endpoint.address().to_string();
+      remote_ = address_ + ":" + std::to_string(endpoint.port());
     }
   }
+
+  // Set by the accept loop once the first request was counted as unfinished.
+  void MarkUnfinished() { unfinished_ = true; }
 
   asio::any_io_executor executor() { return stream_.get_executor(); }
 
@@ -259,6 +286,9 @@ class Session : public std::enable_shared_from_this<Session> {
   beast::flat_buffer buffer_;
   asio::steady_timer wake_timer_;
   std::string remote_;
+  std::string address_;      // client IP, the key of the per-address cap
+  bool unfinished_ = false;  // counted in the server's unfinished requests
+  bool served_one_ = false;  // a request header was read on this connection
   bool idle_ = true;
   std::shared_ptr<SseStream> sse_;
 };
@@ -272,6 +302,9 @@ asio::awaitable<void> Session::Run() {
   } catch (const std::exception& e) {
     spdlog::error("http: connection {} failed: {}", remote_, e.what());
   }
+  if (unfinished_)
+    server_.EndUnfinished(address_);
+  unfinished_ = false;
   beast::error_code ec;
   stream_.socket().shutdown(tcp::socket::shutdown_send, ec);
   stream_.socket().close(ec);
@@ -285,9 +318,26 @@ asio::awaitable<bool> Session::Serve() {
   parser.body_limit(server_.options.max_body_bytes);
 
   idle_ = true;
-  stream_.expires_after(server_.options.idle_timeout);
+  if (served_one_ && buffer_.size() == 0) {
+    // Keep-alive: wait up to idle_timeout for the next request to start.
+    stream_.expires_after(server_.options.idle_timeout);
+    auto [wec, wn] = co_await stream_.async_read_some(buffer_.prepare(kFirstReadBytes), kTuple);
+    if (wec)
+      co_return false;
+    buffer_.commit(wn);
+  }
+  if (!unfinished_) {
+    server_.BeginUnfinished(address_, false);
+    unfinished_ = true;
+  }
+  // The header block must be complete within header_timeout of its start (of accept for the
+  // first request): a client dripping bytes cannot hold the connection.
+  stream_.expires_after(server_.options.header_timeout);
   auto [ec, n] = co_await bhttp::async_read_header(stream_, buffer_, parser, kTuple);
   idle_ = false;
+  served_one_ = true;
+  server_.EndUnfinished(address_);
+  unfinished_ = false;
   const unsigned version = parser.get().version() ? parser.get().version() : 11;
   if (ec == bhttp::error::header_limit) {
     co_await WriteError(431, "header_too_large", "request header block is too large", version);
@@ -399,7 +449,22 @@ asio::awaitable<bool> Session::Serve() {
       ProcessOnPool(server_, request, std::move(prepared), start), asio::use_awaitable);
 
   if (response.on_stream) {
+    // One caller cannot hold every slot with event streams: per principal and in total.
+    const std::string owner =
+        request.principal ? "p:" + request.principal->token_key : "a:" + address_;
+    std::string refusal_code;
+    if (!server_.OpenStream(owner, &refusal_code)) {
+      Response refusal =
+          refusal_code == "too_many_streams"
+              ? Response::Error(429, refusal_code, "too many event streams open for this caller")
+              : Response::Error(503, refusal_code, "the server is at its event stream limit");
+      refusal.WithHeader("Retry-After", "5");
+      server_.Record(request, refusal, start);
+      co_await WriteResponse(refusal, request, version, false);
+      co_return false;
+    }
     co_await PumpEvents(response, request, version);
+    server_.CloseStream(owner);
     co_return false;
   }
   bool keep_alive = client_keep_alive && !server_.stopping.load();
@@ -503,14 +568,23 @@ asio::awaitable<void> Session::PumpEvents(Response& response, const Request& req
 
     asio::co_spawn(strand, WatchClient(stream), asio::detached);
     auto interval = server_.options.sse_heartbeat;
-    auto next_heartbeat = std::chrono::steady_clock::now() + interval;
+    const auto opened = std::chrono::steady_clock::now();
+    const auto end_of_life = opened + server_.options.stream_max_lifetime;
+    auto last_event = opened;
+    auto next_heartbeat = opened + interval;
     if (server_.stopping.load())
       stream->Abort();
     while (true) {
       std::string out;
       stream->TakeFrames(&out);
-      bool closed = stream->closed();
       auto now = std::chrono::steady_clock::now();
+      if (!out.empty())
+        last_event = now;
+      // Streams end: after stream_max_lifetime, or after stream_idle_timeout without an event
+      // (heartbeats do not count); an EventSource reconnects when it still wants them.
+      if (now >= end_of_life || now >= last_event + server_.options.stream_idle_timeout)
+        stream->Abort();
+      bool closed = stream->closed();
       if (!closed && now >= next_heartbeat) {
         out += ": heartbeat\n\n";
         next_heartbeat = now + interval;
@@ -527,7 +601,8 @@ asio::awaitable<void> Session::PumpEvents(Response& response, const Request& req
       }
       if (closed)
         break;
-      wake_timer_.expires_at(next_heartbeat);
+      wake_timer_.expires_at(std::min(
+          {next_heartbeat, end_of_life, last_event + server_.options.stream_idle_timeout}));
       co_await wake_timer_.async_wait(kTuple);
     }
   }
@@ -782,15 +857,62 @@ void HttpServer::Impl::Unregister(Session* session) {
   sessions_cv.notify_all();
 }
 
-asio::awaitable<void> HttpServer::Impl::RefuseBusy(tcp::socket socket) {
+bool HttpServer::Impl::BeginUnfinished(const std::string& address, bool enforce) {
+  std::lock_guard lock(caps_mu);
+  int& mine = unfinished_by_address[address];
+  if (enforce && (mine >= options.max_unfinished_per_address || unfinished_total >= HogCap())) {
+    if (mine == 0)
+      unfinished_by_address.erase(address);
+    return false;
+  }
+  ++mine;
+  ++unfinished_total;
+  return true;
+}
+
+void HttpServer::Impl::EndUnfinished(const std::string& address) {
+  std::lock_guard lock(caps_mu);
+  auto it = unfinished_by_address.find(address);
+  if (it == unfinished_by_address.end())
+    return;
+  --unfinished_total;
+  if (--it->second <= 0)
+    unfinished_by_address.erase(it);
+}
+
+bool HttpServer::Impl::OpenStream(const std::string& principal, std::string* code) {
+  std::lock_guard lock(caps_mu);
+  int& mine = streams_by_principal[principal];
+  if (mine >= options.max_streams_per_principal || streams_total >= HogCap()) {
+    *code = mine >= options.max_streams_per_principal ? "too_many_streams" : "stream_limit";
+    if (mine == 0)
+      streams_by_principal.erase(principal);
+    return false;
+  }
+  ++mine;
+  ++streams_total;
+  return true;
+}
+
+void HttpServer::Impl::CloseStream(const std::string& principal) {
+  std::lock_guard lock(caps_mu);
+  auto it = streams_by_principal.find(principal);
+  if (it == streams_by_principal.end())
+    return;
+  --streams_total;
+  if (--it->second <= 0)
+    streams_by_principal.erase(it);
+}
+
+asio::awaitable<void> HttpServer::Impl::RefuseBusy(tcp::socket socket, std::string_view code,
+                                                   std::string_view message) {
   beast::tcp_stream stream(std::move(socket));
   bhttp::response<bhttp::string_body> res{bhttp::status::service_unavailable, 11};
   res.set(bhttp::field::server, kServerName);
   res.set(bhttp::field::content_type, "application/json");
   res.set(bhttp::field::retry_after, "1");
   SetSecurityHeaders(res, false);
-  res.body() =
-      Response::Error(503, "too_many_connections", "server is at its connection limit").body;
+  res.body() = Response::Error(503, code, message).body;
   res.keep_alive(false);
   res.prepare_payload();
   stream.expires_after(options.write_timeout);
@@ -817,10 +939,25 @@ asio::awaitable<void> HttpServer::Impl::AcceptLoop() {
     {
       std::lock_guard lock(sessions_mu);
       if (static_cast<int>(sessions.size()) >= options.max_connections) {
-        asio::co_spawn(strand, RefuseBusy(std::move(socket)), asio::detached);
+        asio::co_spawn(strand,
+                       RefuseBusy(std::move(socket), "too_many_connections",
+                                  "server is at its connection limit"),
+                       asio::detached);
+        continue;
+      }
+      beast::error_code rec;
+      auto endpoint = socket.remote_endpoint(rec);
+      const std::string address = rec ? std::string() : endpoint.address().to_string();
+      if (!BeginUnfinished(address, true)) {
+        asio::co_spawn(strand,
+                       RefuseBusy(std::move(socket), "too_many_unfinished_requests",
+                                  "too many connections from this address are still sending "
+                                  "their request"),
+                       asio::detached);
         continue;
       }
       session = std::make_shared<Session>(*this, std::move(socket));
+      session->MarkUnfinished();
       sessions.emplace(session.get(), session);
       metrics.Set("http_open_connections", {}, static_cast<double>(sessions.size()));
     }

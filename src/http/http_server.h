@@ -43,6 +43,19 @@ struct ServerOptions {
   std::chrono::milliseconds idle_timeout{60000};   // keep-alive wait for the next request
   std::chrono::milliseconds write_timeout{30000};  // one response (not SSE as a whole)
   int max_connections = 1024;                      // beyond: 503 and close
+  // From accept (first request) or from the first byte (later requests) to the end of the
+  // header block; slower clients are closed (slowloris).
+  std::chrono::milliseconds header_timeout{10000};
+  // Connections of one client address still waiting for their request header; beyond: 503
+  // too_many_unfinished_requests at accept.
+  int max_unfinished_per_address = 32;
+  // Slots that event streams and unfinished requests never take, so health checks and
+  // ordinary requests still get a connection: each of those classes is capped at
+  // max_connections - reserved_connections server-wide.
+  int reserved_connections = 64;
+  int max_streams_per_principal = 16;                      // beyond: 429 too_many_streams
+  std::chrono::milliseconds stream_idle_timeout{600000};   // no event (heartbeats aside): close
+  std::chrono::milliseconds stream_max_lifetime{3600000};  // any stream closes after this
   std::chrono::milliseconds stop_grace{10000};     // Stop waits this long for in-flight work
   std::vector<std::string> cors_origins;           // exact origins; "*" for any
   std::string static_dir;                          // "" serves no files

@@ -40,7 +40,12 @@ using Reply = bhttp::response<bhttp::string_body>;
 // fails the test instead of hanging it.
 class Client {
  public:
-  explicit Client(uint16_t port) : socket_(ioc_) {
+  // `source`: the local address to connect from (another loopback address is another client).
+  explicit Client(uint16_t port, const char* source = nullptr) : socket_(ioc_) {
+    if (source != nullptr) {
+      socket_.open(tcp::v4());
+      socket_.bind({asio::ip::make_address(source), 0});
+    }
     socket_.connect({asio::ip::make_address("127.0.0.1"), port});
     timeval tv{static_cast<time_t>(kPatience.count()), 0};
     setsockopt(socket_.native_handle(), SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
@@ -826,6 +831,128 @@ TEST_F(HttpServerTest, SseSendsHeartbeatsAndNoticesTheClientLeaving) {
   }  // client disconnects
   EXPECT_EQ(closed.get_future().wait_for(kPatience), std::future_status::ready);
   EXPECT_FALSE(holder.Wait()->Send("late", "x"));
+}
+
+TEST_F(HttpServerTest, RequestHeaderMustArriveWithinTheHeaderTimeout) {
+  options_.header_timeout = 100ms;
+  options_.idle_timeout = 3 * kPatience;  // only the header deadline can close these in time
+  options_.read_timeout = 3 * kPatience;
+  Start();
+  Client dripping(server_->port());
+  dripping.WriteRaw("GET /healthz HTTP/1.1\r\nHo");
+  EXPECT_TRUE(dripping.ReadsEof());
+  Client silent(server_->port());
+  EXPECT_TRUE(silent.ReadsEof());
+  // A prompt client is unaffected.
+  Client prompt(server_->port());
+  EXPECT_EQ(prompt.Send(bhttp::verb::get, "/healthz").result_int(), 200);
+}
+
+TEST_F(HttpServerTest, UnfinishedRequestsAreCappedPerAddress) {
+  options_.max_unfinished_per_address = 2;
+  Start();
+  Client stalled1(server_->port());
+  stalled1.WriteRaw("GET /healthz HTTP/1.1\r\nHost: x\r\n");
+  Client stalled2(server_->port());
+  stalled2.WriteRaw("GET /healthz HTTP/1.1\r\nHost: x\r\n");
+  // Both are counted once accepted; wait until the server has seen both connections.
+  ASSERT_EQ(RawStatus(server_->port(), "GET /healthz HTTP/1.1"), 503);
+  Client third(server_->port());
+  third.WriteRaw("GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n");
+  Reply refused = third.Read();
+  EXPECT_EQ(refused.result_int(), 503);
+  EXPECT_EQ(Body(refused)["error"]["code"], "too_many_unfinished_requests");
+  // Another address still gets through, health checks included.
+  Client other(server_->port(), "127.0.0.2");
+  EXPECT_EQ(other.Send(bhttp::verb::get, "/healthz").result_int(), 200);
+  // A finished header frees its slot.
+  stalled1.WriteRaw("\r\n");
+  EXPECT_EQ(stalled1.Read().result_int(), 200);
+  EXPECT_EQ(RawStatus(server_->port(), "GET /healthz HTTP/1.1"), 200);
+}
+
+// Opens an event stream; returns the status of its response head.
+int OpenEventStream(Client& c, const std::string& token) {
+  c.WriteRaw("GET /api/events HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer " + token +
+             "\r\nAccept: text/event-stream\r\n\r\n");
+  std::string head = c.ReadUntil("\r\n\r\n");
+  if (head.rfind("HTTP/1.1 ", 0) != 0)
+    return 0;
+  return std::stoi(head.substr(9, 3));
+}
+
+TEST_F(HttpServerTest, EventStreamsAreCappedPerPrincipalAndServerWide) {
+  router_.Get("/api/events", [](const Request&) {
+    return Response::EventStream([](std::shared_ptr<SseStream>) {});
+  });
+  options_.max_streams_per_principal = 3;
+  options_.max_connections = 8;
+  options_.reserved_connections = 3;  // streams may hold 5 connections at most
+  Start();
+  std::vector<std::unique_ptr<Client>> streams;
+  auto open = [&](const char* token) {
+    streams.push_back(std::make_unique<Client>(server_->port()));
+    return OpenEventStream(*streams.back(), token);
+  };
+  for (int i = 0; i < 3; ++i)
+    EXPECT_EQ(open(kMemberToken), 200);
+  EXPECT_EQ(open(kMemberToken), 429);  // this principal's cap
+  EXPECT_TRUE(streams.back()->ReadsEof());
+  streams.pop_back();
+  EXPECT_EQ(open(kAdminToken), 200);
+  EXPECT_EQ(open(kAdminToken), 200);
+  EXPECT_EQ(open(kAdminToken), 503);  // the server-wide stream cap keeps the reserve free
+  streams.pop_back();
+  Client health(server_->port());
+  EXPECT_EQ(health.Send(bhttp::verb::get, "/healthz").result_int(), 200);
+  Client api(server_->port());
+  EXPECT_EQ(api.Send(bhttp::verb::get, "/api/items/1", {}, Bearer(kMemberToken)).result_int(), 200);
+  // A closed stream gives its slot back.
+  streams.erase(streams.begin());
+  bool reopened = false;
+  for (int attempt = 0; attempt < 200 && !reopened; ++attempt) {
+    Client c(server_->port());
+    reopened = OpenEventStream(c, kMemberToken) == 200;
+    if (!reopened)
+      std::this_thread::sleep_for(10ms);  // the server notices the close asynchronously
+  }
+  EXPECT_TRUE(reopened);
+}
+
+TEST_F(HttpServerTest, StreamsEndAfterTheirIdleAndAbsoluteLifetimes) {
+  router_.Get("/api/events", [](const Request&) {
+    return Response::EventStream([](std::shared_ptr<SseStream>) {});
+  });
+  options_.sse_heartbeat = 20ms;  // heartbeats do not keep an idle stream open
+  options_.stream_idle_timeout = 100ms;
+  Start();
+  Client idle(server_->port());
+  ASSERT_EQ(OpenEventStream(idle, kMemberToken), 200);
+  EXPECT_TRUE(idle.ReadsEof());
+  server_->Stop();
+
+  SseHolder holder;
+  router_.Get("/api/busy", [&](const Request&) {
+    return Response::EventStream([&](std::shared_ptr<SseStream> s) { holder.Set(s); });
+  });
+  options_.stream_idle_timeout = 3 * kPatience;
+  options_.stream_max_lifetime = 200ms;
+  Start();
+  Client busy(server_->port());
+  busy.WriteRaw("GET /api/busy HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer " +
+                std::string(kMemberToken) + "\r\n\r\n");
+  auto stream = holder.Wait();
+  ASSERT_NE(stream, nullptr);
+  std::atomic<bool> done{false};
+  std::thread pusher([&] {
+    while (!done.load() && !stream->closed()) {
+      stream->Send("tick", "{}", "");
+      std::this_thread::sleep_for(10ms);
+    }
+  });
+  EXPECT_TRUE(busy.ReadsEof());
+  done = true;
+  pusher.join();
 }
 
 TEST_F(HttpServerTest, StaticFilesEtagSpaFallbackAndTraversal) {
