@@ -1,5 +1,7 @@
 #include "api/job_handlers.h"
 
+#include <spdlog/spdlog.h>
+
 #include <mutex>
 #include <set>
 
@@ -514,6 +516,11 @@ Response ExportResults(Services& s, const Request& req) {
   return resp;
 }
 
+// An event's data line: invalid UTF-8 from outside is replaced, never an exception.
+std::string EventData(const Json& value) {
+  return value.dump(-1, ' ', false, Json::error_handler_t::replace);
+}
+
 // Streams a snapshot of the job, then its events, until the job is final or the client goes.
 Response JobEventsStream(Services& s, const Request& req) {
   auto id = JobId(req);
@@ -535,16 +542,26 @@ Response JobEventsStream(Services& s, const Request& req) {
     };
     auto state = std::make_shared<State>();
     std::weak_ptr<http::SseStream> weak_stream = stream;
+    // Runs on whichever thread publishes the event (a batch worker, the scheduler): nothing
+    // may escape into it. A frame that cannot be made ends this stream, not the publisher.
     auto deliver = [state, weak_stream](jobs::JobEventSubscription& sub) {
       auto out = weak_stream.lock();
       if (!out)
         return;
-      for (const auto& e : sub.Drain()) {
-        Json data = e.ToJson();
-        out->Send(jobs::JobEventKindName(e.kind), data.dump(), std::to_string(e.sequence));
-        if (e.kind == jobs::JobEventKind::kJobStatus && store::IsFinal(e.job_status)) {
-          out->Close();
+      try {
+        for (const auto& e : sub.Drain()) {
+          out->Send(jobs::JobEventKindName(e.kind), EventData(e.ToJson()),
+                    std::to_string(e.sequence));
+          if (e.kind == jobs::JobEventKind::kJobStatus && store::IsFinal(e.job_status)) {
+            out->Close();
+          }
         }
+      } catch (const std::exception& ex) {
+        spdlog::error("api: event stream frame failed: {}", ex.what());
+        out->Close();
+      } catch (...) {
+        spdlog::error("api: event stream frame failed with a non-standard exception");
+        out->Close();
       }
     };
     auto holder = std::make_shared<std::weak_ptr<jobs::JobEventSubscription>>();
@@ -561,13 +578,12 @@ Response JobEventsStream(Services& s, const Request& req) {
     auto snapshot = sp->store.GetJob(org, job_id);
     std::lock_guard<std::mutex> lock(state->mu);
     if (!snapshot.ok()) {
-      stream->Send("error", Json{{"code", snapshot.status().error_code()},
-                                 {"message", snapshot.status().message()}}
-                                .dump());
+      stream->Send("error", EventData(Json{{"code", snapshot.status().error_code()},
+                                           {"message", snapshot.status().message()}}));
       stream->Close();
       return;
     }
-    stream->Send("snapshot", JobJson(*snapshot).dump());
+    stream->Send("snapshot", EventData(JobJson(*snapshot)));
     state->snapshot_sent = true;
     deliver(*sub);
     if (store::IsFinal(snapshot->status))

@@ -12,6 +12,7 @@
 #include <chrono>
 #include <filesystem>
 #include <fstream>
+#include <future>
 #include <map>
 #include <nlohmann/json.hpp>
 #include <set>
@@ -649,6 +650,39 @@ TEST_F(ApiServiceTest, EventsStreamLiveProgressUntilTheJobEnds) {
   Reply now = Get("/api/batch-analysis/jobs/" + id, w->b_member);
   EXPECT_EQ(now.json()["job"]["status"], "completed");
   EXPECT_EQ(now.json()["job"]["progress"], 3);
+}
+
+// An event whose text is not UTF-8 (an error message from a hostile site) must not throw
+// into the thread that publishes it; the stream gets the text with replacement characters.
+TEST_F(ApiServiceTest, EventWithInvalidUtf8ReachesTheStreamWithoutThrowingIntoThePublisher) {
+  auto ids = CreateLeads(w->b_member,
+                         Json::array({{{"company_name", "Bytes AB"}, {"domain", "bytes.test"}}}));
+  ASSERT_EQ(ids.size(), 1u);
+  const std::string id = CreateScheduledJob(w->b_member, ids);
+  ASSERT_FALSE(id.empty());
+  auto events = std::async(std::launch::async, [&] {
+    return Get("/api/batch-analysis/jobs/" + id + "/events", w->b_member);
+  });
+  jobs::JobEvent bad;
+  bad.kind = jobs::JobEventKind::kItemFailed;
+  bad.org_id = w->org_b;
+  bad.job_id = id;
+  bad.error_code = "fetch_error";
+  bad.error_message = "site said \xff\xfe";
+  jobs::JobEvent end = bad;
+  end.kind = jobs::JobEventKind::kJobStatus;
+  end.job_status = store::JobStatus::kCancelled;
+  // The stream subscribes asynchronously: publish until it has seen the events and ended.
+  const auto deadline = std::chrono::steady_clock::now() + kPatience;
+  while (events.wait_for(20ms) != std::future_status::ready &&
+         std::chrono::steady_clock::now() < deadline) {
+    EXPECT_NO_THROW(w->events.Publish(bad));
+    EXPECT_NO_THROW(w->events.Publish(end));
+  }
+  ASSERT_EQ(events.wait_for(0s), std::future_status::ready);
+  Reply r = events.get();
+  EXPECT_NE(r.body.find("event: item_failed"), std::string::npos) << r.body;
+  EXPECT_NE(r.body.find("site said \xEF\xBF\xBD"), std::string::npos) << r.body;
 }
 
 TEST_F(ApiServiceTest, LeadsCrudImportAndExport) {
