@@ -45,7 +45,10 @@ TEST(CsvTest, FormulaCellsBehindTabCrOrBlanksAreDefused) {
   EXPECT_EQ(CsvLine({"\r=1+1"}), "\"'\r=1+1\"\r\n");
   EXPECT_EQ(CsvLine({"\n=1+1"}), "\"'\n=1+1\"\r\n");
   EXPECT_EQ(CsvLine({"  =1+1"}), "'  =1+1\r\n");
-  EXPECT_EQ(CsvLine({"\xEF\xBC\x9D" "1+1"}), "'\xEF\xBC\x9D" "1+1\r\n");
+  EXPECT_EQ(CsvLine({"\xEF\xBC\x9D"
+                     "1+1"}),
+            "'\xEF\xBC\x9D"
+            "1+1\r\n");
   EXPECT_EQ(CsvLine({"-5", "@SUM(A1)"}), "'-5,'@SUM(A1)\r\n");
   EXPECT_EQ(CsvLine({"plain text", " spaced", ""}), "plain text, spaced,\r\n");
 }
