@@ -198,6 +198,10 @@ ServeCommand::ServeCommand(CLI::App& parent, bool workers_only) : workers_only_(
                      "Connections of one client address still sending their request header")
         ->check(CLI::Range(1, 100000))
         ->capture_default_str();
+    app_->add_option("--max-idle-per-address", max_idle_per_address_,
+                     "Idle keep-alive connections one client address may hold")
+        ->check(CLI::Range(1, 1000000))
+        ->capture_default_str();
     app_->add_option("--reserved-connections", reserved_connections_,
                      "Connection slots event streams and unfinished requests never take")
         ->check(CLI::Range(0, 100000))
@@ -298,6 +302,7 @@ int ServeCommand::Run() {
   server_options.handler_threads = handler_threads_;
   server_options.header_timeout = std::chrono::milliseconds(header_timeout_ms_);
   server_options.max_unfinished_per_address = max_unfinished_per_address_;
+  server_options.max_idle_per_address = max_idle_per_address_;
   server_options.reserved_connections = reserved_connections_;
   server_options.max_streams_per_principal = max_streams_per_principal_;
   server_options.stream_idle_timeout = std::chrono::seconds(stream_idle_timeout_s_);

@@ -46,6 +46,7 @@ class ServeCommand final : public Command {
   // Connection and stream limits (http::ServerOptions; defaults there).
   int64_t header_timeout_ms_ = 10000;
   int max_unfinished_per_address_ = 32;
+  int max_idle_per_address_ = 256;
   int reserved_connections_ = 64;
   int max_streams_per_principal_ = 16;
   int64_t stream_idle_timeout_s_ = 600;

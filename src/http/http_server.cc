@@ -173,6 +173,10 @@ struct HttpServer::Impl {
   bool BeginUnfinished(const std::string& address, bool enforce);
   void EndUnfinished(const std::string& address);
 
+  // Idle keep-alive connections per client address; false when at the cap (close instead).
+  bool BeginIdle(const std::string& address);
+  void EndIdle(const std::string& address);
+
   // Event streams per principal and in total; false when a cap is reached (`*code` says which).
   bool OpenStream(const std::string& principal, std::string* code);
   void CloseStream(const std::string& principal);
@@ -199,6 +203,8 @@ struct HttpServer::Impl {
   std::mutex caps_mu;
   std::unordered_map<std::string, int> unfinished_by_address;
   int unfinished_total = 0;
+  std::unordered_map<std::string, int> idle_by_address;
+  int idle_total = 0;
   std::unordered_map<std::string, int> streams_by_principal;
   int streams_total = 0;
 
@@ -319,9 +325,13 @@ asio::awaitable<bool> Session::Serve() {
 
   idle_ = true;
   if (served_one_ && buffer_.size() == 0) {
-    // Keep-alive: wait up to idle_timeout for the next request to start.
+    // Keep-alive: wait up to idle_timeout for the next request to start, unless this address
+    // (or the server) already holds its share of idle connections.
+    if (!server_.BeginIdle(address_))
+      co_return false;
     stream_.expires_after(server_.options.idle_timeout);
     auto [wec, wn] = co_await stream_.async_read_some(buffer_.prepare(kFirstReadBytes), kTuple);
+    server_.EndIdle(address_);
     if (wec)
       co_return false;
     buffer_.commit(wn);
@@ -878,6 +888,29 @@ void HttpServer::Impl::EndUnfinished(const std::string& address) {
   --unfinished_total;
   if (--it->second <= 0)
     unfinished_by_address.erase(it);
+}
+
+bool HttpServer::Impl::BeginIdle(const std::string& address) {
+  std::lock_guard lock(caps_mu);
+  int& mine = idle_by_address[address];
+  if (mine >= options.max_idle_per_address || idle_total >= HogCap()) {
+    if (mine == 0)
+      idle_by_address.erase(address);
+    return false;
+  }
+  ++mine;
+  ++idle_total;
+  return true;
+}
+
+void HttpServer::Impl::EndIdle(const std::string& address) {
+  std::lock_guard lock(caps_mu);
+  auto it = idle_by_address.find(address);
+  if (it == idle_by_address.end())
+    return;
+  --idle_total;
+  if (--it->second <= 0)
+    idle_by_address.erase(it);
 }
 
 bool HttpServer::Impl::OpenStream(const std::string& principal, std::string* code) {

@@ -49,6 +49,10 @@ struct ServerOptions {
   // Connections of one client address still waiting for their request header; beyond: 503
   // too_many_unfinished_requests at accept.
   int max_unfinished_per_address = 32;
+  // Idle keep-alive connections of one address; beyond, a connection is closed after its
+  // response instead of waiting (the client reconnects). Server-wide they share the cap of
+  // the other hog classes (max_connections - reserved_connections).
+  int max_idle_per_address = 256;
   // Slots that event streams and unfinished requests never take, so health checks and
   // ordinary requests still get a connection: each of those classes is capped at
   // max_connections - reserved_connections server-wide.

@@ -871,6 +871,22 @@ TEST_F(HttpServerTest, UnfinishedRequestsAreCappedPerAddress) {
   EXPECT_EQ(RawStatus(server_->port(), "GET /healthz HTTP/1.1"), 200);
 }
 
+TEST_F(HttpServerTest, IdleKeepAliveConnectionsAreCappedPerAddress) {
+  options_.max_idle_per_address = 1;
+  Start();
+  Client first(server_->port());
+  ASSERT_EQ(first.Send(bhttp::verb::get, "/healthz").result_int(), 200);  // now idle
+  Client second(server_->port());
+  Reply r = second.Send(bhttp::verb::get, "/healthz");
+  EXPECT_EQ(r.result_int(), 200);
+  EXPECT_TRUE(second.ReadsEof());  // answered, then closed instead of held idle
+  // The first one keeps its keep-alive connection; another address gets its own share.
+  EXPECT_EQ(first.Send(bhttp::verb::get, "/healthz").result_int(), 200);
+  Client other(server_->port(), "127.0.0.2");
+  EXPECT_EQ(other.Send(bhttp::verb::get, "/healthz").result_int(), 200);
+  EXPECT_EQ(other.Send(bhttp::verb::get, "/healthz").result_int(), 200);
+}
+
 // Opens an event stream; returns the status of its response head.
 int OpenEventStream(Client& c, const std::string& token) {
   c.WriteRaw("GET /api/events HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer " + token +
