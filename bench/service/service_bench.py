@@ -327,8 +327,10 @@ def main():
                               stderr=open(os.path.join(out, "serve.err"), "wb"))
         procs.append(sv)
         with open(os.path.join(out, "serve.out"), "w") as echo:
-            m = read_line_matching(sv, r"Token \(shown once\): (\S+)", 60, echo)
-        token = m.group(1)
+            # stdout is a pipe: the first-start token goes to a 0600 file, the log names it.
+            m = read_line_matching(sv, r"the sign-in link is in (\S+) \(mode 0600\)", 60, echo)
+        with open(m.group(1)) as f:
+            token = re.search(r"Token \(shown once\): (\S+)", f.read()).group(1)
         drain(sv.stdout, os.path.join(out, "serve.out"))
         api = Api(port, token)
         rss_start = vm_status(sv.pid)

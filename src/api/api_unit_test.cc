@@ -27,6 +27,32 @@ TEST(CsvTest, ReadsSwedishSemicolonFilesWithBomQuotesAndCrLf) {
   EXPECT_EQ(table->rows[1].line, 4);
 }
 
+TEST(CsvTest, InvalidUtf8NamesTheRowAndColumn) {
+  auto bad = ParseCsv("company_name,domain,notes\nok,ok.se,fine\nfoo,foo.se,\xff\n");
+  ASSERT_FALSE(bad.ok());
+  EXPECT_EQ(bad.status().error_code(), "invalid_utf8");
+  const std::string& m = bad.status().message();
+  EXPECT_NE(m.find("row 2 (line 3)"), std::string::npos) << m;
+  EXPECT_NE(m.find("column 3 (notes)"), std::string::npos) << m;
+  auto header = ParseCsv("company_name,\xc3\n");
+  ASSERT_FALSE(header.ok());
+  EXPECT_NE(header.status().message().find("header row"), std::string::npos);
+  EXPECT_TRUE(ParseCsv("Företag;Domän\nÅhléns;a.se\n").ok());
+}
+
+TEST(CsvTest, FormulaCellsBehindTabCrOrBlanksAreDefused) {
+  EXPECT_EQ(CsvLine({"\t=cmd|' /C calc'!A0"}), "'\t=cmd|' /C calc'!A0\r\n");
+  EXPECT_EQ(CsvLine({"\r=1+1"}), "\"'\r=1+1\"\r\n");
+  EXPECT_EQ(CsvLine({"\n=1+1"}), "\"'\n=1+1\"\r\n");
+  EXPECT_EQ(CsvLine({"  =1+1"}), "'  =1+1\r\n");
+  EXPECT_EQ(CsvLine({"\xEF\xBC\x9D"
+                     "1+1"}),
+            "'\xEF\xBC\x9D"
+            "1+1\r\n");
+  EXPECT_EQ(CsvLine({"-5", "@SUM(A1)"}), "'-5,'@SUM(A1)\r\n");
+  EXPECT_EQ(CsvLine({"plain text", " spaced", ""}), "plain text, spaced,\r\n");
+}
+
 TEST(CsvTest, CommaFilesAndErrors) {
   auto table = ParseCsv("company_name,domain\nAcme AB,acme.se\n");
   ASSERT_TRUE(table.ok());

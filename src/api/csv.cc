@@ -1,5 +1,7 @@
 #include "api/csv.h"
 
+#include "common/utf8.h"
+
 namespace leadscan::api {
 namespace {
 
@@ -29,6 +31,23 @@ char DetectDelimiter(std::string_view text) {
       ++semis;
   }
   return semis > commas ? ';' : ',';
+}
+
+// What a spreadsheet may run as a formula (OWASP CSV injection): a cell starting with = + - @,
+// with TAB, CR or LF (Excel and LibreOffice skip those and still see the formula behind
+// them), or with a full-width = or + (U+FF1D, U+FF0B), which some spreadsheets fold to ASCII.
+bool LooksLikeFormula(std::string_view cell) {
+  if (cell.empty())
+    return false;
+  constexpr std::string_view kTriggers = "=+-@\t\r\n";
+  if (kTriggers.find(cell.front()) != std::string_view::npos)
+    return true;
+  size_t first = cell.find_first_not_of(" \t\r\n");
+  if (first == std::string_view::npos)
+    return false;
+  std::string_view rest = cell.substr(first);
+  return rest.front() == '=' || rest.front() == '+' || rest.front() == '-' || rest.front() == '@' ||
+         rest.starts_with("\xEF\xBC\x9D") || rest.starts_with("\xEF\xBC\x8B");
 }
 
 }  // namespace
@@ -102,6 +121,24 @@ common::Result<CsvTable> ParseCsv(std::string_view text) {
   if (rows.empty()) {
     return common::Status::InvalidArgument("invalid_csv", "the CSV has no header row");
   }
+  // Every cell must be UTF-8 before it can become a lead, a log line or a stored value; say
+  // exactly which one is not.
+  for (size_t r = 0; r < rows.size(); ++r) {
+    for (size_t col = 0; col < rows[r].fields.size(); ++col) {
+      auto bad = common::FindInvalidUtf8(rows[r].fields[col]);
+      if (!bad)
+        continue;
+      std::string where = r == 0 ? "the header row" : "row " + std::to_string(r);
+      std::string column = "column " + std::to_string(col + 1);
+      if (r > 0 && col < rows.front().fields.size() &&
+          common::IsValidUtf8(rows.front().fields[col]))
+        column += " (" + Trim(rows.front().fields[col]) + ")";
+      return common::Status::InvalidArgument(
+          "invalid_utf8", "invalid UTF-8 in " + where + " (line " + std::to_string(rows[r].line) +
+                              "), " + column + ", at byte " + std::to_string(*bad) +
+                              " of the cell; save the file as UTF-8");
+    }
+  }
   for (auto& h : rows.front().fields)
     table.header.push_back(Trim(h));
   table.rows.assign(std::make_move_iterator(rows.begin() + 1), std::make_move_iterator(rows.end()));
@@ -114,7 +151,7 @@ std::string CsvLine(const std::vector<std::string>& fields, char delimiter) {
     if (i > 0)
       out.push_back(delimiter);
     std::string f = fields[i];
-    if (!f.empty() && (f[0] == '=' || f[0] == '+' || f[0] == '-' || f[0] == '@'))
+    if (LooksLikeFormula(f))
       f = "'" + f;
     bool quote = f.find_first_of(std::string("\"\r\n") + delimiter) != std::string::npos;
     if (!quote) {

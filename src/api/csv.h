@@ -22,11 +22,14 @@ struct CsvTable {
   std::vector<CsvRow> rows;         // blank lines skipped
 };
 
-// Fails with invalid_csv (line named) on an unterminated quote or an empty document.
+// Fails with invalid_csv (line named) on an unterminated quote or an empty document, and with
+// invalid_utf8 naming the row (1-based, the header is not counted), its line and the column
+// (number and header name) of the first cell that is not valid UTF-8.
 common::Result<CsvTable> ParseCsv(std::string_view text);
 
 // One CSV line (with "\r\n"), quoting where needed. Cells that a spreadsheet would run as a
-// formula (=, +, -, @ first) get a leading apostrophe.
+// formula get a leading apostrophe: =, +, -, @, TAB, CR or LF first, or =, +, -, @ or a
+// full-width = or + after leading blanks. Every CSV the service writes goes through here.
 std::string CsvLine(const std::vector<std::string>& fields, char delimiter = ',');
 
 }  // namespace leadscan::api

@@ -1,5 +1,7 @@
 #include "api/job_handlers.h"
 
+#include <spdlog/spdlog.h>
+
 #include <mutex>
 #include <set>
 
@@ -90,9 +92,8 @@ Result<std::string> ParseZone(const Json& body, const std::string& fallback) {
 
 // Creates a job (manual or scheduled) from validated parts and answers in the seed's shape.
 Response CreateJob(Services& s, const Request& req, store::NewJob job) {
-  job.org_id = req.principal->org_id;
-  job.created_by = req.principal->subject;
-  auto created = s.store.CreateJob(job);
+  job.created_by = req.Caller().subject;
+  auto created = s.store.CreateJob(req.Caller().org_id, job);
   if (!created.ok())
     return Response::FromStatus(created.status());
   if (job.is_scheduled) {
@@ -235,7 +236,7 @@ Response ListJobs(Services& s, const Request& req) {
     return Response::FromStatus(offset.status());
   filter.limit = *limit;
   filter.offset = *offset;
-  auto page = s.store.ListJobs(req.principal->org_id, filter);
+  auto page = s.store.ListJobs(req.Caller().org_id, filter);
   if (!page.ok())
     return Response::FromStatus(page.status());
   Json jobs = Json::array();
@@ -250,7 +251,7 @@ Response GetJob(Services& s, const Request& req) {
   auto id = JobId(req);
   if (!id.ok())
     return Response::FromStatus(id.status());
-  const std::string& org = req.principal->org_id;
+  const common::OrgId& org = req.Caller().org_id;
   auto job = s.store.GetJob(org, *id);
   if (!job.ok())
     return Response::FromStatus(job.status());
@@ -298,8 +299,8 @@ Response CancelJob(Services& s, const Request& req) {
   auto id = JobId(req);
   if (!id.ok())
     return Response::FromStatus(id.status());
-  auto job = s.runner != nullptr ? s.runner->CancelJob(req.principal->org_id, *id)
-                                 : s.store.CancelJob(req.principal->org_id, *id);
+  auto job = s.runner != nullptr ? s.runner->CancelJob(req.Caller().org_id, *id)
+                                 : s.store.CancelJob(req.Caller().org_id, *id);
   if (!job.ok())
     return Response::FromStatus(job.status());
   if (s.scheduler != nullptr && job->is_scheduled)
@@ -316,7 +317,7 @@ Response TriggerJob(Services& s, const Request& req) {
   if (s.scheduler == nullptr) {
     return Response::Error(503, "scheduler_unavailable", "this process runs no scheduler");
   }
-  auto run = s.scheduler->Trigger(req.principal->org_id, *id);
+  auto run = s.scheduler->Trigger(req.Caller().org_id, *id);
   if (!run.ok())
     return Response::FromStatus(run.status());
   return Response::Json(
@@ -328,7 +329,7 @@ Response PatchJob(Services& s, const Request& req) {
   auto id = JobId(req);
   if (!id.ok())
     return Response::FromStatus(id.status());
-  const std::string& org = req.principal->org_id;
+  const common::OrgId& org = req.Caller().org_id;
   auto body = http::ParseJsonBody(req);
   if (!body.ok())
     return Response::FromStatus(body.status());
@@ -398,7 +399,7 @@ Response DeleteJob(Services& s, const Request& req) {
   auto id = JobId(req);
   if (!id.ok())
     return Response::FromStatus(id.status());
-  const std::string& org = req.principal->org_id;
+  const common::OrgId& org = req.Caller().org_id;
   auto job = s.store.GetJob(org, *id);
   if (!job.ok())
     return Response::FromStatus(job.status());
@@ -426,7 +427,7 @@ Response ListRuns(Services& s, const Request& req) {
   auto offset = QueryInt(req, "offset", 0, 0, INT64_MAX);
   if (!offset.ok())
     return Response::FromStatus(offset.status());
-  auto page = s.store.ListRuns(req.principal->org_id, *id, *limit, *offset);
+  auto page = s.store.ListRuns(req.Caller().org_id, *id, *limit, *offset);
   if (!page.ok())
     return Response::FromStatus(page.status());
   Json runs = Json::array();
@@ -463,7 +464,7 @@ Response ExportResults(Services& s, const Request& req) {
   if (format != "jsonl" && format != "csv") {
     return Response::Error(400, "invalid_query", "format must be csv or jsonl", "format");
   }
-  const std::string& org = req.principal->org_id;
+  const common::OrgId& org = req.Caller().org_id;
   auto job = s.store.GetJob(org, *id);
   if (!job.ok())
     return Response::FromStatus(job.status());
@@ -515,12 +516,17 @@ Response ExportResults(Services& s, const Request& req) {
   return resp;
 }
 
+// An event's data line: invalid UTF-8 from outside is replaced, never an exception.
+std::string EventData(const Json& value) {
+  return value.dump(-1, ' ', false, Json::error_handler_t::replace);
+}
+
 // Streams a snapshot of the job, then its events, until the job is final or the client goes.
 Response JobEventsStream(Services& s, const Request& req) {
   auto id = JobId(req);
   if (!id.ok())
     return Response::FromStatus(id.status());
-  const std::string org = req.principal->org_id;
+  const common::OrgId org = req.Caller().org_id;
   auto job = s.store.GetJob(org, *id);
   if (!job.ok())
     return Response::FromStatus(job.status());
@@ -536,16 +542,26 @@ Response JobEventsStream(Services& s, const Request& req) {
     };
     auto state = std::make_shared<State>();
     std::weak_ptr<http::SseStream> weak_stream = stream;
+    // Runs on whichever thread publishes the event (a batch worker, the scheduler): nothing
+    // may escape into it. A frame that cannot be made ends this stream, not the publisher.
     auto deliver = [state, weak_stream](jobs::JobEventSubscription& sub) {
       auto out = weak_stream.lock();
       if (!out)
         return;
-      for (const auto& e : sub.Drain()) {
-        Json data = e.ToJson();
-        out->Send(jobs::JobEventKindName(e.kind), data.dump(), std::to_string(e.sequence));
-        if (e.kind == jobs::JobEventKind::kJobStatus && store::IsFinal(e.job_status)) {
-          out->Close();
+      try {
+        for (const auto& e : sub.Drain()) {
+          out->Send(jobs::JobEventKindName(e.kind), EventData(e.ToJson()),
+                    std::to_string(e.sequence));
+          if (e.kind == jobs::JobEventKind::kJobStatus && store::IsFinal(e.job_status)) {
+            out->Close();
+          }
         }
+      } catch (const std::exception& ex) {
+        spdlog::error("api: event stream frame failed: {}", ex.what());
+        out->Close();
+      } catch (...) {
+        spdlog::error("api: event stream frame failed with a non-standard exception");
+        out->Close();
       }
     };
     auto holder = std::make_shared<std::weak_ptr<jobs::JobEventSubscription>>();
@@ -562,13 +578,12 @@ Response JobEventsStream(Services& s, const Request& req) {
     auto snapshot = sp->store.GetJob(org, job_id);
     std::lock_guard<std::mutex> lock(state->mu);
     if (!snapshot.ok()) {
-      stream->Send("error", Json{{"code", snapshot.status().error_code()},
-                                 {"message", snapshot.status().message()}}
-                                .dump());
+      stream->Send("error", EventData(Json{{"code", snapshot.status().error_code()},
+                                           {"message", snapshot.status().message()}}));
       stream->Close();
       return;
     }
-    stream->Send("snapshot", JobJson(*snapshot).dump());
+    stream->Send("snapshot", EventData(JobJson(*snapshot)));
     state->snapshot_sent = true;
     deliver(*sub);
     if (store::IsFinal(snapshot->status))
@@ -585,7 +600,7 @@ Response SchedulerStatus(Services& s, const Request& req) {
   }
   // An admin is an admin of one organisation: the scheduler serves every organisation, but
   // upcoming_jobs lists only the caller's (SPEC section 8: every object scoped to its org).
-  auto status = s.scheduler->Status(req.principal->org_id);
+  auto status = s.scheduler->Status(req.Caller().org_id);
   if (!status.ok())
     return Response::FromStatus(status.status());
   Json out = status->ToJson();

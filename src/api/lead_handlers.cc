@@ -204,7 +204,7 @@ Response ImportLeads(Services& s, const Request& req) {
   int64_t created = 0;
   int64_t updated = 0;
   if (!leads.empty()) {
-    auto result = s.store.UpsertLeadsByDomain(req.principal->org_id, leads);
+    auto result = s.store.UpsertLeadsByDomain(req.Caller().org_id, leads);
     if (!result.ok())
       return Response::FromStatus(result.status());
     for (const auto& r : *result)
@@ -227,7 +227,7 @@ Response ExportLeads(Services& s, const Request& req) {
   filter->limit = ApiOptions::kMaxPageSize;
   filter->offset = 0;
   while (true) {
-    auto page = s.store.ListLeads(req.principal->org_id, *filter);
+    auto page = s.store.ListLeads(req.Caller().org_id, *filter);
     if (!page.ok())
       return Response::FromStatus(page.status());
     for (const auto& l : page->rows) {
@@ -306,7 +306,7 @@ void RegisterLeadRoutes(http::Router& router, Services& services) {
     auto body = http::ParseJsonBody(req);
     if (!body.ok())
       return Response::FromStatus(body.status());
-    const std::string& org = req.principal->org_id;
+    const common::OrgId& org = req.Caller().org_id;
     if (body->is_array()) {
       if (body->empty()) {
         return Response::Error(400, "empty_leads", "the array of leads is empty");
@@ -348,7 +348,7 @@ void RegisterLeadRoutes(http::Router& router, Services& services) {
     auto filter = ParseLeadFilter(req, ApiOptions::kMaxPageSize);
     if (!filter.ok())
       return Response::FromStatus(filter.status());
-    auto page = s->store.ListLeads(req.principal->org_id, *filter);
+    auto page = s->store.ListLeads(req.Caller().org_id, *filter);
     if (!page.ok())
       return Response::FromStatus(page.status());
     Json leads = Json::array();
@@ -364,7 +364,7 @@ void RegisterLeadRoutes(http::Router& router, Services& services) {
   router.Get("/api/leads/export", [s](const Request& req) { return ExportLeads(*s, req); });
 
   router.Get("/api/leads/:id", [s](const Request& req) {
-    const std::string& org = req.principal->org_id;
+    const common::OrgId& org = req.Caller().org_id;
     std::string id(req.Param("id"));
     if (!common::IsUuid(id))
       return Response::FromStatus(Status::NotFound("lead not found"));
@@ -435,7 +435,7 @@ void RegisterLeadRoutes(http::Router& router, Services& services) {
       }
       patch.extra = *it;
     }
-    auto lead = s->store.UpdateLead(req.principal->org_id, common::CanonicalUuid(id), patch);
+    auto lead = s->store.UpdateLead(req.Caller().org_id, common::CanonicalUuid(id), patch);
     if (!lead.ok())
       return Response::FromStatus(lead.status());
     return Response::Json(200, {{"lead", LeadJson(*lead)}});
@@ -445,7 +445,7 @@ void RegisterLeadRoutes(http::Router& router, Services& services) {
     std::string id(req.Param("id"));
     if (!common::IsUuid(id))
       return Response::FromStatus(Status::NotFound("lead not found"));
-    auto st = s->store.DeleteLead(req.principal->org_id, common::CanonicalUuid(id));
+    auto st = s->store.DeleteLead(req.Caller().org_id, common::CanonicalUuid(id));
     if (!st.ok())
       return Response::FromStatus(st);
     return Response::NoContent();

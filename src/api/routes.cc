@@ -85,7 +85,7 @@ Response AnalyzeNow(Services& s, const Request& req) {
   auto lead_id = OptionalString(*body, "lead_id");
   if (!lead_id.ok())
     return Response::FromStatus(lead_id.status());
-  const std::string& org = req.principal->org_id;
+  const common::OrgId& org = req.Caller().org_id;
   std::optional<store::Lead> lead;
   if (lead_id->has_value()) {
     if (!common::IsUuid(**lead_id)) {
@@ -116,12 +116,11 @@ Response AnalyzeNow(Services& s, const Request& req) {
   Json json = result->ToJson();
   if (lead) {
     store::AnalysisRecord record;
-    record.org_id = org;
     record.lead_id = lead->id;
     record.job_type = std::string(analysis::AnalysisTypeName(*type));
     record.domain = result->domain;
     record.result = json;
-    auto saved = s.store.RecordAnalysis(record, FindingsFromResult(json));
+    auto saved = s.store.RecordAnalysis(org, record, FindingsFromResult(json));
     if (!saved.ok())
       return Response::FromStatus(saved.status());
   }
@@ -209,9 +208,9 @@ void RegisterRoutes(http::Router& router, Services& services) {
   RegisterJobRoutes(router, services);
   router.Post("/api/analyze", [s](const Request& r) { return AnalyzeNow(*s, r); });
   router.Get("/api/me", [](const Request& r) {
-    return Response::Json(200, {{"org_id", r.principal->org_id},
-                                {"role", http::RoleName(r.principal->role)},
-                                {"subject", r.principal->subject}});
+    return Response::Json(200, {{"org_id", r.Caller().org_id.str()},
+                                {"role", http::RoleName(r.Caller().role)},
+                                {"subject", r.Caller().subject}});
   });
   const http::Router* rp = &router;
   router.Get(

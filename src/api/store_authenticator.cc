@@ -20,8 +20,12 @@ common::Result<http::Principal> StoreAuthenticator::Authenticate(std::string_vie
     return Status::Error(StatusCode::kUnavailable, "auth_unavailable",
                          "cannot check the token: " + found.status().message(), true);
   }
-  http::Principal p;
-  p.org_id = found->org_id;
+  std::optional<common::OrgId> org = common::OrgId::Parse(found->org_id);
+  if (!org) {
+    return Status::Error(StatusCode::kUnauthenticated, "invalid_token",
+                         "the API token belongs to no organisation");
+  }
+  http::Principal p{*org, http::Role::kMember, {}, {}};
   p.role = found->role == store::Role::kAdmin ? http::Role::kAdmin : http::Role::kMember;
   p.subject = found->id;
   p.token_key = hash;

@@ -59,12 +59,16 @@ int TokenCommand::Run() {
     return kExitSomeFailed;
   }
   const std::string token = http::NewApiToken();
+  std::optional<common::OrgId> org_id = common::OrgId::Parse(org->id);
+  if (!org_id) {
+    std::cerr << "leadscan token: the organisation has no id\n";
+    return kExitSomeFailed;
+  }
   store::NewToken nt;
-  nt.org_id = org->id;
   nt.role = *store::ParseRole(role_);
   nt.name = name_.empty() ? "cli" : name_;
   nt.token_hash = http::HashApiToken(token);
-  auto created = (*store)->CreateToken(nt);
+  auto created = (*store)->CreateToken(*org_id, nt);
   if (!created.ok()) {
     std::cerr << "leadscan token: " << created.status().ToString() << "\n";
     return kExitSomeFailed;

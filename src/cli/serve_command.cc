@@ -1,7 +1,12 @@
 #include "cli/serve_command.h"
 
+#include <fcntl.h>
 #include <signal.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
+#include <cerrno>
+#include <cstring>
 #include <filesystem>
 #include <iostream>
 
@@ -47,14 +52,54 @@ std::string EnsureFirstAdmin(store::Store& store) {
   if (!org.ok())
     return {};
   std::string token = http::NewApiToken();
+  std::optional<common::OrgId> org_id = common::OrgId::Parse(org->id);
+  if (!org_id)
+    return {};
   store::NewToken nt;
-  nt.org_id = org->id;
   nt.role = store::Role::kAdmin;
   nt.name = "first admin";
   nt.token_hash = http::HashApiToken(token);
-  if (!store.CreateToken(nt).ok())
+  if (!store.CreateToken(*org_id, nt).ok())
     return {};
   return token;
+}
+
+constexpr char kFirstTokenFileName[] = "first-admin-token";
+constexpr mode_t kSecretFileMode = 0600;
+
+// Where the first-start sign-in link is written when stdout is not a terminal: beside a SQLite
+// database file, else in the working directory.
+std::string DefaultFirstTokenFile(std::string_view db_url) {
+  constexpr std::string_view kSqlite = "sqlite://";
+  if (db_url.starts_with(kSqlite)) {
+    std::filesystem::path db(db_url.substr(kSqlite.size()));
+    if (db.has_filename())
+      return (db.parent_path() / kFirstTokenFileName).string();
+  }
+  return kFirstTokenFileName;
+}
+
+// Writes `text` to `path` readable by the owner only (created 0600, mode forced even when the
+// file existed). Refuses to follow a symlink.
+common::Status WriteSecretFile(const std::string& path, std::string_view text) {
+  int fd =
+      ::open(path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC, kSecretFileMode);
+  if (fd < 0)
+    return common::Status::IoError("cannot create " + path + ": " + std::strerror(errno));
+  bool ok = ::fchmod(fd, kSecretFileMode) == 0;
+  size_t done = 0;
+  while (ok && done < text.size()) {
+    ssize_t n = ::write(fd, text.data() + done, text.size() - done);
+    if (n < 0 && errno == EINTR)
+      continue;
+    ok = n > 0;
+    if (ok)
+      done += static_cast<size_t>(n);
+  }
+  ok = (::close(fd) == 0) && ok;
+  if (!ok)
+    return common::Status::IoError("cannot write " + path + ": " + std::strerror(errno));
+  return common::Status::Ok();
 }
 
 // Gauges read at scrape time from the runner's and the fetcher's own counters.
@@ -112,6 +157,9 @@ ServeCommand::ServeCommand(CLI::App& parent, bool workers_only) : workers_only_(
     app_->add_option("--web-dir", web_dir_, "Folder of the built web UI (default: web/dist)");
     app_->add_option("--public-url", public_url_,
                      "Address users reach the UI at (for the sign-in link); default from --listen");
+    app_->add_option("--first-token-file", first_token_file_,
+                     "Where the first-start sign-in link goes when stdout is not a terminal "
+                     "(mode 0600; default: beside the SQLite file, else ./first-admin-token)");
     app_->add_option("--batch-limit", batch_limit_, "Most lead_ids per job")
         ->check(CLI::Range(int64_t{1}, int64_t{1000000}))
         ->capture_default_str();
@@ -141,6 +189,34 @@ ServeCommand::ServeCommand(CLI::App& parent, bool workers_only) : workers_only_(
         ->capture_default_str();
     app_->add_option("--handler-threads", handler_threads_, "HTTP handler threads")
         ->check(CLI::Range(1, 512))
+        ->capture_default_str();
+    app_->add_option("--header-timeout-ms", header_timeout_ms_,
+                     "A request's header block must arrive within this (slowloris)")
+        ->check(CLI::Range(int64_t{100}, int64_t{600000}))
+        ->capture_default_str();
+    app_->add_option("--max-unfinished-per-address", max_unfinished_per_address_,
+                     "Connections of one client address still sending their request header")
+        ->check(CLI::Range(1, 100000))
+        ->capture_default_str();
+    app_->add_option("--max-idle-per-address", max_idle_per_address_,
+                     "Idle keep-alive connections one client address may hold")
+        ->check(CLI::Range(1, 1000000))
+        ->capture_default_str();
+    app_->add_option("--reserved-connections", reserved_connections_,
+                     "Connection slots event streams and unfinished requests never take")
+        ->check(CLI::Range(0, 100000))
+        ->capture_default_str();
+    app_->add_option("--max-streams-per-principal", max_streams_per_principal_,
+                     "Event streams one token may hold open")
+        ->check(CLI::Range(1, 100000))
+        ->capture_default_str();
+    app_->add_option("--stream-idle-timeout", stream_idle_timeout_s_,
+                     "Seconds an event stream may go without an event (heartbeats aside)")
+        ->check(CLI::Range(int64_t{1}, int64_t{86400}))
+        ->capture_default_str();
+    app_->add_option("--stream-max-lifetime", stream_max_lifetime_s_,
+                     "Seconds after which any event stream is closed (clients reconnect)")
+        ->check(CLI::Range(int64_t{1}, int64_t{604800}))
         ->capture_default_str();
   }
   AddFetchFlags(*app_, &fetch_options_);
@@ -224,6 +300,13 @@ int ServeCommand::Run() {
   http::ServerOptions server_options;
   server_options.io_threads = io_threads_;
   server_options.handler_threads = handler_threads_;
+  server_options.header_timeout = std::chrono::milliseconds(header_timeout_ms_);
+  server_options.max_unfinished_per_address = max_unfinished_per_address_;
+  server_options.max_idle_per_address = max_idle_per_address_;
+  server_options.reserved_connections = reserved_connections_;
+  server_options.max_streams_per_principal = max_streams_per_principal_;
+  server_options.stream_idle_timeout = std::chrono::seconds(stream_idle_timeout_s_);
+  server_options.stream_max_lifetime = std::chrono::seconds(stream_max_lifetime_s_);
   server_options.cors_origins = cors_origins_;
   server_options.static_dir = web_dir_.empty() ? DefaultWebDir() : web_dir_;
   if (!std::filesystem::is_directory(server_options.static_dir)) {
@@ -261,9 +344,26 @@ int ServeCommand::Run() {
   std::cout << "leadscan serving on " << base << " (store: " << (*store)->Dialect() << ")"
             << std::endl;
   if (std::string token = EnsureFirstAdmin(**store); !token.empty()) {
-    std::cout << "First start: an admin token was created for organisation 'default'.\n"
-              << "Sign in: " << base << "/#token=" << token << "\n"
-              << "Token (shown once): " << token << std::endl;
+    const std::string sign_in =
+        "Sign in: " + base + "/#token=" + token + "\n" + "Token (shown once): " + token + "\n";
+    if (::isatty(STDOUT_FILENO)) {
+      // A person at a terminal: show it once, there only.
+      std::cout << "First start: an admin token was created for organisation 'default'.\n"
+                << sign_in << std::flush;
+    } else {
+      // stdout goes to a log or a pipe: the secret goes to a file only its owner can read,
+      // the log says where.
+      std::string path = first_token_file_.empty() ? DefaultFirstTokenFile(db_) : first_token_file_;
+      if (auto s = WriteSecretFile(path, sign_in); !s.ok()) {
+        spdlog::error(
+            "first start: the admin token could not be saved ({}); create one with "
+            "`leadscan token create --org default --role admin`",
+            s.ToString());
+      } else {
+        std::cout << "First start: an admin token was created for organisation 'default'; "
+                  << "the sign-in link is in " << path << " (mode 0600)" << std::endl;
+      }
+    }
   }
   int sig = WaitForSignal(signals);
   spdlog::info("signal {}: shutting down", sig);

@@ -3,6 +3,7 @@
 // `leadscan worker`: the workers only, for scale-out on a shared database.
 #pragma once
 
+#include <cstdint>
 #include <string>
 #include <vector>
 
@@ -27,6 +28,7 @@ class ServeCommand final : public Command {
   std::string listen_ = "127.0.0.1:8080";
   std::string web_dir_;
   std::string public_url_;
+  std::string first_token_file_;  // "": next to the SQLite file, else the working directory
   int concurrency_ = 32;
   int64_t batch_limit_ = 10000;
   std::string default_timezone_ = "UTC";
@@ -41,6 +43,14 @@ class ServeCommand final : public Command {
   double rate_burst_ = 200;
   int io_threads_ = 2;
   int handler_threads_ = 8;
+  // Connection and stream limits (http::ServerOptions; defaults there).
+  int64_t header_timeout_ms_ = 10000;
+  int max_unfinished_per_address_ = 32;
+  int max_idle_per_address_ = 256;
+  int reserved_connections_ = 64;
+  int max_streams_per_principal_ = 16;
+  int64_t stream_idle_timeout_s_ = 600;
+  int64_t stream_max_lifetime_s_ = 3600;
   std::vector<std::string> rules_;
   fetch::FetchOptions fetch_options_;
 };

@@ -4,9 +4,11 @@
 #include <fstream>
 #include <map>
 #include <set>
+#include <type_traits>
 
 #include "common/clock.h"
 #include "common/config.h"
+#include "common/org_id.h"
 #include "common/result.h"
 #include "common/status.h"
 #include "common/uuid.h"
@@ -130,6 +132,28 @@ TEST(ConfigTest, BrokenFileNamesTheLine) {
   ASSERT_FALSE(missing.ok());
   EXPECT_EQ(missing.status().error_code(), "config_not_found");
   std::remove(path.c_str());
+}
+
+}  // namespace
+}  // namespace leadscan::common
+
+namespace leadscan::common {
+namespace {
+
+// An org-scoped store call cannot be written without an organisation: OrgId has no default,
+// no conversion from text and no empty value.
+static_assert(!std::is_default_constructible_v<OrgId>);
+static_assert(!std::is_constructible_v<OrgId, std::string>);
+static_assert(!std::is_convertible_v<const char*, OrgId>);
+
+TEST(OrgIdTest, EmptyTextIsNoOrganisation) {
+  EXPECT_FALSE(OrgId::Parse("").has_value());
+  auto org = OrgId::Parse("7c9e6679-7425-40de-944b-e07fc1f90ae7");
+  ASSERT_TRUE(org.has_value());
+  EXPECT_EQ(org->str(), "7c9e6679-7425-40de-944b-e07fc1f90ae7");
+  OrgId moved = std::move(*org);
+  EXPECT_FALSE(org->str().empty());  // moving copies: no empty OrgId is left behind
+  EXPECT_EQ(moved, *org);
 }
 
 }  // namespace

@@ -89,6 +89,15 @@ TEST_F(JwtTest, ValidTokenGivesPrincipal) {
   EXPECT_FALSE(p->token_key.empty());
 }
 
+TEST_F(JwtTest, DeeplyNestedPayloadIsMalformed) {
+  std::string payload = Claims().dump();
+  payload.pop_back();
+  payload += ",\"x\":" + std::string(65, '[') + std::string(65, ']') + "}";
+  auto p = auth_.Authenticate(SignJwtHs256(payload, kSecret));
+  ASSERT_FALSE(p.ok());
+  EXPECT_EQ(p.status().error_code(), "malformed_token");
+}
+
 TEST_F(JwtTest, MissingRoleClaimMeansMember) {
   auto claims = Claims();
   claims["app_metadata"].erase("role");
@@ -168,7 +177,7 @@ class FixedAuthenticator : public Authenticator {
   explicit FixedAuthenticator(std::string org) : org_(std::move(org)) {}
 
   common::Result<Principal> Authenticate(std::string_view) override {
-    return Principal{org_, Role::kMember, "fixed", ""};
+    return Principal{*common::OrgId::Parse(org_), Role::kMember, "fixed", ""};
   }
 
  private:

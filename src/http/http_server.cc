@@ -12,8 +12,10 @@
 #include <thread>
 #include <unordered_map>
 
+#include "common/utf8.h"
 #include "http/api_token.h"
 #include "http/cors_policy.h"
+#include "http/request_target.h"
 #include "http/static_files.h"
 
 namespace leadscan::http {
@@ -30,9 +32,27 @@ constexpr auto kTuple = asio::as_tuple(asio::use_awaitable);
 constexpr std::chrono::milliseconds kDrainTimeout{1000};
 constexpr size_t kMaxDrainBytes = 4 * 1024 * 1024;
 constexpr size_t kSseReadBufferBytes = 512;
+constexpr size_t kFirstReadBytes = 4096;
 constexpr std::string_view kServerName = "leadscan";
 constexpr std::string_view kBearerPrefix = "Bearer ";
 constexpr std::string_view kWwwAuthenticate = "Bearer realm=\"leadscan\"";
+
+// Headers on every response. The web UI (static files) may load its own scripts, styles,
+// images and fonts and talk to its own origin, nothing inline and nothing else; API answers
+// are data, never a document. No response may be framed (clickjacking) or sniffed into HTML.
+constexpr std::string_view kUiContentSecurityPolicy =
+    "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+    "font-src 'self'; connect-src 'self'; object-src 'none'; base-uri 'none'; "
+    "form-action 'self'; frame-ancestors 'none'";
+constexpr std::string_view kApiContentSecurityPolicy = "default-src 'none'; frame-ancestors 'none'";
+
+template <typename Fields>
+void SetSecurityHeaders(Fields& fields, bool ui) {
+  fields.set("X-Content-Type-Options", "nosniff");
+  fields.set("X-Frame-Options", "DENY");
+  fields.set("Referrer-Policy", "no-referrer");
+  fields.set("Content-Security-Policy", ui ? kUiContentSecurityPolicy : kApiContentSecurityPolicy);
+}
 
 bool StartsWithIgnoreCase(std::string_view text, std::string_view prefix) {
   if (text.size() < prefix.size())
@@ -52,6 +72,20 @@ bool IsApiPath(std::string_view path) {
 
 bool HasLineBreak(std::string_view text) {
   return text.find_first_of("\r\n") != std::string_view::npos;
+}
+
+// Names the first decoded part of the target that is not UTF-8 ("the path", "query parameter
+// 'q'"), or "" when all are.
+std::string InvalidUtf8In(const Request& request) {
+  if (!common::IsValidUtf8(request.path))
+    return "the request path";
+  for (const auto& [key, value] : request.query) {
+    if (!common::IsValidUtf8(key))
+      return "a query parameter name";
+    if (!common::IsValidUtf8(value))
+      return "query parameter '" + key + "'";
+  }
+  return {};
 }
 
 Response Unauthorized(const common::Status& status) {
@@ -83,6 +117,14 @@ asio::awaitable<void> OpenStream(std::function<void(std::shared_ptr<SseStream>)>
   co_return;
 }
 
+// What the server knows before reading a body: a built-in endpoint, or the router's match and,
+// for a route that is not public, either the principal (set on the Request) or the refusal.
+struct Prepared {
+  bool builtin = false;
+  Router::Match match;
+  std::optional<Response> refusal;
+};
+
 struct HttpServer::Impl {
   Impl(ServerOptions opts, const Router& r, Authenticator* auth, common::Clock& c,
        common::Metrics& m)
@@ -102,15 +144,47 @@ struct HttpServer::Impl {
     metrics.DefineGauge("http_open_event_streams", "Open Server-Sent Events streams.");
   }
 
-  Response Process(Request& request, std::chrono::steady_clock::time_point start);
+  // Routing and authentication from the request line and headers alone (no body yet). Runs on
+  // the handler pool (the authenticator may block). Never throws.
+  Prepared Prepare(Request& request);
 
-  Response Dispatch(Request& request);
+  // Prepare (unless done already), then the handler; catch-all: an exception is a 500.
+  Response Process(Request& request, std::optional<Prepared> prepared,
+                   std::chrono::steady_clock::time_point start);
+
+  Response Dispatch(Request& request, Prepared& prepared);
+
+  Response Builtin(Request& request);
+
+  // CORS headers and the request metrics of an answered request. Never throws.
+  void Record(const Request& request, Response& response,
+              std::chrono::steady_clock::time_point start);
 
   Response Authorize(Request& request, const RouteOptions& route_options, bool* ok);
 
   asio::awaitable<void> AcceptLoop();
 
-  asio::awaitable<void> RefuseBusy(tcp::socket socket);
+  asio::awaitable<void> RefuseBusy(tcp::socket socket, std::string_view code,
+                                   std::string_view message);
+
+  // Connections waiting for a request header, per client address (slowloris). `enforce`: refuse
+  // (false) when the address or the server is at its cap; later requests on an open
+  // connection are counted without a check.
+  bool BeginUnfinished(const std::string& address, bool enforce);
+  void EndUnfinished(const std::string& address);
+
+  // Idle keep-alive connections per client address; false when at the cap (close instead).
+  bool BeginIdle(const std::string& address);
+  void EndIdle(const std::string& address);
+
+  // Event streams per principal and in total; false when a cap is reached (`*code` says which).
+  bool OpenStream(const std::string& principal, std::string* code);
+  void CloseStream(const std::string& principal);
+
+  // The most connections a hog class (streams, unfinished requests) may hold server-wide.
+  int HogCap() const {
+    return std::max(1, options.max_connections - std::max(0, options.reserved_connections));
+  }
 
   void Unregister(Session* session);
 
@@ -125,6 +199,14 @@ struct HttpServer::Impl {
 
   std::mutex readiness_mu;
   ReadinessCheck readiness;
+
+  std::mutex caps_mu;
+  std::unordered_map<std::string, int> unfinished_by_address;
+  int unfinished_total = 0;
+  std::unordered_map<std::string, int> idle_by_address;
+  int idle_total = 0;
+  std::unordered_map<std::string, int> streams_by_principal;
+  int streams_total = 0;
 
   std::mutex sessions_mu;
   std::condition_variable sessions_cv;
@@ -153,9 +235,13 @@ class Session : public std::enable_shared_from_this<Session> {
     beast::error_code ec;
     auto endpoint = stream_.socket().remote_endpoint(ec);
     if (!ec) {
-      remote_ = endpoint.address().to_string() + ":" + std::to_string(endpoint.port());
+      address_ = endpoint.address().to_string();
+      remote_ = address_ + ":" + std::to_string(endpoint.port());
     }
   }
+
+  // Set by the accept loop once the first request was counted as unfinished.
+  void MarkUnfinished() { unfinished_ = true; }
 
   asio::any_io_executor executor() { return stream_.get_executor(); }
 
@@ -182,7 +268,10 @@ class Session : public std::enable_shared_from_this<Session> {
 
  private:
   static asio::awaitable<Response> ProcessOnPool(HttpServer::Impl& server, Request& request,
+                                                 std::optional<Prepared> prepared,
                                                  std::chrono::steady_clock::time_point start);
+
+  static asio::awaitable<Prepared> PrepareOnPool(HttpServer::Impl& server, Request& request);
 
   asio::awaitable<bool> Serve();
 
@@ -203,6 +292,9 @@ class Session : public std::enable_shared_from_this<Session> {
   beast::flat_buffer buffer_;
   asio::steady_timer wake_timer_;
   std::string remote_;
+  std::string address_;      // client IP, the key of the per-address cap
+  bool unfinished_ = false;  // counted in the server's unfinished requests
+  bool served_one_ = false;  // a request header was read on this connection
   bool idle_ = true;
   std::shared_ptr<SseStream> sse_;
 };
@@ -216,6 +308,9 @@ asio::awaitable<void> Session::Run() {
   } catch (const std::exception& e) {
     spdlog::error("http: connection {} failed: {}", remote_, e.what());
   }
+  if (unfinished_)
+    server_.EndUnfinished(address_);
+  unfinished_ = false;
   beast::error_code ec;
   stream_.socket().shutdown(tcp::socket::shutdown_send, ec);
   stream_.socket().close(ec);
@@ -229,9 +324,30 @@ asio::awaitable<bool> Session::Serve() {
   parser.body_limit(server_.options.max_body_bytes);
 
   idle_ = true;
-  stream_.expires_after(server_.options.idle_timeout);
+  if (served_one_ && buffer_.size() == 0) {
+    // Keep-alive: wait up to idle_timeout for the next request to start, unless this address
+    // (or the server) already holds its share of idle connections.
+    if (!server_.BeginIdle(address_))
+      co_return false;
+    stream_.expires_after(server_.options.idle_timeout);
+    auto [wec, wn] = co_await stream_.async_read_some(buffer_.prepare(kFirstReadBytes), kTuple);
+    server_.EndIdle(address_);
+    if (wec)
+      co_return false;
+    buffer_.commit(wn);
+  }
+  if (!unfinished_) {
+    server_.BeginUnfinished(address_, false);
+    unfinished_ = true;
+  }
+  // The header block must be complete within header_timeout of its start (of accept for the
+  // first request): a client dripping bytes cannot hold the connection.
+  stream_.expires_after(server_.options.header_timeout);
   auto [ec, n] = co_await bhttp::async_read_header(stream_, buffer_, parser, kTuple);
   idle_ = false;
+  served_one_ = true;
+  server_.EndUnfinished(address_);
+  unfinished_ = false;
   const unsigned version = parser.get().version() ? parser.get().version() : 11;
   if (ec == bhttp::error::header_limit) {
     co_await WriteError(431, "header_too_large", "request header block is too large", version);
@@ -255,7 +371,66 @@ asio::awaitable<bool> Session::Serve() {
     co_return false;
   }
 
+  // Everything but the body: the target, the query, the headers.
+  Request request;
+  request.method = std::string(parser.get().method_string());
+  request.target = std::string(parser.get().target());
+  // One normalised path decides routing, authentication and static files.
+  auto parsed_target = ParseRequestTarget(request.method, request.target);
+  if (!parsed_target.ok()) {
+    co_await WriteError(400, parsed_target.status().error_code(), parsed_target.status().message(),
+                        version);
+    co_return false;
+  }
+  request.path = std::move(parsed_target->path);
+  if (!parsed_target->query.empty())
+    request.query = ParseQuery(parsed_target->query);
+  // Path and query reach handlers, logs and store queries: they must be UTF-8 once decoded.
+  if (std::string where = InvalidUtf8In(request); !where.empty()) {
+    co_await WriteError(400, "invalid_utf8", "invalid UTF-8 in " + where, version);
+    co_return false;
+  }
+  for (const auto& field : parser.get()) {
+    request.headers.emplace_back(std::string(field.name_string()), std::string(field.value()));
+  }
+  request.remote_address = remote_;
+  const bool client_keep_alive = parser.get().keep_alive();
+
+  // Route and authenticate from the headers alone, before a byte of the body is read: an
+  // unauthenticated client cannot make us buffer megabytes.
+  std::optional<Prepared> prepared;
   if (!parser.is_done()) {
+    prepared = co_await asio::co_spawn(server_.handler_pool->get_executor(),
+                                       PrepareOnPool(server_, request), asio::use_awaitable);
+  }
+  if (prepared && prepared->refusal) {
+    Response refusal = std::move(*prepared->refusal);
+    server_.Record(request, refusal, std::chrono::steady_clock::now());
+    const bool body_pending = !parser.is_done();
+    bool keep_alive = client_keep_alive && !body_pending && !server_.stopping.load();
+    bool written = co_await WriteResponse(refusal, request, version, keep_alive);
+    if (body_pending) {
+      co_await Drain();
+      co_return false;
+    }
+    co_return written&& keep_alive;
+  }
+
+  if (!parser.is_done()) {
+    // Bodies of callers without a principal (public routes, static files, unknown paths) get
+    // the small limit; authenticated ones the full one.
+    const size_t limit = request.principal
+                             ? server_.options.max_body_bytes
+                             : std::min(server_.options.max_body_bytes,
+                                        server_.options.max_unauthenticated_body_bytes);
+    parser.body_limit(limit);
+    // Beast checks Content-Length against the limit only while parsing the header.
+    if (auto length = parser.content_length(); length && *length > limit) {
+      co_await WriteError(413, "payload_too_large",
+                          "request body exceeds " + std::to_string(limit) + " bytes", version);
+      co_await Drain();
+      co_return false;
+    }
     auto expect = parser.get()[bhttp::field::expect];
     if (StartsWithIgnoreCase(expect, "100-continue")) {
       bhttp::response<bhttp::empty_body> cont{bhttp::status::continue_, version};
@@ -267,10 +442,8 @@ asio::awaitable<bool> Session::Serve() {
     stream_.expires_after(server_.options.read_timeout);
     auto [bec, bn] = co_await bhttp::async_read(stream_, buffer_, parser, kTuple);
     if (bec == bhttp::error::body_limit) {
-      co_await WriteError(
-          413, "payload_too_large",
-          "request body exceeds " + std::to_string(server_.options.max_body_bytes) + " bytes",
-          version);
+      co_await WriteError(413, "payload_too_large",
+                          "request body exceeds " + std::to_string(limit) + " bytes", version);
       co_await Drain();
       co_return false;
     }
@@ -278,31 +451,30 @@ asio::awaitable<bool> Session::Serve() {
       co_return false;
   }
   stream_.expires_never();
-
-  bhttp::request<bhttp::string_body> raw = parser.release();
+  request.body = std::move(parser.get().body());
   auto start = std::chrono::steady_clock::now();
-  Request request;
-  request.method = std::string(raw.method_string());
-  request.target = std::string(raw.target());
-  std::string_view target = request.target;
-  size_t q = target.find('?');
-  std::string_view raw_path = target.substr(0, q);
-  request.path = PercentDecode(raw_path);
-  if (q != std::string_view::npos)
-    request.query = ParseQuery(target.substr(q + 1));
-  for (const auto& field : raw) {
-    request.headers.emplace_back(std::string(field.name_string()), std::string(field.value()));
-  }
-  request.body = std::move(raw.body());
-  request.remote_address = remote_;
-  const bool client_keep_alive = raw.keep_alive();
 
-  Response response =
-      co_await asio::co_spawn(server_.handler_pool->get_executor(),
-                              ProcessOnPool(server_, request, start), asio::use_awaitable);
+  Response response = co_await asio::co_spawn(
+      server_.handler_pool->get_executor(),
+      ProcessOnPool(server_, request, std::move(prepared), start), asio::use_awaitable);
 
   if (response.on_stream) {
+    // One caller cannot hold every slot with event streams: per principal and in total.
+    const std::string owner =
+        request.principal ? "p:" + request.principal->token_key : "a:" + address_;
+    std::string refusal_code;
+    if (!server_.OpenStream(owner, &refusal_code)) {
+      Response refusal =
+          refusal_code == "too_many_streams"
+              ? Response::Error(429, refusal_code, "too many event streams open for this caller")
+              : Response::Error(503, refusal_code, "the server is at its event stream limit");
+      refusal.WithHeader("Retry-After", "5");
+      server_.Record(request, refusal, start);
+      co_await WriteResponse(refusal, request, version, false);
+      co_return false;
+    }
     co_await PumpEvents(response, request, version);
+    server_.CloseStream(owner);
     co_return false;
   }
   bool keep_alive = client_keep_alive && !server_.stopping.load();
@@ -331,6 +503,7 @@ asio::awaitable<bool> Session::WriteResponse(Response& response, const Request& 
       continue;
     res.insert(name, value);
   }
+  SetSecurityHeaders(res, request.route == "static");
   res.keep_alive(keep_alive);
   bool bodiless = response.status == 204 || response.status == 304 ||
                   (response.status >= 100 && response.status < 200);
@@ -387,6 +560,7 @@ asio::awaitable<void> Session::PumpEvents(Response& response, const Request& req
       continue;
     head.insert(name, value);
   }
+  SetSecurityHeaders(head, false);
   // The body runs until the connection closes: no length, no chunking, Connection: close.
   head.keep_alive(false);
   bhttp::response_serializer<bhttp::empty_body> serializer{head};
@@ -404,14 +578,23 @@ asio::awaitable<void> Session::PumpEvents(Response& response, const Request& req
 
     asio::co_spawn(strand, WatchClient(stream), asio::detached);
     auto interval = server_.options.sse_heartbeat;
-    auto next_heartbeat = std::chrono::steady_clock::now() + interval;
+    const auto opened = std::chrono::steady_clock::now();
+    const auto end_of_life = opened + server_.options.stream_max_lifetime;
+    auto last_event = opened;
+    auto next_heartbeat = opened + interval;
     if (server_.stopping.load())
       stream->Abort();
     while (true) {
       std::string out;
       stream->TakeFrames(&out);
-      bool closed = stream->closed();
       auto now = std::chrono::steady_clock::now();
+      if (!out.empty())
+        last_event = now;
+      // Streams end: after stream_max_lifetime, or after stream_idle_timeout without an event
+      // (heartbeats do not count); an EventSource reconnects when it still wants them.
+      if (now >= end_of_life || now >= last_event + server_.options.stream_idle_timeout)
+        stream->Abort();
+      bool closed = stream->closed();
       if (!closed && now >= next_heartbeat) {
         out += ": heartbeat\n\n";
         next_heartbeat = now + interval;
@@ -428,7 +611,8 @@ asio::awaitable<void> Session::PumpEvents(Response& response, const Request& req
       }
       if (closed)
         break;
-      wake_timer_.expires_at(next_heartbeat);
+      wake_timer_.expires_at(std::min(
+          {next_heartbeat, end_of_life, last_event + server_.options.stream_idle_timeout}));
       co_await wake_timer_.async_wait(kTuple);
     }
   }
@@ -451,31 +635,107 @@ asio::awaitable<void> Session::WatchClient(std::shared_ptr<SseStream> stream) {
 }
 
 asio::awaitable<Response> Session::ProcessOnPool(HttpServer::Impl& server, Request& request,
+                                                 std::optional<Prepared> prepared,
                                                  std::chrono::steady_clock::time_point start) {
-  co_return server.Process(request, start);
+  co_return server.Process(request, std::move(prepared), start);
 }
 
-Response HttpServer::Impl::Process(Request& request, std::chrono::steady_clock::time_point start) {
+asio::awaitable<Prepared> Session::PrepareOnPool(HttpServer::Impl& server, Request& request) {
+  co_return server.Prepare(request);
+}
+
+namespace {
+
+// The endpoints the server answers itself, before the router.
+bool IsBuiltin(const Request& request) {
+  if (CorsPolicy::IsPreflight(request) || request.path == "*")
+    return true;
+  const bool get = request.method == "GET" || request.method == "HEAD";
+  return get &&
+         (request.path == "/healthz" || request.path == "/readyz" || request.path == "/metrics");
+}
+
+// Metric label for a method: a closed set, whatever the client sends.
+std::string_view MethodLabel(std::string_view method) {
+  for (std::string_view known : {"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"}) {
+    if (method == known)
+      return known;
+  }
+  return "other";
+}
+
+Response InternalError() {
+  return Response::Error(500, "internal", "internal server error");
+}
+
+}  // namespace
+
+Prepared HttpServer::Impl::Prepare(Request& request) {
+  Prepared prepared;
+  try {
+    if (IsBuiltin(request)) {
+      prepared.builtin = true;
+      return prepared;
+    }
+    prepared.match = router.Find(request.method, request.path);
+    const Router::Route* route = prepared.match.route;
+    if (route == nullptr)
+      return prepared;
+    request.route = route->pattern;
+    request.params = prepared.match.params;
+    // Authentication follows the route, never the spelling of the path: every route that is
+    // not public needs a principal.
+    if (!route->options.is_public) {
+      bool ok = false;
+      Response refusal = Authorize(request, route->options, &ok);
+      if (!ok) {
+        prepared.refusal = std::move(refusal);
+      } else if (!request.principal) {
+        spdlog::error("http: {} {} authorised without a principal", request.method, request.path);
+        prepared.refusal = InternalError();
+      }
+    }
+  } catch (const std::exception& e) {
+    spdlog::error("http: routing {} {} failed: {}", request.method, request.path, e.what());
+    prepared.refusal = InternalError();
+  } catch (...) {
+    spdlog::error("http: routing {} {} failed with a non-standard exception", request.method,
+                  request.path);
+    prepared.refusal = InternalError();
+  }
+  return prepared;
+}
+
+Response HttpServer::Impl::Process(Request& request, std::optional<Prepared> prepared,
+                                   std::chrono::steady_clock::time_point start) {
   Response response;
   try {
-    response = Dispatch(request);
+    Prepared p = prepared ? std::move(*prepared) : Prepare(request);
+    response = p.refusal ? std::move(*p.refusal) : Dispatch(request, p);
   } catch (const std::exception& e) {
     spdlog::error("http: {} {} failed: {}", request.method, request.path, e.what());
-    response = Response::Error(500, "internal", "internal server error");
+    response = InternalError();
   } catch (...) {
     spdlog::error("http: {} {} failed with a non-standard exception", request.method, request.path);
-    response = Response::Error(500, "internal", "internal server error");
+    response = InternalError();
   }
+  Record(request, response, start);
+  return response;
+}
+
+void HttpServer::Impl::Record(const Request& request, Response& response,
+                              std::chrono::steady_clock::time_point start) {
   if (response.status < 100 || response.status > 599) {
     spdlog::error("http: {} {} answered invalid status {}", request.method, request.path,
                   response.status);
-    response = Response::Error(500, "internal", "internal server error");
+    response = InternalError();
   }
   try {
     if (!CorsPolicy::IsPreflight(request))
       cors.Decorate(request, &response);
+    // Every label value comes from a closed set: route patterns and fixed words, known methods.
     std::string route = request.route.empty() ? "unmatched" : request.route;
-    metrics.Increment("http_requests_total", {{"method", request.method},
+    metrics.Increment("http_requests_total", {{"method", std::string(MethodLabel(request.method))},
                                               {"route", route},
                                               {"status", std::to_string(response.status)}});
     double seconds =
@@ -486,52 +746,21 @@ Response HttpServer::Impl::Process(Request& request, std::chrono::steady_clock::
   } catch (const std::exception& e) {
     spdlog::error("http: recording {} {} failed: {}", request.method, request.path, e.what());
   }
-  return response;
 }
 
-Response HttpServer::Impl::Dispatch(Request& request) {
-  if (CorsPolicy::IsPreflight(request)) {
-    request.route = "preflight";
-    return cors.Preflight(request);
-  }
-  const bool get = request.method == "GET" || request.method == "HEAD";
-  if (get && request.path == "/healthz") {
-    request.route = "/healthz";
-    return Response::Json(200, {{"status", "ok"}});
-  }
-  if (get && request.path == "/readyz") {
-    request.route = "/readyz";
-    ReadinessCheck check;
-    {
-      std::lock_guard lock(readiness_mu);
-      check = readiness;
-    }
-    common::Status status = check ? check() : common::Status::Ok();
-    if (!status.ok()) {
-      Response r = Response::FromStatus(status);
-      r.status = 503;
-      return r;
-    }
-    return Response::Json(200, {{"status", "ready"}});
-  }
-  if (get && request.path == "/metrics") {
-    request.route = "/metrics";
-    return Response::Text(200, metrics.Render(), "text/plain; version=0.0.4; charset=utf-8");
-  }
-
-  std::string_view target = request.target;
-  Router::Match match = router.Find(request.method, target.substr(0, target.find('?')));
+Response HttpServer::Impl::Dispatch(Request& request, Prepared& prepared) {
+  if (prepared.builtin)
+    return Builtin(request);
+  Router::Match& match = prepared.match;
   if (match.route != nullptr) {
-    request.route = match.route->pattern;
-    request.params = std::move(match.params);
-    if (IsApiPath(request.path) && !match.route->options.is_public) {
-      bool ok = false;
-      Response refusal = Authorize(request, match.route->options, &ok);
-      if (!ok)
-        return refusal;
+    if (!match.route->options.is_public && !request.principal) {
+      spdlog::error("http: {} {} reached its handler without a principal", request.method,
+                    request.path);
+      return InternalError();
     }
     return match.route->handler(request);
   }
+  const bool get = request.method == "GET" || request.method == "HEAD";
   if (!match.allowed_methods.empty()) {
     request.route = "method_not_allowed";
     std::string allow;
@@ -546,6 +775,39 @@ Response HttpServer::Impl::Dispatch(Request& request) {
     return static_files->Serve(request);
   }
   return Response::Error(404, "not_found", "no route for " + request.method + " " + request.path);
+}
+
+Response HttpServer::Impl::Builtin(Request& request) {
+  if (CorsPolicy::IsPreflight(request)) {
+    request.route = "preflight";
+    return cors.Preflight(request);
+  }
+  if (request.path == "*") {
+    request.route = "options_asterisk";
+    return Response::NoContent().WithHeader("Allow",
+                                            "GET, HEAD, POST, PUT, PATCH, DELETE, OPTIONS");
+  }
+  if (request.path == "/healthz") {
+    request.route = "/healthz";
+    return Response::Json(200, {{"status", "ok"}});
+  }
+  if (request.path == "/readyz") {
+    request.route = "/readyz";
+    ReadinessCheck check;
+    {
+      std::lock_guard lock(readiness_mu);
+      check = readiness;
+    }
+    common::Status status = check ? check() : common::Status::Ok();
+    if (!status.ok()) {
+      Response r = Response::FromStatus(status);
+      r.status = 503;
+      return r;
+    }
+    return Response::Json(200, {{"status", "ready"}});
+  }
+  request.route = "/metrics";
+  return Response::Text(200, metrics.Render(), "text/plain; version=0.0.4; charset=utf-8");
 }
 
 Response HttpServer::Impl::Authorize(Request& request, const RouteOptions& route_options,
@@ -605,14 +867,85 @@ void HttpServer::Impl::Unregister(Session* session) {
   sessions_cv.notify_all();
 }
 
-asio::awaitable<void> HttpServer::Impl::RefuseBusy(tcp::socket socket) {
+bool HttpServer::Impl::BeginUnfinished(const std::string& address, bool enforce) {
+  std::lock_guard lock(caps_mu);
+  int& mine = unfinished_by_address[address];
+  if (enforce && (mine >= options.max_unfinished_per_address || unfinished_total >= HogCap())) {
+    if (mine == 0)
+      unfinished_by_address.erase(address);
+    return false;
+  }
+  ++mine;
+  ++unfinished_total;
+  return true;
+}
+
+void HttpServer::Impl::EndUnfinished(const std::string& address) {
+  std::lock_guard lock(caps_mu);
+  auto it = unfinished_by_address.find(address);
+  if (it == unfinished_by_address.end())
+    return;
+  --unfinished_total;
+  if (--it->second <= 0)
+    unfinished_by_address.erase(it);
+}
+
+bool HttpServer::Impl::BeginIdle(const std::string& address) {
+  std::lock_guard lock(caps_mu);
+  int& mine = idle_by_address[address];
+  if (mine >= options.max_idle_per_address || idle_total >= HogCap()) {
+    if (mine == 0)
+      idle_by_address.erase(address);
+    return false;
+  }
+  ++mine;
+  ++idle_total;
+  return true;
+}
+
+void HttpServer::Impl::EndIdle(const std::string& address) {
+  std::lock_guard lock(caps_mu);
+  auto it = idle_by_address.find(address);
+  if (it == idle_by_address.end())
+    return;
+  --idle_total;
+  if (--it->second <= 0)
+    idle_by_address.erase(it);
+}
+
+bool HttpServer::Impl::OpenStream(const std::string& principal, std::string* code) {
+  std::lock_guard lock(caps_mu);
+  int& mine = streams_by_principal[principal];
+  if (mine >= options.max_streams_per_principal || streams_total >= HogCap()) {
+    *code = mine >= options.max_streams_per_principal ? "too_many_streams" : "stream_limit";
+    if (mine == 0)
+      streams_by_principal.erase(principal);
+    return false;
+  }
+  ++mine;
+  ++streams_total;
+  return true;
+}
+
+void HttpServer::Impl::CloseStream(const std::string& principal) {
+  std::lock_guard lock(caps_mu);
+  auto it = streams_by_principal.find(principal);
+  if (it == streams_by_principal.end())
+    return;
+  --streams_total;
+  if (--it->second <= 0)
+    streams_by_principal.erase(it);
+}
+
+asio::awaitable<void> HttpServer::Impl::RefuseBusy(tcp::socket socket, std::string_view code,
+                                                   std::string_view message) {
   beast::tcp_stream stream(std::move(socket));
   bhttp::response<bhttp::string_body> res{bhttp::status::service_unavailable, 11};
   res.set(bhttp::field::server, kServerName);
   res.set(bhttp::field::content_type, "application/json");
   res.set(bhttp::field::retry_after, "1");
-  res.body() =
-      Response::Error(503, "too_many_connections", "server is at its connection limit").body;
+  SetSecurityHeaders(res, false);
+  res.body() = Response::Error(503, code, message).body;
   res.keep_alive(false);
   res.prepare_payload();
   stream.expires_after(options.write_timeout);
@@ -639,10 +972,25 @@ asio::awaitable<void> HttpServer::Impl::AcceptLoop() {
     {
       std::lock_guard lock(sessions_mu);
       if (static_cast<int>(sessions.size()) >= options.max_connections) {
-        asio::co_spawn(strand, RefuseBusy(std::move(socket)), asio::detached);
+        asio::co_spawn(strand,
+                       RefuseBusy(std::move(socket), "too_many_connections",
+                                  "server is at its connection limit"),
+                       asio::detached);
+        continue;
+      }
+      beast::error_code rec;
+      auto endpoint = socket.remote_endpoint(rec);
+      const std::string address = rec ? std::string() : endpoint.address().to_string();
+      if (!BeginUnfinished(address, true)) {
+        asio::co_spawn(strand,
+                       RefuseBusy(std::move(socket), "too_many_unfinished_requests",
+                                  "too many connections from this address are still sending "
+                                  "their request"),
+                       asio::detached);
         continue;
       }
       session = std::make_shared<Session>(*this, std::move(socket));
+      session->MarkUnfinished();
       sessions.emplace(session.get(), session);
       metrics.Set("http_open_connections", {}, static_cast<double>(sessions.size()));
     }

@@ -30,19 +30,40 @@ class Session;
 struct ServerOptions {
   static constexpr size_t kDefaultMaxBodyBytes = 16 * 1024 * 1024;  // CSV imports
   static constexpr size_t kDefaultMaxHeaderBytes = 16 * 1024;
+  // Until a request is authenticated (public routes, static files, unknown paths) its body may
+  // not exceed this; protected routes are authenticated from the headers before the body is read.
+  static constexpr size_t kDefaultMaxUnauthenticatedBodyBytes = 64 * 1024;
 
   int io_threads = 2;
   int handler_threads = 8;
   size_t max_body_bytes = kDefaultMaxBodyBytes;      // larger bodies: 413 payload_too_large
   size_t max_header_bytes = kDefaultMaxHeaderBytes;  // larger header block: 431
-  std::chrono::milliseconds read_timeout{30000};     // header + body of one request
-  std::chrono::milliseconds idle_timeout{60000};     // keep-alive wait for the next request
-  std::chrono::milliseconds write_timeout{30000};    // one response (not SSE as a whole)
-  int max_connections = 1024;                        // beyond: 503 and close
-  std::chrono::milliseconds stop_grace{10000};       // Stop waits this long for in-flight work
-  std::vector<std::string> cors_origins;             // exact origins; "*" for any
-  std::string static_dir;                            // "" serves no files
-  std::chrono::milliseconds sse_heartbeat{15000};    // ": heartbeat" comment interval
+  size_t max_unauthenticated_body_bytes = kDefaultMaxUnauthenticatedBodyBytes;  // else 413
+  std::chrono::milliseconds read_timeout{30000};   // header + body of one request
+  std::chrono::milliseconds idle_timeout{60000};   // keep-alive wait for the next request
+  std::chrono::milliseconds write_timeout{30000};  // one response (not SSE as a whole)
+  int max_connections = 1024;                      // beyond: 503 and close
+  // From accept (first request) or from the first byte (later requests) to the end of the
+  // header block; slower clients are closed (slowloris).
+  std::chrono::milliseconds header_timeout{10000};
+  // Connections of one client address still waiting for their request header; beyond: 503
+  // too_many_unfinished_requests at accept.
+  int max_unfinished_per_address = 32;
+  // Idle keep-alive connections of one address; beyond, a connection is closed after its
+  // response instead of waiting (the client reconnects). Server-wide they share the cap of
+  // the other hog classes (max_connections - reserved_connections).
+  int max_idle_per_address = 256;
+  // Slots that event streams and unfinished requests never take, so health checks and
+  // ordinary requests still get a connection: each of those classes is capped at
+  // max_connections - reserved_connections server-wide.
+  int reserved_connections = 64;
+  int max_streams_per_principal = 16;                      // beyond: 429 too_many_streams
+  std::chrono::milliseconds stream_idle_timeout{600000};   // no event (heartbeats aside): close
+  std::chrono::milliseconds stream_max_lifetime{3600000};  // any stream closes after this
+  std::chrono::milliseconds stop_grace{10000};     // Stop waits this long for in-flight work
+  std::vector<std::string> cors_origins;           // exact origins; "*" for any
+  std::string static_dir;                          // "" serves no files
+  std::chrono::milliseconds sse_heartbeat{15000};  // ": heartbeat" comment interval
   SseStream::Options sse;
   RateLimitOptions rate_limit;
 };

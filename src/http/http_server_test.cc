@@ -40,7 +40,12 @@ using Reply = bhttp::response<bhttp::string_body>;
 // fails the test instead of hanging it.
 class Client {
  public:
-  explicit Client(uint16_t port) : socket_(ioc_) {
+  // `source`: the local address to connect from (another loopback address is another client).
+  explicit Client(uint16_t port, const char* source = nullptr) : socket_(ioc_) {
+    if (source != nullptr) {
+      socket_.open(tcp::v4());
+      socket_.bind({asio::ip::make_address(source), 0});
+    }
     socket_.connect({asio::ip::make_address("127.0.0.1"), port});
     timeval tv{static_cast<time_t>(kPatience.count()), 0};
     setsockopt(socket_.native_handle(), SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
@@ -110,15 +115,19 @@ nlohmann::json Body(const Reply& r) {
   return nlohmann::json::parse(r.body());
 }
 
+common::OrgId Org(std::string_view id) {
+  return *common::OrgId::Parse(id);
+}
+
 class TestAuthenticator : public Authenticator {
  public:
   explicit TestAuthenticator(Authenticator* jwt) : jwt_(jwt) {}
 
   common::Result<Principal> Authenticate(std::string_view token) override {
     if (token == kMemberToken)
-      return Principal{"org-1", Role::kMember, "member-token", ""};
+      return Principal{Org("org-1"), Role::kMember, "member-token", ""};
     if (token == kAdminToken)
-      return Principal{"org-1", Role::kAdmin, "admin-token", ""};
+      return Principal{Org("org-1"), Role::kAdmin, "admin-token", ""};
     if (std::count(token.begin(), token.end(), '.') == 2)
       return jwt_->Authenticate(token);
     return common::Status::Error(common::StatusCode::kUnauthenticated, "invalid_token",
@@ -146,7 +155,7 @@ class HttpServerTest : public ::testing::Test {
       nlohmann::json j = {{"id", r.Param("id")},
                           {"x", r.Query("x").value_or("")},
                           {"y", r.Query("y").value_or("")},
-                          {"org", r.principal ? r.principal->org_id : ""},
+                          {"org", r.principal ? r.principal->org_id.str() : ""},
                           {"remote", r.remote_address}};
       return Response::Json(200, j);
     });
@@ -246,6 +255,41 @@ TEST_F(HttpServerTest, BodyOverTheLimitIs413) {
   EXPECT_EQ(Body(ok)["a"][1], 2);
 }
 
+TEST_F(HttpServerTest, ProtectedRouteAnswers401BeforeReadingTheBody) {
+  options_.max_body_bytes = 16 * 1024 * 1024;
+  Start();
+  Client c(server_->port());
+  // Announce 8 MB and send none of it: the refusal must come from the headers alone.
+  c.WriteRaw(
+      "POST /api/echo HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
+      "Content-Length: 8388608\r\n\r\n");
+  Reply r = c.Read();
+  EXPECT_EQ(r.result_int(), 401);
+  EXPECT_EQ(Body(r)["error"]["code"], "missing_token");
+  // With a token the same announcement is accepted (100-continue is how a client would wait).
+  Client ok(server_->port());
+  ok.WriteRaw("POST /api/echo HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer " +
+              std::string(kMemberToken) + "\r\nExpect: 100-continue\r\nContent-Length: 8\r\n\r\n");
+  EXPECT_EQ(ok.Read().result_int(), 100);
+  ok.WriteRaw(R"({"a":1})"
+              " ");
+  EXPECT_EQ(ok.Read().result_int(), 201);
+}
+
+TEST_F(HttpServerTest, BodiesWithoutAPrincipalGetTheSmallLimit) {
+  options_.max_body_bytes = 16 * 1024 * 1024;
+  options_.max_unauthenticated_body_bytes = 1024;
+  Start();
+  Client c(server_->port());
+  Reply r = c.Send(bhttp::verb::post, "/api/public", std::string(4096, 'x'));
+  EXPECT_EQ(r.result_int(), 413);
+  Client c2(server_->port());
+  EXPECT_EQ(c2.Send(bhttp::verb::post, "/api/echo", "[" + std::string(4096, ' ') + "]",
+                    Bearer(kMemberToken))
+                .result_int(),
+            201);
+}
+
 TEST_F(HttpServerTest, OversizedHeaderIs431) {
   options_.max_header_bytes = 2048;
   Start();
@@ -263,6 +307,30 @@ TEST_F(HttpServerTest, MalformedJsonIs400WithPosition) {
   auto j = Body(r);
   EXPECT_EQ(j["error"]["code"], "invalid_json");
   EXPECT_NE(j["error"]["message"].get<std::string>().find("at byte"), std::string::npos);
+}
+
+TEST_F(HttpServerTest, DeeplyNestedJsonIs400JsonTooDeepNotACrash) {
+  options_.max_body_bytes = 1024 * 1024;
+  Start();
+  std::string deep;
+  for (int i = 0; i < 100000; ++i)
+    deep += "{\"extra\":";
+  deep += "1" + std::string(100000, '}');
+  Client c(server_->port());
+  Reply r = c.Send(bhttp::verb::post, "/api/echo", deep, Bearer(kMemberToken));
+  EXPECT_EQ(r.result_int(), 400);
+  EXPECT_EQ(Body(r)["error"]["code"], "json_too_deep");
+  EXPECT_EQ(c.Send(bhttp::verb::get, "/healthz").result_int(), 200);
+}
+
+TEST_F(HttpServerTest, InvalidUtf8InAJsonBodyIs400SayingSo) {
+  Start();
+  Client c(server_->port());
+  Reply r = c.Send(bhttp::verb::post, "/api/echo", "{\"name\":\"a\xff\"}", Bearer(kMemberToken));
+  EXPECT_EQ(r.result_int(), 400);
+  auto j = Body(r);
+  EXPECT_EQ(j["error"]["code"], "invalid_json");
+  EXPECT_NE(j["error"]["message"].get<std::string>().find("UTF-8"), std::string::npos) << j.dump();
 }
 
 TEST_F(HttpServerTest, ApiTokensMissingBadMemberAdminAndPublic) {
@@ -288,6 +356,66 @@ TEST_F(HttpServerTest, ApiTokensMissingBadMemberAdminAndPublic) {
   EXPECT_EQ(open.result_int(), 200);
   Reply health = c.Send(bhttp::verb::get, "/healthz");
   EXPECT_EQ(health.result_int(), 200);
+}
+
+// The raw request line, as `curl --request-target` sends it; returns the status.
+int RawStatus(uint16_t port, std::string_view request_line, std::string_view extra = {}) {
+  Client c(port);
+  c.WriteRaw(std::string(request_line) + "\r\nHost: 127.0.0.1\r\n" + std::string(extra) +
+             "Connection: close\r\n\r\n");
+  return c.Read().result_int();
+}
+
+TEST_F(HttpServerTest, TargetWithoutLeadingSlashIs400NeverAnUnauthenticatedHandler) {
+  Start();
+  EXPECT_EQ(RawStatus(server_->port(), "GET api/admin HTTP/1.1"), 400);
+  EXPECT_EQ(RawStatus(server_->port(), "GET api/items/1 HTTP/1.1"), 400);
+  EXPECT_EQ(RawStatus(server_->port(), "GET http://127.0.0.1/api/admin HTTP/1.1"), 400);
+  EXPECT_EQ(RawStatus(server_->port(), "GET * HTTP/1.1"), 400);
+  EXPECT_EQ(RawStatus(server_->port(), "OPTIONS * HTTP/1.1"), 204);
+  EXPECT_EQ(RawStatus(server_->port(), "GET /api/admin HTTP/1.1"), 401);
+}
+
+TEST_F(HttpServerTest, EncodedDotsSlashesAndEmptySegmentsAre400) {
+  Start();
+  for (std::string_view target : {"/api/%2e%2e/api/admin", "//api/admin", "/api//admin",
+                                  "/api/items/a%2Fb", "/api/./admin", "/x/../api/admin"}) {
+    EXPECT_EQ(RawStatus(server_->port(), "GET " + std::string(target) + " HTTP/1.1"), 400)
+        << target;
+  }
+  // The same resource spelled with a trailing slash still needs the token.
+  EXPECT_EQ(RawStatus(server_->port(), "GET /api/admin/ HTTP/1.1"), 401);
+  EXPECT_EQ(RawStatus(server_->port(), "GET /api/admin/ HTTP/1.1",
+                      "Authorization: Bearer " + std::string(kAdminToken) + "\r\n"),
+            200);
+}
+
+TEST_F(HttpServerTest, InvalidUtf8InPathOrQueryIs400) {
+  Start();
+  Client c(server_->port());
+  Reply query = c.Send(bhttp::verb::get, "/api/items/1?x=%FF", {}, Bearer(kMemberToken));
+  EXPECT_EQ(query.result_int(), 400);
+  EXPECT_EQ(Body(query)["error"]["code"], "invalid_utf8");
+  EXPECT_NE(Body(query)["error"]["message"].get<std::string>().find("'x'"), std::string::npos);
+  Client c2(server_->port());
+  Reply path = c2.Send(bhttp::verb::get, "/api/items/%C3", {}, Bearer(kMemberToken));
+  EXPECT_EQ(path.result_int(), 400);
+  EXPECT_EQ(Body(path)["error"]["code"], "invalid_utf8");
+}
+
+TEST_F(HttpServerTest, EveryNonPublicRouteNeedsAPrincipalWhateverItsPath) {
+  bool ran_without_principal = false;
+  router_.Get("/internal/report", [&](const Request& r) {
+    if (!r.principal)
+      ran_without_principal = true;
+    return Response::Json(200, {{"ok", true}});
+  });
+  Start();
+  Client c(server_->port());
+  EXPECT_EQ(c.Send(bhttp::verb::get, "/internal/report").result_int(), 401);
+  EXPECT_EQ(c.Send(bhttp::verb::get, "/internal/report", {}, Bearer(kMemberToken)).result_int(),
+            200);
+  EXPECT_FALSE(ran_without_principal);
 }
 
 TEST_F(HttpServerTest, JwtValidExpiredBadSignatureAndAlgNone) {
@@ -329,7 +457,7 @@ TEST_F(HttpServerTest, JwtValidExpiredBadSignatureAndAlgNone) {
 TEST_F(HttpServerTest, QueryTokenOnlyWhereTheRouteAllowsIt) {
   router_.Get("/api/stream",
               [](const Request& r) {
-                return Response::Json(200, {{"org", r.principal->org_id}});
+                return Response::Json(200, {{"org", r.Caller().org_id.str()}});
               },
               {.token_in_query = true});
   Start();
@@ -572,6 +700,41 @@ TEST_F(HttpServerTest, HealthReadinessAndMetrics) {
   EXPECT_NE(text.find("http_open_connections 1"), std::string::npos);
 }
 
+TEST_F(HttpServerTest, MetricLabelsComeFromClosedSets) {
+  Start();
+  const std::string method = "X" + std::string(8000, 'Y');
+  for (int i = 0; i < 3; ++i) {
+    RawStatus(server_->port(), method + " /api/public HTTP/1.1");
+    RawStatus(server_->port(), "GET /no/such/page-" + std::to_string(i) + " HTTP/1.1");
+  }
+  Client c(server_->port());
+  std::string text = c.Send(bhttp::verb::get, "/metrics").body();
+  EXPECT_EQ(text.find("XYYY"), std::string::npos);
+  EXPECT_EQ(text.find("page-"), std::string::npos);
+  EXPECT_EQ(
+      metrics_.Value("http_requests_total",
+                     {{"method", "other"}, {"route", "method_not_allowed"}, {"status", "405"}}),
+      3);
+  EXPECT_EQ(metrics_.Value("http_requests_total",
+                           {{"method", "GET"}, {"route", "unmatched"}, {"status", "404"}}),
+            3);
+}
+
+TEST_F(HttpServerTest, ApiAnswersAndErrorsAreNeitherSniffedNorFramed) {
+  Start();
+  Client c(server_->port());
+  Reply ok = c.Send(bhttp::verb::get, "/api/items/1", {}, Bearer(kMemberToken));
+  Reply denied = c.Send(bhttp::verb::get, "/api/items/1");
+  Client c2(server_->port());
+  Reply bad = c2.Send(bhttp::verb::get, "/api//items");
+  for (const Reply* r : {&ok, &denied, &bad}) {
+    EXPECT_EQ((*r)["X-Content-Type-Options"], "nosniff") << r->result_int();
+    EXPECT_EQ((*r)["X-Frame-Options"], "DENY");
+    EXPECT_EQ((*r)["Content-Security-Policy"], "default-src 'none'; frame-ancestors 'none'");
+  }
+  EXPECT_EQ(bad.result_int(), 400);
+}
+
 TEST_F(HttpServerTest, MaxConnectionsRefusesWith503) {
   options_.max_connections = 1;
   Start();
@@ -670,6 +833,144 @@ TEST_F(HttpServerTest, SseSendsHeartbeatsAndNoticesTheClientLeaving) {
   EXPECT_FALSE(holder.Wait()->Send("late", "x"));
 }
 
+TEST_F(HttpServerTest, RequestHeaderMustArriveWithinTheHeaderTimeout) {
+  options_.header_timeout = 100ms;
+  options_.idle_timeout = 3 * kPatience;  // only the header deadline can close these in time
+  options_.read_timeout = 3 * kPatience;
+  Start();
+  Client dripping(server_->port());
+  dripping.WriteRaw("GET /healthz HTTP/1.1\r\nHo");
+  EXPECT_TRUE(dripping.ReadsEof());
+  Client silent(server_->port());
+  EXPECT_TRUE(silent.ReadsEof());
+  // A prompt client is unaffected.
+  Client prompt(server_->port());
+  EXPECT_EQ(prompt.Send(bhttp::verb::get, "/healthz").result_int(), 200);
+}
+
+TEST_F(HttpServerTest, UnfinishedRequestsAreCappedPerAddress) {
+  options_.max_unfinished_per_address = 2;
+  Start();
+  Client stalled1(server_->port());
+  stalled1.WriteRaw("GET /healthz HTTP/1.1\r\nHost: x\r\n");
+  Client stalled2(server_->port());
+  stalled2.WriteRaw("GET /healthz HTTP/1.1\r\nHost: x\r\n");
+  // Both are counted once accepted; wait until the server has seen both connections.
+  ASSERT_EQ(RawStatus(server_->port(), "GET /healthz HTTP/1.1"), 503);
+  Client third(server_->port());
+  third.WriteRaw("GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n");
+  Reply refused = third.Read();
+  EXPECT_EQ(refused.result_int(), 503);
+  EXPECT_EQ(Body(refused)["error"]["code"], "too_many_unfinished_requests");
+  // Another address still gets through, health checks included.
+  Client other(server_->port(), "127.0.0.2");
+  EXPECT_EQ(other.Send(bhttp::verb::get, "/healthz").result_int(), 200);
+  // A finished header frees its slot.
+  stalled1.WriteRaw("\r\n");
+  EXPECT_EQ(stalled1.Read().result_int(), 200);
+  EXPECT_EQ(RawStatus(server_->port(), "GET /healthz HTTP/1.1"), 200);
+}
+
+TEST_F(HttpServerTest, IdleKeepAliveConnectionsAreCappedPerAddress) {
+  options_.max_idle_per_address = 1;
+  Start();
+  Client first(server_->port());
+  ASSERT_EQ(first.Send(bhttp::verb::get, "/healthz").result_int(), 200);  // now idle
+  Client second(server_->port());
+  Reply r = second.Send(bhttp::verb::get, "/healthz");
+  EXPECT_EQ(r.result_int(), 200);
+  EXPECT_TRUE(second.ReadsEof());  // answered, then closed instead of held idle
+  // The first one keeps its keep-alive connection; another address gets its own share.
+  EXPECT_EQ(first.Send(bhttp::verb::get, "/healthz").result_int(), 200);
+  Client other(server_->port(), "127.0.0.2");
+  EXPECT_EQ(other.Send(bhttp::verb::get, "/healthz").result_int(), 200);
+  EXPECT_EQ(other.Send(bhttp::verb::get, "/healthz").result_int(), 200);
+}
+
+// Opens an event stream; returns the status of its response head.
+int OpenEventStream(Client& c, const std::string& token) {
+  c.WriteRaw("GET /api/events HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer " + token +
+             "\r\nAccept: text/event-stream\r\n\r\n");
+  std::string head = c.ReadUntil("\r\n\r\n");
+  if (head.rfind("HTTP/1.1 ", 0) != 0)
+    return 0;
+  return std::stoi(head.substr(9, 3));
+}
+
+TEST_F(HttpServerTest, EventStreamsAreCappedPerPrincipalAndServerWide) {
+  router_.Get("/api/events", [](const Request&) {
+    return Response::EventStream([](std::shared_ptr<SseStream>) {});
+  });
+  options_.max_streams_per_principal = 3;
+  options_.max_connections = 8;
+  options_.reserved_connections = 3;  // streams may hold 5 connections at most
+  Start();
+  std::vector<std::unique_ptr<Client>> streams;
+  auto open = [&](const char* token) {
+    streams.push_back(std::make_unique<Client>(server_->port()));
+    return OpenEventStream(*streams.back(), token);
+  };
+  for (int i = 0; i < 3; ++i)
+    EXPECT_EQ(open(kMemberToken), 200);
+  EXPECT_EQ(open(kMemberToken), 429);  // this principal's cap
+  EXPECT_TRUE(streams.back()->ReadsEof());
+  streams.pop_back();
+  EXPECT_EQ(open(kAdminToken), 200);
+  EXPECT_EQ(open(kAdminToken), 200);
+  EXPECT_EQ(open(kAdminToken), 503);  // the server-wide stream cap keeps the reserve free
+  streams.pop_back();
+  Client health(server_->port());
+  EXPECT_EQ(health.Send(bhttp::verb::get, "/healthz").result_int(), 200);
+  Client api(server_->port());
+  EXPECT_EQ(api.Send(bhttp::verb::get, "/api/items/1", {}, Bearer(kMemberToken)).result_int(), 200);
+  // A closed stream gives its slot back.
+  streams.erase(streams.begin());
+  bool reopened = false;
+  for (int attempt = 0; attempt < 200 && !reopened; ++attempt) {
+    Client c(server_->port());
+    reopened = OpenEventStream(c, kMemberToken) == 200;
+    if (!reopened)
+      std::this_thread::sleep_for(10ms);  // the server notices the close asynchronously
+  }
+  EXPECT_TRUE(reopened);
+}
+
+TEST_F(HttpServerTest, StreamsEndAfterTheirIdleAndAbsoluteLifetimes) {
+  router_.Get("/api/events", [](const Request&) {
+    return Response::EventStream([](std::shared_ptr<SseStream>) {});
+  });
+  options_.sse_heartbeat = 20ms;  // heartbeats do not keep an idle stream open
+  options_.stream_idle_timeout = 100ms;
+  Start();
+  Client idle(server_->port());
+  ASSERT_EQ(OpenEventStream(idle, kMemberToken), 200);
+  EXPECT_TRUE(idle.ReadsEof());
+  server_->Stop();
+
+  SseHolder holder;
+  router_.Get("/api/busy", [&](const Request&) {
+    return Response::EventStream([&](std::shared_ptr<SseStream> s) { holder.Set(s); });
+  });
+  options_.stream_idle_timeout = 3 * kPatience;
+  options_.stream_max_lifetime = 200ms;
+  Start();
+  Client busy(server_->port());
+  busy.WriteRaw("GET /api/busy HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer " +
+                std::string(kMemberToken) + "\r\n\r\n");
+  auto stream = holder.Wait();
+  ASSERT_NE(stream, nullptr);
+  std::atomic<bool> done{false};
+  std::thread pusher([&] {
+    while (!done.load() && !stream->closed()) {
+      stream->Send("tick", "{}", "");
+      std::this_thread::sleep_for(10ms);
+    }
+  });
+  EXPECT_TRUE(busy.ReadsEof());
+  done = true;
+  pusher.join();
+}
+
 TEST_F(HttpServerTest, StaticFilesEtagSpaFallbackAndTraversal) {
   static_base_ = fs::temp_directory_path() / ("leadscan_srv_static_" + std::to_string(getpid()));
   fs::remove_all(static_base_);
@@ -697,15 +998,25 @@ TEST_F(HttpServerTest, StaticFilesEtagSpaFallbackAndTraversal) {
   EXPECT_EQ(spa.result_int(), 200);
   EXPECT_EQ(spa.body(), "<html>app</html>");
   EXPECT_EQ(spa[bhttp::field::cache_control], "no-cache");
+  // The UI: its own scripts and styles only, never framed, no referrer, no sniffing.
+  std::string csp(spa["Content-Security-Policy"]);
+  EXPECT_NE(csp.find("script-src 'self'"), std::string::npos) << csp;
+  EXPECT_NE(csp.find("frame-ancestors 'none'"), std::string::npos) << csp;
+  EXPECT_EQ(csp.find("unsafe-inline"), std::string::npos) << csp;
+  EXPECT_EQ(spa["X-Frame-Options"], "DENY");
+  EXPECT_EQ(spa["Referrer-Policy"], "no-referrer");
+  EXPECT_EQ(spa["X-Content-Type-Options"], "nosniff");
   // Unknown /api paths stay JSON 404s, never the SPA.
   EXPECT_EQ(c.Send(bhttp::verb::get, "/api/unknown", {}, Bearer(kMemberToken)).result_int(), 404);
 
+  // Dot segments never reach the file server: the request target is refused first.
   Client raw(server_->port());
   Reply dots = raw.Send(bhttp::verb::get, "/../secret.txt");
-  EXPECT_EQ(dots.result_int(), 403);
+  EXPECT_EQ(dots.result_int(), 400);
   EXPECT_EQ(dots.body().find("secret\""), std::string::npos);
-  Reply encoded = raw.Send(bhttp::verb::get, "/assets/%2e%2e/%2e%2e/secret.txt");
-  EXPECT_EQ(encoded.result_int(), 403);
+  Client raw2(server_->port());
+  Reply encoded = raw2.Send(bhttp::verb::get, "/assets/%2e%2e/%2e%2e/secret.txt");
+  EXPECT_EQ(encoded.result_int(), 400);
 }
 
 TEST_F(HttpServerTest, GracefulStopFinishesInFlightAndClosesStreams) {

@@ -6,6 +6,7 @@
 #include <cmath>
 #include <nlohmann/json.hpp>
 
+#include "common/json_parse.h"
 #include "http/api_token.h"
 
 namespace leadscan::http {
@@ -135,11 +136,14 @@ common::Result<Principal> JwtAuthenticator::Authenticate(std::string_view token)
       !Base64UrlDecode(token.substr(second + 1), &signature)) {
     return Unauthenticated("malformed_token", "JWT parts are not base64url");
   }
-  nlohmann::json header = nlohmann::json::parse(header_text, nullptr, false);
-  nlohmann::json claims = nlohmann::json::parse(payload_text, nullptr, false);
-  if (!header.is_object() || !claims.is_object()) {
+  auto header_json = common::ParseJson(header_text, "JWT header");
+  auto claims_json = common::ParseJson(payload_text, "JWT payload");
+  if (!header_json.ok() || !claims_json.ok() || !header_json->is_object() ||
+      !claims_json->is_object()) {
     return Unauthenticated("malformed_token", "JWT header or payload is not a JSON object");
   }
+  const nlohmann::json& header = *header_json;
+  const nlohmann::json& claims = *claims_json;
   // Only HS256: "none" and asymmetric algorithms would let a forger choose how we verify.
   auto alg = header.find("alg");
   if (alg == header.end() || !alg->is_string() || alg->get<std::string>() != "HS256") {
@@ -183,12 +187,13 @@ common::Result<Principal> JwtAuthenticator::Authenticate(std::string_view token)
       return Unauthenticated("wrong_audience", "JWT audience is not accepted");
   }
 
-  Principal principal;
-  principal.org_id = ClaimText(ClaimAt(claims, options_.org_claim));
-  if (principal.org_id.empty()) {
+  std::optional<common::OrgId> org =
+      common::OrgId::Parse(ClaimText(ClaimAt(claims, options_.org_claim)));
+  if (!org) {
     return Unauthenticated("missing_org_claim",
                            "JWT has no organisation claim '" + options_.org_claim + "'");
   }
+  Principal principal{*org, Role::kMember, {}, {}};
   principal.role =
       ClaimText(ClaimAt(claims, options_.role_claim)) == "admin" ? Role::kAdmin : Role::kMember;
   principal.subject = ClaimText(ClaimAt(claims, "sub"));

@@ -2,6 +2,9 @@
 
 #include <strings.h>
 
+#include <stdexcept>
+
+#include "common/json_parse.h"
 #include "http/sse_stream.h"
 
 namespace leadscan::http {
@@ -19,6 +22,12 @@ std::optional<std::string_view> Request::Header(std::string_view name) const {
       return std::string_view(value);
   }
   return std::nullopt;
+}
+
+const Principal& Request::Caller() const {
+  if (!principal)
+    throw std::logic_error("handler of " + route + " ran without a principal");
+  return *principal;
 }
 
 std::string_view Request::Param(std::string_view name) const {
@@ -124,20 +133,7 @@ int HttpStatusFor(common::StatusCode code) {
 }
 
 common::Result<nlohmann::json> ParseJsonBody(const Request& request) {
-  if (request.body.empty()) {
-    return common::Status::InvalidArgument("invalid_json", "request body is empty");
-  }
-  try {
-    return nlohmann::json::parse(request.body);
-  } catch (const nlohmann::json::parse_error& e) {
-    // e.what() reads "[json.exception.parse_error.101] parse error at line 1, column 5: ...";
-    // keep the part after the id and say the byte offset plainly.
-    std::string what = e.what();
-    auto pos = what.find("] ");
-    std::string reason = pos == std::string::npos ? what : what.substr(pos + 2);
-    return common::Status::InvalidArgument(
-        "invalid_json", "invalid JSON at byte " + std::to_string(e.byte) + ": " + reason);
-  }
+  return common::ParseJson(request.body, "request body");
 }
 
 }  // namespace leadscan::http

@@ -40,6 +40,11 @@ struct Request {
   // First header with this name (case-insensitive), or nullopt.
   std::optional<std::string_view> Header(std::string_view name) const;
 
+  // The authenticated caller. The server never runs a non-public route's handler without one;
+  // calling this without a principal is a bug and throws std::logic_error (answered 500 by the
+  // server's catch-all), never undefined behaviour.
+  const Principal& Caller() const;
+
   // Path parameter, or "" when the pattern has no such parameter.
   std::string_view Param(std::string_view name) const;
 
@@ -92,9 +97,10 @@ struct Response {
 // kDeadlineExceeded 503, kCancelled 409, others 500. kOk 200.
 int HttpStatusFor(common::StatusCode code);
 
-// The request body parsed as JSON. Fails with kInvalidArgument `invalid_json` whose message
-// names the byte offset and the parser's reason ("invalid JSON at byte 17: ...").
-// An empty body is `invalid_json` too ("request body is empty").
+// The request body parsed as JSON (common::ParseJson). Fails with kInvalidArgument
+// `json_too_deep` (nesting over common::kMaxJsonDepth) or `invalid_json` whose message names
+// the byte offset and the parser's reason, invalid UTF-8 included ("invalid request body at
+// byte 17: ..."). An empty body is `invalid_json` too ("request body is empty").
 common::Result<nlohmann::json> ParseJsonBody(const Request& request);
 
 }  // namespace leadscan::http

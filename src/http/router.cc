@@ -179,7 +179,7 @@ Router::Match Router::Find(std::string_view method, std::string_view path) const
       if (lit != node->literal.end() && walk(lit->second.get(), i + 1))
         return true;
       if (node->param && !segments[i].empty()) {
-        params[node->param_name] = PercentDecode(segments[i]);
+        params[node->param_name] = std::string(segments[i]);
         if (walk(node->param.get(), i + 1))
           return true;
         params.erase(node->param_name);
@@ -190,7 +190,7 @@ Router::Match Router::Find(std::string_view method, std::string_view path) const
       for (size_t j = i; j < segments.size(); ++j) {
         if (j > i)
           rest += '/';
-        rest += PercentDecode(segments[j]);
+        rest += segments[j];
       }
       params[node->rest_name] = rest;
       if (pick(node->rest_methods))

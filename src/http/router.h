@@ -20,7 +20,8 @@ namespace leadscan::http {
 using Handler = std::function<Response(const Request&)>;
 
 struct RouteOptions {
-  // /api routes require `Authorization: Bearer` unless public; routes outside /api never do.
+  // Every route requires `Authorization: Bearer` unless public; its handler never runs
+  // without a principal.
   bool is_public = false;
   // Authenticated callers without Role::kAdmin get 403 `forbidden`.
   bool admin_only = false;
@@ -69,9 +70,9 @@ class Router {
     Add("DELETE", std::move(pattern), std::move(h), o);
   }
 
-  // Matches a raw path as received (no query; still percent-encoded): it is split on '/'
-  // first and each segment decoded, so "%2F" inside an id stays in that parameter. A trailing
-  // '/' is ignored. HEAD matches GET routes. No route and no allowed_methods: 404.
+  // Matches a normalised path (RequestTarget::path: already percent-decoded, no query, no
+  // encoded '/'); segments are taken as they are, never decoded again. A trailing '/' is
+  // ignored. HEAD matches GET routes. No route and no allowed_methods: 404.
   Match Find(std::string_view method, std::string_view path) const;
 
   const std::vector<std::unique_ptr<Route>>& routes() const { return routes_; }

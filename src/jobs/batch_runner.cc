@@ -779,7 +779,7 @@ void BatchRunner::ForgetRun(const std::string& run_id) {
                       outcome_runs_.end());
 }
 
-common::Result<store::Job> BatchRunner::CancelJob(const std::string& org_id,
+common::Result<store::Job> BatchRunner::CancelJob(const common::OrgId& org_id,
                                                   const std::string& job_id) {
   auto job = store_.CancelJob(org_id, job_id);
   if (!job.ok())

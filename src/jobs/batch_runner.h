@@ -113,7 +113,7 @@ class BatchRunner {
   // ends `cancelled`), aborts this runner's in-flight analyses of it at once, and publishes the
   // status change. NotFound for a missing job or one of another org; Conflict `job_final`
   // (HTTP 409) when it has already finished. Blocks on the store.
-  common::Result<store::Job> CancelJob(const std::string& org_id, const std::string& job_id);
+  common::Result<store::Job> CancelJob(const common::OrgId& org_id, const std::string& job_id);
 
   bool running() const;
 

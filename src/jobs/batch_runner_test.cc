@@ -55,7 +55,7 @@ class BatchRunnerTest : public ::testing::Test {
     store_ = std::move(*opened);
     auto org = store_->CreateOrganization("acme");
     ASSERT_TRUE(org.ok()) << org.status().ToString();
-    org_ = org->id;
+    org_ = common::OrgId::Parse(org->id);
   }
 
   void TearDown() override {
@@ -72,16 +72,15 @@ class BatchRunnerTest : public ::testing::Test {
     for (size_t i = 0; i < domains.size(); ++i) {
       leads.push_back({"Company " + std::to_string(i), domains[i], nlohmann::json::object()});
     }
-    auto created = store_->CreateLeads(org_, leads);
+    auto created = store_->CreateLeads(*org_, leads);
     EXPECT_TRUE(created.ok()) << created.status().ToString();
     store::NewJob job;
-    job.org_id = org_;
     job.job_name = "test";
     job.job_type = std::move(type);
     job.analysis_config = std::move(config);
     for (const auto& lead : *created)
       job.lead_ids.push_back(lead.id);
-    auto made = store_->CreateJob(job);
+    auto made = store_->CreateJob(*org_, job);
     EXPECT_TRUE(made.ok()) << made.status().ToString();
     return made->job.id;
   }
@@ -97,13 +96,13 @@ class BatchRunnerTest : public ::testing::Test {
   }
 
   store::Job GetJob(const std::string& id) {
-    auto job = store_->GetJob(org_, id);
+    auto job = store_->GetJob(*org_, id);
     EXPECT_TRUE(job.ok()) << job.status().ToString();
     return job.ok() ? *job : store::Job{};
   }
 
   std::vector<store::Item> Items(const std::string& job_id) {
-    auto items = store_->ListItems(org_, job_id, store::ItemFilter{});
+    auto items = store_->ListItems(*org_, job_id, store::ItemFilter{});
     EXPECT_TRUE(items.ok()) << items.status().ToString();
     return items.ok() ? items->rows : std::vector<store::Item>{};
   }
@@ -150,7 +149,7 @@ class BatchRunnerTest : public ::testing::Test {
 
   common::FakeClock clock_{At("2026-01-10T10:00:00Z")};
   std::unique_ptr<store::Store> store_;
-  std::string org_;
+  std::optional<common::OrgId> org_;
   ScriptedLeadAnalyzer analyzer_;
   JobEventHub hub_;
   std::unique_ptr<BatchRunner> runner_;
@@ -187,12 +186,12 @@ TEST_F(BatchRunnerTest, CompletesEveryItemAndStoresResultFindingsAndHistory) {
     EXPECT_EQ(item.status, store::ItemStatus::kCompleted);
     EXPECT_EQ(Full(item).result["domain"], item.domain);
     ASSERT_TRUE(item.duration_seconds.has_value());
-    auto lead = store_->GetLead(org_, item.lead_id);
+    auto lead = store_->GetLead(*org_, item.lead_id);
     ASSERT_TRUE(lead.ok());
     EXPECT_EQ(lead->findings.ecommerce_platform["name"],
               item.domain == "b.se" ? "Shopify" : "WooCommerce");
     EXPECT_TRUE(lead->findings.last_analyzed_at.has_value());
-    auto history = store_->ListAnalyses(org_, item.lead_id, 10, 0);
+    auto history = store_->ListAnalyses(*org_, item.lead_id, 10, 0);
     ASSERT_TRUE(history.ok());
     ASSERT_EQ(history->rows.size(), 1u);
     EXPECT_EQ(history->rows[0].item_id, item.id);
@@ -543,7 +542,7 @@ TEST_F(BatchRunnerTest, CancelMidRunAbortsInFlightAnalysesAndEndsCancelled) {
   StartRunner(options);
   ASSERT_TRUE(WaitFor([&] { return analyzer_.Blocked() == 3; }));
 
-  auto cancelled = runner_->CancelJob(org_, job_id);
+  auto cancelled = runner_->CancelJob(*org_, job_id);
   ASSERT_TRUE(cancelled.ok()) << cancelled.status().ToString();
   EXPECT_EQ(cancelled->status, store::JobStatus::kCancelled);
   // The three analyses in flight see their cancel flag and stop.
@@ -557,7 +556,7 @@ TEST_F(BatchRunnerTest, CancelMidRunAbortsInFlightAnalysesAndEndsCancelled) {
   ExpectCountersEqualItems(job_id);
 
   // Cancelling a finished job is a conflict (HTTP 409).
-  auto again = runner_->CancelJob(org_, job_id);
+  auto again = runner_->CancelJob(*org_, job_id);
   ASSERT_FALSE(again.ok());
   EXPECT_EQ(again.status().code(), common::StatusCode::kConflict);
   EXPECT_EQ(again.status().error_code(), "job_final");
@@ -579,7 +578,7 @@ TEST_F(BatchRunnerTest, CancelThroughTheStoreElsewhereIsNoticedAtTheNextHeartbea
   StartRunner(options);
   ASSERT_TRUE(WaitFor([&] { return analyzer_.Blocked() == 1; }));
   // Another process (the API on another node) cancels in the database only.
-  ASSERT_TRUE(store_->CancelJob(org_, job_id).ok());
+  ASSERT_TRUE(store_->CancelJob(*org_, job_id).ok());
   clock_.Advance(11s);  // past lease/3: the heartbeat's renewal finds the lease gone
   ASSERT_TRUE(WaitFor([&] { return analyzer_.CancelsSeen() == 1; }));
   EXPECT_GE(runner_->stats().leases_lost, 1);
@@ -710,7 +709,7 @@ TEST_F(BatchRunnerTest, ItemsOfACrashedWorkerAreRecoveredAtStart) {
   EXPECT_GE(runner_->stats().released, 3);
   for (const auto& item : Items(job_id)) {
     EXPECT_EQ(item.status, store::ItemStatus::kCompleted);
-    auto history = store_->ListAnalyses(org_, item.lead_id, 10, 0);
+    auto history = store_->ListAnalyses(*org_, item.lead_id, 10, 0);
     ASSERT_TRUE(history.ok());
     EXPECT_EQ(history->rows.size(), 1u);  // exactly one final result per item
   }

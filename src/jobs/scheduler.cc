@@ -114,7 +114,7 @@ void Scheduler::Loop() {
         deadline = now + options_.error_backoff;
         return;
       }
-      auto upcoming = store_.ListUpcomingJobs("", 1);
+      auto upcoming = store_.ListUpcomingJobs(std::nullopt, 1);
       if (!upcoming.ok()) {
         spdlog::warn("scheduler: reading upcoming jobs failed: {}", upcoming.status().ToString());
         deadline = now + options_.error_backoff;
@@ -141,6 +141,12 @@ common::Result<SchedulerPass> Scheduler::RunDue() {
   for (const store::Job& job : *due) {
     if (!job.next_run_at)
       continue;
+    const std::optional<common::OrgId> org = common::OrgId::Parse(job.org_id);
+    if (!org) {
+      spdlog::error("scheduler: job {} has no organisation; not firing it", job.id);
+      ++pass.errors;
+      continue;
+    }
     const TimePoint occurrence = *job.next_run_at;
     // No backfill: after downtime the missed occurrence runs once and the schedule moves on to
     // the first occurrence after now.
@@ -163,7 +169,7 @@ common::Result<SchedulerPass> Scheduler::RunDue() {
       // The stored schedule no longer parses (edited outside the API): stop firing and say so.
       spdlog::error("scheduler: job {} has an unusable schedule '{}' ({}): disabled", job.id,
                     job.schedule_cron, next.status().ToString());
-      auto skipped = store_.RecordSkippedRun(job.org_id, job.id, occurrence,
+      auto skipped = store_.RecordSkippedRun(*org, job.id, occurrence,
                                              "unusable schedule: " + next.status().message());
       if (skipped.ok()) {
         ++pass.skipped;
@@ -171,7 +177,7 @@ common::Result<SchedulerPass> Scheduler::RunDue() {
       }
       continue;
     }
-    auto run = store_.CreateRun(job.org_id, job.id, store::RunTrigger::kScheduled, occurrence);
+    auto run = store_.CreateRun(*org, job.id, store::RunTrigger::kScheduled, occurrence);
     if (run.ok()) {
       ++pass.fired;
       spdlog::info("scheduler: job {} ({}) fired for {}; next run {}", job.id, job.job_name,
@@ -182,8 +188,8 @@ common::Result<SchedulerPass> Scheduler::RunDue() {
       continue;
     }
     if (run.status().error_code() == "run_in_progress") {
-      auto skipped = store_.RecordSkippedRun(job.org_id, job.id, occurrence,
-                                             std::string(kSkipPreviousRunning));
+      auto skipped =
+          store_.RecordSkippedRun(*org, job.id, occurrence, std::string(kSkipPreviousRunning));
       if (!skipped.ok()) {
         spdlog::warn("scheduler: recording the skipped occurrence of job {} failed: {}", job.id,
                      skipped.status().ToString());
@@ -202,7 +208,7 @@ common::Result<SchedulerPass> Scheduler::RunDue() {
   return pass;
 }
 
-common::Result<store::Run> Scheduler::Trigger(const std::string& org_id,
+common::Result<store::Run> Scheduler::Trigger(const common::OrgId& org_id,
                                               const std::string& job_id) {
   auto job = store_.GetJob(org_id, job_id);
   if (!job.ok())
@@ -217,7 +223,8 @@ common::Result<store::Run> Scheduler::Trigger(const std::string& org_id,
   return run;
 }
 
-common::Result<SchedulerStatus> Scheduler::Status(const std::string& org_id, int64_t limit) const {
+common::Result<SchedulerStatus> Scheduler::Status(const std::optional<common::OrgId>& org_id,
+                                                  int64_t limit) const {
   SchedulerStatus status;
   {
     std::lock_guard<std::mutex> lock(mu_);

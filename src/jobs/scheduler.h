@@ -93,10 +93,11 @@ class Scheduler {
   // Runs a job now (manual trigger), leaving next_run_at alone, and wakes the runner. Conflict
   // run_in_progress when a run is going, job_final when the job was cancelled; NotFound for a
   // missing job or one of another org.
-  common::Result<store::Run> Trigger(const std::string& org_id, const std::string& job_id);
+  common::Result<store::Run> Trigger(const common::OrgId& org_id, const std::string& job_id);
 
-  // For the admin endpoint. `org_id` empty: upcoming jobs of every organisation.
-  common::Result<SchedulerStatus> Status(const std::string& org_id = {}, int64_t limit = 20) const;
+  // For the admin endpoint. `org_id` nullopt: upcoming jobs of every organisation.
+  common::Result<SchedulerStatus> Status(const std::optional<common::OrgId>& org_id = std::nullopt,
+                                         int64_t limit = 20) const;
 
   bool running() const;
 

@@ -62,9 +62,9 @@ class SchedulerTest : public ::testing::Test {
     store_ = std::move(*opened);
     auto org = store_->CreateOrganization("acme-" + common::RandomHex(4));
     ASSERT_TRUE(org.ok()) << org.status().ToString();
-    org_ = org->id;
+    org_ = common::OrgId::Parse(org->id);
     auto leads = store_->CreateLeads(
-        org_, {{"A", "a.se", nlohmann::json::object()}, {"B", "b.se", nlohmann::json::object()}});
+        *org_, {{"A", "a.se", nlohmann::json::object()}, {"B", "b.se", nlohmann::json::object()}});
     ASSERT_TRUE(leads.ok()) << leads.status().ToString();
     lead_ids_.clear();
     for (const auto& lead : *leads)
@@ -77,7 +77,6 @@ class SchedulerTest : public ::testing::Test {
     auto next = NextOccurrence(cron, tz, clock_.Now());
     EXPECT_TRUE(next.ok()) << next.status().ToString();
     store::NewJob job;
-    job.org_id = org_;
     job.job_name = name;
     job.job_type = "tech_analysis";
     job.is_scheduled = true;
@@ -86,19 +85,19 @@ class SchedulerTest : public ::testing::Test {
     job.enabled = enabled;
     job.next_run_at = *next;
     job.lead_ids = lead_ids_;
-    auto made = store_->CreateJob(job);
+    auto made = store_->CreateJob(*org_, job);
     EXPECT_TRUE(made.ok()) << made.status().ToString();
     return made->job;
   }
 
   store::Job GetJob(const std::string& id) {
-    auto job = store_->GetJob(org_, id);
+    auto job = store_->GetJob(*org_, id);
     EXPECT_TRUE(job.ok()) << job.status().ToString();
     return *job;
   }
 
   std::vector<store::Run> Runs(const std::string& job_id) {
-    auto runs = store_->ListRuns(org_, job_id, 1000, 0);
+    auto runs = store_->ListRuns(*org_, job_id, 1000, 0);
     EXPECT_TRUE(runs.ok()) << runs.status().ToString();
     return runs.ok() ? runs->rows : std::vector<store::Run>{};
   }
@@ -111,7 +110,7 @@ class SchedulerTest : public ::testing::Test {
 
   common::FakeClock clock_{At("2026-01-10T01:00:00Z")};
   std::unique_ptr<store::Store> store_;
-  std::string org_;
+  std::optional<common::OrgId> org_;
   std::vector<std::string> lead_ids_;
 };
 
@@ -214,7 +213,7 @@ TEST_F(SchedulerTest, AnOccurrenceThatFindsThePreviousRunGoingIsSkippedAndRecord
 TEST_F(SchedulerTest, ManualTriggerRunsNowAndLeavesTheScheduleAlone) {
   Scheduler scheduler(*store_, clock_);
   const store::Job job = MakeScheduledJob("0 2 * * *");
-  auto run = scheduler.Trigger(org_, job.id);
+  auto run = scheduler.Trigger(*org_, job.id);
   ASSERT_TRUE(run.ok()) << run.status().ToString();
   EXPECT_EQ(run->trigger, store::RunTrigger::kManual);
   EXPECT_FALSE(run->scheduled_for.has_value());
@@ -223,14 +222,15 @@ TEST_F(SchedulerTest, ManualTriggerRunsNowAndLeavesTheScheduleAlone) {
   EXPECT_EQ(after.status, store::JobStatus::kRunning);
   EXPECT_EQ(after.next_run_at, job.next_run_at);
   // A second trigger while the first run goes is a conflict.
-  auto again = scheduler.Trigger(org_, job.id);
+  auto again = scheduler.Trigger(*org_, job.id);
   ASSERT_FALSE(again.ok());
   EXPECT_EQ(again.status().code(), common::StatusCode::kConflict);
   EXPECT_EQ(again.status().error_code(), "run_in_progress");
   // Another organisation's job is not found.
   auto other = store_->CreateOrganization("other");
   ASSERT_TRUE(other.ok());
-  EXPECT_EQ(scheduler.Trigger(other->id, job.id).status().code(), common::StatusCode::kNotFound);
+  EXPECT_EQ(scheduler.Trigger(*common::OrgId::Parse(other->id), job.id).status().code(),
+            common::StatusCode::kNotFound);
 }
 
 TEST_F(SchedulerTest, DisabledJobsNeverFire) {
@@ -266,14 +266,13 @@ TEST_F(SchedulerTest, TheLoopSleepsUntilTheNextRunAndWakesOnNotify) {
 
   // A job made due by an edit (here: created already due) fires on Notify, with the clock still.
   store::NewJob due;
-  due.org_id = org_;
   due.job_name = "due now";
   due.job_type = "tech_analysis";
   due.is_scheduled = true;
   due.schedule_cron = "@daily";
   due.next_run_at = At("2026-01-10T01:30:00Z");
   due.lead_ids = lead_ids_;
-  auto made = store_->CreateJob(due);
+  auto made = store_->CreateJob(*org_, due);
   ASSERT_TRUE(made.ok()) << made.status().ToString();
   scheduler.Notify();
   ASSERT_TRUE(WaitFor([&] { return Runs(made->job.id).size() == 1; }));
@@ -337,7 +336,7 @@ TEST_F(SchedulerTest, StockholmDstDatesThroughTheScheduler) {
   clock_.Set(At("2026-03-29T01:00:00Z"));
   EXPECT_EQ(Pass(scheduler).fired, 1);
   EXPECT_EQ(Iso(*GetJob(spring.id).next_run_at), "2026-03-30T00:30:00.000000Z");
-  ASSERT_TRUE(store_->CancelJob(org_, spring.id).ok());
+  ASSERT_TRUE(store_->CancelJob(*org_, spring.id).ok());
 
   clock_.Set(At("2026-10-24T12:00:00Z"));
   const store::Job autumn = MakeScheduledJob("30 2 * * *", "Europe/Stockholm", true, "autumn");
@@ -386,19 +385,19 @@ TEST(SchedulerTwoNodesTest, TwoSchedulersOnOneDatabaseFireEveryOccurrenceOnce) {
   auto b = store::OpenStore("sqlite://" + path, options);
   ASSERT_TRUE(b.ok()) << b.status().ToString();
 
-  auto org = (*a)->CreateOrganization("acme");
-  ASSERT_TRUE(org.ok());
-  auto leads = (*a)->CreateLeads(org->id, {{"A", "a.se", nlohmann::json::object()}});
+  auto org_row = (*a)->CreateOrganization("acme");
+  ASSERT_TRUE(org_row.ok());
+  const common::OrgId org = *common::OrgId::Parse(org_row->id);
+  auto leads = (*a)->CreateLeads(org, {{"A", "a.se", nlohmann::json::object()}});
   ASSERT_TRUE(leads.ok());
   store::NewJob job;
-  job.org_id = org->id;
   job.job_name = "every ten minutes";
   job.job_type = "tech_analysis";
   job.is_scheduled = true;
   job.schedule_cron = "*/10 * * * *";
   job.next_run_at = *NextOccurrence(job.schedule_cron, "UTC", clock.Now());
   job.lead_ids = {(*leads)[0].id};
-  auto made = (*a)->CreateJob(job);
+  auto made = (*a)->CreateJob(org, job);
   ASSERT_TRUE(made.ok()) << made.status().ToString();
   const std::string job_id = made->job.id;
 
@@ -420,7 +419,7 @@ TEST(SchedulerTwoNodesTest, TwoSchedulersOnOneDatabaseFireEveryOccurrenceOnce) {
       // Node B's runs reach node A's runner by its poll, which a still fake clock never
       // reaches; waking it stands in for that.
       runner.Wake();
-      auto runs = (*a)->ListRuns(org->id, job_id, 1000, 0);
+      auto runs = (*a)->ListRuns(org, job_id, 1000, 0);
       if (!runs.ok() || static_cast<int>(runs->rows.size()) < i)
         return false;
       for (const auto& r : runs->rows) {
@@ -441,7 +440,7 @@ TEST(SchedulerTwoNodesTest, TwoSchedulersOnOneDatabaseFireEveryOccurrenceOnce) {
   node_b.Stop();
   runner.Stop();
 
-  auto runs = (*b)->ListRuns(org->id, job_id, 1000, 0);
+  auto runs = (*b)->ListRuns(org, job_id, 1000, 0);
   ASSERT_TRUE(runs.ok());
   EXPECT_EQ(runs->total, kOccurrences);
   std::set<std::string> occurrences;

@@ -5,19 +5,31 @@
 #include <set>
 #include <unordered_map>
 
+#include "common/json_parse.h"
 #include "common/uuid.h"
 
 namespace leadscan::store {
 namespace {
 
-using common::IsUuid;
 using common::NewUuid;
+
+bool IsUuid(std::string_view text) {
+  return common::IsUuid(text);
+}
+
+bool IsUuid(const OrgId& org_id) {
+  return common::IsUuid(org_id.str());
+}
 
 // Rows per multi-row INSERT and ids per IN list: well under SQLite's and libpq's limits.
 constexpr size_t kChunk = 200;
 
 SqlParam T(std::string v) {
   return SqlParam::Text(std::move(v));
+}
+
+SqlParam T(const OrgId& org_id) {
+  return T(org_id.str());
 }
 
 SqlParam I(int64_t v) {
@@ -126,6 +138,9 @@ class Row {
   Json JsonOr(const std::string& name, Json fallback) const {
     const auto& v = Get(name);
     if (!v)
+      return fallback;
+    // Rows written before the depth limit existed must not blow the stack on the way out.
+    if (!common::CheckJsonDepth(*v).ok())
       return fallback;
     Json j = Json::parse(*v, nullptr, /*allow_exceptions=*/false);
     return j.is_discarded() ? fallback : j;
@@ -291,6 +306,10 @@ Status NotFoundStatus(const std::string& what, const std::string& id) {
   return Status::NotFound(what + " not found: " + id);
 }
 
+Status NotFoundStatus(const std::string& what, const OrgId& id) {
+  return NotFoundStatus(what, id.str());
+}
+
 Status LeaseLost(const std::string& item_id) {
   return Status::Conflict("lease_lost", "item " + item_id + " is not leased to this worker");
 }
@@ -308,17 +327,17 @@ Status LeaseLost(const std::string& item_id) {
     return var##_r.status();                                 \
   int64_t var = var##_r.value()
 
-Result<Job> GetJobTx(SqlConn& c, const std::string& org_id, const std::string& job_id,
-                     std::string_view for_update = "") {
-  if (!IsUuid(job_id) || (!org_id.empty() && !IsUuid(org_id))) {
+Result<Job> QueryJobTx(SqlConn& c, const OrgId* org_id, const std::string& job_id,
+                       std::string_view for_update) {
+  if (!IsUuid(job_id) || (org_id != nullptr && !IsUuid(*org_id))) {
     return NotFoundStatus("job", job_id);
   }
   std::string sql = std::string("SELECT ") + kJobCols +
                     " FROM batch_analysis_jobs j WHERE j.id = ?" +
-                    (org_id.empty() ? "" : " AND j.org_id = ?") + std::string(for_update);
+                    (org_id == nullptr ? "" : " AND j.org_id = ?") + std::string(for_update);
   SqlParams p{T(job_id)};
-  if (!org_id.empty())
-    p.push_back(T(org_id));
+  if (org_id != nullptr)
+    p.push_back(T(*org_id));
   auto rows = c.Query(sql, p);
   if (!rows.ok())
     return rows.status();
@@ -326,6 +345,19 @@ Result<Job> GetJobTx(SqlConn& c, const std::string& org_id, const std::string& j
   if (jobs.empty())
     return NotFoundStatus("job", job_id);
   return jobs.front();
+}
+
+// A job of this organisation only.
+Result<Job> GetJobTx(SqlConn& c, const OrgId& org_id, const std::string& job_id,
+                     std::string_view for_update = "") {
+  return QueryJobTx(c, &org_id, job_id, for_update);
+}
+
+// Worker and run paths, which serve every organisation by design (the job id comes from an
+// item or run row, never from a caller).
+Result<Job> GetJobAnyOrgTx(SqlConn& c, const std::string& job_id,
+                           std::string_view for_update = "") {
+  return QueryJobTx(c, nullptr, job_id, for_update);
 }
 
 Result<Run> GetRunTx(SqlConn& c, const std::string& run_id) {
@@ -342,7 +374,7 @@ Result<Run> GetRunTx(SqlConn& c, const std::string& run_id) {
   return runs.front();
 }
 
-Result<Lead> GetLeadTx(SqlConn& c, const std::string& org_id, const std::string& lead_id) {
+Result<Lead> GetLeadTx(SqlConn& c, const OrgId& org_id, const std::string& lead_id) {
   if (!IsUuid(lead_id) || !IsUuid(org_id))
     return NotFoundStatus("lead", lead_id);
   auto rows =
@@ -372,7 +404,7 @@ Status WriteFindingsTx(SqlConn& c, const std::string& lead_id, const LeadFinding
   return Status::Ok();
 }
 
-Status InsertLeadTx(SqlConn& c, const std::string& org_id, const NewLead& lead, TimePoint now,
+Status InsertLeadTx(SqlConn& c, const OrgId& org_id, const NewLead& lead, TimePoint now,
                     std::string* id_out) {
   std::string id = NewUuid();
   auto n = c.Exec(
@@ -434,7 +466,7 @@ Result<ItemUpdate> RecountTx(SqlConn& c, const std::string& job_id, const std::s
     if (!n.ok())
       return n.status();
   }
-  auto job = GetJobTx(c, "", job_id);
+  auto job = GetJobAnyOrgTx(c, job_id);
   if (!job.ok())
     return job.status();
   u.job_status = job->status;
@@ -648,7 +680,7 @@ Result<Organization> SqlStore::CreateOrganization(const std::string& name) {
   return org;
 }
 
-Result<Organization> SqlStore::GetOrganization(const std::string& org_id) {
+Result<Organization> SqlStore::GetOrganization(const OrgId& org_id) {
   if (!IsUuid(org_id))
     return NotFoundStatus("organisation", org_id);
   std::vector<Organization> out;
@@ -680,23 +712,23 @@ Result<Organization> SqlStore::FindOrganizationByName(const std::string& name) {
   return out.front();
 }
 
-Result<ApiToken> SqlStore::CreateToken(const NewToken& token) {
+Result<ApiToken> SqlStore::CreateToken(const OrgId& org_id, const NewToken& token) {
   if (token.token_hash.empty()) {
     return Status::InvalidArgument("invalid_argument", "empty token hash", "token_hash");
   }
-  if (!IsUuid(token.org_id))
-    return NotFoundStatus("organisation", token.org_id);
+  if (!IsUuid(org_id))
+    return NotFoundStatus("organisation", org_id);
   ApiToken t;
   t.id = NewUuid();
-  t.org_id = token.org_id;
+  t.org_id = org_id.str();
   t.role = token.role;
   t.name = token.name;
   t.token_hash = token.token_hash;
   t.created_at = Now();
   Status s = backend_->Write([&](SqlConn& c) -> Status {
-    QUERY_OR_RETURN(org, c, "SELECT id FROM organizations WHERE id = ?", T(token.org_id));
+    QUERY_OR_RETURN(org, c, "SELECT id FROM organizations WHERE id = ?", T(org_id));
     if (org.empty())
-      return NotFoundStatus("organisation", token.org_id);
+      return NotFoundStatus("organisation", org_id);
     QUERY_OR_RETURN(dup, c, "SELECT id FROM api_tokens WHERE token_hash = ?", T(t.token_hash));
     if (!dup.empty())
       return Status::Conflict("token_exists", "a token with this hash exists");
@@ -730,7 +762,7 @@ Result<ApiToken> SqlStore::FindTokenByHash(const std::string& token_hash) {
   return out.front();
 }
 
-Result<std::vector<ApiToken>> SqlStore::ListTokens(const std::string& org_id) {
+Result<std::vector<ApiToken>> SqlStore::ListTokens(const OrgId& org_id) {
   std::vector<ApiToken> out;
   if (!IsUuid(org_id))
     return out;
@@ -747,7 +779,7 @@ Result<std::vector<ApiToken>> SqlStore::ListTokens(const std::string& org_id) {
   return out;
 }
 
-Status SqlStore::RevokeToken(const std::string& org_id, const std::string& token_id) {
+Status SqlStore::RevokeToken(const OrgId& org_id, const std::string& token_id) {
   if (!IsUuid(org_id) || !IsUuid(token_id))
     return NotFoundStatus("token", token_id);
   TimePoint now = Now();
@@ -776,14 +808,14 @@ Result<int64_t> SqlStore::CountTokens() {
 
 // ---- leads ----
 
-Result<Lead> SqlStore::CreateLead(const std::string& org_id, const NewLead& lead) {
+Result<Lead> SqlStore::CreateLead(const OrgId& org_id, const NewLead& lead) {
   auto leads = CreateLeads(org_id, {lead});
   if (!leads.ok())
     return leads.status();
   return leads.value().front();
 }
 
-Result<std::vector<Lead>> SqlStore::CreateLeads(const std::string& org_id,
+Result<std::vector<Lead>> SqlStore::CreateLeads(const OrgId& org_id,
                                                 const std::vector<NewLead>& leads) {
   if (!IsUuid(org_id))
     return NotFoundStatus("organisation", org_id);
@@ -803,7 +835,7 @@ Result<std::vector<Lead>> SqlStore::CreateLeads(const std::string& org_id,
     for (const NewLead& l : leads) {
       Lead lead;
       lead.id = NewUuid();
-      lead.org_id = org_id;
+      lead.org_id = org_id.str();
       lead.company_name = l.company_name;
       lead.domain = l.domain;
       lead.extra = l.extra.is_object() ? l.extra : Json::object();
@@ -835,7 +867,7 @@ Result<std::vector<Lead>> SqlStore::CreateLeads(const std::string& org_id,
   return out;
 }
 
-Result<Lead> SqlStore::GetLead(const std::string& org_id, const std::string& lead_id) {
+Result<Lead> SqlStore::GetLead(const OrgId& org_id, const std::string& lead_id) {
   std::optional<Lead> out;
   Status s = backend_->Read([&](SqlConn& c) -> Status {
     auto l = GetLeadTx(c, org_id, lead_id);
@@ -849,7 +881,7 @@ Result<Lead> SqlStore::GetLead(const std::string& org_id, const std::string& lea
   return *out;
 }
 
-Result<std::vector<Lead>> SqlStore::GetLeads(const std::string& org_id,
+Result<std::vector<Lead>> SqlStore::GetLeads(const OrgId& org_id,
                                              const std::vector<std::string>& lead_ids) {
   std::vector<std::string> ids;
   for (const auto& id : lead_ids) {
@@ -881,7 +913,7 @@ Result<std::vector<Lead>> SqlStore::GetLeads(const std::string& org_id,
   return out;
 }
 
-Result<Lead> SqlStore::UpdateLead(const std::string& org_id, const std::string& lead_id,
+Result<Lead> SqlStore::UpdateLead(const OrgId& org_id, const std::string& lead_id,
                                   const LeadPatch& patch) {
   std::optional<Lead> out;
   TimePoint now = Now();
@@ -911,7 +943,7 @@ Result<Lead> SqlStore::UpdateLead(const std::string& org_id, const std::string& 
   return *out;
 }
 
-Status SqlStore::DeleteLead(const std::string& org_id, const std::string& lead_id) {
+Status SqlStore::DeleteLead(const OrgId& org_id, const std::string& lead_id) {
   if (!IsUuid(lead_id) || !IsUuid(org_id))
     return NotFoundStatus("lead", lead_id);
   TimePoint now = Now();
@@ -929,7 +961,7 @@ Status SqlStore::DeleteLead(const std::string& org_id, const std::string& lead_i
       affected.emplace_back(r[0].value_or(""), r[1].value_or(""));
     std::sort(affected.begin(), affected.end());
     for (const auto& [job_id, run_id] : affected) {
-      auto j = GetJobTx(c, "", job_id, backend_->ForUpdate());
+      auto j = GetJobAnyOrgTx(c, job_id, backend_->ForUpdate());
       if (!j.ok())
         return j.status();
     }
@@ -944,7 +976,7 @@ Status SqlStore::DeleteLead(const std::string& org_id, const std::string& lead_i
   });
 }
 
-Result<Page<Lead>> SqlStore::ListLeads(const std::string& org_id, const LeadFilter& filter) {
+Result<Page<Lead>> SqlStore::ListLeads(const OrgId& org_id, const LeadFilter& filter) {
   Page<Lead> page;
   page.limit = std::max<int64_t>(0, filter.limit);
   page.offset = std::max<int64_t>(0, filter.offset);
@@ -994,7 +1026,7 @@ Result<Page<Lead>> SqlStore::ListLeads(const std::string& org_id, const LeadFilt
   return page;
 }
 
-Result<std::vector<UpsertedLead>> SqlStore::UpsertLeadsByDomain(const std::string& org_id,
+Result<std::vector<UpsertedLead>> SqlStore::UpsertLeadsByDomain(const OrgId& org_id,
                                                                 const std::vector<NewLead>& leads) {
   if (!IsUuid(org_id))
     return NotFoundStatus("organisation", org_id);
@@ -1015,7 +1047,10 @@ Result<std::vector<UpsertedLead>> SqlStore::UpsertLeadsByDomain(const std::strin
           std::string id = found.rows[0][0].value_or("");
           std::string name =
               l.company_name.empty() ? found.rows[0][1].value_or("") : l.company_name;
-          Json extra = Json::parse(found.rows[0][2].value_or("{}"), nullptr, false);
+          std::string stored_extra = found.rows[0][2].value_or("{}");
+          Json extra = common::CheckJsonDepth(stored_extra).ok()
+                           ? Json::parse(stored_extra, nullptr, false)
+                           : Json::object();
           if (!extra.is_object())
             extra = Json::object();
           if (l.extra.is_object())
@@ -1040,7 +1075,7 @@ Result<std::vector<UpsertedLead>> SqlStore::UpsertLeadsByDomain(const std::strin
   return out;
 }
 
-Status SqlStore::UpdateLeadFindings(const std::string& org_id, const std::string& lead_id,
+Status SqlStore::UpdateLeadFindings(const OrgId& org_id, const std::string& lead_id,
                                     const LeadFindings& findings) {
   if (!IsUuid(lead_id) || !IsUuid(org_id))
     return NotFoundStatus("lead", lead_id);
@@ -1056,7 +1091,7 @@ Status SqlStore::UpdateLeadFindings(const std::string& org_id, const std::string
 
 // ---- jobs ----
 
-Result<JobCreated> SqlStore::CreateJob(const NewJob& job) {
+Result<JobCreated> SqlStore::CreateJob(const OrgId& org_id, const NewJob& job) {
   if (job.lead_ids.empty()) {
     return Status::InvalidArgument("empty_lead_ids", "lead_ids must not be empty", "lead_ids");
   }
@@ -1072,8 +1107,8 @@ Result<JobCreated> SqlStore::CreateJob(const NewJob& job) {
     }
     ids.push_back(canon);
   }
-  if (!IsUuid(job.org_id))
-    return NotFoundStatus("organisation", job.org_id);
+  if (!IsUuid(org_id))
+    return NotFoundStatus("organisation", org_id);
   TimePoint now = Now();
   std::optional<JobCreated> out;
   Status s = backend_->Write([&](SqlConn& c) -> Status {
@@ -1081,7 +1116,7 @@ Result<JobCreated> SqlStore::CreateJob(const NewJob& job) {
     std::set<std::string> found;
     for (size_t start = 0; start < ids.size(); start += kChunk) {
       size_t end = std::min(ids.size(), start + kChunk);
-      SqlParams p{T(job.org_id)};
+      SqlParams p{T(org_id)};
       for (size_t i = start; i < end; ++i)
         p.push_back(T(ids[i]));
       QUERY_OR_RETURN(
@@ -1101,7 +1136,7 @@ Result<JobCreated> SqlStore::CreateJob(const NewJob& job) {
         "INSERT INTO batch_analysis_jobs (id, org_id, job_name, job_type, status, total_leads, "
         "analysis_config, is_scheduled, schedule_cron, next_run_at, created_at, created_by, "
         "timezone, enabled) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-        T(job_id), T(job.org_id), T(job.job_name), T(job.job_type), T(JobStatusName(status)),
+        T(job_id), T(org_id), T(job.job_name), T(job.job_type), T(JobStatusName(status)),
         I(static_cast<int64_t>(ids.size())),
         T(job.analysis_config.is_object() ? JsonText(job.analysis_config) : "{}"),
         B(job.is_scheduled), OptText(job.schedule_cron), Tm(job.next_run_at), Tm(now),
@@ -1123,7 +1158,7 @@ Result<JobCreated> SqlStore::CreateJob(const NewJob& job) {
     }
     JobCreated created;
     if (!job.is_scheduled) {
-      auto j = GetJobTx(c, job.org_id, job_id);
+      auto j = GetJobTx(c, org_id, job_id);
       if (!j.ok())
         return j.status();
       auto run = CreateRunTx(c, j.value(), RunTrigger::kManual, std::nullopt, now);
@@ -1131,7 +1166,7 @@ Result<JobCreated> SqlStore::CreateJob(const NewJob& job) {
         return run.status();
       created.run = std::move(run).value();
     }
-    auto j = GetJobTx(c, job.org_id, job_id);
+    auto j = GetJobTx(c, org_id, job_id);
     if (!j.ok())
       return j.status();
     created.job = std::move(j).value();
@@ -1143,7 +1178,7 @@ Result<JobCreated> SqlStore::CreateJob(const NewJob& job) {
   return *out;
 }
 
-Result<Job> SqlStore::GetJob(const std::string& org_id, const std::string& job_id) {
+Result<Job> SqlStore::GetJob(const OrgId& org_id, const std::string& job_id) {
   std::optional<Job> out;
   Status s = backend_->Read([&](SqlConn& c) -> Status {
     auto j = GetJobTx(c, org_id, job_id);
@@ -1157,7 +1192,7 @@ Result<Job> SqlStore::GetJob(const std::string& org_id, const std::string& job_i
   return *out;
 }
 
-Result<Page<Job>> SqlStore::ListJobs(const std::string& org_id, const JobFilter& filter) {
+Result<Page<Job>> SqlStore::ListJobs(const OrgId& org_id, const JobFilter& filter) {
   Page<Job> page;
   page.limit = std::max<int64_t>(0, filter.limit);
   page.offset = std::max<int64_t>(0, filter.offset);
@@ -1191,7 +1226,7 @@ Result<Page<Job>> SqlStore::ListJobs(const std::string& org_id, const JobFilter&
   return page;
 }
 
-Result<Job> SqlStore::UpdateJob(const std::string& org_id, const std::string& job_id,
+Result<Job> SqlStore::UpdateJob(const OrgId& org_id, const std::string& job_id,
                                 const JobPatch& patch) {
   std::optional<Job> out;
   Status s = backend_->Write([&](SqlConn& c) -> Status {
@@ -1227,7 +1262,7 @@ Result<Job> SqlStore::UpdateJob(const std::string& org_id, const std::string& jo
   return *out;
 }
 
-Status SqlStore::DeleteJob(const std::string& org_id, const std::string& job_id) {
+Status SqlStore::DeleteJob(const OrgId& org_id, const std::string& job_id) {
   if (!IsUuid(job_id) || !IsUuid(org_id))
     return NotFoundStatus("job", job_id);
   return backend_->Write([&](SqlConn& c) -> Status {
@@ -1239,7 +1274,7 @@ Status SqlStore::DeleteJob(const std::string& org_id, const std::string& job_id)
   });
 }
 
-Result<std::vector<std::string>> SqlStore::JobLeadIds(const std::string& org_id,
+Result<std::vector<std::string>> SqlStore::JobLeadIds(const OrgId& org_id,
                                                       const std::string& job_id) {
   std::vector<std::string> out;
   Status s = backend_->Read([&](SqlConn& c) -> Status {
@@ -1259,7 +1294,7 @@ Result<std::vector<std::string>> SqlStore::JobLeadIds(const std::string& org_id,
   return out;
 }
 
-Result<Job> SqlStore::TransitionJob(const std::string& org_id, const std::string& job_id,
+Result<Job> SqlStore::TransitionJob(const OrgId& org_id, const std::string& job_id,
                                     const std::vector<JobStatus>& from, JobStatus to,
                                     const std::string& error_message) {
   std::optional<Job> out;
@@ -1296,7 +1331,7 @@ Result<Job> SqlStore::TransitionJob(const std::string& org_id, const std::string
   return *out;
 }
 
-Result<Job> SqlStore::CancelJob(const std::string& org_id, const std::string& job_id) {
+Result<Job> SqlStore::CancelJob(const OrgId& org_id, const std::string& job_id) {
   std::optional<Job> out;
   TimePoint now = Now();
   Status s = backend_->Write([&](SqlConn& c) -> Status {
@@ -1347,8 +1382,8 @@ Result<Job> SqlStore::CancelJob(const std::string& org_id, const std::string& jo
 
 // ---- runs ----
 
-Result<Run> SqlStore::CreateRun(const std::string& org_id, const std::string& job_id,
-                                RunTrigger trigger, std::optional<TimePoint> scheduled_for) {
+Result<Run> SqlStore::CreateRun(const OrgId& org_id, const std::string& job_id, RunTrigger trigger,
+                                std::optional<TimePoint> scheduled_for) {
   std::optional<Run> out;
   TimePoint now = Now();
   Status s = backend_->Write([&](SqlConn& c) -> Status {
@@ -1375,7 +1410,7 @@ Result<Run> SqlStore::CreateRun(const std::string& org_id, const std::string& jo
   return *out;
 }
 
-Result<Run> SqlStore::RecordSkippedRun(const std::string& org_id, const std::string& job_id,
+Result<Run> SqlStore::RecordSkippedRun(const OrgId& org_id, const std::string& job_id,
                                        TimePoint scheduled_for, const std::string& reason) {
   std::optional<Run> out;
   TimePoint now = Now();
@@ -1402,8 +1437,8 @@ Result<Run> SqlStore::RecordSkippedRun(const std::string& org_id, const std::str
   return *out;
 }
 
-Result<Page<Run>> SqlStore::ListRuns(const std::string& org_id, const std::string& job_id,
-                                     int64_t limit, int64_t offset) {
+Result<Page<Run>> SqlStore::ListRuns(const OrgId& org_id, const std::string& job_id, int64_t limit,
+                                     int64_t offset) {
   Page<Run> page;
   page.limit = std::max<int64_t>(0, limit);
   page.offset = std::max<int64_t>(0, offset);
@@ -1427,13 +1462,13 @@ Result<Page<Run>> SqlStore::ListRuns(const std::string& org_id, const std::strin
   return page;
 }
 
-Result<Run> SqlStore::GetRun(const std::string& org_id, const std::string& run_id) {
+Result<Run> SqlStore::GetRun(const OrgId& org_id, const std::string& run_id) {
   std::optional<Run> out;
   Status s = backend_->Read([&](SqlConn& c) -> Status {
     auto r = GetRunTx(c, run_id);
     if (!r.ok())
       return r.status();
-    if (r->org_id != org_id)
+    if (r->org_id != org_id.str())
       return NotFoundStatus("run", run_id);
     out = std::move(r).value();
     return Status::Ok();
@@ -1454,7 +1489,7 @@ Result<Run> SqlStore::FinishRun(const std::string& run_id, RunStatus status,
     auto r0 = GetRunTx(c, run_id);
     if (!r0.ok())
       return r0.status();
-    auto j = GetJobTx(c, "", r0->job_id, backend_->ForUpdate());
+    auto j = GetJobAnyOrgTx(c, r0->job_id, backend_->ForUpdate());
     if (!j.ok())
       return j.status();
     auto r = GetRunTx(c, run_id);
@@ -1777,7 +1812,7 @@ Result<int64_t> SqlStore::ReleaseWorkerLeases(const std::string& worker_id) {
   return count;
 }
 
-Result<Page<Item>> SqlStore::ListItems(const std::string& org_id, const std::string& job_id,
+Result<Page<Item>> SqlStore::ListItems(const OrgId& org_id, const std::string& job_id,
                                        const ItemFilter& filter) {
   Page<Item> page;
   page.limit = std::max<int64_t>(0, filter.limit);
@@ -1836,11 +1871,12 @@ Result<Item> SqlStore::GetItem(const std::string& item_id) {
 
 // ---- analysis history ----
 
-Result<AnalysisRecord> SqlStore::RecordAnalysis(const AnalysisRecord& record,
+Result<AnalysisRecord> SqlStore::RecordAnalysis(const OrgId& org_id, const AnalysisRecord& record,
                                                 const LeadFindings& findings) {
-  if (!IsUuid(record.lead_id) || !IsUuid(record.org_id))
+  if (!IsUuid(record.lead_id) || !IsUuid(org_id))
     return NotFoundStatus("lead", record.lead_id);
   AnalysisRecord a = record;
+  a.org_id = org_id.str();
   a.id = NewUuid();
   a.analyzed_at = Now();
   Status s = backend_->Write([&](SqlConn& c) -> Status {
@@ -1867,9 +1903,8 @@ Result<AnalysisRecord> SqlStore::RecordAnalysis(const AnalysisRecord& record,
   return a;
 }
 
-Result<Page<AnalysisRecord>> SqlStore::ListAnalyses(const std::string& org_id,
-                                                    const std::string& lead_id, int64_t limit,
-                                                    int64_t offset) {
+Result<Page<AnalysisRecord>> SqlStore::ListAnalyses(const OrgId& org_id, const std::string& lead_id,
+                                                    int64_t limit, int64_t offset) {
   Page<AnalysisRecord> page;
   page.limit = std::max<int64_t>(0, limit);
   page.offset = std::max<int64_t>(0, offset);
@@ -1932,18 +1967,19 @@ Result<bool> SqlStore::ClaimOccurrence(const std::string& job_id, TimePoint expe
   return won;
 }
 
-Result<std::vector<Job>> SqlStore::ListUpcomingJobs(const std::string& org_id, int64_t limit) {
+Result<std::vector<Job>> SqlStore::ListUpcomingJobs(const std::optional<OrgId>& org_id,
+                                                    int64_t limit) {
   std::vector<Job> out;
   Status s = backend_->Read([&](SqlConn& c) -> Status {
     std::string sql = std::string("SELECT ") + kJobCols +
                       " FROM batch_analysis_jobs j WHERE j.is_scheduled = ? AND j.enabled = ? "
                       "AND j.status <> 'cancelled' AND j.next_run_at IS NOT NULL";
     SqlParams p{B(true), B(true)};
-    if (!org_id.empty()) {
-      if (!IsUuid(org_id))
+    if (org_id) {
+      if (!IsUuid(*org_id))
         return Status::Ok();
       sql += " AND j.org_id = ?";
-      p.push_back(T(org_id));
+      p.push_back(T(*org_id));
     }
     sql += " ORDER BY j.next_run_at, j.id LIMIT ?";
     p.push_back(I(limit));

@@ -36,49 +36,49 @@ class SqlStore : public Store {
   Status Ping() override;
 
   Result<Organization> CreateOrganization(const std::string& name) override;
-  Result<Organization> GetOrganization(const std::string& org_id) override;
+  Result<Organization> GetOrganization(const OrgId& org_id) override;
   Result<Organization> FindOrganizationByName(const std::string& name) override;
-  Result<ApiToken> CreateToken(const NewToken& token) override;
+  Result<ApiToken> CreateToken(const OrgId& org_id, const NewToken& token) override;
   Result<ApiToken> FindTokenByHash(const std::string& token_hash) override;
-  Result<std::vector<ApiToken>> ListTokens(const std::string& org_id) override;
-  Status RevokeToken(const std::string& org_id, const std::string& token_id) override;
+  Result<std::vector<ApiToken>> ListTokens(const OrgId& org_id) override;
+  Status RevokeToken(const OrgId& org_id, const std::string& token_id) override;
   Result<int64_t> CountTokens() override;
 
-  Result<Lead> CreateLead(const std::string& org_id, const NewLead& lead) override;
-  Result<std::vector<Lead>> CreateLeads(const std::string& org_id,
+  Result<Lead> CreateLead(const OrgId& org_id, const NewLead& lead) override;
+  Result<std::vector<Lead>> CreateLeads(const OrgId& org_id,
                                         const std::vector<NewLead>& leads) override;
-  Result<Lead> GetLead(const std::string& org_id, const std::string& lead_id) override;
-  Result<std::vector<Lead>> GetLeads(const std::string& org_id,
+  Result<Lead> GetLead(const OrgId& org_id, const std::string& lead_id) override;
+  Result<std::vector<Lead>> GetLeads(const OrgId& org_id,
                                      const std::vector<std::string>& lead_ids) override;
-  Result<Lead> UpdateLead(const std::string& org_id, const std::string& lead_id,
+  Result<Lead> UpdateLead(const OrgId& org_id, const std::string& lead_id,
                           const LeadPatch& patch) override;
-  Status DeleteLead(const std::string& org_id, const std::string& lead_id) override;
-  Result<Page<Lead>> ListLeads(const std::string& org_id, const LeadFilter& filter) override;
-  Result<std::vector<UpsertedLead>> UpsertLeadsByDomain(const std::string& org_id,
+  Status DeleteLead(const OrgId& org_id, const std::string& lead_id) override;
+  Result<Page<Lead>> ListLeads(const OrgId& org_id, const LeadFilter& filter) override;
+  Result<std::vector<UpsertedLead>> UpsertLeadsByDomain(const OrgId& org_id,
                                                         const std::vector<NewLead>& leads) override;
-  Status UpdateLeadFindings(const std::string& org_id, const std::string& lead_id,
+  Status UpdateLeadFindings(const OrgId& org_id, const std::string& lead_id,
                             const LeadFindings& findings) override;
 
-  Result<JobCreated> CreateJob(const NewJob& job) override;
-  Result<Job> GetJob(const std::string& org_id, const std::string& job_id) override;
-  Result<Page<Job>> ListJobs(const std::string& org_id, const JobFilter& filter) override;
-  Result<Job> UpdateJob(const std::string& org_id, const std::string& job_id,
+  Result<JobCreated> CreateJob(const OrgId& org_id, const NewJob& job) override;
+  Result<Job> GetJob(const OrgId& org_id, const std::string& job_id) override;
+  Result<Page<Job>> ListJobs(const OrgId& org_id, const JobFilter& filter) override;
+  Result<Job> UpdateJob(const OrgId& org_id, const std::string& job_id,
                         const JobPatch& patch) override;
-  Status DeleteJob(const std::string& org_id, const std::string& job_id) override;
-  Result<std::vector<std::string>> JobLeadIds(const std::string& org_id,
+  Status DeleteJob(const OrgId& org_id, const std::string& job_id) override;
+  Result<std::vector<std::string>> JobLeadIds(const OrgId& org_id,
                                               const std::string& job_id) override;
-  Result<Job> TransitionJob(const std::string& org_id, const std::string& job_id,
+  Result<Job> TransitionJob(const OrgId& org_id, const std::string& job_id,
                             const std::vector<JobStatus>& from, JobStatus to,
                             const std::string& error_message) override;
-  Result<Job> CancelJob(const std::string& org_id, const std::string& job_id) override;
+  Result<Job> CancelJob(const OrgId& org_id, const std::string& job_id) override;
 
-  Result<Run> CreateRun(const std::string& org_id, const std::string& job_id, RunTrigger trigger,
+  Result<Run> CreateRun(const OrgId& org_id, const std::string& job_id, RunTrigger trigger,
                         std::optional<TimePoint> scheduled_for) override;
-  Result<Run> RecordSkippedRun(const std::string& org_id, const std::string& job_id,
+  Result<Run> RecordSkippedRun(const OrgId& org_id, const std::string& job_id,
                                TimePoint scheduled_for, const std::string& reason) override;
-  Result<Page<Run>> ListRuns(const std::string& org_id, const std::string& job_id, int64_t limit,
+  Result<Page<Run>> ListRuns(const OrgId& org_id, const std::string& job_id, int64_t limit,
                              int64_t offset) override;
-  Result<Run> GetRun(const std::string& org_id, const std::string& run_id) override;
+  Result<Run> GetRun(const OrgId& org_id, const std::string& run_id) override;
   Result<Run> FinishRun(const std::string& run_id, RunStatus status,
                         const std::string& error_message) override;
 
@@ -90,19 +90,20 @@ class SqlStore : public Store {
   Status RetryItem(const ItemRetry& retry) override;
   Result<int64_t> ReleaseExpiredLeases() override;
   Result<int64_t> ReleaseWorkerLeases(const std::string& worker_id) override;
-  Result<Page<Item>> ListItems(const std::string& org_id, const std::string& job_id,
+  Result<Page<Item>> ListItems(const OrgId& org_id, const std::string& job_id,
                                const ItemFilter& filter) override;
   Result<Item> GetItem(const std::string& item_id) override;
 
-  Result<AnalysisRecord> RecordAnalysis(const AnalysisRecord& record,
+  Result<AnalysisRecord> RecordAnalysis(const OrgId& org_id, const AnalysisRecord& record,
                                         const LeadFindings& findings) override;
-  Result<Page<AnalysisRecord>> ListAnalyses(const std::string& org_id, const std::string& lead_id,
+  Result<Page<AnalysisRecord>> ListAnalyses(const OrgId& org_id, const std::string& lead_id,
                                             int64_t limit, int64_t offset) override;
 
   Result<std::vector<Job>> ListDueJobs(TimePoint now, int64_t limit) override;
   Result<bool> ClaimOccurrence(const std::string& job_id, TimePoint expected,
                                std::optional<TimePoint> new_next) override;
-  Result<std::vector<Job>> ListUpcomingJobs(const std::string& org_id, int64_t limit) override;
+  Result<std::vector<Job>> ListUpcomingJobs(const std::optional<OrgId>& org_id,
+                                            int64_t limit) override;
 
   // For tests of the transaction guarantees: the backend this store runs on.
   SqlBackend& backend_for_testing() { return *backend_; }

@@ -11,8 +11,10 @@
 // - JSON values (findings, analysis_config, results) are nlohmann::json.
 // - Times are common::TimePoint, kept to the microsecond (UTC). Times the store stamps itself
 //   (created_at, started_at, lease expiry, ...) come from the Clock given at open.
-// - Object reads and writes that belong to an organisation take its org_id; an object of
-//   another organisation behaves exactly like a missing one (NotFound).
+// - Object reads and writes that belong to an organisation take its org_id as an OrgId,
+//   which cannot be empty (common/org_id.h), so an org-scoped query without an organisation
+//   does not compile; an object of another organisation behaves exactly like a missing one
+//   (NotFound). Ids read back in structs (Job::org_id, ...) stay text.
 #pragma once
 
 #include <chrono>
@@ -25,11 +27,13 @@
 #include <vector>
 
 #include "common/clock.h"
+#include "common/org_id.h"
 #include "common/result.h"
 #include "common/status.h"
 
 namespace leadscan::store {
 
+using common::OrgId;
 using common::Result;
 using common::Status;
 using common::TimePoint;
@@ -88,7 +92,6 @@ struct ApiToken {
 };
 
 struct NewToken {
-  std::string org_id;
   Role role = Role::kMember;
   std::string name;
   std::string token_hash;  // caller hashes (hex SHA-256)
@@ -185,7 +188,6 @@ struct Job {
 };
 
 struct NewJob {
-  std::string org_id;
   std::string job_name;
   std::string job_type;
   Json analysis_config = Json::object();
@@ -195,7 +197,7 @@ struct NewJob {
   bool enabled = true;
   std::optional<TimePoint> next_run_at;  // scheduled jobs: first occurrence (caller computes)
   std::string created_by;
-  std::vector<std::string> lead_ids;  // non-empty, unique, all of org_id
+  std::vector<std::string> lead_ids;  // non-empty, unique, all of the job's organisation
 };
 
 struct JobFilter {
@@ -355,44 +357,44 @@ class Store {
 
   // --- organisations and tokens ---
   virtual Result<Organization> CreateOrganization(const std::string& name) = 0;
-  virtual Result<Organization> GetOrganization(const std::string& org_id) = 0;
+  virtual Result<Organization> GetOrganization(const OrgId& org_id) = 0;
   // NotFound when no organisation has that exact name.
   virtual Result<Organization> FindOrganizationByName(const std::string& name) = 0;
 
   // token_hash must be unique (Conflict token_exists otherwise); org must exist (NotFound).
-  virtual Result<ApiToken> CreateToken(const NewToken& token) = 0;
+  virtual Result<ApiToken> CreateToken(const OrgId& org_id, const NewToken& token) = 0;
   // The live token with that hash; NotFound when unknown or revoked.
   virtual Result<ApiToken> FindTokenByHash(const std::string& token_hash) = 0;
-  virtual Result<std::vector<ApiToken>> ListTokens(const std::string& org_id) = 0;
+  virtual Result<std::vector<ApiToken>> ListTokens(const OrgId& org_id) = 0;
   // NotFound when missing, of another org or already revoked.
-  virtual Status RevokeToken(const std::string& org_id, const std::string& token_id) = 0;
+  virtual Status RevokeToken(const OrgId& org_id, const std::string& token_id) = 0;
   // Live (not revoked) tokens of every organisation; 0 on a fresh database.
   virtual Result<int64_t> CountTokens() = 0;
 
   // --- leads ---
-  virtual Result<Lead> CreateLead(const std::string& org_id, const NewLead& lead) = 0;
+  virtual Result<Lead> CreateLead(const OrgId& org_id, const NewLead& lead) = 0;
   // All or nothing, in input order. Leads of one call get created_at one microsecond apart
   // in input order, so listings (newest first) are stable.
-  virtual Result<std::vector<Lead>> CreateLeads(const std::string& org_id,
+  virtual Result<std::vector<Lead>> CreateLeads(const OrgId& org_id,
                                                 const std::vector<NewLead>& leads) = 0;
-  virtual Result<Lead> GetLead(const std::string& org_id, const std::string& lead_id) = 0;
+  virtual Result<Lead> GetLead(const OrgId& org_id, const std::string& lead_id) = 0;
   // The leads among `lead_ids` that exist in org_id (others are simply absent), in no
   // particular order. Ids that are not UUIDs are treated as missing.
-  virtual Result<std::vector<Lead>> GetLeads(const std::string& org_id,
+  virtual Result<std::vector<Lead>> GetLeads(const OrgId& org_id,
                                              const std::vector<std::string>& lead_ids) = 0;
-  virtual Result<Lead> UpdateLead(const std::string& org_id, const std::string& lead_id,
+  virtual Result<Lead> UpdateLead(const OrgId& org_id, const std::string& lead_id,
                                   const LeadPatch& patch) = 0;
   // Deletes the lead, its history and its items in jobs (job lead lists shrink).
-  virtual Status DeleteLead(const std::string& org_id, const std::string& lead_id) = 0;
+  virtual Status DeleteLead(const OrgId& org_id, const std::string& lead_id) = 0;
   // Newest first (created_at, then id).
-  virtual Result<Page<Lead>> ListLeads(const std::string& org_id, const LeadFilter& filter) = 0;
+  virtual Result<Page<Lead>> ListLeads(const OrgId& org_id, const LeadFilter& filter) = 0;
   // Import: rows with a domain update the org's oldest lead with that exact domain
   // (company_name, extra merged) or create one; rows without a domain are created. One
   // transaction; results in input order.
   virtual Result<std::vector<UpsertedLead>> UpsertLeadsByDomain(
-      const std::string& org_id, const std::vector<NewLead>& leads) = 0;
+      const OrgId& org_id, const std::vector<NewLead>& leads) = 0;
   // Replaces the lead's latest findings; last_analyzed_at = now.
-  virtual Status UpdateLeadFindings(const std::string& org_id, const std::string& lead_id,
+  virtual Status UpdateLeadFindings(const OrgId& org_id, const std::string& lead_id,
                                     const LeadFindings& findings) = 0;
 
   // --- jobs ---
@@ -400,43 +402,42 @@ class Store {
   // InvalidArgument duplicate_lead_id / empty_lead_ids). A manual job (is_scheduled false) is
   // created running with its first run and one pending item per lead in ONE transaction; a
   // scheduled job is created with status scheduled and no run.
-  virtual Result<JobCreated> CreateJob(const NewJob& job) = 0;
-  virtual Result<Job> GetJob(const std::string& org_id, const std::string& job_id) = 0;
+  virtual Result<JobCreated> CreateJob(const OrgId& org_id, const NewJob& job) = 0;
+  virtual Result<Job> GetJob(const OrgId& org_id, const std::string& job_id) = 0;
   // Newest first.
-  virtual Result<Page<Job>> ListJobs(const std::string& org_id, const JobFilter& filter) = 0;
-  virtual Result<Job> UpdateJob(const std::string& org_id, const std::string& job_id,
+  virtual Result<Page<Job>> ListJobs(const OrgId& org_id, const JobFilter& filter) = 0;
+  virtual Result<Job> UpdateJob(const OrgId& org_id, const std::string& job_id,
                                 const JobPatch& patch) = 0;
   // Deletes the job with its runs, items and lead list (history rows keep no job id).
-  virtual Status DeleteJob(const std::string& org_id, const std::string& job_id) = 0;
+  virtual Status DeleteJob(const OrgId& org_id, const std::string& job_id) = 0;
   // The job's lead ids in the order given at creation.
-  virtual Result<std::vector<std::string>> JobLeadIds(const std::string& org_id,
+  virtual Result<std::vector<std::string>> JobLeadIds(const OrgId& org_id,
                                                       const std::string& job_id) = 0;
   // Conditional transition: sets `to` only if the current status is in `from` (Conflict
   // job_status_conflict otherwise, naming the current status). Entering a final status stamps
   // completed_at; error_message is stored when non-empty.
-  virtual Result<Job> TransitionJob(const std::string& org_id, const std::string& job_id,
+  virtual Result<Job> TransitionJob(const OrgId& org_id, const std::string& job_id,
                                     const std::vector<JobStatus>& from, JobStatus to,
                                     const std::string& error_message = {}) = 0;
   // Cancels a job that is not final: the job and its running run become cancelled, its pending
   // and processing items cancelled (workers then get lease_lost). Conflict job_final when the
   // job is already completed, failed or cancelled.
-  virtual Result<Job> CancelJob(const std::string& org_id, const std::string& job_id) = 0;
+  virtual Result<Job> CancelJob(const OrgId& org_id, const std::string& job_id) = 0;
 
   // --- runs ---
   // Starts a run of the job: a run row and one pending item per lead of the job, the job set
   // running with counters reset to the new run, last_run_at = now. Conflict run_in_progress
   // when the job has a running run; Conflict job_final when the job is cancelled.
-  virtual Result<Run> CreateRun(const std::string& org_id, const std::string& job_id,
-                                RunTrigger trigger,
+  virtual Result<Run> CreateRun(const OrgId& org_id, const std::string& job_id, RunTrigger trigger,
                                 std::optional<TimePoint> scheduled_for = std::nullopt) = 0;
   // Records an occurrence that did not run (previous run still going): a run row with status
   // skipped, no items, error_message = reason. The job is not changed.
-  virtual Result<Run> RecordSkippedRun(const std::string& org_id, const std::string& job_id,
+  virtual Result<Run> RecordSkippedRun(const OrgId& org_id, const std::string& job_id,
                                        TimePoint scheduled_for, const std::string& reason) = 0;
   // Newest first.
-  virtual Result<Page<Run>> ListRuns(const std::string& org_id, const std::string& job_id,
-                                     int64_t limit, int64_t offset) = 0;
-  virtual Result<Run> GetRun(const std::string& org_id, const std::string& run_id) = 0;
+  virtual Result<Page<Run>> ListRuns(const OrgId& org_id, const std::string& job_id, int64_t limit,
+                                     int64_t offset) = 0;
+  virtual Result<Run> GetRun(const OrgId& org_id, const std::string& run_id) = 0;
   // Ends a running run as a whole (completed or failed): remaining pending/processing items
   // become cancelled (failed run: failed with error_code run_failed), the job leaves running
   // (scheduled job: back to scheduled; manual job: the same status as the run). Conflict
@@ -471,19 +472,19 @@ class Store {
   // Gives back this worker's processing items at once (graceful shutdown). Returns how many.
   virtual Result<int64_t> ReleaseWorkerLeases(const std::string& worker_id) = 0;
   // Items of a job (see ItemFilter), in creation order, with company_name and domain.
-  virtual Result<Page<Item>> ListItems(const std::string& org_id, const std::string& job_id,
+  virtual Result<Page<Item>> ListItems(const OrgId& org_id, const std::string& job_id,
                                        const ItemFilter& filter) = 0;
   virtual Result<Item> GetItem(const std::string& item_id) = 0;
 
   // --- analysis history ---
   // Inserts a history row and writes `findings` as the lead's latest, in one transaction
   // (analyses outside jobs, e.g. single-domain analysis of a lead). Returns the stored record.
-  virtual Result<AnalysisRecord> RecordAnalysis(const AnalysisRecord& record,
+  // record.org_id is ignored: the row belongs to org_id.
+  virtual Result<AnalysisRecord> RecordAnalysis(const OrgId& org_id, const AnalysisRecord& record,
                                                 const LeadFindings& findings) = 0;
   // A lead's analyses, newest first, with job and run ids.
-  virtual Result<Page<AnalysisRecord>> ListAnalyses(const std::string& org_id,
-                                                    const std::string& lead_id, int64_t limit,
-                                                    int64_t offset) = 0;
+  virtual Result<Page<AnalysisRecord>> ListAnalyses(const OrgId& org_id, const std::string& lead_id,
+                                                    int64_t limit, int64_t offset) = 0;
 
   // --- scheduler (every organisation) ---
   // Enabled, not cancelled scheduled jobs with next_run_at <= now, earliest first.
@@ -493,9 +494,10 @@ class Store {
   // moved it first.
   virtual Result<bool> ClaimOccurrence(const std::string& job_id, TimePoint expected,
                                        std::optional<TimePoint> new_next) = 0;
-  // Enabled, not cancelled scheduled jobs with a next_run_at, earliest first; org_id empty:
-  // every organisation.
-  virtual Result<std::vector<Job>> ListUpcomingJobs(const std::string& org_id, int64_t limit) = 0;
+  // Enabled, not cancelled scheduled jobs with a next_run_at, earliest first; org_id nullopt:
+  // every organisation (the scheduler's view), by an explicit argument, never by an empty id.
+  virtual Result<std::vector<Job>> ListUpcomingJobs(const std::optional<OrgId>& org_id,
+                                                    int64_t limit) = 0;
 };
 
 struct StoreOptions {

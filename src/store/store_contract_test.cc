@@ -80,14 +80,13 @@ class StoreContractTest : public ::testing::TestWithParam<const char*> {
 
   bool SharesDatabase() const { return std::string(GetParam()) != kMemory; }
 
-  std::string NewOrg(const std::string& name = "") {
+  OrgId NewOrg(const std::string& name = "") {
     auto org = store_->CreateOrganization(name.empty() ? "org-" + common::RandomHex(4) : name);
     EXPECT_TRUE(org.ok()) << org.status().ToString();
-    return org->id;
+    return *OrgId::Parse(org.ok() ? org->id : "missing");
   }
 
-  std::vector<std::string> NewLeads(const std::string& org, int n,
-                                    const std::string& prefix = "shop") {
+  std::vector<std::string> NewLeads(const OrgId& org, int n, const std::string& prefix = "shop") {
     std::vector<NewLead> leads;
     for (int i = 0; i < n; ++i) {
       leads.push_back({prefix + " AB " + std::to_string(i), prefix + std::to_string(i) + ".se"});
@@ -100,22 +99,19 @@ class StoreContractTest : public ::testing::TestWithParam<const char*> {
     return ids;
   }
 
-  JobCreated NewManualJob(const std::string& org, const std::vector<std::string>& leads) {
+  JobCreated NewManualJob(const OrgId& org, const std::vector<std::string>& leads) {
     NewJob job;
-    job.org_id = org;
     job.job_name = "Tech Analysis";
     job.job_type = "tech_analysis";
     job.analysis_config = {{"timeout", 20000}};
     job.lead_ids = leads;
-    auto created = store_->CreateJob(job);
+    auto created = store_->CreateJob(org, job);
     EXPECT_TRUE(created.ok()) << created.status().ToString();
     return created.value();
   }
 
-  Job NewScheduledJob(const std::string& org, const std::vector<std::string>& leads,
-                      TimePoint next) {
+  Job NewScheduledJob(const OrgId& org, const std::vector<std::string>& leads, TimePoint next) {
     NewJob job;
-    job.org_id = org;
     job.job_name = "Nightly";
     job.job_type = "checkout_scraping";
     job.is_scheduled = true;
@@ -123,7 +119,7 @@ class StoreContractTest : public ::testing::TestWithParam<const char*> {
     job.timezone = "Europe/Stockholm";
     job.next_run_at = next;
     job.lead_ids = leads;
-    auto created = store_->CreateJob(job);
+    auto created = store_->CreateJob(org, job);
     EXPECT_TRUE(created.ok()) << created.status().ToString();
     EXPECT_FALSE(created->run.has_value());
     return created->job;
@@ -162,7 +158,7 @@ class StoreContractTest : public ::testing::TestWithParam<const char*> {
   }
 
   // Counts of the job's current-run items by status, read item by item.
-  std::map<ItemStatus, int64_t> ItemCounts(const std::string& org, const std::string& job) {
+  std::map<ItemStatus, int64_t> ItemCounts(const OrgId& org, const std::string& job) {
     std::map<ItemStatus, int64_t> counts;
     ItemFilter f;
     f.limit = 100000;
@@ -173,7 +169,7 @@ class StoreContractTest : public ::testing::TestWithParam<const char*> {
     return counts;
   }
 
-  void ExpectCountersMatchItems(const std::string& org, const std::string& job_id) {
+  void ExpectCountersMatchItems(const OrgId& org, const std::string& job_id) {
     auto job = store_->GetJob(org, job_id);
     ASSERT_TRUE(job.ok());
     auto counts = ItemCounts(org, job_id);
@@ -202,7 +198,7 @@ TEST_P(StoreContractTest, MigrationsAreRecordedAndIdempotent) {
   ASSERT_TRUE(again.ok()) << again.status().ToString();
   EXPECT_TRUE(again->empty());
   if (SharesDatabase()) {
-    std::string org = NewOrg("kept");
+    OrgId org = NewOrg("kept");
     auto second = Open();
     ASSERT_NE(second, nullptr);
     auto applied2 = second->AppliedMigrations();
@@ -224,10 +220,10 @@ TEST_P(StoreContractTest, TokensAreFoundByHashUntilRevoked) {
   auto count0 = store_->CountTokens();
   ASSERT_TRUE(count0.ok());
   EXPECT_EQ(count0.value(), 0);
-  std::string org = NewOrg("Acme");
-  auto tok = store_->CreateToken({org, Role::kAdmin, "first admin", "abc123hash"});
+  OrgId org = NewOrg("Acme");
+  auto tok = store_->CreateToken(org, {Role::kAdmin, "first admin", "abc123hash"});
   ASSERT_TRUE(tok.ok()) << tok.status().ToString();
-  auto dup = store_->CreateToken({org, Role::kMember, "dup", "abc123hash"});
+  auto dup = store_->CreateToken(org, {Role::kMember, "dup", "abc123hash"});
   ASSERT_FALSE(dup.ok());
   EXPECT_EQ(dup.status().error_code(), "token_exists");
   auto found = store_->FindTokenByHash("abc123hash");
@@ -236,7 +232,7 @@ TEST_P(StoreContractTest, TokensAreFoundByHashUntilRevoked) {
   EXPECT_EQ(found->role, Role::kAdmin);
   EXPECT_EQ(found->created_at, T0());
   EXPECT_EQ(store_->CountTokens().value(), 1);
-  std::string other = NewOrg();
+  OrgId other = NewOrg();
   EXPECT_EQ(store_->RevokeToken(other, tok->id).code(), common::StatusCode::kNotFound);
   EXPECT_TRUE(store_->RevokeToken(org, tok->id).ok());
   EXPECT_EQ(store_->FindTokenByHash("abc123hash").status().code(), common::StatusCode::kNotFound);
@@ -246,7 +242,7 @@ TEST_P(StoreContractTest, TokensAreFoundByHashUntilRevoked) {
 }
 
 TEST_P(StoreContractTest, LeadsCrudSearchFiltersAndPaging) {
-  std::string org = NewOrg();
+  OrgId org = NewOrg();
   auto ids = NewLeads(org, 5);
   auto extra = store_->CreateLead(org, {"Åhléns 50% Rea_AB", "ahlens.se", {{"city", "Sthlm"}}});
   ASSERT_TRUE(extra.ok());
@@ -316,7 +312,7 @@ TEST_P(StoreContractTest, LeadsCrudSearchFiltersAndPaging) {
 }
 
 TEST_P(StoreContractTest, ImportUpsertsByDomain) {
-  std::string org = NewOrg();
+  OrgId org = NewOrg();
   auto first = store_->UpsertLeadsByDomain(
       org, {{"A AB", "a.se", {{"city", "Umeå"}}}, {"B AB", "b.se", {}}, {"No Domain AB", "", {}}});
   ASSERT_TRUE(first.ok()) << first.status().ToString();
@@ -333,15 +329,15 @@ TEST_P(StoreContractTest, ImportUpsertsByDomain) {
   EXPECT_EQ(a->extra["city"], "Umeå");
   EXPECT_EQ(a->extra["phone"], "1");
   // Another organisation's import never touches these leads.
-  std::string other = NewOrg();
+  OrgId other = NewOrg();
   auto third = store_->UpsertLeadsByDomain(other, {{"A Other", "a.se", {}}});
   EXPECT_TRUE((*third)[0].created);
   EXPECT_EQ(store_->ListLeads(org, {})->total, 4);
 }
 
 TEST_P(StoreContractTest, OtherOrganisationsObjectsLookMissing) {
-  std::string a = NewOrg();
-  std::string b = NewOrg();
+  OrgId a = NewOrg();
+  OrgId b = NewOrg();
   auto a_leads = NewLeads(a, 3);
   auto b_leads = NewLeads(b, 1);
   auto job = NewManualJob(a, a_leads);
@@ -357,16 +353,15 @@ TEST_P(StoreContractTest, OtherOrganisationsObjectsLookMissing) {
   EXPECT_EQ((*mixed)[0].id, b_leads[0]);
   // A job of org b naming a's lead: the lead is "not found", exactly like a random id.
   NewJob nj;
-  nj.org_id = b;
   nj.job_name = "steal";
   nj.job_type = "tech_analysis";
   nj.lead_ids = {b_leads[0], a_leads[1]};
-  auto stolen = store_->CreateJob(nj);
+  auto stolen = store_->CreateJob(b, nj);
   ASSERT_FALSE(stolen.ok());
   EXPECT_EQ(stolen.status().code(), StatusCode::kNotFound);
   EXPECT_NE(stolen.status().message().find(a_leads[1]), std::string::npos);
   nj.lead_ids = {b_leads[0], common::NewUuid()};
-  EXPECT_EQ(store_->CreateJob(nj).status().code(), StatusCode::kNotFound);
+  EXPECT_EQ(store_->CreateJob(b, nj).status().code(), StatusCode::kNotFound);
   EXPECT_EQ(store_->GetJob(b, job.job.id).status().code(), StatusCode::kNotFound);
   EXPECT_EQ(store_->CancelJob(b, job.job.id).status().code(), StatusCode::kNotFound);
   EXPECT_EQ(store_->DeleteJob(b, job.job.id).code(), StatusCode::kNotFound);
@@ -384,7 +379,7 @@ TEST_P(StoreContractTest, OtherOrganisationsObjectsLookMissing) {
 }
 
 TEST_P(StoreContractTest, ManualJobStartsWithRunAndPendingItems) {
-  std::string org = NewOrg();
+  OrgId org = NewOrg();
   auto leads = NewLeads(org, 4);
   auto created = NewManualJob(org, leads);
   ASSERT_TRUE(created.run.has_value());
@@ -406,11 +401,10 @@ TEST_P(StoreContractTest, ManualJobStartsWithRunAndPendingItems) {
   auto ids = store_->JobLeadIds(org, created.job.id);
   EXPECT_EQ(ids.value(), leads);
   NewJob bad;
-  bad.org_id = org;
   bad.job_type = "tech_analysis";
-  EXPECT_EQ(store_->CreateJob(bad).status().error_code(), "empty_lead_ids");
+  EXPECT_EQ(store_->CreateJob(org, bad).status().error_code(), "empty_lead_ids");
   bad.lead_ids = {leads[0], leads[0]};
-  EXPECT_EQ(store_->CreateJob(bad).status().error_code(), "duplicate_lead_id");
+  EXPECT_EQ(store_->CreateJob(org, bad).status().error_code(), "duplicate_lead_id");
   JobFilter jf;
   jf.status = JobStatus::kRunning;
   EXPECT_EQ(store_->ListJobs(org, jf)->total, 1);
@@ -419,7 +413,7 @@ TEST_P(StoreContractTest, ManualJobStartsWithRunAndPendingItems) {
 }
 
 TEST_P(StoreContractTest, CountersEqualItemsAfterMixedOutcomes) {
-  std::string org = NewOrg();
+  OrgId org = NewOrg();
   auto leads = NewLeads(org, 10);
   auto job = NewManualJob(org, leads);
   auto claimed = Claim("w1", 10);
@@ -478,7 +472,7 @@ TEST_P(StoreContractTest, CountersEqualItemsAfterMixedOutcomes) {
 }
 
 TEST_P(StoreContractTest, AllItemsFailedFailsManualJob) {
-  std::string org = NewOrg();
+  OrgId org = NewOrg();
   auto job = NewManualJob(org, NewLeads(org, 2));
   for (const auto& ci : Claim("w", 5)) {
     ASSERT_TRUE(store_->FailItem({ci.item.id, "w", "http_5xx", "", 0, nullptr}).ok());
@@ -487,7 +481,7 @@ TEST_P(StoreContractTest, AllItemsFailedFailsManualJob) {
 }
 
 TEST_P(StoreContractTest, ConcurrentClaimsNeverHandOneItemToTwoWorkers) {
-  std::string org = NewOrg();
+  OrgId org = NewOrg();
   constexpr int kLeads = 120;
   auto leads = NewLeads(org, kLeads);
   auto job = NewManualJob(org, leads);
@@ -545,7 +539,7 @@ TEST_P(StoreContractTest, ConcurrentClaimsNeverHandOneItemToTwoWorkers) {
 // Poison-item rule: an item whose lease runs out a second time (its analysis took down or hung
 // two processes) is failed with a code instead of being handed to a third.
 TEST_P(StoreContractTest, AnItemWhoseLeaseRunsOutTwiceFailsAsAPoisonItem) {
-  std::string org = NewOrg();
+  common::OrgId org = NewOrg();
   auto job = NewManualJob(org, NewLeads(org, 2));
   auto first = Claim("dies-1", 1, 30s);
   ASSERT_EQ(first.size(), 1u);
@@ -577,7 +571,7 @@ TEST_P(StoreContractTest, AnItemWhoseLeaseRunsOutTwiceFailsAsAPoisonItem) {
 }
 
 TEST_P(StoreContractTest, ExpiredLeasesGoBackToPending) {
-  std::string org = NewOrg();
+  OrgId org = NewOrg();
   auto job = NewManualJob(org, NewLeads(org, 2));
   auto a = Claim("crashed", 1, 30s);
   ASSERT_EQ(a.size(), 1u);
@@ -607,7 +601,7 @@ TEST_P(StoreContractTest, ExpiredLeasesGoBackToPending) {
 }
 
 TEST_P(StoreContractTest, CancelStopsOpenItemsAndConflictsWhenFinal) {
-  std::string org = NewOrg();
+  OrgId org = NewOrg();
   auto job = NewManualJob(org, NewLeads(org, 3));
   auto claimed = Claim("w", 1);
   ASSERT_EQ(claimed.size(), 1u);
@@ -636,7 +630,7 @@ TEST_P(StoreContractTest, CancelStopsOpenItemsAndConflictsWhenFinal) {
 }
 
 TEST_P(StoreContractTest, ScheduledJobRunsRecordsSkipsAndReturnsToScheduled) {
-  std::string org = NewOrg();
+  OrgId org = NewOrg();
   auto leads = NewLeads(org, 2);
   Job job = NewScheduledJob(org, leads, T0() + 1h);
   EXPECT_EQ(job.status, JobStatus::kScheduled);
@@ -679,7 +673,7 @@ TEST_P(StoreContractTest, ScheduledJobRunsRecordsSkipsAndReturnsToScheduled) {
 }
 
 TEST_P(StoreContractTest, SchedulerQueriesAndUpdates) {
-  std::string org = NewOrg();
+  OrgId org = NewOrg();
   auto leads = NewLeads(org, 1);
   Job late = NewScheduledJob(org, leads, T0() + 2h);
   Job soon = NewScheduledJob(org, leads, T0() + 1h);
@@ -689,7 +683,7 @@ TEST_P(StoreContractTest, SchedulerQueriesAndUpdates) {
   auto patched = store_->UpdateJob(org, off.id, disable);
   ASSERT_TRUE(patched.ok());
   EXPECT_FALSE(patched->enabled);
-  auto upcoming = store_->ListUpcomingJobs("", 10);
+  auto upcoming = store_->ListUpcomingJobs(std::nullopt, 10);
   ASSERT_TRUE(upcoming.ok());
   ASSERT_EQ(upcoming->size(), 2u);
   EXPECT_EQ((*upcoming)[0].id, soon.id);
@@ -713,7 +707,7 @@ TEST_P(StoreContractTest, SchedulerQueriesAndUpdates) {
 }
 
 TEST_P(StoreContractTest, OccurrenceIsClaimedExactlyOnceAcrossStores) {
-  std::string org = NewOrg();
+  OrgId org = NewOrg();
   Job job = NewScheduledJob(org, NewLeads(org, 1), T0() + 1h);
   std::vector<std::unique_ptr<Store>> others;
   if (SharesDatabase())
@@ -744,7 +738,7 @@ TEST_P(StoreContractTest, OccurrenceIsClaimedExactlyOnceAcrossStores) {
 }
 
 TEST_P(StoreContractTest, HistoryIsNewestFirstWithJobAndRunIds) {
-  std::string org = NewOrg();
+  OrgId org = NewOrg();
   auto leads = NewLeads(org, 1);
   Job job = NewScheduledJob(org, leads, T0() + 1h);
   std::vector<std::string> run_ids;
@@ -759,13 +753,12 @@ TEST_P(StoreContractTest, HistoryIsNewestFirstWithJobAndRunIds) {
     clock_.Advance(24h);
   }
   AnalysisRecord single;
-  single.org_id = org;
   single.lead_id = leads[0];
   single.job_type = "full_analysis";
   single.result = {{"ecommerce_platform", {{"name", "Centra"}}}};
   LeadFindings f;
   f.ecommerce_platform = {{"name", "Centra"}, {"slug", "centra"}};
-  auto rec = store_->RecordAnalysis(single, f);
+  auto rec = store_->RecordAnalysis(org, single, f);
   ASSERT_TRUE(rec.ok()) << rec.status().ToString();
   EXPECT_EQ(rec->domain, "shop0.se");
   auto history = store_->ListAnalyses(org, leads[0], 10, 0);
@@ -788,7 +781,7 @@ TEST_P(StoreContractTest, HistoryIsNewestFirstWithJobAndRunIds) {
 }
 
 TEST_P(StoreContractTest, DeletingALeadKeepsCountersExact) {
-  std::string org = NewOrg();
+  OrgId org = NewOrg();
   auto leads = NewLeads(org, 3);
   auto job = NewManualJob(org, leads);
   auto claimed = Claim("w", 2);
@@ -803,7 +796,7 @@ TEST_P(StoreContractTest, DeletingALeadKeepsCountersExact) {
 }
 
 TEST_P(StoreContractTest, ClaimsCanBeLimitedToOneJobAndTransitionsApply) {
-  std::string org = NewOrg();
+  OrgId org = NewOrg();
   auto first = NewManualJob(org, NewLeads(org, 2, "first"));
   auto second = NewManualJob(org, NewLeads(org, 2, "second"));
   ClaimRequest req;
@@ -856,14 +849,14 @@ TEST_P(StoreContractTest, TransactionBodyThatThrowsRollsBackAndTheStoreStaysWrit
   EXPECT_EQ(read.code(), common::StatusCode::kInternal) << read.ToString();
   EXPECT_TRUE(store_->Ping().ok()) << store_->Ping().ToString();
   EXPECT_FALSE(store_->FindOrganizationByName(ghost).ok());
-  std::string org = NewOrg();
+  common::OrgId org = NewOrg();
   EXPECT_EQ(NewLeads(org, 2).size(), 2u);
 }
 
 // Strings that are not valid UTF-8 in JSON columns are stored with U+FFFD instead of making
 // the transaction throw (the CSV import that froze every write).
 TEST_P(StoreContractTest, InvalidUtf8InJsonColumnsIsReplacedNotFatal) {
-  std::string org = NewOrg();
+  common::OrgId org = NewOrg();
   NewLead lead{"Foo AB", "foo.se", {{"notes", std::string("a\xff\xfe b")}}};
   auto created = store_->CreateLeads(org, {lead});
   ASSERT_TRUE(created.ok()) << created.status().ToString();
@@ -926,15 +919,17 @@ class PostgresSeedFunctionsTest : public ::testing::Test {
 };
 
 TEST_F(PostgresSeedFunctionsTest, DriveABatchFromSql) {
-  auto org = store_->CreateOrganization("sql");
-  ASSERT_TRUE(org.ok());
-  auto leads = store_->CreateLeads(org->id, {{"A AB", "a.se", {}}, {"B AB", "b.se", {}}});
+  auto org_row = store_->CreateOrganization("sql");
+  ASSERT_TRUE(org_row.ok());
+  const std::string org_text = org_row->id;
+  const OrgId org_id = *OrgId::Parse(org_text);
+  auto leads = store_->CreateLeads(org_id, {{"A AB", "a.se", {}}, {"B AB", "b.se", {}}});
   ASSERT_TRUE(leads.ok());
-  std::string job_id = Sql("SELECT create_batch_analysis_job('" + org->id +
+  std::string job_id = Sql("SELECT create_batch_analysis_job('" + org_text +
                            "', 'SQL job', 'tech_analysis', ARRAY['" + (*leads)[0].id + "', '" +
                            (*leads)[1].id + "']::uuid[])");
   ASSERT_TRUE(common::IsUuid(job_id)) << job_id;
-  auto job = store_->GetJob(org->id, job_id);
+  auto job = store_->GetJob(org_id, job_id);
   ASSERT_TRUE(job.ok()) << job.status().ToString();
   EXPECT_EQ(job->status, JobStatus::kRunning);
   EXPECT_EQ(job->total_leads, 2);
@@ -946,9 +941,9 @@ TEST_F(PostgresSeedFunctionsTest, DriveABatchFromSql) {
   EXPECT_EQ(Sql("SELECT count(*) FROM get_next_batch_item()"), "0");
   EXPECT_EQ(store_->GetItem(first)->lease_owner, "sql-worker");
   Sql("SELECT update_batch_item_status('" + first + "', 'completed', NULL, '{\"ok\": true}')");
-  EXPECT_EQ(store_->GetJob(org->id, job_id)->progress, 1);
+  EXPECT_EQ(store_->GetJob(org_id, job_id)->progress, 1);
   Sql("SELECT update_batch_item_status('" + second + "', 'failed', 'boom')");
-  job = store_->GetJob(org->id, job_id);
+  job = store_->GetJob(org_id, job_id);
   EXPECT_EQ(job->status, JobStatus::kCompleted);
   EXPECT_EQ(job->successful_count, 1);
   EXPECT_EQ(job->failed_count, 1);
@@ -956,10 +951,10 @@ TEST_F(PostgresSeedFunctionsTest, DriveABatchFromSql) {
   EXPECT_EQ(store_->GetItem(first)->result["ok"], true);
   EXPECT_EQ(store_->GetItem(second)->error_message, "boom");
 
-  std::string scheduled = Sql("SELECT create_batch_analysis_job('" + org->id +
+  std::string scheduled = Sql("SELECT create_batch_analysis_job('" + org_text +
                               "', 'Nightly', 'full_analysis', ARRAY['" + (*leads)[0].id +
                               "']::uuid[], '{}', true, '0 2 * * *')");
-  auto sj = store_->GetJob(org->id, scheduled);
+  auto sj = store_->GetJob(org_id, scheduled);
   ASSERT_TRUE(sj.ok());
   EXPECT_EQ(sj->status, JobStatus::kScheduled);
   ASSERT_TRUE(sj->next_run_at.has_value());

@@ -12,6 +12,7 @@
 #include <chrono>
 #include <filesystem>
 #include <fstream>
+#include <future>
 #include <map>
 #include <nlohmann/json.hpp>
 #include <set>
@@ -164,11 +165,10 @@ World* w = nullptr;
 std::string MakeToken(const std::string& org, store::Role role) {
   std::string token = http::NewApiToken();
   store::NewToken nt;
-  nt.org_id = org;
   nt.role = role;
   nt.name = "test";
   nt.token_hash = http::HashApiToken(token);
-  auto created = w->store->CreateToken(nt);
+  auto created = w->store->CreateToken(*common::OrgId::Parse(org), nt);
   EXPECT_TRUE(created.ok()) << created.status().ToString();
   return token;
 }
@@ -652,6 +652,39 @@ TEST_F(ApiServiceTest, EventsStreamLiveProgressUntilTheJobEnds) {
   EXPECT_EQ(now.json()["job"]["progress"], 3);
 }
 
+// An event whose text is not UTF-8 (an error message from a hostile site) must not throw
+// into the thread that publishes it; the stream gets the text with replacement characters.
+TEST_F(ApiServiceTest, EventWithInvalidUtf8ReachesTheStreamWithoutThrowingIntoThePublisher) {
+  auto ids = CreateLeads(w->b_member,
+                         Json::array({{{"company_name", "Bytes AB"}, {"domain", "bytes.test"}}}));
+  ASSERT_EQ(ids.size(), 1u);
+  const std::string id = CreateScheduledJob(w->b_member, ids);
+  ASSERT_FALSE(id.empty());
+  auto events = std::async(std::launch::async, [&] {
+    return Get("/api/batch-analysis/jobs/" + id + "/events", w->b_member);
+  });
+  jobs::JobEvent bad;
+  bad.kind = jobs::JobEventKind::kItemFailed;
+  bad.org_id = w->org_b;
+  bad.job_id = id;
+  bad.error_code = "fetch_error";
+  bad.error_message = "site said \xff\xfe";
+  jobs::JobEvent end = bad;
+  end.kind = jobs::JobEventKind::kJobStatus;
+  end.job_status = store::JobStatus::kCancelled;
+  // The stream subscribes asynchronously: publish until it has seen the events and ended.
+  const auto deadline = std::chrono::steady_clock::now() + kPatience;
+  while (events.wait_for(20ms) != std::future_status::ready &&
+         std::chrono::steady_clock::now() < deadline) {
+    EXPECT_NO_THROW(w->events.Publish(bad));
+    EXPECT_NO_THROW(w->events.Publish(end));
+  }
+  ASSERT_EQ(events.wait_for(0s), std::future_status::ready);
+  Reply r = events.get();
+  EXPECT_NE(r.body.find("event: item_failed"), std::string::npos) << r.body;
+  EXPECT_NE(r.body.find("site said \xEF\xBF\xBD"), std::string::npos) << r.body;
+}
+
 TEST_F(ApiServiceTest, LeadsCrudImportAndExport) {
   auto ids = CreateLeads(w->a_member,
                          Json::array({{{"company_name", "Crud AB"}, {"domain", "crud.test"}}}));
@@ -761,6 +794,59 @@ TEST_F(ApiServiceTest, BadInputGetsItsError) {
   EXPECT_FALSE(preview.json()["description"].get<std::string>().empty());
   EXPECT_EQ(preview.json()["timezone"], "Europe/Stockholm");
   ExpectError(Get("/api/cron/preview?expr=0%202%20*%20*", w->a_member), 400, "invalid_cron");
+}
+
+// The issue's reproduction: `curl --request-target 'api/...'` answered 200 with no token.
+TEST_F(ApiServiceTest, TargetsWithoutTheirLeadingSlashNeverReachAHandler) {
+  auto ids = CreateLeads(w->a_admin,
+                         Json::array({{{"company_name", "Slash AB"}, {"domain", "slash.test"}}}));
+  ASSERT_EQ(ids.size(), 1u);
+  const std::string job = CreateScheduledJob(w->a_admin, ids);
+  ASSERT_FALSE(job.empty());
+  const std::vector<std::string> targets = {
+      "api/batch-analysis/scheduler/status",
+      "api/me",
+      "api/leads",
+      "api/batch-analysis/jobs/" + job + "/results?format=csv",
+      "/api/%2e%2e/api/me",
+      "//api/leads",
+      "http://127.0.0.1/api/me"};
+  for (const std::string& target : targets) {
+    ExpectError(Call(port(), bhttp::verb::get, target), 400, "invalid_request_target");
+  }
+  ExpectError(Call(port(), bhttp::verb::post, "api/batch-analysis/jobs/" + job + "/trigger"), 400,
+              "invalid_request_target");
+  ExpectError(Call(port(), bhttp::verb::patch, "api/batch-analysis/jobs/" + job, {},
+                   R"({"job_name":"renamed"})"),
+              400, "invalid_request_target");
+  // Spelled with a trailing slash it is the same route, and still needs the token.
+  ExpectError(Call(port(), bhttp::verb::get, "/api/me/"), 401, "missing_token");
+  Reply me = Get("/api/me/", w->a_member);
+  ASSERT_EQ(me.status, 200) << me.body;
+  EXPECT_EQ(me.json()["org_id"], w->org_a);
+  EXPECT_EQ(me.json()["role"], "member");
+}
+
+TEST_F(ApiServiceTest, DeeplyNestedJsonBodyIs400AndTheServiceLives) {
+  std::string deep;
+  for (int i = 0; i < 20000; ++i)
+    deep += "{\"extra\":";
+  deep += "1" + std::string(20000, '}');
+  ASSERT_LT(deep.size(), kMaxBodyBytes);
+  ExpectError(Post("/api/leads", w->a_member, deep), 400, "json_too_deep");
+  EXPECT_EQ(Get("/healthz", {}).status, 200);
+}
+
+TEST_F(ApiServiceTest, InvalidUtf8InACsvImportNamesRowAndColumn) {
+  Reply r = Post("/api/leads/import", w->a_member,
+                 std::string("company_name,domain,notes\nfoo,foo.se,\xff\n"), "text/csv");
+  ExpectError(r, 400, "invalid_utf8");
+  EXPECT_NE(r.body.find("row 1 (line 2)"), std::string::npos) << r.body;
+  EXPECT_NE(r.body.find("column 3 (notes)"), std::string::npos) << r.body;
+  // Nothing was imported.
+  Reply list = Get("/api/leads?search=foo.se", w->a_member);
+  ASSERT_EQ(list.status, 200);
+  EXPECT_EQ(list.json()["total"], 0) << list.body;
 }
 
 TEST_F(ApiServiceTest, AnotherOrganisationGets404ForEverything) {

@@ -8,7 +8,9 @@
 // Chromium is missing (CTest reports the test as skipped).
 
 import { spawn } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import {
+  existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -132,12 +134,18 @@ async function main() {
                            '--ca-out', join(workDir, 'ca.pem')],
                           /fakenet http=127\.0\.0\.1:(\d+) https=127\.0\.0\.1:(\d+) ca=(\S+)/);
   const [, httpPort, httpsPort, caFile] = net;
-  const serve = await start('leadscan serve', opts.leadscan, [
+  // stdout is a pipe here, so the first-start sign-in link goes to a 0600 file, not the log.
+  const tokenFile = join(workDir, 'first-admin-token');
+  await start('leadscan serve', opts.leadscan, [
     'serve', '--db', `sqlite://${join(workDir, 't.db')}`, '--listen', '127.0.0.1:0',
     '--web-dir', opts.webDir, '--connect-to', `:80:127.0.0.1:${httpPort}`,
     '--connect-to', `:443:127.0.0.1:${httpsPort}`, '--allow-net', '127.0.0.1/32',
     '--ca-file', caFile, '--politeness-ms', '0', '--default-timezone', 'Europe/Stockholm',
-  ], /Sign in: (http:\/\/127\.0\.0\.1:(\d+)\/#token=(\S+))/);
+    '--first-token-file', tokenFile,
+  ], /the sign-in link is in (\S+) \(mode 0600\)/);
+  const serve = readFileSync(tokenFile, 'utf8')
+    .match(/Sign in: (http:\/\/127\.0\.0\.1:(\d+)\/#token=(\S+))/);
+  check(serve !== null, `no sign-in link in ${tokenFile}`);
   const [, signInUrl, port, token] = serve;
   const base = `http://127.0.0.1:${port}`;
   log(`server at ${base}`);
@@ -155,6 +163,14 @@ async function main() {
   const page = await context.newPage();
   page.setDefaultTimeout(15000);
   const pageErrors = [];
+  // The server sends a strict Content-Security-Policy; the UI must work under it.
+  const cspViolations = [];
+  page.on('console', (m) => {
+    if (m.type() === 'error' && /Content Security Policy/i.test(m.text())) {
+      cspViolations.push(m.text());
+      log(`CSP violation: ${m.text()}`);
+    }
+  });
   page.on('pageerror', (e) => {
     pageErrors.push(String(e));
     log(`page error: ${e.stack ?? e}`);
@@ -467,6 +483,8 @@ async function main() {
   await shot('11-leads-10000');
 
   check(pageErrors.length === 0, `no script errors in the page: ${pageErrors.join(' | ')}`);
+  check(cspViolations.length === 0,
+        `nothing blocked by the Content-Security-Policy: ${cspViolations.join(' | ')}`);
   await finish(0, `PASS: web UI end to end (screenshots in ${opts.artifacts})`);
 }
 
