@@ -307,11 +307,18 @@ def attack_sites(label, port, member, hosts, timeout_s, copies=1):
     check("%s: hostile sites" % label, run)
 
 
-def start_serve(leadscan, db, port, net, log, extra=()):
+def start_serve(leadscan, db, port, net, log, concurrency=4):
     p = subprocess.Popen([leadscan, "serve", "--db", db, "--listen", "127.0.0.1:%d" % port,
-                          "--concurrency", "4", "--rate-limit", "0", "--web-dir", "/nonexistent"]
-                         + net + list(extra), stdout=log, stderr=subprocess.STDOUT)
-    wait_for(lambda: healthy(port, "127.0.0.1"), 30, "serve")
+                          "--concurrency", str(concurrency), "--rate-limit", "0",
+                          "--web-dir", "/nonexistent"] + net, stdout=log, stderr=subprocess.STDOUT)
+    try:
+        wait_for(lambda: healthy(port, "127.0.0.1") or p.poll() is not None, 30, "serve")
+    finally:
+        if p.poll() is not None:
+            log.flush()
+            with open(log.name) as f:
+                print("serve exited %s; log tail:\n%s" % (p.returncode, f.read()[-2000:]))
+    assert p.poll() is None, "serve did not start"
     return p
 
 
@@ -363,7 +370,7 @@ def main():
                 # A `worker` process beside a serve with one worker: most items go to the
                 # worker (three copies of each hostile lead; each copy is its own run item).
                 port = free_port()
-                serve = start_serve(leadscan, db, port, net, log, ["--concurrency", "1"])
+                serve = start_serve(leadscan, db, port, net, log, concurrency=1)
                 procs.append(serve)
                 worker = subprocess.Popen([leadscan, "worker", "--db", db, "--concurrency", "4"]
                                           + net, stdout=log, stderr=subprocess.STDOUT)
