@@ -2,6 +2,7 @@
 
 #include "cli/admin_commands.h"
 #include "cli/analyze_command.h"
+#include "cli/batch_command.h"
 #include "cli/cron_command.h"
 #include "cli/rules_command.h"
 #include "cli/serve_command.h"
@@ -31,6 +32,7 @@ std::unique_ptr<CommandLine> BuildCommandLine() {
 
   auto& commands = cl->commands;
   commands.push_back(std::make_unique<AnalyzeCommand>(app));
+  commands.push_back(std::make_unique<BatchCommand>(app));
   commands.push_back(std::make_unique<RulesCommand>(app));
   commands.push_back(std::make_unique<ServeCommand>(app, false));
   commands.push_back(std::make_unique<ServeCommand>(app, true));

@@ -77,11 +77,14 @@ std::vector<RepeatableCase> Cases() {
   std::vector<RepeatableCase> cases;
   for (const char* flag : {"--allow-net", "--resolve", "--connect-to"}) {
     cases.push_back({"analyze", flag, FetchFlag(flag), "inputs", "intranet.example"});
+    cases.push_back({"batch", flag, FetchFlag(flag), "file", "/dev/null"});
     cases.push_back({"serve", flag, FetchFlag(flag), "", ""});
     cases.push_back({"worker", flag, FetchFlag(flag), "", ""});
   }
   cases.push_back({"analyze", "--rules", "/", "inputs", "intranet.example"});
   cases.push_back({"analyze", "--only-rules", "/", "inputs", "intranet.example"});
+  cases.push_back({"batch", "--rules", "/", "file", "/dev/null"});
+  cases.push_back({"batch", "--only-rules", "/", "file", "/dev/null"});
   cases.push_back({"serve", "--rules", "/", "", ""});
   cases.push_back({"worker", "--rules", "/", "", ""});
   cases.push_back({"serve", "--cors-origin", "https://crm.example", "", ""});
