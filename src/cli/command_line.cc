@@ -2,8 +2,10 @@
 
 #include "cli/admin_commands.h"
 #include "cli/analyze_command.h"
+#include "cli/backup_command.h"
 #include "cli/batch_command.h"
 #include "cli/cron_command.h"
+#include "cli/leads_command.h"
 #include "cli/rules_command.h"
 #include "cli/serve_command.h"
 
@@ -37,6 +39,8 @@ std::unique_ptr<CommandLine> BuildCommandLine() {
   commands.push_back(std::make_unique<ServeCommand>(app, false));
   commands.push_back(std::make_unique<ServeCommand>(app, true));
   commands.push_back(std::make_unique<MigrateCommand>(app));
+  commands.push_back(std::make_unique<BackupCommand>(app));
+  commands.push_back(std::make_unique<LeadsCommand>(app));
   commands.push_back(std::make_unique<CronCommand>(app));
   commands.push_back(std::make_unique<TokenCommand>(app));
   OneValuePerOccurrence(app);
