@@ -2,22 +2,15 @@
 
 #include <zlib.h>
 
-#include <atomic>
-#include <condition_variable>
 #include <fstream>
 #include <iostream>
-#include <mutex>
-#include <optional>
 #include <sstream>
-#include <thread>
 
 #include "analysis/analyzer.h"
-#include "cli/fetch_flags.h"
+#include "cli/live_analysis.h"
 #include "cli/rules_location.h"
 #include "common/clock.h"
 #include "detect/detector.h"
-#include "fetch/curl_fetcher.h"
-#include "fetch/target.h"
 
 namespace leadscan::cli {
 namespace {
@@ -77,16 +70,6 @@ Result<std::vector<std::pair<std::string, std::string>>> ReadHeadersFile(const s
   return headers;
 }
 
-nlohmann::json FailureJson(const std::string& input, const Status& s) {
-  nlohmann::json out = {
-      {"input", input},
-      {"error",
-       {{"code", s.error_code()}, {"message", s.message()}, {"retryable", s.retryable()}}}};
-  auto target = fetch::NormalizeTarget(input);
-  out["domain"] = target.ok() ? nlohmann::json(target->host) : nlohmann::json();
-  return out;
-}
-
 std::string Names(const nlohmann::json& findings) {
   std::string out;
   for (const auto& f : findings) {
@@ -115,59 +98,6 @@ void PrintTable(const std::vector<nlohmann::json>& rows) {
   }
 }
 
-// Runs `count` jobs on `threads` threads and prints each result's JSON in input order as soon
-// as it and all before it are done (or collects them for the table).
-class OrderedRunner {
- public:
-  OrderedRunner(size_t count, const std::string& format) : slots_(count), format_(format) {}
-
-  // `work(i)` returns the JSON line for input i and whether it failed.
-  int Run(int threads, const std::function<std::pair<nlohmann::json, bool>(size_t)>& work) {
-    std::atomic<size_t> next{0};
-    std::vector<std::thread> pool;
-    const size_t n = std::min<size_t>(static_cast<size_t>(std::max(1, threads)), slots_.size());
-    for (size_t t = 0; t < n; ++t) {
-      pool.emplace_back([&] {
-        for (size_t i = next++; i < slots_.size(); i = next++) {
-          auto [json, failed] = work(i);
-          std::lock_guard<std::mutex> lock(mu_);
-          slots_[i] = std::move(json);
-          if (failed)
-            any_failed_ = true;
-          Flush();
-        }
-      });
-    }
-    for (auto& t : pool)
-      t.join();
-    if (format_ == "table") {
-      std::vector<nlohmann::json> rows;
-      for (auto& s : slots_)
-        rows.push_back(std::move(*s));
-      PrintTable(rows);
-    }
-    return any_failed_ ? kExitSomeFailed : kExitOk;
-  }
-
- private:
-  void Flush() {
-    if (format_ == "table")
-      return;
-    while (printed_ < slots_.size() && slots_[printed_]) {
-      std::cout << slots_[printed_]->dump(-1, ' ', false, nlohmann::json::error_handler_t::replace)
-                << "\n";
-      std::cout.flush();
-      ++printed_;
-    }
-  }
-
-  std::mutex mu_;
-  std::vector<std::optional<nlohmann::json>> slots_;
-  size_t printed_ = 0;
-  bool any_failed_ = false;
-  std::string format_;
-};
-
 }  // namespace
 
 AnalyzeCommand::AnalyzeCommand(CLI::App& parent) {
@@ -175,22 +105,8 @@ AnalyzeCommand::AnalyzeCommand(CLI::App& parent) {
                                "Analyse domains or URLs now and print one result per input "
                                "(JSON lines, or a table); no database");
   app_->add_option("inputs", inputs_, "Domains or URLs (example.se, https://example.se/path)");
-  app_->add_option("--type", type_,
-                   "tech_analysis, checkout_scraping, full_analysis, ecommerce_detection or "
-                   "carrier_detection")
-      ->capture_default_str();
   app_->add_option("--format", format_, "json (one line per input) or table")
       ->check(CLI::IsMember({"json", "table"}))
-      ->capture_default_str();
-  app_->add_option("--rules", rules_, "Add rule files or folders to ours (repeatable)")
-      ->check(CLI::ExistingPath);
-  app_->add_option("--only-rules", only_rules_, "Use only these rule files or folders (repeatable)")
-      ->check(CLI::ExistingPath);
-  app_->add_option("--timeout", timeout_ms_, "Time budget per input in ms")
-      ->check(CLI::Range(int64_t{1000}, int64_t{600000}))
-      ->capture_default_str();
-  app_->add_option("--concurrency", concurrency_, "Inputs analysed at once")
-      ->check(CLI::Range(1, 4096))
       ->capture_default_str();
   app_->add_option("--html", html_file_, "Analyse a saved page (no fetching); needs --url")
       ->check(CLI::ExistingFile);
@@ -200,7 +116,26 @@ AnalyzeCommand::AnalyzeCommand(CLI::App& parent) {
   app_->add_option("--pages", pages_list_,
                    "Analyse many saved pages: a file of 'path<TAB>url' lines (.gz read as such)")
       ->check(CLI::ExistingFile);
-  AddFetchFlags(*app_, &fetch_options_);
+  AddAnalysisFlags(*app_, &flags_, "Inputs analysed at once");
+}
+
+// Runs `count` jobs and prints each JSON line in input order as soon as it and all before it
+// are done, or collects them for the table.
+int AnalyzeCommand::RunAll(size_t count, const OrderedRunner::WorkFn& work) {
+  std::vector<nlohmann::json> rows;
+  OrderedRunner runner(
+      count, OrderedRunner::Order::kInput, [&](size_t, const nlohmann::json& json, bool) {
+        if (format_ == "table") {
+          rows.push_back(json);
+          return;
+        }
+        std::cout << json.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace) << "\n";
+        std::cout.flush();
+      });
+  const bool failed = runner.Run(flags_.concurrency, work);
+  if (format_ == "table")
+    PrintTable(rows);
+  return failed ? kExitSomeFailed : kExitOk;
 }
 
 int AnalyzeCommand::Run() {
@@ -220,30 +155,13 @@ int AnalyzeCommand::Run() {
   if (saved)
     return RunSaved();
 
-  auto type = analysis::ParseAnalysisType(type_, "type");
-  if (!type.ok()) {
-    std::cerr << "leadscan analyze: " << type.status().message() << "\n";
+  auto live = LiveAnalysis::Create(flags_);
+  if (!live.ok()) {
+    std::cerr << "leadscan analyze: " << live.status().ToString() << "\n";
     return kExitUsage;
   }
-  auto rules = LoadRules(rules_, only_rules_);
-  if (!rules.ok()) {
-    std::cerr << "leadscan analyze: " << rules.status().ToString() << "\n";
-    return kExitUsage;
-  }
-  common::SystemClock clock;
-  auto fetcher = fetch::CurlFetcher::Create(fetch_options_, clock);
-  if (!fetcher.ok()) {
-    std::cerr << "leadscan analyze: " << fetcher.status().ToString() << "\n";
-    return kExitUsage;
-  }
-  detect::Detector detector(*rules);
-  analysis::Analyzer analyzer(**fetcher, detector, clock);
-  analysis::AnalysisConfig config;
-  config.timeout = std::chrono::milliseconds(timeout_ms_);
-
-  OrderedRunner runner(inputs_.size(), format_);
-  return runner.Run(concurrency_, [&](size_t i) -> std::pair<nlohmann::json, bool> {
-    auto result = analyzer.Analyze(inputs_[i], *type, config);
+  return RunAll(inputs_.size(), [&](size_t i) -> std::pair<nlohmann::json, bool> {
+    auto result = (*live)->Analyze(inputs_[i]);
     if (!result.ok())
       return {FailureJson(inputs_[i], result.status()), true};
     nlohmann::json json = result->ToJson();
@@ -253,7 +171,7 @@ int AnalyzeCommand::Run() {
 }
 
 int AnalyzeCommand::RunSaved() {
-  auto type = analysis::ParseAnalysisType(type_, "type");
+  auto type = analysis::ParseAnalysisType(flags_.type, "type");
   if (!type.ok()) {
     std::cerr << "leadscan analyze: " << type.status().message() << "\n";
     return kExitUsage;
@@ -295,7 +213,7 @@ int AnalyzeCommand::RunSaved() {
     }
     headers = std::move(*h);
   }
-  auto rules = LoadRules(rules_, only_rules_);
+  auto rules = LoadRules(flags_.rules, flags_.only_rules);
   if (!rules.ok()) {
     std::cerr << "leadscan analyze: " << rules.status().ToString() << "\n";
     return kExitUsage;
@@ -313,8 +231,7 @@ int AnalyzeCommand::RunSaved() {
   common::SystemClock clock;
   analysis::Analyzer analyzer(no_fetcher, detector, clock);
 
-  OrderedRunner runner(pages.size(), format_);
-  return runner.Run(concurrency_, [&](size_t i) -> std::pair<nlohmann::json, bool> {
+  return RunAll(pages.size(), [&](size_t i) -> std::pair<nlohmann::json, bool> {
     auto body = ReadPageFile(pages[i].path);
     if (!body.ok())
       return {FailureJson(pages[i].url, body.status()), true};

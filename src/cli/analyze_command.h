@@ -6,7 +6,8 @@
 #include <vector>
 
 #include "cli/command.h"
-#include "fetch/fetch_options.h"
+#include "cli/live_analysis.h"
+#include "cli/ordered_runner.h"
 
 namespace leadscan::cli {
 
@@ -20,20 +21,16 @@ class AnalyzeCommand final : public Command {
 
  private:
   int RunSaved();
+  int RunAll(size_t count, const OrderedRunner::WorkFn& work);
 
   CLI::App* app_;
   std::vector<std::string> inputs_;
-  std::string type_ = "full_analysis";
   std::string format_ = "json";
-  std::vector<std::string> rules_;
-  std::vector<std::string> only_rules_;
-  int64_t timeout_ms_ = 20000;
-  int concurrency_ = 64;
   std::string html_file_;
   std::string url_;
   std::string headers_file_;
   std::string pages_list_;
-  fetch::FetchOptions fetch_options_;
+  AnalysisFlags flags_;
 };
 
 }  // namespace leadscan::cli

@@ -13,6 +13,10 @@
 namespace leadscan::store {
 namespace {
 
+constexpr std::chrono::milliseconds kBackupBusyTimeout{10000};
+constexpr std::chrono::milliseconds kBackupRetryDelay{100};
+constexpr int kBackupAttempts = 50;
+
 Status SqliteError(sqlite3* db, const std::string& what) {
   std::string msg = what + ": " + (db ? sqlite3_errmsg(db) : "out of memory");
   int code = db ? sqlite3_errcode(db) : SQLITE_NOMEM;
@@ -300,6 +304,71 @@ Result<std::unique_ptr<SqliteStore>> SqliteStore::Open(const std::string& path,
       return applied.status();
   }
   return store;
+}
+
+Status SqliteStore::Backup(const std::string& path, const std::string& out_path) {
+  std::error_code ec;
+  if (path == ":memory:" || !std::filesystem::is_regular_file(path, ec)) {
+    return Status::Error(common::StatusCode::kNotFound, "not_found",
+                         "no SQLite database file at " + path);
+  }
+  if (std::filesystem::exists(out_path, ec)) {
+    return Status::Error(common::StatusCode::kConflict, "already_exists",
+                         out_path + " already exists; give a new file");
+  }
+  const std::string partial = out_path + ".partial";
+  std::filesystem::remove(partial, ec);
+
+  // Plain handles closed on every exit; the store's connections are not involved.
+  struct Db {
+    sqlite3* db = nullptr;
+
+    ~Db() { sqlite3_close_v2(db); }
+  } src, dst;
+
+  if (sqlite3_open_v2(path.c_str(), &src.db, SQLITE_OPEN_READONLY, nullptr) != SQLITE_OK)
+    return SqliteError(src.db, "open " + path);
+  sqlite3_busy_timeout(src.db, static_cast<int>(kBackupBusyTimeout.count()));
+  if (sqlite3_open_v2(partial.c_str(), &dst.db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE,
+                      nullptr) != SQLITE_OK) {
+    return SqliteError(dst.db, "create " + partial);
+  }
+  sqlite3_backup* backup = sqlite3_backup_init(dst.db, "main", src.db, "main");
+  if (backup == nullptr)
+    return SqliteError(dst.db, "backup of " + path);
+  // All pages in one step: one read transaction, so a writer in another process cannot make
+  // the copy restart (as it would between smaller steps); in WAL mode it does not wait for us.
+  int rc = SQLITE_OK;
+  for (int attempt = 0; attempt < kBackupAttempts; ++attempt) {
+    rc = sqlite3_backup_step(backup, -1);
+    if (rc != SQLITE_BUSY && rc != SQLITE_LOCKED)
+      break;
+    sqlite3_sleep(static_cast<int>(kBackupRetryDelay.count()));
+  }
+  sqlite3_backup_finish(backup);
+  if (rc != SQLITE_DONE) {
+    Status s = rc == SQLITE_BUSY || rc == SQLITE_LOCKED
+                   ? Status::Error(common::StatusCode::kIoError, "database_busy",
+                                   "the database stayed locked; try again", true)
+                   : SqliteError(dst.db, "backup of " + path);
+    std::filesystem::remove(partial, ec);
+    return s;
+  }
+  {
+    SqliteConn check(dst.db);  // closed before the rename
+    dst.db = nullptr;
+    auto ok = check.Query("PRAGMA quick_check", {});
+    const bool good = ok.ok() && !ok->rows.empty() && !ok->rows[0].empty() &&
+                      ok->rows[0][0] == std::optional<std::string>("ok");
+    if (!good) {
+      std::filesystem::remove(partial, ec);
+      return ok.ok() ? Status::IoError("the copy of " + path + " fails quick_check") : ok.status();
+    }
+  }
+  std::filesystem::rename(partial, out_path, ec);
+  if (ec)
+    return Status::IoError("cannot rename " + partial + " to " + out_path + ": " + ec.message());
+  return Status::Ok();
 }
 
 }  // namespace leadscan::store

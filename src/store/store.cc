@@ -181,4 +181,26 @@ Result<std::unique_ptr<Store>> OpenStore(const std::string& url, const StoreOpti
   return std::unique_ptr<Store>(std::move(store).value());
 }
 
+Status BackupStore(const std::string& url, const std::string& out_path) {
+  auto starts = [&](std::string_view prefix) { return url.rfind(prefix, 0) == 0; };
+  if (starts("postgresql://") || starts("postgres://")) {
+    return Status::InvalidArgument(
+        "backup_unsupported",
+        "leadscan backup copies SQLite databases only; back up PostgreSQL with pg_dump "
+        "(e.g. pg_dump --format=custom --file=leadscan.dump URL)",
+        "db");
+  }
+  if (!starts("sqlite://") || url == "sqlite://:memory:") {
+    return Status::InvalidArgument(
+        "invalid_store_url", "backup needs a SQLite file URL (sqlite:///path/file.db): " + url,
+        "db");
+  }
+  std::string path = url.substr(std::string_view("sqlite://").size());
+  if (auto q = path.find('?'); q != std::string::npos)
+    path.resize(q);
+  if (path.empty())
+    return Status::InvalidArgument("invalid_store_url", "no database path in " + url, "db");
+  return SqliteStore::Backup(path, out_path);
+}
+
 }  // namespace leadscan::store

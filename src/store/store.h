@@ -514,6 +514,11 @@ struct StoreOptions {
 // migration fails.
 Result<std::unique_ptr<Store>> OpenStore(const std::string& url, const StoreOptions& options = {});
 
+// Backs up the database of a store URL into the new file `out_path` while it may be in use
+// (SqliteStore::Backup). SQLite only: a PostgreSQL URL fails with backup_unsupported (pg_dump
+// is the tool there), an in-memory or malformed URL with invalid_store_url. Blocks.
+Status BackupStore(const std::string& url, const std::string& out_path);
+
 // Time helpers shared by the adapters (and handy for callers): ISO 8601 UTC with microseconds,
 // "2025-12-18T22:00:00.000000Z"; the parser accepts seconds-only and any fraction, 'Z', "+00",
 // "+00:00", and a space instead of 'T'.

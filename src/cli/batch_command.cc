@@ -1,0 +1,284 @@
+#include "cli/batch_command.h"
+
+#include <unistd.h>
+
+#include <cstdio>
+#include <fstream>
+#include <iostream>
+#include <map>
+#include <sstream>
+
+#include "cli/lead_csv.h"
+#include "cli/ordered_runner.h"
+#include "cli/progress.h"
+
+namespace leadscan::cli {
+namespace {
+
+using common::Result;
+using common::Status;
+
+constexpr int64_t kMaxInputBytes = 256LL * 1024 * 1024;
+
+const std::vector<std::string> kCsvHeader = {"company_name",      "domain",     "platform",
+                                             "checkout",          "payment",    "carriers",
+                                             "shipping_software", "error_code", "error_message"};
+
+// One input row: what it is identified by in an output (for --resume) and what to analyse.
+struct BatchRow {
+  int line = 0;
+  std::string company_name;
+  std::string domain;        // as written in the input, trimmed
+  std::string problem_code;  // set: the row fails without analysis
+  std::string problem_message;
+};
+
+using RowKey = std::pair<std::string, std::string>;  // company_name, domain as given
+
+Result<std::string> ReadFile(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in)
+    return Status::IoError("cannot open " + path);
+  std::ostringstream buf;
+  buf << in.rdbuf();
+  if (in.bad())
+    return Status::IoError("cannot read " + path);
+  std::string text = buf.str();
+  if (static_cast<int64_t>(text.size()) > kMaxInputBytes)
+    return Status::InvalidArgument("file_too_large", path + " is larger than 256 MiB");
+  return text;
+}
+
+Result<std::vector<BatchRow>> ReadRows(const std::string& path) {
+  auto text = ReadFile(path);
+  if (!text.ok())
+    return text.status();
+  auto table = api::ParseCsv(*text);
+  if (!table.ok())
+    return table.status();
+  LeadColumns cols = FindLeadColumns(*table);
+  if (cols.domain < 0 && cols.company_name < 0) {
+    return Status::InvalidArgument(
+        "invalid_csv",
+        "the header row needs a domain column (domain, website, url, domän...) and a "
+        "company_name column (company_name, company, name, företag...)");
+  }
+  std::vector<BatchRow> rows;
+  for (const auto& r : table->rows) {
+    BatchRow row;
+    row.line = r.line;
+    row.company_name = Cell(r, cols.company_name);
+    row.domain = Cell(r, cols.domain);
+    if (r.fields.size() > table->header.size()) {
+      row.problem_code = "invalid_row";
+      row.problem_message = "the row has " + std::to_string(r.fields.size()) +
+                            " fields but the header has " + std::to_string(table->header.size());
+    } else if (row.domain.empty()) {
+      // There is no domain-search provider to find a domain from the company name.
+      row.problem_code = "no_domain";
+      row.problem_message = "the row has no domain";
+    }
+    rows.push_back(std::move(row));
+  }
+  return rows;
+}
+
+// The rows a previous output of this command holds (JSON lines or CSV), counted.
+Result<std::map<RowKey, int>> ReadDone(const std::string& path) {
+  auto text = ReadFile(path);
+  if (!text.ok())
+    return text.status();
+  std::map<RowKey, int> done;
+  size_t first = text->find_first_not_of(" \t\r\n");
+  if (first == std::string::npos)
+    return done;
+  if ((*text)[first] == '{') {
+    std::istringstream in(*text);
+    std::string line;
+    int line_no = 0;
+    while (std::getline(in, line)) {
+      ++line_no;
+      if (line.find_first_not_of(" \t\r") == std::string::npos)
+        continue;
+      auto json = nlohmann::json::parse(line, nullptr, false);
+      if (json.is_discarded() || !json.is_object()) {
+        // The last line of an interrupted run may be cut short: that row is simply redone.
+        if (in.peek() == EOF)
+          break;
+        return Status::InvalidArgument("invalid_resume_file",
+                                       path + ":" + std::to_string(line_no) + ": not a JSON line");
+      }
+      auto str = [&](const char* key) {
+        auto it = json.find(key);
+        return it != json.end() && it->is_string() ? it->get<std::string>() : std::string();
+      };
+      ++done[{str("company_name"), str("input")}];
+    }
+    return done;
+  }
+  auto table = api::ParseCsv(*text);
+  if (!table.ok())
+    return table.status();
+  LeadColumns cols = FindLeadColumns(*table);
+  if (cols.domain < 0 || cols.company_name < 0 || table->header.size() != kCsvHeader.size()) {
+    return Status::InvalidArgument(
+        "invalid_resume_file", path + " is not an output of leadscan batch (JSON lines or CSV)");
+  }
+  for (const auto& r : table->rows) {
+    if (r.fields.size() != kCsvHeader.size())
+      continue;  // a row cut short by an interrupted run: redone
+    ++done[{Cell(r, cols.company_name), Cell(r, cols.domain)}];
+  }
+  return done;
+}
+
+// A cell as a CSV output of this command holds it once read back (formula protection kept).
+std::string CsvCellForm(const std::string& cell) {
+  auto line = SafeCsvLine({cell});
+  auto table = api::ParseCsv("h\r\n" + line);
+  if (!table.ok() || table->rows.empty() || table->rows[0].fields.empty())
+    return cell;
+  return Cell(table->rows[0], 0);
+}
+
+std::string JoinNames(const nlohmann::json& field) {
+  std::string out;
+  auto add = [&](const nlohmann::json& f) {
+    if (!f.is_object())
+      return;
+    std::string name = f.value("name", "");
+    if (name.empty())
+      return;
+    if (!out.empty())
+      out += "; ";
+    out += name;
+  };
+  if (field.is_array()) {
+    for (const auto& f : field)
+      add(f);
+  } else {
+    add(field);
+  }
+  return out;
+}
+
+std::string CsvOf(const BatchRow& row, const nlohmann::json& json) {
+  if (auto it = json.find("error"); it != json.end() && it->is_object()) {
+    return SafeCsvLine({row.company_name, row.domain, "", "", "", "", "", it->value("code", ""),
+                        it->value("message", "")});
+  }
+  auto field = [&](const char* key) {
+    auto it = json.find(key);
+    return it == json.end() ? std::string() : JoinNames(*it);
+  };
+  return SafeCsvLine({row.company_name, row.domain, field("ecommerce_platform"),
+                      field("checkout_solutions"), field("payment_methods"), field("carriers"),
+                      field("shipping_software"), "", ""});
+}
+
+}  // namespace
+
+BatchCommand::BatchCommand(CLI::App& parent) {
+  app_ = parent.add_subcommand(
+      "batch",
+      "Analyse every row of a CSV of leads (company_name,domain; ',' or ';') and print one "
+      "result per row on stdout; progress on stderr (one updating line on a terminal, else a "
+      "line every few seconds). No database. Exit 0 when every row succeeded, 1 when some "
+      "failed, 2 on bad usage");
+  app_->add_option("file", file_, "CSV with a header row naming company_name and domain")
+      ->required()
+      ->check(CLI::ExistingFile);
+  app_->add_option("--format", format_,
+                   "jsonl (one JSON line per row) or csv (company_name, domain, platform, "
+                   "checkout, payment, carriers, shipping_software, error_code, error_message)")
+      ->check(CLI::IsMember({"jsonl", "csv"}))
+      ->capture_default_str();
+  app_->add_option("--order", order_,
+                   "input: results in the order of the input rows (a row waits for those "
+                   "before it); done: each row as it finishes")
+      ->check(CLI::IsMember({"input", "done"}))
+      ->capture_default_str();
+  app_->add_option("--resume", resume_,
+                   "A previous output of this command (jsonl or csv): skip the rows it already "
+                   "holds, failures included. Writes only the new rows (and no CSV header); "
+                   "append them yourself (>>)")
+      ->check(CLI::ExistingFile);
+  AddAnalysisFlags(*app_, &flags_, "Rows analysed at once");
+}
+
+int BatchCommand::Run() {
+  auto rows = ReadRows(file_);
+  if (!rows.ok()) {
+    std::cerr << "leadscan batch: " << rows.status().ToString() << "\n";
+    return kExitUsage;
+  }
+  const bool csv = format_ == "csv";
+  size_t skipped = 0;
+  if (!resume_.empty()) {
+    auto done = ReadDone(resume_);
+    if (!done.ok()) {
+      std::cerr << "leadscan batch: " << done.status().ToString() << "\n";
+      return kExitUsage;
+    }
+    std::vector<BatchRow> todo;
+    for (auto& row : *rows) {
+      // A JSON line holds the cells as given; a CSV output as protected against formulas.
+      auto it = done->find({row.company_name, row.domain});
+      if (it == done->end() || it->second == 0) {
+        it = done->find({CsvCellForm(row.company_name), CsvCellForm(row.domain)});
+      }
+      if (it != done->end() && it->second > 0) {
+        --it->second;
+        ++skipped;
+        continue;
+      }
+      todo.push_back(std::move(row));
+    }
+    *rows = std::move(todo);
+  }
+
+  auto live = LiveAnalysis::Create(flags_);
+  if (!live.ok()) {
+    std::cerr << "leadscan batch: " << live.status().ToString() << "\n";
+    return kExitUsage;
+  }
+  if (skipped > 0)
+    std::cerr << "leadscan batch: skipping " << skipped << " rows already in " << resume_ << "\n";
+  if (csv && resume_.empty())
+    std::cout << SafeCsvLine(kCsvHeader);
+
+  Progress progress(stderr, isatty(STDERR_FILENO) == 1, rows->size());
+  OrderedRunner runner(
+      rows->size(), order_ == "done" ? OrderedRunner::Order::kDone : OrderedRunner::Order::kInput,
+      [&](size_t i, const nlohmann::json& json, bool) {
+        if (csv) {
+          std::cout << CsvOf((*rows)[i], json);
+        } else {
+          std::cout << json.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace) << "\n";
+        }
+        std::cout.flush();
+      });
+  const bool failed = runner.Run(flags_.concurrency, [&](size_t i) {
+    const BatchRow& row = (*rows)[i];
+    nlohmann::json json;
+    bool row_failed = true;
+    if (!row.problem_code.empty()) {
+      json =
+          FailureJson(row.domain, Status::InvalidArgument(row.problem_code, row.problem_message));
+    } else if (auto result = (*live)->Analyze(row.domain); !result.ok()) {
+      json = FailureJson(row.domain, result.status());
+    } else {
+      json = result->ToJson();
+      json["input"] = row.domain;
+      row_failed = false;
+    }
+    json["company_name"] = row.company_name;
+    json["line"] = row.line;
+    progress.Add(row_failed);
+    return std::make_pair(std::move(json), row_failed);
+  });
+  progress.Finish();
+  return failed ? kExitSomeFailed : kExitOk;
+}
+
+}  // namespace leadscan::cli

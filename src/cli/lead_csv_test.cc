@@ -1,0 +1,29 @@
+#include "cli/lead_csv.h"
+
+#include <gtest/gtest.h>
+
+namespace leadscan::cli {
+namespace {
+
+TEST(LeadCsvTest, SafeCsvLineGuardsEveryFormulaStart) {
+  EXPECT_EQ(SafeCsvLine({"=1+1", "+1", "-1", "@SUM(A1)"}), "'=1+1,'+1,'-1,'@SUM(A1)\r\n");
+  EXPECT_EQ(SafeCsvLine({"\t=1", "ok"}), "'\t=1,ok\r\n");
+  EXPECT_EQ(SafeCsvLine({"\r=1"}), "\"'\r=1\"\r\n");
+  EXPECT_EQ(SafeCsvLine({"Kaffe AB", "a; b", "x,y"}), "Kaffe AB,a; b,\"x,y\"\r\n");
+}
+
+TEST(LeadCsvTest, FindsTheImportsHeaderNames) {
+  auto table = api::ParseCsv("\xEF\xBB\xBFOrt;Företag;Webbplats\nUmeå;Kaffe AB; kaffe.test \n");
+  ASSERT_TRUE(table.ok());
+  EXPECT_EQ(table->delimiter, ';');
+  LeadColumns cols = FindLeadColumns(*table);
+  EXPECT_EQ(cols.company_name, 1);
+  EXPECT_EQ(cols.domain, 2);
+  EXPECT_EQ(Cell(table->rows[0], cols.domain), "kaffe.test");
+  EXPECT_EQ(Cell(table->rows[0], 7), "");
+  EXPECT_EQ(LeadColumnRole("WEBSITE"), "domain");
+  EXPECT_EQ(LeadColumnRole("city"), "");
+}
+
+}  // namespace
+}  // namespace leadscan::cli

@@ -1,0 +1,70 @@
+#include "cli/live_analysis.h"
+
+#include "cli/fetch_flags.h"
+#include "cli/rules_location.h"
+#include "fetch/curl_fetcher.h"
+#include "fetch/target.h"
+
+namespace leadscan::cli {
+
+void AddAnalysisFlags(CLI::App& app, AnalysisFlags* flags, const std::string& concurrency_help) {
+  app.add_option("--type", flags->type,
+                 "tech_analysis, checkout_scraping, full_analysis, ecommerce_detection or "
+                 "carrier_detection")
+      ->capture_default_str();
+  app.add_option("--rules", flags->rules, "Add rule files or folders to ours (repeatable)")
+      ->check(CLI::ExistingPath);
+  app.add_option("--only-rules", flags->only_rules,
+                 "Use only these rule files or folders (repeatable)")
+      ->check(CLI::ExistingPath);
+  app.add_option("--timeout", flags->timeout_ms, "Time budget per input in ms")
+      ->check(CLI::Range(int64_t{1000}, int64_t{600000}))
+      ->capture_default_str();
+  app.add_option("--concurrency", flags->concurrency, concurrency_help)
+      ->check(CLI::Range(1, 4096))
+      ->capture_default_str();
+  AddFetchFlags(app, &flags->fetch_options);
+}
+
+common::Result<std::unique_ptr<LiveAnalysis>> LiveAnalysis::Create(const AnalysisFlags& flags) {
+  auto type = analysis::ParseAnalysisType(flags.type, "type");
+  if (!type.ok())
+    return type.status();
+  auto rules = LoadRules(flags.rules, flags.only_rules);
+  if (!rules.ok())
+    return rules.status();
+  // The fetcher keeps a reference to the clock, so the clock is made first and dies last.
+  auto clock = std::make_unique<common::SystemClock>();
+  auto fetcher = fetch::CurlFetcher::Create(flags.fetch_options, *clock);
+  if (!fetcher.ok())
+    return fetcher.status();
+  return std::unique_ptr<LiveAnalysis>(
+      new LiveAnalysis(*type, std::move(clock), std::move(*fetcher), *rules, flags.timeout_ms));
+}
+
+LiveAnalysis::LiveAnalysis(analysis::AnalysisType type, std::unique_ptr<common::Clock> clock,
+                           std::unique_ptr<fetch::Fetcher> fetcher,
+                           std::shared_ptr<const detect::RuleSet> rules, int64_t timeout_ms)
+    : type_(type),
+      clock_(std::move(clock)),
+      fetcher_(std::move(fetcher)),
+      detector_(std::move(rules)),
+      analyzer_(*fetcher_, detector_, *clock_) {
+  config_.timeout = std::chrono::milliseconds(timeout_ms);
+}
+
+common::Result<analysis::AnalysisResult> LiveAnalysis::Analyze(const std::string& input) {
+  return analyzer_.Analyze(input, type_, config_);
+}
+
+nlohmann::json FailureJson(const std::string& input, const common::Status& s) {
+  nlohmann::json out = {
+      {"input", input},
+      {"error",
+       {{"code", s.error_code()}, {"message", s.message()}, {"retryable", s.retryable()}}}};
+  auto target = fetch::NormalizeTarget(input);
+  out["domain"] = target.ok() ? nlohmann::json(target->host) : nlohmann::json();
+  return out;
+}
+
+}  // namespace leadscan::cli

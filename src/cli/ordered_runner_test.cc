@@ -1,0 +1,66 @@
+#include "cli/ordered_runner.h"
+
+#include <gtest/gtest.h>
+
+#include <condition_variable>
+#include <mutex>
+
+namespace leadscan::cli {
+namespace {
+
+// Job 0 finishes last: it waits until every other job has finished.
+class LastFirstJobs {
+ public:
+  explicit LastFirstJobs(size_t count) : count_(count) {}
+
+  std::pair<nlohmann::json, bool> operator()(size_t i) {
+    std::unique_lock<std::mutex> lock(mu_);
+    if (i == 0) {
+      cv_.wait(lock, [&] { return finished_ == count_ - 1; });
+    } else {
+      ++finished_;
+      cv_.notify_all();
+    }
+    return {nlohmann::json{{"i", i}}, i % 2 == 1};
+  }
+
+ private:
+  std::mutex mu_;
+  std::condition_variable cv_;
+  size_t count_;
+  size_t finished_ = 0;
+};
+
+TEST(OrderedRunnerTest, InputOrderWaitsForEarlierJobs) {
+  std::vector<size_t> emitted;
+  OrderedRunner runner(5, OrderedRunner::Order::kInput,
+                       [&](size_t i, const nlohmann::json& json, bool failed) {
+                         EXPECT_EQ(json["i"], i);
+                         EXPECT_EQ(failed, i % 2 == 1);
+                         emitted.push_back(i);
+                       });
+  LastFirstJobs jobs(5);
+  EXPECT_TRUE(runner.Run(5, std::ref(jobs)));
+  EXPECT_EQ(emitted, (std::vector<size_t>{0, 1, 2, 3, 4}));
+}
+
+TEST(OrderedRunnerTest, DoneOrderEmitsAsEachFinishes) {
+  std::vector<size_t> emitted;
+  OrderedRunner runner(4, OrderedRunner::Order::kDone,
+                       [&](size_t i, const nlohmann::json&, bool) { emitted.push_back(i); });
+  LastFirstJobs jobs(4);
+  runner.Run(4, std::ref(jobs));
+  ASSERT_EQ(emitted.size(), 4u);
+  EXPECT_EQ(emitted.back(), 0u);  // the slow first job comes last
+}
+
+TEST(OrderedRunnerTest, ReportsNoFailureWhenEveryJobSucceeds) {
+  size_t count = 0;
+  OrderedRunner runner(3, OrderedRunner::Order::kInput,
+                       [&](size_t, const nlohmann::json&, bool) { ++count; });
+  EXPECT_FALSE(runner.Run(2, [](size_t i) { return std::make_pair(nlohmann::json(i), false); }));
+  EXPECT_EQ(count, 3u);
+}
+
+}  // namespace
+}  // namespace leadscan::cli
