@@ -1,5 +1,7 @@
 #include "api/csv.h"
 
+#include <map>
+
 #include "common/utf8.h"
 
 namespace leadscan::api {
@@ -143,6 +145,29 @@ common::Result<CsvTable> ParseCsv(std::string_view text) {
     table.header.push_back(Trim(h));
   table.rows.assign(std::make_move_iterator(rows.begin() + 1), std::make_move_iterator(rows.end()));
   return table;
+}
+
+std::string LeadColumnRole(std::string header) {
+  for (char& c : header)
+    c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  static const std::map<std::string, std::string> kRoles = {{"company_name", "company_name"},
+                                                            {"company", "company_name"},
+                                                            {"name", "company_name"},
+                                                            {"företag", "company_name"},
+                                                            {"foretag", "company_name"},
+                                                            {"företagsnamn", "company_name"},
+                                                            {"namn", "company_name"},
+                                                            {"domain", "domain"},
+                                                            {"website", "domain"},
+                                                            {"url", "domain"},
+                                                            {"domän", "domain"},
+                                                            {"doman", "domain"},
+                                                            {"webbplats", "domain"},
+                                                            {"hemsida", "domain"},
+                                                            {"webbadress", "domain"},
+                                                            {"id", "id"}};
+  auto it = kRoles.find(header);
+  return it == kRoles.end() ? std::string() : it->second;
 }
 
 std::string CsvLine(const std::vector<std::string>& fields, char delimiter) {

@@ -32,4 +32,8 @@ common::Result<CsvTable> ParseCsv(std::string_view text);
 // full-width = or + after leading blanks. Every CSV the service writes goes through here.
 std::string CsvLine(const std::vector<std::string>& fields, char delimiter = ',');
 
+// The field a lead import's header names ("company_name", "domain" or "id"), in Swedish and
+// English spellings, case-insensitive; "" for any other column (kept as an extra).
+std::string LeadColumnRole(std::string header);
+
 }  // namespace leadscan::api

@@ -109,30 +109,6 @@ std::string JoinNames(const Json& field) {
   return out;
 }
 
-// Maps header names of an import to our fields (Swedish and English spellings).
-std::string ColumnRole(std::string header) {
-  for (char& c : header)
-    c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  static const std::map<std::string, std::string> kRoles = {{"company_name", "company_name"},
-                                                            {"company", "company_name"},
-                                                            {"name", "company_name"},
-                                                            {"företag", "company_name"},
-                                                            {"foretag", "company_name"},
-                                                            {"företagsnamn", "company_name"},
-                                                            {"namn", "company_name"},
-                                                            {"domain", "domain"},
-                                                            {"website", "domain"},
-                                                            {"url", "domain"},
-                                                            {"domän", "domain"},
-                                                            {"doman", "domain"},
-                                                            {"webbplats", "domain"},
-                                                            {"hemsida", "domain"},
-                                                            {"webbadress", "domain"},
-                                                            {"id", "id"}};
-  auto it = kRoles.find(header);
-  return it == kRoles.end() ? std::string() : it->second;
-}
-
 Response ImportLeads(Services& s, const Request& req) {
   auto table = ParseCsv(req.body);
   if (!table.ok())
@@ -140,7 +116,7 @@ Response ImportLeads(Services& s, const Request& req) {
   int name_col = -1;
   int domain_col = -1;
   for (size_t i = 0; i < table->header.size(); ++i) {
-    std::string role = ColumnRole(table->header[i]);
+    std::string role = LeadColumnRole(table->header[i]);
     if (role == "company_name" && name_col < 0)
       name_col = static_cast<int>(i);
     if (role == "domain" && domain_col < 0)
@@ -192,7 +168,7 @@ Response ImportLeads(Services& s, const Request& req) {
     }
     for (size_t i = 0; i < table->header.size(); ++i) {
       int col = static_cast<int>(i);
-      if (col == name_col || col == domain_col || ColumnRole(table->header[i]) == "id")
+      if (col == name_col || col == domain_col || LeadColumnRole(table->header[i]) == "id")
         continue;
       std::string v = cell(col);
       if (!v.empty() && !table->header[i].empty())

@@ -134,7 +134,7 @@ Result<std::map<RowKey, int>> ReadDone(const std::string& path) {
 
 // A cell as a CSV output of this command holds it once read back (formula protection kept).
 std::string CsvCellForm(const std::string& cell) {
-  auto line = SafeCsvLine({cell});
+  auto line = api::CsvLine({cell});
   auto table = api::ParseCsv("h\r\n" + line);
   if (!table.ok() || table->rows.empty() || table->rows[0].fields.empty())
     return cell;
@@ -164,16 +164,16 @@ std::string JoinNames(const nlohmann::json& field) {
 
 std::string CsvOf(const BatchRow& row, const nlohmann::json& json) {
   if (auto it = json.find("error"); it != json.end() && it->is_object()) {
-    return SafeCsvLine({row.company_name, row.domain, "", "", "", "", "", it->value("code", ""),
-                        it->value("message", "")});
+    return api::CsvLine({row.company_name, row.domain, "", "", "", "", "", it->value("code", ""),
+                         it->value("message", "")});
   }
   auto field = [&](const char* key) {
     auto it = json.find(key);
     return it == json.end() ? std::string() : JoinNames(*it);
   };
-  return SafeCsvLine({row.company_name, row.domain, field("ecommerce_platform"),
-                      field("checkout_solutions"), field("payment_methods"), field("carriers"),
-                      field("shipping_software"), "", ""});
+  return api::CsvLine({row.company_name, row.domain, field("ecommerce_platform"),
+                       field("checkout_solutions"), field("payment_methods"), field("carriers"),
+                       field("shipping_software"), "", ""});
 }
 
 }  // namespace
@@ -245,7 +245,7 @@ int BatchCommand::Run() {
   if (skipped > 0)
     std::cerr << "leadscan batch: skipping " << skipped << " rows already in " << resume_ << "\n";
   if (csv && resume_.empty())
-    std::cout << SafeCsvLine(kCsvHeader);
+    std::cout << api::CsvLine(kCsvHeader);
 
   Progress progress(stderr, isatty(STDERR_FILENO) == 1, rows->size());
   OrderedRunner runner(

@@ -5,11 +5,11 @@
 namespace leadscan::cli {
 namespace {
 
-TEST(LeadCsvTest, SafeCsvLineGuardsEveryFormulaStart) {
-  EXPECT_EQ(SafeCsvLine({"=1+1", "+1", "-1", "@SUM(A1)"}), "'=1+1,'+1,'-1,'@SUM(A1)\r\n");
-  EXPECT_EQ(SafeCsvLine({"\t=1", "ok"}), "'\t=1,ok\r\n");
-  EXPECT_EQ(SafeCsvLine({"\r=1"}), "\"'\r=1\"\r\n");
-  EXPECT_EQ(SafeCsvLine({"Kaffe AB", "a; b", "x,y"}), "Kaffe AB,a; b,\"x,y\"\r\n");
+TEST(LeadCsvTest, TheCsvTheCommandLineWritesGuardsEveryFormulaStart) {
+  EXPECT_EQ(api::CsvLine({"=1+1", "+1", "-1", "@SUM(A1)"}), "'=1+1,'+1,'-1,'@SUM(A1)\r\n");
+  EXPECT_EQ(api::CsvLine({"\t=1", "ok"}), "'\t=1,ok\r\n");
+  EXPECT_EQ(api::CsvLine({"\r=1"}), "\"'\r=1\"\r\n");
+  EXPECT_EQ(api::CsvLine({"Kaffe AB", "a; b", "x,y"}), "Kaffe AB,a; b,\"x,y\"\r\n");
 }
 
 TEST(LeadCsvTest, FindsTheImportsHeaderNames) {
@@ -21,8 +21,8 @@ TEST(LeadCsvTest, FindsTheImportsHeaderNames) {
   EXPECT_EQ(cols.domain, 2);
   EXPECT_EQ(Cell(table->rows[0], cols.domain), "kaffe.test");
   EXPECT_EQ(Cell(table->rows[0], 7), "");
-  EXPECT_EQ(LeadColumnRole("WEBSITE"), "domain");
-  EXPECT_EQ(LeadColumnRole("city"), "");
+  EXPECT_EQ(api::LeadColumnRole("WEBSITE"), "domain");
+  EXPECT_EQ(api::LeadColumnRole("city"), "");
 }
 
 }  // namespace

@@ -123,7 +123,7 @@ int LeadsCommand::Import() {
     for (size_t i = 0; i < table->header.size(); ++i) {
       int col = static_cast<int>(i);
       if (col == cols.company_name || col == cols.domain ||
-          LeadColumnRole(table->header[i]) == "id" || IsFindingColumn(table->header[i]))
+          api::LeadColumnRole(table->header[i]) == "id" || IsFindingColumn(table->header[i]))
         continue;
       std::string v = Cell(row, col);
       if (!v.empty() && !table->header[i].empty())
@@ -222,7 +222,7 @@ int LeadsCommand::Export() {
   std::vector<std::string> header = {"id", "company_name", "domain"};
   header.insert(header.end(), extra_columns.begin(), extra_columns.end());
   header.insert(header.end(), kFindingColumns.begin(), kFindingColumns.end());
-  std::cout << SafeCsvLine(header);
+  std::cout << api::CsvLine(header);
   for (const auto& l : leads) {
     const auto& f = l.findings;
     std::vector<std::string> row = {l.id, l.company_name, l.domain};
@@ -237,7 +237,7 @@ int LeadsCommand::Export() {
                               &f.carriers, &f.shipping_software, &f.technologies})
       row.push_back(JoinNames(*field));
     row.push_back(f.last_analyzed_at ? store::FormatTime(*f.last_analyzed_at) : std::string());
-    std::cout << SafeCsvLine(row);
+    std::cout << api::CsvLine(row);
   }
   return kExitOk;
 }

@@ -23,25 +23,13 @@ import time
 import urllib.error
 import urllib.request
 
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from procutil import free_port, start_fakenet, wait_for  # noqa: E402
+
+
 PG_BIN = os.environ.get("LEADSCAN_PG_BIN", "/usr/lib/postgresql/15/bin")
 PASSED = []
 FAILED = []
-
-
-def free_port():
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def wait_for(pred, timeout, what):
-    end = time.time() + timeout
-    while time.time() < end:
-        v = pred()
-        if v:
-            return v
-        time.sleep(0.1)
-    raise AssertionError("timed out waiting for " + what)
 
 
 def check(name, fn):
@@ -82,18 +70,6 @@ def write_sites(root):
          {"index.html": b"<html><body>" + b"<a><div>" * 100000 + b"</body></html>"})
     site("plain.attack.test",
          {"index.html": b"<html><body><p>Vi skickar med PostNord.</p></body></html>"})
-
-
-def start_fakenet(fakenet, sites, tmp):
-    out = open(os.path.join(tmp, "fakenet.out"), "w+")
-    p = subprocess.Popen([fakenet, "--sites", sites, "--ca-out", os.path.join(tmp, "ca.pem")],
-                         stdout=out, stderr=subprocess.DEVNULL)
-
-    def ready():
-        out.seek(0)
-        m = re.search(r"http=127\.0\.0\.1:(\d+) https=127\.0\.0\.1:(\d+)", out.read())
-        return m and (int(m.group(1)), int(m.group(2)))
-    return p, wait_for(ready, 20, "fakenet")
 
 
 def net_flags(ports, ca):
