@@ -2,6 +2,7 @@
 
 #include <gtest/gtest.h>
 
+#include <chrono>
 #include <condition_variable>
 #include <mutex>
 
@@ -45,11 +46,24 @@ TEST(OrderedRunnerTest, InputOrderWaitsForEarlierJobs) {
 }
 
 TEST(OrderedRunnerTest, DoneOrderEmitsAsEachFinishes) {
+  // Job 0 returns only once the three others were emitted: in done order they are written
+  // without waiting for it. (Input order would hold them back; the bounded wait then lets job 0
+  // go first and the test fails instead of hanging.)
+  std::mutex mu;
+  std::condition_variable cv;
   std::vector<size_t> emitted;
-  OrderedRunner runner(4, OrderedRunner::Order::kDone,
-                       [&](size_t i, const nlohmann::json&, bool) { emitted.push_back(i); });
-  LastFirstJobs jobs(4);
-  runner.Run(4, std::ref(jobs));
+  OrderedRunner runner(4, OrderedRunner::Order::kDone, [&](size_t i, const nlohmann::json&, bool) {
+    std::lock_guard<std::mutex> lock(mu);
+    emitted.push_back(i);
+    cv.notify_all();
+  });
+  runner.Run(4, [&](size_t i) {
+    if (i == 0) {
+      std::unique_lock<std::mutex> lock(mu);
+      cv.wait_for(lock, std::chrono::seconds(30), [&] { return emitted.size() == 3; });
+    }
+    return std::make_pair(nlohmann::json{{"i", i}}, false);
+  });
   ASSERT_EQ(emitted.size(), 4u);
   EXPECT_EQ(emitted.back(), 0u);  // the slow first job comes last
 }
