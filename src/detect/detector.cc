@@ -65,6 +65,11 @@ double ParseIntJs(const std::string& v) {
   return neg ? -n : n;
 }
 
+double MsSince(std::chrono::steady_clock::time_point start) {
+  return std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start)
+      .count();
+}
+
 // One thread's parser, reused across calls.
 // A parser keeps the memory pools of the largest page it has parsed; after a page this large
 // it is replaced, so one huge page does not pin its pools for the life of the thread.
@@ -116,9 +121,15 @@ class Run {
       detections_.resize(before);
       return false;
     }
-    if (options_.dom && !Dom(f, parser, expired)) {
-      detections_.resize(before);
-      return false;
+    if (options_.dom) {
+      const auto dom_start = std::chrono::steady_clock::now();
+      const bool done = Dom(f, parser, expired);
+      if (stats_ != nullptr)
+        stats_->dom_ms += MsSince(dom_start);
+      if (!done) {
+        detections_.resize(before);
+        return false;
+      }
     }
     if (options_.js) {
       std::map<std::string, std::vector<std::string>> js;
@@ -449,9 +460,13 @@ namespace {
 // Words over the kept pages, then the reference's resolve passes over every detection.
 std::vector<Finding> Conclude(const RuleSet& rs, const DetectorOptions& options,
                               std::vector<Detection> all, const std::vector<PageFeatures>& kept,
-                              hs_scratch_t* scratch) {
-  if (options.words)
+                              hs_scratch_t* scratch, AnalyzeStats* stats) {
+  if (options.words) {
+    const auto words_start = std::chrono::steady_clock::now();
     MatchWords(rs, kept, scratch, &all);
+    if (stats != nullptr)
+      stats->words_ms += MsSince(words_start);
+  }
   std::stable_sort(all.begin(), all.end(), DetectionBefore);
   std::vector<const Detection*> base;
   for (const Detection& d : all) {
@@ -535,9 +550,7 @@ std::vector<Finding> Detector::Analyze(const std::vector<PageInput>& pages,
     parser.Parse(pages[i], &features, /*dom_index=*/options_.dom);
     if (stats != nullptr) {
       ++stats->pages_parsed;
-      stats->parse_ms +=
-          std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - parse_start)
-              .count();
+      stats->parse_ms += MsSince(parse_start);
     }
     (void)run.Page(i, features, &parser);
     if (options_.words)
@@ -545,7 +558,8 @@ std::vector<Finding> Detector::Analyze(const std::vector<PageInput>& pages,
   }
   for (const PageInput& page : pages)
     ReleaseParserAfter(page);  // (the parser's tree is not used below)
-  std::vector<Finding> out = Conclude(rs, options_, std::move(run.detections()), kept, scratch);
+  std::vector<Finding> out =
+      Conclude(rs, options_, std::move(run.detections()), kept, scratch, stats);
   rs.scratch_pool().Release(scratch);
   return out;
 }
@@ -579,9 +593,7 @@ bool SiteDetection::AddPage(PageInput page, const std::function<bool()>& expired
   parser.Parse(p, &features, /*dom_index=*/detector_.options_.dom);
   if (stats_ != nullptr) {
     ++stats_->pages_parsed;
-    stats_->parse_ms +=
-        std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - parse_start)
-            .count();
+    stats_->parse_ms += MsSince(parse_start);
   }
   const uint32_t index = static_cast<uint32_t>(st.pages.size() - 1);
   const ScratchPool& pool = detector_.rules().scratch_pool();
@@ -606,7 +618,7 @@ std::vector<Finding> SiteDetection::Findings() const {
   const ScratchPool& pool = detector_.rules().scratch_pool();
   hs_scratch_t* scratch = pool.Acquire();
   std::vector<Finding> out = Conclude(detector_.rules(), detector_.options_,
-                                      state_->run.detections(), state_->kept, scratch);
+                                      state_->run.detections(), state_->kept, scratch, stats_);
   pool.Release(scratch);
   return out;
 }
