@@ -2,7 +2,6 @@
 
 #include <modest/finder/finder.h>
 #include <myhtml/myhtml.h>
-#include <strings.h>
 
 #include <algorithm>
 #include <chrono>
@@ -242,12 +241,6 @@ class Run {
     }
   }
 
-  static bool Needs(const std::vector<std::string>& need,
-                    const std::unordered_set<std::string>& have) {
-    return std::all_of(need.begin(), need.end(),
-                       [&](const std::string& s) { return have.count(s) > 0; });
-  }
-
   static void DescendantText(myhtml_tree_node_t* node, std::string* out) {
     myhtml_tree_node_t* n = myhtml_node_child(node);
     while (n != nullptr && out->size() < kMaxDomNodeText) {
@@ -273,8 +266,10 @@ class Run {
   bool Dom(const PageFeatures& f, PageParser* parser, const std::function<bool()>& expired) {
     auto* root = static_cast<myhtml_tree_node_t*>(parser->root());
     auto* finder = static_cast<modest_finder_t*>(parser->finder());
+    auto* tree = static_cast<myhtml_tree_t*>(parser->tree());
     if (root == nullptr || finder == nullptr)
       return true;
+    const DomIndex& index = parser->dom_index();
     std::vector<myhtml_tree_node_t*> nodes;
     rs_.dom_literals().Scan(f.html, scratch_, &literals_);
     part_nodes_.clear();
@@ -284,8 +279,8 @@ class Run {
         return false;
       nodes.clear();
       for (const DomSelectorPart& part : d.parts) {
-        if (!Needs(part.need_tags, f.tags) || !Needs(part.need_ids, f.ids) ||
-            !Needs(part.need_classes, f.classes) || !Needs(part.need_attrs, f.attrs) ||
+        if (!std::all_of(part.need_tokens.begin(), part.need_tokens.end(),
+                         [&](uint32_t t) { return index.Has(t); }) ||
             !std::all_of(part.need_literals.begin(), part.need_literals.end(),
                          [&](uint32_t l) { return literals_[l]; })) {
           continue;
@@ -295,15 +290,9 @@ class Run {
         auto [cached, fresh] = part_nodes_.try_emplace(&part);
         if (fresh) {
           if (!part.custom_tag.empty()) {
-            CustomTagNodes(root, part.custom_tag, parser, &cached->second);
+            index.TagNodes(tree, part.custom_tag, &cached->second);
           } else {
-            myhtml_collection_t* found = nullptr;
-            modest_finder_by_selectors_list(
-                finder, root, static_cast<mycss_selectors_list_t*>(part.compiled), &found);
-            if (found != nullptr) {
-              cached->second.assign(found->list, found->list + found->length);
-              myhtml_collection_destroy(found);
-            }
+            index.Select(tree, root, finder, part.compiled, part.leads, &cached->second);
           }
         }
         nodes.insert(nodes.end(), cached->second.begin(), cached->second.end());
@@ -344,28 +333,6 @@ class Run {
       }
     }
     return true;
-  }
-
-  // Elements named tag (a custom element), in document order.
-  static void CustomTagNodes(myhtml_tree_node_t* root, const std::string& tag, PageParser* parser,
-                             std::vector<myhtml_tree_node_t*>* out) {
-    auto* tree = static_cast<myhtml_tree_t*>(parser->tree());
-    myhtml_tree_node_t* n = myhtml_node_child(root);
-    while (n != nullptr) {
-      size_t len = 0;
-      const char* name = myhtml_tag_name_by_id(tree, myhtml_node_tag_id(n), &len);
-      if (name != nullptr && len == tag.size() && strncasecmp(name, tag.data(), len) == 0) {
-        out->push_back(n);
-      }
-      if (myhtml_node_child(n) != nullptr) {
-        n = myhtml_node_child(n);
-        continue;
-      }
-      while (n != nullptr && myhtml_node_next(n) == nullptr)
-        n = myhtml_node_parent(n);
-      if (n != nullptr)
-        n = myhtml_node_next(n);
-    }
   }
 
   const RuleSet& rs_;
@@ -547,7 +514,7 @@ std::vector<Finding> Detector::Analyze(const std::vector<PageInput>& pages,
   std::vector<PageFeatures> kept;
   for (uint32_t i = 0; i < pages.size(); ++i) {
     const auto parse_start = std::chrono::steady_clock::now();
-    parser.Parse(pages[i], &features, /*dom_index=*/options_.dom);
+    parser.Parse(pages[i], &features, options_.dom ? &rs.dom_vocabulary() : nullptr);
     if (stats != nullptr) {
       ++stats->pages_parsed;
       stats->parse_ms += MsSince(parse_start);
@@ -590,7 +557,8 @@ bool SiteDetection::AddPage(PageInput page, const std::function<bool()>& expired
   PageParser& parser = ThreadParser();
   PageFeatures features;
   const auto parse_start = std::chrono::steady_clock::now();
-  parser.Parse(p, &features, /*dom_index=*/detector_.options_.dom);
+  parser.Parse(p, &features,
+               detector_.options_.dom ? &detector_.rules().dom_vocabulary() : nullptr);
   if (stats_ != nullptr) {
     ++stats_->pages_parsed;
     stats_->parse_ms += MsSince(parse_start);

@@ -338,7 +338,8 @@ namespace {
 
 // The tokens the rightmost compound selector of a simple selector needs; false when the
 // selector is too complex to judge (then it always runs).
-bool SelectorNeeds(const std::string& sel, DomSelectorPart* d, LiteralSet* literals) {
+bool SelectorNeeds(const std::string& sel, DomSelectorPart* d, DomVocabulary* vocabulary,
+                   LiteralSet* literals) {
   int depth = 0;
   size_t start = 0;
   for (size_t i = 0; i < sel.size(); ++i) {
@@ -369,7 +370,7 @@ bool SelectorNeeds(const std::string& sel, DomSelectorPart* d, LiteralSet* liter
     size_t e = ident_end(i);
     std::string tag = last.substr(i, e - i);
     std::transform(tag.begin(), tag.end(), tag.begin(), ::tolower);
-    d->need_tags.push_back(tag);
+    d->need_tokens.push_back(vocabulary->AddTag(tag));
     i = e;
   }
   while (i < last.size()) {
@@ -378,7 +379,8 @@ bool SelectorNeeds(const std::string& sel, DomSelectorPart* d, LiteralSet* liter
       size_t e = ident_end(i + 1);
       if (e == i + 1)
         return false;
-      (c == '#' ? d->need_ids : d->need_classes).push_back(last.substr(i + 1, e - i - 1));
+      const std::string token = last.substr(i + 1, e - i - 1);
+      d->need_tokens.push_back(c == '#' ? vocabulary->AddId(token) : vocabulary->AddClass(token));
       i = e;
     } else if (c == '[') {
       size_t e = ident_end(i + 1);
@@ -386,7 +388,7 @@ bool SelectorNeeds(const std::string& sel, DomSelectorPart* d, LiteralSet* liter
         return false;
       std::string attr = last.substr(i + 1, e - i - 1);
       std::transform(attr.begin(), attr.end(), attr.begin(), ::tolower);
-      d->need_attrs.push_back(attr);
+      d->need_tokens.push_back(vocabulary->AddAttr(attr));
       size_t close = last.find(']', e);
       if (close == std::string::npos)
         return false;
@@ -614,7 +616,7 @@ void RuleSetBuilder::AddDom(RuleSet* rs, uint32_t tech, const Json& dom, const s
         part.custom_tag = part_text;
         std::transform(part.custom_tag.begin(), part.custom_tag.end(), part.custom_tag.begin(),
                        ::tolower);
-        part.need_tags.push_back(part.custom_tag);
+        part.need_tokens.push_back(rs->dom_vocabulary_.AddTag(part.custom_tag));
         d.parts.push_back(std::move(part));
         continue;
       }
@@ -632,11 +634,9 @@ void RuleSetBuilder::AddDom(RuleSet* rs, uint32_t tech, const Json& dom, const s
         continue;
       }
       part.compiled = list;
-      if (!SelectorNeeds(part_text, &part, &rs->dom_literals_)) {
-        part.need_tags.clear();
-        part.need_ids.clear();
-        part.need_classes.clear();
-        part.need_attrs.clear();
+      part.leads = rs->dom_vocabulary_.Leads(list);
+      if (!SelectorNeeds(part_text, &part, &rs->dom_vocabulary_, &rs->dom_literals_)) {
+        part.need_tokens.clear();
         part.need_literals.clear();
       }
       d.parts.push_back(std::move(part));
