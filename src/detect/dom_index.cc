@@ -3,6 +3,7 @@
 #include <modest/finder/finder.h>
 #include <modest/finder/type.h>
 #include <mycss/selectors/list.h>
+#include <mycss/selectors/value.h>
 #include <myhtml/myhtml.h>
 #include <strings.h>
 
@@ -75,6 +76,30 @@ void Collect(modest_finder_t* /*finder*/, myhtml_tree_node_t* node,
   static_cast<std::vector<myhtml_tree_node_t*>*>(ctx)->push_back(node);
 }
 
+// Whether the node's first attribute named lead.attr exists and, with has_value, has a value
+// containing lead.value (names and values compared ASCII case-insensitively, as modest does).
+bool AttrPasses(myhtml_tree_node_t* node, const DomLead& lead) {
+  auto same = [](char x, char y) { return LowerAscii(x) == y; };
+  for (myhtml_tree_attr_t* a = myhtml_node_attribute_first(node); a != nullptr;
+       a = myhtml_attribute_next(a)) {
+    size_t klen = 0;
+    const char* k = myhtml_attribute_key(a, &klen);
+    if (k == nullptr || klen != lead.attr.size() ||
+        !std::equal(k, k + klen, lead.attr.begin(), same))
+      continue;
+    if (!lead.has_value)
+      return true;
+    size_t vlen = 0;
+    const char* v = myhtml_attribute_value(a, &vlen);
+    if (v == nullptr)
+      return lead.value.empty();
+    const std::string_view hay(v, vlen);
+    return std::search(hay.begin(), hay.end(), lead.value.begin(), lead.value.end(), same) !=
+           hay.end();
+  }
+  return false;
+}
+
 bool Inside(myhtml_tree_node_t* node, myhtml_tree_node_t* ancestor) {
   for (myhtml_tree_node_t* p = myhtml_node_parent(node); p != nullptr; p = myhtml_node_parent(p)) {
     if (p == ancestor)
@@ -132,23 +157,39 @@ std::vector<std::vector<DomLead>> DomVocabulary::Leads(const void* compiled) {
       if (s->ns_entry != nullptr || s->key == nullptr || s->key->data == nullptr)
         continue;
       const std::string key(s->key->data, s->key->length);
+      // modest's tests (modest/finder/type.c, match.c): a type selector compares tag ids; #id
+      // is `id` equal to the key, .class a `class` word equal to it, [attr op value] looks at
+      // the first attribute of that name (names compared ASCII case-insensitively) and every
+      // operator needs the value to contain the selector's value.
+      DomLead lead;
       switch (s->type) {
         case MyCSS_SELECTORS_TYPE_ELEMENT:
-          if (key != "*")
-            out[i].push_back(DomLead{key, 0});
+          if (key == "*")
+            continue;
+          lead.tag = key;
           break;
         case MyCSS_SELECTORS_TYPE_ID:
-          out[i].push_back(DomLead{"", IndexAttr("id")});
-          break;
         case MyCSS_SELECTORS_TYPE_CLASS:
-          out[i].push_back(DomLead{"", IndexAttr("class")});
+          lead.attr = s->type == MyCSS_SELECTORS_TYPE_ID ? "id" : "class";
+          lead.has_value = true;
+          lead.value = Lower(key);
           break;
-        case MyCSS_SELECTORS_TYPE_ATTRIBUTE:
-          out[i].push_back(DomLead{"", IndexAttr(Lower(key))});
+        case MyCSS_SELECTORS_TYPE_ATTRIBUTE: {
+          lead.attr = Lower(key);
+          const auto* a = mycss_selector_value_attribute(s->value);
+          if (a != nullptr && a->match < MyCSS_SELECTORS_MATCH_LAST_ENTRY && a->value != nullptr &&
+              a->value->data != nullptr) {
+            lead.has_value = true;
+            lead.value = Lower(std::string_view(a->value->data, a->value->length));
+          }
           break;
+        }
         default:
-          break;
+          continue;
       }
+      if (lead.tag.empty())
+        lead.attr_slot = IndexAttr(lead.attr);
+      out[i].push_back(std::move(lead));
     }
   }
   return out;
@@ -277,27 +318,39 @@ void DomIndex::Select(myhtml_tree* tree, myhtml_tree_node* document, modest_find
                       std::vector<myhtml_tree_node*>* out) const {
   auto* list = static_cast<mycss_selectors_list_t*>(const_cast<void*>(compiled));
   static const std::vector<uint32_t> kNoElements;
+  std::vector<myhtml_tag_id_t> tag_ids;
   for (size_t i = 0; i < list->entries_list_length; ++i) {
     mycss_selectors_entry_t* sel = list->entries_list[i].entry;
     if (sel == nullptr)
       continue;
     mycss_selectors_specificity_t spec = list->entries_list[i].specificity;
-    // The smallest list of elements that can match the first compound; null: every element.
+    // The smallest list of elements that can match the first compound (null: every element),
+    // and the tests the compound implies.
+    static const std::vector<DomLead> kNoLeads;
+    const std::vector<DomLead>& tests = i < leads.size() ? leads[i] : kNoLeads;
     const std::vector<uint32_t>* candidates = nullptr;
-    if (i < leads.size()) {
-      for (const DomLead& lead : leads[i]) {
-        const std::vector<uint32_t>* l = &kNoElements;
-        if (!lead.tag.empty()) {
-          const myhtml_tag_id_t id = myhtml_tag_id_by_name(tree, lead.tag.data(), lead.tag.size());
-          if (id < by_tag_.size())
-            l = &by_tag_[id];
-        } else if (lead.attr_slot < by_attr_.size()) {
-          l = &by_attr_[lead.attr_slot];
-        }
-        if (candidates == nullptr || l->size() < candidates->size())
-          candidates = l;
+    tag_ids.clear();
+    for (const DomLead& lead : tests) {
+      const std::vector<uint32_t>* l = &kNoElements;
+      if (!lead.tag.empty()) {
+        const myhtml_tag_id_t id = myhtml_tag_id_by_name(tree, lead.tag.data(), lead.tag.size());
+        tag_ids.push_back(id);
+        if (id < by_tag_.size())
+          l = &by_tag_[id];
+      } else if (lead.attr_slot < by_attr_.size()) {
+        l = &by_attr_[lead.attr_slot];
       }
+      if (candidates == nullptr || l->size() < candidates->size())
+        candidates = l;
     }
+    auto passes = [&](myhtml_tree_node_t* node) {
+      size_t t = 0;
+      for (const DomLead& lead : tests) {
+        if (!lead.tag.empty() ? myhtml_node_tag_id(node) != tag_ids[t++] : !AttrPasses(node, lead))
+          return false;
+      }
+      return true;
+    };
     // modest_finder_node_combinator_begin's step on one node: true when it would skip the
     // node's subtree (a descendant combinator has searched it already).
     auto visit = [&](myhtml_tree_node_t* node) {
@@ -320,7 +373,7 @@ void DomIndex::Select(myhtml_tree* tree, myhtml_tree_node* document, modest_find
           return;
         skipped = nullptr;  // document order: no later element is inside it either
       }
-      if (visit(node))
+      if (passes(node) && visit(node))
         skipped = node;
     };
     if (candidates == nullptr) {

@@ -21,12 +21,17 @@ struct modest_finder;
 
 namespace leadscan::detect {
 
-// Where the elements that can start a match of a selector are found: the elements of a tag (the
-// selector's type name, looked up in the page's tree as modest does) or those carrying an
-// attribute (a vocabulary slot).
+// One simple selector of the first compound of a selector, as a test an element must pass to
+// start a match (necessary, not sufficient: modest decides) and as the list of elements that can
+// pass it: the elements of a tag (the type selector's name, looked up in the page's tree as
+// modest does), or those carrying an attribute (#id, .class and [attr] selectors), whose first
+// value must then contain the selector's value, ASCII case-insensitively, when it has one.
 struct DomLead {
   std::string tag;         // a type selector's name; empty for an attribute lead
-  uint32_t attr_slot = 0;  // DomVocabulary::IndexAttr slot when tag is empty
+  uint32_t attr_slot = 0;  // DomVocabulary::IndexAttr slot of attr
+  std::string attr;        // lower-case attribute name
+  bool has_value = false;  // the value must contain `value`
+  std::string value;       // lower-case
 };
 
 class DomVocabulary {
