@@ -287,7 +287,7 @@ class Run {
         }
         if (stats_ != nullptr)
           ++stats_->dom_queries;
-        auto [cached, fresh] = part_nodes_.try_emplace(&part);
+        auto [cached, fresh] = part_nodes_.try_emplace(part.id);
         if (fresh) {
           if (!part.custom_tag.empty()) {
             index.TagNodes(tree, part.custom_tag, &cached->second);
@@ -346,7 +346,8 @@ class Run {
   std::vector<std::optional<std::string>> groups_;
   std::vector<Detection> detections_;
   std::vector<bool> literals_;
-  std::unordered_map<const DomSelectorPart*, std::vector<myhtml_tree_node_t*>> part_nodes_;
+  // Elements each selector part (by id) selected on this page.
+  std::unordered_map<uint32_t, std::vector<myhtml_tree_node_t*>> part_nodes_;
 };
 
 struct Resolved {

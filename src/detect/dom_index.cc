@@ -76,6 +76,28 @@ void Collect(modest_finder_t* /*finder*/, myhtml_tree_node_t* node,
   static_cast<std::vector<myhtml_tree_node_t*>*>(ctx)->push_back(node);
 }
 
+// Whether value contains needle (lower-case), ASCII case-insensitively.
+bool ContainsFolded(std::string_view value, const std::string& needle) {
+  if (needle.empty())
+    return true;
+  if (value.size() < needle.size())
+    return false;
+  const char first = needle[0];
+  const char first_upper =
+      first >= 'a' && first <= 'z' ? static_cast<char>(first - 'a' + 'A') : first;
+  const size_t last = value.size() - needle.size();
+  for (size_t i = 0; i <= last; ++i) {
+    if (value[i] != first && value[i] != first_upper)
+      continue;
+    size_t k = 1;
+    while (k < needle.size() && LowerAscii(value[i + k]) == needle[k])
+      ++k;
+    if (k == needle.size())
+      return true;
+  }
+  return false;
+}
+
 // Whether the node's first attribute named lead.attr exists and, with has_value, has a value
 // containing lead.value (names and values compared ASCII case-insensitively, as modest does).
 bool AttrPasses(myhtml_tree_node_t* node, const DomLead& lead) {
@@ -93,9 +115,7 @@ bool AttrPasses(myhtml_tree_node_t* node, const DomLead& lead) {
     const char* v = myhtml_attribute_value(a, &vlen);
     if (v == nullptr)
       return lead.value.empty();
-    const std::string_view hay(v, vlen);
-    return std::search(hay.begin(), hay.end(), lead.value.begin(), lead.value.end(), same) !=
-           hay.end();
+    return ContainsFolded(std::string_view(v, vlen), lead.value);
   }
   return false;
 }
@@ -200,7 +220,7 @@ void DomIndex::Clear(const DomVocabulary& vocabulary) {
   for (std::vector<uint32_t>& l : by_tag_)
     l.clear();
   by_attr_.resize(vocabulary.attr_slots());
-  for (std::vector<uint32_t>& l : by_attr_)
+  for (std::vector<AttrHit>& l : by_attr_)
     l.clear();
   present_.assign(vocabulary.tokens(), 0);
 }
@@ -236,17 +256,17 @@ void DomIndex::Add(myhtml_tree* /*tree*/, myhtml_tree_node* node, const DomVocab
       long_name = Lower(std::string_view(k, klen));
       key = long_name;
     }
+    size_t vlen = 0;
+    const char* v = myhtml_attribute_value(a, &vlen);
     if (const DomVocabulary::Attr* known = vocabulary.FindAttr(key)) {
       if (known->token != DomVocabulary::kNone)
         present_[known->token] = 1;
       if (known->slot != DomVocabulary::kNone) {
-        std::vector<uint32_t>& l = by_attr_[known->slot];
-        if (l.empty() || l.back() != pos)
-          l.push_back(pos);
+        std::vector<AttrHit>& l = by_attr_[known->slot];
+        if (l.empty() || l.back().pos != pos)  // the first attribute of the name counts
+          l.push_back(AttrHit{pos, static_cast<uint32_t>(v == nullptr ? 0 : vlen), v});
       }
     }
-    size_t vlen = 0;
-    const char* v = myhtml_attribute_value(a, &vlen);
     if (v == nullptr)
       continue;
     if (key == "id") {
@@ -318,6 +338,7 @@ void DomIndex::Select(myhtml_tree* tree, myhtml_tree_node* document, modest_find
                       std::vector<myhtml_tree_node*>* out) const {
   auto* list = static_cast<mycss_selectors_list_t*>(const_cast<void*>(compiled));
   static const std::vector<uint32_t> kNoElements;
+  static const std::vector<AttrHit> kNoHits;
   std::vector<myhtml_tag_id_t> tag_ids;
   for (size_t i = 0; i < list->entries_list_length; ++i) {
     mycss_selectors_entry_t* sel = list->entries_list[i].entry;
@@ -329,24 +350,41 @@ void DomIndex::Select(myhtml_tree* tree, myhtml_tree_node* document, modest_find
     static const std::vector<DomLead> kNoLeads;
     const std::vector<DomLead>& tests = i < leads.size() ? leads[i] : kNoLeads;
     const std::vector<uint32_t>* candidates = nullptr;
-    tag_ids.clear();
-    for (const DomLead& lead : tests) {
-      const std::vector<uint32_t>* l = &kNoElements;
+    const std::vector<AttrHit>* attr_candidates = nullptr;  // or those, with their values
+    size_t chosen = tests.size();                           // the lead they come from
+    size_t smallest = elements_.size() + 1;
+    tag_ids.assign(tests.size(), MyHTML_TAG__UNDEF);
+    for (size_t t = 0; t < tests.size(); ++t) {
+      const DomLead& lead = tests[t];
       if (!lead.tag.empty()) {
-        const myhtml_tag_id_t id = myhtml_tag_id_by_name(tree, lead.tag.data(), lead.tag.size());
-        tag_ids.push_back(id);
-        if (id < by_tag_.size())
-          l = &by_tag_[id];
-      } else if (lead.attr_slot < by_attr_.size()) {
-        l = &by_attr_[lead.attr_slot];
+        tag_ids[t] = myhtml_tag_id_by_name(tree, lead.tag.data(), lead.tag.size());
+        const std::vector<uint32_t>* l =
+            tag_ids[t] < by_tag_.size() ? &by_tag_[tag_ids[t]] : &kNoElements;
+        if (l->size() < smallest) {
+          smallest = l->size();
+          candidates = l;
+          attr_candidates = nullptr;
+          chosen = t;
+        }
+      } else {
+        const std::vector<AttrHit>* l =
+            lead.attr_slot < by_attr_.size() ? &by_attr_[lead.attr_slot] : &kNoHits;
+        if (l->size() < smallest) {
+          smallest = l->size();
+          attr_candidates = l;
+          candidates = nullptr;
+          chosen = t;
+        }
       }
-      if (candidates == nullptr || l->size() < candidates->size())
-        candidates = l;
     }
+    // The tests of the other leads (the chosen one is passed by construction, or checked on
+    // the value it came with).
     auto passes = [&](myhtml_tree_node_t* node) {
-      size_t t = 0;
-      for (const DomLead& lead : tests) {
-        if (!lead.tag.empty() ? myhtml_node_tag_id(node) != tag_ids[t++] : !AttrPasses(node, lead))
+      for (size_t t = 0; t < tests.size(); ++t) {
+        if (t == chosen)
+          continue;
+        const DomLead& lead = tests[t];
+        if (!lead.tag.empty() ? myhtml_node_tag_id(node) != tag_ids[t] : !AttrPasses(node, lead))
           return false;
       }
       return true;
@@ -376,12 +414,23 @@ void DomIndex::Select(myhtml_tree* tree, myhtml_tree_node* document, modest_find
       if (passes(node) && visit(node))
         skipped = node;
     };
-    if (candidates == nullptr) {
-      for (myhtml_tree_node_t* node : elements_)
-        step(node);
-    } else {
+    if (attr_candidates != nullptr) {
+      const DomLead& lead = tests[chosen];
+      for (const AttrHit& hit : *attr_candidates) {
+        if (lead.has_value &&
+            (hit.value == nullptr
+                 ? !lead.value.empty()
+                 : !ContainsFolded(std::string_view(hit.value, hit.length), lead.value))) {
+          continue;
+        }
+        step(elements_[hit.pos]);
+      }
+    } else if (candidates != nullptr) {
       for (uint32_t pos : *candidates)
         step(elements_[pos]);
+    } else {
+      for (myhtml_tree_node_t* node : elements_)
+        step(node);
     }
   }
 }

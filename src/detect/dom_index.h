@@ -128,10 +128,18 @@ class DomIndex {
   size_t elements() const { return elements_.size(); }
 
  private:
-  std::vector<myhtml_tree_node*> elements_;     // document order
-  std::vector<std::vector<uint32_t>> by_tag_;   // tag id -> element positions
-  std::vector<std::vector<uint32_t>> by_attr_;  // attribute slot -> element positions
-  std::vector<uint8_t> present_;                // vocabulary token -> occurs
+  std::vector<myhtml_tree_node*> elements_;    // document order
+  std::vector<std::vector<uint32_t>> by_tag_;  // tag id -> element positions
+
+  // An element carrying an indexed attribute, and the value of its first attribute of the name.
+  struct AttrHit {
+    uint32_t pos;
+    uint32_t length;
+    const char* value;  // null without a value
+  };
+
+  std::vector<std::vector<AttrHit>> by_attr_;  // attribute slot -> elements, in document order
+  std::vector<uint8_t> present_;               // vocabulary token -> occurs
 };
 
 }  // namespace leadscan::detect

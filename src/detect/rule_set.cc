@@ -612,6 +612,8 @@ void RuleSetBuilder::AddDom(RuleSet* rs, uint32_t tech, const Json& dom, const s
     bool bad = false;
     for (const std::string& part_text : SplitSelectorList(selector)) {
       DomSelectorPart part;
+      part.id = dom_part_ids_.try_emplace(part_text, static_cast<uint32_t>(dom_part_ids_.size()))
+                    .first->second;
       if (IsCustomTagName(part_text) || IsPlainTagName(part_text)) {
         part.custom_tag = part_text;
         std::transform(part.custom_tag.begin(), part.custom_tag.end(), part.custom_tag.begin(),

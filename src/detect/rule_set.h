@@ -92,6 +92,7 @@ struct FieldIndex {
 
 // One comma-separated part of a dom selector, compiled on its own.
 struct DomSelectorPart {
+  uint32_t id = 0;           // equal for parts of the same text (they select the same elements)
   void* compiled = nullptr;  // mycss_selectors_list_t*, owned by the RuleSet; null if custom_tag
   std::string custom_tag;    // a bare element name ("script", "kqs-cookie"), matched by us
   // Prefilter: tag names, ids, classes and attribute names the rightmost compound selector
