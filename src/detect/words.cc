@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <array>
+#include <cctype>
 #include <map>
 #include <set>
 #include <string>
@@ -177,6 +178,21 @@ bool IsWordByte(unsigned char c) {
   return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c >= 0x80;
 }
 
+// The context words by their first byte, so a sentence is read once, word start by word start.
+const std::array<std::vector<std::string_view>, 256>& ContextByFirstByte() {
+  static const std::array<std::vector<std::string_view>, 256> table = [] {
+    std::array<std::vector<std::string_view>, 256> t;
+    for (std::string_view w : kContext)
+      t[static_cast<unsigned char>(w[0])].push_back(w);
+    return t;
+  }();
+  return table;
+}
+
+char LowerByte(char c) {
+  return static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+}
+
 std::string Lower(std::string_view s) {
   std::string out(s);
   std::transform(out.begin(), out.end(), out.begin(),
@@ -212,10 +228,19 @@ bool InContext(std::string_view text, size_t pos, size_t len, std::string_view* 
   std::string_view s = text.substr(start, end - start);
   if (sentence != nullptr)
     *sentence = s.substr(0, std::min(s.size(), kMaxSentence));
-  std::string lower = Lower(s);
-  for (std::string_view w : kContext) {
-    for (size_t p = lower.find(w); p != std::string::npos; p = lower.find(w, p + 1)) {
-      if (p == 0 || !IsWordByte(static_cast<unsigned char>(lower[p - 1])))
+  // A context word starting the sentence or after a byte that is not a word byte (compared
+  // lower-case).
+  const auto& by_first = ContextByFirstByte();
+  for (size_t p = 0; p < s.size(); ++p) {
+    if (p > 0 && IsWordByte(static_cast<unsigned char>(LowerByte(s[p - 1]))))
+      continue;
+    for (std::string_view w : by_first[static_cast<unsigned char>(LowerByte(s[p]))]) {
+      if (w.size() > s.size() - p)
+        continue;
+      size_t k = 1;
+      while (k < w.size() && LowerByte(s[p + k]) == w[k])
+        ++k;
+      if (k == w.size())
         return true;
     }
   }
@@ -232,6 +257,11 @@ void MatchWords(const RuleSet& rules, const std::vector<PageFeatures>& pages, hs
   }
   if (techs.empty())
     return;
+  std::vector<std::vector<std::string>> logos(techs.size());  // lower-case, per technology
+  for (size_t i = 0; i < techs.size(); ++i) {
+    for (const std::string& logo : rules.technologies()[techs[i]].logos)
+      logos[i].push_back(Lower(logo));
+  }
   std::vector<bool> has_signal(rules.technologies().size(), false);
   for (const Detection& d : *detections)
     has_signal[d.tech] = true;
@@ -290,11 +320,11 @@ void MatchWords(const RuleSet& rules, const std::vector<PageFeatures>& pages, hs
     }
     for (const std::string& alt : f.img_alt)
       img_alts.push_back(Lower(alt));
-    for (uint32_t t : techs) {
+    for (size_t ti = 0; ti < techs.size(); ++ti) {
+      const uint32_t t = techs[ti];
       const Technology& tech = rules.technologies()[t];
       uint32_t order = static_cast<uint32_t>(tech.words.size());
-      for (const std::string& logo : tech.logos) {
-        const std::string l = Lower(logo);
+      for (const std::string& l : logos[ti]) {
         auto match = [&](const std::vector<std::string>& lowered,
                          const std::vector<std::string>& original, const char* field) {
           for (size_t i = 0; i < lowered.size(); ++i) {
