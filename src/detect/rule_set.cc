@@ -937,6 +937,18 @@ std::shared_ptr<RuleSet> RuleSetBuilder::Build() {
       rs->word_owners_[id].push_back({t, w});
     }
   }
+  for (Technology& t : rs->techs_) {
+    for (const std::string& logo : t.logos) {
+      std::string lower = logo;
+      std::transform(lower.begin(), lower.end(), lower.begin(),
+                     [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+      // Values are scanned joined by newlines: a logo holding one is searched on its own.
+      t.logo_literals.push_back(lower.find('\n') == std::string::npos ? rs->logos_.Add(lower)
+                                                                      : UINT32_MAX);
+    }
+  }
+  if (Status s = rs->logos_.Build(&rs->scratch_); !s.ok())
+    Error("", "", "logos", "", s.message());
   if (Status s = rs->words_.Build(&rs->scratch_); !s.ok())
     Error("", "", "words", "", s.message());
   if (Status s = rs->dom_literals_.Build(&rs->scratch_); !s.ok()) {

@@ -75,6 +75,7 @@ struct Technology {
   std::vector<std::string> words;
   bool strong_only = false;
   std::vector<std::string> logos;
+  std::vector<uint32_t> logo_literals;  // per logo: its RuleSet::logos() literal, or UINT32_MAX
   std::vector<Implied> implies;
   std::vector<std::string> excludes;
   std::vector<std::string> requires_names;
@@ -157,6 +158,9 @@ class RuleSet {
   // x-leadscan words, lower-case, and who owns each: (technology, position among its words).
   const LiteralSet& words() const { return words_; }
 
+  // x-leadscan logos, lower-case (Technology::logo_literals numbers them).
+  const LiteralSet& logos() const { return logos_; }
+
   const std::vector<std::vector<std::pair<uint32_t, uint32_t>>>& word_owners() const {
     return word_owners_;
   }
@@ -195,6 +199,7 @@ class RuleSet {
   LiteralSet dom_literals_;
   DomVocabulary dom_vocabulary_;
   LiteralSet words_{true};
+  LiteralSet logos_{true};
   std::vector<std::vector<std::pair<uint32_t, uint32_t>>> word_owners_;
   ScratchPool scratch_;
 };

@@ -200,6 +200,40 @@ std::string Lower(std::string_view s) {
   return out;
 }
 
+constexpr uint32_t kNoLiteral = UINT32_MAX;
+
+// first[l] becomes the index of the first value holding literal l (values.size() when none):
+// one scan of the values joined by newlines (no literal holds one).
+void FirstHolders(const LiteralSet& literals, const std::vector<std::string>& values,
+                  hs_scratch_t* scratch, std::vector<size_t>* first) {
+  first->assign(literals.size(), values.size());
+  if (values.empty() || literals.size() == 0)
+    return;
+  if (scratch == nullptr) {  // no Vectorscan scratch: search each value
+    for (uint32_t id = 0; id < literals.size(); ++id) {
+      size_t i = 0;
+      while (i < values.size() && values[i].find(literals.literal(id)) == std::string::npos)
+        ++i;
+      (*first)[id] = i;
+    }
+    return;
+  }
+  std::string joined;
+  std::vector<size_t> starts;
+  for (const std::string& v : values) {
+    starts.push_back(joined.size());
+    joined += v;
+    joined += '\n';
+  }
+  std::vector<std::pair<uint32_t, size_t>> hits;
+  literals.ScanAll(joined, scratch, &hits);
+  for (const auto& [id, end] : hits) {
+    const auto value = static_cast<size_t>(std::upper_bound(starts.begin(), starts.end(), end - 1) -
+                                           starts.begin() - 1);
+    (*first)[id] = std::min((*first)[id], value);
+  }
+}
+
 }  // namespace
 
 bool InContext(std::string_view text, size_t pos, size_t len, std::string_view* sentence) {
@@ -266,6 +300,7 @@ void MatchWords(const RuleSet& rules, const std::vector<PageFeatures>& pages, hs
   for (const Detection& d : *detections)
     has_signal[d.tech] = true;
   std::vector<Detection> found;
+  std::vector<size_t> first_file, first_alt;
   for (uint32_t page = 0; page < pages.size(); ++page) {
     const PageFeatures& f = pages[page];
     const bool role_context = std::find(std::begin(kContextRoles), std::end(kContextRoles),
@@ -320,16 +355,27 @@ void MatchWords(const RuleSet& rules, const std::vector<PageFeatures>& pages, hs
     }
     for (const std::string& alt : f.img_alt)
       img_alts.push_back(Lower(alt));
+    // The first file name and the first alt text holding each logo: one scan of each list.
+    FirstHolders(rules.logos(), img_files, scratch, &first_file);
+    FirstHolders(rules.logos(), img_alts, scratch, &first_alt);
     for (size_t ti = 0; ti < techs.size(); ++ti) {
       const uint32_t t = techs[ti];
       const Technology& tech = rules.technologies()[t];
       uint32_t order = static_cast<uint32_t>(tech.words.size());
-      for (const std::string& l : logos[ti]) {
+      for (size_t li = 0; li < logos[ti].size(); ++li) {
+        const std::string& l = logos[ti][li];
+        const uint32_t literal = tech.logo_literals[li];
         auto match = [&](const std::vector<std::string>& lowered,
-                         const std::vector<std::string>& original, const char* field) {
-          for (size_t i = 0; i < lowered.size(); ++i) {
-            if (lowered[i].find(l) == std::string::npos)
-              continue;
+                         const std::vector<std::string>& original, const std::vector<size_t>& first,
+                         const char* field) {
+          size_t i = 0;
+          if (literal != kNoLiteral) {
+            i = first[literal];
+          } else {
+            while (i < lowered.size() && lowered[i].find(l) == std::string::npos)
+              ++i;
+          }
+          if (i < lowered.size()) {
             Detection d;
             d.tech = t;
             d.page = page;
@@ -343,8 +389,8 @@ void MatchWords(const RuleSet& rules, const std::vector<PageFeatures>& pages, hs
           }
           return false;
         };
-        if (!match(img_files, f.img_src, "logo.src"))
-          match(img_alts, f.img_alt, "logo.alt");
+        if (!match(img_files, f.img_src, first_file, "logo.src"))
+          match(img_alts, f.img_alt, first_alt, "logo.alt");
         ++order;
       }
     }
