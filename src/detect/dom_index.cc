@@ -142,14 +142,17 @@ uint32_t DomVocabulary::AddTag(const std::string& lower) {
 }
 
 uint32_t DomVocabulary::AddId(const std::string& id) {
+  id_lengths_ |= LengthBit(id.size());
   return Token(&ids_, id);
 }
 
 uint32_t DomVocabulary::AddClass(const std::string& cls) {
+  class_lengths_ |= LengthBit(cls.size());
   return Token(&classes_, cls);
 }
 
 uint32_t DomVocabulary::AddAttr(const std::string& lower) {
+  attr_lengths_ |= LengthBit(lower.size());
   Attr& a = attrs_[lower];
   if (a.token == kNone)
     a.token = tokens_++;
@@ -157,6 +160,7 @@ uint32_t DomVocabulary::AddAttr(const std::string& lower) {
 }
 
 uint32_t DomVocabulary::IndexAttr(const std::string& lower) {
+  attr_lengths_ |= LengthBit(lower.size());
   Attr& a = attrs_[lower];
   if (a.slot == kNone)
     a.slot = attr_slots_++;

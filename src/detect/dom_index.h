@@ -59,9 +59,14 @@ class DomVocabulary {
   // Lookups during a page walk (kNone when absent).
   uint32_t FindTag(std::string_view lower) const { return Find(tags_, lower); }
 
-  uint32_t FindId(std::string_view id) const { return Find(ids_, id); }
+  // (Ids, classes and attribute names of a length no token has are rejected without hashing.)
+  uint32_t FindId(std::string_view id) const {
+    return (id_lengths_ & LengthBit(id.size())) != 0 ? Find(ids_, id) : kNone;
+  }
 
-  uint32_t FindClass(std::string_view cls) const { return Find(classes_, cls); }
+  uint32_t FindClass(std::string_view cls) const {
+    return (class_lengths_ & LengthBit(cls.size())) != 0 ? Find(classes_, cls) : kNone;
+  }
 
   struct Attr {
     uint32_t token = kNone;  // prefilter token of the name
@@ -69,6 +74,8 @@ class DomVocabulary {
   };
 
   const Attr* FindAttr(std::string_view lower) const {
+    if ((attr_lengths_ & LengthBit(lower.size())) == 0)
+      return nullptr;
     auto it = attrs_.find(lower);
     return it == attrs_.end() ? nullptr : &it->second;
   }
@@ -94,8 +101,11 @@ class DomVocabulary {
 
   uint32_t Token(Map<uint32_t>* m, const std::string& s);
 
+  static uint64_t LengthBit(size_t length) { return uint64_t{1} << (length < 63 ? length : 63); }
+
   Map<uint32_t> tags_, ids_, classes_;
   Map<Attr> attrs_;
+  uint64_t id_lengths_ = 0, class_lengths_ = 0, attr_lengths_ = 0;  // LengthBit of each token
   uint32_t tokens_ = 0;
   uint32_t attr_slots_ = 0;
 };
