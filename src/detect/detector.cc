@@ -108,7 +108,8 @@ class Run {
     Keyed(Field::kCookies, f.cookies);
     Plain(Field::kCss, f.css);
     Keyed(Field::kHeaders, f.headers);
-    Plain(Field::kHtml, f.html);
+    html_literals_.clear();
+    Plain(Field::kHtml, f.html, &html_literals_);
     Keyed(Field::kMeta, f.meta);
     Plain(Field::kRobots, f.robots);
     List(Field::kScriptSrc, f.script_src);
@@ -189,18 +190,21 @@ class Run {
     }
   }
 
-  void Scan(const FieldIndex& index, std::string_view value, std::vector<uint32_t>* out) {
+  void Scan(const FieldIndex& index, std::string_view value, std::vector<uint32_t>* out,
+            std::vector<bool>* extra = nullptr) {
     out->assign(index.always.begin(), index.always.end());
-    index.matcher.Candidates(value, scratch_, out);
+    index.matcher.Candidates(value, scratch_, out, extra);
   }
 
-  void Plain(Field field, std::string_view value) {
+  // extra: also which of the field matcher's extra literals occur (the html field's scan
+  // reports the dom rules' literals).
+  void Plain(Field field, std::string_view value, std::vector<bool>* extra = nullptr) {
     if (value.empty())
       return;  // the reference skips falsy inputs
     auto it = rs_.plain_index().find(field);
     if (it == rs_.plain_index().end())
       return;
-    Scan(it->second, value, &cands_);
+    Scan(it->second, value, &cands_, extra);
     Confirm(&cands_, value, FieldName(field), 0, true, 0);
   }
 
@@ -271,7 +275,11 @@ class Run {
       return true;
     const DomIndex& index = parser->dom_index();
     std::vector<myhtml_tree_node_t*> nodes;
-    rs_.dom_literals().Scan(f.html, scratch_, &literals_);
+    if (html_literals_.size() == rs_.dom_literals().size() && !html_literals_.empty()) {
+      literals_.swap(html_literals_);  // the html field's scan found them already
+    } else {
+      rs_.dom_literals().Scan(f.html, scratch_, &literals_);
+    }
     part_nodes_.clear();
     size_t queried = 0;
     for (const DomSelector& d : rs_.dom_selectors()) {
@@ -346,6 +354,7 @@ class Run {
   std::vector<std::optional<std::string>> groups_;
   std::vector<Detection> detections_;
   std::vector<bool> literals_;
+  std::vector<bool> html_literals_;  // the dom literals, from the html field's scan of a page
   // Elements each selector part (by id) selected on this page.
   std::unordered_map<uint32_t, std::vector<myhtml_tree_node_t*>> part_nodes_;
 };

@@ -954,6 +954,11 @@ std::shared_ptr<RuleSet> RuleSetBuilder::Build() {
   if (Status s = rs->dom_literals_.Build(&rs->scratch_); !s.ok()) {
     Error("", "", "dom", "", s.message());
   }
+  // The html field's scan also reports the dom rules' literals (one pass over the HTML).
+  if (auto html = rs->plain_.find(Field::kHtml); html != rs->plain_.end()) {
+    for (uint32_t i = 0; i < rs->dom_literals_.size(); ++i)
+      html->second.matcher.AddExtraLiteral(rs->dom_literals_.literal(i));
+  }
   for (auto& [field, index] : rs->plain_) {
     const bool list = field == Field::kScriptSrc || field == Field::kXhr;
     Status s = index.matcher.Build(&rs->scratch_, list);
