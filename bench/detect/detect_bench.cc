@@ -168,6 +168,7 @@ int main(int argc, char** argv) {
   std::string line;
   std::vector<double> times;
   std::vector<double> match_times;  // the same without HTML parsing (matching alone)
+  std::vector<double> parse_times, dom_times, words_times;  // stages of the last run of a page
   while (std::getline(in, line)) {
     size_t tab = line.find('\t');
     if (line.empty() || tab == std::string::npos)
@@ -206,12 +207,18 @@ int main(int argc, char** argv) {
     }
     times.push_back(best);
     match_times.push_back(best_match);
+    parse_times.push_back(stats.parse_ms);
+    dom_times.push_back(stats.dom_ms);
+    words_times.push_back(stats.words_ms);
     nlohmann::json out;
     out["file"] = path;
     out["url"] = ValidUtf8(pages[0].url);
     out["bytes"] = pages[0].html.size();
     out["ms"] = best;
     out["match_ms"] = best_match;
+    out["parse_ms"] = stats.parse_ms;
+    out["dom_ms"] = stats.dom_ms;
+    out["words_ms"] = stats.words_ms;
     out["stats"] = {{"candidates", stats.candidates},
                     {"confirmed", stats.confirmed},
                     {"limit_hits", stats.limit_hits},
@@ -246,6 +253,9 @@ int main(int argc, char** argv) {
       {"max_ms", times.empty() ? 0 : *std::max_element(times.begin(), times.end())},
       {"match_p50_ms", p50(match_times)},
       {"match_mean_ms", mean(match_times)},
+      {"parse_mean_ms", mean(parse_times)},
+      {"dom_mean_ms", mean(dom_times)},
+      {"words_mean_ms", mean(words_times)},
       {"peak_rss_kb", ru.ru_maxrss}};
   std::cerr << summary.dump() << "\n";
   return 0;

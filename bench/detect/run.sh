@@ -20,6 +20,7 @@ out="$root/bench/out/detect"
 mkdir -p "$out"
 tail -n +2 "$corpus/MANIFEST.tsv" | awk -F'\t' -v c="$corpus" '{print c "/" $1 "\t" $7}' >"$out/pages.tsv"
 echo "pages: $(wc -l <"$out/pages.tsv") from $corpus"
+echo "machine: $(nproc) cores, $(uptime)"
 
 summary() { tail -n 1 "$1"; }
 field() { node -e 'const j=JSON.parse(require("fs").readFileSync(0,"utf8"));console.log(j[process.argv[1]])' "$2" <"$1"; }
@@ -54,7 +55,8 @@ bench() {  # label rules...
     console.log(`leadscan, reference-equal mode:          p50 ${fmt(o.p50_ms)} ms, mean ${fmt(o.mean_ms)} ms, peak RSS ${(o.peak_rss_kb / 1024).toFixed(1)} MiB`);
     console.log(`  of which matching alone (no HTML parse): p50 ${fmt(o.match_p50_ms)} ms, mean ${fmt(o.match_mean_ms)} ms`);
     console.log(`leadscan, full mode (dom, words):        p50 ${fmt(f.p50_ms)} ms, mean ${fmt(f.mean_ms)} ms, peak RSS ${(f.peak_rss_kb / 1024).toFixed(1)} MiB`);
-    console.log(`speed ratio (reference / leadscan): p50 ${(r.p50_ms / o.p50_ms).toFixed(1)}x, mean ${(r.mean_ms / o.mean_ms).toFixed(1)}x (reference-equal mode, parse + match); full mode: mean ${(r.mean_ms / f.mean_ms).toFixed(1)}x`);
+    console.log(`  full mode stages (means): parse ${fmt(f.parse_mean_ms)} ms, dom rules ${fmt(f.dom_mean_ms)} ms, words ${fmt(f.words_mean_ms)} ms`);
+    console.log(`speed ratio (reference / leadscan): p50 ${(r.p50_ms / o.p50_ms).toFixed(1)}x, mean ${(r.mean_ms / o.mean_ms).toFixed(1)}x (reference-equal mode, parse + match); full mode: p50 ${(r.p50_ms / f.p50_ms).toFixed(1)}x, mean ${(r.mean_ms / f.mean_ms).toFixed(1)}x`);
     console.log(`speed ratio, matcher alone on both sides (the reference is timed without its feature extraction): p50 ${(r.p50_ms / o.match_p50_ms).toFixed(1)}x, mean ${(r.mean_ms / o.match_mean_ms).toFixed(1)}x`);
     console.log(`peak RSS ratio (leadscan / reference): ${(o.peak_rss_kb / r.peak_rss_kb).toFixed(2)} (reference-equal), ${(f.peak_rss_kb / r.peak_rss_kb).toFixed(2)} (full)`);
   ' "$o" "$f" "$r"
@@ -70,4 +72,5 @@ if [[ -d "$root/rules" ]]; then
   bench ours "$root/rules"
 fi
 echo
+echo "machine at the end: $(uptime)"
 echo "outputs in $out"

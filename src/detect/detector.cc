@@ -2,7 +2,6 @@
 
 #include <modest/finder/finder.h>
 #include <myhtml/myhtml.h>
-#include <strings.h>
 
 #include <algorithm>
 #include <chrono>
@@ -65,6 +64,11 @@ double ParseIntJs(const std::string& v) {
   return neg ? -n : n;
 }
 
+double MsSince(std::chrono::steady_clock::time_point start) {
+  return std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start)
+      .count();
+}
+
 // One thread's parser, reused across calls.
 // A parser keeps the memory pools of the largest page it has parsed; after a page this large
 // it is replaced, so one huge page does not pin its pools for the life of the thread.
@@ -104,7 +108,8 @@ class Run {
     Keyed(Field::kCookies, f.cookies);
     Plain(Field::kCss, f.css);
     Keyed(Field::kHeaders, f.headers);
-    Plain(Field::kHtml, f.html);
+    html_literals_.clear();
+    Plain(Field::kHtml, f.html, &html_literals_);
     Keyed(Field::kMeta, f.meta);
     Plain(Field::kRobots, f.robots);
     List(Field::kScriptSrc, f.script_src);
@@ -116,9 +121,15 @@ class Run {
       detections_.resize(before);
       return false;
     }
-    if (options_.dom && !Dom(f, parser, expired)) {
-      detections_.resize(before);
-      return false;
+    if (options_.dom) {
+      const auto dom_start = std::chrono::steady_clock::now();
+      const bool done = Dom(f, parser, expired);
+      if (stats_ != nullptr)
+        stats_->dom_ms += MsSince(dom_start);
+      if (!done) {
+        detections_.resize(before);
+        return false;
+      }
     }
     if (options_.js) {
       std::map<std::string, std::vector<std::string>> js;
@@ -179,18 +190,21 @@ class Run {
     }
   }
 
-  void Scan(const FieldIndex& index, std::string_view value, std::vector<uint32_t>* out) {
+  void Scan(const FieldIndex& index, std::string_view value, std::vector<uint32_t>* out,
+            std::vector<bool>* extra = nullptr) {
     out->assign(index.always.begin(), index.always.end());
-    index.matcher.Candidates(value, scratch_, out);
+    index.matcher.Candidates(value, scratch_, out, extra);
   }
 
-  void Plain(Field field, std::string_view value) {
+  // extra: also which of the field matcher's extra literals occur (the html field's scan
+  // reports the dom rules' literals).
+  void Plain(Field field, std::string_view value, std::vector<bool>* extra = nullptr) {
     if (value.empty())
       return;  // the reference skips falsy inputs
     auto it = rs_.plain_index().find(field);
     if (it == rs_.plain_index().end())
       return;
-    Scan(it->second, value, &cands_);
+    Scan(it->second, value, &cands_, extra);
     Confirm(&cands_, value, FieldName(field), 0, true, 0);
   }
 
@@ -231,12 +245,6 @@ class Run {
     }
   }
 
-  static bool Needs(const std::vector<std::string>& need,
-                    const std::unordered_set<std::string>& have) {
-    return std::all_of(need.begin(), need.end(),
-                       [&](const std::string& s) { return have.count(s) > 0; });
-  }
-
   static void DescendantText(myhtml_tree_node_t* node, std::string* out) {
     myhtml_tree_node_t* n = myhtml_node_child(node);
     while (n != nullptr && out->size() < kMaxDomNodeText) {
@@ -262,10 +270,16 @@ class Run {
   bool Dom(const PageFeatures& f, PageParser* parser, const std::function<bool()>& expired) {
     auto* root = static_cast<myhtml_tree_node_t*>(parser->root());
     auto* finder = static_cast<modest_finder_t*>(parser->finder());
+    auto* tree = static_cast<myhtml_tree_t*>(parser->tree());
     if (root == nullptr || finder == nullptr)
       return true;
+    const DomIndex& index = parser->dom_index();
     std::vector<myhtml_tree_node_t*> nodes;
-    rs_.dom_literals().Scan(f.html, scratch_, &literals_);
+    if (html_literals_.size() == rs_.dom_literals().size() && !html_literals_.empty()) {
+      literals_.swap(html_literals_);  // the html field's scan found them already
+    } else {
+      rs_.dom_literals().Scan(f.html, scratch_, &literals_);
+    }
     part_nodes_.clear();
     size_t queried = 0;
     for (const DomSelector& d : rs_.dom_selectors()) {
@@ -273,26 +287,20 @@ class Run {
         return false;
       nodes.clear();
       for (const DomSelectorPart& part : d.parts) {
-        if (!Needs(part.need_tags, f.tags) || !Needs(part.need_ids, f.ids) ||
-            !Needs(part.need_classes, f.classes) || !Needs(part.need_attrs, f.attrs) ||
+        if (!std::all_of(part.need_tokens.begin(), part.need_tokens.end(),
+                         [&](uint32_t t) { return index.Has(t); }) ||
             !std::all_of(part.need_literals.begin(), part.need_literals.end(),
                          [&](uint32_t l) { return literals_[l]; })) {
           continue;
         }
         if (stats_ != nullptr)
           ++stats_->dom_queries;
-        auto [cached, fresh] = part_nodes_.try_emplace(&part);
+        auto [cached, fresh] = part_nodes_.try_emplace(part.id);
         if (fresh) {
           if (!part.custom_tag.empty()) {
-            CustomTagNodes(root, part.custom_tag, parser, &cached->second);
+            index.TagNodes(tree, part.custom_tag, &cached->second);
           } else {
-            myhtml_collection_t* found = nullptr;
-            modest_finder_by_selectors_list(
-                finder, root, static_cast<mycss_selectors_list_t*>(part.compiled), &found);
-            if (found != nullptr) {
-              cached->second.assign(found->list, found->list + found->length);
-              myhtml_collection_destroy(found);
-            }
+            index.Select(tree, root, finder, part.compiled, part.leads, &cached->second);
           }
         }
         nodes.insert(nodes.end(), cached->second.begin(), cached->second.end());
@@ -335,28 +343,6 @@ class Run {
     return true;
   }
 
-  // Elements named tag (a custom element), in document order.
-  static void CustomTagNodes(myhtml_tree_node_t* root, const std::string& tag, PageParser* parser,
-                             std::vector<myhtml_tree_node_t*>* out) {
-    auto* tree = static_cast<myhtml_tree_t*>(parser->tree());
-    myhtml_tree_node_t* n = myhtml_node_child(root);
-    while (n != nullptr) {
-      size_t len = 0;
-      const char* name = myhtml_tag_name_by_id(tree, myhtml_node_tag_id(n), &len);
-      if (name != nullptr && len == tag.size() && strncasecmp(name, tag.data(), len) == 0) {
-        out->push_back(n);
-      }
-      if (myhtml_node_child(n) != nullptr) {
-        n = myhtml_node_child(n);
-        continue;
-      }
-      while (n != nullptr && myhtml_node_next(n) == nullptr)
-        n = myhtml_node_parent(n);
-      if (n != nullptr)
-        n = myhtml_node_next(n);
-    }
-  }
-
   const RuleSet& rs_;
   const DetectorOptions& options_;
   AnalyzeStats* stats_;
@@ -368,7 +354,9 @@ class Run {
   std::vector<std::optional<std::string>> groups_;
   std::vector<Detection> detections_;
   std::vector<bool> literals_;
-  std::unordered_map<const DomSelectorPart*, std::vector<myhtml_tree_node_t*>> part_nodes_;
+  std::vector<bool> html_literals_;  // the dom literals, from the html field's scan of a page
+  // Elements each selector part (by id) selected on this page.
+  std::unordered_map<uint32_t, std::vector<myhtml_tree_node_t*>> part_nodes_;
 };
 
 struct Resolved {
@@ -449,9 +437,13 @@ namespace {
 // Words over the kept pages, then the reference's resolve passes over every detection.
 std::vector<Finding> Conclude(const RuleSet& rs, const DetectorOptions& options,
                               std::vector<Detection> all, const std::vector<PageFeatures>& kept,
-                              hs_scratch_t* scratch) {
-  if (options.words)
+                              hs_scratch_t* scratch, AnalyzeStats* stats) {
+  if (options.words) {
+    const auto words_start = std::chrono::steady_clock::now();
     MatchWords(rs, kept, scratch, &all);
+    if (stats != nullptr)
+      stats->words_ms += MsSince(words_start);
+  }
   std::stable_sort(all.begin(), all.end(), DetectionBefore);
   std::vector<const Detection*> base;
   for (const Detection& d : all) {
@@ -532,12 +524,10 @@ std::vector<Finding> Detector::Analyze(const std::vector<PageInput>& pages,
   std::vector<PageFeatures> kept;
   for (uint32_t i = 0; i < pages.size(); ++i) {
     const auto parse_start = std::chrono::steady_clock::now();
-    parser.Parse(pages[i], &features, /*dom_index=*/options_.dom);
+    parser.Parse(pages[i], &features, options_.dom ? &rs.dom_vocabulary() : nullptr);
     if (stats != nullptr) {
       ++stats->pages_parsed;
-      stats->parse_ms +=
-          std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - parse_start)
-              .count();
+      stats->parse_ms += MsSince(parse_start);
     }
     (void)run.Page(i, features, &parser);
     if (options_.words)
@@ -545,7 +535,8 @@ std::vector<Finding> Detector::Analyze(const std::vector<PageInput>& pages,
   }
   for (const PageInput& page : pages)
     ReleaseParserAfter(page);  // (the parser's tree is not used below)
-  std::vector<Finding> out = Conclude(rs, options_, std::move(run.detections()), kept, scratch);
+  std::vector<Finding> out =
+      Conclude(rs, options_, std::move(run.detections()), kept, scratch, stats);
   rs.scratch_pool().Release(scratch);
   return out;
 }
@@ -576,12 +567,11 @@ bool SiteDetection::AddPage(PageInput page, const std::function<bool()>& expired
   PageParser& parser = ThreadParser();
   PageFeatures features;
   const auto parse_start = std::chrono::steady_clock::now();
-  parser.Parse(p, &features, /*dom_index=*/detector_.options_.dom);
+  parser.Parse(p, &features,
+               detector_.options_.dom ? &detector_.rules().dom_vocabulary() : nullptr);
   if (stats_ != nullptr) {
     ++stats_->pages_parsed;
-    stats_->parse_ms +=
-        std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - parse_start)
-            .count();
+    stats_->parse_ms += MsSince(parse_start);
   }
   const uint32_t index = static_cast<uint32_t>(st.pages.size() - 1);
   const ScratchPool& pool = detector_.rules().scratch_pool();
@@ -606,7 +596,7 @@ std::vector<Finding> SiteDetection::Findings() const {
   const ScratchPool& pool = detector_.rules().scratch_pool();
   hs_scratch_t* scratch = pool.Acquire();
   std::vector<Finding> out = Conclude(detector_.rules(), detector_.options_,
-                                      state_->run.detections(), state_->kept, scratch);
+                                      state_->run.detections(), state_->kept, scratch, stats_);
   pool.Release(scratch);
   return out;
 }

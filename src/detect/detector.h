@@ -31,6 +31,8 @@ struct AnalyzeStats {
   size_t limit_hits = 0;    // PCRE2 runs stopped by the match/depth limit (counted as no match)
   size_t dom_queries = 0;   // selectors run against the DOM after the prefilter
   double parse_ms = 0;      // time spent parsing HTML into page features (the rest is matching)
+  double dom_ms = 0;        // of the matching, time spent on dom rules
+  double words_ms = 0;      // of the matching, time spent on words and logos
   size_t pages_parsed = 0;  // HTML documents parsed
 };
 

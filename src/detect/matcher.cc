@@ -158,8 +158,15 @@ MultiMatcher::MultiMatcher(MultiMatcher&& other) noexcept
       literals_(std::move(other.literals_)),
       anchored_(std::move(other.anchored_)),
       literal_prefiltered_(other.literal_prefiltered_),
-      multi_value_(other.multi_value_) {
+      multi_value_(other.multi_value_),
+      extra_(std::move(other.extra_)),
+      extra_of_literal_(std::move(other.extra_of_literal_)) {
   other.dbs_.clear();
+}
+
+uint32_t MultiMatcher::AddExtraLiteral(std::string literal) {
+  extra_.push_back(std::move(literal));
+  return static_cast<uint32_t>(extra_.size() - 1);
 }
 
 void MultiMatcher::Add(uint32_t id, std::string pcre) {
@@ -245,6 +252,13 @@ Status MultiMatcher::Build(ScratchPool* pool, bool multi_value) {
   }
   sources_.clear();
   sources_.shrink_to_fit();
+  for (uint32_t e = 0; e < extra_.size(); ++e) {
+    const uint32_t li = literals_->Add(extra_[e]);
+    if (li >= extra_of_literal_.size())
+      extra_of_literal_.resize(li + 1, UINT32_MAX);
+    extra_of_literal_[li] = e;
+  }
+  extra_of_literal_.resize(literals_->size(), UINT32_MAX);
   if (literals_->size() == 0) {
     literals_.reset();
     return Status::Ok();
@@ -284,7 +298,10 @@ void MultiMatcher::Satisfied(const std::pair<uint32_t, size_t>* begin,
 }
 
 void MultiMatcher::Candidates(std::string_view text, hs_scratch_t* scratch,
-                              std::vector<uint32_t>* out) const {
+                              std::vector<uint32_t>* out, std::vector<bool>* extra) const {
+  const bool want_extra = extra != nullptr && has_extra();
+  if (want_extra)
+    extra->assign(extra_.size(), scratch == nullptr);  // as LiteralSet::Scan without scratch
   out->insert(out->end(), fallback_.begin(), fallback_.end());
   if (dbs_.empty() && literals_ == nullptr)
     return;
@@ -298,8 +315,11 @@ void MultiMatcher::Candidates(std::string_view text, hs_scratch_t* scratch,
     hits.clear();
     literals_->ScanAll(text, scratch, &hits);  // each literal once
     stamps.assign(literals_->size(), 0);
-    for (const auto& hit : hits)
+    for (const auto& hit : hits) {
       stamps[hit.first] = 1;
+      if (want_extra && extra_of_literal_[hit.first] != UINT32_MAX)
+        (*extra)[extra_of_literal_[hit.first]] = true;
+    }
     Satisfied(hits.data(), hits.data() + hits.size(), stamps, 1,
               [&](uint32_t id) { out->push_back(id); });
   }

@@ -96,6 +96,14 @@ class MultiMatcher {
 
   // Adds a pattern (PCRE syntax) under caller's id. Call before Build.
   void Add(uint32_t id, std::string pcre);
+  // Adds a literal whose presence (caseless) the caller wants from the same scan as the
+  // patterns' (Candidates' `extra`); returns its extra index. Call before Build.
+  uint32_t AddExtraLiteral(std::string literal);
+
+  // Whether Candidates reports the extra literals (false when the field has too few patterns
+  // for a database).
+  bool has_extra() const { return literals_ != nullptr && !extra_.empty(); }
+
   // Compiles the database; patterns Vectorscan refuses are kept as fallbacks (always offered).
   // multi_value: the database will scan many short values at once (CandidatesPerValue).
   common::Status Build(ScratchPool* pool, bool multi_value = false);
@@ -107,7 +115,9 @@ class MultiMatcher {
 
   // Appends to out the ids that may match text: every pattern Vectorscan saw match (a superset
   // of the real matches, prefilter semantics) plus every fallback pattern.
-  void Candidates(std::string_view text, hs_scratch_t* scratch, std::vector<uint32_t>* out) const;
+  // With has_extra() and extra, (*extra)[i] also tells whether extra literal i occurs.
+  void Candidates(std::string_view text, hs_scratch_t* scratch, std::vector<uint32_t>* out,
+                  std::vector<bool>* extra = nullptr) const;
 
   size_t size() const { return ids_.size(); }
 
@@ -138,6 +148,8 @@ class MultiMatcher {
   std::vector<std::vector<Clause>> anchored_;  // literal index -> clauses anchored there
   size_t literal_prefiltered_ = 0;
   bool multi_value_ = false;
+  std::vector<std::string> extra_;          // extra literals, until Build
+  std::vector<uint32_t> extra_of_literal_;  // literal index -> extra index (or UINT32_MAX)
 };
 
 // LiteralSet: one Vectorscan literal database (caseless) telling which of many strings occur

@@ -118,42 +118,6 @@ void NodeText(myhtml_tree_node_t* node, std::string* out, size_t cap) {
   }
 }
 
-// Records the element's tag name, id, classes and attribute names for the dom prefilter.
-void IndexForDom(myhtml_tree_t* tree, myhtml_tree_node_t* node, myhtml_tag_id_t id,
-                 PageFeatures* f) {
-  size_t nlen = 0;
-  const char* tname = myhtml_tag_name_by_id(tree, id, &nlen);
-  if (tname != nullptr)
-    f->tags.insert(Lower(std::string(tname, nlen)));
-  for (myhtml_tree_attr_t* a = myhtml_node_attribute_first(node); a != nullptr;
-       a = myhtml_attribute_next(a)) {
-    size_t klen = 0;
-    size_t vlen = 0;
-    const char* k = myhtml_attribute_key(a, &klen);
-    const char* v = myhtml_attribute_value(a, &vlen);
-    if (k == nullptr)
-      continue;
-    std::string key = Lower(std::string(k, klen));
-    if (key == "id" && v != nullptr)
-      f->ids.insert(std::string(v, vlen));
-    if (key == "class" && v != nullptr) {
-      std::string cls(v, vlen);
-      size_t p = 0;
-      while (p < cls.size()) {
-        size_t s = cls.find_first_not_of(" \t\n\r\f", p);
-        if (s == std::string::npos)
-          break;
-        size_t e = cls.find_first_of(" \t\n\r\f", s);
-        if (e == std::string::npos)
-          e = cls.size();
-        f->classes.insert(cls.substr(s, e - s));
-        p = e;
-      }
-    }
-    f->attrs.insert(std::move(key));
-  }
-}
-
 }  // namespace
 
 std::string ResolveUrl(const std::string& base, const std::string& ref) {
@@ -189,7 +153,7 @@ void* PageParser::root() const {
   return myhtml_tree_get_document(static_cast<myhtml_tree_t*>(tree_));
 }
 
-void PageParser::Parse(const PageInput& page, PageFeatures* f, bool dom_index) {
+void PageParser::Parse(const PageInput& page, PageFeatures* f, const DomVocabulary* dom) {
   *f = PageFeatures{};
   f->url = page.url;
   f->role = page.role;
@@ -232,6 +196,10 @@ void PageParser::Parse(const PageInput& page, PageFeatures* f, bool dom_index) {
   f->truncated_reason = std::move(cut.reason);
   myhtml_tree_clean(tree);
   myhtml_parse(tree, MyENCODING_UTF_8, f->html.data(), cut.keep);
+  if (dom != nullptr)
+    dom_index_.Clear(*dom);
+  else
+    dom_index_.Reset();
 
   myhtml_tree_node_t* body = myhtml_tree_get_node_body(tree);
   myhtml_tree_node_t* root = myhtml_tree_get_document(tree);
@@ -249,8 +217,8 @@ void PageParser::Parse(const PageInput& page, PageFeatures* f, bool dom_index) {
           AppendText(&f->text, t, len);
       }
     } else if (id != MyHTML_TAG__COMMENT) {
-      if (dom_index)
-        IndexForDom(tree, node, id, f);
+      if (dom != nullptr)
+        dom_index_.Add(tree, node, *dom);
       switch (id) {
         case MyHTML_TAG_META: {
           std::string key = Attr(node, "name");
@@ -337,6 +305,8 @@ void PageParser::Parse(const PageInput& page, PageFeatures* f, bool dom_index) {
   }
   while (!f->text.empty() && (f->text.back() == ' ' || f->text.back() == '\n'))
     f->text.pop_back();
+  if (dom != nullptr)
+    dom_index_.Finish(tree, *dom);
 }
 
 }  // namespace leadscan::detect

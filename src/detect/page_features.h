@@ -7,10 +7,10 @@
 #include <map>
 #include <string>
 #include <string_view>
-#include <unordered_set>
 #include <utility>
 #include <vector>
 
+#include "detect/dom_index.h"
 #include "detect/page.h"
 
 namespace leadscan::detect {
@@ -44,8 +44,6 @@ struct PageFeatures {
   bool truncated = false;
   size_t parsed_bytes = 0;
   std::string truncated_reason;
-  // Which tag names, ids, classes and attribute names occur (for the dom prefilter).
-  std::unordered_set<std::string> tags, ids, classes, attrs;
 };
 
 class PageParser {
@@ -56,9 +54,12 @@ class PageParser {
   PageParser& operator=(const PageParser&) = delete;
 
   // Parses the page (rendered_html when present, else html) and fills *out. The tree stays
-  // valid until the next Parse; root() gives it to the DOM matcher. dom_index: also collect
-  // tags, ids, classes and attribute names (only dom rules use them).
-  void Parse(const PageInput& page, PageFeatures* out, bool dom_index = true);
+  // valid until the next Parse; root() gives it to the DOM matcher. With a vocabulary (dom
+  // rules on) the same walk fills dom_index() for it.
+  void Parse(const PageInput& page, PageFeatures* out, const DomVocabulary* dom = nullptr);
+
+  // The last Parse's index of its tree (empty when it had no vocabulary).
+  const DomIndex& dom_index() const { return dom_index_; }
 
   void* root() const;  // myhtml_tree_node_t* of the document (null before the first Parse)
 
@@ -70,6 +71,7 @@ class PageParser {
   void* myhtml_ = nullptr;
   void* tree_ = nullptr;
   void* finder_ = nullptr;
+  DomIndex dom_index_;
 };
 
 // Resolves a possibly relative reference against base (RFC 3986), as a browser's .src does.

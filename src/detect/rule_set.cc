@@ -338,7 +338,8 @@ namespace {
 
 // The tokens the rightmost compound selector of a simple selector needs; false when the
 // selector is too complex to judge (then it always runs).
-bool SelectorNeeds(const std::string& sel, DomSelectorPart* d, LiteralSet* literals) {
+bool SelectorNeeds(const std::string& sel, DomSelectorPart* d, DomVocabulary* vocabulary,
+                   LiteralSet* literals) {
   int depth = 0;
   size_t start = 0;
   for (size_t i = 0; i < sel.size(); ++i) {
@@ -369,7 +370,7 @@ bool SelectorNeeds(const std::string& sel, DomSelectorPart* d, LiteralSet* liter
     size_t e = ident_end(i);
     std::string tag = last.substr(i, e - i);
     std::transform(tag.begin(), tag.end(), tag.begin(), ::tolower);
-    d->need_tags.push_back(tag);
+    d->need_tokens.push_back(vocabulary->AddTag(tag));
     i = e;
   }
   while (i < last.size()) {
@@ -378,7 +379,8 @@ bool SelectorNeeds(const std::string& sel, DomSelectorPart* d, LiteralSet* liter
       size_t e = ident_end(i + 1);
       if (e == i + 1)
         return false;
-      (c == '#' ? d->need_ids : d->need_classes).push_back(last.substr(i + 1, e - i - 1));
+      const std::string token = last.substr(i + 1, e - i - 1);
+      d->need_tokens.push_back(c == '#' ? vocabulary->AddId(token) : vocabulary->AddClass(token));
       i = e;
     } else if (c == '[') {
       size_t e = ident_end(i + 1);
@@ -386,7 +388,7 @@ bool SelectorNeeds(const std::string& sel, DomSelectorPart* d, LiteralSet* liter
         return false;
       std::string attr = last.substr(i + 1, e - i - 1);
       std::transform(attr.begin(), attr.end(), attr.begin(), ::tolower);
-      d->need_attrs.push_back(attr);
+      d->need_tokens.push_back(vocabulary->AddAttr(attr));
       size_t close = last.find(']', e);
       if (close == std::string::npos)
         return false;
@@ -610,11 +612,13 @@ void RuleSetBuilder::AddDom(RuleSet* rs, uint32_t tech, const Json& dom, const s
     bool bad = false;
     for (const std::string& part_text : SplitSelectorList(selector)) {
       DomSelectorPart part;
+      part.id = dom_part_ids_.try_emplace(part_text, static_cast<uint32_t>(dom_part_ids_.size()))
+                    .first->second;
       if (IsCustomTagName(part_text) || IsPlainTagName(part_text)) {
         part.custom_tag = part_text;
         std::transform(part.custom_tag.begin(), part.custom_tag.end(), part.custom_tag.begin(),
                        ::tolower);
-        part.need_tags.push_back(part.custom_tag);
+        part.need_tokens.push_back(rs->dom_vocabulary_.AddTag(part.custom_tag));
         d.parts.push_back(std::move(part));
         continue;
       }
@@ -632,11 +636,9 @@ void RuleSetBuilder::AddDom(RuleSet* rs, uint32_t tech, const Json& dom, const s
         continue;
       }
       part.compiled = list;
-      if (!SelectorNeeds(part_text, &part, &rs->dom_literals_)) {
-        part.need_tags.clear();
-        part.need_ids.clear();
-        part.need_classes.clear();
-        part.need_attrs.clear();
+      part.leads = rs->dom_vocabulary_.Leads(list);
+      if (!SelectorNeeds(part_text, &part, &rs->dom_vocabulary_, &rs->dom_literals_)) {
+        part.need_tokens.clear();
         part.need_literals.clear();
       }
       d.parts.push_back(std::move(part));
@@ -935,10 +937,27 @@ std::shared_ptr<RuleSet> RuleSetBuilder::Build() {
       rs->word_owners_[id].push_back({t, w});
     }
   }
+  for (Technology& t : rs->techs_) {
+    for (const std::string& logo : t.logos) {
+      std::string lower = logo;
+      std::transform(lower.begin(), lower.end(), lower.begin(),
+                     [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+      // Values are scanned joined by newlines: a logo holding one is searched on its own.
+      t.logo_literals.push_back(lower.find('\n') == std::string::npos ? rs->logos_.Add(lower)
+                                                                      : UINT32_MAX);
+    }
+  }
+  if (Status s = rs->logos_.Build(&rs->scratch_); !s.ok())
+    Error("", "", "logos", "", s.message());
   if (Status s = rs->words_.Build(&rs->scratch_); !s.ok())
     Error("", "", "words", "", s.message());
   if (Status s = rs->dom_literals_.Build(&rs->scratch_); !s.ok()) {
     Error("", "", "dom", "", s.message());
+  }
+  // The html field's scan also reports the dom rules' literals (one pass over the HTML).
+  if (auto html = rs->plain_.find(Field::kHtml); html != rs->plain_.end()) {
+    for (uint32_t i = 0; i < rs->dom_literals_.size(); ++i)
+      html->second.matcher.AddExtraLiteral(rs->dom_literals_.literal(i));
   }
   for (auto& [field, index] : rs->plain_) {
     const bool list = field == Field::kScriptSrc || field == Field::kXhr;

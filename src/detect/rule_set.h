@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "common/result.h"
+#include "detect/dom_index.h"
 #include "detect/finding.h"
 #include "detect/matcher.h"
 
@@ -74,6 +75,7 @@ struct Technology {
   std::vector<std::string> words;
   bool strong_only = false;
   std::vector<std::string> logos;
+  std::vector<uint32_t> logo_literals;  // per logo: its RuleSet::logos() literal, or UINT32_MAX
   std::vector<Implied> implies;
   std::vector<std::string> excludes;
   std::vector<std::string> requires_names;
@@ -91,11 +93,15 @@ struct FieldIndex {
 
 // One comma-separated part of a dom selector, compiled on its own.
 struct DomSelectorPart {
+  uint32_t id = 0;           // equal for parts of the same text (they select the same elements)
   void* compiled = nullptr;  // mycss_selectors_list_t*, owned by the RuleSet; null if custom_tag
   std::string custom_tag;    // a bare element name ("script", "kqs-cookie"), matched by us
-  // Prefilter: tokens the rightmost compound selector needs (all must be on the page).
-  std::vector<std::string> need_tags, need_ids, need_classes, need_attrs;
+  // Prefilter: tag names, ids, classes and attribute names the rightmost compound selector
+  // needs (DomVocabulary tokens; all must be on the page).
+  std::vector<uint32_t> need_tokens;
   std::vector<uint32_t> need_literals;  // attribute values that must occur in the HTML
+  // Per entry of compiled: where the elements that can start a match are (DomIndex::Select).
+  std::vector<std::vector<DomLead>> leads;
 };
 
 struct DomSelector {
@@ -146,8 +152,14 @@ class RuleSet {
 
   const LiteralSet& dom_literals() const { return dom_literals_; }
 
+  // The tokens the dom rules' prefilter and selectors look for on a page.
+  const DomVocabulary& dom_vocabulary() const { return dom_vocabulary_; }
+
   // x-leadscan words, lower-case, and who owns each: (technology, position among its words).
   const LiteralSet& words() const { return words_; }
+
+  // x-leadscan logos, lower-case (Technology::logo_literals numbers them).
+  const LiteralSet& logos() const { return logos_; }
 
   const std::vector<std::vector<std::pair<uint32_t, uint32_t>>>& word_owners() const {
     return word_owners_;
@@ -185,7 +197,9 @@ class RuleSet {
   void* mycss_ = nullptr;        // mycss_t*
   void* mycss_entry_ = nullptr;  // mycss_entry_t*
   LiteralSet dom_literals_;
+  DomVocabulary dom_vocabulary_;
   LiteralSet words_{true};
+  LiteralSet logos_{true};
   std::vector<std::vector<std::pair<uint32_t, uint32_t>>> word_owners_;
   ScratchPool scratch_;
 };

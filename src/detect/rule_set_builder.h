@@ -56,6 +56,8 @@ class RuleSetBuilder {
   std::vector<RawTech> raw_;
   std::unordered_map<std::string, size_t> index_;
   std::map<int, Category> categories_;
+  // Dom selector parts by their text: equal parts share one id (DomSelectorPart::id).
+  std::unordered_map<std::string, uint32_t> dom_part_ids_;
 };
 
 }  // namespace leadscan::detect

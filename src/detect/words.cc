@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <array>
+#include <cctype>
 #include <map>
 #include <set>
 #include <string>
@@ -177,11 +178,60 @@ bool IsWordByte(unsigned char c) {
   return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c >= 0x80;
 }
 
+// The context words by their first byte, so a sentence is read once, word start by word start.
+const std::array<std::vector<std::string_view>, 256>& ContextByFirstByte() {
+  static const std::array<std::vector<std::string_view>, 256> table = [] {
+    std::array<std::vector<std::string_view>, 256> t;
+    for (std::string_view w : kContext)
+      t[static_cast<unsigned char>(w[0])].push_back(w);
+    return t;
+  }();
+  return table;
+}
+
+char LowerByte(char c) {
+  return static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+}
+
 std::string Lower(std::string_view s) {
   std::string out(s);
   std::transform(out.begin(), out.end(), out.begin(),
                  [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
   return out;
+}
+
+constexpr uint32_t kNoLiteral = UINT32_MAX;
+
+// first[l] becomes the index of the first value holding literal l (values.size() when none):
+// one scan of the values joined by newlines (no literal holds one).
+void FirstHolders(const LiteralSet& literals, const std::vector<std::string>& values,
+                  hs_scratch_t* scratch, std::vector<size_t>* first) {
+  first->assign(literals.size(), values.size());
+  if (values.empty() || literals.size() == 0)
+    return;
+  if (scratch == nullptr) {  // no Vectorscan scratch: search each value
+    for (uint32_t id = 0; id < literals.size(); ++id) {
+      size_t i = 0;
+      while (i < values.size() && values[i].find(literals.literal(id)) == std::string::npos)
+        ++i;
+      (*first)[id] = i;
+    }
+    return;
+  }
+  std::string joined;
+  std::vector<size_t> starts;
+  for (const std::string& v : values) {
+    starts.push_back(joined.size());
+    joined += v;
+    joined += '\n';
+  }
+  std::vector<std::pair<uint32_t, size_t>> hits;
+  literals.ScanAll(joined, scratch, &hits);
+  for (const auto& [id, end] : hits) {
+    const auto value = static_cast<size_t>(std::upper_bound(starts.begin(), starts.end(), end - 1) -
+                                           starts.begin() - 1);
+    (*first)[id] = std::min((*first)[id], value);
+  }
 }
 
 }  // namespace
@@ -212,10 +262,19 @@ bool InContext(std::string_view text, size_t pos, size_t len, std::string_view* 
   std::string_view s = text.substr(start, end - start);
   if (sentence != nullptr)
     *sentence = s.substr(0, std::min(s.size(), kMaxSentence));
-  std::string lower = Lower(s);
-  for (std::string_view w : kContext) {
-    for (size_t p = lower.find(w); p != std::string::npos; p = lower.find(w, p + 1)) {
-      if (p == 0 || !IsWordByte(static_cast<unsigned char>(lower[p - 1])))
+  // A context word starting the sentence or after a byte that is not a word byte (compared
+  // lower-case).
+  const auto& by_first = ContextByFirstByte();
+  for (size_t p = 0; p < s.size(); ++p) {
+    if (p > 0 && IsWordByte(static_cast<unsigned char>(LowerByte(s[p - 1]))))
+      continue;
+    for (std::string_view w : by_first[static_cast<unsigned char>(LowerByte(s[p]))]) {
+      if (w.size() > s.size() - p)
+        continue;
+      size_t k = 1;
+      while (k < w.size() && LowerByte(s[p + k]) == w[k])
+        ++k;
+      if (k == w.size())
         return true;
     }
   }
@@ -232,10 +291,16 @@ void MatchWords(const RuleSet& rules, const std::vector<PageFeatures>& pages, hs
   }
   if (techs.empty())
     return;
+  std::vector<std::vector<std::string>> logos(techs.size());  // lower-case, per technology
+  for (size_t i = 0; i < techs.size(); ++i) {
+    for (const std::string& logo : rules.technologies()[techs[i]].logos)
+      logos[i].push_back(Lower(logo));
+  }
   std::vector<bool> has_signal(rules.technologies().size(), false);
   for (const Detection& d : *detections)
     has_signal[d.tech] = true;
   std::vector<Detection> found;
+  std::vector<size_t> first_file, first_alt;
   for (uint32_t page = 0; page < pages.size(); ++page) {
     const PageFeatures& f = pages[page];
     const bool role_context = std::find(std::begin(kContextRoles), std::end(kContextRoles),
@@ -290,16 +355,27 @@ void MatchWords(const RuleSet& rules, const std::vector<PageFeatures>& pages, hs
     }
     for (const std::string& alt : f.img_alt)
       img_alts.push_back(Lower(alt));
-    for (uint32_t t : techs) {
+    // The first file name and the first alt text holding each logo: one scan of each list.
+    FirstHolders(rules.logos(), img_files, scratch, &first_file);
+    FirstHolders(rules.logos(), img_alts, scratch, &first_alt);
+    for (size_t ti = 0; ti < techs.size(); ++ti) {
+      const uint32_t t = techs[ti];
       const Technology& tech = rules.technologies()[t];
       uint32_t order = static_cast<uint32_t>(tech.words.size());
-      for (const std::string& logo : tech.logos) {
-        const std::string l = Lower(logo);
+      for (size_t li = 0; li < logos[ti].size(); ++li) {
+        const std::string& l = logos[ti][li];
+        const uint32_t literal = tech.logo_literals[li];
         auto match = [&](const std::vector<std::string>& lowered,
-                         const std::vector<std::string>& original, const char* field) {
-          for (size_t i = 0; i < lowered.size(); ++i) {
-            if (lowered[i].find(l) == std::string::npos)
-              continue;
+                         const std::vector<std::string>& original, const std::vector<size_t>& first,
+                         const char* field) {
+          size_t i = 0;
+          if (literal != kNoLiteral) {
+            i = first[literal];
+          } else {
+            while (i < lowered.size() && lowered[i].find(l) == std::string::npos)
+              ++i;
+          }
+          if (i < lowered.size()) {
             Detection d;
             d.tech = t;
             d.page = page;
@@ -313,8 +389,8 @@ void MatchWords(const RuleSet& rules, const std::vector<PageFeatures>& pages, hs
           }
           return false;
         };
-        if (!match(img_files, f.img_src, "logo.src"))
-          match(img_alts, f.img_alt, "logo.alt");
+        if (!match(img_files, f.img_src, first_file, "logo.src"))
+          match(img_alts, f.img_alt, first_alt, "logo.alt");
         ++order;
       }
     }
