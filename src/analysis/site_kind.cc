@@ -223,10 +223,6 @@ SiteJudgement JudgeSite(const std::vector<SitePage>& pages, bool platform_found,
   std::vector<std::string> shop_why, docs_why, help_why, article_why;
   bool provider = false;
   std::string provider_domain;
-  if (platform_found) {
-    shop += 3;
-    shop_why.push_back("an e-commerce platform was detected");
-  }
   for (size_t i = 0; i < pages.size(); ++i) {
     const SitePage& page = pages[i];
     const UrlParts url = SplitUrl(page.url);
@@ -314,6 +310,12 @@ SiteJudgement JudgeSite(const std::vector<SitePage>& pages, bool platform_found,
     }
   }
 
+  // On a provider's own site the platform found may be the provider's own product (Shop Pay on
+  // Shopify's help centre implies Shopify): there it is no sign of a shop.
+  if (platform_found && !provider) {
+    shop += 3;
+    shop_why.insert(shop_why.begin(), "an e-commerce platform was detected");
+  }
   auto decide = [&](SiteKind kind, std::vector<std::string> why) {
     j.kind = kind;
     j.reasons = std::move(why);

@@ -35,6 +35,13 @@ TEST(SiteKindTest, AProvidersOwnSiteIsNotAShopUnlessItSellsThere) {
   EXPECT_EQ(shop.kind, SiteKind::kShop);
 }
 
+TEST(SiteKindTest, APlatformFoundOnTheProvidersOwnSiteIsNoSignOfAShop) {
+  // Stripe's own page naming its checkout: the "platform" is the provider's product.
+  auto j = Judge("https://stripe.com/payments/checkout", "<p>We accept your order online.</p>",
+                 /*platform=*/true);
+  EXPECT_EQ(j.kind, SiteKind::kProvider);
+}
+
 TEST(SiteKindTest, DeveloperDocumentationThatQuotesIntegrationCodeIsDocumentation) {
   auto j = Judge("https://docs.example-psp.com/checkout/stripe-js",
                  "<pre><code>&lt;script src=\"https://js.stripe.com/v3/\"&gt;</code></pre>"
