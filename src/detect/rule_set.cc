@@ -241,6 +241,12 @@ bool RuleSetBuilder::AddFile(const std::string& path) {
       index_[name] = raw_.size();
       raw_.push_back(RawTech{name, path, std::move(body)});
     } else {
+      // The later definition wins, as in the reference; in one rule set that is usually a
+      // mistake (a field added to the first copy has no effect), so say so.
+      if (raw_[it->second].file != path) {
+        Problem(RuleProblem::Severity::kWarning, path, name, "", "",
+                "defined again: replaces the definition in " + raw_[it->second].file);
+      }
       raw_[it->second] = RawTech{name, path, std::move(body)};
     }
   }

@@ -41,6 +41,25 @@ TEST(RulesCheckTest, CleanFilesHaveNoErrors) {
   EXPECT_TRUE(Errors(problems).empty()) << (problems.empty() ? "" : problems[0].ToString());
 }
 
+// A technology defined in two files: the later one wins (as the reference merges files), and the
+// check warns, because a field added to the earlier copy then has no effect.
+TEST(RulesCheckTest, WarnsWhenATechnologyIsDefinedAgainInAnotherFile) {
+  std::string dir = TestDir();
+  WriteFile(dir, "categories.json", kCategories);
+  WriteFile(dir, "a.json", R"({"Shop": {"cats": [6], "implies": "Lib"},
+                              "Lib": {"cats": [59], "scriptSrc": "lib\\.js"}})");
+  WriteFile(dir, "b.json", R"({"Shop": {"cats": [6], "html": "shop"}})");
+  auto problems = CheckRules({dir});
+  bool warned = false;
+  for (const RuleProblem& p : problems) {
+    warned |= p.severity == RuleProblem::Severity::kWarning && p.technology == "Shop" &&
+              p.file.find("b.json") != std::string::npos &&
+              p.message.find("a.json") != std::string::npos;
+  }
+  EXPECT_TRUE(warned);
+  EXPECT_TRUE(Errors(problems).empty());
+}
+
 TEST(RulesCheckTest, NamesFileTechnologyAndPatternOfEveryError) {
   auto problems = Errors(Check(R"({
     "BadRegex": {"cats": [1], "html": ["fine", "broken[class"]},
