@@ -170,6 +170,27 @@ std::string LeadColumnRole(std::string header) {
   return it == kRoles.end() ? std::string() : it->second;
 }
 
+std::string JoinFindingNames(const nlohmann::json& field) {
+  std::string out;
+  auto add = [&](const nlohmann::json& f) {
+    if (!f.is_object())
+      return;
+    const std::string name = f.value("name", "");
+    if (name.empty())
+      return;
+    if (!out.empty())
+      out += "; ";
+    out += name;
+  };
+  if (field.is_array()) {
+    for (const auto& f : field)
+      add(f);
+  } else {
+    add(field);
+  }
+  return out;
+}
+
 std::string CsvLine(const std::vector<std::string>& fields, char delimiter) {
   std::string out;
   for (size_t i = 0; i < fields.size(); ++i) {

@@ -3,6 +3,7 @@
 // without BOM, CRLF or LF. Pure functions; thread-safe.
 #pragma once
 
+#include <nlohmann/json.hpp>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -35,5 +36,9 @@ std::string CsvLine(const std::vector<std::string>& fields, char delimiter = ','
 // The field a lead import's header names ("company_name", "domain" or "id"), in Swedish and
 // English spellings, case-insensitive; "" for any other column (kept as an extra).
 std::string LeadColumnRole(std::string header);
+
+// The names of a finding (an object) or of a list of findings, in order, joined with "; ":
+// one CSV cell per result field. Entries without a name are left out.
+std::string JoinFindingNames(const nlohmann::json& field);
 
 }  // namespace leadscan::api

@@ -438,24 +438,6 @@ Response ListRuns(Services& s, const Request& req) {
       {{"runs", runs}, {"total", page->total}, {"limit", page->limit}, {"offset", page->offset}});
 }
 
-std::string Names(const Json& field) {
-  std::string out;
-  auto add = [&](const Json& f) {
-    if (!f.is_object())
-      return;
-    if (!out.empty())
-      out += "; ";
-    out += f.value("name", "");
-  };
-  if (field.is_array()) {
-    for (const auto& f : field)
-      add(f);
-  } else {
-    add(field);
-  }
-  return out;
-}
-
 Response ExportResults(Services& s, const Request& req) {
   auto id = JobId(req);
   if (!id.ok())
@@ -497,7 +479,7 @@ Response ExportResults(Services& s, const Request& req) {
       }
       const Json& r = item.result;
       auto field = [&](const char* name) {
-        return r.is_object() ? Names(r.value(name, Json())) : std::string();
+        return r.is_object() ? JoinFindingNames(r.value(name, Json())) : std::string();
       };
       out += CsvLine({item.id, item.lead_id, item.company_name, item.domain,
                       store::ItemStatusName(item.status), item.error_code,

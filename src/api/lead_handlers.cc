@@ -26,11 +26,7 @@ Result<std::string> NormaliseDomain(const std::string& raw) {
   if (!target.ok()) {
     return Status::InvalidArgument("invalid_domain", target.status().message(), "domain");
   }
-  if (target->path.empty() || target->path == "/") {
-    if (target->port == 0 && target->scheme.empty())
-      return target->host;
-  }
-  return target->urls.front();
+  return fetch::StoredDomain(*target);
 }
 
 Result<store::NewLead> ParseNewLead(const Json& body, std::string_view prefix) {

@@ -141,27 +141,6 @@ std::string CsvCellForm(const std::string& cell) {
   return Cell(table->rows[0], 0);
 }
 
-std::string JoinNames(const nlohmann::json& field) {
-  std::string out;
-  auto add = [&](const nlohmann::json& f) {
-    if (!f.is_object())
-      return;
-    std::string name = f.value("name", "");
-    if (name.empty())
-      return;
-    if (!out.empty())
-      out += "; ";
-    out += name;
-  };
-  if (field.is_array()) {
-    for (const auto& f : field)
-      add(f);
-  } else {
-    add(field);
-  }
-  return out;
-}
-
 std::string CsvOf(const BatchRow& row, const nlohmann::json& json) {
   if (auto it = json.find("error"); it != json.end() && it->is_object()) {
     return api::CsvLine({row.company_name, row.domain, "", "", "", "", "", it->value("code", ""),
@@ -169,7 +148,7 @@ std::string CsvOf(const BatchRow& row, const nlohmann::json& json) {
   }
   auto field = [&](const char* key) {
     auto it = json.find(key);
-    return it == json.end() ? std::string() : JoinNames(*it);
+    return it == json.end() ? std::string() : api::JoinFindingNames(*it);
   };
   return api::CsvLine({row.company_name, row.domain, field("ecommerce_platform"),
                        field("checkout_solutions"), field("payment_methods"), field("carriers"),

@@ -25,34 +25,12 @@ bool IsFindingColumn(const std::string& header) {
   return std::find(kFindingColumns.begin(), kFindingColumns.end(), header) != kFindingColumns.end();
 }
 
-std::string JoinNames(const nlohmann::json& field) {
-  std::string out;
-  auto add = [&](const nlohmann::json& f) {
-    if (!f.is_object() || f.value("name", "").empty())
-      return;
-    if (!out.empty())
-      out += "; ";
-    out += f.value("name", "");
-  };
-  if (field.is_array()) {
-    for (const auto& f : field)
-      add(f);
-  } else {
-    add(field);
-  }
-  return out;
-}
-
 // As the API's import: the host for a bare domain or a root URL, the URL otherwise.
 common::Result<std::string> NormaliseDomain(const std::string& raw) {
   auto target = fetch::NormalizeTarget(raw);
   if (!target.ok())
     return target.status();
-  if ((target->path.empty() || target->path == "/") && target->port == 0 &&
-      target->scheme.empty()) {
-    return target->host;
-  }
-  return target->urls.front();
+  return fetch::StoredDomain(*target);
 }
 
 }  // namespace
@@ -235,7 +213,7 @@ int LeadsCommand::Export() {
     }
     for (const auto* field : {&f.ecommerce_platform, &f.checkout_solutions, &f.payment_methods,
                               &f.carriers, &f.shipping_software, &f.technologies})
-      row.push_back(JoinNames(*field));
+      row.push_back(api::JoinFindingNames(*field));
     row.push_back(f.last_analyzed_at ? store::FormatTime(*f.last_analyzed_at) : std::string());
     std::cout << api::CsvLine(row);
   }

@@ -2,6 +2,7 @@
 
 #include <cctype>
 
+#include "common/hex.h"
 #include "fetch/fetch_options.h"
 
 namespace leadscan::fetch {
@@ -22,16 +23,6 @@ std::string_view Trim(std::string_view s) {
     s.remove_suffix(1);
   }
   return s;
-}
-
-int HexValue(char c) {
-  if (c >= '0' && c <= '9')
-    return c - '0';
-  if (c >= 'a' && c <= 'f')
-    return c - 'a' + 10;
-  if (c >= 'A' && c <= 'F')
-    return c - 'A' + 10;
-  return -1;
 }
 
 bool IsUnreserved(unsigned char c) {
@@ -58,9 +49,10 @@ std::string NormalizeRobotsPath(std::string_view path) {
   out.reserve(path.size());
   for (size_t i = 0; i < path.size(); ++i) {
     unsigned char c = static_cast<unsigned char>(path[i]);
-    if (c == '%' && i + 2 < path.size() && HexValue(path[i + 1]) >= 0 &&
-        HexValue(path[i + 2]) >= 0) {
-      auto v = static_cast<unsigned char>(HexValue(path[i + 1]) * 16 + HexValue(path[i + 2]));
+    if (c == '%' && i + 2 < path.size() && common::HexDigitValue(path[i + 1]) >= 0 &&
+        common::HexDigitValue(path[i + 2]) >= 0) {
+      auto v = static_cast<unsigned char>(common::HexDigitValue(path[i + 1]) * 16 +
+                                          common::HexDigitValue(path[i + 2]));
       if (IsUnreserved(v)) {
         out += static_cast<char>(v);
       } else {

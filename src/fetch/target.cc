@@ -84,6 +84,13 @@ const psl_ctx_t* Psl() {
 
 }  // namespace
 
+std::string StoredDomain(const Target& target) {
+  const bool root = target.path.empty() || target.path == "/";
+  if (root && target.port == 0 && target.scheme.empty())
+    return target.host;
+  return target.urls.front();
+}
+
 std::string RegistrableDomain(std::string_view ascii_host) {
   std::string host(ascii_host);
   const psl_ctx_t* psl = Psl();

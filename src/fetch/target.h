@@ -28,6 +28,10 @@ struct Target {
 // without a dot, bad characters, a label too long, a public suffix on its own.
 common::Result<Target> NormalizeTarget(std::string_view input);
 
+// How a lead's domain is kept: the host for a bare domain or a root URL (no scheme, port or
+// path given), else the first URL to try ("shop.se/butik" -> "https://shop.se/butik").
+std::string StoredDomain(const Target& target);
+
 // The registrable domain of an ASCII host ("shop.example.co.uk" -> "example.co.uk"), or "" when
 // the host is a public suffix itself or not a domain.
 std::string RegistrableDomain(std::string_view ascii_host);

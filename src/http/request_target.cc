@@ -2,20 +2,11 @@
 
 #include <vector>
 
+#include "common/hex.h"
 #include "common/status.h"
 
 namespace leadscan::http {
 namespace {
-
-int HexValue(char c) {
-  if (c >= '0' && c <= '9')
-    return c - '0';
-  if (c >= 'a' && c <= 'f')
-    return c - 'a' + 10;
-  if (c >= 'A' && c <= 'F')
-    return c - 'A' + 10;
-  return -1;
-}
 
 common::Status Refuse(std::string message) {
   return common::Status::InvalidArgument("invalid_request_target", std::move(message));
@@ -29,8 +20,8 @@ common::Result<std::string> DecodeSegment(std::string_view segment) {
   for (size_t i = 0; i < segment.size(); ++i) {
     char c = segment[i];
     if (c == '%') {
-      int hi = i + 1 < segment.size() ? HexValue(segment[i + 1]) : -1;
-      int lo = i + 2 < segment.size() ? HexValue(segment[i + 2]) : -1;
+      int hi = i + 1 < segment.size() ? common::HexDigitValue(segment[i + 1]) : -1;
+      int lo = i + 2 < segment.size() ? common::HexDigitValue(segment[i + 2]) : -1;
       if (hi < 0 || lo < 0)
         return Refuse("malformed percent escape in the request path");
       c = static_cast<char>(hi * 16 + lo);
