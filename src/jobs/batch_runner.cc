@@ -684,15 +684,10 @@ void BatchRunner::FinishUnexpected(const std::shared_ptr<InFlight>& entry) {
     std::lock_guard<std::mutex> lock(mu_);
     ++stats_.unexpected;
   }
-  // Poison-item rule: an item whose previous attempt ended the same way is failed, not retried.
-  if (item.error_code == kInternalErrorCode) {
-    FailNow(entry, kPoisonItemCode,
-            "the item's analysis failed twice with an internal error; see the service log");
-    return;
-  }
+  // FinishFailure applies the poison-item rule when the previous attempt ended the same way.
   const Status status =
       Status::Error(common::StatusCode::kInternal, std::string(kInternalErrorCode),
-                    "internal error while processing the item; it is tried once more", true);
+                    "internal error while processing the item (see the service log)", true);
   FinishFailure(entry, status, item.retry_count + 1, /*coalesced=*/false);
 }
 
