@@ -24,10 +24,9 @@ import urllib.error
 import urllib.request
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from procutil import free_port, start_fakenet, wait_for  # noqa: E402
+from procutil import PG_BIN, Postgres, free_port, start_fakenet, wait_for  # noqa: E402
 
 
-PG_BIN = os.environ.get("LEADSCAN_PG_BIN", "/usr/lib/postgresql/15/bin")
 PASSED = []
 FAILED = []
 
@@ -79,36 +78,6 @@ def net_flags(ports, ca):
             "--connect-to", ":443:127.0.0.1:%d" % https_port,
             "--connect-to", ":80:127.0.0.1:%d" % http_port,
             "--ca-file", ca, "--politeness-ms", "0", "--ignore-robots"]
-
-
-# ---- a throw-away PostgreSQL -----------------------------------------------------------------
-
-class Postgres:
-    def __init__(self):
-        # Its own folder: the postgres user cannot enter the test's 0700 temp folder.
-        self.dir = os.path.join(tempfile.mkdtemp(prefix="leadscan-hostile-pg-"), "data")
-        self.port = free_port()
-        self.as_user = ["runuser", "-u", "postgres", "--"] if os.geteuid() == 0 else []
-
-    def start(self):
-        os.makedirs(self.dir)
-        if self.as_user:
-            shutil.chown(os.path.dirname(self.dir), "postgres")
-            shutil.chown(self.dir, "postgres")
-        subprocess.run(self.as_user + [PG_BIN + "/initdb", "-D", self.dir, "-U", "postgres",
-                                       "-A", "trust", "-E", "UTF8", "--no-sync",
-                                       "--no-instructions"],
-                       check=True, capture_output=True)
-        subprocess.run(self.as_user + [PG_BIN + "/pg_ctl", "-D", self.dir, "-w", "-l",
-                                       self.dir + "/log", "-o",
-                                       "-h 127.0.0.1 -p %d -k /tmp -F" % self.port, "start"],
-                       check=True, capture_output=True)
-        return "postgresql://postgres@127.0.0.1:%d/postgres" % self.port
-
-    def stop(self):
-        subprocess.run(self.as_user + [PG_BIN + "/pg_ctl", "-D", self.dir, "-m", "immediate",
-                                       "stop"], capture_output=True)
-        shutil.rmtree(os.path.dirname(self.dir), ignore_errors=True)
 
 
 # ---- HTTP helpers ----------------------------------------------------------------------------

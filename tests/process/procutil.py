@@ -1,10 +1,15 @@
-"""Helpers the process tests share: a free loopback port, waiting for a condition, and
-starting the fake internet (its ports come from the line it prints when ready)."""
+"""Helpers the process tests share: a free loopback port, waiting for a condition, starting
+the fake internet (its ports come from the line it prints when ready) and a throw-away
+PostgreSQL 15 that can be stopped and started again on the same port."""
 import os
 import re
+import shutil
 import socket
 import subprocess
+import tempfile
 import time
+
+PG_BIN = os.environ.get("LEADSCAN_PG_BIN", "/usr/lib/postgresql/15/bin")
 
 
 def free_port():
@@ -35,3 +40,49 @@ def start_fakenet(fakenet, sites, tmp):
         m = re.search(r"http=127\.0\.0\.1:(\d+) https=127\.0\.0\.1:(\d+)", out.read())
         return m and (int(m.group(1)), int(m.group(2)))
     return p, wait_for(ready, 20, "fakenet")
+
+
+class Postgres:
+    """A throw-away PostgreSQL: initdb in its own folder (the postgres user cannot enter a
+    test's 0700 temp folder), listening on 127.0.0.1 only. `stop(keep=True)` and `restart()`
+    let a test take the database away mid-run and bring it back on the same port."""
+
+    def __init__(self):
+        self.dir = os.path.join(tempfile.mkdtemp(prefix="leadscan-test-pg-"), "data")
+        self.port = free_port()
+        self.as_user = ["runuser", "-u", "postgres", "--"] if os.geteuid() == 0 else []
+
+    @staticmethod
+    def available():
+        return os.path.exists(PG_BIN + "/initdb")
+
+    def url(self):
+        return "postgresql://postgres@127.0.0.1:%d/postgres" % self.port
+
+    def start(self):
+        os.makedirs(self.dir)
+        if self.as_user:
+            shutil.chown(os.path.dirname(self.dir), "postgres")
+            shutil.chown(self.dir, "postgres")
+        subprocess.run(self.as_user + [PG_BIN + "/initdb", "-D", self.dir, "-U", "postgres",
+                                       "-A", "trust", "-E", "UTF8", "--no-sync",
+                                       "--no-instructions"],
+                       check=True, capture_output=True)
+        self._pg_ctl_start()
+        return self.url()
+
+    def _pg_ctl_start(self):
+        subprocess.run(self.as_user + [PG_BIN + "/pg_ctl", "-D", self.dir, "-w", "-l",
+                                       self.dir + "/log", "-o",
+                                       "-h 127.0.0.1 -p %d -k /tmp -F" % self.port, "start"],
+                       check=True, capture_output=True)
+
+    def restart(self):
+        """Starts a server stopped with stop(keep=True) again, same data, same port."""
+        self._pg_ctl_start()
+
+    def stop(self, keep=False):
+        subprocess.run(self.as_user + [PG_BIN + "/pg_ctl", "-D", self.dir, "-m", "immediate",
+                                       "stop"], capture_output=True)
+        if not keep:
+            shutil.rmtree(os.path.dirname(self.dir), ignore_errors=True)
