@@ -810,7 +810,7 @@ TEST_F(ApiServiceTest, TargetsWithoutTheirLeadingSlashNeverReachAHandler) {
       "api/batch-analysis/jobs/" + job + "/results?format=csv",
       "/api/%2e%2e/api/me",
       "//api/leads",
-      "http://127.0.0.1/api/me"};
+      "http://127.0.0.1//api/me"};
   for (const std::string& target : targets) {
     ExpectError(Call(port(), bhttp::verb::get, target), 400, "invalid_request_target");
   }
@@ -819,8 +819,12 @@ TEST_F(ApiServiceTest, TargetsWithoutTheirLeadingSlashNeverReachAHandler) {
   ExpectError(Call(port(), bhttp::verb::patch, "api/batch-analysis/jobs/" + job, {},
                    R"({"job_name":"renamed"})"),
               400, "invalid_request_target");
-  // Spelled with a trailing slash it is the same route, and still needs the token.
+  // Spelled with a trailing slash or in absolute-form it is the same route, and still needs the
+  // token.
   ExpectError(Call(port(), bhttp::verb::get, "/api/me/"), 401, "missing_token");
+  ExpectError(Call(port(), bhttp::verb::get, "http://127.0.0.1/api/me"), 401, "missing_token");
+  Reply absolute = Get("http://127.0.0.1/api/me", w->a_member);
+  ASSERT_EQ(absolute.status, 200) << absolute.body;
   Reply me = Get("/api/me/", w->a_member);
   ASSERT_EQ(me.status, 200) << me.body;
   EXPECT_EQ(me.json()["org_id"], w->org_a);
