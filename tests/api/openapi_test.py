@@ -285,7 +285,8 @@ def source_routes(source_dir):
                 prefix = m.group(1)
             path = re.sub(r":(\w+)", r"{\1}", prefix + literal)
             routes.add((method.upper(), path))
-    server = open(os.path.join(source_dir, "src", "http", "http_server.cc"), encoding="utf-8").read()
+    server_cc = os.path.join(source_dir, "src", "http", "http_server.cc")
+    server = open(server_cc, encoding="utf-8").read()
     m = re.search(r"BuiltinGetPaths\(\) \{.*?\{([^}]*)\}", server, re.S)
     assert m, "BuiltinGetPaths not found in http_server.cc"
     for path in re.findall(r'"([^"]+)"', m.group(1)):
@@ -321,7 +322,8 @@ def wait_final(api, job_id, timeout=120):
     def final():
         status, body = api.call("GET", "/api/batch-analysis/jobs/{id}", {"id": job_id},
                                 {"items_limit": "0"}, expect=200)
-        return body["job"] if body["job"]["status"] in ("completed", "failed", "cancelled") else None
+        done = body["job"]["status"] in ("completed", "failed", "cancelled")
+        return body["job"] if done else None
     return wait_for(final, timeout, "job %s to finish" % job_id)
 
 
@@ -336,7 +338,8 @@ def main():
     in_source = source_routes(source_dir)
     in_doc = documented_routes(doc)
     assert in_source == in_doc, "routes in the sources but not the document: %s; in the " \
-        "document but not the sources: %s" % (sorted(in_source - in_doc), sorted(in_doc - in_source))
+        "document but not the sources: %s" % (sorted(in_source - in_doc),
+                                               sorted(in_doc - in_source))
 
     tmp = tempfile.mkdtemp(prefix="leadscan-openapi-")
     db = "sqlite://" + os.path.join(tmp, "t.db")

@@ -36,7 +36,8 @@ const FIELD_NAMES: Record<string, string> = {
 
 const KIND_SENTENCES: Record<string, string> = {
   shop: 'This looks like a web shop',
-  provider: 'This looks like the site of a provider (payments, shipping or shop software), not a shop',
+  provider:
+    'This looks like the site of a provider (payments, shipping or shop software), not a shop',
   documentation: 'This looks like documentation or a help centre, not a shop',
   article: 'This looks like an article or a blog, not a shop',
   unknown: 'It is not clear what kind of site this is',
@@ -71,7 +72,8 @@ const GENERAL: Record<string, (e: AnalysisError) => string> = {
   firecrawl_unavailable: () =>
     'Firecrawl was asked for (use_firecrawl), but it is not configured, so the site was read ' +
     'as plain HTML.',
-  https_fallback: () => 'The site could not be read over HTTPS, so it was analysed over plain HTTP.',
+  https_fallback: () =>
+    'The site could not be read over HTTPS, so it was analysed over plain HTTP.',
   html_truncated: (e) =>
     `${e.url ? `The page ${shortUrl(e.url)}` : 'A page'} is very large and was only partly read ` +
     `(${sentenceBody(e.message)}).`,
@@ -136,7 +138,8 @@ export function describeSiteKind(site: SiteKind): string {
 
 export function describeSetAside(f: SetAside, siteKind: string): string {
   const what = FIELD_NAMES[f.field] ?? f.field;
-  const why = siteKind === 'provider' ? 'the site looks like the provider’s own, not a shop using it'
+  const why = siteKind === 'provider'
+    ? 'the site looks like the provider’s own, not a shop using it'
     : siteKind === 'documentation' ? 'it is only mentioned in documentation'
     : siteKind === 'article' ? 'it is only mentioned in an article'
     : 'of the kind of site this is';
@@ -151,13 +154,16 @@ export function analysisNotes(result: unknown): Note[] {
   const site = result.site_kind;
   if (isObject(site) && typeof site.kind === 'string') {
     kind = site.kind;
-    const reasons = Array.isArray(site.reasons) ? site.reasons.filter((r) => typeof r === 'string') : [];
+    const reasons = Array.isArray(site.reasons)
+      ? site.reasons.filter((r) => typeof r === 'string')
+      : [];
     notes.push({ kind: 'site', text: describeSiteKind({ kind, reasons: reasons as string[] }) });
   }
   if (Array.isArray(result.set_aside)) {
     for (const f of result.set_aside) {
       if (isObject(f) && str(f.name) && str(f.field)) {
-        notes.push({ kind: 'set_aside', text: describeSetAside({ name: str(f.name), field: str(f.field) }, kind) });
+        const text = describeSetAside({ name: str(f.name), field: str(f.field) }, kind);
+        notes.push({ kind: 'set_aside', text });
       }
     }
   }

@@ -23,7 +23,9 @@ export function initialScheduleZone(
 }
 
 // Every zone the browser knows, for the form's suggestions; the Nordic ones when it cannot list.
-export function zoneList(list: () => string[] = () => Intl.supportedValuesOf('timeZone')): string[] {
+export function zoneList(
+  list: () => string[] = () => Intl.supportedValuesOf('timeZone'),
+): string[] {
   try {
     return list();
   } catch {
