@@ -57,6 +57,8 @@ class Spec:
         self.seen = {}
         self.responses_checked = 0
         self.requests_checked = 0
+        # (METHOD, template, name) of every query parameter sent
+        self.queries_sent = set()
 
     def operation(self, method, template):
         item = self.doc["paths"].get(template)
@@ -116,6 +118,13 @@ def query_value(schema, text):
     return text
 
 
+class Oversized:
+    """A request body announced by its Content-Length only (larger than the server takes)."""
+
+    def __init__(self, length):
+        self.length = length
+
+
 class Api:
     def __init__(self, base_port, spec, tokens):
         self.port = base_port
@@ -127,16 +136,27 @@ class Api:
         headers = {}
         if token is not None:
             headers["Authorization"] = "Bearer " + self.tokens.get(token, token)
-        data = None
-        if body is not None:
-            data = body if isinstance(body, bytes) else (
-                body.encode() if isinstance(body, str) else json.dumps(body).encode())
-            headers["Content-Type"] = ctype or "application/json"
-        conn.request(method, target, body=data, headers=headers)
+        if isinstance(body, Oversized):
+            # Only the header block: the server answers 413 from Content-Length alone.
+            conn.putrequest(method, target)
+            for k, v in dict(headers, **{"Content-Type": "application/json",
+                                         "Content-Length": str(body.length)}).items():
+                conn.putheader(k, v)
+            conn.endheaders()
+        else:
+            data = None
+            if body is not None:
+                data = body if isinstance(body, bytes) else (
+                    body.encode() if isinstance(body, str) else json.dumps(body).encode())
+                headers["Content-Type"] = ctype or "application/json"
+            conn.request(method, target, body=data, headers=headers)
         resp = conn.getresponse()
-        payload = resp.read()
+        content_type = resp.getheader("Content-Type") or ""
+        # An event stream opened here by mistake would never end: its body is not read.
+        payload = b"" if content_type.startswith("text/event-stream") else resp.read()
+        resp.close()
         conn.close()
-        return resp.status, resp.getheader("Content-Type") or "", payload
+        return resp.status, content_type, payload
 
     def call(self, method, template, params=None, query=None, body=None, ctype=None,
              token="admin", expect=None, request_valid=True):
@@ -160,12 +180,13 @@ class Api:
             assert p is not None, "query parameter %s of %s %s is not in the document" % (
                 name, method, template)
             request_errors += spec.errors(p["schema"], query_value(p["schema"], text))
+            spec.queries_sent.add((method.upper(), template, name))
         if body is not None:
             media = "application/json" if ctype is None else ctype
             assert "requestBody" in op, "%s %s takes no body in the document" % (method, template)
             content = op["requestBody"]["content"]
             assert media in content, "%s %s: body type %s undocumented" % (method, template, media)
-            if media == "application/json" and not isinstance(body, (str, bytes)):
+            if media == "application/json" and not isinstance(body, (str, bytes, Oversized)):
                 request_errors += spec.errors(content[media]["schema"], body)
                 spec.requests_checked += 1
         elif "requestBody" in op and op["requestBody"].get("required") and request_valid:
@@ -219,6 +240,19 @@ class Api:
             assert not problems, "%s: %s" % (where, problems)
         spec.responses_checked += 1
         return parsed
+
+    def open_stream(self, template, params):
+        """Opens an event stream and leaves it open; returns the response (which owns the
+        socket: close it to end the stream)."""
+        path = template
+        for name, value in params.items():
+            path = path.replace("{" + name + "}", value)
+        conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=30)
+        conn.request("GET", path, headers={"Authorization": "Bearer " + self.tokens["admin"]})
+        resp = conn.getresponse()
+        assert resp.status == 200, resp.status
+        assert resp.fp.readline().startswith(b"event: snapshot"), "no snapshot first"
+        return resp
 
     def events(self, template, params, timeout=60):
         """Reads a whole event stream (it ends when the job is final) and checks every event
@@ -295,6 +329,30 @@ def source_routes(source_dir):
     return routes
 
 
+def source_query_names(source_dir):
+    """Every query parameter name a handler in src/api reads."""
+    names = set()
+    api = os.path.join(source_dir, "src", "api")
+    read = re.compile(r'(?:Query|QueryInt|QueryBool)\(\s*(?:\w+\s*,\s*)?"(\w+)"')
+    for name in os.listdir(api):
+        if name.endswith(".cc") and not name.endswith("_test.cc"):
+            names |= set(read.findall(open(os.path.join(api, name), encoding="utf-8").read()))
+    assert len(names) > 10, names
+    return names
+
+
+def documented_queries(spec):
+    """(METHOD, template, name) of every query parameter in the document."""
+    out = set()
+    for template, item in spec.doc["paths"].items():
+        for method in item:
+            if method in METHODS:
+                for (where, name) in spec.parameters(method, template):
+                    if where == "query":
+                        out.add((method.upper(), template, name))
+    return out
+
+
 def documented_routes(doc):
     return {(m.upper(), p) for p, item in doc["paths"].items() for m in item if m in METHODS}
 
@@ -341,6 +399,11 @@ def main():
         "document but not the sources: %s" % (sorted(in_source - in_doc),
                                                sorted(in_doc - in_source))
 
+    # Every query parameter a handler reads is documented (on some operation).
+    undocumented = source_query_names(source_dir) - {n for _, _, n in documented_queries(spec)}
+    assert not undocumented, "query parameters read in src/api but not documented: %s" % sorted(
+        undocumented)
+
     tmp = tempfile.mkdtemp(prefix="leadscan-openapi-")
     db = "sqlite://" + os.path.join(tmp, "t.db")
     net, (http_port, https_port) = start_fakenet(fakenet, sites, tmp)
@@ -363,6 +426,7 @@ def main():
              "--connect-to", ":80:127.0.0.1:%d" % http_port,
              "--ca-file", os.path.join(tmp, "ca.pem"), "--politeness-ms", "0",
              "--ignore-robots", "--concurrency", "4", "--rate-limit", "0",
+             "--max-streams-per-principal", "2",
              "--web-dir", os.path.join(tmp, "no-web"),
              "--first-token-file", os.path.join(tmp, "first-token")],
             stdout=log, stderr=subprocess.STDOUT)
@@ -384,6 +448,8 @@ def main():
             if not any(200 <= s < 300 for s in statuses):
                 missing.append("%s %s %s" % (method, template, sorted(statuses)))
         assert not missing, "operations never answered with success: %s" % missing
+        unsent = documented_queries(spec) - spec.queries_sent
+        assert not unsent, "documented query parameters never sent: %s" % sorted(unsent)
         statuses = sum(len(s) for s in spec.seen.values())
         print("openapi: %d operations (all routes) called; %d responses and %d request bodies "
               "validated; %d distinct operation/status pairs" % (
@@ -447,6 +513,8 @@ def run_scenario(api, spec, doc):
     api.call("POST", "/api/leads", body={"company_name": "X", "extra": [1]}, expect=400,
              request_valid=False)
     api.call("POST", "/api/leads", body="{not json", expect=400, request_valid=None)
+    api.call("POST", "/api/leads", body=Oversized(17 * 1024 * 1024), expect=413,
+             request_valid=None)
     api.call("POST", "/api/leads", body={"company_name": "X", "domain": "http://[::1"},
              expect=400, request_valid=None)
     _, listed = api.call("GET", "/api/leads", query={"limit": "2", "offset": "1"}, expect=200)
@@ -484,7 +552,7 @@ def run_scenario(api, spec, doc):
     _, gone = api.call("POST", "/api/analyze", body={"domain": "nowhere-at-all.test",
                                                      "analysis_type": "ecommerce_detection"},
                        expect=200)
-    assert gone["result"] is None or gone["result"]["errors"], gone
+    assert gone["result"] is None and gone["error"]["code"] == "http_404", gone
     api.call("POST", "/api/analyze", body={}, expect=400, request_valid=None)
     api.call("POST", "/api/analyze", body={"domain": 5}, expect=400, request_valid=False)
     api.call("POST", "/api/analyze", body={"domain": "x.test", "analysis_type": "deep"},
@@ -557,6 +625,10 @@ def run_scenario(api, spec, doc):
     api.call("GET", "/api/leads", query={"platform": "Shopify", "analysed": "true"}, expect=200)
     _, exported = api.call("GET", "/api/leads/export", query={"search": "a"}, expect=200)
     assert exported.startswith("id,company_name"), exported[:100]
+    api.call("GET", "/api/leads/export", query={"q": "kaffe", "platform": "Shopify",
+                                                "checkout": "Shopify Checkout",
+                                                "carrier": "PostNord", "analysed": "true"},
+             expect=200)
     api.call("GET", "/api/leads/export", query={"analysed": "perhaps"}, expect=400,
              request_valid=False)
     self_check(spec, {k: v for k, v in final.items() if k not in ("items", "items_total")},
@@ -586,6 +658,11 @@ def run_scenario(api, spec, doc):
                         expect=201)
     sched_id = sched["job_id"]
     assert sched["next_run_at"], sched
+    # A waiting scheduled job's stream stays open: two per token, the third is refused.
+    held = [api.open_stream(job_t + "/events", {"id": sched_id}) for _ in range(2)]
+    api.call("GET", job_t + "/events", {"id": sched_id}, expect=429)
+    for resp in held:
+        resp.close()
     api.call("PATCH", job_t, {"id": sched_id}, body={"schedule_cron": "30 4 * * 1-5",
                                                      "timezone": "Europe/Oslo"}, expect=200)
     api.call("PATCH", job_t, {"id": sched_id}, body={"enabled": False}, expect=200)
