@@ -719,6 +719,7 @@ TEST_F(BatchRunnerTest, ItemsOfACrashedWorkerAreRecoveredAtStart) {
   store::ItemCompletion late;
   late.item_id = (*claimed)[0].item.id;
   late.worker_id = "crashed-worker";
+  late.lease_token = (*claimed)[0].item.lease_token;
   EXPECT_EQ(store_->CompleteItem(late).status().error_code(), "lease_lost");
 }
 
