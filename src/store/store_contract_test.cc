@@ -1037,6 +1037,7 @@ TEST_F(PostgresSeedFunctionsTest, DriveABatchFromSql) {
   EXPECT_NE(first, second);
   EXPECT_EQ(Sql("SELECT count(*) FROM get_next_batch_item()"), "0");
   EXPECT_EQ(store_->GetItem(first)->lease_owner, "sql-worker");
+  EXPECT_EQ(store_->GetItem(first)->lease_token, 1);  // a SQL claim raises the fencing token
   Sql("SELECT update_batch_item_status('" + first + "', 'completed', NULL, '{\"ok\": true}')");
   EXPECT_EQ(store_->GetJob(org_id, job_id)->progress, 1);
   Sql("SELECT update_batch_item_status('" + second + "', 'failed', 'boom')");
