@@ -127,13 +127,10 @@ void RegisterProcessMetrics(common::Metrics& metrics, jobs::BatchRunner& runner,
                       [&fetcher] { return static_cast<double>(fetcher.stats().queued); });
 }
 
-// /readyz: ready while the store answers (a read of its applied migrations); while the database
-// cannot be reached, 503 with the store's error.
+// /readyz of serve and worker: ready while the store can run a read and a write transaction
+// (Store::Ping); while the database cannot be reached, 503 with the store's error.
 http::HttpServer::ReadinessCheck StoreReadiness(store::Store& store) {
-  return [&store] {
-    auto migrations = store.AppliedMigrations();
-    return migrations.ok() ? common::Status::Ok() : migrations.status();
-  };
+  return [&store] { return store.Ping(); };
 }
 
 // Blocks until SIGINT or SIGTERM (which main's threads do not handle: they are blocked here
