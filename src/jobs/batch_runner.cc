@@ -197,8 +197,13 @@ void BatchRunner::DispatchLoop() {
   TimePoint next_poll = clock_.Now();
   while (!stopping_) {
     const int free = capacity - static_cast<int>(in_flight_.size());
-    if (try_now && free > 0) {
-      try_now = false;
+    // Expired leases are released on time even while every slot is busy: another process's
+    // items (a crashed or paused worker) must not wait for this one to have room.
+    const bool release_due = clock_.Now() >= next_release_;
+    if ((try_now && free > 0) || release_due) {
+      const bool claiming = try_now && free > 0;
+      if (claiming)
+        try_now = false;
       lock.unlock();
       TimePoint now = clock_.Now();
       int64_t released = 0;
@@ -211,6 +216,11 @@ void BatchRunner::DispatchLoop() {
           spdlog::warn("batch runner: releasing expired leases failed: {}", r.status().ToString());
         }
         next_release_ = now + options_.lease;
+      }
+      if (!claiming) {
+        lock.lock();
+        stats_.released += released;
+        continue;
       }
       store::ClaimRequest request;
       request.worker_id = worker_id_;
@@ -249,8 +259,11 @@ void BatchRunner::DispatchLoop() {
         }
       }
     }
-    TimePoint deadline = std::min(next_poll, next_release_);
-    if (next_retry_at_ && *next_retry_at_ < deadline)
+    // With every slot busy only a freed slot, a wake or the next release can matter: a poll or
+    // retry time that has passed would otherwise wake this loop again at once (a busy loop).
+    const bool saturated = capacity - static_cast<int>(in_flight_.size()) <= 0;
+    TimePoint deadline = saturated ? next_release_ : std::min(next_poll, next_release_);
+    if (!saturated && next_retry_at_ && *next_retry_at_ < deadline)
       deadline = *next_retry_at_;
     const uint64_t wake_before = seen_wake;
     const uint64_t slot_before = seen_slot;

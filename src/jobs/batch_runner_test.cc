@@ -722,6 +722,47 @@ TEST_F(BatchRunnerTest, ALateOutcomeOfATakenOverItemIsRefusedAndCounted) {
   ExpectCountersEqualItems(job_id);
 }
 
+// A runner whose every slot is busy still gives back the expired leases of other processes on
+// time (it once did so only when it had room to claim, so a paused worker's items waited for a
+// free slot somewhere).
+TEST_F(BatchRunnerTest, ExpiredLeasesOfOthersAreReleasedWhileEverySlotIsBusy) {
+  analyzer_.SetDefault(ScriptedLeadAnalyzer::Block(ScriptedLeadAnalyzer::Ok()));
+  const std::string job_id = MakeJob({"busy.se", "other.se"}, {{"timeout", 600000}});
+  BatchRunnerOptions options;
+  options.concurrency = 1;
+  options.lease = 30s;
+  StartRunner(options);
+  ASSERT_TRUE(WaitFor([&] { return analyzer_.Blocked() == 1; }));
+  store::ClaimRequest dead;
+  dead.worker_id = "paused-worker";
+  dead.lease = 30s;
+  auto theirs = store_->ClaimItems(dead);
+  ASSERT_TRUE(theirs.ok());
+  ASSERT_EQ(theirs->size(), 1u);
+  // Past their lease in steps shorter than our heartbeat, so our own lease stays renewed.
+  for (int step = 1; step <= 4; ++step) {
+    clock_.Advance(9s);
+    const common::TimePoint now = clock_.Now();
+    ASSERT_TRUE(WaitFor([&] {
+      for (const auto& item : Items(job_id)) {
+        if (item.lease_owner == "test-worker")
+          return item.lease_expires_at && *item.lease_expires_at > now + 10s;
+      }
+      return false;
+    })) << "step "
+        << step;
+  }
+  ASSERT_TRUE(WaitFor([&] {
+    return Full((*theirs)[0].item).status == store::ItemStatus::kPending;
+  })) << Describe(job_id);
+  EXPECT_GE(runner_->stats().released, 1);
+  EXPECT_EQ(runner_->in_flight(), 1);
+  analyzer_.SetDefault(ScriptedLeadAnalyzer::Ok());
+  analyzer_.ReleaseAll();
+  ASSERT_TRUE(WaitForJobFinal(job_id)) << Describe(job_id);
+  ExpectCountersEqualItems(job_id);
+}
+
 TEST_F(BatchRunnerTest, AnAnalysisPastItsTimeBudgetIsAbortedAndRetried) {
   analyzer_.Script("hang.se", {ScriptedLeadAnalyzer::Block(ScriptedLeadAnalyzer::Ok()),
                                ScriptedLeadAnalyzer::Ok()});

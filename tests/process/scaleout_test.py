@@ -249,6 +249,14 @@ def main():
         print("scale-out under faults ok in %.0f s" % (time.time() - t_start))
         print("1 passed, 0 failed")
         return 0
+    except BaseException:
+        # What each process said, for the failure report (the folder is removed below).
+        for name in sorted(os.listdir(tmp)):
+            if name.endswith(".log"):
+                with open(os.path.join(tmp, name), errors="replace") as f:
+                    tail = f.read()[-3000:]
+                print("---- %s (tail) ----\n%s" % (name, tail))
+        raise
     finally:
         if cluster:
             cluster.stop_all()
