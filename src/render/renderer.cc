@@ -149,6 +149,11 @@ pid_t Renderer::browser_pid() const {
   return current_ && current_->process ? current_->process->pid() : 0;
 }
 
+std::string Renderer::browser_dir() const {
+  std::lock_guard lock(mu_);
+  return current_ && current_->process ? current_->process->dir() : std::string();
+}
+
 void Renderer::KeeperLoop() {
   while (true) {
     std::function<void()> task;
@@ -182,7 +187,12 @@ void Renderer::GuardLoop() {
       std::shared_ptr<Browser> browser = item.browser.lock();
       if (!browser || !browser->conn)
         return;
-      std::string why = guard_->Decide(item.url, item.resource_type);
+      bool user_chosen = false;
+      if (item.resource_type == "Document") {
+        std::lock_guard lock(mu_);
+        user_chosen = asked_urls_.count(item.url) != 0;
+      }
+      std::string why = guard_->Decide(item.url, item.resource_type, user_chosen);
       if (why.empty()) {
         (void)browser->conn->Send("Fetch.continueRequest", {{"requestId", item.request_id}});
         return;
@@ -304,8 +314,16 @@ Result<RenderedPage> Renderer::Render(const RenderRequest& request) {
   auto browser = Acquire();
   if (!browser.ok())
     return browser.status();
+  {
+    std::lock_guard lock(mu_);
+    asked_urls_.insert(request.url);
+  }
   bool broken = false;
   auto page = RenderIn(*browser.value(), request, &broken);
+  {
+    std::lock_guard lock(mu_);
+    asked_urls_.erase(asked_urls_.find(request.url));
+  }
   Release(browser.value(), broken);
   return page;
 }

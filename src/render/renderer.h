@@ -15,6 +15,7 @@
 #include <memory>
 #include <mutex>
 #include <nlohmann/json_fwd.hpp>
+#include <set>
 #include <string>
 #include <thread>
 
@@ -46,6 +47,10 @@ class Renderer {
 
   // The running browser's process id (0 when none) and how many browsers were started.
   pid_t browser_pid() const;
+
+  // The running browser's temporary folder ("" when none); every Chromium process of this
+  // browser names it on its command line.
+  std::string browser_dir() const;
 
   int browsers_started() const { return browsers_started_.load(); }
 
@@ -79,6 +84,7 @@ class Renderer {
 
   mutable std::mutex mu_;
   std::shared_ptr<Browser> current_;
+  std::multiset<std::string> asked_urls_;  // pages being rendered: the guard's user_chosen
 
   // The keeper thread starts every browser, so PR_SET_PDEATHSIG (tied to the starting thread)
   // fires only when the whole process dies.

@@ -62,7 +62,8 @@ bool SplitUrl(std::string_view url, std::string* scheme, std::string* host, int*
 RequestGuard::RequestGuard(fetch::AddressGuard guard, HostMapping mapping, size_t max_records)
     : guard_(std::move(guard)), mapping_(std::move(mapping)), max_records_(max_records) {}
 
-std::string RequestGuard::Decide(std::string_view url, std::string_view resource_type) const {
+std::string RequestGuard::Decide(std::string_view url, std::string_view resource_type,
+                                 bool user_chosen) const {
   if (resource_type == "Image" || resource_type == "Font" || resource_type == "Media")
     return "resource type " + std::string(resource_type);
   std::string scheme;
@@ -72,6 +73,10 @@ std::string RequestGuard::Decide(std::string_view url, std::string_view resource
     return "not an absolute URL";
   if (scheme != "http" && scheme != "https")
     return "scheme " + scheme;
+  if (auto literal = fetch::IpAddress::Parse(host); literal && !user_chosen) {
+    if (std::string range = fetch::AddressGuard::RefusedRange(*literal); !range.empty())
+      return "address guard: " + literal->ToString() + " is in " + range + " (named by the site)";
+  }
   for (const HostMapping::Target& t : mapping_.Map(host, port)) {
     if (auto literal = fetch::IpAddress::Parse(t.host)) {
       if (std::string why = guard_.Check(*literal, t.port); !why.empty())

@@ -20,8 +20,11 @@ class RequestGuard {
  public:
   RequestGuard(fetch::AddressGuard guard, HostMapping mapping, size_t max_records);
 
-  // Why the request must not go out ("" = it may). Blocks for name resolution.
-  std::string Decide(std::string_view url, std::string_view resource_type) const;
+  // Why the request must not go out ("" = it may). Blocks for name resolution. As for curl's
+  // redirects, a literal address in a refused range is refused even when an allow rule opens
+  // it, unless `user_chosen` (the page the caller asked for, not a target the site picked).
+  std::string Decide(std::string_view url, std::string_view resource_type,
+                     bool user_chosen = false) const;
 
   // Records / looks up the refusal reason of a request (CDP network id).
   void Record(const std::string& network_id, const std::string& reason);

@@ -36,10 +36,13 @@ TEST(RequestGuardTest, RefusesLoopbackPrivateAndMetadataAddresses) {
   EXPECT_NE(g.Decide("http://localhost:1/", "Fetch").find("address guard"), std::string::npos);
 }
 
-TEST(RequestGuardTest, AllowRuleOpensOnlyItsPort) {
+TEST(RequestGuardTest, AllowRuleOpensOnlyItsPortAndOnlyForWhatTheUserNamed) {
   RequestGuard g = MakeGuard({"127.0.0.1/32:8443"});
-  EXPECT_EQ(g.Decide("https://127.0.0.1:8443/", "Document"), "");
-  EXPECT_NE(g.Decide("https://127.0.0.1:8444/", "Document"), "");
+  EXPECT_EQ(g.Decide("https://127.0.0.1:8443/", "Document", true), "");
+  EXPECT_NE(g.Decide("https://127.0.0.1:8444/", "Document", true), "");
+  // A literal loopback address a site names stays refused (as for curl's redirects).
+  EXPECT_NE(g.Decide("https://127.0.0.1:8443/", "XHR").find("named by the site"),
+            std::string::npos);
 }
 
 TEST(RequestGuardTest, ChecksTheMappedAddressNotTheNamedHost) {
