@@ -64,6 +64,32 @@ class Listener {
   int port_ = -1;
 };
 
+// Processes whose command line names `dir` (every Chromium process of one browser does).
+std::vector<pid_t> ProcessesNaming(const std::string& dir) {
+  std::vector<pid_t> out;
+  std::error_code ec;
+  for (const fs::directory_entry& e : fs::directory_iterator("/proc", ec)) {
+    const std::string name = e.path().filename().string();
+    if (name.empty() || !std::all_of(name.begin(), name.end(), ::isdigit))
+      continue;
+    std::ifstream in(e.path() / "cmdline", std::ios::binary);
+    std::string cmdline((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+    if (cmdline.find(dir) != std::string::npos)
+      out.push_back(std::stoi(name));
+  }
+  return out;
+}
+
+// Waits (bounded) until no process names `dir`; those still there.
+std::vector<pid_t> WaitUntilNoneNames(const std::string& dir) {
+  std::vector<pid_t> left = ProcessesNaming(dir);
+  for (int i = 0; i < 300 && !left.empty(); ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    left = ProcessesNaming(dir);
+  }
+  return left;
+}
+
 class RendererTest : public ::testing::Test {
  protected:
   static void SetUpTestSuite() {
@@ -223,6 +249,36 @@ TEST_F(RendererTest, DocumentOnAGuardedAddressFailsAsBlocked) {
   EXPECT_EQ(redirect.status().error_code(), "blocked_address") << redirect.status().ToString();
 }
 
+TEST_F(RendererTest, RequestBudgetCutsThePageShort) {
+  RenderOptions o = Options();
+  o.max_requests = 2;  // the document and its script; the XHR is one too many
+  auto r = Renderer::Create(o);
+  ASSERT_TRUE(r.ok());
+  auto page = r.value()->Render({Url("/"), {}});
+  ASSERT_TRUE(page.ok()) << page.status().ToString();
+  EXPECT_LE(page.value().requests.size(), 2u);
+  ASSERT_FALSE(page.value().notes.empty());
+  EXPECT_NE(page.value().notes[0].find("request budget"), std::string::npos);
+  const std::string dir = r.value()->browser_dir();
+  ASSERT_FALSE(dir.empty());
+  r.value().reset();  // destroying the renderer kills its browser and removes its folder
+  EXPECT_TRUE(WaitUntilNoneNames(dir).empty());
+  EXPECT_FALSE(fs::exists(dir));
+}
+
+TEST_F(RendererTest, ServerThatNeverAnswersTimesOut) {
+  RenderOptions o = Options();
+  o.navigation_timeout = std::chrono::milliseconds(2000);
+  auto r = Renderer::Create(o);
+  ASSERT_TRUE(r.ok());
+  auto page = r.value()->Render({"https://hang.hostile.test/", {}});
+  ASSERT_FALSE(page.ok());
+  EXPECT_EQ(page.status().error_code(), "timeout") << page.status().ToString();
+  // The browser itself is fine and renders the next page.
+  EXPECT_TRUE(r.value()->Render({Url("/om-oss.html"), {}}).ok());
+  EXPECT_EQ(r.value()->browsers_started(), 1);
+}
+
 TEST_F(RendererTest, UntrustedCertificateFailsAsTlsError) {
   auto page = renderer_->Render({"https://untrusted-ca.hostile.test/", {}});
   ASSERT_FALSE(page.ok());
@@ -267,22 +323,6 @@ TEST_F(RendererTest, HungBrowserIsKilledAndRestarted) {
   EXPECT_NE(kill(first, 0), 0);  // the stopped browser was killed and reaped
 }
 
-// Processes whose command line names `dir` (every Chromium process of one browser does).
-std::vector<pid_t> ProcessesNaming(const std::string& dir) {
-  std::vector<pid_t> out;
-  std::error_code ec;
-  for (const fs::directory_entry& e : fs::directory_iterator("/proc", ec)) {
-    const std::string name = e.path().filename().string();
-    if (name.empty() || !std::all_of(name.begin(), name.end(), ::isdigit))
-      continue;
-    std::ifstream in(e.path() / "cmdline", std::ios::binary);
-    std::string cmdline((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
-    if (cmdline.find(dir) != std::string::npos)
-      out.push_back(std::stoi(name));
-  }
-  return out;
-}
-
 TEST_F(RendererTest, NoChromiumOutlivesAParentKilledWithSigkill) {
   int out[2];
   ASSERT_EQ(pipe2(out, O_CLOEXEC), 0);
@@ -322,11 +362,7 @@ TEST_F(RendererTest, NoChromiumOutlivesAParentKilledWithSigkill) {
   waitpid(probe, nullptr, 0);
   // The kernel delivers the parent-death signal at once; the helpers notice their browser is
   // gone soon after. Wait (bounded) for the last of them.
-  std::vector<pid_t> left = ProcessesNaming(dir);
-  for (int i = 0; i < 300 && !left.empty(); ++i) {
-    std::this_thread::sleep_for(std::chrono::milliseconds(100));
-    left = ProcessesNaming(dir);
-  }
+  std::vector<pid_t> left = WaitUntilNoneNames(dir);
   EXPECT_TRUE(left.empty()) << left.size() << " Chromium processes survived, first " << left[0];
   std::error_code ec;
   fs::remove_all(dir, ec);  // the probe could not clean up after SIGKILL
