@@ -49,8 +49,9 @@ struct RenderOptions {
 };
 
 struct RenderRequest {
-  std::string url;                     // http(s)
-  std::vector<std::string> js_chains;  // property chains from window: "Shopify.theme.name"
+  std::string url;                       // http(s)
+  std::vector<std::string> js_chains;    // property chains from window: "Shopify.theme.name"
+  std::chrono::milliseconds timeout{0};  // caps the options' timeouts (0: no cap), e.g. a lead's
 };
 
 // One request the page made. `blocked` says why leadscan refused it ("" = let through):

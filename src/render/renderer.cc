@@ -332,8 +332,11 @@ Result<RenderedPage> Renderer::RenderIn(Browser& browser, const RenderRequest& r
                                         bool* broken) {
   CdpConnection& cdp = *browser.conn;
   const auto start = SteadyClock::now();
-  const auto load_deadline = start + options_.navigation_timeout;
-  const auto deadline = start + options_.total_timeout;
+  auto capped = [&](std::chrono::milliseconds t) {
+    return request.timeout.count() > 0 ? std::min(t, request.timeout) : t;
+  };
+  const auto load_deadline = start + capped(options_.navigation_timeout);
+  const auto deadline = start + capped(options_.total_timeout);
   const auto call = options_.call_timeout;
 
   // A call that timed out: the tab may hang, or the whole browser. Only a browser that does
@@ -404,7 +407,7 @@ Result<RenderedPage> Renderer::RenderIn(Browser& browser, const RenderRequest& r
   auto last_change = SteadyClock::now();
 
   auto nav = cdp.Call("Page.navigate", {{"url", request.url}}, session,
-                      std::min(options_.navigation_timeout, options_.total_timeout));
+                      capped(std::min(options_.navigation_timeout, options_.total_timeout)));
   if (!nav.ok()) {
     if (nav.status().error_code() == "renderer_crashed") {
       auto probe = cdp.Call("Browser.getVersion", Json::object(), "", kProbeTimeout);
