@@ -218,13 +218,8 @@ void Renderer::OnBrowserEvent(const std::weak_ptr<Browser>& browser, const Json&
   if (auto r = p.find("request"); r != p.end() && r->is_object())
     item.url = Str(*r, "url");
   std::lock_guard lock(guard_mu_);
-  if (guard_queue_.size() >= kMaxGuardQueue) {
-    // Too many waiting: refuse rather than queue without bound. The reader thread may Send.
-    if (auto b = browser.lock(); b && b->conn)
-      (void)b->conn->Send("Fetch.failRequest",
-                          {{"requestId", item.request_id}, {"errorReason", "Aborted"}});
-    return;
-  }
+  if (guard_queue_.size() >= kMaxGuardQueue)
+    return;  // too many waiting: the request stays paused (never sent) until its page ends
   guard_queue_.push_back(std::move(item));
   guard_cv_.notify_one();
 }
