@@ -23,6 +23,7 @@ inline constexpr size_t kDefaultMaxJsChains = 2000;                     // globa
 inline constexpr size_t kMaxJsChainLength = 200;                        // "a.b.c" characters
 inline constexpr size_t kDefaultMaxJsValueChars = 256;                  // one global's value
 inline constexpr int kDefaultPagesPerBrowser = 200;  // then the browser is recycled
+inline constexpr int kDefaultMaxTabs = 4;            // pages rendered at once; others wait
 inline constexpr size_t kMaxGuardRecords = 10000;    // refusals remembered for the report
 
 struct RenderOptions {
@@ -45,6 +46,7 @@ struct RenderOptions {
   size_t max_js_chains = kDefaultMaxJsChains;
   size_t max_js_value_chars = kDefaultMaxJsValueChars;
   int pages_per_browser = kDefaultPagesPerBrowser;
+  int max_tabs = kDefaultMaxTabs;
   size_t max_message_bytes = 32 * 1024 * 1024;
 };
 

@@ -109,8 +109,9 @@ Result<std::unique_ptr<Renderer>> Renderer::Create(RenderOptions options) {
   if (!rules.ok())
     return rules.status();
   if (options.max_requests <= 0 || options.max_bytes <= 0 || options.max_dom_chars <= 0 ||
-      options.pages_per_browser <= 0 || options.total_timeout.count() <= 0 ||
-      options.navigation_timeout.count() <= 0 || options.call_timeout.count() <= 0)
+      options.pages_per_browser <= 0 || options.max_tabs <= 0 ||
+      options.total_timeout.count() <= 0 || options.navigation_timeout.count() <= 0 ||
+      options.call_timeout.count() <= 0)
     return Status::InvalidArgument("invalid_render_options",
                                    "render budgets and timeouts must be positive");
   auto request_guard = std::make_unique<RequestGuard>(std::move(guard).value(),
@@ -306,6 +307,33 @@ Result<RenderedPage> Renderer::Render(const RenderRequest& request) {
   int port = 0;
   if (!SplitUrl(request.url, &scheme, &host, &port) || (scheme != "http" && scheme != "https"))
     return fetch::FetchError(fetch::kInvalidUrl, "not an http(s) URL: " + request.url);
+  {
+    // Wait for a tab, within the request's own time cap when it has one.
+    std::unique_lock lock(tabs_mu_);
+    auto free = [&] { return tabs_busy_ < options_.max_tabs; };
+    if (request.timeout.count() > 0) {
+      if (!tabs_cv_.wait_for(lock, request.timeout, free))
+        return fetch::FetchError(fetch::kTimeout,
+                                 request.url + ": no browser tab came free in time");
+    } else {
+      tabs_cv_.wait(lock, free);
+    }
+    ++tabs_busy_;
+    peak_tabs_.store(std::max(peak_tabs_.load(), tabs_busy_));
+  }
+
+  struct TabSlot {
+    Renderer* r;
+
+    ~TabSlot() {
+      {
+        std::lock_guard lock(r->tabs_mu_);
+        --r->tabs_busy_;
+      }
+      r->tabs_cv_.notify_one();
+    }
+  } slot{this};
+
   auto browser = Acquire();
   if (!browser.ok())
     return browser.status();

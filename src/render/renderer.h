@@ -54,6 +54,9 @@ class Renderer {
 
   int browsers_started() const { return browsers_started_.load(); }
 
+  // The most pages that were rendering at the same time (never above max_tabs).
+  int peak_tabs() const { return peak_tabs_.load(); }
+
  private:
   struct Browser;
 
@@ -81,6 +84,11 @@ class Renderer {
   const std::string resolver_rules_;
   std::unique_ptr<RequestGuard> guard_;
   std::atomic<int> browsers_started_{0};
+  std::atomic<int> peak_tabs_{0};
+
+  std::mutex tabs_mu_;
+  std::condition_variable tabs_cv_;
+  int tabs_busy_ = 0;
 
   mutable std::mutex mu_;
   std::shared_ptr<Browser> current_;

@@ -14,6 +14,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <atomic>
 #include <chrono>
 #include <filesystem>
 #include <fstream>
@@ -264,6 +265,25 @@ TEST_F(RendererTest, RequestBudgetCutsThePageShort) {
   r.value().reset();  // destroying the renderer kills its browser and removes its folder
   EXPECT_TRUE(WaitUntilNoneNames(dir).empty());
   EXPECT_FALSE(fs::exists(dir));
+}
+
+TEST_F(RendererTest, PagesBeyondTheTabLimitWait) {
+  RenderOptions o = Options();
+  o.max_tabs = 1;
+  auto r = Renderer::Create(o);
+  ASSERT_TRUE(r.ok());
+  std::vector<std::thread> threads;
+  std::atomic<int> ok{0};
+  for (int i = 0; i < 3; ++i)
+    threads.emplace_back([&] {
+      if (r.value()->Render({Url("/om-oss.html"), {}}).ok())
+        ++ok;
+    });
+  for (auto& t : threads)
+    t.join();
+  EXPECT_EQ(ok.load(), 3);
+  EXPECT_EQ(r.value()->peak_tabs(), 1);
+  EXPECT_EQ(r.value()->browsers_started(), 1);
 }
 
 TEST_F(RendererTest, ServerThatNeverAnswersTimesOut) {
