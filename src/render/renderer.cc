@@ -190,7 +190,7 @@ void Renderer::GuardLoop() {
         return;
       bool user_chosen = false;
       if (item.resource_type == "Document") {
-        std::lock_guard lock(mu_);
+        std::lock_guard lock(asked_mu_);
         user_chosen = asked_urls_.count(item.url) != 0;
       }
       std::string why = guard_->Decide(item.url, item.resource_type, user_chosen);
@@ -338,13 +338,13 @@ Result<RenderedPage> Renderer::Render(const RenderRequest& request) {
   if (!browser.ok())
     return browser.status();
   {
-    std::lock_guard lock(mu_);
+    std::lock_guard lock(asked_mu_);
     asked_urls_.insert(request.url);
   }
   bool broken = false;
   auto page = RenderIn(*browser.value(), request, &broken);
   {
-    std::lock_guard lock(mu_);
+    std::lock_guard lock(asked_mu_);
     asked_urls_.erase(asked_urls_.find(request.url));
   }
   Release(browser.value(), broken);

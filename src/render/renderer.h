@@ -92,7 +92,10 @@ class Renderer {
 
   mutable std::mutex mu_;
   std::shared_ptr<Browser> current_;
-  std::multiset<std::string> asked_urls_;  // pages being rendered: the guard's user_chosen
+  // Pages being rendered (the guard's user_chosen); its own lock, so the guard never waits
+  // for a browser start under mu_.
+  std::mutex asked_mu_;
+  std::multiset<std::string> asked_urls_;
 
   // The keeper thread starts every browser, so PR_SET_PDEATHSIG (tied to the starting thread)
   // fires only when the whole process dies.
