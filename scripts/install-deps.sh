@@ -6,7 +6,7 @@ set -euo pipefail
 packages=(
   build-essential cmake pkg-config clang-format git ca-certificates curl python3 tzdata publicsuffix
   libboost1.81-dev libboost-url1.81-dev libcurl4-openssl-dev libvectorscan-dev libpcre2-dev
-  nlohmann-json3-dev libspdlog-dev libcli11-dev libhowardhinnant-date-dev libpsl-dev
+  nlohmann-json3-dev libspdlog-dev libcli11-dev libhowardhinnant-date-dev libpsl-dev libnss3-tools
   libidn2-dev libmodest-dev libtomlplusplus-dev libsqlite3-dev libpq-dev libssl-dev zlib1g-dev
   libgtest-dev libgmock-dev libbenchmark-dev nodejs npm openssl postgresql-15 libbrotli-dev chromium
   nghttp2-server

@@ -31,7 +31,10 @@ nlohmann::json FindingsToJson(const std::vector<detect::Finding>& findings) {
 nlohmann::json FindingToJson(const detect::Finding& finding) {
   nlohmann::json evidence = nlohmann::json::array();
   for (const auto& e : finding.evidence) {
-    evidence.push_back({{"page", S(e.page)}, {"field", S(e.field)}, {"matched", S(e.matched)}});
+    nlohmann::json one = {{"page", S(e.page)}, {"field", S(e.field)}, {"matched", S(e.matched)}};
+    if (!e.source.empty())
+      one["source"] = S(e.source);  // "browser": the rendered DOM, a JS global or the network
+    evidence.push_back(std::move(one));
   }
   nlohmann::json out = {
       {"name", S(finding.name)},

@@ -105,10 +105,32 @@ bool WantsCommercePages(AnalysisType type) {
   return WantsCheckout(type) || WantsCarriers(type);
 }
 
+std::string_view RenderModeName(RenderMode mode) {
+  switch (mode) {
+    case RenderMode::kAlways:
+      return "always";
+    case RenderMode::kNever:
+      return "never";
+    case RenderMode::kAuto:
+      break;
+  }
+  return "auto";
+}
+
+Result<RenderMode> ParseRenderMode(std::string_view text, std::string_view field) {
+  for (RenderMode m : {RenderMode::kAuto, RenderMode::kAlways, RenderMode::kNever})
+    if (text == RenderModeName(m))
+      return m;
+  return Status::InvalidArgument("invalid_analysis_config",
+                                 std::string(field) + " must be auto, always or never",
+                                 std::string(field));
+}
+
 nlohmann::json AnalysisConfig::ToJson() const {
-  return nlohmann::json{{"use_firecrawl", use_firecrawl}, {"use_puppeteer", use_puppeteer},
-                        {"timeout", timeout.count()},     {"max_pages", max_pages},
-                        {"max_bytes", max_bytes},         {"max_retries", max_retries}};
+  return nlohmann::json{{"use_firecrawl", use_firecrawl},   {"use_puppeteer", use_puppeteer},
+                        {"render", RenderModeName(render)}, {"timeout", timeout.count()},
+                        {"max_pages", max_pages},           {"max_bytes", max_bytes},
+                        {"max_retries", max_retries}};
 }
 
 Result<AnalysisConfig> ParseAnalysisConfig(const nlohmann::json& json) {
@@ -130,6 +152,15 @@ Result<AnalysisConfig> ParseAnalysisConfig(const nlohmann::json& json) {
       if (!b.ok())
         return b.status();
       config.use_puppeteer = *b;
+    } else if (key == "render") {
+      if (!value.is_string())
+        return Status::InvalidArgument("invalid_analysis_config",
+                                       "render must be auto, always or never",
+                                       "analysis_config.render");
+      auto m = ParseRenderMode(value.get<std::string>(), "analysis_config.render");
+      if (!m.ok())
+        return m.status();
+      config.render = *m;
     } else if (key == "timeout") {
       auto n = GetInt(value, key, kMinTimeoutMs, kMaxTimeoutMs);
       if (!n.ok())
@@ -154,7 +185,7 @@ Result<AnalysisConfig> ParseAnalysisConfig(const nlohmann::json& json) {
       return Status::InvalidArgument(
           "invalid_analysis_config",
           "unknown analysis_config key '" + key +
-              "' (known: use_firecrawl, use_puppeteer, timeout, max_pages, max_bytes, "
+              "' (known: use_firecrawl, use_puppeteer, render, timeout, max_pages, max_bytes, "
               "max_retries)",
           "analysis_config." + key);
     }

@@ -48,15 +48,28 @@ constexpr int64_t kDefaultMaxLeadBytes = 16 * 1024 * 1024;
 // `analysis_config` of a job. The seed's keys (use_firecrawl, use_puppeteer, timeout) are
 // always accepted; providers that are not available fall back to plain HTTP and say so in the
 // result's errors.
+// When a lead's home page is also rendered in a browser (issue 11): `auto` when the HTTP page
+// looks like a script shell or a commerce analysis finds no platform in it.
+enum class RenderMode { kAuto, kAlways, kNever };
+
+std::string_view RenderModeName(RenderMode mode);
+
+// "auto", "always", "never"; anything else fails with invalid_analysis_config naming `field`.
+common::Result<RenderMode> ParseRenderMode(std::string_view text, std::string_view field);
+
 struct AnalysisConfig {
   bool use_firecrawl = false;
-  bool use_puppeteer = false;
+  bool use_puppeteer = false;  // the seed's key: true means render always
+  RenderMode render = RenderMode::kAuto;
   std::chrono::milliseconds timeout = kDefaultLeadTimeout;  // per-lead budget
   int max_pages = kDefaultMaxPages;                         // pages per lead, home included
   int64_t max_bytes = kDefaultMaxLeadBytes;                 // bytes per lead
   int max_retries = 2;                                      // transient failures
 
   nlohmann::json ToJson() const;
+
+  // The render mode in force: use_puppeteer forces always.
+  RenderMode EffectiveRender() const { return use_puppeteer ? RenderMode::kAlways : render; }
 };
 
 // Validates a JSON object: unknown keys -> invalid_analysis_config naming the key; wrong types

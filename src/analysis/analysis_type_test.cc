@@ -61,4 +61,24 @@ TEST(AnalysisConfigTest, AcceptsSeedKeysAndRejectsUnknownOnesByName) {
 }
 
 }  // namespace
+
+TEST(AnalysisConfigTest, RenderModeDefaultsToAutoAndUsePuppeteerMeansAlways) {
+  auto defaults = ParseAnalysisConfig(nlohmann::json());
+  ASSERT_TRUE(defaults.ok());
+  EXPECT_EQ(defaults->EffectiveRender(), RenderMode::kAuto);
+  auto never = ParseAnalysisConfig(nlohmann::json::parse(R"({"render": "never"})"));
+  ASSERT_TRUE(never.ok());
+  EXPECT_EQ(never->EffectiveRender(), RenderMode::kNever);
+  EXPECT_EQ(never->ToJson()["render"], "never");
+  auto seed = ParseAnalysisConfig(nlohmann::json::parse(R"({"use_puppeteer": true})"));
+  ASSERT_TRUE(seed.ok());
+  EXPECT_EQ(seed->EffectiveRender(), RenderMode::kAlways);
+  auto bad = ParseAnalysisConfig(nlohmann::json::parse(R"({"render": "sometimes"})"));
+  ASSERT_FALSE(bad.ok());
+  EXPECT_EQ(bad.status().field(), "analysis_config.render");
+  auto wrong_type = ParseAnalysisConfig(nlohmann::json::parse(R"({"render": true})"));
+  ASSERT_FALSE(wrong_type.ok());
+  EXPECT_EQ(wrong_type.status().field(), "analysis_config.render");
+}
+
 }  // namespace leadscan::analysis

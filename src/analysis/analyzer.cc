@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <boost/url.hpp>
+#include <cctype>
 #include <condition_variable>
 #include <map>
 #include <mutex>
@@ -14,6 +15,7 @@
 #include "fetch/fetcher.h"
 #include "fetch/site_fetch.h"
 #include "fetch/target.h"
+#include "render/renderer.h"
 
 namespace leadscan::analysis {
 namespace {
@@ -30,6 +32,47 @@ constexpr int64_t kMaxSitemapBytes = 1024 * 1024;
 
 // A sitemap fetch may take at most this long, and at most half the lead's remaining time.
 constexpr std::chrono::milliseconds kMaxSitemapTime{5000};
+// A home page with less visible text than this is a script shell: `auto` renders it.
+constexpr size_t kScriptShellTextChars = 200;
+
+// Non-space characters outside tags, scripts, styles and comments (a cheap estimate of the
+// visible text; linear, no parse).
+size_t VisibleTextChars(std::string_view html) {
+  size_t count = 0;
+  size_t i = 0;
+  auto skip_to = [&](std::string_view end) {
+    size_t at = html.find(end, i);
+    i = at == std::string_view::npos ? html.size() : at + end.size();
+  };
+  auto starts_ci = [&](std::string_view word) {
+    if (html.size() - i < word.size())
+      return false;
+    for (size_t k = 0; k < word.size(); ++k)
+      if (std::tolower(static_cast<unsigned char>(html[i + k])) != word[k])
+        return false;
+    return true;
+  };
+  while (i < html.size()) {
+    if (html[i] != '<') {
+      if (!std::isspace(static_cast<unsigned char>(html[i])))
+        ++count;
+      ++i;
+      continue;
+    }
+    if (starts_ci("<!--")) {
+      skip_to("-->");
+    } else if (starts_ci("<script")) {
+      skip_to("</script");
+    } else if (starts_ci("<style")) {
+      skip_to("</style");
+    } else if (starts_ci("<noscript")) {
+      skip_to("</noscript");  // what a browser with scripts does not show
+    } else {
+      skip_to(">");
+    }
+  }
+  return count;
+}
 
 std::string HostOf(std::string_view url) {
   auto u = boost::urls::parse_uri(url);
@@ -201,7 +244,60 @@ void NoteTruncation(const detect::SiteDetection& site, AnalysisResult* result) {
                             note.url});
 }
 
+// Why `auto` renders the home page ("" = it does not): a script shell (almost no visible text),
+// or a commerce analysis whose HTTP page names no platform.
+std::string AutoRenderReason(const std::string& html, const std::vector<detect::Finding>& found,
+                             AnalysisType type) {
+  const size_t text = VisibleTextChars(html);
+  if (text < kScriptShellTextChars)
+    return "auto: script shell (" + std::to_string(text) + " characters of text)";
+  const bool platform = std::any_of(found.begin(), found.end(), [](const detect::Finding& f) {
+    return f.group == detect::Group::kPlatform;
+  });
+  if (WantsPlatform(type) && !platform)
+    return "auto: no platform in the HTTP page";
+  return "";
+}
+
 }  // namespace
+
+void Analyzer::RenderHome(const std::string& url, const std::string& why,
+                          std::chrono::milliseconds budget, detect::SiteDetection* site_detection,
+                          AnalysisResult* result, const std::function<bool()>& expired) const {
+  const auto start = std::chrono::steady_clock::now();
+  auto rendered = renderer_->Render({url, js_chains_, budget});
+  const double ms =
+      std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start).count();
+  if (!rendered.ok()) {
+    result->pages.push_back(
+        {url, 0, 0, ms, "browser", "rendered (" + why + ")", rendered.status().error_code()});
+    result->errors.push_back(
+        {rendered.status().error_code(), "rendering: " + rendered.status().message(), url});
+    return;
+  }
+  render::RenderedPage& page = rendered.value();
+  detect::PageInput input;
+  input.url = page.final_url;
+  input.rendered_html = std::move(page.html);
+  for (const auto& [name, value] : page.headers)
+    input.headers.emplace_back(name, value);
+  for (const render::RenderedCookie& c : page.cookies)
+    input.cookies.emplace_back(c.name, c.value);
+  for (const render::RenderedRequest& r : page.requests)
+    if (r.blocked.empty() && (r.resource_type == "XHR" || r.resource_type == "Fetch"))
+      input.xhr.push_back(r.url);
+  input.js = std::move(page.js);
+  input.role = "home";
+  input.source = "browser";
+  result->pages.push_back({page.final_url, page.status,
+                           static_cast<int64_t>(input.rendered_html.size()), ms, "browser",
+                           "rendered (" + why + ")", ""});
+  for (const std::string& note : page.notes)
+    result->errors.push_back({"render_budget", "rendering: " + note, page.final_url});
+  if (!site_detection->AddPage(std::move(input), expired))
+    result->errors.push_back(
+        {"timeout", "the lead's time budget ran out before the rendered page was analysed", url});
+}
 
 std::vector<std::pair<LinkCandidate, fetch::FetchResult>> Analyzer::FetchAll(
     const std::vector<LinkCandidate>& chosen, std::chrono::milliseconds timeout,
@@ -245,6 +341,11 @@ std::vector<std::pair<LinkCandidate, fetch::FetchResult>> Analyzer::FetchAll(
 
 Analyzer::Analyzer(fetch::Fetcher& fetcher, const detect::Detector& detector, common::Clock& clock)
     : fetcher_(fetcher), detector_(detector), clock_(clock) {
+  std::set<std::string> chains;
+  for (const detect::PatternInfo& p : detector_.rules().patterns())
+    if (p.field == detect::Field::kJs && !p.key.empty())
+      chains.insert(p.key);
+  js_chains_.assign(chains.begin(), chains.end());
   for (const detect::Technology& t : detector_.rules().technologies()) {
     if (t.group == detect::Group::kTechnology || t.website.empty())
       continue;
@@ -305,10 +406,11 @@ Result<AnalysisResult> Analyzer::AnalyzeLead(std::string_view input, AnalysisTyp
   AnalysisResult result;
   result.domain = target->host;
   result.type = type;
-  if (config.use_puppeteer) {
+  const RenderMode render_mode = config.EffectiveRender();
+  if (render_mode == RenderMode::kAlways && renderer_ == nullptr) {
     result.errors.push_back({"renderer_unavailable",
-                             "use_puppeteer: no browser renderer is configured; analysed with "
-                             "plain HTTP",
+                             "render always (or use_puppeteer): no browser renderer is "
+                             "configured here; analysed with plain HTTP",
                              ""});
   }
   if (config.use_firecrawl) {
@@ -347,6 +449,14 @@ Result<AnalysisResult> Analyzer::AnalyzeLead(std::string_view input, AnalysisTyp
                              "the lead's time budget ran out before its home page was analysed");
   }
   NoteTruncation(site_detection, &result);
+  if (renderer_ != nullptr && render_mode != RenderMode::kNever && !expired()) {
+    const std::string why = render_mode == RenderMode::kAlways
+                                ? std::string("render always")
+                                : AutoRenderReason(site_detection.pages().front().html,
+                                                   site_detection.Findings(), type);
+    if (!why.empty())
+      RenderHome(result.final_url, why, remaining(), &site_detection, &result, expired);
+  }
   const std::string& home_html = site_detection.pages().front().html;
   size_t skipped_for_time = 0;
 

@@ -5,6 +5,7 @@
 #pragma once
 
 #include <atomic>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <set>
@@ -25,6 +26,10 @@ namespace leadscan::detect {
 class Detector;
 class SiteDetection;
 }  // namespace leadscan::detect
+
+namespace leadscan::render {
+class Renderer;
+}  // namespace leadscan::render
 
 namespace leadscan::analysis {
 
@@ -52,6 +57,11 @@ class Analyzer final : public LeadAnalyzer {
       std::string_view target, AnalysisType type, const AnalysisConfig& config,
       std::shared_ptr<std::atomic<bool>> cancel = nullptr) override;
 
+  // Renders home pages in `renderer` (owned by the caller, outliving this analyzer) as the
+  // config's render mode says; without one, `always` reports renderer_unavailable. Call before
+  // the first Analyze.
+  void SetRenderer(render::Renderer* renderer) { renderer_ = renderer; }
+
   // Detection only, over pages already in hand (saved pages, `--html`/`--pages`).
   AnalysisResult AnalyzePages(std::vector<detect::PageInput> pages, AnalysisType type) const;
 
@@ -69,8 +79,15 @@ class Analyzer final : public LeadAnalyzer {
   // that is no shop aside.
   void JudgeSite(const detect::SiteDetection& site_detection, AnalysisResult* result) const;
 
+  // Renders the home page and adds it to detection; problems land in result->errors.
+  void RenderHome(const std::string& url, const std::string& why, std::chrono::milliseconds budget,
+                  detect::SiteDetection* site_detection, AnalysisResult* result,
+                  const std::function<bool()>& expired) const;
+
   fetch::Fetcher& fetcher_;
   const detect::Detector& detector_;
+  render::Renderer* renderer_ = nullptr;
+  std::vector<std::string> js_chains_;  // every global the rules' js patterns name
   common::Clock& clock_;
   // Registrable domains of the commerce providers the rules know (their `website`): a lead on
   // one of them is the provider's own site.

@@ -118,6 +118,7 @@ AnalyzeCommand::AnalyzeCommand(CLI::App& parent) {
                    "Analyse many saved pages: a file of 'path<TAB>url' lines (.gz read as such)")
       ->check(CLI::ExistingFile);
   AddAnalysisFlags(*app_, &flags_, "Inputs analysed at once");
+  AddRenderFlag(*app_, &flags_);
 }
 
 // Runs `count` jobs and prints each JSON line in input order as soon as it and all before it

@@ -26,6 +26,15 @@ void AddAnalysisFlags(CLI::App& app, AnalysisFlags* flags, const std::string& co
   AddFetchFlags(app, &flags->fetch_options);
 }
 
+void AddRenderFlag(CLI::App& app, AnalysisFlags* flags) {
+  flags->render = "auto";
+  app.add_option("--render", flags->render,
+                 "Render the home page in headless Chromium: auto (a script shell, or no "
+                 "platform found over HTTP), always or never")
+      ->check(CLI::IsMember({"auto", "always", "never"}))
+      ->capture_default_str();
+}
+
 common::Result<std::unique_ptr<LiveAnalysis>> LiveAnalysis::Create(const AnalysisFlags& flags) {
   auto type = analysis::ParseAnalysisType(flags.type, "type");
   if (!type.ok())
@@ -38,8 +47,29 @@ common::Result<std::unique_ptr<LiveAnalysis>> LiveAnalysis::Create(const Analysi
   auto fetcher = fetch::CurlFetcher::Create(flags.fetch_options, *clock);
   if (!fetcher.ok())
     return fetcher.status();
-  return std::unique_ptr<LiveAnalysis>(
+  auto mode = analysis::ParseRenderMode(flags.render, "render");
+  if (!mode.ok())
+    return mode.status();
+  std::unique_ptr<render::Renderer> renderer;
+  if (*mode != analysis::RenderMode::kNever) {
+    // The browser gets the same guard, name mapping and CA as curl.
+    render::RenderOptions ro;
+    ro.allow_net = flags.fetch_options.allow_net;
+    ro.resolve = flags.fetch_options.resolve;
+    ro.connect_to = flags.fetch_options.connect_to;
+    ro.ca_file = flags.fetch_options.ca_file;
+    ro.user_agent = flags.fetch_options.user_agent;
+    auto r = render::Renderer::Create(std::move(ro));
+    if (!r.ok())
+      return r.status();
+    renderer = std::move(*r);
+  }
+  auto live = std::unique_ptr<LiveAnalysis>(
       new LiveAnalysis(*type, std::move(clock), std::move(*fetcher), *rules, flags.timeout_ms));
+  live->config_.render = *mode;
+  live->renderer_ = std::move(renderer);
+  live->analyzer_.SetRenderer(live->renderer_.get());
+  return live;
 }
 
 LiveAnalysis::LiveAnalysis(analysis::AnalysisType type, std::unique_ptr<common::Clock> clock,

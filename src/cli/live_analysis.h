@@ -15,6 +15,7 @@
 #include "detect/detector.h"
 #include "fetch/fetch_options.h"
 #include "fetch/fetcher.h"
+#include "render/renderer.h"
 
 namespace leadscan::cli {
 
@@ -24,12 +25,17 @@ struct AnalysisFlags {
   std::vector<std::string> only_rules;
   int64_t timeout_ms = 20000;
   int concurrency = 64;
+  // auto | always | never (analysis_config.render); commands without --render never render.
+  std::string render = "never";
   fetch::FetchOptions fetch_options;
 };
 
 // Registers --type, --rules, --only-rules, --timeout, --concurrency (described with
 // `concurrency_help`) and the fetch flags on `app`; values land in `*flags`.
 void AddAnalysisFlags(CLI::App& app, AnalysisFlags* flags, const std::string& concurrency_help);
+
+// Registers --render on `app` (only commands that wire a renderer offer it).
+void AddRenderFlag(CLI::App& app, AnalysisFlags* flags);
 
 class LiveAnalysis {
  public:
@@ -51,6 +57,7 @@ class LiveAnalysis {
   detect::Detector detector_;
   analysis::Analyzer analyzer_;
   analysis::AnalysisConfig config_;
+  std::unique_ptr<render::Renderer> renderer_;  // Chromium starts on the first render
 };
 
 // The JSON line of an input that failed: input, domain (normalised, or null), error {code,

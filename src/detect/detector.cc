@@ -104,6 +104,7 @@ class Run {
     const size_t before = detections_.size();
     page_ = page_index;
     url_ = &f.url;
+    source_ = &f.source;
     Plain(Field::kCertIssuer, f.cert_issuer);
     Keyed(Field::kCookies, f.cookies);
     Plain(Field::kCss, f.css);
@@ -183,7 +184,7 @@ class Run {
       }
       d.confidence = p.confidence;
       d.version = p.version.empty() ? std::string() : ResolveVersion(p.version, groups_);
-      d.evidence = Evidence{*url_, field_name, Bounded(groups_[0].value_or(""))};
+      d.evidence = Evidence{*url_, field_name, Bounded(groups_[0].value_or("")), *source_};
       if (d.evidence.matched.empty())
         d.evidence.matched = Bounded(value);
       detections_.push_back(std::move(d));
@@ -349,6 +350,7 @@ class Run {
   hs_scratch_t* scratch_;
   uint32_t page_ = 0;
   const std::string* url_ = nullptr;
+  const std::string* source_ = nullptr;
   std::vector<uint32_t> cands_;
   std::vector<std::pair<uint32_t, uint32_t>> pairs_;
   std::vector<std::optional<std::string>> groups_;
@@ -413,7 +415,7 @@ std::vector<Resolved> Resolve(const RuleSet& rs, const std::vector<const Detecti
                    std::min(resolved[i].confidence, imp.confidence),
                    imp.version,
                    {}};
-        r.evidence.push_back(Evidence{"", "implies", rs.technologies()[resolved[i].tech].name});
+        r.evidence.push_back(Evidence{"", "implies", rs.technologies()[resolved[i].tech].name, ""});
         resolved.push_back(std::move(r));
         done = false;
       }

@@ -11,6 +11,7 @@ struct Evidence {
   std::string page;     // URL of the page the match came from
   std::string field;    // "html", "scriptSrc", "headers.server", "text", "dom", ...
   std::string matched;  // the matched text (trimmed to a bounded length)
+  std::string source;   // "" (the HTTP page) or "browser" (the rendered page: DOM, js, xhr)
 };
 
 // Which result field a finding belongs to (SPEC §6).

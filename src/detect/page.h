@@ -20,7 +20,8 @@ struct PageInput {
   std::vector<std::string> xhr;           // URLs the page requested
   std::map<std::string, std::string> js;  // global property path -> value text
   std::string rendered_html;              // DOM after scripts ran
-  std::string role;  // why the page was fetched: "home", "shipping", "checkout", ...
+  std::string source;  // "" for a page fetched over HTTP, "browser" for a rendered one
+  std::string role;    // why the page was fetched: "home", "shipping", "checkout", ...
 };
 
 }  // namespace leadscan::detect

@@ -156,6 +156,7 @@ void* PageParser::root() const {
 void PageParser::Parse(const PageInput& page, PageFeatures* f, const DomVocabulary* dom) {
   *f = PageFeatures{};
   f->url = page.url;
+  f->source = page.source;
   f->role = page.role;
   const std::string& src = page.rendered_html.empty() ? page.html : page.rendered_html;
   f->html = std::string_view(src).substr(0, std::min(src.size(), kMaxHtmlBytes));

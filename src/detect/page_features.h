@@ -24,6 +24,7 @@ inline constexpr size_t kMaxListItems = 2000;
 // so the features are valid only while the page they were parsed from is.
 struct PageFeatures {
   std::string url;
+  std::string source;     // PageInput::source
   std::string_view html;  // at most kMaxHtmlBytes of the page's (rendered) HTML
   std::string text;       // visible text of <body>, blocks on their own lines
   std::string css;        // inline <style> contents

@@ -336,7 +336,7 @@ void MatchWords(const RuleSet& rules, const std::vector<PageFeatures>& pages, hs
         d.field = Field::kText;
         d.a = 1000000 + w;  // after the technology's own text patterns
         d.confidence = kWordConfidence;
-        d.evidence = Evidence{f.url, "text.words", std::string(sentence)};
+        d.evidence = Evidence{f.url, "text.words", std::string(sentence), f.source};
         found.push_back(std::move(d));
       }
     }
@@ -383,7 +383,8 @@ void MatchWords(const RuleSet& rules, const std::vector<PageFeatures>& pages, hs
             d.a = 1000000 + order;
             d.confidence = kLogoConfidence;
             const std::string& v = original[i];
-            d.evidence = Evidence{f.url, field, v.substr(0, std::min(v.size(), kMaxSentence))};
+            d.evidence =
+                Evidence{f.url, field, v.substr(0, std::min(v.size(), kMaxSentence)), f.source};
             found.push_back(std::move(d));
             return true;
           }

@@ -1,0 +1,102 @@
+// Render benchmark driver: renders the given URLs round-robin with T threads (one tab each) in
+// one Renderer and prints pages/s and the browser's peak memory (sum of PSS of every process
+// of the browser, sampled every 100 ms). bench/render/run.sh runs it against the fake internet.
+#include <CLI/CLI.hpp>
+#include <atomic>
+#include <chrono>
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <iostream>
+#include <sstream>
+#include <thread>
+
+#include "render/renderer.h"
+
+namespace {
+
+// Sum of PSS (kB) of the processes whose command line names `dir`.
+int64_t BrowserPssKb(const std::string& dir) {
+  int64_t total = 0;
+  std::error_code ec;
+  for (const auto& e : std::filesystem::directory_iterator("/proc", ec)) {
+    const std::string name = e.path().filename().string();
+    if (name.empty() || name.find_first_not_of("0123456789") != std::string::npos)
+      continue;
+    std::ifstream cmd(e.path() / "cmdline", std::ios::binary);
+    std::string cmdline((std::istreambuf_iterator<char>(cmd)), std::istreambuf_iterator<char>());
+    if (cmdline.find(dir) == std::string::npos)
+      continue;
+    std::ifstream rollup(e.path() / "smaps_rollup");
+    std::string line;
+    while (std::getline(rollup, line))
+      if (line.rfind("Pss:", 0) == 0)
+        total += std::stoll(line.substr(4));
+  }
+  return total;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  leadscan::render::RenderOptions options;
+  std::vector<std::string> urls;
+  int pages = 40;
+  int tabs = 1;
+  CLI::App app{"leadscan-render-bench"};
+  app.add_option("--url", urls)->required();
+  app.add_option("--pages", pages);
+  app.add_option("--tabs", tabs);
+  app.add_option("--allow-net", options.allow_net);
+  app.add_option("--connect-to", options.connect_to);
+  app.add_option("--ca-file", options.ca_file);
+  CLI11_PARSE(app, argc, argv);
+  auto created = leadscan::render::Renderer::Create(options);
+  if (!created.ok()) {
+    std::cerr << created.status().ToString() << "\n";
+    return 2;
+  }
+  leadscan::render::Renderer& renderer = *created.value();
+  auto warm = renderer.Render({urls[0], {}});  // starts the browser
+  if (!warm.ok()) {
+    std::cerr << warm.status().ToString() << "\n";
+    return 1;
+  }
+  const std::string dir = renderer.browser_dir();
+  std::atomic<int> next{0};
+  std::atomic<int> failed{0};
+  std::atomic<bool> done{false};
+  std::atomic<int64_t> peak_kb{BrowserPssKb(dir)};
+  std::thread sampler([&] {
+    while (!done.load()) {
+      int64_t kb = BrowserPssKb(dir);
+      if (kb > peak_kb.load())
+        peak_kb.store(kb);
+      std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    }
+  });
+  const auto start = std::chrono::steady_clock::now();
+  std::vector<std::thread> workers;
+  for (int t = 0; t < tabs; ++t)
+    workers.emplace_back([&] {
+      for (int i; (i = next.fetch_add(1)) < pages;) {
+        auto page = renderer.Render({urls[static_cast<size_t>(i) % urls.size()], {}});
+        if (!page.ok()) {
+          ++failed;
+          std::cerr << page.status().ToString() << "\n";
+        }
+      }
+    });
+  for (auto& w : workers)
+    w.join();
+  const double seconds =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  done = true;
+  sampler.join();
+  std::printf(
+      "tabs=%d pages=%d failed=%d seconds=%.2f pages_per_s=%.2f peak_pss_mb=%.0f "
+      "pss_mb_per_tab=%.0f\n",
+      tabs, pages, failed.load(), seconds, pages / seconds, peak_kb.load() / 1024.0,
+      peak_kb.load() / 1024.0 / tabs);
+  return failed.load() == 0 ? 0 : 1;
+}

@@ -1,0 +1,88 @@
+// RenderOptions: every knob of the Renderer with its default as a named constant, and the
+// request and result types of one rendered page. Plain data.
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <map>
+#include <string>
+#include <vector>
+
+#include "render/chromium_process.h"
+
+namespace leadscan::render {
+
+inline constexpr std::chrono::milliseconds kDefaultNavigationTimeout{15000};  // to load event
+inline constexpr std::chrono::milliseconds kDefaultTotalTimeout{25000};       // navigate + quiet
+inline constexpr std::chrono::milliseconds kDefaultNetworkQuiet{500};   // no request in flight
+inline constexpr std::chrono::milliseconds kDefaultCallTimeout{10000};  // one CDP answer
+inline constexpr int kDefaultMaxRequests = 300;                         // per page
+inline constexpr int64_t kDefaultMaxBytes = 20LL * 1024 * 1024;         // per page, all requests
+inline constexpr int64_t kDefaultMaxDomChars = 5LL * 1024 * 1024;       // outerHTML kept
+inline constexpr size_t kDefaultMaxJsChains = 2000;                     // globals asked per page
+inline constexpr size_t kMaxJsChainLength = 200;                        // "a.b.c" characters
+inline constexpr size_t kDefaultMaxJsValueChars = 256;                  // one global's value
+inline constexpr int kDefaultPagesPerBrowser = 200;  // then the browser is recycled
+inline constexpr int kDefaultMaxTabs = 4;            // pages rendered at once; others wait
+inline constexpr size_t kMaxGuardRecords = 10000;    // refusals remembered for the report
+
+struct RenderOptions {
+  ChromiumLaunch launch;  // binary; ca_file and user agent are copied from below
+  std::string user_agent;
+  // As for curl (fetch_options.h): allow rules of the address guard, --resolve, --connect-to
+  // and a PEM file of extra trusted CAs.
+  std::vector<std::string> allow_net;
+  std::vector<std::string> resolve;
+  std::vector<std::string> connect_to;
+  std::string ca_file;
+
+  std::chrono::milliseconds navigation_timeout = kDefaultNavigationTimeout;
+  std::chrono::milliseconds total_timeout = kDefaultTotalTimeout;
+  std::chrono::milliseconds network_quiet = kDefaultNetworkQuiet;
+  std::chrono::milliseconds call_timeout = kDefaultCallTimeout;
+  int max_requests = kDefaultMaxRequests;
+  int64_t max_bytes = kDefaultMaxBytes;
+  int64_t max_dom_chars = kDefaultMaxDomChars;
+  size_t max_js_chains = kDefaultMaxJsChains;
+  size_t max_js_value_chars = kDefaultMaxJsValueChars;
+  int pages_per_browser = kDefaultPagesPerBrowser;
+  int max_tabs = kDefaultMaxTabs;
+  size_t max_message_bytes = 32 * 1024 * 1024;
+};
+
+struct RenderRequest {
+  std::string url;                       // http(s)
+  std::vector<std::string> js_chains;    // property chains from window: "Shopify.theme.name"
+  std::chrono::milliseconds timeout{0};  // caps the options' timeouts (0: no cap), e.g. a lead's
+};
+
+// One request the page made. `blocked` says why leadscan refused it ("" = let through):
+// "address guard: loopback 127.0.0.1", "resource type Image", "scheme ftp".
+struct RenderedRequest {
+  std::string url;
+  std::string resource_type;  // CDP's: Document, Script, XHR, Fetch, Stylesheet, ...
+  int status = 0;             // 0: no response
+  std::string error;          // net::ERR_... when it failed
+  std::string blocked;
+};
+
+struct RenderedCookie {
+  std::string name;
+  std::string value;
+  std::string domain;
+  std::string path;
+};
+
+struct RenderedPage {
+  std::string final_url;
+  int status = 0;                              // of the document
+  std::map<std::string, std::string> headers;  // the document's, names lower-case
+  std::string html;                            // document.documentElement.outerHTML
+  bool html_truncated = false;
+  std::map<std::string, std::string> js;  // chain → value ("" for objects and functions)
+  std::vector<RenderedRequest> requests;  // in the order the page made them
+  std::vector<RenderedCookie> cookies;    // of the page's browser context
+  std::vector<std::string> notes;         // budgets that cut the page short, etc.
+};
+
+}  // namespace leadscan::render

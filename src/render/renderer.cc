@@ -1,0 +1,594 @@
+#include "render/renderer.h"
+
+#include <signal.h>
+
+#include <future>
+#include <regex>
+#include <set>
+#include <unordered_map>
+
+#include "common/thread_guard.h"
+#include "fetch/errors.h"
+#include "render/cdp_connection.h"
+#include "render/chromium_process.h"
+
+namespace leadscan::render {
+
+namespace {
+
+using common::Result;
+using common::Status;
+using common::StatusCode;
+using Json = nlohmann::json;
+using SteadyClock = std::chrono::steady_clock;
+
+constexpr std::chrono::milliseconds kStartTimeout{30000};  // first answer of a new browser
+constexpr std::chrono::milliseconds kProbeTimeout{3000};   // is the browser still answering?
+constexpr size_t kMaxGuardQueue = 10000;                   // paused requests waiting
+
+Status Crashed(std::string message) {
+  return Status::Error(StatusCode::kUnavailable, "renderer_crashed", std::move(message), true);
+}
+
+std::string Str(const Json& j, const char* key) {
+  auto it = j.find(key);
+  return it != j.end() && it->is_string() ? it->get<std::string>() : std::string();
+}
+
+// The fetch error code for a navigation that failed with Chromium's `error_text`, given the
+// guard's reason for the document request ("" when the guard let it through).
+Status NavigationError(const std::string& error_text, const std::string& guard_reason,
+                       const std::string& url) {
+  std::string_view code = fetch::kFetchError;
+  if (guard_reason.starts_with("address guard"))
+    code = fetch::kBlockedAddress;
+  else if (guard_reason.starts_with("scheme"))
+    code = fetch::kBlockedProtocol;
+  else if (guard_reason.starts_with("name not resolved") ||
+           error_text == "net::ERR_NAME_NOT_RESOLVED")
+    code = fetch::kDnsNotFound;
+  else if (error_text.starts_with("net::ERR_CERT_") || error_text.starts_with("net::ERR_SSL_"))
+    code = fetch::kTlsError;
+  else if (error_text == "net::ERR_CONNECTION_REFUSED")
+    code = fetch::kConnectRefused;
+  else if (error_text == "net::ERR_TIMED_OUT" || error_text == "net::ERR_CONNECTION_TIMED_OUT")
+    code = fetch::kTimeout;
+  else if (error_text == "net::ERR_CONNECTION_RESET" || error_text == "net::ERR_EMPTY_RESPONSE")
+    code = fetch::kConnectionReset;
+  std::string why = guard_reason.empty() ? error_text : guard_reason;
+  return fetch::FetchError(code, url + ": " + why);
+}
+
+// The expression that reads the asked globals: {chain: value}, value "" for objects and
+// functions, strings cut to `max_chars` and made well-formed (no lone surrogates).
+std::string JsGlobalsExpression(const std::vector<std::string>& chains, size_t max_chars) {
+  return "(() => { const chains = " + Json(chains).dump() +
+         "; const max = " + std::to_string(max_chars) +
+         "; const out = {};"
+         " for (const c of chains) { try { let v = window; let found = true;"
+         " for (const k of c.split('.')) { if (v === null || v === undefined ||"
+         " !(k in Object(v))) { found = false; break; } v = v[k]; }"
+         " if (!found || v === undefined) continue; const t = typeof v;"
+         " out[c] = (t === 'string' || t === 'number' || t === 'boolean' || t === 'bigint')"
+         " ? String(v).slice(0, max).toWellFormed() : ''; } catch (e) {} } return out; })()";
+}
+
+bool ValidChain(const std::string& chain) {
+  static const std::regex kChain(R"([A-Za-z_$][\w$]*(\.[A-Za-z_$][\w$]*)*)");
+  return !chain.empty() && chain.size() <= kMaxJsChainLength && std::regex_match(chain, kChain);
+}
+
+}  // namespace
+
+// One browser: its process and its pipe. Destruction kills the process group first (so the
+// reader sees EOF), then joins the reader, then reaps and removes the temporary folder.
+struct Renderer::Browser {
+  std::unique_ptr<ChromiumProcess> process;
+  std::unique_ptr<CdpConnection> conn;
+  int pages = 0;   // started in this browser
+  int active = 0;  // renders in flight (under Renderer::mu_)
+
+  ~Browser() {
+    if (process && process->pid() > 0) {
+      kill(-process->pid(), SIGKILL);
+      kill(process->pid(), SIGKILL);
+    }
+    conn.reset();
+    process.reset();
+  }
+};
+
+Result<std::unique_ptr<Renderer>> Renderer::Create(RenderOptions options) {
+  auto guard = fetch::AddressGuard::Create(options.allow_net);
+  if (!guard.ok())
+    return guard.status();
+  auto mapping = HostMapping::Parse(options.resolve, options.connect_to);
+  if (!mapping.ok())
+    return mapping.status();
+  auto rules = mapping.value().ChromiumRules();
+  if (!rules.ok())
+    return rules.status();
+  if (options.max_requests <= 0 || options.max_bytes <= 0 || options.max_dom_chars <= 0 ||
+      options.pages_per_browser <= 0 || options.max_tabs <= 0 ||
+      options.total_timeout.count() <= 0 || options.navigation_timeout.count() <= 0 ||
+      options.call_timeout.count() <= 0)
+    return Status::InvalidArgument("invalid_render_options",
+                                   "render budgets and timeouts must be positive");
+  auto request_guard = std::make_unique<RequestGuard>(std::move(guard).value(),
+                                                      std::move(mapping).value(), kMaxGuardRecords);
+  return std::unique_ptr<Renderer>(
+      new Renderer(std::move(options), std::move(rules).value(), std::move(request_guard)));
+}
+
+Renderer::Renderer(RenderOptions options, std::string resolver_rules,
+                   std::unique_ptr<RequestGuard> guard)
+    : options_(std::move(options)),
+      resolver_rules_(std::move(resolver_rules)),
+      guard_(std::move(guard)) {
+  keeper_ = std::thread([this] { KeeperLoop(); });
+  guard_thread_ = std::thread([this] { GuardLoop(); });
+}
+
+Renderer::~Renderer() {
+  {
+    std::lock_guard lock(mu_);
+    current_.reset();
+  }
+  {
+    std::lock_guard lock(keeper_mu_);
+    stopping_ = true;
+  }
+  keeper_cv_.notify_all();
+  { std::lock_guard lock(guard_mu_); }
+  guard_cv_.notify_all();
+  keeper_.join();
+  guard_thread_.join();
+}
+
+pid_t Renderer::browser_pid() const {
+  std::lock_guard lock(mu_);
+  return current_ && current_->process ? current_->process->pid() : 0;
+}
+
+std::string Renderer::browser_dir() const {
+  std::lock_guard lock(mu_);
+  return current_ && current_->process ? current_->process->dir() : std::string();
+}
+
+void Renderer::KeeperLoop() {
+  while (true) {
+    std::function<void()> task;
+    {
+      std::unique_lock lock(keeper_mu_);
+      keeper_cv_.wait(lock, [&] { return stopping_ || !keeper_tasks_.empty(); });
+      if (keeper_tasks_.empty())
+        return;
+      task = std::move(keeper_tasks_.front());
+      keeper_tasks_.pop_front();
+    }
+    common::RunGuarded("renderer keeper", task);
+  }
+}
+
+void Renderer::GuardLoop() {
+  while (true) {
+    GuardItem item;
+    {
+      std::unique_lock lock(guard_mu_);
+      guard_cv_.wait(lock, [&] {
+        std::lock_guard keeper_lock(keeper_mu_);
+        return stopping_ || !guard_queue_.empty();
+      });
+      if (guard_queue_.empty())
+        return;
+      item = std::move(guard_queue_.front());
+      guard_queue_.pop_front();
+    }
+    common::RunGuarded("renderer guard", [&] {
+      std::shared_ptr<Browser> browser = item.browser.lock();
+      if (!browser || !browser->conn)
+        return;
+      bool user_chosen = false;
+      if (item.resource_type == "Document") {
+        std::lock_guard lock(asked_mu_);
+        user_chosen = asked_urls_.count(item.url) != 0;
+      }
+      std::string why = guard_->Decide(item.url, item.resource_type, user_chosen);
+      if (why.empty()) {
+        (void)browser->conn->Send("Fetch.continueRequest", {{"requestId", item.request_id}});
+        return;
+      }
+      guard_->Record(item.network_id, why);
+      const bool type = why.starts_with("resource type");
+      (void)browser->conn->Send("Fetch.failRequest",
+                                {{"requestId", item.request_id},
+                                 {"errorReason", type ? "BlockedByClient" : "AccessDenied"}});
+    });
+  }
+}
+
+void Renderer::OnBrowserEvent(const std::weak_ptr<Browser>& browser, const Json& event) {
+  if (Str(event, "method") != "Fetch.requestPaused")
+    return;
+  const Json& p = event.value("params", Json::object());
+  GuardItem item;
+  item.browser = browser;
+  item.request_id = Str(p, "requestId");
+  item.network_id = Str(p, "networkId");
+  item.resource_type = Str(p, "resourceType");
+  if (auto r = p.find("request"); r != p.end() && r->is_object())
+    item.url = Str(*r, "url");
+  std::lock_guard lock(guard_mu_);
+  if (guard_queue_.size() >= kMaxGuardQueue)
+    return;  // too many waiting: the request stays paused (never sent) until its page ends
+  guard_queue_.push_back(std::move(item));
+  guard_cv_.notify_one();
+}
+
+Result<std::shared_ptr<Renderer::Browser>> Renderer::Launch() {
+  ChromiumLaunch launch = options_.launch;
+  launch.ca_file = options_.ca_file;
+  launch.user_agent = options_.user_agent;
+  if (!resolver_rules_.empty())
+    launch.extra_args.push_back("--host-resolver-rules=" + resolver_rules_);
+  // Start on the keeper thread: the parent-death signal follows the thread that forked.
+  std::promise<Result<std::unique_ptr<ChromiumProcess>>> started;
+  auto future = started.get_future();
+  {
+    std::lock_guard lock(keeper_mu_);
+    if (stopping_)
+      return Status::Error(StatusCode::kCancelled, "cancelled", "the renderer is stopping");
+    keeper_tasks_.push_back([&] { started.set_value(ChromiumProcess::Start(launch)); });
+  }
+  keeper_cv_.notify_all();
+  auto process = future.get();
+  if (!process.ok())
+    return process.status();
+  auto browser = std::make_shared<Browser>();
+  browser->process = std::move(process).value();
+  std::weak_ptr<Browser> weak = browser;
+  browser->conn = std::make_unique<CdpConnection>(
+      browser->process->to_browser_fd(), browser->process->from_browser_fd(),
+      options_.max_message_bytes, [this, weak](const Json& e) { OnBrowserEvent(weak, e); });
+  ++browsers_started_;
+  auto version = browser->conn->Call("Browser.getVersion", Json::object(), "", kStartTimeout);
+  if (!version.ok())
+    return Status::Error(StatusCode::kUnavailable, "renderer_unavailable",
+                         "Chromium did not answer after start: " + version.status().message(),
+                         true);
+  // Every request of every context and frame stops here until the guard decides.
+  auto fetch = browser->conn->Call(
+      "Fetch.enable",
+      {{"patterns", Json::array({{{"urlPattern", "*"}, {"requestStage", "Request"}}})}}, "",
+      options_.call_timeout);
+  if (!fetch.ok())
+    return Status::Error(StatusCode::kUnavailable, "renderer_unavailable",
+                         "Chromium refused request interception: " + fetch.status().message());
+  return browser;
+}
+
+Result<std::shared_ptr<Renderer::Browser>> Renderer::Acquire() {
+  std::unique_lock lock(mu_);
+  if (current_ && (!current_->conn->alive() || current_->pages >= options_.pages_per_browser) &&
+      current_->active == 0)
+    current_.reset();  // crashed, or recycled after its page budget
+  if (!current_ || !current_->conn->alive() || current_->pages >= options_.pages_per_browser) {
+    // Launch outside the lock would let two threads start two browsers; a start is rare
+    // (first page, crash, recycle), so others wait for it.
+    auto launched = Launch();
+    if (!launched.ok())
+      return launched.status();
+    current_ = std::move(launched).value();
+  }
+  ++current_->active;
+  ++current_->pages;
+  return current_;
+}
+
+void Renderer::Release(const std::shared_ptr<Browser>& browser, bool broken) {
+  std::lock_guard lock(mu_);
+  --browser->active;
+  if (broken) {
+    if (browser->process && browser->process->pid() > 0) {
+      kill(-browser->process->pid(), SIGKILL);  // the reader sees EOF; the object dies later
+      kill(browser->process->pid(), SIGKILL);
+    }
+    if (current_ == browser)
+      current_.reset();
+  } else if (current_ == browser && browser->active == 0 &&
+             browser->pages >= options_.pages_per_browser) {
+    current_.reset();
+  }
+}
+
+Result<RenderedPage> Renderer::Render(const RenderRequest& request) {
+  std::string scheme;
+  std::string host;
+  int port = 0;
+  if (!SplitUrl(request.url, &scheme, &host, &port) || (scheme != "http" && scheme != "https"))
+    return fetch::FetchError(fetch::kInvalidUrl, "not an http(s) URL: " + request.url);
+  {
+    // Wait for a tab, within the request's own time cap when it has one.
+    std::unique_lock lock(tabs_mu_);
+    auto free = [&] { return tabs_busy_ < options_.max_tabs; };
+    if (request.timeout.count() > 0) {
+      if (!tabs_cv_.wait_for(lock, request.timeout, free))
+        return fetch::FetchError(fetch::kTimeout,
+                                 request.url + ": no browser tab came free in time");
+    } else {
+      tabs_cv_.wait(lock, free);
+    }
+    ++tabs_busy_;
+    peak_tabs_.store(std::max(peak_tabs_.load(), tabs_busy_));
+  }
+
+  struct TabSlot {
+    Renderer* r;
+
+    ~TabSlot() {
+      {
+        std::lock_guard lock(r->tabs_mu_);
+        --r->tabs_busy_;
+      }
+      r->tabs_cv_.notify_one();
+    }
+  } slot{this};
+
+  auto browser = Acquire();
+  if (!browser.ok())
+    return browser.status();
+  {
+    std::lock_guard lock(asked_mu_);
+    asked_urls_.insert(request.url);
+  }
+  bool broken = false;
+  auto page = RenderIn(*browser.value(), request, &broken);
+  {
+    std::lock_guard lock(asked_mu_);
+    asked_urls_.erase(asked_urls_.find(request.url));
+  }
+  Release(browser.value(), broken);
+  return page;
+}
+
+Result<RenderedPage> Renderer::RenderIn(Browser& browser, const RenderRequest& request,
+                                        bool* broken) {
+  CdpConnection& cdp = *browser.conn;
+  const auto start = SteadyClock::now();
+  auto capped = [&](std::chrono::milliseconds t) {
+    return request.timeout.count() > 0 ? std::min(t, request.timeout) : t;
+  };
+  const auto load_deadline = start + capped(options_.navigation_timeout);
+  const auto deadline = start + capped(options_.total_timeout);
+  const auto call = options_.call_timeout;
+
+  // A call that timed out: the tab may hang, or the whole browser. Only a browser that does
+  // not answer a trivial call any more is killed.
+  auto failed = [&](const Status& s) -> Status {
+    if (s.error_code() == "renderer_crashed") {
+      auto probe = cdp.Call("Browser.getVersion", Json::object(), "", kProbeTimeout);
+      *broken = !probe.ok();
+    }
+    return s;
+  };
+
+  auto ctx = cdp.Call("Target.createBrowserContext", {{"disposeOnDetach", true}}, "", call);
+  if (!ctx.ok())
+    return failed(ctx.status());
+  const std::string context_id = Str(ctx.value(), "browserContextId");
+  std::string session;
+
+  struct Cleanup {
+    CdpConnection& cdp;
+    const std::string& context;
+    const std::string& session;
+    const bool& broken;
+    std::chrono::milliseconds timeout;
+
+    ~Cleanup() {
+      if (!session.empty())
+        cdp.CloseSession(session);
+      if (cdp.alive() && !broken)
+        (void)cdp.Call("Target.disposeBrowserContext", {{"browserContextId", context}}, "",
+                       timeout);
+    }
+  } cleanup{cdp, context_id, session, *broken, call};
+
+  auto target = cdp.Call("Target.createTarget",
+                         {{"url", "about:blank"}, {"browserContextId", context_id}}, "", call);
+  if (!target.ok())
+    return failed(target.status());
+  const std::string target_id = Str(target.value(), "targetId");
+  auto attached =
+      cdp.Call("Target.attachToTarget", {{"targetId", target_id}, {"flatten", true}}, "", call);
+  if (!attached.ok())
+    return failed(attached.status());
+  session = Str(attached.value(), "sessionId");
+  cdp.OpenSession(session);
+  for (const char* method : {"Page.enable", "Network.enable"}) {
+    auto r = cdp.Call(method, Json::object(), session, call);
+    if (!r.ok())
+      return failed(r.status());
+  }
+  // WebSockets are not paused by Fetch: refuse them all. Service workers would fetch on
+  // their own: bypass them.
+  for (auto& [method, params] : std::vector<std::pair<const char*, Json>>{
+           {"Network.setBlockedURLs", {{"urls", Json::array({"ws://*", "wss://*"})}}},
+           {"Network.setBypassServiceWorker", {{"bypass", true}}}}) {
+    auto r = cdp.Call(method, params, session, call);
+    if (!r.ok())
+      return failed(r.status());
+  }
+
+  RenderedPage page;
+  std::unordered_map<std::string, size_t> index;  // network id → requests[i]
+  std::unordered_map<std::string, int64_t> bytes_of;
+  std::set<std::string> in_flight;
+  int64_t bytes = 0;
+  bool loaded = false;
+  bool stopped = false;
+  auto last_change = SteadyClock::now();
+
+  auto nav = cdp.Call("Page.navigate", {{"url", request.url}}, session,
+                      capped(std::min(options_.navigation_timeout, options_.total_timeout)));
+  if (!nav.ok()) {
+    if (nav.status().error_code() == "renderer_crashed") {
+      auto probe = cdp.Call("Browser.getVersion", Json::object(), "", kProbeTimeout);
+      if (!probe.ok()) {
+        *broken = true;
+        return nav.status();
+      }
+      return fetch::FetchError(fetch::kTimeout, request.url + ": navigation did not commit");
+    }
+    return nav.status();
+  }
+  if (std::string error_text = Str(nav.value(), "errorText"); !error_text.empty())
+    return NavigationError(error_text, guard_->ReasonFor(Str(nav.value(), "loaderId")),
+                           request.url);
+
+  auto stop = [&](const std::string& note) {
+    if (!stopped) {
+      stopped = true;
+      page.notes.push_back(note);
+      (void)cdp.Send("Page.stopLoading", Json::object(), session);
+    }
+  };
+  while (!stopped) {
+    const auto now = SteadyClock::now();
+    if (loaded && in_flight.empty() && now - last_change >= options_.network_quiet)
+      break;
+    if (now >= deadline) {
+      page.notes.push_back(loaded ? "network not quiet within the time budget"
+                                  : "load event not reached within the time budget");
+      break;
+    }
+    if (!loaded && now >= load_deadline) {
+      page.notes.push_back("load event not reached within the navigation timeout");
+      break;
+    }
+    auto wake = std::min(
+        {deadline, loaded ? deadline : load_deadline, last_change + options_.network_quiet});
+    if (wake <= now)
+      wake = now + options_.network_quiet;
+    auto event = cdp.NextEvent(session, wake);
+    if (!event) {
+      if (!cdp.alive()) {
+        *broken = true;
+        return Crashed("the browser died while rendering " + request.url);
+      }
+      continue;
+    }
+    const std::string method = Str(*event, "method");
+    const Json& p = event->value("params", Json::object());
+    const std::string id = Str(p, "requestId");
+    if (method == "Network.requestWillBeSent") {
+      const Json& req = p.value("request", Json::object());
+      if (auto redirect = p.find("redirectResponse"); redirect != p.end() && index.count(id) != 0) {
+        page.requests[index[id]].status = redirect->value("status", 0);
+      }
+      if (static_cast<int>(page.requests.size()) >= options_.max_requests) {
+        stop("request budget of " + std::to_string(options_.max_requests) + " reached");
+        continue;
+      }
+      index[id] = page.requests.size();
+      page.requests.push_back({Str(req, "url"), Str(p, "type"), 0, "", ""});
+      in_flight.insert(id);
+      last_change = SteadyClock::now();
+    } else if (method == "Network.responseReceived") {
+      const Json& resp = p.value("response", Json::object());
+      if (auto it = index.find(id); it != index.end())
+        page.requests[it->second].status = resp.value("status", 0);
+      if (Str(p, "type") == "Document" && Str(p, "frameId") == target_id) {
+        page.final_url = Str(resp, "url");
+        page.status = resp.value("status", 0);
+        page.headers.clear();
+        if (auto h = resp.find("headers"); h != resp.end() && h->is_object())
+          for (auto& [name, value] : h->items()) {
+            std::string lower = name;
+            for (char& c : lower)
+              c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+            if (value.is_string())
+              page.headers[lower] = value.get<std::string>();
+          }
+      }
+    } else if (method == "Network.dataReceived") {
+      int64_t n = p.value("encodedDataLength", int64_t{0});
+      if (n == 0)
+        n = p.value("dataLength", int64_t{0});
+      bytes_of[id] += n;
+      bytes += n;
+    } else if (method == "Network.loadingFinished" || method == "Network.loadingFailed") {
+      if (method == "Network.loadingFinished") {
+        int64_t total = p.value("encodedDataLength", int64_t{0});
+        if (total > bytes_of[id]) {
+          bytes += total - bytes_of[id];
+          bytes_of[id] = total;
+        }
+      } else if (auto it = index.find(id); it != index.end()) {
+        page.requests[it->second].error = Str(p, "errorText");
+        page.requests[it->second].blocked = guard_->ReasonFor(id);
+      }
+      in_flight.erase(id);
+      last_change = SteadyClock::now();
+    } else if (method == "Page.loadEventFired") {
+      loaded = true;
+      last_change = SteadyClock::now();
+    } else if (method == "Inspector.targetCrashed") {
+      return Crashed("the tab crashed while rendering " + request.url);
+    }
+    if (bytes > options_.max_bytes)
+      stop("byte budget of " + std::to_string(options_.max_bytes) + " reached");
+  }
+
+  // The document.
+  auto html = cdp.Call(
+      "Runtime.evaluate",
+      {{"expression",
+        "(() => { const h = document.documentElement ? document.documentElement.outerHTML : '';"
+        " return [h.length, h.slice(0, " +
+            std::to_string(options_.max_dom_chars) + ").toWellFormed()]; })()"},
+       {"returnByValue", true},
+       {"timeout", call.count()}},
+      session, call);
+  if (!html.ok())
+    return failed(html.status());
+  if (const Json& v = html.value().value("result", Json::object()).value("value", Json());
+      v.is_array() && v.size() == 2 && v[1].is_string()) {
+    page.html = v[1].get<std::string>();
+    page.html_truncated = v[0].is_number() && v[0].get<int64_t>() > options_.max_dom_chars;
+  }
+
+  // The globals the caller asks for.
+  std::vector<std::string> chains;
+  for (const std::string& c : request.js_chains)
+    if (chains.size() < options_.max_js_chains && ValidChain(c))
+      chains.push_back(c);
+  if (!chains.empty()) {
+    auto js = cdp.Call("Runtime.evaluate",
+                       {{"expression", JsGlobalsExpression(chains, options_.max_js_value_chars)},
+                        {"returnByValue", true},
+                        {"timeout", call.count()}},
+                       session, call);
+    if (!js.ok())
+      return failed(js.status());
+    const Json& v = js.value().value("result", Json::object()).value("value", Json());
+    if (v.is_object())
+      for (auto& [chain, value] : v.items())
+        if (value.is_string())
+          page.js[chain] = value.get<std::string>();
+  }
+
+  // The cookies of this context (set by headers and by scripts).
+  auto cookies = cdp.Call("Storage.getCookies", {{"browserContextId", context_id}}, "", call);
+  if (!cookies.ok())
+    return failed(cookies.status());
+  if (auto list = cookies.value().find("cookies");
+      list != cookies.value().end() && list->is_array())
+    for (const Json& c : *list)
+      page.cookies.push_back({Str(c, "name"), Str(c, "value"), Str(c, "domain"), Str(c, "path")});
+  if (page.final_url.empty())
+    page.final_url = request.url;
+  return page;
+}
+
+}  // namespace leadscan::render

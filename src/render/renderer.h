@@ -1,0 +1,115 @@
+// Renderer: renders pages in headless Chromium. One browser per Renderer, started on the first
+// Render() and restarted after a crash, a hang or `pages_per_browser` pages; each page gets a
+// fresh browser context (no cookies or storage shared between pages) that is disposed after
+// it. Every request the browser makes passes the RequestGuard. Render() is thread-safe and
+// may run on several threads at once (one tab each). Destroying the Renderer kills the
+// browser and its process group.
+#pragma once
+
+#include <sys/types.h>
+
+#include <atomic>
+#include <condition_variable>
+#include <deque>
+#include <functional>
+#include <memory>
+#include <mutex>
+#include <nlohmann/json_fwd.hpp>
+#include <set>
+#include <string>
+#include <thread>
+
+#include "common/result.h"
+#include "render/render_options.h"
+#include "render/request_guard.h"
+
+namespace leadscan::render {
+
+class CdpConnection;
+class ChromiumProcess;
+
+class Renderer {
+ public:
+  // Checks the options (allow rules, resolve / connect-to rules); does not start Chromium.
+  static common::Result<std::unique_ptr<Renderer>> Create(RenderOptions options);
+
+  ~Renderer();
+  Renderer(const Renderer&) = delete;
+  Renderer& operator=(const Renderer&) = delete;
+
+  // Loads `request.url` in a fresh context, waits for the load event and a quiet network
+  // (bounded by the options' budgets) and captures the page. Blocks. Fails with the fetch
+  // module's codes for a document that cannot be loaded (blocked_address, dns_not_found,
+  // tls_error, timeout, ...), renderer_unavailable when Chromium cannot start and
+  // renderer_crashed (retryable) when the tab or browser crashed or hung; the browser is then
+  // killed and the next call starts a new one.
+  common::Result<RenderedPage> Render(const RenderRequest& request);
+
+  // The running browser's process id (0 when none) and how many browsers were started.
+  pid_t browser_pid() const;
+
+  // The running browser's temporary folder ("" when none); every Chromium process of this
+  // browser names it on its command line.
+  std::string browser_dir() const;
+
+  int browsers_started() const { return browsers_started_.load(); }
+
+  // The most pages that were rendering at the same time (never above max_tabs).
+  int peak_tabs() const { return peak_tabs_.load(); }
+
+ private:
+  struct Browser;
+
+  struct GuardItem {
+    std::weak_ptr<Browser> browser;
+    std::string request_id;  // Fetch's id, to continue or fail the request
+    std::string network_id;  // Network's id, to report the refusal
+    std::string url;
+    std::string resource_type;
+  };
+
+  explicit Renderer(RenderOptions options, std::string resolver_rules,
+                    std::unique_ptr<RequestGuard> guard);
+
+  common::Result<std::shared_ptr<Browser>> Acquire();
+  void Release(const std::shared_ptr<Browser>& browser, bool broken);
+  common::Result<std::shared_ptr<Browser>> Launch();
+  common::Result<RenderedPage> RenderIn(Browser& browser, const RenderRequest& request,
+                                        bool* broken);
+  void OnBrowserEvent(const std::weak_ptr<Browser>& browser, const nlohmann::json& event);
+  void KeeperLoop();
+  void GuardLoop();
+
+  const RenderOptions options_;
+  const std::string resolver_rules_;
+  std::unique_ptr<RequestGuard> guard_;
+  std::atomic<int> browsers_started_{0};
+  std::atomic<int> peak_tabs_{0};
+
+  std::mutex tabs_mu_;
+  std::condition_variable tabs_cv_;
+  int tabs_busy_ = 0;
+
+  mutable std::mutex mu_;
+  std::shared_ptr<Browser> current_;
+  // Pages being rendered (the guard's user_chosen); its own lock, so the guard never waits
+  // for a browser start under mu_.
+  std::mutex asked_mu_;
+  std::multiset<std::string> asked_urls_;
+
+  // The keeper thread starts every browser, so PR_SET_PDEATHSIG (tied to the starting thread)
+  // fires only when the whole process dies.
+  std::mutex keeper_mu_;
+  std::condition_variable keeper_cv_;
+  std::deque<std::function<void()>> keeper_tasks_;
+  bool stopping_ = false;
+  std::thread keeper_;
+
+  // Requests paused by the browser wait here for the guard thread (name resolution blocks).
+  std::mutex guard_mu_;
+  std::condition_variable guard_cv_;
+  std::deque<GuardItem> guard_queue_;
+  std::thread guard_thread_;
+};
+
+}  // namespace leadscan::render

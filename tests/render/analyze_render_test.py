@@ -1,0 +1,84 @@
+"""`leadscan analyze --render never|auto|always` on the script-built shop of the fake internet:
+never finds what curl sees (nothing), always and auto find the platform from the JS global and
+the cookie a script set and the carriers a script wrote from an XHR, with evidence that says it
+came from the browser; no Chromium is left when analyze exits."""
+import json
+import os
+import subprocess
+import sys
+import tempfile
+import shutil
+
+sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "process"))
+from procutil import start_fakenet  # noqa: E402
+
+
+def chromium_processes(marker):
+    out = []
+    for pid in os.listdir("/proc"):
+        if not pid.isdigit():
+            continue
+        try:
+            with open("/proc/%s/cmdline" % pid, "rb") as f:
+                if marker in f.read():
+                    out.append(int(pid))
+        except OSError:
+            pass
+    return out
+
+
+def main():
+    leadscan, fakenet, sites = sys.argv[1:4]
+    tmp = tempfile.mkdtemp(prefix="leadscan-render-")
+    net, (http_port, https_port) = start_fakenet(fakenet, sites, tmp)
+    try:
+        flags = ["--allow-net", "127.0.0.1/32:%d" % http_port,
+                 "--allow-net", "127.0.0.1/32:%d" % https_port,
+                 "--connect-to", ":80:127.0.0.1:%d" % http_port,
+                 "--connect-to", ":443:127.0.0.1:%d" % https_port,
+                 "--ca-file", os.path.join(tmp, "ca.pem"), "--type", "full_analysis"]
+        env = dict(os.environ, TMPDIR=tmp)  # the browser's folder lands here, to be looked for
+
+        def analyze(mode):
+            r = subprocess.run([leadscan, "analyze", "--render", mode] + flags +
+                               ["skriptbutiken.test"], capture_output=True, timeout=120, env=env)
+            assert r.returncode == 0, (mode, r.returncode, r.stderr[-500:])
+            return json.loads(r.stdout.splitlines()[0])
+
+        never = analyze("never")
+        assert never["ecommerce_platform"] is None, never["ecommerce_platform"]
+        assert never["carriers"] == [], never["carriers"]
+        assert [p["via"] for p in never["pages"]].count("browser") == 0, never["pages"]
+
+        for mode in ("always", "auto"):
+            d = analyze(mode)
+            platform = d["ecommerce_platform"]
+            assert platform and platform["name"] == "Shopify", (mode, platform)
+            fields = {e["field"]: e.get("source") for e in platform["evidence"]}
+            assert fields.get("js.Shopify.shop") == "browser", (mode, fields)
+            assert fields.get("cookies._shopify_y") == "browser", (mode, fields)
+            carriers = {c["name"]: c for c in d["carriers"]}
+            assert {"PostNord", "Budbee"} <= set(carriers), (mode, list(carriers))
+            assert all(e.get("source") == "browser" for e in carriers["PostNord"]["evidence"])
+            rendered = [p for p in d["pages"] if p["via"] == "browser"]
+            assert len(rendered) == 1 and rendered[0]["status"] == 200, (mode, d["pages"])
+            want = "render always" if mode == "always" else "auto: script shell"
+            assert want in rendered[0]["reason"], (mode, rendered[0])
+        # A shop whose HTTP page names its platform is not rendered in auto mode.
+        r = subprocess.run([leadscan, "analyze", "--render", "auto"] + flags + ["kaffebonan.test"],
+                           capture_output=True, timeout=120, env=env)
+        d = json.loads(r.stdout.splitlines()[0])
+        assert d["ecommerce_platform"]["name"] == "Shopify", d
+        assert [p["via"] for p in d["pages"]].count("browser") == 0, d["pages"]
+        left = chromium_processes(b"leadscan-chromium-")
+        left = [p for p in left if tmp.encode() in open("/proc/%d/cmdline" % p, "rb").read()]
+        assert not left, "Chromium processes left: %s" % left
+        print("4 passed, 0 failed")
+    finally:
+        net.terminate()
+        net.wait()
+        shutil.rmtree(tmp, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    main()
