@@ -1638,12 +1638,16 @@ Status LockLeasedItemTx(SqlConn& c, SqlBackend& b, const std::string& item_id,
                         std::string* lead_id, std::string* domain) {
   if (!IsUuid(item_id))
     return NotFoundStatus("item", item_id);
-  // The job row first (the locking order everywhere), found through the item.
+  // The job row first (the locking order everywhere), found through the item. A key-share
+  // lock: cancel and finish (FOR UPDATE) wait for it, but the outcomes of a job's items are
+  // written side by side; they queue only on the run's counter row (CountItemTx), from its
+  // update to the commit. That row lock also orders the last items' "any item open?" checks,
+  // so exactly one of them finishes the run.
   QUERY_OR_RETURN(jobs, c,
                   std::string("SELECT ") + kJobCols +
                       " FROM batch_analysis_jobs j WHERE j.id = (SELECT job_id FROM "
                       "batch_analysis_items WHERE id = ?)" +
-                      std::string(b.ForUpdate()),
+                      std::string(b.ForKeyShare()),
                   T(item_id));
   if (jobs.empty())
     return NotFoundStatus("item", item_id);
