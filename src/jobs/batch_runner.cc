@@ -74,7 +74,8 @@ BatchRunner::BatchRunner(store::Store& store, analysis::LeadAnalyzer& analyzer,
       events_(events),
       options_(std::move(options)),
       worker_id_(options_.worker_id.empty() ? DefaultWorkerId() : options_.worker_id),
-      retry_(options_.retry, options_.seed) {}
+      retry_(options_.retry, options_.seed),
+      completions_(store, options_.completion_batch) {}
 
 BatchRunner::~BatchRunner() {
   Stop();
@@ -608,7 +609,7 @@ void BatchRunner::FinishSuccess(const std::shared_ptr<InFlight>& entry,
   completion.duration_seconds = Seconds(entry->started.value_or(clock_.Now()));
   completion.result = result;
   completion.findings = FindingsOf(result);
-  auto update = store_.CompleteItem(completion);
+  auto update = completions_.Complete(completion);
   if (!update.ok()) {
     CountRefused(update.status(), "result", item.id);
     return;

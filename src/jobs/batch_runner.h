@@ -26,6 +26,7 @@
 #include "common/clock.h"
 #include "common/result.h"
 #include "common/status.h"
+#include "jobs/completion_batcher.h"
 #include "jobs/job_events.h"
 #include "jobs/retry_policy.h"
 #include "store/store.h"
@@ -69,6 +70,9 @@ struct BatchRunnerOptions {
   // analysis is background work, so on a busy machine the API's threads get the CPU first and
   // polls stay fast while a batch runs.
   int worker_nice = 5;
+  // Most completions written in one transaction: completions that finish while another is
+  // being written are committed together (group commit). 1: one transaction per item.
+  size_t completion_batch = kDefaultCompletionBatch;
 };
 
 struct BatchRunnerStats {
@@ -208,6 +212,7 @@ class BatchRunner {
   const BatchRunnerOptions options_;
   const std::string worker_id_;
   RetryPolicy retry_;
+  CompletionBatcher completions_;
 
   mutable std::mutex mu_;
   std::condition_variable dispatch_cv_;   // Wake, slot freed, stop
