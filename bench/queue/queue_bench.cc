@@ -3,7 +3,7 @@
 //
 //   leadscan-queue-bench --db postgresql://... --items N --workers W [--concurrency C]
 //                        [--lease-seconds L] [--mode inproc|job] [--rss-interval-ms M]
-//                        [--completion-batch B]
+//                        [--completion-batch B] [--worker-nice N]
 //
 // inproc: W BatchRunners in this process, each on its own store (own connection pool) with the
 //   options `leadscan worker` uses (--concurrency 32 and a 60 s lease by default), a no-op
@@ -57,6 +57,7 @@ struct Options {
   int lease_seconds = 60;  // `leadscan worker --lease-seconds` default
   int rss_interval_ms = 20;
   int completion_batch = static_cast<int>(jobs::kDefaultCompletionBatch);
+  int worker_nice = 5;  // BatchRunnerOptions' default, as in `leadscan worker`
 };
 
 // Answers every lead at once with an empty result: what is left is the queue's own cost.
@@ -150,6 +151,10 @@ bool ParseArgs(int argc, char** argv, Options* o) {
       ok = number(&o->concurrency);
     } else if (a == "--lease-seconds") {
       ok = number(&o->lease_seconds);
+    } else if (a == "--worker-nice") {
+      ok = number(&o->worker_nice) || v == "0";
+      if (v == "0")
+        o->worker_nice = 0;
     } else if (a == "--completion-batch") {
       ok = number(&o->completion_batch);
     } else if (a == "--rss-interval-ms") {
@@ -242,6 +247,7 @@ int Run(const Options& o) {
       ro.concurrency = o.concurrency;
       ro.lease = std::chrono::seconds(o.lease_seconds);
       ro.completion_batch = static_cast<size_t>(o.completion_batch);
+      ro.worker_nice = o.worker_nice;
       stores.push_back(std::move(s).value());
       runners.push_back(
           std::make_unique<jobs::BatchRunner>(*stores.back(), analyzer, clock, &events, ro));
@@ -300,11 +306,12 @@ int Run(const Options& o) {
       run->completed_at.value_or(run->started_at) - run->started_at;
   const double seconds = std::max(window.count(), 1e-6);
   std::printf(
-      "ours workers=%d concurrency=%d completion_batch=%d items=%d seconds=%.3f items_per_s=%.0f "
+      "ours workers=%d concurrency=%d completion_batch=%d nice=%d items=%d seconds=%.3f "
+      "items_per_s=%.0f "
       "transitions_per_s=%.0f claimed=%lld completed=%lld failed=%lld aborted=%lld "
       "renewals=%lld rss_kb_start=%lld rss_kb_peak=%lld rss_kb_end=%lld\n",
-      o.workers, o.concurrency, o.completion_batch, o.items, seconds, o.items / seconds,
-      2.0 * o.items / seconds, static_cast<long long>(total.claimed),
+      o.workers, o.concurrency, o.completion_batch, o.worker_nice, o.items, seconds,
+      o.items / seconds, 2.0 * o.items / seconds, static_cast<long long>(total.claimed),
       static_cast<long long>(total.completed), static_cast<long long>(total.failed),
       static_cast<long long>(total.aborted), static_cast<long long>(total.lease_renewals),
       static_cast<long long>(rss.start()), static_cast<long long>(rss.peak()),
