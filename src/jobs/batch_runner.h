@@ -66,6 +66,10 @@ struct BatchRunnerOptions {
   uint64_t seed = 0;  // jitter; 0: random
   // Runs whose per-domain results are kept for coalescing (oldest forgotten first).
   size_t coalesce_runs = 64;
+  // Domains whose outcome is kept per run (oldest finished forgotten first), so a run of any
+  // size costs bounded memory; a domain that comes again after it was forgotten is analysed
+  // again.
+  size_t coalesce_domains = 4096;
   // Added to the scheduling niceness of the worker threads (Linux, per thread; 0 leaves it): batch
   // analysis is background work, so on a busy machine the API's threads get the CPU first and
   // polls stay fast while a batch runs.
@@ -245,6 +249,7 @@ class BatchRunner {
   std::condition_variable coalesce_cv_;  // an outcome is ready, or some abort flag was set
   std::map<std::string, std::map<std::string, std::shared_ptr<Outcome>>> outcomes_;  // run, key
   std::deque<std::string> outcome_runs_;  // insertion order of outcomes_ keys
+  std::map<std::string, std::deque<std::string>> outcome_order_;  // run -> keys, oldest first
 
   std::thread dispatcher_;
   std::thread heartbeat_;
