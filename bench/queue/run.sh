@@ -134,3 +134,4 @@ printf 'memory, %s items, 4 workers: RSS start %s kB, peak %s kB, end %s kB (%s 
   "$big" "$(field rss_kb_start <<<"$big_line")" "$(field rss_kb_peak <<<"$big_line")" \
   "$(field rss_kb_end <<<"$big_line")" "$(field seconds <<<"$big_line")" \
   "$(field transitions_per_s <<<"$big_line")"
+echo "RSS (MB) each time another tenth of the $big items was done: $(sed -n 's/^rss_mb_by_tenth=//p' <<<"$big_line")"
