@@ -74,7 +74,8 @@ BatchRunner::BatchRunner(store::Store& store, analysis::LeadAnalyzer& analyzer,
       events_(events),
       options_(std::move(options)),
       worker_id_(options_.worker_id.empty() ? DefaultWorkerId() : options_.worker_id),
-      retry_(options_.retry, options_.seed) {
+      retry_(options_.retry, options_.seed),
+      completions_(store, options_.completion_batch) {
   if (options_.metrics != nullptr) {
     options_.metrics->DefineCounter(
         kStaleWritesRefusedMetric,
@@ -526,8 +527,10 @@ std::shared_ptr<BatchRunner::Outcome> BatchRunner::AnalyseCoalesced(
         run_it = outcomes_.emplace(run_id, std::map<std::string, std::shared_ptr<Outcome>>{}).first;
         outcome_runs_.push_back(run_id);
         while (outcome_runs_.size() > std::max<size_t>(1, options_.coalesce_runs)) {
-          if (outcome_runs_.front() != run_id)
+          if (outcome_runs_.front() != run_id) {
             outcomes_.erase(outcome_runs_.front());
+            outcome_order_.erase(outcome_runs_.front());
+          }
           outcome_runs_.pop_front();
         }
       }
@@ -536,6 +539,21 @@ std::shared_ptr<BatchRunner::Outcome> BatchRunner::AnalyseCoalesced(
         mine = std::make_shared<Outcome>();
         mine->leader_item_id = entry->claim.item.id;
         run_it->second.emplace(key, mine);
+        // Forget the oldest finished outcomes beyond the cap; one still being analysed has
+        // waiters and goes to the back.
+        std::deque<std::string>& order = outcome_order_[run_id];
+        order.push_back(key);
+        const size_t cap = std::max<size_t>(1, options_.coalesce_domains);
+        for (size_t tries = order.size(); order.size() > cap && tries > 0; --tries) {
+          std::string oldest = std::move(order.front());
+          order.pop_front();
+          auto old = run_it->second.find(oldest);
+          if (old != run_it->second.end() && !old->second->done) {
+            order.push_back(std::move(oldest));
+          } else if (old != run_it->second.end()) {
+            run_it->second.erase(old);
+          }
+        }
         break;
       }
       std::shared_ptr<Outcome> other = it->second;
@@ -675,7 +693,7 @@ void BatchRunner::FinishSuccess(const std::shared_ptr<InFlight>& entry,
   completion.findings = FindingsOf(result);
   std::optional<store::ItemUpdate> update;
   Status written = WriteWithRetry(entry, [&] {
-    auto u = store_.CompleteItem(completion);
+    auto u = completions_.Complete(completion);
     if (!u.ok())
       return u.status();
     update = std::move(u).value();
@@ -854,6 +872,7 @@ void BatchRunner::PublishUpdate(const std::shared_ptr<InFlight>& entry,
 void BatchRunner::ForgetRun(const std::string& run_id) {
   std::lock_guard<std::mutex> lock(coalesce_mu_);
   outcomes_.erase(run_id);
+  outcome_order_.erase(run_id);
   outcome_runs_.erase(std::remove(outcome_runs_.begin(), outcome_runs_.end(), run_id),
                       outcome_runs_.end());
 }

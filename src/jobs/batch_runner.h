@@ -28,6 +28,7 @@
 #include "common/metrics.h"
 #include "common/result.h"
 #include "common/status.h"
+#include "jobs/completion_batcher.h"
 #include "jobs/job_events.h"
 #include "jobs/retry_policy.h"
 #include "store/store.h"
@@ -77,12 +78,19 @@ struct BatchRunnerOptions {
   uint64_t seed = 0;  // jitter; 0: random
   // Runs whose per-domain results are kept for coalescing (oldest forgotten first).
   size_t coalesce_runs = 64;
+  // Domains whose outcome is kept per run (oldest finished forgotten first), so a run of any
+  // size costs bounded memory; a domain that comes again after it was forgotten is analysed
+  // again.
+  size_t coalesce_domains = 4096;
   // Added to the scheduling niceness of the worker threads (Linux, per thread; 0 leaves it): batch
   // analysis is background work, so on a busy machine the API's threads get the CPU first and
   // polls stay fast while a batch runs.
   int worker_nice = 5;
   // Where kStaleWritesRefusedMetric is counted; nullptr: nowhere. Must outlive the runner.
   common::Metrics* metrics = nullptr;
+  // Most completions written in one transaction: completions that finish while another is
+  // being written are committed together (group commit). 1: one transaction per item.
+  size_t completion_batch = kDefaultCompletionBatch;
 };
 
 struct BatchRunnerStats {
@@ -231,6 +239,7 @@ class BatchRunner {
   const BatchRunnerOptions options_;
   const std::string worker_id_;
   RetryPolicy retry_;
+  CompletionBatcher completions_;
 
   mutable std::mutex mu_;
   std::condition_variable dispatch_cv_;   // Wake, slot freed, stop
@@ -263,6 +272,7 @@ class BatchRunner {
   std::condition_variable coalesce_cv_;  // an outcome is ready, or some abort flag was set
   std::map<std::string, std::map<std::string, std::shared_ptr<Outcome>>> outcomes_;  // run, key
   std::deque<std::string> outcome_runs_;  // insertion order of outcomes_ keys
+  std::map<std::string, std::deque<std::string>> outcome_order_;  // run -> keys, oldest first
 
   std::thread dispatcher_;
   std::thread heartbeat_;

@@ -514,6 +514,32 @@ TEST_F(BatchRunnerTest, WorkersRunAtTheConfiguredNicenessAndTheRestOfTheProcessD
   EXPECT_EQ(getpriority(PRIO_PROCESS, static_cast<id_t>(syscall(SYS_gettid))), before);
 }
 
+TEST_F(BatchRunnerTest, ARunKeepsOnlyTheNewestDomainOutcomesSoItsMemoryIsBounded) {
+  // One item at a time, oldest first: a.se's outcome is the oldest when c.se's is added, so
+  // with room for two it is forgotten and the second a.se lead is analysed again.
+  const std::string job_id = MakeJob({"a.se", "b.se", "c.se", "a.se"});
+  BatchRunnerOptions options;
+  options.concurrency = 1;
+  options.coalesce_domains = 2;
+  StartRunner(options);
+  ASSERT_TRUE(WaitForJobFinal(job_id));
+  EXPECT_EQ(analyzer_.Calls("a.se"), 2);
+  EXPECT_EQ(analyzer_.Calls("b.se"), 1);
+  EXPECT_EQ(analyzer_.Calls("c.se"), 1);
+  EXPECT_EQ(GetJob(job_id).successful_count, 4);
+}
+
+TEST_F(BatchRunnerTest, ADomainWithinTheKeptOutcomesIsStillAnalysedOnce) {
+  const std::string job_id = MakeJob({"a.se", "b.se", "c.se", "a.se"});
+  BatchRunnerOptions options;
+  options.concurrency = 1;
+  options.coalesce_domains = 3;
+  StartRunner(options);
+  ASSERT_TRUE(WaitForJobFinal(job_id));
+  EXPECT_EQ(analyzer_.Calls("a.se"), 1);
+  EXPECT_EQ(GetJob(job_id).successful_count, 4);
+}
+
 TEST_F(BatchRunnerTest, SameDomainInAnotherRunIsAnalysedAgain) {
   const std::string first = MakeJob({"again.se"});
   StartRunner();

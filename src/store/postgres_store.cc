@@ -241,6 +241,8 @@ class PgBackend final : public SqlBackend {
 
   std::string_view ForUpdate() const override { return " FOR UPDATE"; }
 
+  std::string_view ForKeyShare() const override { return " FOR KEY SHARE"; }
+
   std::string ForUpdateOf(std::string_view alias) const override {
     return " FOR UPDATE OF " + std::string(alias);
   }

@@ -107,6 +107,11 @@ class SqlBackend {
   // " FOR UPDATE" where row locks exist, else "".
   virtual std::string_view ForUpdate() const = 0;
 
+  // " FOR KEY SHARE" where row locks exist, else "": holders do not exclude one another (nor
+  // plain UPDATEs of the row) but do exclude FOR UPDATE, so an item's outcome can pin its job
+  // against cancel / finish while other items' outcomes of the same job are written at once.
+  virtual std::string_view ForKeyShare() const = 0;
+
   // " FOR UPDATE OF <alias>" (lock only that table's rows of a join) where supported, else "".
   virtual std::string ForUpdateOf(std::string_view alias) const = 0;
 

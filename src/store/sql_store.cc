@@ -499,10 +499,8 @@ Result<ItemUpdate> RecountTx(SqlConn& c, const std::string& job_id, const std::s
 // is the job's current one, its job: O(1) increments instead of a recount, exact because the
 // caller holds the job's row lock (every item transition takes it first). When the run has no
 // open item left, RecountTx recomputes everything from the items and finishes the run.
-Result<ItemUpdate> CountItemTx(SqlConn& c, const Job& job, const std::string& run_id, bool ok,
-                               TimePoint now) {
-  int64_t d_ok = ok ? 1 : 0;
-  int64_t d_failed = ok ? 0 : 1;
+Result<ItemUpdate> CountItemsTx(SqlConn& c, const Job& job, const std::string& run_id, int64_t d_ok,
+                                int64_t d_failed, TimePoint now) {
   auto counts = c.Query(
       "UPDATE batch_analysis_runs SET successful_count = successful_count + ?, failed_count = "
       "failed_count + ? WHERE id = ? RETURNING total_items, successful_count, failed_count",
@@ -514,8 +512,8 @@ Result<ItemUpdate> CountItemTx(SqlConn& c, const Job& job, const std::string& ru
   if (job.current_run_id == run_id) {
     auto n = c.Exec(
         "UPDATE batch_analysis_jobs SET successful_count = successful_count + ?, failed_count = "
-        "failed_count + ?, progress = progress + 1 WHERE id = ?",
-        {I(d_ok), I(d_failed), T(job.id)});
+        "failed_count + ?, progress = progress + ? WHERE id = ?",
+        {I(d_ok), I(d_failed), I(d_ok + d_failed), T(job.id)});
     if (!n.ok())
       return n.status();
   }
@@ -535,6 +533,11 @@ Result<ItemUpdate> CountItemTx(SqlConn& c, const Job& job, const std::string& ru
   u.successful_count = std::stoll(counts->rows[0][1].value_or("0"));
   u.failed_count = std::stoll(counts->rows[0][2].value_or("0"));
   return u;
+}
+
+Result<ItemUpdate> CountItemTx(SqlConn& c, const Job& job, const std::string& run_id, bool ok,
+                               TimePoint now) {
+  return CountItemsTx(c, job, run_id, ok ? 1 : 0, ok ? 0 : 1, now);
 }
 
 // Creates a running run of the job with one pending item per lead. The caller holds the job's
@@ -1642,12 +1645,16 @@ Status LockLeasedItemTx(SqlConn& c, SqlBackend& b, const std::string& item_id,
                         std::string* run_id, std::string* lead_id, std::string* domain) {
   if (!IsUuid(item_id))
     return NotFoundStatus("item", item_id);
-  // The job row first (the locking order everywhere), found through the item.
+  // The job row first (the locking order everywhere), found through the item. A key-share
+  // lock: cancel and finish (FOR UPDATE) wait for it, but the outcomes of a job's items are
+  // written side by side; they queue only on the run's counter row (CountItemTx), from its
+  // update to the commit. That row lock also orders the last items' "any item open?" checks,
+  // so exactly one of them finishes the run.
   QUERY_OR_RETURN(jobs, c,
                   std::string("SELECT ") + kJobCols +
                       " FROM batch_analysis_jobs j WHERE j.id = (SELECT job_id FROM "
                       "batch_analysis_items WHERE id = ?)" +
-                      std::string(b.ForUpdate()),
+                      std::string(b.ForKeyShare()),
                   T(item_id));
   if (jobs.empty())
     return NotFoundStatus("item", item_id);
@@ -1672,6 +1679,35 @@ Status LockLeasedItemTx(SqlConn& c, SqlBackend& b, const std::string& item_id,
 
 }  // namespace
 
+namespace {
+
+// The item's own writes of a completion (the caller has locked it with LockLeasedItemTx): the
+// item completed with its result, the lead's latest findings, a history row.
+Status WriteCompletionTx(SqlConn& c, const ItemCompletion& completion, const Job& job,
+                         const std::string& run_id, const std::string& lead_id,
+                         const std::string& domain, TimePoint now) {
+  {
+    EXEC_OR_RETURN(n, c,
+                   "UPDATE batch_analysis_items SET status = 'completed', completed_at = ?, "
+                   "duration_seconds = ?, result = ?, error_code = NULL, error_message = NULL, "
+                   "lease_owner = NULL, lease_expires_at = NULL WHERE id = ?",
+                   Tm(now), SqlParam::Real(completion.duration_seconds), J(completion.result),
+                   T(completion.item_id));
+    (void)n;
+  }
+  LEADSCAN_RETURN_IF_ERROR(WriteFindingsTx(c, lead_id, completion.findings, now));
+  EXEC_OR_RETURN(n, c,
+                 "INSERT INTO analysis_results (id, org_id, lead_id, job_id, run_id, item_id, "
+                 "job_type, domain, analyzed_at, result) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                 T(NewUuid()), T(job.org_id), T(lead_id), T(job.id), T(run_id),
+                 T(completion.item_id), T(job.job_type), T(domain), Tm(now),
+                 T(JsonText(completion.result)));
+  (void)n;
+  return Status::Ok();
+}
+
+}  // namespace
+
 Result<ItemUpdate> SqlStore::CompleteItem(const ItemCompletion& completion) {
   std::optional<ItemUpdate> out;
   TimePoint now = Now();
@@ -1681,25 +1717,7 @@ Result<ItemUpdate> SqlStore::CompleteItem(const ItemCompletion& completion) {
     LEADSCAN_RETURN_IF_ERROR(LockLeasedItemTx(c, *backend_, completion.item_id,
                                               completion.worker_id, completion.lease_token, &job,
                                               &run_id, &lead_id, &domain));
-    {
-      EXEC_OR_RETURN(n, c,
-                     "UPDATE batch_analysis_items SET status = 'completed', completed_at = ?, "
-                     "duration_seconds = ?, result = ?, error_code = NULL, error_message = NULL, "
-                     "lease_owner = NULL, lease_expires_at = NULL WHERE id = ?",
-                     Tm(now), SqlParam::Real(completion.duration_seconds), J(completion.result),
-                     T(completion.item_id));
-      (void)n;
-    }
-    LEADSCAN_RETURN_IF_ERROR(WriteFindingsTx(c, lead_id, completion.findings, now));
-    {
-      EXEC_OR_RETURN(n, c,
-                     "INSERT INTO analysis_results (id, org_id, lead_id, job_id, run_id, item_id, "
-                     "job_type, domain, analyzed_at, result) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                     T(NewUuid()), T(job.org_id), T(lead_id), T(job.id), T(run_id),
-                     T(completion.item_id), T(job.job_type), T(domain), Tm(now),
-                     T(JsonText(completion.result)));
-      (void)n;
-    }
+    LEADSCAN_RETURN_IF_ERROR(WriteCompletionTx(c, completion, job, run_id, lead_id, domain, now));
     auto u = CountItemTx(c, job, run_id, /*ok=*/true, now);
     if (!u.ok())
       return u.status();
@@ -1709,6 +1727,53 @@ Result<ItemUpdate> SqlStore::CompleteItem(const ItemCompletion& completion) {
   if (!s.ok())
     return s;
   return *out;
+}
+
+Result<std::vector<Result<ItemUpdate>>> SqlStore::CompleteItems(
+    const std::vector<ItemCompletion>& completions) {
+  std::vector<Result<ItemUpdate>> out;
+  TimePoint now = Now();
+  Status s = backend_->Write([&](SqlConn& c) -> Status {
+    out.clear();
+    struct RunCompletions {
+      Job job;
+      std::vector<size_t> entries;  // indexes into `completions` / `out`
+    };
+    // By run id: counter rows are updated in one order by every batch (no lock cycles).
+    std::map<std::string, RunCompletions> runs;
+    for (size_t i = 0; i < completions.size(); ++i) {
+      const ItemCompletion& completion = completions[i];
+      Job job;
+      std::string run_id, lead_id, domain;
+      Status locked = LockLeasedItemTx(c, *backend_, completion.item_id, completion.worker_id,
+                                       completion.lease_token, &job,
+                                       &run_id, &lead_id, &domain);
+      if (locked.error_code() == "lease_lost" || locked.code() == common::StatusCode::kNotFound) {
+        out.emplace_back(std::move(locked));  // this item only; nothing of it was written
+        continue;
+      }
+      LEADSCAN_RETURN_IF_ERROR(locked);
+      LEADSCAN_RETURN_IF_ERROR(WriteCompletionTx(c, completion, job, run_id, lead_id, domain, now));
+      out.emplace_back(Status::Internal("not counted"));
+      RunCompletions& run = runs[run_id];
+      run.job = std::move(job);
+      run.entries.push_back(i);
+    }
+    for (const auto& [run_id, run] : runs) {
+      auto u = CountItemsTx(c, run.job, run_id, static_cast<int64_t>(run.entries.size()), 0, now);
+      if (!u.ok())
+        return u.status();
+      for (size_t k = 0; k < run.entries.size(); ++k) {
+        ItemUpdate update = *u;
+        update.run_finished = u->run_finished && k + 1 == run.entries.size();
+        out[run.entries[k]] = std::move(update);
+      }
+    }
+    return Status::Ok();
+  });
+  if (!s.ok())
+    return s;
+  return out;
 }
 
 Result<ItemUpdate> SqlStore::FailItem(const ItemFailure& failure) {

@@ -86,6 +86,8 @@ class SqlStore : public Store {
   Status RenewLease(const std::string& item_id, const std::string& worker_id, int64_t lease_token,
                     std::chrono::milliseconds lease) override;
   Result<ItemUpdate> CompleteItem(const ItemCompletion& completion) override;
+  Result<std::vector<Result<ItemUpdate>>> CompleteItems(
+      const std::vector<ItemCompletion>& completions) override;
   Result<ItemUpdate> FailItem(const ItemFailure& failure) override;
   Status RetryItem(const ItemRetry& retry) override;
   Result<int64_t> ReleaseExpiredLeases() override;

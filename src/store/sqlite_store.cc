@@ -237,6 +237,8 @@ class SqliteBackend final : public SqlBackend {
 
   std::string_view ForUpdate() const override { return ""; }
 
+  std::string_view ForKeyShare() const override { return ""; }
+
   std::string ForUpdateOf(std::string_view) const override { return ""; }
 
   std::string ForUpdateSkipLocked(std::string_view) const override { return ""; }

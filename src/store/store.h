@@ -466,6 +466,13 @@ class Store {
   // row in analysis_results, the counters; finishes the run when it was its last open item.
   // Conflict lease_lost as for RenewLease.
   virtual Result<ItemUpdate> CompleteItem(const ItemCompletion& completion) = 0;
+  // Several completions in ONE transaction (the batch runner's group commit): each item as
+  // CompleteItem writes it, each run's counters changed once. One entry per completion, in
+  // order: its ItemUpdate (run_finished only on the entry that finished the run), or that
+  // item's own lease_lost / not_found, which leaves the others to be written. Any other error
+  // rolls the whole batch back and is the outer Status.
+  virtual Result<std::vector<Result<ItemUpdate>>> CompleteItems(
+      const std::vector<ItemCompletion>& completions) = 0;
   // Final failure with a stable error code; same transaction rules as CompleteItem (no
   // findings or history row).
   virtual Result<ItemUpdate> FailItem(const ItemFailure& failure) = 0;

@@ -413,6 +413,47 @@ TEST_P(StoreContractTest, ManualJobStartsWithRunAndPendingItems) {
   EXPECT_EQ(store_->ListJobs(org, jf)->total, 0);
 }
 
+TEST_P(StoreContractTest, CompleteItemsWritesABatchAndRefusesOnlyTheItemsItDoesNotHold) {
+  OrgId org = NewOrg();
+  auto leads = NewLeads(org, 5);
+  auto job = NewManualJob(org, leads);
+  auto claimed = Claim("w1", 5);
+  ASSERT_EQ(claimed.size(), 5u);
+  // Item 2 is claimed by w1, so "w2" holds no lease on it: refused alone, the others written.
+  auto first = store_->CompleteItems(
+      {Completion(claimed[0], "w1"), Completion(claimed[1], "w1"), Completion(claimed[2], "w2")});
+  ASSERT_TRUE(first.ok()) << first.status().ToString();
+  ASSERT_EQ(first->size(), 3u);
+  ASSERT_TRUE((*first)[0].ok()) << (*first)[0].status().ToString();
+  ASSERT_TRUE((*first)[1].ok());
+  EXPECT_EQ((*first)[2].status().error_code(), "lease_lost");
+  EXPECT_EQ((*first)[1]->successful_count, 2);
+  EXPECT_FALSE((*first)[0]->run_finished);
+  EXPECT_FALSE((*first)[1]->run_finished);
+  ExpectCountersMatchItems(org, job.job.id);
+  EXPECT_EQ(store_->GetLead(org, leads[0])->findings.ecommerce_platform["name"], "WooCommerce");
+  // An item completed once cannot be completed again, in a batch or alone.
+  auto again = store_->CompleteItems({Completion(claimed[0], "w1")});
+  ASSERT_TRUE(again.ok());
+  EXPECT_EQ((*again)[0].status().error_code(), "lease_lost");
+  auto last = store_->CompleteItems(
+      {Completion(claimed[2], "w1"), Completion(claimed[3], "w1"), Completion(claimed[4], "w1")});
+  ASSERT_TRUE(last.ok()) << last.status().ToString();
+  ASSERT_EQ(last->size(), 3u);
+  for (const auto& r : *last)
+    ASSERT_TRUE(r.ok()) << r.status().ToString();
+  // The batch finished the run: only its last entry says so.
+  EXPECT_FALSE((*last)[0]->run_finished);
+  EXPECT_FALSE((*last)[1]->run_finished);
+  EXPECT_TRUE((*last)[2]->run_finished);
+  EXPECT_EQ((*last)[2]->job_status, JobStatus::kCompleted);
+  EXPECT_EQ((*last)[2]->successful_count, 5);
+  ExpectCountersMatchItems(org, job.job.id);
+  EXPECT_EQ(store_->GetJob(org, job.job.id)->status, JobStatus::kCompleted);
+  EXPECT_EQ(store_->GetRun(org, job.run->id)->status, RunStatus::kCompleted);
+  EXPECT_EQ(store_->ListAnalyses(org, leads[4], 10, 0)->total, 1);
+}
+
 TEST_P(StoreContractTest, CountersEqualItemsAfterMixedOutcomes) {
   OrgId org = NewOrg();
   auto leads = NewLeads(org, 10);

@@ -1,0 +1,64 @@
+// CompletionBatcher: group commit of item completions for the batch runner. Worker threads call
+// Complete() and block; while one thread writes a batch with Store::CompleteItems, completions
+// that arrive meanwhile queue up and the next writer takes them all (at most max_batch) in one
+// transaction. A lone completion is written with Store::CompleteItem. When a batch's
+// transaction fails as a whole, each of its completions is written again on its own, so one
+// bad row or a transient error costs no more than before. Holds a reference to the Store, which
+// must outlive it. Thread-safe.
+#pragma once
+
+#include <condition_variable>
+#include <cstddef>
+#include <deque>
+#include <mutex>
+#include <optional>
+#include <vector>
+
+#include "common/result.h"
+#include "store/store.h"
+
+namespace leadscan::jobs {
+
+// Most completions in one transaction.
+inline constexpr size_t kDefaultCompletionBatch = 64;
+
+class CompletionBatcher {
+ public:
+  explicit CompletionBatcher(store::Store& store, size_t max_batch = kDefaultCompletionBatch);
+
+  CompletionBatcher(const CompletionBatcher&) = delete;
+  CompletionBatcher& operator=(const CompletionBatcher&) = delete;
+
+  // Writes `completion` as Store::CompleteItem would (same results: the ItemUpdate, or
+  // lease_lost / not_found / a store error) and returns once it is committed or refused.
+  // Blocks on the store.
+  common::Result<store::ItemUpdate> Complete(const store::ItemCompletion& completion);
+
+  // Transactions written and completions they carried (for the benchmark and tests).
+  struct Stats {
+    int64_t transactions = 0;
+    int64_t completions = 0;
+  };
+
+  Stats stats() const;
+
+ private:
+  struct Pending {
+    const store::ItemCompletion* completion;
+    std::optional<common::Result<store::ItemUpdate>> result;
+    bool alone = false;  // the batch failed as a whole: write it on its own
+  };
+
+  // Writes the batch and fills in each entry's result (or marks them all `alone`).
+  void WriteBatch(const std::vector<Pending*>& batch);
+
+  store::Store& store_;
+  const size_t max_batch_;
+  mutable std::mutex mu_;
+  std::condition_variable done_cv_;
+  std::deque<Pending*> queue_;
+  bool writing_ = false;
+  Stats stats_;
+};
+
+}  // namespace leadscan::jobs
