@@ -225,18 +225,18 @@ common::Result<SchedulerPass> Scheduler::RunDue() {
     std::optional<TimePoint> new_next;
     if (next.ok())
       new_next = store::TruncateTime(*next);
-    auto won = store_.ClaimOccurrence(job.id, occurrence, new_next);
-    if (!won.ok()) {
-      spdlog::warn("scheduler: claiming the occurrence {} of job {} failed: {}",
-                   store::FormatTime(occurrence), job.id, won.status().ToString());
-      ++pass.errors;
-      continue;
-    }
-    if (!*won) {
-      ++pass.lost;
-      continue;
-    }
     if (!next.ok()) {
+      auto won = store_.ClaimOccurrence(job.id, occurrence, new_next);
+      if (!won.ok()) {
+        spdlog::warn("scheduler: claiming the occurrence {} of job {} failed: {}",
+                     store::FormatTime(occurrence), job.id, won.status().ToString());
+        ++pass.errors;
+        continue;
+      }
+      if (!*won) {
+        ++pass.lost;
+        continue;
+      }
       // The stored schedule no longer parses (edited outside the API): stop firing and say so.
       spdlog::error("scheduler: job {} has an unusable schedule '{}' ({}): disabled", job.id,
                     job.schedule_cron, next.status().ToString());
@@ -248,42 +248,35 @@ common::Result<SchedulerPass> Scheduler::RunDue() {
       }
       continue;
     }
-    auto run = store_.CreateRun(*org, job.id, store::RunTrigger::kScheduled, occurrence);
-    if (!run.ok() && run.status().error_code() == "occurrence_fired") {
-      // Another scheduler fired this due time already (a leader change at the wrong moment).
+    // Moving next_run_at and creating the run (or the skipped row) is one transaction: a
+    // process killed in between leaves the due time to the next leader, never half done.
+    auto fired =
+        store_.FireOccurrence(job.id, occurrence, new_next, std::string(kSkipPreviousRunning));
+    if (!fired.ok()) {
+      spdlog::warn("scheduler: firing the occurrence {} of job {} failed: {}",
+                   store::FormatTime(occurrence), job.id, fired.status().ToString());
+      ++pass.errors;
+      continue;
+    }
+    if (!*fired) {
+      // Another scheduler fired this due time, or an edit moved the schedule first.
       ++pass.lost;
       continue;
     }
-    if (run.ok()) {
-      ++pass.fired;
-      spdlog::info("scheduler: job {} ({}) fired for {}; next run {}", job.id, job.job_name,
-                   store::FormatTime(occurrence), store::FormatTime(*new_next));
-      if (runner_ != nullptr)
-        runner_->Wake();
-      PublishRun(job, *run);
-      continue;
-    }
-    if (run.status().error_code() == "run_in_progress") {
-      auto skipped =
-          store_.RecordSkippedRun(*org, job.id, occurrence, std::string(kSkipPreviousRunning));
-      if (!skipped.ok() && skipped.status().error_code() == "occurrence_fired") {
-        ++pass.lost;
-        continue;
-      }
-      if (!skipped.ok()) {
-        spdlog::warn("scheduler: recording the skipped occurrence of job {} failed: {}", job.id,
-                     skipped.status().ToString());
-        ++pass.errors;
-        continue;
-      }
+    const store::Run& run = **fired;
+    if (run.status == store::RunStatus::kSkipped) {
       ++pass.skipped;
       spdlog::info("scheduler: job {} skipped its occurrence {}: {}", job.id,
                    store::FormatTime(occurrence), kSkipPreviousRunning);
-      PublishRun(job, *skipped);
+      PublishRun(job, run);
       continue;
     }
-    spdlog::warn("scheduler: starting a run of job {} failed: {}", job.id, run.status().ToString());
-    ++pass.errors;
+    ++pass.fired;
+    spdlog::info("scheduler: job {} ({}) fired for {}; next run {}", job.id, job.job_name,
+                 store::FormatTime(occurrence), store::FormatTime(*new_next));
+    if (runner_ != nullptr)
+      runner_->Wake();
+    PublishRun(job, run);
   }
   return pass;
 }

@@ -1,9 +1,10 @@
 // Scheduler: fires the cron occurrences of scheduled jobs (SPEC §5). Its loop sleeps on the
 // Clock until the earliest next_run_at among enabled scheduled jobs, or until Notify() says a
 // schedule changed; it never polls by the minute. Of the schedulers on one database only the
-// holder of the store's leader lease fires; each due occurrence is still claimed with the
-// Store's single conditional update (ClaimOccurrence) and the store keeps one run per (job, due
-// time), so even two schedulers that both believe they lead fire it at most once. Holds references
+// holder of the store's leader lease fires; each due occurrence is fired by one conditional
+// transaction of the Store (FireOccurrence: move next_run_at, create the run) and the store
+// keeps one run per (job, due time), so even two schedulers that both believe they lead fire it
+// at most once, and a process killed halfway leaves it whole to the next. Holds references
 // to the Store and Clock (and optionally the BatchRunner to wake and JobEvents to publish to),
 // which must outlive it. Thread-safe.
 #pragma once

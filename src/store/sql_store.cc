@@ -1985,6 +1985,62 @@ Result<bool> SqlStore::ClaimOccurrence(const std::string& job_id, TimePoint expe
   return won;
 }
 
+Result<std::optional<Run>> SqlStore::FireOccurrence(const std::string& job_id, TimePoint occurrence,
+                                                    std::optional<TimePoint> new_next,
+                                                    const std::string& skip_reason) {
+  if (!IsUuid(job_id))
+    return NotFoundStatus("job", job_id);
+  occurrence = TruncateTime(occurrence);
+  if (new_next)
+    new_next = TruncateTime(*new_next);
+  std::optional<Run> out;
+  const TimePoint now = Now();
+  Status s = backend_->Write([&](SqlConn& c) -> Status {
+    out.reset();
+    auto j = GetJobAnyOrgTx(c, job_id, backend_->ForUpdate());
+    if (!j.ok())
+      return j.status();
+    if (!j->is_scheduled || !j->enabled || j->next_run_at != occurrence)
+      return Status::Ok();  // another scheduler (or an edit) moved it first
+    EXEC_OR_RETURN(moved, c, "UPDATE batch_analysis_jobs SET next_run_at = ? WHERE id = ?",
+                   Tm(new_next), T(job_id));
+    (void)moved;
+    if (j->status == JobStatus::kCancelled)
+      return Status::Ok();
+    QUERY_OR_RETURN(fired, c,
+                    "SELECT id FROM batch_analysis_runs WHERE job_id = ? AND scheduled_for = ?",
+                    T(job_id), Tm(occurrence));
+    if (!fired.empty())
+      return Status::Ok();
+    QUERY_OR_RETURN(running, c,
+                    "SELECT id FROM batch_analysis_runs WHERE job_id = ? AND status = 'running'",
+                    T(job_id));
+    if (running.empty()) {
+      auto run = CreateRunTx(c, j.value(), RunTrigger::kScheduled, occurrence, now);
+      if (!run.ok())
+        return run.status();
+      out = std::move(run).value();
+      return Status::Ok();
+    }
+    std::string run_id = NewUuid();
+    EXEC_OR_RETURN(n, c,
+                   "INSERT INTO batch_analysis_runs (id, job_id, org_id, trigger_type, status, "
+                   "scheduled_for, started_at, completed_at, total_items, error_message) VALUES "
+                   "(?, ?, ?, 'scheduled', 'skipped', ?, ?, ?, 0, ?)",
+                   T(run_id), T(job_id), T(j->org_id), Tm(occurrence), Tm(now), Tm(now),
+                   T(skip_reason));
+    (void)n;
+    auto run = GetRunTx(c, run_id);
+    if (!run.ok())
+      return run.status();
+    out = std::move(run).value();
+    return Status::Ok();
+  });
+  if (!s.ok())
+    return s;
+  return out;
+}
+
 Result<LeaderLease> SqlStore::AcquireLeaderLease(const std::string& name, const std::string& owner,
                                                  std::chrono::milliseconds ttl) {
   if (name.empty() || owner.empty())

@@ -505,6 +505,16 @@ class Store {
   // moved it first.
   virtual Result<bool> ClaimOccurrence(const std::string& job_id, TimePoint expected,
                                        std::optional<TimePoint> new_next) = 0;
+  // The scheduler's firing of one due time, in ONE transaction (so a process killed halfway
+  // neither loses nor doubles it): when the job's next_run_at still equals `occurrence`, moves
+  // it to `new_next` and starts a scheduled run for `occurrence` (as CreateRun) or, when the
+  // job has a running run, records a skipped run with `skip_reason` (as RecordSkippedRun).
+  // nullopt when another scheduler or an edit moved next_run_at first, when the job is
+  // cancelled, or when the due time already has a run (then next_run_at still moves on).
+  // NotFound for a missing job.
+  virtual Result<std::optional<Run>> FireOccurrence(const std::string& job_id, TimePoint occurrence,
+                                                    std::optional<TimePoint> new_next,
+                                                    const std::string& skip_reason) = 0;
   // Takes or renews the leader lease `name` for `owner` until now + ttl, in one conditional
   // write: it succeeds when nobody holds the lease, the caller holds it, or the holder's lease
   // has expired (expires_at < now). Otherwise returns held = false with the current holder.

@@ -814,6 +814,100 @@ TEST_P(StoreContractTest, RacingSchedulersCreateOneRunForADueTime) {
   EXPECT_EQ(ItemCounts(org, job.id)[ItemStatus::kPending], 3);
 }
 
+TEST_P(StoreContractTest, FiringADueTimeMovesTheScheduleAndStartsTheRunTogether) {
+  OrgId org = NewOrg();
+  auto leads = NewLeads(org, 2);
+  Job job = NewScheduledJob(org, leads, T0() + 1h);
+  auto fired = store_->FireOccurrence(job.id, T0() + 1h, T0() + 25h, "busy");
+  ASSERT_TRUE(fired.ok()) << fired.status().ToString();
+  ASSERT_TRUE(fired->has_value());
+  const store::Run first = **fired;
+  EXPECT_EQ(first.status, RunStatus::kRunning);
+  EXPECT_EQ(first.trigger, RunTrigger::kScheduled);
+  EXPECT_EQ(first.scheduled_for, T0() + 1h);
+  EXPECT_EQ(first.total_items, 2);
+  auto after = store_->GetJob(org, job.id);
+  EXPECT_EQ(after->next_run_at, T0() + 25h);
+  EXPECT_EQ(after->status, JobStatus::kRunning);
+  EXPECT_EQ(after->current_run_id, first.id);
+  EXPECT_EQ(ItemCounts(org, job.id)[ItemStatus::kPending], 2);
+
+  // The same due time again (a stale scheduler): nothing happens.
+  auto stale = store_->FireOccurrence(job.id, T0() + 1h, T0() + 25h, "busy");
+  ASSERT_TRUE(stale.ok()) << stale.status().ToString();
+  EXPECT_FALSE(stale->has_value());
+  EXPECT_EQ(store_->GetJob(org, job.id)->next_run_at, T0() + 25h);
+
+  // The next due time while the run still goes: a skipped row, and the schedule moves on.
+  auto skipped = store_->FireOccurrence(job.id, T0() + 25h, T0() + 49h, "previous run going");
+  ASSERT_TRUE(skipped.ok()) << skipped.status().ToString();
+  ASSERT_TRUE(skipped->has_value());
+  EXPECT_EQ((*skipped)->status, RunStatus::kSkipped);
+  EXPECT_EQ((*skipped)->error_message, "previous run going");
+  EXPECT_EQ((*skipped)->scheduled_for, T0() + 25h);
+  EXPECT_EQ(store_->GetJob(org, job.id)->next_run_at, T0() + 49h);
+  EXPECT_EQ(store_->GetJob(org, job.id)->current_run_id, first.id);
+
+  // A due time that already has a run (schedule set back by hand): no second run, but the
+  // schedule still moves on instead of sticking there.
+  ASSERT_TRUE(store_->FinishRun(first.id, RunStatus::kCompleted).ok());
+  JobPatch back;
+  back.next_run_at = std::optional<TimePoint>(T0() + 1h);
+  ASSERT_TRUE(store_->UpdateJob(org, job.id, back).ok());
+  auto again = store_->FireOccurrence(job.id, T0() + 1h, T0() + 49h, "busy");
+  ASSERT_TRUE(again.ok()) << again.status().ToString();
+  EXPECT_FALSE(again->has_value());
+  EXPECT_EQ(store_->GetJob(org, job.id)->next_run_at, T0() + 49h);
+  EXPECT_EQ(store_->ListRuns(org, job.id, 10, 0)->total, 2);
+
+  // Disabled jobs and unknown ids do not fire.
+  JobPatch off;
+  off.enabled = false;
+  ASSERT_TRUE(store_->UpdateJob(org, job.id, off).ok());
+  auto disabled = store_->FireOccurrence(job.id, T0() + 49h, T0() + 73h, "busy");
+  ASSERT_TRUE(disabled.ok());
+  EXPECT_FALSE(disabled->has_value());
+  EXPECT_EQ(store_->FireOccurrence(common::NewUuid(), T0(), std::nullopt, "x").status().code(),
+            common::StatusCode::kNotFound);
+  EXPECT_EQ(store_->FireOccurrence("not-a-uuid", T0(), std::nullopt, "x").status().code(),
+            common::StatusCode::kNotFound);
+}
+
+TEST_P(StoreContractTest, RacingSchedulersFireADueTimeOnce) {
+  OrgId org = NewOrg();
+  Job job = NewScheduledJob(org, NewLeads(org, 3), T0() + 1h);
+  std::vector<std::unique_ptr<Store>> others;
+  std::vector<Store*> stores{store_.get()};
+  if (SharesDatabase()) {
+    others.push_back(Open());
+    others.push_back(Open());
+    for (auto& o : others)
+      stores.push_back(o.get());
+  }
+  std::atomic<int> runs{0}, nothing{0}, errors{0};
+  std::vector<std::thread> threads;
+  for (int t = 0; t < 8; ++t) {
+    Store* s = stores[static_cast<size_t>(t) % stores.size()];
+    threads.emplace_back([&, s] {
+      auto fired = s->FireOccurrence(job.id, T0() + 1h, T0() + 25h, "busy");
+      if (!fired.ok())
+        errors++;
+      else if (fired->has_value())
+        runs++;
+      else
+        nothing++;
+    });
+  }
+  for (auto& t : threads)
+    t.join();
+  EXPECT_EQ(errors.load(), 0);
+  EXPECT_EQ(runs.load(), 1);
+  EXPECT_EQ(nothing.load(), 7);
+  EXPECT_EQ(store_->ListRuns(org, job.id, 10, 0)->total, 1);
+  EXPECT_EQ(ItemCounts(org, job.id)[ItemStatus::kPending], 3);
+  EXPECT_EQ(store_->GetJob(org, job.id)->next_run_at, T0() + 25h);
+}
+
 TEST_P(StoreContractTest, LeaderLeaseHasOneHolderUntilItExpiresOrIsReleased) {
   auto a = store_->AcquireLeaderLease("scheduler", "serve-a", 15s);
   ASSERT_TRUE(a.ok()) << a.status().ToString();
