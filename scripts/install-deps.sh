@@ -10,6 +10,7 @@ packages=(
   libidn2-dev libmodest-dev libtomlplusplus-dev libsqlite3-dev libpq-dev libssl-dev zlib1g-dev
   libgtest-dev libgmock-dev libbenchmark-dev nodejs npm openssl postgresql-15 libbrotli-dev chromium
   nghttp2-server
+  python3-jsonschema
 )
 if [[ "${LEADSCAN_DEPS_EXTRA:-}" != "" ]]; then
   read -r -a extra <<<"${LEADSCAN_DEPS_EXTRA}"

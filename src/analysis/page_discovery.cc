@@ -357,6 +357,17 @@ std::string_view PageRoleName(PageRole role) {
   return "other";
 }
 
+PageRole RoleOfUrl(std::string_view url) {
+  auto parsed = boost::urls::parse_uri(url);
+  if (!parsed)
+    return PageRole::kOther;
+  const std::string path = Fold(PercentDecode(parsed->encoded_path()));
+  if (PathSegments(path).empty())
+    return PageRole::kHome;
+  const Keyword* by_path = BestKeyword(path);
+  return by_path != nullptr ? by_path->role : PageRole::kOther;
+}
+
 std::vector<Link> ExtractLinks(std::string_view html, size_t max_links) {
   std::vector<Link> links;
   size_t pos = 0;

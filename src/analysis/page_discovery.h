@@ -15,6 +15,12 @@ enum class PageRole { kHome, kShipping, kPayment, kTerms, kCart, kCheckout, kOth
 
 std::string_view PageRoleName(PageRole role);
 
+// The role of a page by its own URL alone, as discovery would give a link to it by its path:
+// kHome for the site's root, the best path keyword's role ("/policies/shipping-policy" is
+// kShipping), else kOther. For pages that arrive without the link that led to them (saved
+// pages given to `leadscan analyze --pages`).
+PageRole RoleOfUrl(std::string_view url);
+
 struct LinkCandidate {
   std::string url;  // absolute, fragment removed
   PageRole role = PageRole::kOther;

@@ -27,6 +27,17 @@ TEST(PageDiscoveryTest, ResolvesRelativeUrlsAndRejectsOtherSchemes) {
   EXPECT_EQ(ResolveUrl("https://shop.se/", "http://[bad"), "");
 }
 
+TEST(PageDiscoveryTest, RoleOfAUrlIsTheRoleItsPathWouldGiveALink) {
+  EXPECT_EQ(RoleOfUrl("https://bamboobrush.se/policies/shipping-policy.html"), PageRole::kShipping);
+  EXPECT_EQ(RoleOfUrl("https://shop.se/kassa"), PageRole::kCheckout);
+  EXPECT_EQ(RoleOfUrl("https://shop.fi/toimitustavat"), PageRole::kShipping);
+  EXPECT_EQ(RoleOfUrl("https://shop.fi/toimitusehdot"), PageRole::kTerms);
+  EXPECT_EQ(RoleOfUrl("https://shop.se/"), PageRole::kHome);
+  EXPECT_EQ(RoleOfUrl("https://shop.se"), PageRole::kHome);
+  EXPECT_EQ(RoleOfUrl("https://shop.se/products/blue-mug"), PageRole::kOther);
+  EXPECT_EQ(RoleOfUrl("not a url"), PageRole::kOther);
+}
+
 TEST(PageDiscoveryTest, SameSiteIgnoresWwwAndCase) {
   EXPECT_TRUE(SameSite("www.Shop.se", "shop.se"));
   EXPECT_TRUE(SameSite("shop.se", "WWW.shop.se"));

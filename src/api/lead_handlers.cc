@@ -95,16 +95,6 @@ std::set<std::string> NamesOf(const Json& field) {
   return out;
 }
 
-std::string JoinNames(const Json& field) {
-  std::string out;
-  for (const auto& n : NamesOf(field)) {
-    if (!out.empty())
-      out += "; ";
-    out += n;
-  }
-  return out;
-}
-
 Response ImportLeads(Services& s, const Request& req) {
   auto table = ParseCsv(req.body);
   if (!table.ok())
@@ -204,11 +194,11 @@ Response ExportLeads(Services& s, const Request& req) {
       return Response::FromStatus(page.status());
     for (const auto& l : page->rows) {
       const auto& f = l.findings;
-      out +=
-          CsvLine({l.id, l.company_name, l.domain, JoinNames(f.ecommerce_platform),
-                   JoinNames(f.checkout_solutions), JoinNames(f.payment_methods),
-                   JoinNames(f.carriers), JoinNames(f.shipping_software), JoinNames(f.technologies),
-                   f.last_analyzed_at ? IsoTime(*f.last_analyzed_at) : std::string()});
+      out += CsvLine({l.id, l.company_name, l.domain, JoinFindingNames(f.ecommerce_platform),
+                      JoinFindingNames(f.checkout_solutions), JoinFindingNames(f.payment_methods),
+                      JoinFindingNames(f.carriers), JoinFindingNames(f.shipping_software),
+                      JoinFindingNames(f.technologies),
+                      f.last_analyzed_at ? IsoTime(*f.last_analyzed_at) : std::string()});
     }
     filter->offset += static_cast<int64_t>(page->rows.size());
     if (page->rows.empty() || filter->offset >= page->total)

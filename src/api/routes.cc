@@ -1,11 +1,10 @@
 #include "api/routes.h"
 
-#include <map>
-
 #include "analysis/analyzer.h"
 #include "api/job_handlers.h"
 #include "api/json_util.h"
 #include "api/lead_handlers.h"
+#include "api/openapi_json.h"
 #include "common/uuid.h"
 #include "store/store.h"
 
@@ -15,49 +14,6 @@ namespace {
 using common::Status;
 using http::Request;
 using http::Response;
-
-struct RouteDoc {
-  const char* tag;
-  const char* summary;
-};
-
-// One line per route: what it does. OpenApiDocument joins this with the router's table.
-const std::map<std::string, RouteDoc>& RouteDocs() {
-  static const auto* kDocs = new std::map<std::string, RouteDoc>{
-      {"POST /api/batch-analysis/jobs",
-       {"jobs", "Create a batch job (manual: starts now; scheduled: cron + timezone)"}},
-      {"GET /api/batch-analysis/jobs", {"jobs", "List jobs (status, limit, offset)"}},
-      {"GET /api/batch-analysis/jobs/:id", {"jobs", "Job status with its items"}},
-      {"PATCH /api/batch-analysis/jobs/:id",
-       {"jobs", "Edit a job: name, schedule_cron, timezone, enabled, analysis_config"}},
-      {"DELETE /api/batch-analysis/jobs/:id", {"jobs", "Delete a job (cancels it first)"}},
-      {"POST /api/batch-analysis/jobs/:id/cancel", {"jobs", "Cancel a job (409 when final)"}},
-      {"POST /api/batch-analysis/jobs/:id/trigger",
-       {"jobs", "Run a job now without moving its schedule"}},
-      {"GET /api/batch-analysis/jobs/:id/runs", {"jobs", "Run history of a job"}},
-      {"GET /api/batch-analysis/jobs/:id/results",
-       {"jobs", "Export a run's results (format=csv|jsonl)"}},
-      {"GET /api/batch-analysis/jobs/:id/events",
-       {"jobs", "Server-Sent Events: snapshot, item and counter events, status changes"}},
-      {"POST /api/batch-analysis/quick-analyze",
-       {"jobs", "Start a batch for lead_ids with an analysis_type"}},
-      {"GET /api/batch-analysis/scheduler/status",
-       {"scheduler", "Scheduler status and upcoming jobs (admin)"}},
-      {"GET /api/cron/preview", {"scheduler", "Next runs and plain reading of a cron expression"}},
-      {"POST /api/leads", {"leads", "Create one lead or an array of leads"}},
-      {"GET /api/leads",
-       {"leads", "List leads (search, platform, checkout, carrier, analysed, limit, offset)"}},
-      {"GET /api/leads/:id", {"leads", "A lead with its latest findings and analysis history"}},
-      {"PATCH /api/leads/:id", {"leads", "Edit a lead"}},
-      {"DELETE /api/leads/:id", {"leads", "Delete a lead"}},
-      {"POST /api/leads/import", {"leads", "Import leads from CSV (comma or semicolon)"}},
-      {"GET /api/leads/export", {"leads", "Export leads with findings as CSV"}},
-      {"POST /api/analyze", {"analysis", "Analyse one domain now (optionally for a lead)"}},
-      {"GET /api/openapi.json", {"meta", "This document"}},
-      {"GET /api/me", {"meta", "Who the token belongs to (organisation, role)"}},
-  };
-  return *kDocs;
-}
 
 Response AnalyzeNow(Services& s, const Request& req) {
   if (s.analyzer == nullptr) {
@@ -129,77 +85,12 @@ Response AnalyzeNow(Services& s, const Request& req) {
 
 }  // namespace
 
-nlohmann::json OpenApiDocument(const http::Router& router) {
-  Json paths = Json::object();
-  for (const auto& route : router.routes()) {
-    // "/api/leads/:id" -> "/api/leads/{id}"
-    std::string path;
-    Json params = Json::array();
-    size_t i = 0;
-    const std::string& p = route->pattern;
-    while (i < p.size()) {
-      if (p[i] == ':' && (i == 0 || p[i - 1] == '/')) {
-        size_t end = p.find('/', i);
-        std::string name =
-            p.substr(i + 1, end == std::string::npos ? std::string::npos : end - i - 1);
-        path += "{" + name + "}";
-        params.push_back(
-            {{"name", name}, {"in", "path"}, {"required", true}, {"schema", {{"type", "string"}}}});
-        i = end == std::string::npos ? p.size() : end;
-      } else {
-        path.push_back(p[i++]);
-      }
-    }
-    std::string method = route->method;
-    for (char& c : method)
-      c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-    auto doc = RouteDocs().find(route->method + " " + route->pattern);
-    Json op = {{"summary", doc != RouteDocs().end() ? doc->second.summary : "undocumented"},
-               {"tags", Json::array({doc != RouteDocs().end() ? doc->second.tag : "other"})},
-               {"parameters", params},
-               {"responses",
-                {{"200", {{"description", "OK"}}},
-                 {"400", {{"$ref", "#/components/responses/Error"}}},
-                 {"401", {{"$ref", "#/components/responses/Error"}}},
-                 {"404", {{"$ref", "#/components/responses/Error"}}}}}};
-    if (route->options.is_public)
-      op["security"] = Json::array();
-    if (route->options.admin_only) {
-      op["responses"]["403"] = {{"$ref", "#/components/responses/Error"}};
-      op["description"] = "Admin only.";
-    }
-    paths[path][method] = std::move(op);
-  }
-  return {
-      {"openapi", "3.1.0"},
-      {"info",
-       {{"title", "leadscan API"},
-        {"version", "0.1.0"},
-        {"description",
-         "Batch analysis of lead websites: technologies, e-commerce platform, checkout, "
-         "payment methods, carriers and shipping software."}}},
-      {"servers", Json::array({{{"url", "/"}}})},
-      {"security", Json::array({{{"bearer", Json::array()}}})},
-      {"components",
-       {{"securitySchemes", {{"bearer", {{"type", "http"}, {"scheme", "bearer"}}}}},
-        {"schemas",
-         {{"Error",
-           {{"type", "object"},
-            {"required", Json::array({"error"})},
-            {"properties",
-             {{"error",
-               {{"type", "object"},
-                {"required", Json::array({"code", "message"})},
-                {"properties",
-                 {{"code", {{"type", "string"}}},
-                  {"message", {{"type", "string"}}},
-                  {"field", {{"type", "string"}}}}}}}}}}}}},
-        {"responses",
-         {{"Error",
-           {{"description", "Error object"},
-            {"content",
-             {{"application/json", {{"schema", {{"$ref", "#/components/schemas/Error"}}}}}}}}}}}}},
-      {"paths", paths}};
+std::string_view OpenApiJson() {
+  return {kOpenApiJsonBytes, sizeof(kOpenApiJsonBytes)};
+}
+
+nlohmann::json OpenApiDocument() {
+  return nlohmann::json::parse(OpenApiJson());
 }
 
 void RegisterRoutes(http::Router& router, Services& services) {
@@ -212,10 +103,11 @@ void RegisterRoutes(http::Router& router, Services& services) {
                                 {"role", http::RoleName(r.Caller().role)},
                                 {"subject", r.Caller().subject}});
   });
-  const http::Router* rp = &router;
   router.Get(
       "/api/openapi.json",
-      [rp](const Request&) { return Response::Json(200, OpenApiDocument(*rp)); },
+      [](const Request&) {
+        return Response::Text(200, std::string(OpenApiJson()), "application/json");
+      },
       http::RouteOptions{.is_public = true});
 }
 

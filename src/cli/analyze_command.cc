@@ -7,6 +7,7 @@
 #include <sstream>
 
 #include "analysis/analyzer.h"
+#include "analysis/page_discovery.h"
 #include "cli/live_analysis.h"
 #include "cli/rules_location.h"
 #include "common/clock.h"
@@ -239,7 +240,9 @@ int AnalyzeCommand::RunSaved() {
     page.url = pages[i].url;
     page.html = std::move(*body);
     page.headers = headers;
-    page.role = "home";
+    // The role discovery would have given the page by its path (a saved shipping policy reads
+    // carrier names as the crawled one does).
+    page.role = std::string(analysis::PageRoleName(analysis::RoleOfUrl(pages[i].url)));
     const int64_t bytes = static_cast<int64_t>(page.html.size());
     auto result = analyzer.AnalyzePages({std::move(page)}, *type);
     result.pages.push_back({pages[i].url, 200, bytes, 0, "saved", pages[i].path, ""});

@@ -9,6 +9,7 @@
 #include <cstring>
 #include <filesystem>
 #include <iostream>
+#include <optional>
 
 #include "analysis/analyzer.h"
 #include "analysis/metered_analyzer.h"
@@ -128,6 +129,12 @@ void RegisterProcessMetrics(common::Metrics& metrics, jobs::BatchRunner& runner,
                       [&fetcher] { return static_cast<double>(fetcher.stats().queued); });
 }
 
+// /readyz of serve and worker: ready while the store can run a read and a write transaction
+// (Store::Ping); while the database cannot be reached, 503 with the store's error.
+http::HttpServer::ReadinessCheck StoreReadiness(store::Store& store) {
+  return [&store] { return store.Ping(); };
+}
+
 // Blocks until SIGINT or SIGTERM (which main's threads do not handle: they are blocked here
 // before any thread starts).
 int WaitForSignal(const sigset_t& set) {
@@ -170,7 +177,11 @@ ServeCommand::ServeCommand(CLI::App& parent, bool workers_only) : workers_only_(
       ->capture_default_str();
   app_->add_option("--rules", rules_, "Add rule files or folders to ours (repeatable)")
       ->check(CLI::ExistingPath);
-  if (!workers_only) {
+  if (workers_only) {
+    listen_.clear();
+    app_->add_option("--listen", listen_,
+                     "HOST:PORT to serve /metrics, /healthz and /readyz on (default: none)");
+  } else {
     app_->add_flag("--no-workers", no_workers_,
                    "Analyse nothing in this process: `leadscan worker` processes do the items");
     app_->add_option("--listen", listen_, "HOST:PORT to serve on")->capture_default_str();
@@ -294,6 +305,7 @@ int ServeCommand::Run() {
   jobs::BatchRunnerOptions runner_options;
   runner_options.concurrency = concurrency_;
   runner_options.lease = std::chrono::seconds(lease_seconds_);
+  runner_options.metrics = &metrics;
   jobs::BatchRunner runner(**store, analyzer, clock, publish_to, runner_options);
   if (no_workers_) {
     spdlog::info("serve: no workers in this process (--no-workers)");
@@ -304,11 +316,34 @@ int ServeCommand::Run() {
   RegisterProcessMetrics(metrics, runner, **fetcher);
   if (workers_only_) {
     spdlog::info("worker {} started ({} at once)", runner.worker_id(), concurrency_);
+    // --listen: the built-in /metrics, /healthz and /readyz only (no routes, no auth), as serve
+    // answers them.
+    http::Router no_routes;
+    http::ServerOptions probe_options;
+    probe_options.io_threads = 1;
+    probe_options.handler_threads = 2;
+    std::optional<http::HttpServer> probes;
+    if (!listen_.empty()) {
+      probes.emplace(probe_options, no_routes, nullptr, clock, metrics);
+      probes->SetReadinessCheck(StoreReadiness(**store));
+      if (auto s = probes->Listen(listen_); !s.ok()) {
+        std::cerr << "leadscan worker: " << s.ToString() << "\n";
+        runner.Stop();
+        return kExitSomeFailed;
+      }
+      std::string host = listen_.substr(0, listen_.rfind(':'));
+      if (host.empty() || host == "0.0.0.0")
+        host = "127.0.0.1";
+      std::cout << "leadscan worker listening on http://" << host << ":" << probes->port()
+                << " (/metrics, /healthz, /readyz)" << std::endl;
+    }
     int sig = WaitForSignal(signals);
     spdlog::info("signal {}: stopping workers", sig);
     runner.Stop();
     if (relay)
       relay->Stop();
+    if (probes)
+      probes->Stop();
     return kExitOk;
   }
 
@@ -359,11 +394,7 @@ int ServeCommand::Run() {
   server_options.rate_limit.per_second = rate_per_second_;
   server_options.rate_limit.burst = rate_burst_;
   http::HttpServer server(server_options, router, &auth, clock, metrics);
-  store::Store* store_ptr = store->get();
-  server.SetReadinessCheck([store_ptr] {
-    auto migrations = store_ptr->AppliedMigrations();
-    return migrations.ok() ? common::Status::Ok() : migrations.status();
-  });
+  server.SetReadinessCheck(StoreReadiness(**store));
   if (auto s = server.Listen(listen_); !s.ok()) {
     std::cerr << "leadscan serve: " << s.ToString() << "\n";
     runner.Stop();

@@ -644,15 +644,24 @@ asio::awaitable<Prepared> Session::PrepareOnPool(HttpServer::Impl& server, Reque
   co_return server.Prepare(request);
 }
 
+const std::vector<std::string_view>& BuiltinGetPaths() {
+  static const std::vector<std::string_view> kPaths = {"/healthz", "/readyz", "/metrics"};
+  return kPaths;
+}
+
 namespace {
 
 // The endpoints the server answers itself, before the router.
 bool IsBuiltin(const Request& request) {
   if (CorsPolicy::IsPreflight(request) || request.path == "*")
     return true;
-  const bool get = request.method == "GET" || request.method == "HEAD";
-  return get &&
-         (request.path == "/healthz" || request.path == "/readyz" || request.path == "/metrics");
+  if (request.method != "GET" && request.method != "HEAD")
+    return false;
+  for (std::string_view path : BuiltinGetPaths()) {
+    if (request.path == path)
+      return true;
+  }
+  return false;
 }
 
 // Metric label for a method: a closed set, whatever the client sends.

@@ -27,6 +27,10 @@ namespace leadscan::http {
 
 class Session;
 
+// The GET (and HEAD) paths the server answers itself, before the router: /healthz, /readyz,
+// /metrics. Public; the API document describes them beside the router's routes.
+const std::vector<std::string_view>& BuiltinGetPaths();
+
 struct ServerOptions {
   static constexpr size_t kDefaultMaxBodyBytes = 16 * 1024 * 1024;  // CSV imports
   static constexpr size_t kDefaultMaxHeaderBytes = 16 * 1024;

@@ -37,9 +37,49 @@ common::Result<std::string> DecodeSegment(std::string_view segment) {
   return out;
 }
 
+// The absolute-form ("http://host:port/path?query", RFC 9112 3.2.2, which a server must
+// accept): the scheme and authority are dropped and what follows is read as origin-form. The
+// authority must be present and must not carry userinfo; an empty path is "/".
+common::Result<std::string_view> OriginPartOfAbsoluteForm(std::string_view target) {
+  size_t colon = target.find("://");
+  std::string scheme(target.substr(0, colon));
+  for (char& c : scheme)
+    c = static_cast<char>(c >= 'A' && c <= 'Z' ? c - 'A' + 'a' : c);
+  if (scheme != "http" && scheme != "https")
+    return Refuse("only http and https absolute-form targets are accepted");
+  std::string_view rest = target.substr(colon + 3);
+  size_t end = rest.find_first_of("/?#");
+  std::string_view authority = rest.substr(0, end);
+  if (authority.empty())
+    return Refuse("absolute-form target without a host");
+  if (authority.find('@') != std::string_view::npos)
+    return Refuse("userinfo in the request target");
+  return end == std::string_view::npos ? std::string_view() : rest.substr(end);
+}
+
+bool IsAbsoluteForm(std::string_view target) {
+  size_t colon = target.find("://");
+  if (colon == std::string_view::npos || colon == 0 || colon > 8)
+    return false;
+  for (char c : target.substr(0, colon)) {
+    if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z')))
+      return false;
+  }
+  return true;
+}
+
 }  // namespace
 
 common::Result<RequestTarget> ParseRequestTarget(std::string_view method, std::string_view target) {
+  std::string absolute_rest;
+  if (IsAbsoluteForm(target)) {
+    auto rest = OriginPartOfAbsoluteForm(target);
+    if (!rest.ok())
+      return rest.status();
+    absolute_rest =
+        rest->empty() || rest->front() != '/' ? "/" + std::string(*rest) : std::string(*rest);
+    target = absolute_rest;
+  }
   if (target == "*") {
     if (method != "OPTIONS")
       return Refuse("'*' is only a target for OPTIONS");

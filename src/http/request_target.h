@@ -18,10 +18,12 @@ struct RequestTarget {
   std::string query;  // raw text after '?', not decoded
 };
 
-// Parses the target of a request line. Only origin-form ("/path?query") is accepted, plus "*"
-// when `method` is OPTIONS; anything else (absolute-form "http://h/p", authority-form, a path
-// without its leading '/', "//api", dot segments, encoded '/' or NUL) fails with
-// kInvalidArgument `invalid_request_target` and a message saying why. Repeated or trailing
+// Parses the target of a request line. Origin-form ("/path?query") is accepted, plus "*" when
+// `method` is OPTIONS, plus the absolute-form ("http://h/p?q", RFC 9112 3.2.2) which is read as
+// its origin part ("/p?q") so that it routes and authenticates exactly as that; anything else
+// (authority-form, another scheme, userinfo, a path without its leading '/', "//api", dot
+// segments, encoded '/' or NUL) fails with kInvalidArgument `invalid_request_target` and a
+// message saying why. Repeated or trailing
 // '/' at the end only ("/api/leads/") is tolerated and removed.
 common::Result<RequestTarget> ParseRequestTarget(std::string_view method, std::string_view target);
 

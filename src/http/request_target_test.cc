@@ -23,9 +23,24 @@ TEST(RequestTargetTest, TrailingSlashNamesTheSameResource) {
   EXPECT_EQ(PathOf("GET", "/?a=b"), "/");
 }
 
-TEST(RequestTargetTest, AnythingButOriginFormIsRefused) {
-  for (std::string_view target : {"api/batch-analysis/scheduler/status", "api/me", "",
-                                  "http://127.0.0.1/api/me", "127.0.0.1:80", "*"}) {
+TEST(RequestTargetTest, AbsoluteFormIsReadAsItsOriginPart) {
+  auto parsed = ParseRequestTarget("GET", "HTTP://127.0.0.1:8080/api/leads/a%20b?x=1");
+  ASSERT_TRUE(parsed.ok());
+  EXPECT_EQ(parsed->path, "/api/leads/a b");
+  EXPECT_EQ(parsed->query, "x=1");
+  EXPECT_EQ(PathOf("GET", "https://h"), "/");
+  EXPECT_EQ(PathOf("GET", "http://h?a=b"), "/");
+  // The origin part gets every check origin-form gets.
+  for (std::string_view target :
+       {"http://h//api/me", "http://h/api/%2e%2e/me", "http://h/a/../b", "http:///api/me",
+        "http://user@h/api/me", "ftp://h/api/me", "http://h/api/%2Fme"}) {
+    EXPECT_EQ(PathOf("GET", target), "refused:invalid_request_target") << target;
+  }
+}
+
+TEST(RequestTargetTest, AnythingElseIsRefused) {
+  for (std::string_view target :
+       {"api/batch-analysis/scheduler/status", "api/me", "", "127.0.0.1:80", "*", "h/api:/x"}) {
     EXPECT_EQ(PathOf("GET", target), "refused:invalid_request_target") << target;
   }
   EXPECT_EQ(PathOf("OPTIONS", "*"), "*");

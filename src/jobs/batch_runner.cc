@@ -74,7 +74,14 @@ BatchRunner::BatchRunner(store::Store& store, analysis::LeadAnalyzer& analyzer,
       events_(events),
       options_(std::move(options)),
       worker_id_(options_.worker_id.empty() ? DefaultWorkerId() : options_.worker_id),
-      retry_(options_.retry, options_.seed) {}
+      retry_(options_.retry, options_.seed) {
+  if (options_.metrics != nullptr) {
+    options_.metrics->DefineCounter(
+        kStaleWritesRefusedMetric,
+        "Writes of an item's outcome refused because they carried an earlier claim's lease "
+        "(expired and released, taken over, or the job cancelled), by operation.");
+  }
+}
 
 BatchRunner::~BatchRunner() {
   Stop();
@@ -190,8 +197,13 @@ void BatchRunner::DispatchLoop() {
   TimePoint next_poll = clock_.Now();
   while (!stopping_) {
     const int free = capacity - static_cast<int>(in_flight_.size());
-    if (try_now && free > 0) {
-      try_now = false;
+    // Expired leases are released on time even while every slot is busy: another process's
+    // items (a crashed or paused worker) must not wait for this one to have room.
+    const bool release_due = clock_.Now() >= next_release_;
+    if ((try_now && free > 0) || release_due) {
+      const bool claiming = try_now && free > 0;
+      if (claiming)
+        try_now = false;
       lock.unlock();
       TimePoint now = clock_.Now();
       int64_t released = 0;
@@ -204,6 +216,11 @@ void BatchRunner::DispatchLoop() {
           spdlog::warn("batch runner: releasing expired leases failed: {}", r.status().ToString());
         }
         next_release_ = now + options_.lease;
+      }
+      if (!claiming) {
+        lock.lock();
+        stats_.released += released;
+        continue;
       }
       store::ClaimRequest request;
       request.worker_id = worker_id_;
@@ -242,8 +259,11 @@ void BatchRunner::DispatchLoop() {
         }
       }
     }
-    TimePoint deadline = std::min(next_poll, next_release_);
-    if (next_retry_at_ && *next_retry_at_ < deadline)
+    // With every slot busy only a freed slot, a wake or the next release can matter: a poll or
+    // retry time that has passed would otherwise wake this loop again at once (a busy loop).
+    const bool saturated = capacity - static_cast<int>(in_flight_.size()) <= 0;
+    TimePoint deadline = saturated ? next_release_ : std::min(next_poll, next_release_);
+    if (!saturated && next_retry_at_ && *next_retry_at_ < deadline)
       deadline = *next_retry_at_;
     const uint64_t wake_before = seen_wake;
     const uint64_t slot_before = seen_slot;
@@ -347,7 +367,8 @@ void BatchRunner::HeartbeatLoop() {
       std::vector<std::pair<std::shared_ptr<InFlight>, Status>> results;
       for (const auto& entry : renew) {
         results.emplace_back(entry,
-                             store_.RenewLease(entry->claim.item.id, worker_id_, options_.lease));
+                             store_.RenewLease(entry->claim.item.id, worker_id_,
+                                               entry->claim.item.lease_token, options_.lease));
       }
       lock.lock();
       for (auto& [entry, status] : results) {
@@ -358,6 +379,11 @@ void BatchRunner::HeartbeatLoop() {
         if (status.ok()) {
           ++stats_.lease_renewals;
         } else if (IsLeaseLost(status) || status.code() == common::StatusCode::kNotFound) {
+          if (IsLeaseLost(status)) {
+            lock.unlock();
+            CountStaleWrite(status, "renew");
+            lock.lock();
+          }
           ++stats_.leases_lost;
           SetAbort(entry, Abort::kLeaseLost);
         } else {
@@ -586,6 +612,44 @@ void BatchRunner::CountRefused(const common::Status& status, std::string_view wh
   }
 }
 
+void BatchRunner::CountStaleWrite(const common::Status& status, std::string_view operation) {
+  if (!IsLeaseLost(status))
+    return;
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    ++stats_.stale_writes_refused;
+  }
+  if (options_.metrics != nullptr) {
+    options_.metrics->Increment(kStaleWritesRefusedMetric, {{"operation", std::string(operation)}});
+  }
+}
+
+common::Status BatchRunner::WriteWithRetry(const std::shared_ptr<InFlight>& entry,
+                                           const std::function<common::Status()>& write) {
+  const TimePoint give_up = clock_.Now() + options_.lease;
+  auto pause = kStoreRetryFirstPause;
+  auto aborted = [&] {
+    const auto abort = static_cast<Abort>(entry->abort.load());
+    return abort == Abort::kShutdown || abort == Abort::kJobCancelled || abort == Abort::kLeaseLost;
+  };
+  while (true) {
+    Status s = write();
+    // Only a database that cannot be reached is worth waiting for; a refusal is final.
+    if (s.ok() || s.code() != common::StatusCode::kIoError || aborted())
+      return s;
+    const TimePoint now = clock_.Now();
+    if (now + pause > give_up)
+      return s;
+    spdlog::warn("batch runner: storing the outcome of item {} failed ({}); trying again in {} ms",
+                 entry->claim.item.id, s.ToString(), pause.count());
+    {
+      std::unique_lock<std::mutex> lock(coalesce_mu_);
+      clock_.WaitUntil(coalesce_cv_, lock, now + pause, aborted);
+    }
+    pause = std::min(pause * 2, kStoreRetryMaxPause);
+  }
+}
+
 JobEvent BatchRunner::ItemEvent(JobEventKind kind, const InFlight& entry) {
   const store::Item& item = entry.claim.item;
   JobEvent event;
@@ -605,12 +669,21 @@ void BatchRunner::FinishSuccess(const std::shared_ptr<InFlight>& entry,
   store::ItemCompletion completion;
   completion.item_id = item.id;
   completion.worker_id = worker_id_;
+  completion.lease_token = item.lease_token;
   completion.duration_seconds = Seconds(entry->started.value_or(clock_.Now()));
   completion.result = result;
   completion.findings = FindingsOf(result);
-  auto update = store_.CompleteItem(completion);
-  if (!update.ok()) {
-    CountRefused(update.status(), "result", item.id);
+  std::optional<store::ItemUpdate> update;
+  Status written = WriteWithRetry(entry, [&] {
+    auto u = store_.CompleteItem(completion);
+    if (!u.ok())
+      return u.status();
+    update = std::move(u).value();
+    return Status::Ok();
+  });
+  if (!written.ok()) {
+    CountStaleWrite(written, "complete");
+    CountRefused(written, "result", item.id);
     return;
   }
   {
@@ -642,11 +715,13 @@ void BatchRunner::FinishFailure(const std::shared_ptr<InFlight>& entry,
     store::ItemRetry retry;
     retry.item_id = item.id;
     retry.worker_id = worker_id_;
+    retry.lease_token = item.lease_token;
     retry.not_before = store::TruncateTime(clock_.Now() + delay);
     retry.error_code = code;
     retry.error_message = status.message();
-    Status s = store_.RetryItem(retry);
+    Status s = WriteWithRetry(entry, [&] { return store_.RetryItem(retry); });
     if (!s.ok()) {
+      CountStaleWrite(s, "retry");
       std::lock_guard<std::mutex> lock(mu_);
       ++stats_.aborted;
       if (!IsLeaseLost(s)) {
@@ -710,12 +785,21 @@ void BatchRunner::FailNow(const std::shared_ptr<InFlight>& entry, std::string_vi
   store::ItemFailure failure;
   failure.item_id = item.id;
   failure.worker_id = worker_id_;
+  failure.lease_token = item.lease_token;
   failure.error_code = std::string(code);
   failure.error_message = message;
   failure.duration_seconds = Seconds(entry->started.value_or(clock_.Now()));
-  auto update = store_.FailItem(failure);
-  if (!update.ok()) {
-    CountRefused(update.status(), "failure", item.id);
+  std::optional<store::ItemUpdate> update;
+  Status written = WriteWithRetry(entry, [&] {
+    auto u = store_.FailItem(failure);
+    if (!u.ok())
+      return u.status();
+    update = std::move(u).value();
+    return Status::Ok();
+  });
+  if (!written.ok()) {
+    CountStaleWrite(written, "fail");
+    CountRefused(written, "failure", item.id);
     return;
   }
   {

@@ -12,6 +12,7 @@
 #include <condition_variable>
 #include <cstdint>
 #include <deque>
+#include <functional>
 #include <map>
 #include <memory>
 #include <mutex>
@@ -24,6 +25,7 @@
 
 #include "analysis/analyzer.h"
 #include "common/clock.h"
+#include "common/metrics.h"
 #include "common/result.h"
 #include "common/status.h"
 #include "jobs/job_events.h"
@@ -49,6 +51,16 @@ inline constexpr std::string_view kPoisonItemCode = store::kPoisonItemErrorCode;
 // How long a supervised loop (dispatcher, heartbeat) pauses after it threw before it restarts.
 inline constexpr std::chrono::milliseconds kSupervisorPause{200};
 
+// Writing an item's outcome when the database cannot be reached is tried again after these
+// pauses (doubling), for at most one lease: the claim's token keeps a late write from
+// overwriting another claim (docs/decisions/fencing.md).
+inline constexpr std::chrono::milliseconds kStoreRetryFirstPause{100};
+inline constexpr std::chrono::milliseconds kStoreRetryMaxPause{2000};
+
+// Counter of outcome writes the store refused because the claim they carry is no longer the
+// item's (lease_lost), by operation: complete, fail, retry, renew.
+inline constexpr std::string_view kStaleWritesRefusedMetric = "leadscan_stale_writes_refused_total";
+
 struct BatchRunnerOptions {
   int concurrency = 8;    // worker threads = items analysed at once by this process
   std::string worker_id;  // lease owner; empty: "<hostname>:<pid>:<random>"
@@ -69,6 +81,8 @@ struct BatchRunnerOptions {
   // analysis is background work, so on a busy machine the API's threads get the CPU first and
   // polls stay fast while a batch runs.
   int worker_nice = 5;
+  // Where kStaleWritesRefusedMetric is counted; nullptr: nowhere. Must outlive the runner.
+  common::Metrics* metrics = nullptr;
 };
 
 struct BatchRunnerStats {
@@ -80,6 +94,7 @@ struct BatchRunnerStats {
   int64_t aborted = 0;    // analyses aborted (job cancel, lease lost, stop)
   int64_t lease_renewals = 0;
   int64_t leases_lost = 0;
+  int64_t stale_writes_refused = 0;  // outcome writes refused with lease_lost (all operations)
   int64_t released = 0;    // items given back: expired leases at start and periodically, stop
   int64_t unexpected = 0;  // items whose processing threw (a bug; see kInternalErrorCode)
   int in_flight = 0;       // claimed and not yet finished (queued or analysing)
@@ -186,6 +201,14 @@ class BatchRunner {
   // Counts a store refusal of an item's outcome as aborted (logged unless the lease was lost).
   void CountRefused(const common::Status& status, std::string_view what,
                     const std::string& item_id);
+  // Counts a write the store refused with lease_lost under `operation` (complete, fail, retry,
+  // renew) in the stats and kStaleWritesRefusedMetric; other statuses are not counted.
+  void CountStaleWrite(const common::Status& status, std::string_view operation);
+  // Runs `write` (a store call writing the entry's outcome) and, while it fails because the
+  // database cannot be reached, again after a growing pause, for at most one lease and until
+  // the entry is aborted. Returns the last status.
+  common::Status WriteWithRetry(const std::shared_ptr<InFlight>& entry,
+                                const std::function<common::Status()>& write);
   // An event about the entry's item, its ids filled in.
   static JobEvent ItemEvent(JobEventKind kind, const InFlight& entry);
   void FinishSuccess(const std::shared_ptr<InFlight>& entry, const nlohmann::json& result,

@@ -672,6 +672,97 @@ TEST_F(BatchRunnerTest, RenewsTheLeaseWhileAnAnalysisRuns) {
   EXPECT_EQ(analyzer_.TotalCalls(), 1);
 }
 
+// Fencing: while this runner's analysis is stuck, its item is given back and claimed by
+// another worker. When the analysis ends, the runner's completion carries its old claim's token:
+// the store refuses it, the runner counts it (stats and metric), and the other worker's outcome
+// is the only one stored.
+TEST_F(BatchRunnerTest, ALateOutcomeOfATakenOverItemIsRefusedAndCounted) {
+  analyzer_.SetDefault(ScriptedLeadAnalyzer::Block(ScriptedLeadAnalyzer::Ok("Shopify")));
+  const std::string job_id = MakeJob({"stuck.se"}, {{"timeout", 600000}});
+  common::Metrics metrics;
+  BatchRunnerOptions options;
+  options.concurrency = 1;  // no free slot: the runner cannot claim the item back itself
+  options.metrics = &metrics;
+  StartRunner(options);
+  ASSERT_TRUE(WaitFor([&] { return analyzer_.Blocked() == 1; }));
+  const store::Item mine = Items(job_id)[0];
+  ASSERT_EQ(mine.lease_owner, "test-worker");
+  // As if its lease ran out and was released: back to pending, then another worker's claim.
+  ASSERT_EQ(store_->ReleaseWorkerLeases("test-worker").value(), 1);
+  store::ClaimRequest other;
+  other.worker_id = "other-worker";
+  auto taken = store_->ClaimItems(other);
+  ASSERT_TRUE(taken.ok());
+  ASSERT_EQ(taken->size(), 1u);
+  EXPECT_GT((*taken)[0].item.lease_token, mine.lease_token);
+
+  analyzer_.ReleaseAll();
+  ASSERT_TRUE(WaitFor([&] { return runner_->in_flight() == 0; }));
+  EXPECT_EQ(runner_->stats().stale_writes_refused, 1);
+  EXPECT_EQ(runner_->stats().completed, 0);
+  EXPECT_EQ(metrics.Value(kStaleWritesRefusedMetric, {{"operation", "complete"}}), 1);
+  EXPECT_NE(metrics.Render().find("leadscan_stale_writes_refused_total{operation=\"complete\"} 1"),
+            std::string::npos)
+      << metrics.Render();
+  store::Item held = Items(job_id)[0];
+  EXPECT_EQ(held.status, store::ItemStatus::kProcessing);
+  EXPECT_EQ(held.lease_owner, "other-worker");
+
+  store::ItemCompletion theirs;
+  theirs.item_id = held.id;
+  theirs.worker_id = "other-worker";
+  theirs.lease_token = (*taken)[0].item.lease_token;
+  theirs.result = {{"ecommerce_platform", {{"name", "WooCommerce"}}}};
+  ASSERT_TRUE(store_->CompleteItem(theirs).ok());
+  ASSERT_TRUE(WaitForJobFinal(job_id));
+  EXPECT_EQ(Full(held).result["ecommerce_platform"]["name"], "WooCommerce");
+  auto history = store_->ListAnalyses(*org_, held.lead_id, 10, 0);
+  ASSERT_TRUE(history.ok());
+  EXPECT_EQ(history->rows.size(), 1u);
+  ExpectCountersEqualItems(job_id);
+}
+
+// A runner whose every slot is busy still gives back the expired leases of other processes on
+// time (it once did so only when it had room to claim, so a paused worker's items waited for a
+// free slot somewhere).
+TEST_F(BatchRunnerTest, ExpiredLeasesOfOthersAreReleasedWhileEverySlotIsBusy) {
+  analyzer_.SetDefault(ScriptedLeadAnalyzer::Block(ScriptedLeadAnalyzer::Ok()));
+  const std::string job_id = MakeJob({"busy.se", "other.se"}, {{"timeout", 600000}});
+  BatchRunnerOptions options;
+  options.concurrency = 1;
+  options.lease = 30s;
+  StartRunner(options);
+  ASSERT_TRUE(WaitFor([&] { return analyzer_.Blocked() == 1; }));
+  store::ClaimRequest dead;
+  dead.worker_id = "paused-worker";
+  dead.lease = 30s;
+  auto theirs = store_->ClaimItems(dead);
+  ASSERT_TRUE(theirs.ok());
+  ASSERT_EQ(theirs->size(), 1u);
+  // Past their lease in steps shorter than our heartbeat, so our own lease stays renewed.
+  for (int step = 1; step <= 4; ++step) {
+    clock_.Advance(9s);
+    const common::TimePoint now = clock_.Now();
+    ASSERT_TRUE(WaitFor([&] {
+      for (const auto& item : Items(job_id)) {
+        if (item.lease_owner == "test-worker")
+          return item.lease_expires_at && *item.lease_expires_at > now + 10s;
+      }
+      return false;
+    })) << "step "
+        << step;
+  }
+  ASSERT_TRUE(WaitFor([&] {
+    return Full((*theirs)[0].item).status == store::ItemStatus::kPending;
+  })) << Describe(job_id);
+  EXPECT_GE(runner_->stats().released, 1);
+  EXPECT_EQ(runner_->in_flight(), 1);
+  analyzer_.SetDefault(ScriptedLeadAnalyzer::Ok());
+  analyzer_.ReleaseAll();
+  ASSERT_TRUE(WaitForJobFinal(job_id)) << Describe(job_id);
+  ExpectCountersEqualItems(job_id);
+}
+
 TEST_F(BatchRunnerTest, AnAnalysisPastItsTimeBudgetIsAbortedAndRetried) {
   analyzer_.Script("hang.se", {ScriptedLeadAnalyzer::Block(ScriptedLeadAnalyzer::Ok()),
                                ScriptedLeadAnalyzer::Ok()});
@@ -719,6 +810,7 @@ TEST_F(BatchRunnerTest, ItemsOfACrashedWorkerAreRecoveredAtStart) {
   store::ItemCompletion late;
   late.item_id = (*claimed)[0].item.id;
   late.worker_id = "crashed-worker";
+  late.lease_token = (*claimed)[0].item.lease_token;
   EXPECT_EQ(store_->CompleteItem(late).status().error_code(), "lease_lost");
 }
 

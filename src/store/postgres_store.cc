@@ -2,6 +2,8 @@
 
 #include <libpq-fe.h>
 
+#include <algorithm>
+#include <chrono>
 #include <condition_variable>
 #include <cstdio>
 #include <mutex>
@@ -17,6 +19,11 @@ namespace {
 constexpr int kMaxWriteAttempts = 5;
 // Prepared statements kept per connection before the cache is dropped and rebuilt.
 constexpr size_t kMaxPreparedStatements = 256;
+// After a failed connect, new connections are not tried for this pause, doubling up to the
+// maximum while the server stays unreachable (every thread of the process shares it); calls in
+// between fail at once with the last error. A successful connect resets it.
+constexpr std::chrono::milliseconds kReconnectFirstPause{100};
+constexpr std::chrono::milliseconds kReconnectMaxPause{2000};
 // Key of the advisory lock that serialises migrations across processes.
 constexpr const char* kMigrationLockKey = "727001";
 
@@ -267,6 +274,35 @@ class PgBackend final : public SqlBackend {
     return conn;
   }
 
+  // Connect, unless the last attempt failed less than a pause ago (reconnect with backoff).
+  Result<std::unique_ptr<PgConn>> ConnectWithBackoff() {
+    {
+      std::lock_guard lock(mu_);
+      const auto now = std::chrono::steady_clock::now();
+      if (now < reconnect_at_) {
+        const auto wait =
+            std::chrono::duration_cast<std::chrono::milliseconds>(reconnect_at_ - now).count();
+        return Status::Error(
+            common::StatusCode::kIoError, "io_error",
+            last_connect_error_ + " (next connection attempt in " + std::to_string(wait) + " ms)",
+            true);
+      }
+    }
+    auto c = Connect();
+    std::lock_guard lock(mu_);
+    if (c.ok()) {
+      reconnect_pause_ = std::chrono::milliseconds(0);
+      reconnect_at_ = {};
+    } else {
+      reconnect_pause_ = reconnect_pause_.count() == 0
+                             ? kReconnectFirstPause
+                             : std::min(reconnect_pause_ * 2, kReconnectMaxPause);
+      reconnect_at_ = std::chrono::steady_clock::now() + reconnect_pause_;
+      last_connect_error_ = c.status().message();
+    }
+    return c;
+  }
+
   void Release(std::unique_ptr<PgConn> conn) {
     {
       std::lock_guard lock(mu_);
@@ -292,7 +328,7 @@ class PgBackend final : public SqlBackend {
       }
     }
     if (!conn) {
-      auto c = Connect();
+      auto c = ConnectWithBackoff();
       if (!c.ok()) {
         Release(nullptr);
         return c.status();
@@ -330,6 +366,9 @@ class PgBackend final : public SqlBackend {
   std::condition_variable cv_;
   std::vector<std::unique_ptr<PgConn>> idle_;
   int open_ = 0;
+  std::chrono::milliseconds reconnect_pause_{0};  // 0: the last connect succeeded
+  std::chrono::steady_clock::time_point reconnect_at_;
+  std::string last_connect_error_;
 };
 
 }  // namespace

@@ -181,7 +181,7 @@ const char* kRunCols =
 const char* kItemCols =
     "i.id, i.job_id, i.run_id, i.lead_id, l.company_name AS company_name, l.domain AS domain, "
     "i.status, i.retry_count, i.error_code, i.error_message, i.started_at, i.completed_at, "
-    "i.duration_seconds, i.lease_owner, i.lease_expires_at, i.not_before";
+    "i.duration_seconds, i.lease_owner, i.lease_expires_at, i.lease_token, i.not_before";
 const char* kAnalysisCols =
     "a.id, a.org_id, a.lead_id, a.job_id, a.run_id, a.item_id, a.job_type, a.domain, "
     "a.analyzed_at, a.result";
@@ -282,6 +282,7 @@ Item ToItem(const Row& r) {
   it.duration_seconds = r.Real("duration_seconds");
   it.lease_owner = r.Str("lease_owner");
   it.lease_expires_at = r.OptTime("lease_expires_at");
+  it.lease_token = r.Int("lease_token");
   it.not_before = r.OptTime("not_before");
   it.result = r.JsonOr("result", nullptr);
   return it;
@@ -311,7 +312,8 @@ Status NotFoundStatus(const std::string& what, const OrgId& id) {
 }
 
 Status LeaseLost(const std::string& item_id) {
-  return Status::Conflict("lease_lost", "item " + item_id + " is not leased to this worker");
+  return Status::Conflict("lease_lost",
+                          "item " + item_id + " is not leased to this worker under this claim");
 }
 
 // Run `sql` and fetch rows, or return the error from the enclosing lambda.
@@ -1601,7 +1603,8 @@ Result<std::vector<ClaimedItem>> SqlStore::ClaimItems(const ClaimRequest& reques
     {
       EXEC_OR_RETURN(n, c,
                      "UPDATE batch_analysis_items SET status = 'processing', lease_owner = ?, "
-                     "lease_expires_at = ?, started_at = ? WHERE status = 'pending' AND id IN (" +
+                     "lease_expires_at = ?, started_at = ?, lease_token = lease_token + 1 WHERE "
+                     "status = 'pending' AND id IN (" +
                          Placeholders(ids.size()) + ")",
                      u);
       (void)n;
@@ -1633,15 +1636,15 @@ Result<std::vector<ClaimedItem>> SqlStore::ClaimItems(const ClaimRequest& reques
 }
 
 Status SqlStore::RenewLease(const std::string& item_id, const std::string& worker_id,
-                            std::chrono::milliseconds lease) {
+                            int64_t lease_token, std::chrono::milliseconds lease) {
   if (!IsUuid(item_id))
     return NotFoundStatus("item", item_id);
   TimePoint expires = TruncateTime(Now() + lease);
   return backend_->Write([&](SqlConn& c) -> Status {
     EXEC_OR_RETURN(n, c,
                    "UPDATE batch_analysis_items SET lease_expires_at = ? WHERE id = ? AND "
-                   "status = 'processing' AND lease_owner = ?",
-                   Tm(expires), T(item_id), T(worker_id));
+                   "status = 'processing' AND lease_owner = ? AND lease_token = ?",
+                   Tm(expires), T(item_id), T(worker_id), I(lease_token));
     if (n == 0)
       return LeaseLost(item_id);
     return Status::Ok();
@@ -1650,10 +1653,11 @@ Status SqlStore::RenewLease(const std::string& item_id, const std::string& worke
 
 namespace {
 
-// Locks the item's job, then checks the item is processing under worker_id.
+// Locks the item's job, then checks the item is processing under worker_id and the claim
+// lease_token (the fencing token: a late write of an earlier claim is refused).
 Status LockLeasedItemTx(SqlConn& c, SqlBackend& b, const std::string& item_id,
-                        const std::string& worker_id, Job* job, std::string* run_id,
-                        std::string* lead_id, std::string* domain) {
+                        const std::string& worker_id, int64_t lease_token, Job* job,
+                        std::string* run_id, std::string* lead_id, std::string* domain) {
   if (!IsUuid(item_id))
     return NotFoundStatus("item", item_id);
   // The job row first (the locking order everywhere), found through the item.
@@ -1667,13 +1671,15 @@ Status LockLeasedItemTx(SqlConn& c, SqlBackend& b, const std::string& item_id,
     return NotFoundStatus("item", item_id);
   *job = MapRows<Job>(jobs, ToJob).front();
   QUERY_OR_RETURN(rows, c,
-                  "SELECT i.status, i.lease_owner, i.lead_id, i.run_id, l.domain FROM "
+                  "SELECT i.status, i.lease_owner, i.lead_id, i.run_id, l.domain, i.lease_token "
+                  "FROM "
                   "batch_analysis_items i JOIN leads l ON l.id = i.lead_id WHERE i.id = ?" +
                       b.ForUpdateOf("i"),
                   T(item_id));
   if (rows.empty())
     return NotFoundStatus("item", item_id);
-  if (rows.rows[0][0].value_or("") != "processing" || rows.rows[0][1].value_or("") != worker_id) {
+  if (rows.rows[0][0].value_or("") != "processing" || rows.rows[0][1].value_or("") != worker_id ||
+      rows.rows[0][5].value_or("") != std::to_string(lease_token)) {
     return LeaseLost(item_id);
   }
   *lead_id = rows.rows[0][2].value_or("");
@@ -1690,8 +1696,9 @@ Result<ItemUpdate> SqlStore::CompleteItem(const ItemCompletion& completion) {
   Status s = backend_->Write([&](SqlConn& c) -> Status {
     Job job;
     std::string run_id, lead_id, domain;
-    LEADSCAN_RETURN_IF_ERROR(LockLeasedItemTx(
-        c, *backend_, completion.item_id, completion.worker_id, &job, &run_id, &lead_id, &domain));
+    LEADSCAN_RETURN_IF_ERROR(LockLeasedItemTx(c, *backend_, completion.item_id,
+                                              completion.worker_id, completion.lease_token, &job,
+                                              &run_id, &lead_id, &domain));
     {
       EXEC_OR_RETURN(n, c,
                      "UPDATE batch_analysis_items SET status = 'completed', completed_at = ?, "
@@ -1729,7 +1736,8 @@ Result<ItemUpdate> SqlStore::FailItem(const ItemFailure& failure) {
     Job job;
     std::string run_id, lead_id, domain;
     LEADSCAN_RETURN_IF_ERROR(LockLeasedItemTx(c, *backend_, failure.item_id, failure.worker_id,
-                                              &job, &run_id, &lead_id, &domain));
+                                              failure.lease_token, &job, &run_id, &lead_id,
+                                              &domain));
     {
       EXEC_OR_RETURN(n, c,
                      "UPDATE batch_analysis_items SET status = 'failed', completed_at = ?, "
@@ -1758,9 +1766,10 @@ Status SqlStore::RetryItem(const ItemRetry& retry) {
                    "UPDATE batch_analysis_items SET status = 'pending', retry_count = retry_count "
                    "+ 1, not_before = ?, error_code = ?, error_message = ?, lease_owner = NULL, "
                    "lease_expires_at = NULL WHERE id = ? AND status = 'processing' AND "
-                   "lease_owner = ?",
+                   "lease_owner = ? AND lease_token = ?",
                    Tm(TruncateTime(retry.not_before)), OptText(retry.error_code),
-                   OptText(retry.error_message), T(retry.item_id), T(retry.worker_id));
+                   OptText(retry.error_message), T(retry.item_id), T(retry.worker_id),
+                   I(retry.lease_token));
     if (n == 0)
       return LeaseLost(retry.item_id);
     return Status::Ok();
@@ -1774,15 +1783,16 @@ Result<int64_t> SqlStore::ReleaseExpiredLeases() {
     count = 0;
     // Poison items first: their lease ran out before, and now again.
     QUERY_OR_RETURN(poisoned, c,
-                    "SELECT id, lease_owner FROM batch_analysis_items WHERE status = "
+                    "SELECT id, lease_owner, lease_token FROM batch_analysis_items WHERE status = "
                     "'processing' AND lease_expires_at < ? AND lease_expiries + 1 >= ?",
                     Tm(now), I(kPoisonLeaseExpiries));
     for (const auto& row : poisoned.rows) {
       const std::string id = row[0].value_or("");
       Job job;
       std::string run_id, lead_id, domain;
-      Status locked =
-          LockLeasedItemTx(c, *backend_, id, row[1].value_or(""), &job, &run_id, &lead_id, &domain);
+      const int64_t token = std::stoll(row[2].value_or("0"));  // an INTEGER column
+      Status locked = LockLeasedItemTx(c, *backend_, id, row[1].value_or(""), token, &job, &run_id,
+                                       &lead_id, &domain);
       if (locked.error_code() == "lease_lost")
         continue;  // finished or renewed meanwhile
       LEADSCAN_RETURN_IF_ERROR(locked);

@@ -83,7 +83,7 @@ class SqlStore : public Store {
                         const std::string& error_message) override;
 
   Result<std::vector<ClaimedItem>> ClaimItems(const ClaimRequest& request) override;
-  Status RenewLease(const std::string& item_id, const std::string& worker_id,
+  Status RenewLease(const std::string& item_id, const std::string& worker_id, int64_t lease_token,
                     std::chrono::milliseconds lease) override;
   Result<ItemUpdate> CompleteItem(const ItemCompletion& completion) override;
   Result<ItemUpdate> FailItem(const ItemFailure& failure) override;

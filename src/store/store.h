@@ -248,6 +248,9 @@ struct Item {
   std::optional<double> duration_seconds;
   std::string lease_owner;  // empty unless processing
   std::optional<TimePoint> lease_expires_at;
+  // Fencing token: the item's claim generation, raised by every claim. A write of the item's
+  // outcome must carry the token of the claim it was made under (docs/decisions/fencing.md).
+  int64_t lease_token = 0;
   std::optional<TimePoint> not_before;  // retry backoff: not claimable before this
   Json result = nullptr;                // the analysis result once completed
 };
@@ -277,7 +280,8 @@ struct ClaimRequest {
 
 struct ItemCompletion {
   std::string item_id;
-  std::string worker_id;  // must hold the lease
+  std::string worker_id;    // must hold the lease
+  int64_t lease_token = 0;  // Item::lease_token of the claim
   double duration_seconds = 0;
   Json result = nullptr;  // the full per-lead result (SPEC §6)
   LeadFindings findings;  // written as the lead's latest findings
@@ -289,7 +293,8 @@ inline constexpr std::string_view kPoisonItemErrorCode = "poison_item";
 
 struct ItemFailure {
   std::string item_id;
-  std::string worker_id;
+  std::string worker_id;    // must hold the lease
+  int64_t lease_token = 0;  // Item::lease_token of the claim
   std::string error_code;
   std::string error_message;
   double duration_seconds = 0;
@@ -298,8 +303,9 @@ struct ItemFailure {
 
 struct ItemRetry {
   std::string item_id;
-  std::string worker_id;
-  TimePoint not_before;  // backoff: claimable again from this time
+  std::string worker_id;    // must hold the lease
+  int64_t lease_token = 0;  // Item::lease_token of the claim
+  TimePoint not_before;     // backoff: claimable again from this time
   std::string error_code;
   std::string error_message;
 };
@@ -458,13 +464,15 @@ class Store {
 
   // --- items (workers; not org-scoped: a worker serves every organisation) ---
   // Claims up to max_items pending items whose job and run are running and whose not_before
-  // has passed, oldest first; marks them processing with lease_owner = worker_id and
-  // lease_expires_at = now + lease. Never hands one item to two callers. Empty when none.
+  // has passed, oldest first; marks them processing with lease_owner = worker_id,
+  // lease_expires_at = now + lease and a new lease_token (the claim generation + 1). Never hands
+  // one item to two callers. Empty when none.
   virtual Result<std::vector<ClaimedItem>> ClaimItems(const ClaimRequest& request) = 0;
   // Extends the lease to now + lease. Conflict lease_lost when the item is no longer
-  // processing under worker_id (cancelled, expired and reclaimed, ...).
+  // processing under worker_id with this lease_token (cancelled, expired and released, claimed
+  // again, ...): the write is refused and changes nothing.
   virtual Status RenewLease(const std::string& item_id, const std::string& worker_id,
-                            std::chrono::milliseconds lease) = 0;
+                            int64_t lease_token, std::chrono::milliseconds lease) = 0;
   // One transaction: item completed with result and duration, the lead's latest findings, a
   // row in analysis_results, the counters; finishes the run when it was its last open item.
   // Conflict lease_lost as for RenewLease.

@@ -141,6 +141,7 @@ class StoreContractTest : public ::testing::TestWithParam<const char*> {
     ItemCompletion c;
     c.item_id = ci.item.id;
     c.worker_id = worker;
+    c.lease_token = ci.item.lease_token;
     c.duration_seconds = 1.5;
     c.result = {{"domain", ci.item.domain}, {"ecommerce_platform", {{"name", platform}}}};
     c.findings.ecommerce_platform = {{"name", platform}, {"slug", Slug(platform)}};
@@ -429,13 +430,16 @@ TEST_P(StoreContractTest, CountersEqualItemsAfterMixedOutcomes) {
     EXPECT_FALSE(u->run_finished);
   }
   for (int i = 5; i < 8; ++i) {
-    auto u =
-        store_->FailItem({claimed[i].item.id, "w1", "dns_not_found", "no such host", 0.2, nullptr});
+    auto u = store_->FailItem({claimed[i].item.id, "w1", claimed[i].item.lease_token,
+                               "dns_not_found", "no such host", 0.2, nullptr});
     ASSERT_TRUE(u.ok()) << u.status().ToString();
   }
   ExpectCountersMatchItems(org, job.job.id);
   for (int i = 8; i < 10; ++i) {
-    ASSERT_TRUE(store_->RetryItem({claimed[i].item.id, "w1", T0() + 5s, "timeout", "slow"}).ok());
+    ASSERT_TRUE(store_
+                    ->RetryItem({claimed[i].item.id, "w1", claimed[i].item.lease_token, T0() + 5s,
+                                 "timeout", "slow"})
+                    .ok());
   }
   ExpectCountersMatchItems(org, job.job.id);
   EXPECT_TRUE(Claim("w2", 10).empty()) << "backoff not respected";
@@ -475,7 +479,8 @@ TEST_P(StoreContractTest, AllItemsFailedFailsManualJob) {
   OrgId org = NewOrg();
   auto job = NewManualJob(org, NewLeads(org, 2));
   for (const auto& ci : Claim("w", 5)) {
-    ASSERT_TRUE(store_->FailItem({ci.item.id, "w", "http_5xx", "", 0, nullptr}).ok());
+    ASSERT_TRUE(
+        store_->FailItem({ci.item.id, "w", ci.item.lease_token, "http_5xx", "", 0, nullptr}).ok());
   }
   EXPECT_EQ(store_->GetJob(org, job.job.id)->status, JobStatus::kFailed);
 }
@@ -579,8 +584,9 @@ TEST_P(StoreContractTest, ExpiredLeasesGoBackToPending) {
   auto b = Claim("alive", 1, 30s);
   ASSERT_EQ(b.size(), 1u);
   clock_.Advance(20s);
-  ASSERT_TRUE(store_->RenewLease(b[0].item.id, "alive", 30s).ok());
-  EXPECT_EQ(store_->RenewLease(b[0].item.id, "crashed", 30s).error_code(), "lease_lost");
+  ASSERT_TRUE(store_->RenewLease(b[0].item.id, "alive", b[0].item.lease_token, 30s).ok());
+  EXPECT_EQ(store_->RenewLease(b[0].item.id, "crashed", b[0].item.lease_token, 30s).error_code(),
+            "lease_lost");
   clock_.Advance(15s);  // crashed's lease ran out at +30s; alive's lasts until +50s
   auto released = store_->ReleaseExpiredLeases();
   ASSERT_TRUE(released.ok());
@@ -598,6 +604,95 @@ TEST_P(StoreContractTest, ExpiredLeasesGoBackToPending) {
   EXPECT_EQ(store_->ReleaseWorkerLeases("alive").value(), 1);
   EXPECT_EQ(store_->GetItem(b[0].item.id)->status, ItemStatus::kPending);
   ExpectCountersMatchItems(org, job.job.id);
+}
+
+// Fencing: A claims an item, pauses past its lease, the item is released and claimed by B.
+// Every late write of A (renew, complete, fail, retry) is refused and changes nothing; B's
+// outcome stands. The same holds when the new claim has A's own worker id (another thread of
+// the same process): only the claim's token tells the claims apart.
+TEST_P(StoreContractTest, LateWritesOfAnEarlierClaimAreRefusedByItsToken) {
+  OrgId org = NewOrg();
+  auto job = NewManualJob(org, NewLeads(org, 2));
+  auto a = Claim("A", 1, 10s);
+  ASSERT_EQ(a.size(), 1u);
+  const std::string id = a[0].item.id;
+  EXPECT_GT(a[0].item.lease_token, 0);
+  clock_.Advance(11s);
+  {
+    auto released = store_->ReleaseExpiredLeases();
+    ASSERT_TRUE(released.ok()) << released.status().ToString();
+    ASSERT_EQ(*released, 1);
+  }
+  auto b = Claim("B", 1, 60s);
+  ASSERT_EQ(b.size(), 1u);
+  ASSERT_EQ(b[0].item.id, id);
+  EXPECT_GT(b[0].item.lease_token, a[0].item.lease_token);
+  const int64_t old_token = a[0].item.lease_token;
+
+  EXPECT_EQ(store_->RenewLease(id, "A", old_token, 60s).error_code(), "lease_lost");
+  EXPECT_EQ(store_->CompleteItem(Completion(a[0], "A", "Shopify")).status().error_code(),
+            "lease_lost");
+  EXPECT_EQ(
+      store_->FailItem({id, "A", old_token, "timeout", "late", 1, nullptr}).status().error_code(),
+      "lease_lost");
+  EXPECT_EQ(store_->RetryItem({id, "A", old_token, T0(), "timeout", "late"}).error_code(),
+            "lease_lost");
+  // B's claim is untouched: still processing under B with B's token and expiry.
+  auto held = store_->GetItem(id);
+  ASSERT_TRUE(held.ok());
+  EXPECT_EQ(held->status, ItemStatus::kProcessing);
+  EXPECT_EQ(held->lease_owner, "B");
+  EXPECT_EQ(held->lease_token, b[0].item.lease_token);
+  EXPECT_EQ(held->lease_expires_at, T0() + 71s);
+  EXPECT_EQ(held->retry_count, 0);
+
+  auto done = store_->CompleteItem(Completion(b[0], "B", "WooCommerce"));
+  ASSERT_TRUE(done.ok()) << done.status().ToString();
+  // After B's outcome, A's writes are still refused and B's result stands.
+  EXPECT_EQ(store_->CompleteItem(Completion(a[0], "A", "Shopify")).status().error_code(),
+            "lease_lost");
+  auto item = store_->GetItem(id);
+  ASSERT_TRUE(item.ok());
+  EXPECT_EQ(item->status, ItemStatus::kCompleted);
+  EXPECT_EQ(item->result["ecommerce_platform"]["name"], "WooCommerce");
+  auto lead = store_->GetLead(org, item->lead_id);
+  ASSERT_TRUE(lead.ok());
+  EXPECT_EQ(lead->findings.ecommerce_platform["slug"], "woocommerce");
+  auto history = store_->ListAnalyses(org, item->lead_id, 10, 0);
+  ASSERT_TRUE(history.ok()) << history.status().ToString();
+  EXPECT_EQ(history->total, 1);
+
+  // The same worker id claiming again gets a new token; the old claim's writes stay refused.
+  auto first = Claim("A", 1, 10s);
+  ASSERT_EQ(first.size(), 1u);
+  const std::string other = first[0].item.id;
+  clock_.Advance(11s);
+  {
+    auto released = store_->ReleaseExpiredLeases();
+    ASSERT_TRUE(released.ok()) << released.status().ToString();
+    ASSERT_EQ(*released, 1);
+  }
+  auto again = Claim("A", 1, 60s);
+  ASSERT_EQ(again.size(), 1u);
+  ASSERT_EQ(again[0].item.id, other);
+  EXPECT_EQ(store_->RenewLease(other, "A", first[0].item.lease_token, 60s).error_code(),
+            "lease_lost");
+  EXPECT_EQ(store_->FailItem({other, "A", first[0].item.lease_token, "timeout", "", 0, nullptr})
+                .status()
+                .error_code(),
+            "lease_lost");
+  EXPECT_EQ(
+      store_->RetryItem({other, "A", first[0].item.lease_token, T0(), "timeout", ""}).error_code(),
+      "lease_lost");
+  EXPECT_EQ(store_->CompleteItem(Completion(first[0], "A")).status().error_code(), "lease_lost");
+  EXPECT_TRUE(store_->RenewLease(other, "A", again[0].item.lease_token, 60s).ok());
+  ASSERT_TRUE(store_->CompleteItem(Completion(again[0], "A")).ok());
+  ExpectCountersMatchItems(org, job.job.id);
+  auto finished = store_->GetJob(org, job.job.id);
+  ASSERT_TRUE(finished.ok());
+  EXPECT_EQ(finished->status, JobStatus::kCompleted);
+  EXPECT_EQ(finished->successful_count, 2);
+  EXPECT_EQ(finished->failed_count, 0);
 }
 
 TEST_P(StoreContractTest, CancelStopsOpenItemsAndConflictsWhenFinal) {
@@ -1070,8 +1165,10 @@ TEST_P(StoreContractTest, ClaimsCanBeLimitedToOneJobAndTransitionsApply) {
   EXPECT_EQ(Claim("w", 10).size(), 2u);
   // Retrying an item of a cancelled job is refused like any lost lease.
   ASSERT_TRUE(store_->CancelJob(org, second.job.id).ok());
-  EXPECT_EQ(store_->RetryItem({(*got)[0].item.id, "w", T0(), "timeout", ""}).error_code(),
-            "lease_lost");
+  EXPECT_EQ(
+      store_->RetryItem({(*got)[0].item.id, "w", (*got)[0].item.lease_token, T0(), "timeout", ""})
+          .error_code(),
+      "lease_lost");
   auto tokens = store_->ListTokens(org);
   ASSERT_TRUE(tokens.ok());
   EXPECT_TRUE(tokens->empty());
@@ -1190,6 +1287,7 @@ TEST_F(PostgresSeedFunctionsTest, DriveABatchFromSql) {
   EXPECT_NE(first, second);
   EXPECT_EQ(Sql("SELECT count(*) FROM get_next_batch_item()"), "0");
   EXPECT_EQ(store_->GetItem(first)->lease_owner, "sql-worker");
+  EXPECT_EQ(store_->GetItem(first)->lease_token, 1);  // a SQL claim raises the fencing token
   Sql("SELECT update_batch_item_status('" + first + "', 'completed', NULL, '{\"ok\": true}')");
   EXPECT_EQ(store_->GetJob(org_id, job_id)->progress, 1);
   Sql("SELECT update_batch_item_status('" + second + "', 'failed', 'boom')");

@@ -41,6 +41,7 @@ CHECKOUT = [
                         r"|pi-paypal|<img[^>]+alt=\"[^\"]*paypal|woocommerce-paypal-payments"
                         r"|/paypal[\w-]*\.(?:svg|png)|(?-i:\bPayPal\b)"),
     ("Opayo", r"sage\s?pay|opayo"),
+    ("PagSeguro", r"pagseguro"),
 ]
 # Pages read by hand and found to be no shop: WordPress news/blog sites whose theme CSS
 # carries WooCommerce selectors, or pages that merely link to a platform's name. Labelled

@@ -288,6 +288,11 @@ async function main() {
         'evidence names the page');
   await page.getByRole('heading', { name: 'History of analyses' }).waitFor();
   await page.getByText('first analysis').waitFor();
+  // The analysis's notes read as sentences (site kind and why), never as raw JSON.
+  const notes = page.getByRole('region', { name: 'Analysis notes' });
+  await notes.getByText(/^This looks like a web shop: /).waitFor();
+  const notesText = await notes.innerText();
+  check(!/[{}]/.test(notesText), `the notes are sentences, not JSON: ${notesText}`);
   await shot('04-lead-findings');
   // Analyse the lead again: the history gets a second row that says what changed.
   const leadUrl = page.url();
@@ -341,6 +346,9 @@ async function main() {
   await page.getByRole('button', { name: 'New scheduled job' }).click();
   await page.getByLabel('Name').fill('Weekday check');
   await page.getByLabel('Job type').selectOption('full_analysis');
+  // A new schedule starts in the browser's zone (the context runs in Europe/Stockholm), not UTC.
+  const startZone = await page.getByLabel('Time zone').inputValue();
+  check(startZone === 'Europe/Stockholm', `the form starts in the browser's zone: ${startZone}`);
   await page.getByLabel('Time zone').fill('Europe/Stockholm');
   const cron = page.getByLabel('Cron expression');
   await cron.fill('61 6 * * *');

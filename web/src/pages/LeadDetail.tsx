@@ -3,6 +3,7 @@ import { useEffect, useState } from 'react';
 import { ANALYSIS_TYPES, api, Finding, LeadDetail, typeLabel } from '../api';
 import { Link } from '../components/Link';
 import { Empty, ErrorBox, formatTime, Loading } from '../components/States';
+import { analysisNotes } from '../notes';
 import { navigate } from '../router';
 
 const SECTIONS: { key: keyof LeadDetail; title: string }[] = [
@@ -100,7 +101,7 @@ export function LeadDetailPage({ id }: { id: string }) {
     );
   }
   const latest = lead.history[0];
-  const errors = (latest?.result?.errors as unknown[] | undefined) ?? [];
+  const notes = analysisNotes(latest?.result);
   return (
     <main>
       <p>
@@ -120,12 +121,13 @@ export function LeadDetailPage({ id }: { id: string }) {
         ))}
       </section>
       <ErrorBox error={actionError} />
-      {errors.length > 0 && (
-        <section className="state warn" aria-label="Analysis notes">
+      {notes.length > 0 && (
+        <section className={notes.some((n) => n.kind === 'error') ? 'state warn' : 'state info'}
+                 aria-label="Analysis notes">
           <h2>Notes from the last analysis</h2>
-          <ul>
-            {errors.map((e, i) => (
-              <li key={i}>{typeof e === 'string' ? e : JSON.stringify(e)}</li>
+          <ul className="notes">
+            {notes.map((n, i) => (
+              <li key={i} className={`note note-${n.kind}`}>{n.text}</li>
             ))}
           </ul>
         </section>

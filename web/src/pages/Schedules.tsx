@@ -5,22 +5,7 @@ import { useSelection } from '../App';
 import { CronField } from '../components/CronField';
 import { Link } from '../components/Link';
 import { Empty, ErrorBox, formatTime, Loading } from '../components/States';
-
-function defaultZone(): string {
-  try {
-    return Intl.DateTimeFormat().resolvedOptions().timeZone || 'UTC';
-  } catch {
-    return 'UTC';
-  }
-}
-
-function zoneList(): string[] {
-  try {
-    return Intl.supportedValuesOf('timeZone');
-  } catch {
-    return ['UTC', 'Europe/Stockholm', 'Europe/Oslo', 'Europe/Copenhagen', 'Europe/Helsinki'];
-  }
-}
+import { initialScheduleZone, zoneList } from '../timezone';
 
 // Create (job === null) or edit a scheduled job.
 function ScheduleForm({ job, onDone, onCancel }: {
@@ -33,7 +18,7 @@ function ScheduleForm({ job, onDone, onCancel }: {
   const [type, setType] = useState(job?.job_type ?? 'full_analysis');
   const [scope, setScope] = useState<'selected' | 'all'>(selected.size > 0 ? 'selected' : 'all');
   const [cron, setCron] = useState(job?.schedule_cron ?? '0 6 * * MON');
-  const [zone, setZone] = useState(job?.timezone ?? defaultZone());
+  const [zone, setZone] = useState(() => initialScheduleZone(job?.timezone));
   const [enabled, setEnabled] = useState(job?.enabled ?? true);
   const [error, setError] = useState<unknown>(null);
   const [busy, setBusy] = useState(false);

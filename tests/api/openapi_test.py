@@ -1,0 +1,728 @@
+#!/usr/bin/env python3
+"""The API against its document: drives every route of a real `leadscan serve` (SQLite, the
+fake internet on loopback, a small batch so jobs, results and leads have real content) with
+requests that succeed and requests that must be refused, and checks each answer against
+docs/openapi.json with a JSON Schema 2020-12 validator (Debian's python3-jsonschema):
+
+- the status is one the operation lists, the content type one it describes, and the body
+  validates against that response's schema (jsonl exports line by line, event streams event
+  by event against x-line-schema / x-event-schemas);
+- every request body and query parameter the test sends validates against the document when
+  the server accepts it, and the document refuses it too where the server refuses a request
+  for a reason a schema can express (unknown field, wrong type, out of range);
+- the document's operations are the routes registered in the sources (router.Get/Post/...
+  in src/api, the built-in probes of src/http/http_server.cc), and every one of them was
+  called and answered with a success status here.
+
+usage: openapi_test.py LEADSCAN FAKENET SITES_DIR OPENAPI_JSON SOURCE_DIR
+"""
+import copy
+import http.client
+import importlib.metadata
+import json
+import os
+import re
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.parse
+import uuid
+
+try:
+    import jsonschema
+    import jsonschema.exceptions
+except ImportError:
+    sys.exit("python3-jsonschema is missing for %s (scripts/install-deps.sh installs it)" %
+             sys.executable)
+if not hasattr(jsonschema, "Draft202012Validator"):
+    sys.exit("jsonschema %s has no JSON Schema 2020-12 validator (needs 4.0 or newer)" %
+             importlib.metadata.version("jsonschema"))
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "process"))
+from procutil import free_port, start_fakenet, wait_for  # noqa: E402
+
+DIALECT = "https://json-schema.org/draft/2020-12/schema"
+METHODS = ("get", "put", "post", "patch", "delete")
+
+
+class Spec:
+    """The document, with validators for its schemas (local $refs resolve against it)."""
+
+    def __init__(self, doc):
+        self.doc = doc
+        self.cache = {}
+        # (METHOD, template) -> set of statuses seen
+        self.seen = {}
+        self.responses_checked = 0
+        self.requests_checked = 0
+        # (METHOD, template, name) of every query parameter sent
+        self.queries_sent = set()
+
+    def operation(self, method, template):
+        item = self.doc["paths"].get(template)
+        assert item is not None, "path %s is not in the document" % template
+        op = item.get(method.lower())
+        assert op is not None, "%s %s is not in the document" % (method, template)
+        return item, op
+
+    def validator(self, schema):
+        key = json.dumps(schema, sort_keys=True)
+        v = self.cache.get(key)
+        if v is None:
+            root = dict(schema)
+            root["$schema"] = DIALECT
+            root["components"] = self.doc["components"]
+            jsonschema.Draft202012Validator.check_schema(root)
+            v = jsonschema.Draft202012Validator(root)
+            self.cache[key] = v
+        return v
+
+    def errors(self, schema, value):
+        """Readable problems of `value` (empty when it validates): for each top-level error the
+        most relevant one under it (oneOf/anyOf branches), with where it is."""
+        out = []
+        for e in self.validator(schema).iter_errors(value):
+            best = jsonschema.exceptions.best_match([e])
+            where = "/" + "/".join(str(p) for p in best.absolute_path)
+            out.append("%s: %s" % (where, best.message[:300]))
+        return sorted(out)
+
+    def resolve(self, obj):
+        while isinstance(obj, dict) and "$ref" in obj and len(obj) == 1:
+            ref = obj["$ref"]
+            assert ref.startswith("#/"), ref
+            node = self.doc
+            for part in ref[2:].split("/"):
+                node = node[part.replace("~1", "/").replace("~0", "~")]
+            obj = node
+        return obj
+
+    def parameters(self, method, template):
+        item, op = self.operation(method, template)
+        out = {}
+        for p in item.get("parameters", []) + op.get("parameters", []):
+            p = self.resolve(p)
+            out[(p["in"], p["name"])] = p
+        return out
+
+
+def query_value(schema, text):
+    """A query string as the value its schema describes (integers are numbers)."""
+    if schema.get("type") == "integer":
+        try:
+            return int(text)
+        except ValueError:
+            return text
+    return text
+
+
+class Oversized:
+    """A request body announced by its Content-Length only (larger than the server takes)."""
+
+    def __init__(self, length):
+        self.length = length
+
+
+class Api:
+    def __init__(self, base_port, spec, tokens):
+        self.port = base_port
+        self.spec = spec
+        self.tokens = tokens
+
+    def raw(self, method, target, body=None, ctype=None, token="admin", timeout=60):
+        conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=timeout)
+        headers = {}
+        if token is not None:
+            headers["Authorization"] = "Bearer " + self.tokens.get(token, token)
+        if isinstance(body, Oversized):
+            # Only the header block: the server answers 413 from Content-Length alone.
+            conn.putrequest(method, target)
+            for k, v in dict(headers, **{"Content-Type": "application/json",
+                                         "Content-Length": str(body.length)}).items():
+                conn.putheader(k, v)
+            conn.endheaders()
+        else:
+            data = None
+            if body is not None:
+                data = body if isinstance(body, bytes) else (
+                    body.encode() if isinstance(body, str) else json.dumps(body).encode())
+                headers["Content-Type"] = ctype or "application/json"
+            conn.request(method, target, body=data, headers=headers)
+        resp = conn.getresponse()
+        content_type = resp.getheader("Content-Type") or ""
+        # An event stream opened here by mistake would never end: its body is not read.
+        payload = b"" if content_type.startswith("text/event-stream") else resp.read()
+        resp.close()
+        conn.close()
+        return resp.status, content_type, payload
+
+    def call(self, method, template, params=None, query=None, body=None, ctype=None,
+             token="admin", expect=None, request_valid=True):
+        """Sends a request to the operation `method template`, checks the request against the
+        document (request_valid: True = the document accepts it, False = the document refuses
+        it, None = a schema cannot tell), then the answer. Returns (status, parsed body)."""
+        spec = self.spec
+        item, op = spec.operation(method, template)
+        path = template
+        for name, value in (params or {}).items():
+            path = path.replace("{" + name + "}", urllib.parse.quote(value, safe=""))
+        target = path + ("?" + urllib.parse.urlencode(query) if query else "")
+
+        declared = spec.parameters(method, template)
+        for name in (params or {}):
+            assert ("path", name) in declared, "path parameter %s of %s %s undocumented" % (
+                name, method, template)
+        request_errors = []
+        for name, text in (query or {}).items():
+            p = declared.get(("query", name))
+            assert p is not None, "query parameter %s of %s %s is not in the document" % (
+                name, method, template)
+            request_errors += spec.errors(p["schema"], query_value(p["schema"], text))
+            spec.queries_sent.add((method.upper(), template, name))
+        if body is not None:
+            media = "application/json" if ctype is None else ctype
+            assert "requestBody" in op, "%s %s takes no body in the document" % (method, template)
+            content = op["requestBody"]["content"]
+            assert media in content, "%s %s: body type %s undocumented" % (method, template, media)
+            if media == "application/json" and not isinstance(body, (str, bytes, Oversized)):
+                request_errors += spec.errors(content[media]["schema"], body)
+                spec.requests_checked += 1
+        elif "requestBody" in op and op["requestBody"].get("required") and request_valid:
+            raise AssertionError("%s %s needs a body" % (method, template))
+        if request_valid is True:
+            assert not request_errors, "the document refuses a request the test expects to " \
+                "pass: %s %s %s: %s" % (method, target, body, request_errors)
+        elif request_valid is False:
+            assert request_errors, "the document accepts a request the server must refuse: " \
+                "%s %s %s" % (method, target, body)
+
+        status, content_type, payload = self.raw(method, target, body, ctype, token)
+        if expect is not None:
+            assert status == expect, "%s %s: status %d, expected %d: %s" % (
+                method, target, status, expect, payload[:500])
+        parsed = self.check_response(method, template, op, status, content_type, payload, target)
+        spec.seen.setdefault((method.upper(), template), set()).add(status)
+        return status, parsed
+
+    def check_response(self, method, template, op, status, content_type, payload, target):
+        spec = self.spec
+        where = "%s %s -> %d" % (method, target, status)
+        response = op["responses"].get(str(status))
+        assert response is not None, "%s: status not in the document (has %s)" % (
+            where, sorted(op["responses"]))
+        response = spec.resolve(response)
+        content = response.get("content")
+        if not content:
+            assert payload == b"", "%s: the document says no body, got %r" % (where, payload[:200])
+            spec.responses_checked += 1
+            return None
+        media = content_type.split(";")[0].strip()
+        assert media in content, "%s: content type %s not in the document (%s)" % (
+            where, content_type, sorted(content))
+        described = content[media]
+        text = payload.decode("utf-8")
+        parsed = text
+        if media == "application/json":
+            parsed = json.loads(text)
+            problems = spec.errors(described["schema"], parsed)
+            assert not problems, "%s: body does not match the document: %s\nbody: %s" % (
+                where, problems[:5], text[:1500])
+        elif "x-line-schema" in described:
+            parsed = [json.loads(line) for line in text.splitlines() if line]
+            for line in parsed:
+                problems = spec.errors(described["x-line-schema"], line)
+                assert not problems, "%s: line does not match: %s\n%s" % (
+                    where, problems[:5], json.dumps(line)[:1500])
+        else:
+            problems = spec.errors(described["schema"], text)
+            assert not problems, "%s: %s" % (where, problems)
+        spec.responses_checked += 1
+        return parsed
+
+    def open_stream(self, template, params):
+        """Opens an event stream and leaves it open; returns the response (which owns the
+        socket: close it to end the stream)."""
+        path = template
+        for name, value in params.items():
+            path = path.replace("{" + name + "}", value)
+        conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=30)
+        conn.request("GET", path, headers={"Authorization": "Bearer " + self.tokens["admin"]})
+        resp = conn.getresponse()
+        assert resp.status == 200, resp.status
+        assert resp.fp.readline().startswith(b"event: snapshot"), "no snapshot first"
+        return resp
+
+    def events(self, template, params, timeout=60):
+        """Reads a whole event stream (it ends when the job is final) and checks every event
+        against x-event-schemas. Returns [(event, data)]."""
+        spec = self.spec
+        item, op = spec.operation("GET", template)
+        path = template
+        for name, value in params.items():
+            path = path.replace("{" + name + "}", value)
+        conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=timeout)
+        conn.request("GET", path, headers={"Authorization": "Bearer " + self.tokens["admin"],
+                                           "Accept": "text/event-stream"})
+        resp = conn.getresponse()
+        assert resp.status == 200, (resp.status, resp.read()[:300])
+        media = (resp.getheader("Content-Type") or "").split(";")[0]
+        content = spec.resolve(op["responses"]["200"])["content"]
+        assert media in content, media
+        schemas = content[media]["x-event-schemas"]
+        out = []
+        event, data = None, []
+        deadline = time.time() + timeout
+        while time.time() < deadline:
+            line = resp.fp.readline()
+            if not line:
+                break
+            line = line.decode("utf-8").rstrip("\r\n")
+            if line == "":
+                if data:
+                    name = event or "message"
+                    assert name in schemas, "event %s is not in the document" % name
+                    value = json.loads("\n".join(data))
+                    problems = spec.errors(schemas[name], value)
+                    assert not problems, "event %s does not match: %s\n%s" % (
+                        name, problems[:5], json.dumps(value)[:1500])
+                    spec.responses_checked += 1
+                    out.append((name, value))
+                event, data = None, []
+            elif line.startswith(":"):
+                continue
+            elif line.startswith("event:"):
+                event = line[6:].strip()
+            elif line.startswith("data:"):
+                data.append(line[5:].lstrip(" "))
+        conn.close()
+        spec.seen.setdefault(("GET", template), set()).add(200)
+        return out
+
+
+def source_routes(source_dir):
+    """METHOD + path of every route registered in src/api (router.Get("...") and
+    `base + "..."`), plus the server's built-in probes (BuiltinGetPaths in http_server.cc)."""
+    routes = set()
+    api = os.path.join(source_dir, "src", "api")
+    call = re.compile(r'router\.(Get|Post|Put|Patch|Delete)\(\s*(?:(\w+)\s*\+\s*)?"([^"]+)"')
+    for name in sorted(os.listdir(api)):
+        if not name.endswith(".cc") or name.endswith("_test.cc"):
+            continue
+        text = open(os.path.join(api, name), encoding="utf-8").read()
+        for method, var, literal in call.findall(text):
+            prefix = ""
+            if var:
+                m = re.search(r'\b%s\s*=\s*"([^"]*)"' % re.escape(var), text)
+                assert m, "%s: cannot resolve %s" % (name, var)
+                prefix = m.group(1)
+            path = re.sub(r":(\w+)", r"{\1}", prefix + literal)
+            routes.add((method.upper(), path))
+    server_cc = os.path.join(source_dir, "src", "http", "http_server.cc")
+    server = open(server_cc, encoding="utf-8").read()
+    m = re.search(r"BuiltinGetPaths\(\) \{.*?\{([^}]*)\}", server, re.S)
+    assert m, "BuiltinGetPaths not found in http_server.cc"
+    for path in re.findall(r'"([^"]+)"', m.group(1)):
+        routes.add(("GET", path))
+    assert len(routes) > 20, routes
+    return routes
+
+
+def source_query_names(source_dir):
+    """Every query parameter name a handler in src/api reads."""
+    names = set()
+    api = os.path.join(source_dir, "src", "api")
+    read = re.compile(r'(?:Query|QueryInt|QueryBool)\(\s*(?:\w+\s*,\s*)?"(\w+)"')
+    for name in os.listdir(api):
+        if name.endswith(".cc") and not name.endswith("_test.cc"):
+            names |= set(read.findall(open(os.path.join(api, name), encoding="utf-8").read()))
+    assert len(names) > 10, names
+    return names
+
+
+def documented_queries(spec):
+    """(METHOD, template, name) of every query parameter in the document."""
+    out = set()
+    for template, item in spec.doc["paths"].items():
+        for method in item:
+            if method in METHODS:
+                for (where, name) in spec.parameters(method, template):
+                    if where == "query":
+                        out.add((method.upper(), template, name))
+    return out
+
+
+def documented_routes(doc):
+    return {(m.upper(), p) for p, item in doc["paths"].items() for m in item if m in METHODS}
+
+
+def self_check(spec, job, lead):
+    """The validator catches drift: a real Job with an unknown field, a lead without a required
+    field, a wrong type, an error object without its code."""
+    jschema = {"$ref": "#/components/schemas/Job"}
+    assert not spec.errors(jschema, job)
+    drifted = dict(job, surprise=1)
+    assert spec.errors(jschema, drifted), "an unknown field in a Job went unnoticed"
+    missing = {k: v for k, v in job.items() if k != "status"}
+    assert spec.errors(jschema, missing), "a Job without status went unnoticed"
+    wrong = dict(job, progress="3")
+    assert spec.errors(jschema, wrong), "a string progress went unnoticed"
+    lschema = {"$ref": "#/components/schemas/LeadWithHistory"}
+    assert not spec.errors(lschema, lead)
+    bad_lead = copy.deepcopy(lead)
+    bad_lead["history"][0]["result"]["site_kind"]["kind"] = "castle"
+    assert spec.errors(lschema, bad_lead), "a deep drift in a result went unnoticed"
+    assert spec.errors({"$ref": "#/components/schemas/Error"}, {"error": {"message": "x"}})
+
+
+def wait_final(api, job_id, timeout=120):
+    def final():
+        status, body = api.call("GET", "/api/batch-analysis/jobs/{id}", {"id": job_id},
+                                {"items_limit": "0"}, expect=200)
+        done = body["job"]["status"] in ("completed", "failed", "cancelled")
+        return body["job"] if done else None
+    return wait_for(final, timeout, "job %s to finish" % job_id)
+
+
+def main():
+    leadscan, fakenet, sites, doc_path, source_dir = sys.argv[1:6]
+    print("jsonschema", importlib.metadata.version("jsonschema"), file=sys.stderr)
+    doc = json.load(open(doc_path, encoding="utf-8"))
+    assert doc["openapi"].startswith("3.1"), doc["openapi"]
+    spec = Spec(doc)
+
+    # The document names the routes the sources register, and no others.
+    in_source = source_routes(source_dir)
+    in_doc = documented_routes(doc)
+    assert in_source == in_doc, "routes in the sources but not the document: %s; in the " \
+        "document but not the sources: %s" % (sorted(in_source - in_doc),
+                                               sorted(in_doc - in_source))
+
+    # Every query parameter a handler reads is documented (on some operation).
+    undocumented = source_query_names(source_dir) - {n for _, _, n in documented_queries(spec)}
+    assert not undocumented, "query parameters read in src/api but not documented: %s" % sorted(
+        undocumented)
+
+    tmp = tempfile.mkdtemp(prefix="leadscan-openapi-")
+    db = "sqlite://" + os.path.join(tmp, "t.db")
+    net, (http_port, https_port) = start_fakenet(fakenet, sites, tmp)
+    procs = [net]
+    log = open(os.path.join(tmp, "serve.log"), "w")
+    ok = False
+    try:
+        def token(org, role):
+            out = subprocess.run([leadscan, "token", "create", "--db", db, "--org", org,
+                                  "--role", role], check=True, capture_output=True, text=True)
+            return out.stdout.strip().splitlines()[-1]
+        tokens = {"admin": token("acme", "admin"), "member": token("acme", "member"),
+                  "other": token("other", "admin")}
+        port = free_port()
+        serve = subprocess.Popen(
+            [leadscan, "serve", "--db", db, "--listen", "127.0.0.1:%d" % port,
+             "--allow-net", "127.0.0.1/32:%d" % http_port,
+             "--allow-net", "127.0.0.1/32:%d" % https_port,
+             "--connect-to", ":443:127.0.0.1:%d" % https_port,
+             "--connect-to", ":80:127.0.0.1:%d" % http_port,
+             "--ca-file", os.path.join(tmp, "ca.pem"), "--politeness-ms", "0",
+             "--ignore-robots", "--concurrency", "4", "--rate-limit", "0",
+             "--max-streams-per-principal", "2",
+             "--web-dir", os.path.join(tmp, "no-web"),
+             "--first-token-file", os.path.join(tmp, "first-token")],
+            stdout=log, stderr=subprocess.STDOUT)
+        procs.append(serve)
+        api = Api(port, spec, tokens)
+
+        def up():
+            try:
+                return api.raw("GET", "/healthz", token=None)[0] == 200
+            except OSError:
+                return False
+        wait_for(up, 30, "serve")
+        run_scenario(api, spec, doc)
+
+        # Every operation was called and answered with a success status at least once.
+        missing = []
+        for method, template in sorted(in_doc):
+            statuses = spec.seen.get((method, template), set())
+            if not any(200 <= s < 300 for s in statuses):
+                missing.append("%s %s %s" % (method, template, sorted(statuses)))
+        assert not missing, "operations never answered with success: %s" % missing
+        unsent = documented_queries(spec) - spec.queries_sent
+        assert not unsent, "documented query parameters never sent: %s" % sorted(unsent)
+        statuses = sum(len(s) for s in spec.seen.values())
+        print("openapi: %d operations (all routes) called; %d responses and %d request bodies "
+              "validated; %d distinct operation/status pairs" % (
+                  len(spec.seen), spec.responses_checked, spec.requests_checked, statuses))
+        ok = True
+    finally:
+        for p in reversed(procs):
+            if p.poll() is None:
+                p.terminate()
+                try:
+                    p.wait(10)
+                except subprocess.TimeoutExpired:
+                    p.kill()
+        log.close()
+        if not ok:
+            sys.stderr.write(open(os.path.join(tmp, "serve.log")).read()[-4000:])
+        shutil.rmtree(tmp, ignore_errors=True)
+
+
+def run_scenario(api, spec, doc):
+    jobs = "/api/batch-analysis/jobs"
+    job_t = jobs + "/{id}"
+    nowhere = str(uuid.uuid4())
+
+    # Probes and the document itself.
+    api.call("GET", "/healthz", token=None, expect=200)
+    api.call("GET", "/readyz", token=None, expect=200)
+    _, metrics = api.call("GET", "/metrics", token=None, expect=200)
+    assert "# TYPE" in metrics
+    _, served = api.call("GET", "/api/openapi.json", token=None, expect=200)
+    assert served == doc, "the served document differs from docs/openapi.json"
+
+    # Authentication.
+    _, me = api.call("GET", "/api/me", expect=200)
+    assert me["role"] == "admin"
+    api.call("GET", "/api/me", token="member", expect=200)
+    api.call("GET", "/api/me", token=None, expect=401)
+    api.call("GET", "/api/me", token="not-a-token", expect=401)
+
+    # Leads: create, import, list, edit, refusals.
+    _, one = api.call("POST", "/api/leads", body={"company_name": "Kaffebönan AB",
+                                                  "domain": "kaffebonan.test",
+                                                  "extra": {"city": "Örebro"}}, expect=201)
+    kaffe = one["lead"]["id"]
+    _, many = api.call("POST", "/api/leads", body=[
+        {"company_name": "Trädgårdsboden", "domain": "https://tradgardsboden.test/"},
+        {"company_name": "Garnkorgen", "domain": "garnkorgen.test", "extra": None},
+        {"company_name": "Utan domän"}], expect=201)
+    assert many["created"] == 3
+    nodomain = many["leads"][2]["id"]
+    csv = ("Företag;Webbplats;Stad\nVerktygsladan;verktygsladan.test;Borås\n"
+           "Hundbutiken;hundbutiken.test;Umeå\n;tom.test;x\nTrasig;http://[::1;y\n")
+    _, imported = api.call("POST", "/api/leads/import", body=csv, ctype="text/csv", expect=200)
+    assert imported["created"] == 2 and imported["rejected_count"] == 2, imported
+    api.call("POST", "/api/leads/import", body="stad,land\nMalmö,SE\n", ctype="text/csv",
+             expect=400)
+    api.call("POST", "/api/leads", body={"company_name": "X", "website": "x.test"}, expect=400,
+             request_valid=False)
+    api.call("POST", "/api/leads", body={"domain": "x.test"}, expect=400, request_valid=False)
+    api.call("POST", "/api/leads", body=[], expect=400, request_valid=False)
+    api.call("POST", "/api/leads", body={"company_name": "X", "extra": [1]}, expect=400,
+             request_valid=False)
+    api.call("POST", "/api/leads", body="{not json", expect=400, request_valid=None)
+    api.call("POST", "/api/leads", body=Oversized(17 * 1024 * 1024), expect=413,
+             request_valid=None)
+    api.call("POST", "/api/leads", body={"company_name": "X", "domain": "http://[::1"},
+             expect=400, request_valid=None)
+    _, listed = api.call("GET", "/api/leads", query={"limit": "2", "offset": "1"}, expect=200)
+    assert listed["total"] == 6 and len(listed["leads"]) == 2, listed
+    api.call("GET", "/api/leads", query={"search": "garn", "analysed": "false"}, expect=200)
+    api.call("GET", "/api/leads", query={"q": "x", "platform": "Shopify", "checkout": "Klarna",
+                                         "carrier": "PostNord", "analysed": "1"}, expect=200)
+    api.call("GET", "/api/leads", query={"limit": "0"}, expect=400, request_valid=False)
+    api.call("GET", "/api/leads", query={"offset": "-1"}, expect=400, request_valid=False)
+    api.call("GET", "/api/leads", query={"analysed": "maybe"}, expect=400, request_valid=False)
+    api.call("GET", "/api/leads", token="other", expect=200)
+    api.call("PATCH", "/api/leads/{id}", {"id": nodomain},
+             body={"company_name": "Med domän", "domain": "lekladan.test", "extra": {"k": "v"}},
+             expect=200)
+    api.call("PATCH", "/api/leads/{id}", {"id": nodomain}, body={"domain": None}, expect=200)
+    api.call("PATCH", "/api/leads/{id}", {"id": nodomain}, body={"name": "x"}, expect=400,
+             request_valid=False)
+    api.call("PATCH", "/api/leads/{id}", {"id": nodomain}, body={"company_name": ""},
+             expect=400, request_valid=False)
+    api.call("PATCH", "/api/leads/{id}", {"id": nodomain}, body={"extra": "x"}, expect=400,
+             request_valid=False)
+    api.call("PATCH", "/api/leads/{id}", {"id": nowhere}, body={"company_name": "y"}, expect=404)
+    api.call("GET", "/api/leads/{id}", {"id": "not-a-uuid"}, expect=404)
+    api.call("GET", "/api/leads/{id}", {"id": kaffe}, token="other", expect=404)
+    api.call("DELETE", "/api/leads/{id}", {"id": nodomain}, expect=204)
+    api.call("DELETE", "/api/leads/{id}", {"id": nodomain}, expect=404)
+
+    # Analyse one domain now (recorded for the lead), a site that is not there, refusals.
+    _, now = api.call("POST", "/api/analyze", body={"domain": "kaffebonan.test",
+                                                    "analysis_type": "full_analysis",
+                                                    "lead_id": kaffe,
+                                                    "analysis_config": {"max_pages": 8}},
+                      expect=200)
+    assert now["result"]["ecommerce_platform"]["name"] == "Shopify", now["result"]
+    _, gone = api.call("POST", "/api/analyze", body={"domain": "nowhere-at-all.test",
+                                                     "analysis_type": "ecommerce_detection"},
+                       expect=200)
+    assert gone["result"] is None and gone["error"]["code"] == "http_404", gone
+    api.call("POST", "/api/analyze", body={}, expect=400, request_valid=None)
+    api.call("POST", "/api/analyze", body={"domain": 5}, expect=400, request_valid=False)
+    api.call("POST", "/api/analyze", body={"domain": "x.test", "analysis_type": "deep"},
+             expect=400, request_valid=False)
+    api.call("POST", "/api/analyze", body={"domain": "x.test", "analysis_config": {"x": 1}},
+             expect=400, request_valid=False)
+    api.call("POST", "/api/analyze", body={"domain": "x.test", "analysis_config": {"timeout": 5}},
+             expect=400, request_valid=False)
+    api.call("POST", "/api/analyze", body={"lead_id": nowhere}, expect=404)
+
+    # A manual batch over the leads with domains; its events, items, runs and exports.
+    _, all_leads = api.call("GET", "/api/leads", query={"limit": "100"}, expect=200)
+    ids = [l["id"] for l in all_leads["leads"] if l["domain"]]
+    _, created = api.call("POST", jobs, body={"job_name": "OpenAPI-kontroll",
+                                              "job_type": "full_analysis", "lead_ids": ids,
+                                              "analysis_config": {"timeout": 20000}},
+                          expect=201)
+    job_id = created["job_id"]
+    events = api.events(job_t + "/events", {"id": job_id})
+    names = [e for e, _ in events]
+    assert names and names[0] == "snapshot", names
+    print("events of the batch:", " ".join(sorted(set(names))))
+    final = wait_final(api, job_id)
+    assert final["status"] == "completed", final
+    _, detail = api.call("GET", job_t, {"id": job_id}, {"items_limit": "2", "items_offset": "1"},
+                         expect=200)
+    assert detail["job"]["items_total"] == len(ids) and len(detail["job"]["items"]) == 2
+    run_id = detail["job"]["current_run_id"]
+    api.call("GET", job_t, {"id": job_id}, {"run_id": run_id, "item_status": "completed"},
+             expect=200)
+    api.call("GET", job_t, {"id": job_id}, {"item_status": "done"}, expect=400,
+             request_valid=False)
+    api.call("GET", job_t, {"id": job_id}, {"items_limit": "20001"}, expect=400,
+             request_valid=False)
+    api.call("GET", job_t, {"id": nowhere}, expect=404)
+    api.call("GET", job_t, {"id": job_id}, token="other", expect=404)
+    # The stream of a finished job: its snapshot, then the end.
+    after = api.events(job_t + "/events", {"id": job_id})
+    assert [e for e, _ in after] == ["snapshot"], after
+    api.call("GET", job_t + "/events", {"id": nowhere}, expect=404)
+    _, lines = api.call("GET", job_t + "/results", {"id": job_id}, expect=200)
+    assert len(lines) == len(ids) and all(l["result"] for l in lines if l["status"] == "completed")
+    api.call("GET", job_t + "/results", {"id": job_id}, {"format": "csv", "run_id": run_id},
+             expect=200)
+    api.call("GET", job_t + "/results", {"id": job_id}, {"format": "xml"}, expect=400,
+             request_valid=False)
+    api.call("GET", job_t + "/results", {"id": nowhere}, expect=404)
+    _, runs = api.call("GET", job_t + "/runs", {"id": job_id}, {"limit": "5", "offset": "0"},
+                       expect=200)
+    assert runs["total"] == 1, runs
+    api.call("GET", job_t + "/runs", {"id": job_id}, {"limit": "many"}, expect=400,
+             request_valid=False)
+    api.call("GET", job_t + "/runs", {"id": nowhere}, expect=404)
+    api.call("POST", job_t + "/cancel", {"id": job_id}, expect=409)
+    api.call("POST", job_t + "/cancel", {"id": nowhere}, expect=404)
+    api.call("PATCH", job_t, {"id": job_id}, body={"job_name": "Omdöpt",
+                                                   "analysis_config": None}, expect=200)
+    api.call("PATCH", job_t, {"id": job_id}, body={"schedule_cron": "0 3 * * *"}, expect=400,
+             request_valid=None)
+    api.call("PATCH", job_t, {"id": job_id}, body={"job_name": ""}, expect=400,
+             request_valid=False)
+    api.call("PATCH", job_t, {"id": job_id}, body={"status": "running"}, expect=400,
+             request_valid=False)
+    api.call("PATCH", job_t, {"id": nowhere}, body={"enabled": True}, expect=404)
+
+    # The lead page now has findings and a history with a diff.
+    _, lead = api.call("GET", "/api/leads/{id}", {"id": kaffe}, expect=200)
+    lead = lead["lead"]
+    assert lead["history_total"] == 2 and lead["history"][0]["job_id"] == job_id, lead
+    api.call("GET", "/api/leads", query={"platform": "Shopify", "analysed": "true"}, expect=200)
+    _, exported = api.call("GET", "/api/leads/export", query={"search": "a"}, expect=200)
+    assert exported.startswith("id,company_name"), exported[:100]
+    api.call("GET", "/api/leads/export", query={"q": "kaffe", "platform": "Shopify",
+                                                "checkout": "Shopify Checkout",
+                                                "carrier": "PostNord", "analysed": "true"},
+             expect=200)
+    api.call("GET", "/api/leads/export", query={"analysed": "perhaps"}, expect=400,
+             request_valid=False)
+    self_check(spec, {k: v for k, v in final.items() if k not in ("items", "items_total")},
+               lead)
+
+    # Job refusals.
+    base = {"job_type": "full_analysis", "lead_ids": ids[:1]}
+    api.call("POST", jobs, body=dict(base, job_type="deep_scan"), expect=400,
+             request_valid=False)
+    api.call("POST", jobs, body=dict(base, lead_ids=[]), expect=400, request_valid=False)
+    api.call("POST", jobs, body=dict(base, lead_ids=["x"]), expect=400, request_valid=False)
+    api.call("POST", jobs, body=dict(base, lead_ids=ids[:1] * 2), expect=400,
+             request_valid=False)
+    api.call("POST", jobs, body=dict(base, priority=1), expect=400, request_valid=False)
+    api.call("POST", jobs, body=dict(base, is_scheduled="yes"), expect=400, request_valid=False)
+    api.call("POST", jobs, body=dict(base, is_scheduled=True), expect=400, request_valid=None)
+    api.call("POST", jobs, body=dict(base, is_scheduled=True, schedule_cron="61 * * * *"),
+             expect=400, request_valid=None)
+    api.call("POST", jobs, body=dict(base, timezone="Mars/Olympus"), expect=400,
+             request_valid=None)
+    api.call("POST", jobs, body=dict(base, lead_ids=[nowhere]), request_valid=True)
+
+    # A scheduled job: edit its schedule, trigger it, cancel the run.
+    _, sched = api.call("POST", jobs, body=dict(base, job_name="Varje natt", is_scheduled=True,
+                                                schedule_cron="0 3 * * *",
+                                                timezone="Europe/Stockholm", enabled=True),
+                        expect=201)
+    sched_id = sched["job_id"]
+    assert sched["next_run_at"], sched
+    # A waiting scheduled job's stream stays open: two per token, the third is refused.
+    held = [api.open_stream(job_t + "/events", {"id": sched_id}) for _ in range(2)]
+    api.call("GET", job_t + "/events", {"id": sched_id}, expect=429)
+    for resp in held:
+        resp.close()
+    api.call("PATCH", job_t, {"id": sched_id}, body={"schedule_cron": "30 4 * * 1-5",
+                                                     "timezone": "Europe/Oslo"}, expect=200)
+    api.call("PATCH", job_t, {"id": sched_id}, body={"enabled": False}, expect=200)
+    api.call("PATCH", job_t, {"id": sched_id}, body={"schedule_cron": "every day"}, expect=400,
+             request_valid=None)
+    _, jl = api.call("GET", jobs, query={"is_scheduled": "true", "limit": "10"}, expect=200)
+    assert jl["total"] == 1, jl
+    api.call("GET", jobs, query={"status": "completed", "offset": "0"}, expect=200)
+    api.call("GET", jobs, query={"status": "done"}, expect=400, request_valid=False)
+    api.call("GET", jobs, query={"is_scheduled": "ja"}, expect=400, request_valid=False)
+    api.call("GET", jobs, query={"limit": "1001"}, expect=400, request_valid=False)
+    _, scheduler = api.call("GET", "/api/batch-analysis/scheduler/status", expect=200)
+    assert scheduler["scheduler"]["running"] is True
+    api.call("GET", "/api/batch-analysis/scheduler/status", token="member", expect=403)
+    _, trig = api.call("POST", job_t + "/trigger", {"id": sched_id}, expect=200)
+    assert trig["run_id"], trig
+    api.call("POST", job_t + "/trigger", {"id": nowhere}, expect=404)
+    status, _ = api.call("POST", job_t + "/cancel", {"id": sched_id})
+    assert status in (200, 409), status
+    wait_final(api, sched_id) if status == 409 else None
+    _, sruns = api.call("GET", job_t + "/runs", {"id": sched_id}, expect=200)
+    assert sruns["total"] >= 1
+
+    # A quick analysis, cancelled straight away, then deleted.
+    _, quick = api.call("POST", "/api/batch-analysis/quick-analyze",
+                        body={"lead_ids": ids, "analysis_type": "carrier_detection",
+                              "analysis_config": {"use_firecrawl": False,
+                                                  "use_puppeteer": False}},
+                        expect=201)
+    status, _ = api.call("POST", job_t + "/cancel", {"id": quick["job_id"]})
+    assert status in (200, 409), status
+    api.call("POST", "/api/batch-analysis/quick-analyze",
+             body={"lead_ids": ids, "analysis_type": "seo"}, expect=400, request_valid=False)
+    api.call("POST", "/api/batch-analysis/quick-analyze", body={"lead_ids": ids}, expect=400,
+             request_valid=False)
+    api.call("DELETE", job_t, {"id": quick["job_id"]}, expect=204)
+    api.call("DELETE", job_t, {"id": quick["job_id"]}, expect=404)
+    api.call("DELETE", job_t, {"id": sched_id}, expect=204)
+
+    # Cron preview.
+    _, preview = api.call("GET", "/api/cron/preview", query={"expr": "0 9 * * 1-5",
+                                                             "tz": "Europe/Stockholm", "n": "3",
+                                                             "from": "2026-03-27T00:00:00Z"},
+                          expect=200)
+    assert len(preview["next_runs"]) == 3, preview
+    api.call("GET", "/api/cron/preview", query={"schedule_cron": "@daily"}, expect=200)
+    api.call("GET", "/api/cron/preview", expect=400, request_valid=None)
+    api.call("GET", "/api/cron/preview", query={"expr": "0 9 * * *", "n": "0"}, expect=400,
+             request_valid=False)
+    api.call("GET", "/api/cron/preview", query={"expr": "99 * * * *"}, expect=400,
+             request_valid=None)
+
+    # Answers outside the operations still use the error object.
+    error = {"$ref": "#/components/schemas/Error"}
+    for method, target, want in [("PUT", "/api/leads", 405), ("GET", "/api/nothing", 404)]:
+        status, ctype, payload = api.raw(method, target)
+        assert status == want, (method, target, status)
+        assert not spec.errors(error, json.loads(payload)), payload
+        spec.responses_checked += 1
+
+
+if __name__ == "__main__":
+    main()
