@@ -28,8 +28,10 @@
 #include "http/http_server.h"
 #include "http/jwt_authenticator.h"
 #include "jobs/batch_runner.h"
+#include "jobs/job_event_relay.h"
 #include "jobs/job_events.h"
 #include "jobs/scheduler.h"
+#include "store/event_channel.h"
 #include "store/store.h"
 
 namespace leadscan::cli {
@@ -141,6 +143,22 @@ int WaitForSignal(const sigset_t& set) {
   return sig;
 }
 
+// Counters of the cross-process event relay, read at scrape time.
+void RegisterRelayMetrics(common::Metrics& metrics, jobs::JobEventRelay& relay) {
+  metrics.DefineGauge("leadscan_event_relay_events",
+                      "Job events relayed between processes (PostgreSQL), by outcome");
+  using Stats = jobs::JobEventRelayStats;
+  const std::pair<const char*, uint64_t Stats::*> outcomes[] = {{"sent", &Stats::sent},
+                                                                {"dropped", &Stats::dropped},
+                                                                {"received", &Stats::received},
+                                                                {"malformed", &Stats::malformed}};
+  for (const auto& [label, member] : outcomes) {
+    metrics.SetCallback(
+        "leadscan_event_relay_events", {{"outcome", label}},
+        [&relay, member = member] { return static_cast<double>(relay.stats().*member); });
+  }
+}
+
 }  // namespace
 
 ServeCommand::ServeCommand(CLI::App& parent, bool workers_only) : workers_only_(workers_only) {
@@ -164,6 +182,8 @@ ServeCommand::ServeCommand(CLI::App& parent, bool workers_only) : workers_only_(
     app_->add_option("--listen", listen_,
                      "HOST:PORT to serve /metrics, /healthz and /readyz on (default: none)");
   } else {
+    app_->add_flag("--no-workers", no_workers_,
+                   "Analyse nothing in this process: `leadscan worker` processes do the items");
     app_->add_option("--listen", listen_, "HOST:PORT to serve on")->capture_default_str();
     app_->add_option("--web-dir", web_dir_, "Folder of the built web UI (default: web/dist)");
     app_->add_option("--public-url", public_url_,
@@ -265,12 +285,31 @@ int ServeCommand::Run() {
   analysis::Analyzer plain_analyzer(**fetcher, detector, clock);
   analysis::MeteredAnalyzer analyzer(plain_analyzer, metrics, clock);
   jobs::JobEventHub events;
+  // On PostgreSQL the processes of one database see each other's job events (LISTEN/NOTIFY).
+  auto channel = store::OpenEventChannel(db_);
+  if (!channel.ok()) {
+    std::cerr << "leadscan " << name << ": " << channel.status().ToString() << "\n";
+    return kExitSomeFailed;
+  }
+  std::unique_ptr<jobs::JobEventRelay> relay;
+  jobs::JobEvents* publish_to = &events;
+  if (*channel) {
+    relay = std::make_unique<jobs::JobEventRelay>(events, **channel);
+    if (auto s = relay->Start(); !s.ok()) {
+      std::cerr << "leadscan " << name << ": " << s.ToString() << "\n";
+      return kExitSomeFailed;
+    }
+    publish_to = relay.get();
+    RegisterRelayMetrics(metrics, *relay);
+  }
   jobs::BatchRunnerOptions runner_options;
   runner_options.concurrency = concurrency_;
   runner_options.lease = std::chrono::seconds(lease_seconds_);
   runner_options.metrics = &metrics;
-  jobs::BatchRunner runner(**store, analyzer, clock, &events, runner_options);
-  if (auto s = runner.Start(); !s.ok()) {
+  jobs::BatchRunner runner(**store, analyzer, clock, publish_to, runner_options);
+  if (no_workers_) {
+    spdlog::info("serve: no workers in this process (--no-workers)");
+  } else if (auto s = runner.Start(); !s.ok()) {
     std::cerr << "leadscan " << name << ": " << s.ToString() << "\n";
     return kExitSomeFailed;
   }
@@ -301,6 +340,8 @@ int ServeCommand::Run() {
     int sig = WaitForSignal(signals);
     spdlog::info("signal {}: stopping workers", sig);
     runner.Stop();
+    if (relay)
+      relay->Stop();
     if (probes)
       probes->Stop();
     return kExitOk;
@@ -308,7 +349,7 @@ int ServeCommand::Run() {
 
   jobs::SchedulerOptions scheduler_options;
   scheduler_options.check_interval = std::chrono::seconds(check_interval_seconds_);
-  jobs::Scheduler scheduler(**store, clock, &runner, &events, scheduler_options);
+  jobs::Scheduler scheduler(**store, clock, &runner, publish_to, scheduler_options);
 
   api::Services services(**store, clock);
   services.analyzer = &analyzer;
@@ -400,6 +441,8 @@ int ServeCommand::Run() {
   spdlog::info("signal {}: shutting down", sig);
   scheduler.Stop();
   runner.Stop();
+  if (relay)
+    relay->Stop();
   server.Stop();
   return kExitOk;
 }

@@ -1,11 +1,13 @@
 #include "jobs/scheduler.h"
 
 #include <spdlog/spdlog.h>
+#include <unistd.h>
 
 #include <algorithm>
 #include <utility>
 
 #include "common/thread_guard.h"
+#include "common/uuid.h"
 #include "jobs/cron_expression.h"
 
 namespace leadscan::jobs {
@@ -47,9 +49,28 @@ nlohmann::json SchedulerStatus::ToJson() const {
           {"upcoming_jobs", std::move(upcoming)}};
 }
 
+namespace {
+
+constexpr const char* kLeaderLeaseName = "scheduler";
+
+std::string DefaultLeaderId() {
+  char host[256] = {};
+  if (::gethostname(host, sizeof host - 1) != 0)
+    host[0] = '\0';
+  return std::string(host[0] ? host : "host") + ":" + std::to_string(::getpid()) + ":" +
+         common::RandomHex(4);
+}
+
+}  // namespace
+
 Scheduler::Scheduler(store::Store& store, common::Clock& clock, BatchRunner* runner,
                      JobEvents* events, SchedulerOptions options)
-    : store_(store), clock_(clock), runner_(runner), events_(events), options_(options) {}
+    : store_(store),
+      clock_(clock),
+      runner_(runner),
+      events_(events),
+      options_(std::move(options)),
+      leader_id_(options_.leader_id.empty() ? DefaultLeaderId() : options_.leader_id) {}
 
 Scheduler::~Scheduler() {
   Stop();
@@ -79,6 +100,12 @@ void Scheduler::Stop() {
     thread_.join();
   std::lock_guard<std::mutex> lock(mu_);
   started_ = false;
+  if (leading_) {
+    // Hands the lease over at once instead of letting the others wait for it to expire.
+    if (auto s = store_.ReleaseLeaderLease(kLeaderLeaseName, leader_id_); !s.ok())
+      spdlog::warn("scheduler: giving up the leader lease failed: {}", s.ToString());
+    leading_ = false;
+  }
   spdlog::info("Batch scheduler stopped");
 }
 
@@ -88,6 +115,37 @@ void Scheduler::Notify() {
     ++notify_seq_;
   }
   cv_.notify_all();
+}
+
+common::Result<bool> Scheduler::TryLead() {
+  auto lease = store_.AcquireLeaderLease(kLeaderLeaseName, leader_id_, options_.leader_lease);
+  std::lock_guard<std::mutex> lock(mu_);
+  if (!lease.ok()) {
+    // Without an answer from the store this process cannot know it still leads.
+    if (leading_)
+      spdlog::warn("scheduler: {} cannot renew the leader lease: {}", leader_id_,
+                   lease.status().ToString());
+    leading_ = false;
+    leader_seen_.clear();
+    return lease.status();
+  }
+  if (lease->owner != leader_seen_) {
+    if (lease->held) {
+      spdlog::info("scheduler: {} leads (lease until {})", leader_id_,
+                   store::FormatTime(lease->expires_at));
+    } else {
+      spdlog::info("scheduler: {} follows the leader {} (lease until {})", leader_id_, lease->owner,
+                   store::FormatTime(lease->expires_at));
+    }
+    leader_seen_ = lease->owner;
+  }
+  leading_ = lease->held;
+  return lease->held;
+}
+
+bool Scheduler::leading() const {
+  std::lock_guard<std::mutex> lock(mu_);
+  return leading_;
 }
 
 bool Scheduler::running() const {
@@ -105,9 +163,22 @@ void Scheduler::Loop() {
     // A pass that throws (a bug) is logged and retried after the error backoff; the exception
     // never leaves this thread.
     common::RunGuarded("scheduler", [&] {
+      auto lead = TryLead();
+      if (!lead.ok()) {
+        spdlog::warn("scheduler: leader lease: {}", lead.status().ToString());
+        deadline = clock_.Now() + options_.error_backoff;
+        return;
+      }
+      // The leader renews, a follower asks again, at this pace.
+      const TimePoint renew_at =
+          clock_.Now() + std::chrono::duration_cast<TimePoint::duration>(options_.leader_lease / 3);
+      if (!*lead) {
+        deadline = renew_at;
+        return;
+      }
       auto pass = RunDue();
       const TimePoint now = clock_.Now();
-      deadline = now + options_.resync_interval;
+      deadline = std::min<TimePoint>(now + options_.resync_interval, renew_at);
       if (!pass.ok() || pass->errors > 0) {
         if (!pass.ok())
           spdlog::warn("scheduler: pass failed: {}", pass.status().ToString());
@@ -154,18 +225,18 @@ common::Result<SchedulerPass> Scheduler::RunDue() {
     std::optional<TimePoint> new_next;
     if (next.ok())
       new_next = store::TruncateTime(*next);
-    auto won = store_.ClaimOccurrence(job.id, occurrence, new_next);
-    if (!won.ok()) {
-      spdlog::warn("scheduler: claiming the occurrence {} of job {} failed: {}",
-                   store::FormatTime(occurrence), job.id, won.status().ToString());
-      ++pass.errors;
-      continue;
-    }
-    if (!*won) {
-      ++pass.lost;
-      continue;
-    }
     if (!next.ok()) {
+      auto won = store_.ClaimOccurrence(job.id, occurrence, new_next);
+      if (!won.ok()) {
+        spdlog::warn("scheduler: claiming the occurrence {} of job {} failed: {}",
+                     store::FormatTime(occurrence), job.id, won.status().ToString());
+        ++pass.errors;
+        continue;
+      }
+      if (!*won) {
+        ++pass.lost;
+        continue;
+      }
       // The stored schedule no longer parses (edited outside the API): stop firing and say so.
       spdlog::error("scheduler: job {} has an unusable schedule '{}' ({}): disabled", job.id,
                     job.schedule_cron, next.status().ToString());
@@ -177,33 +248,35 @@ common::Result<SchedulerPass> Scheduler::RunDue() {
       }
       continue;
     }
-    auto run = store_.CreateRun(*org, job.id, store::RunTrigger::kScheduled, occurrence);
-    if (run.ok()) {
-      ++pass.fired;
-      spdlog::info("scheduler: job {} ({}) fired for {}; next run {}", job.id, job.job_name,
-                   store::FormatTime(occurrence), store::FormatTime(*new_next));
-      if (runner_ != nullptr)
-        runner_->Wake();
-      PublishRun(job, *run);
+    // Moving next_run_at and creating the run (or the skipped row) is one transaction: a
+    // process killed in between leaves the due time to the next leader, never half done.
+    auto fired =
+        store_.FireOccurrence(job.id, occurrence, new_next, std::string(kSkipPreviousRunning));
+    if (!fired.ok()) {
+      spdlog::warn("scheduler: firing the occurrence {} of job {} failed: {}",
+                   store::FormatTime(occurrence), job.id, fired.status().ToString());
+      ++pass.errors;
       continue;
     }
-    if (run.status().error_code() == "run_in_progress") {
-      auto skipped =
-          store_.RecordSkippedRun(*org, job.id, occurrence, std::string(kSkipPreviousRunning));
-      if (!skipped.ok()) {
-        spdlog::warn("scheduler: recording the skipped occurrence of job {} failed: {}", job.id,
-                     skipped.status().ToString());
-        ++pass.errors;
-        continue;
-      }
+    if (!*fired) {
+      // Another scheduler fired this due time, or an edit moved the schedule first.
+      ++pass.lost;
+      continue;
+    }
+    const store::Run& run = **fired;
+    if (run.status == store::RunStatus::kSkipped) {
       ++pass.skipped;
       spdlog::info("scheduler: job {} skipped its occurrence {}: {}", job.id,
                    store::FormatTime(occurrence), kSkipPreviousRunning);
-      PublishRun(job, *skipped);
+      PublishRun(job, run);
       continue;
     }
-    spdlog::warn("scheduler: starting a run of job {} failed: {}", job.id, run.status().ToString());
-    ++pass.errors;
+    ++pass.fired;
+    spdlog::info("scheduler: job {} ({}) fired for {}; next run {}", job.id, job.job_name,
+                 store::FormatTime(occurrence), store::FormatTime(*new_next));
+    if (runner_ != nullptr)
+      runner_->Wake();
+    PublishRun(job, run);
   }
   return pass;
 }
@@ -230,6 +303,7 @@ common::Result<SchedulerStatus> Scheduler::Status(const std::optional<common::Or
     std::lock_guard<std::mutex> lock(mu_);
     status.running = started_ && !stopping_;
     status.processing = processing_;
+    status.leader = leading_;
   }
   if (runner_ != nullptr && runner_->in_flight() > 0)
     status.processing = true;

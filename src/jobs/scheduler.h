@@ -1,9 +1,12 @@
 // Scheduler: fires the cron occurrences of scheduled jobs (SPEC §5). Its loop sleeps on the
 // Clock until the earliest next_run_at among enabled scheduled jobs, or until Notify() says a
-// schedule changed; it never polls by the minute. Each due occurrence is claimed with the
-// Store's single conditional update (ClaimOccurrence), so any number of schedulers on one
-// database fire it exactly once. Holds references to the Store and Clock (and optionally the
-// BatchRunner to wake and JobEvents to publish to), which must outlive it. Thread-safe.
+// schedule changed; it never polls by the minute. Of the schedulers on one database only the
+// holder of the store's leader lease fires; each due occurrence is fired by one conditional
+// transaction of the Store (FireOccurrence: move next_run_at, create the run) and the store
+// keeps one run per (job, due time), so even two schedulers that both believe they lead fire it
+// at most once, and a process killed halfway leaves it whole to the next. Holds references
+// to the Store and Clock (and optionally the BatchRunner to wake and JobEvents to publish to),
+// which must outlive it. Thread-safe.
 #pragma once
 
 #include <chrono>
@@ -33,6 +36,12 @@ struct SchedulerOptions {
   // Reported by Status() as the seed's check_interval_seconds. The loop does not poll at this
   // interval: it sleeps until the next occurrence.
   std::chrono::seconds check_interval{60};
+  // Leadership among the schedulers of one database: only the holder of the store's leader
+  // lease "scheduler" fires occurrences. The holder renews it every leader_lease / 3; the
+  // others try to take it as often, so a leader that dies is replaced within about
+  // leader_lease * 4 / 3 (docs/decisions/scheduler-leader.md).
+  std::chrono::milliseconds leader_lease{std::chrono::seconds(15)};
+  std::string leader_id;  // this process in the lease row; empty: host, pid and a random tag
   // Safety re-read of the schedule table when nothing wakes the loop, for schedules another
   // process changed on a shared database (this process' own changes call Notify()).
   std::chrono::milliseconds resync_interval{std::chrono::minutes(10)};
@@ -51,6 +60,7 @@ struct SchedulerPass {
 
 struct SchedulerStatus {
   bool running = false;
+  bool leader = false;      // this process holds the leader lease (not in ToJson: the seed's shape)
   bool processing = false;  // a pass is firing occurrences, or the runner has items in flight
   int64_t check_interval_seconds = 60;
   std::vector<store::Job> upcoming_jobs;  // next_run_at order
@@ -85,9 +95,20 @@ class Scheduler {
   // Never blocks.
   void Notify();
 
-  // One pass: fires every due occurrence (now >= next_run_at) once. After downtime each job
-  // fires once for its missed occurrence and moves to its next future occurrence. An occurrence
-  // whose job still has a running run is recorded as a skipped run. Blocks on the store.
+  // Takes or renews the leader lease. True when this scheduler leads now; logs changes of
+  // leadership. Blocks on the store.
+  common::Result<bool> TryLead();
+
+  // Whether the last TryLead won.
+  bool leading() const;
+
+  // The id this scheduler holds the lease under.
+  const std::string& leader_id() const { return leader_id_; }
+
+  // One pass (whether or not this scheduler leads): fires every due occurrence (now >= next_run_at)
+  // once. After downtime each job fires once for its missed occurrence and moves to its next future
+  // occurrence. An occurrence whose job still has a running run is recorded as a skipped run.
+  // Blocks on the store.
   common::Result<SchedulerPass> RunDue();
 
   // Runs a job now (manual trigger), leaving next_run_at alone, and wakes the runner. Conflict
@@ -110,12 +131,15 @@ class Scheduler {
   BatchRunner* runner_;
   JobEvents* events_;
   const SchedulerOptions options_;
+  const std::string leader_id_;
 
   mutable std::mutex mu_;
   std::condition_variable cv_;
   bool started_ = false;
   bool stopping_ = false;
   bool processing_ = false;
+  bool leading_ = false;
+  std::string leader_seen_;  // the holder last seen, for logging changes
   uint64_t notify_seq_ = 0;
   std::thread thread_;
 };

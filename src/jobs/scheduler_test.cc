@@ -373,6 +373,90 @@ TEST_F(SchedulerTest, StockholmDstDatesThroughTheScheduler) {
 
 // Two serve processes on one database (two Store connections to one SQLite file) with one
 // shared FakeClock: every occurrence fires exactly once.
+TEST_F(SchedulerTest, OneSchedulerLeadsUntilItsLeaseRunsOutOrItStops) {
+  SchedulerOptions a_options;
+  a_options.leader_id = "node-a";
+  a_options.leader_lease = 15s;
+  SchedulerOptions b_options = a_options;
+  b_options.leader_id = "node-b";
+  Scheduler a(*store_, clock_, nullptr, nullptr, a_options);
+  Scheduler b(*store_, clock_, nullptr, nullptr, b_options);
+  EXPECT_TRUE(a.TryLead().value());
+  EXPECT_FALSE(b.TryLead().value());
+  EXPECT_TRUE(a.leading());
+  EXPECT_FALSE(b.leading());
+  clock_.Advance(10s);
+  EXPECT_TRUE(a.TryLead().value());  // renewed in time
+  clock_.Advance(10s);
+  EXPECT_FALSE(b.TryLead().value());
+  // Node A stops renewing (killed): after its lease node B takes over, and A then follows.
+  clock_.Advance(6s);
+  EXPECT_TRUE(b.TryLead().value());
+  EXPECT_FALSE(a.TryLead().value());
+  EXPECT_FALSE(a.leading());
+  // A leader that stops gives the lease up at once.
+  ASSERT_TRUE(b.Start().ok());
+  b.Stop();
+  EXPECT_TRUE(a.TryLead().value());
+}
+
+TEST_F(SchedulerTest, AFollowerFiresNothingUntilTheLeadersLeaseRunsOut) {
+  std::ostringstream log;
+  auto sink = std::make_shared<spdlog::sinks::ostream_sink_mt>(log);
+  auto logger = std::make_shared<spdlog::logger>("scheduler-test", sink);
+  auto previous = spdlog::default_logger();
+  spdlog::set_default_logger(logger);
+  auto log_has = [&](const std::string& text) {
+    sink->flush();
+    return log.str().find(text) != std::string::npos;
+  };
+
+  SchedulerOptions a_options;
+  a_options.leader_id = "node-a";
+  SchedulerOptions b_options;
+  b_options.leader_id = "node-b";
+  Scheduler a(*store_, clock_, nullptr, nullptr, a_options);
+  Scheduler b(*store_, clock_, nullptr, nullptr, b_options);
+  const store::Job job = MakeScheduledJob("*/5 * * * *");
+  clock_.Set(At("2026-01-10T01:05:00Z"));
+  ASSERT_TRUE(a.TryLead().value());  // then node A "dies": it never renews
+
+  ASSERT_TRUE(b.Start().ok());
+  ASSERT_TRUE(WaitFor([&] { return log_has("node-b follows the leader node-a"); })) << log.str();
+  EXPECT_TRUE(Runs(job.id).empty());
+  EXPECT_EQ(GetJob(job.id).next_run_at, At("2026-01-10T01:05:00Z"));
+
+  clock_.Advance(16s);
+  ASSERT_TRUE(WaitFor([&] { return Runs(job.id).size() == 1; }));
+  EXPECT_TRUE(log_has("node-b leads")) << log.str();
+  EXPECT_TRUE(b.leading());
+  EXPECT_EQ(Runs(job.id)[0].scheduled_for, At("2026-01-10T01:05:00Z"));
+  b.Stop();
+  spdlog::set_default_logger(previous);
+}
+
+TEST_F(SchedulerTest, ADueTimeFiredOnceIsNotFiredAgainByAStaleScheduler) {
+  Scheduler a(*store_, clock_);
+  Scheduler b(*store_, clock_);
+  const store::Job job = MakeScheduledJob("*/5 * * * *");
+  clock_.Set(At("2026-01-10T01:05:00Z"));
+  EXPECT_EQ(Pass(a).fired, 1);
+  auto run = Runs(job.id);
+  ASSERT_EQ(run.size(), 1u);
+  ASSERT_TRUE(store_->FinishRun(run[0].id, store::RunStatus::kCompleted).ok());
+  // A scheduler that lost its claim's effect (a leader change at the wrong moment) sees the
+  // same due time again: the store refuses a second run for it.
+  store::JobPatch back;
+  back.next_run_at = std::optional<TimePoint>(At("2026-01-10T01:05:00Z"));
+  ASSERT_TRUE(store_->UpdateJob(*org_, job.id, back).ok());
+  SchedulerPass pass = Pass(b);
+  EXPECT_EQ(pass.fired, 0);
+  EXPECT_EQ(pass.lost, 1);
+  EXPECT_EQ(pass.errors, 0);
+  EXPECT_EQ(Runs(job.id).size(), 1u);
+  EXPECT_EQ(GetJob(job.id).next_run_at, At("2026-01-10T01:10:00Z"));
+}
+
 TEST(SchedulerTwoNodesTest, TwoSchedulersOnOneDatabaseFireEveryOccurrenceOnce) {
   const std::string path = (std::filesystem::temp_directory_path() /
                             ("leadscan-scheduler-" + common::RandomHex(6) + ".db"))

@@ -540,6 +540,22 @@ Result<ItemUpdate> CountItemTx(SqlConn& c, const Job& job, const std::string& ru
   return CountItemsTx(c, job, run_id, ok ? 1 : 0, ok ? 0 : 1, now);
 }
 
+// Conflict occurrence_fired when the job already has a run row for the due time
+// `scheduled_for` (the unique index batch_runs_occurrence is the last line of defence).
+Status CheckOccurrenceFreeTx(SqlConn& c, const std::string& job_id,
+                             const std::optional<TimePoint>& scheduled_for) {
+  if (!scheduled_for)
+    return Status::Ok();
+  QUERY_OR_RETURN(fired, c,
+                  "SELECT id FROM batch_analysis_runs WHERE job_id = ? AND scheduled_for = ?",
+                  T(job_id), Tm(TruncateTime(*scheduled_for)));
+  if (!fired.empty()) {
+    return Status::Conflict("occurrence_fired", "the job already has a run for the due time " +
+                                                    FormatTime(*scheduled_for));
+  }
+  return Status::Ok();
+}
+
 // Creates a running run of the job with one pending item per lead. The caller holds the job's
 // row lock and has checked that no run is running.
 Result<Run> CreateRunTx(SqlConn& c, const Job& job, RunTrigger trigger,
@@ -1395,6 +1411,7 @@ Result<Run> SqlStore::CreateRun(const OrgId& org_id, const std::string& job_id, 
     auto j = GetJobTx(c, org_id, job_id, backend_->ForUpdate());
     if (!j.ok())
       return j.status();
+    LEADSCAN_RETURN_IF_ERROR(CheckOccurrenceFreeTx(c, job_id, scheduled_for));
     if (j->status == JobStatus::kCancelled) {
       return Status::Conflict("job_final", "job is cancelled");
     }
@@ -1420,9 +1437,10 @@ Result<Run> SqlStore::RecordSkippedRun(const OrgId& org_id, const std::string& j
   std::optional<Run> out;
   TimePoint now = Now();
   Status s = backend_->Write([&](SqlConn& c) -> Status {
-    auto j = GetJobTx(c, org_id, job_id);
+    auto j = GetJobTx(c, org_id, job_id, backend_->ForUpdate());
     if (!j.ok())
       return j.status();
+    LEADSCAN_RETURN_IF_ERROR(CheckOccurrenceFreeTx(c, job_id, scheduled_for));
     std::string run_id = NewUuid();
     EXEC_OR_RETURN(n, c,
                    "INSERT INTO batch_analysis_runs (id, job_id, org_id, trigger_type, status, "
@@ -2040,6 +2058,110 @@ Result<bool> SqlStore::ClaimOccurrence(const std::string& job_id, TimePoint expe
   if (!s.ok())
     return s;
   return won;
+}
+
+Result<std::optional<Run>> SqlStore::FireOccurrence(const std::string& job_id, TimePoint occurrence,
+                                                    std::optional<TimePoint> new_next,
+                                                    const std::string& skip_reason) {
+  if (!IsUuid(job_id))
+    return NotFoundStatus("job", job_id);
+  occurrence = TruncateTime(occurrence);
+  if (new_next)
+    new_next = TruncateTime(*new_next);
+  std::optional<Run> out;
+  const TimePoint now = Now();
+  Status s = backend_->Write([&](SqlConn& c) -> Status {
+    out.reset();
+    auto j = GetJobAnyOrgTx(c, job_id, backend_->ForUpdate());
+    if (!j.ok())
+      return j.status();
+    if (!j->is_scheduled || !j->enabled || j->next_run_at != occurrence)
+      return Status::Ok();  // another scheduler (or an edit) moved it first
+    EXEC_OR_RETURN(moved, c, "UPDATE batch_analysis_jobs SET next_run_at = ? WHERE id = ?",
+                   Tm(new_next), T(job_id));
+    (void)moved;
+    if (j->status == JobStatus::kCancelled)
+      return Status::Ok();
+    QUERY_OR_RETURN(fired, c,
+                    "SELECT id FROM batch_analysis_runs WHERE job_id = ? AND scheduled_for = ?",
+                    T(job_id), Tm(occurrence));
+    if (!fired.empty())
+      return Status::Ok();
+    QUERY_OR_RETURN(running, c,
+                    "SELECT id FROM batch_analysis_runs WHERE job_id = ? AND status = 'running'",
+                    T(job_id));
+    if (running.empty()) {
+      auto run = CreateRunTx(c, j.value(), RunTrigger::kScheduled, occurrence, now);
+      if (!run.ok())
+        return run.status();
+      out = std::move(run).value();
+      return Status::Ok();
+    }
+    std::string run_id = NewUuid();
+    EXEC_OR_RETURN(n, c,
+                   "INSERT INTO batch_analysis_runs (id, job_id, org_id, trigger_type, status, "
+                   "scheduled_for, started_at, completed_at, total_items, error_message) VALUES "
+                   "(?, ?, ?, 'scheduled', 'skipped', ?, ?, ?, 0, ?)",
+                   T(run_id), T(job_id), T(j->org_id), Tm(occurrence), Tm(now), Tm(now),
+                   T(skip_reason));
+    (void)n;
+    auto run = GetRunTx(c, run_id);
+    if (!run.ok())
+      return run.status();
+    out = std::move(run).value();
+    return Status::Ok();
+  });
+  if (!s.ok())
+    return s;
+  return out;
+}
+
+Result<LeaderLease> SqlStore::AcquireLeaderLease(const std::string& name, const std::string& owner,
+                                                 std::chrono::milliseconds ttl) {
+  if (name.empty() || owner.empty())
+    return Status::InvalidArgument("invalid_lease", "a leader lease needs a name and an owner");
+  if (ttl <= std::chrono::milliseconds::zero())
+    return Status::InvalidArgument("invalid_lease", "a leader lease needs a positive duration");
+  LeaderLease out;
+  const TimePoint now = Now();
+  const TimePoint expires = TruncateTime(now + ttl);
+  Status s = backend_->Write([&](SqlConn& c) -> Status {
+    out = LeaderLease{};
+    // One conditional upsert: a free, own or expired lease is taken; a live one of another
+    // owner is left alone (0 rows changed).
+    EXEC_OR_RETURN(n, c,
+                   "INSERT INTO leader_leases (name, owner, acquired_at, expires_at) "
+                   "VALUES (?, ?, ?, ?) ON CONFLICT (name) DO UPDATE SET "
+                   "owner = excluded.owner, expires_at = excluded.expires_at, acquired_at = "
+                   "CASE WHEN leader_leases.owner = excluded.owner THEN leader_leases.acquired_at "
+                   "ELSE excluded.acquired_at END "
+                   "WHERE leader_leases.owner = excluded.owner OR leader_leases.expires_at < ?",
+                   T(name), T(owner), Tm(now), Tm(expires), Tm(now));
+    (void)n;
+    QUERY_OR_RETURN(rows, c,
+                    "SELECT owner, acquired_at, expires_at FROM leader_leases WHERE name = ?",
+                    T(name));
+    if (rows.empty())
+      return Status::Error(common::StatusCode::kIoError, "io_error", "leader lease row missing");
+    const auto& row = rows.rows[0];
+    out.owner = row[0].value_or("");
+    out.acquired_at = ParseTime(row[1].value_or("")).value_or(TimePoint{});
+    out.expires_at = ParseTime(row[2].value_or("")).value_or(TimePoint{});
+    out.held = out.owner == owner;
+    return Status::Ok();
+  });
+  if (!s.ok())
+    return s;
+  return out;
+}
+
+Status SqlStore::ReleaseLeaderLease(const std::string& name, const std::string& owner) {
+  return backend_->Write([&](SqlConn& c) -> Status {
+    EXEC_OR_RETURN(n, c, "DELETE FROM leader_leases WHERE name = ? AND owner = ?", T(name),
+                   T(owner));
+    (void)n;
+    return Status::Ok();
+  });
 }
 
 Result<std::vector<Job>> SqlStore::ListUpcomingJobs(const std::optional<OrgId>& org_id,

@@ -104,6 +104,12 @@ class SqlStore : public Store {
   Result<std::vector<Job>> ListDueJobs(TimePoint now, int64_t limit) override;
   Result<bool> ClaimOccurrence(const std::string& job_id, TimePoint expected,
                                std::optional<TimePoint> new_next) override;
+  Result<std::optional<Run>> FireOccurrence(const std::string& job_id, TimePoint occurrence,
+                                            std::optional<TimePoint> new_next,
+                                            const std::string& skip_reason) override;
+  Result<LeaderLease> AcquireLeaderLease(const std::string& name, const std::string& owner,
+                                         std::chrono::milliseconds ttl) override;
+  Status ReleaseLeaderLease(const std::string& name, const std::string& owner) override;
   Result<std::vector<Job>> ListUpcomingJobs(const std::optional<OrgId>& org_id,
                                             int64_t limit) override;
 

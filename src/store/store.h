@@ -334,6 +334,14 @@ struct AnalysisRecord {
   Json result = nullptr;
 };
 
+// Who holds a named leader lease (e.g. the scheduler's) after an acquire attempt.
+struct LeaderLease {
+  bool held = false;  // the caller holds it now
+  std::string owner;  // the holder (the caller when held)
+  TimePoint acquired_at;
+  TimePoint expires_at;  // the holder must renew before this; anyone may take it after
+};
+
 struct JobCreated {
   Job job;
   std::optional<Run> run;  // set for a manual job: its first run, created in the same transaction
@@ -433,11 +441,14 @@ class Store {
   // --- runs ---
   // Starts a run of the job: a run row and one pending item per lead of the job, the job set
   // running with counters reset to the new run, last_run_at = now. Conflict run_in_progress
-  // when the job has a running run; Conflict job_final when the job is cancelled.
+  // when the job has a running run; Conflict job_final when the job is cancelled; Conflict
+  // occurrence_fired (checked first) when `scheduled_for` is set and the job already has a run
+  // row (of any status, skipped included) for that due time: one run per (job, due time).
   virtual Result<Run> CreateRun(const OrgId& org_id, const std::string& job_id, RunTrigger trigger,
                                 std::optional<TimePoint> scheduled_for = std::nullopt) = 0;
   // Records an occurrence that did not run (previous run still going): a run row with status
-  // skipped, no items, error_message = reason. The job is not changed.
+  // skipped, no items, error_message = reason. The job is not changed. Conflict
+  // occurrence_fired as for CreateRun.
   virtual Result<Run> RecordSkippedRun(const OrgId& org_id, const std::string& job_id,
                                        TimePoint scheduled_for, const std::string& reason) = 0;
   // Newest first.
@@ -509,6 +520,24 @@ class Store {
   // moved it first.
   virtual Result<bool> ClaimOccurrence(const std::string& job_id, TimePoint expected,
                                        std::optional<TimePoint> new_next) = 0;
+  // The scheduler's firing of one due time, in ONE transaction (so a process killed halfway
+  // neither loses nor doubles it): when the job's next_run_at still equals `occurrence`, moves
+  // it to `new_next` and starts a scheduled run for `occurrence` (as CreateRun) or, when the
+  // job has a running run, records a skipped run with `skip_reason` (as RecordSkippedRun).
+  // nullopt when another scheduler or an edit moved next_run_at first, when the job is
+  // cancelled, or when the due time already has a run (then next_run_at still moves on).
+  // NotFound for a missing job.
+  virtual Result<std::optional<Run>> FireOccurrence(const std::string& job_id, TimePoint occurrence,
+                                                    std::optional<TimePoint> new_next,
+                                                    const std::string& skip_reason) = 0;
+  // Takes or renews the leader lease `name` for `owner` until now + ttl, in one conditional
+  // write: it succeeds when nobody holds the lease, the caller holds it, or the holder's lease
+  // has expired (expires_at < now). Otherwise returns held = false with the current holder.
+  // Times come from the store's Clock, so the processes' clocks must roughly agree.
+  virtual Result<LeaderLease> AcquireLeaderLease(const std::string& name, const std::string& owner,
+                                                 std::chrono::milliseconds ttl) = 0;
+  // Gives the lease up at once when `owner` holds it (graceful shutdown); ok otherwise too.
+  virtual Status ReleaseLeaderLease(const std::string& name, const std::string& owner) = 0;
   // Enabled, not cancelled scheduled jobs with a next_run_at, earliest first; org_id nullopt:
   // every organisation (the scheduler's view), by an explicit argument, never by an empty id.
   virtual Result<std::vector<Job>> ListUpcomingJobs(const std::optional<OrgId>& org_id,

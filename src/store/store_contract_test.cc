@@ -873,6 +873,256 @@ TEST_P(StoreContractTest, OccurrenceIsClaimedExactlyOnceAcrossStores) {
   EXPECT_FALSE(store_->ClaimOccurrence(job.id, T0() + 1h, T0() + 49h).value());
 }
 
+TEST_P(StoreContractTest, AJobHasAtMostOneRunPerDueTime) {
+  OrgId org = NewOrg();
+  auto leads = NewLeads(org, 1);
+  Job job = NewScheduledJob(org, leads, T0() + 1h);
+  auto run = store_->CreateRun(org, job.id, RunTrigger::kScheduled, T0() + 1h);
+  ASSERT_TRUE(run.ok()) << run.status().ToString();
+  EXPECT_EQ(run->scheduled_for, T0() + 1h);
+  ASSERT_TRUE(store_->FinishRun(run->id, RunStatus::kCompleted).ok());
+
+  // The run is over, yet its due time stays taken, for a run and for a skipped row alike.
+  auto again = store_->CreateRun(org, job.id, RunTrigger::kScheduled, T0() + 1h);
+  ASSERT_FALSE(again.ok());
+  EXPECT_EQ(again.status().error_code(), "occurrence_fired");
+  auto skipped = store_->RecordSkippedRun(org, job.id, T0() + 1h, "previous run still in progress");
+  ASSERT_FALSE(skipped.ok());
+  EXPECT_EQ(skipped.status().error_code(), "occurrence_fired");
+
+  // A skipped due time is taken too; the next one is free; runs without a due time repeat.
+  ASSERT_TRUE(store_->RecordSkippedRun(org, job.id, T0() + 25h, "busy").ok());
+  auto after_skip = store_->CreateRun(org, job.id, RunTrigger::kScheduled, T0() + 25h);
+  ASSERT_FALSE(after_skip.ok());
+  EXPECT_EQ(after_skip.status().error_code(), "occurrence_fired");
+  auto next = store_->CreateRun(org, job.id, RunTrigger::kScheduled, T0() + 49h);
+  ASSERT_TRUE(next.ok()) << next.status().ToString();
+  // occurrence_fired comes before run_in_progress, so a scheduler can tell the two apart.
+  auto while_running = store_->CreateRun(org, job.id, RunTrigger::kScheduled, T0() + 49h);
+  ASSERT_FALSE(while_running.ok());
+  EXPECT_EQ(while_running.status().error_code(), "occurrence_fired");
+  ASSERT_TRUE(store_->FinishRun(next->id, RunStatus::kCompleted).ok());
+  for (int i = 0; i < 2; ++i) {
+    auto manual = store_->CreateRun(org, job.id, RunTrigger::kManual);
+    ASSERT_TRUE(manual.ok()) << manual.status().ToString();
+    ASSERT_TRUE(store_->FinishRun(manual->id, RunStatus::kCompleted).ok());
+  }
+  auto runs = store_->ListRuns(org, job.id, 10, 0);
+  ASSERT_TRUE(runs.ok());
+  EXPECT_EQ(runs->total, 5);
+}
+
+TEST_P(StoreContractTest, RacingSchedulersCreateOneRunForADueTime) {
+  OrgId org = NewOrg();
+  auto leads = NewLeads(org, 3);
+  Job job = NewScheduledJob(org, leads, T0() + 1h);
+  std::vector<std::unique_ptr<Store>> others;
+  std::vector<Store*> stores{store_.get()};
+  if (SharesDatabase()) {
+    others.push_back(Open());
+    others.push_back(Open());
+    for (auto& o : others)
+      stores.push_back(o.get());
+  }
+  std::atomic<int> created{0}, fired{0}, other{0};
+  std::vector<std::thread> threads;
+  for (int t = 0; t < 8; ++t) {
+    Store* s = stores[static_cast<size_t>(t) % stores.size()];
+    threads.emplace_back([&, s] {
+      auto run = s->CreateRun(org, job.id, RunTrigger::kScheduled, T0() + 1h);
+      if (run.ok()) {
+        created++;
+      } else if (run.status().error_code() == "occurrence_fired") {
+        fired++;
+      } else {
+        other++;
+      }
+    });
+  }
+  for (auto& t : threads)
+    t.join();
+  EXPECT_EQ(created.load(), 1);
+  EXPECT_EQ(fired.load(), 7);
+  EXPECT_EQ(other.load(), 0);
+  auto runs = store_->ListRuns(org, job.id, 10, 0);
+  ASSERT_TRUE(runs.ok());
+  EXPECT_EQ(runs->total, 1);
+  EXPECT_EQ(ItemCounts(org, job.id)[ItemStatus::kPending], 3);
+}
+
+TEST_P(StoreContractTest, FiringADueTimeMovesTheScheduleAndStartsTheRunTogether) {
+  OrgId org = NewOrg();
+  auto leads = NewLeads(org, 2);
+  Job job = NewScheduledJob(org, leads, T0() + 1h);
+  auto fired = store_->FireOccurrence(job.id, T0() + 1h, T0() + 25h, "busy");
+  ASSERT_TRUE(fired.ok()) << fired.status().ToString();
+  ASSERT_TRUE(fired->has_value());
+  const store::Run first = **fired;
+  EXPECT_EQ(first.status, RunStatus::kRunning);
+  EXPECT_EQ(first.trigger, RunTrigger::kScheduled);
+  EXPECT_EQ(first.scheduled_for, T0() + 1h);
+  EXPECT_EQ(first.total_items, 2);
+  auto after = store_->GetJob(org, job.id);
+  EXPECT_EQ(after->next_run_at, T0() + 25h);
+  EXPECT_EQ(after->status, JobStatus::kRunning);
+  EXPECT_EQ(after->current_run_id, first.id);
+  EXPECT_EQ(ItemCounts(org, job.id)[ItemStatus::kPending], 2);
+
+  // The same due time again (a stale scheduler): nothing happens.
+  auto stale = store_->FireOccurrence(job.id, T0() + 1h, T0() + 25h, "busy");
+  ASSERT_TRUE(stale.ok()) << stale.status().ToString();
+  EXPECT_FALSE(stale->has_value());
+  EXPECT_EQ(store_->GetJob(org, job.id)->next_run_at, T0() + 25h);
+
+  // The next due time while the run still goes: a skipped row, and the schedule moves on.
+  auto skipped = store_->FireOccurrence(job.id, T0() + 25h, T0() + 49h, "previous run going");
+  ASSERT_TRUE(skipped.ok()) << skipped.status().ToString();
+  ASSERT_TRUE(skipped->has_value());
+  EXPECT_EQ((*skipped)->status, RunStatus::kSkipped);
+  EXPECT_EQ((*skipped)->error_message, "previous run going");
+  EXPECT_EQ((*skipped)->scheduled_for, T0() + 25h);
+  EXPECT_EQ(store_->GetJob(org, job.id)->next_run_at, T0() + 49h);
+  EXPECT_EQ(store_->GetJob(org, job.id)->current_run_id, first.id);
+
+  // A due time that already has a run (schedule set back by hand): no second run, but the
+  // schedule still moves on instead of sticking there.
+  ASSERT_TRUE(store_->FinishRun(first.id, RunStatus::kCompleted).ok());
+  JobPatch back;
+  back.next_run_at = std::optional<TimePoint>(T0() + 1h);
+  ASSERT_TRUE(store_->UpdateJob(org, job.id, back).ok());
+  auto again = store_->FireOccurrence(job.id, T0() + 1h, T0() + 49h, "busy");
+  ASSERT_TRUE(again.ok()) << again.status().ToString();
+  EXPECT_FALSE(again->has_value());
+  EXPECT_EQ(store_->GetJob(org, job.id)->next_run_at, T0() + 49h);
+  EXPECT_EQ(store_->ListRuns(org, job.id, 10, 0)->total, 2);
+
+  // Disabled jobs and unknown ids do not fire.
+  JobPatch off;
+  off.enabled = false;
+  ASSERT_TRUE(store_->UpdateJob(org, job.id, off).ok());
+  auto disabled = store_->FireOccurrence(job.id, T0() + 49h, T0() + 73h, "busy");
+  ASSERT_TRUE(disabled.ok());
+  EXPECT_FALSE(disabled->has_value());
+  EXPECT_EQ(store_->FireOccurrence(common::NewUuid(), T0(), std::nullopt, "x").status().code(),
+            common::StatusCode::kNotFound);
+  EXPECT_EQ(store_->FireOccurrence("not-a-uuid", T0(), std::nullopt, "x").status().code(),
+            common::StatusCode::kNotFound);
+}
+
+TEST_P(StoreContractTest, RacingSchedulersFireADueTimeOnce) {
+  OrgId org = NewOrg();
+  Job job = NewScheduledJob(org, NewLeads(org, 3), T0() + 1h);
+  std::vector<std::unique_ptr<Store>> others;
+  std::vector<Store*> stores{store_.get()};
+  if (SharesDatabase()) {
+    others.push_back(Open());
+    others.push_back(Open());
+    for (auto& o : others)
+      stores.push_back(o.get());
+  }
+  std::atomic<int> runs{0}, nothing{0}, errors{0};
+  std::vector<std::thread> threads;
+  for (int t = 0; t < 8; ++t) {
+    Store* s = stores[static_cast<size_t>(t) % stores.size()];
+    threads.emplace_back([&, s] {
+      auto fired = s->FireOccurrence(job.id, T0() + 1h, T0() + 25h, "busy");
+      if (!fired.ok())
+        errors++;
+      else if (fired->has_value())
+        runs++;
+      else
+        nothing++;
+    });
+  }
+  for (auto& t : threads)
+    t.join();
+  EXPECT_EQ(errors.load(), 0);
+  EXPECT_EQ(runs.load(), 1);
+  EXPECT_EQ(nothing.load(), 7);
+  EXPECT_EQ(store_->ListRuns(org, job.id, 10, 0)->total, 1);
+  EXPECT_EQ(ItemCounts(org, job.id)[ItemStatus::kPending], 3);
+  EXPECT_EQ(store_->GetJob(org, job.id)->next_run_at, T0() + 25h);
+}
+
+TEST_P(StoreContractTest, LeaderLeaseHasOneHolderUntilItExpiresOrIsReleased) {
+  auto a = store_->AcquireLeaderLease("scheduler", "serve-a", 15s);
+  ASSERT_TRUE(a.ok()) << a.status().ToString();
+  EXPECT_TRUE(a->held);
+  EXPECT_EQ(a->owner, "serve-a");
+  EXPECT_EQ(a->expires_at, T0() + 15s);
+  auto b = store_->AcquireLeaderLease("scheduler", "serve-b", 15s);
+  ASSERT_TRUE(b.ok()) << b.status().ToString();
+  EXPECT_FALSE(b->held);
+  EXPECT_EQ(b->owner, "serve-a");
+  // Another name is another lease.
+  EXPECT_TRUE(store_->AcquireLeaderLease("other", "serve-b", 15s)->held);
+
+  // The holder renews before expiry and keeps it; its acquisition time stays.
+  clock_.Advance(10s);
+  auto renewed = store_->AcquireLeaderLease("scheduler", "serve-a", 15s);
+  ASSERT_TRUE(renewed.ok());
+  EXPECT_TRUE(renewed->held);
+  EXPECT_EQ(renewed->acquired_at, T0());
+  EXPECT_EQ(renewed->expires_at, T0() + 25s);
+  clock_.Advance(14s);
+  EXPECT_FALSE(store_->AcquireLeaderLease("scheduler", "serve-b", 15s)->held);
+
+  // The holder stops renewing (killed): once the lease has run out another process takes it.
+  clock_.Advance(2s);
+  auto taken = store_->AcquireLeaderLease("scheduler", "serve-b", 15s);
+  ASSERT_TRUE(taken.ok());
+  EXPECT_TRUE(taken->held);
+  EXPECT_EQ(taken->acquired_at, T0() + 26s);
+  auto late = store_->AcquireLeaderLease("scheduler", "serve-a", 15s);
+  ASSERT_TRUE(late.ok());
+  EXPECT_FALSE(late->held);
+  EXPECT_EQ(late->owner, "serve-b");
+
+  // Releasing someone else's lease does nothing; releasing one's own frees it at once.
+  ASSERT_TRUE(store_->ReleaseLeaderLease("scheduler", "serve-a").ok());
+  EXPECT_FALSE(store_->AcquireLeaderLease("scheduler", "serve-a", 15s)->held);
+  ASSERT_TRUE(store_->ReleaseLeaderLease("scheduler", "serve-b").ok());
+  EXPECT_TRUE(store_->AcquireLeaderLease("scheduler", "serve-a", 15s)->held);
+
+  EXPECT_EQ(store_->AcquireLeaderLease("", "serve-a", 15s).status().error_code(), "invalid_lease");
+  EXPECT_EQ(store_->AcquireLeaderLease("scheduler", "serve-a", 0s).status().error_code(),
+            "invalid_lease");
+}
+
+TEST_P(StoreContractTest, RacingProcessesAgreeOnOneLeader) {
+  std::vector<std::unique_ptr<Store>> others;
+  std::vector<Store*> stores{store_.get()};
+  if (SharesDatabase()) {
+    others.push_back(Open());
+    others.push_back(Open());
+    for (auto& o : others)
+      stores.push_back(o.get());
+  }
+  std::atomic<int> held{0}, errors{0};
+  std::mutex mu;
+  std::set<std::string> owners_seen;
+  std::vector<std::thread> threads;
+  for (int t = 0; t < 8; ++t) {
+    Store* s = stores[static_cast<size_t>(t) % stores.size()];
+    threads.emplace_back([&, s, t] {
+      auto lease = s->AcquireLeaderLease("scheduler", "serve-" + std::to_string(t), 15s);
+      if (!lease.ok()) {
+        errors++;
+        return;
+      }
+      if (lease->held)
+        held++;
+      std::lock_guard lock(mu);
+      owners_seen.insert(lease->owner);
+    });
+  }
+  for (auto& t : threads)
+    t.join();
+  EXPECT_EQ(errors.load(), 0);
+  EXPECT_EQ(held.load(), 1);
+  EXPECT_EQ(owners_seen.size(), 1u);
+}
+
 TEST_P(StoreContractTest, HistoryIsNewestFirstWithJobAndRunIds) {
   OrgId org = NewOrg();
   auto leads = NewLeads(org, 1);
