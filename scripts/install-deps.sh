@@ -9,7 +9,7 @@ packages=(
   nlohmann-json3-dev libspdlog-dev libcli11-dev libhowardhinnant-date-dev libpsl-dev
   libidn2-dev libmodest-dev libtomlplusplus-dev libsqlite3-dev libpq-dev libssl-dev zlib1g-dev
   libgtest-dev libgmock-dev libbenchmark-dev nodejs npm openssl postgresql-15 libbrotli-dev chromium
-  nghttp2-server
+  nghttp2-server clang libclang-rt-14-dev
 )
 if [[ "${LEADSCAN_DEPS_EXTRA:-}" != "" ]]; then
   read -r -a extra <<<"${LEADSCAN_DEPS_EXTRA}"
