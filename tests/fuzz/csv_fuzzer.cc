@@ -46,6 +46,12 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   // Written with a BOM, as spreadsheets save UTF-8: a first header cell that starts with
   // U+FEFF must not be taken for one.
   std::string written = "\xEF\xBB\xBF" + api::CsvLine(table->header, table->delimiter);
+  // A header with a quote inside a cell is ambiguous ('x;"a,b"' is two cells with ';' and
+  // three with ','): the delimiter is a guess there, and the round trip is not promised.
+  for (const auto& h : table->header) {
+    if (h.find('"') != std::string::npos)
+      return 0;
+  }
   for (const auto& row : table->rows)
     written += api::CsvLine(row.fields, table->delimiter);
   auto again = api::ParseCsv(written);
