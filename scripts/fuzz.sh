@@ -3,6 +3,7 @@
 # `fuzz <name>: <runs> runs, <n> crashes`. Seeds: tests/fuzz/<name>/ (committed) and the large
 # ones tests/fuzz/make_seeds.py generates. New inputs, crashing inputs and logs stay under
 # BUILD/fuzz/ (never in git). Exits 1 when any target crashed; the log's end is then printed.
+# FUZZ_ONLY="csv robots" runs only those targets.
 set -euo pipefail
 build=${1:-build-fuzz}
 seconds=${2:-60}
@@ -13,6 +14,9 @@ python3 "$src/tests/fuzz/make_seeds.py" "$out/seeds"
 failed=0
 for dir in "$src"/tests/fuzz/*/; do
   name=$(basename "$dir")
+  if [[ -n "${FUZZ_ONLY:-}" && " $FUZZ_ONLY " != *" $name "* ]]; then
+    continue
+  fi
   bin="$out/leadscan_fuzz_$name"
   if [[ ! -x "$bin" ]]; then
     echo "fuzz $name: no binary at $bin" >&2
