@@ -9,7 +9,7 @@ packages=(
   nlohmann-json3-dev libspdlog-dev libcli11-dev libhowardhinnant-date-dev libpsl-dev libnss3-tools
   libidn2-dev libmodest-dev libtomlplusplus-dev libsqlite3-dev libpq-dev libssl-dev zlib1g-dev
   libgtest-dev libgmock-dev libbenchmark-dev nodejs npm openssl postgresql-15 libbrotli-dev chromium
-  nghttp2-server
+  nghttp2-server clang libclang-rt-14-dev
   python3-jsonschema
 )
 if [[ "${LEADSCAN_DEPS_EXTRA:-}" != "" ]]; then

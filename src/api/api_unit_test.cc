@@ -70,6 +70,33 @@ TEST(CsvTest, WritesQuotedCellsAndDefusesFormulas) {
   EXPECT_EQ(CsvLine({"=HYPERLINK(\"x\")", "+1", "ok"}), "\"'=HYPERLINK(\"\"x\"\")\",'+1,ok\r\n");
 }
 
+// Found by fuzzing (tests/fuzz/csv): a header cell with the other separator was written bare,
+// so the file read back with that separator as its delimiter.
+TEST(CsvTest, WhatCsvLineWritesReadsBackWithTheSameDelimiterAndCells) {
+  const std::vector<std::string> semicolon_header = {"a", "b,c,d", "e"};
+  auto semi = ParseCsv(CsvLine(semicolon_header, ';') + CsvLine({"1", "2", "3"}, ';'));
+  ASSERT_TRUE(semi.ok()) << semi.status().ToString();
+  EXPECT_EQ(semi->delimiter, ';');
+  EXPECT_EQ(semi->header, semicolon_header);
+  const std::vector<std::string> comma_header = {"x;y;z", "w"};
+  auto comma = ParseCsv(CsvLine(comma_header) + CsvLine({"1", "2"}));
+  ASSERT_TRUE(comma.ok()) << comma.status().ToString();
+  EXPECT_EQ(comma->delimiter, ',');
+  EXPECT_EQ(comma->header, comma_header);
+  EXPECT_EQ(CsvLine({"Klarna; Swish", "a,b"}, ';'), "\"Klarna; Swish\";\"a,b\"\r\n");
+}
+
+// Found by fuzzing (tests/fuzz/csv): the delimiter detector took a quote inside a header cell
+// for the start of a quoted field and missed the separators after it.
+TEST(CsvTest, AStrayQuoteInTheHeaderDoesNotHideItsSeparators) {
+  auto table = ParseCsv("F\xC3\xB6retag 5\" AB;Dom\xC3\xA4n\nA, B;a.se\n");
+  ASSERT_TRUE(table.ok()) << table.status().ToString();
+  EXPECT_EQ(table->delimiter, ';');
+  ASSERT_EQ(table->header.size(), 2u);
+  EXPECT_EQ(table->header[0], "F\xC3\xB6retag 5\" AB");
+  EXPECT_EQ(table->rows.at(0).fields.at(0), "A, B");
+}
+
 TEST(JsonUtilTest, CheckObjectNamesUnknownFields) {
   auto st = CheckObject(Json::parse(R"({"job_name": "x", "jobname": 1})"), {"job_name"});
   ASSERT_FALSE(st.ok());

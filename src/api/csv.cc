@@ -15,22 +15,37 @@ std::string Trim(std::string s) {
   return s.substr(a, b - a + 1);
 }
 
-// Chooses ';' when the header line has more semicolons than commas outside quotes.
+// Chooses ';' when the header line has more semicolons than commas outside quotes. Quotes are
+// read as ParseCsv reads them: one opens a quoted field only at the start of a field (blanks
+// aside), "" inside is a quote, and a quote anywhere else is a character (so a stray one does
+// not hide the header's separators).
 char DetectDelimiter(std::string_view text) {
   int commas = 0;
   int semis = 0;
   bool quoted = false;
-  for (char c : text) {
-    if (c == '"')
-      quoted = !quoted;
-    if (quoted)
+  bool field_started = false;
+  for (size_t i = 0; i < text.size(); ++i) {
+    char c = text[i];
+    if (quoted) {
+      if (c == '"') {
+        if (i + 1 < text.size() && text[i + 1] == '"')
+          ++i;
+        else
+          quoted = false;
+      }
       continue;
+    }
     if (c == '\n')
       break;
-    if (c == ',')
-      ++commas;
-    if (c == ';')
-      ++semis;
+    if (c == '"' && !field_started) {
+      quoted = true;
+      field_started = true;
+    } else if (c == ',' || c == ';') {
+      ++(c == ',' ? commas : semis);
+      field_started = false;
+    } else if (c != ' ' && c != '\t' && c != '\r') {
+      field_started = true;
+    }
   }
   return semis > commas ? ';' : ',';
 }
@@ -199,7 +214,10 @@ std::string CsvLine(const std::vector<std::string>& fields, char delimiter) {
     std::string f = fields[i];
     if (LooksLikeFormula(f))
       f = "'" + f;
-    bool quote = f.find_first_of(std::string("\"\r\n") + delimiter) != std::string::npos;
+    // Both separators are quoted, whichever this file uses: ParseCsv picks the delimiter by
+    // counting unquoted ',' and ';' in the header, so a bare one in a header cell could make
+    // the file read back with the other.
+    bool quote = f.find_first_of(std::string("\"\r\n,;") + delimiter) != std::string::npos;
     if (!quote) {
       out += f;
       continue;

@@ -28,8 +28,9 @@ struct CsvTable {
 // (number and header name) of the first cell that is not valid UTF-8.
 common::Result<CsvTable> ParseCsv(std::string_view text);
 
-// One CSV line (with "\r\n"), quoting where needed. Cells that a spreadsheet would run as a
-// formula get a leading apostrophe: =, +, -, @, TAB, CR or LF first, or =, +, -, @ or a
+// One CSV line (with "\r\n"), quoting cells with a quote, a line break, ',' or ';' (either
+// separator, so what is written reads back with the same delimiter). Cells that a spreadsheet would
+// run as a formula get a leading apostrophe: =, +, -, @, TAB, CR or LF first, or =, +, -, @ or a
 // full-width = or + after leading blanks. Every CSV the service writes goes through here.
 std::string CsvLine(const std::vector<std::string>& fields, char delimiter = ',');
 

@@ -2,7 +2,34 @@
 
 #include <string>
 
+#include "common/utf8.h"
+
 namespace leadscan::common {
+namespace {
+
+// The parser's reason quotes the text it last read ("last read: '\xFF'") byte for byte; a
+// message must be UTF-8 before it reaches a response, a log or the store, so bytes that are
+// not UTF-8 are written as \xNN.
+std::string EscapeInvalidUtf8(std::string_view text) {
+  std::string out;
+  while (!text.empty()) {
+    std::optional<size_t> bad = FindInvalidUtf8(text);
+    if (!bad) {
+      out += text;
+      break;
+    }
+    out += text.substr(0, *bad);
+    constexpr char kHex[] = "0123456789ABCDEF";
+    unsigned char c = static_cast<unsigned char>(text[*bad]);
+    out += "\\x";
+    out += kHex[c >> 4];
+    out += kHex[c & 0xF];
+    text.remove_prefix(*bad + 1);
+  }
+  return out;
+}
+
+}  // namespace
 
 Status CheckJsonDepth(std::string_view text, std::string_view what, int max_depth) {
   int depth = 0;
@@ -58,10 +85,11 @@ Result<nlohmann::json> ParseJson(std::string_view text, std::string_view what, i
     if (pos != std::string::npos)
       reason = reason.substr(pos + 2);
     return Status::InvalidArgument("invalid_json", "invalid " + std::string(what) + " at byte " +
-                                                       std::to_string(e.byte) + ": " + reason);
+                                                       std::to_string(e.byte) + ": " +
+                                                       EscapeInvalidUtf8(reason));
   } catch (const nlohmann::json::exception& e) {
-    return Status::InvalidArgument("invalid_json",
-                                   "invalid " + std::string(what) + ": " + e.what());
+    return Status::InvalidArgument(
+        "invalid_json", "invalid " + std::string(what) + ": " + EscapeInvalidUtf8(e.what()));
   }
 }
 

@@ -4,6 +4,8 @@
 
 #include <string>
 
+#include "common/utf8.h"
+
 namespace leadscan::common {
 namespace {
 
@@ -53,6 +55,17 @@ TEST(JsonParseTest, InvalidUtf8AndSyntaxAreInvalidJsonWithTheByte) {
   EXPECT_NE(bad_utf8.status().message().find("at byte"), std::string::npos);
   EXPECT_EQ(ParseJson("").status().error_code(), "invalid_json");
   EXPECT_EQ(ParseJson("{").status().error_code(), "invalid_json");
+}
+
+// Found by fuzzing (tests/fuzz/json): the parser's reason quotes the bytes it read, so invalid
+// UTF-8 before the JSON reached the message raw.
+TEST(JsonParseTest, ErrorMessageIsUtf8WhenTheTextIsNot) {
+  auto bad = ParseJson("\xff\xfe\xc0\xaf{}", "request body");
+  ASSERT_FALSE(bad.ok());
+  EXPECT_EQ(bad.status().error_code(), "invalid_json");
+  EXPECT_TRUE(IsValidUtf8(bad.status().message())) << bad.status().message();
+  EXPECT_NE(bad.status().message().find("\\xFF"), std::string::npos) << bad.status().message();
+  EXPECT_NE(bad.status().message().find("at byte"), std::string::npos) << bad.status().message();
 }
 
 }  // namespace

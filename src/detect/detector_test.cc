@@ -125,6 +125,24 @@ TEST(DetectorTest, DomSelectorsWithExistsTextAndAttributes) {
   EXPECT_EQ(FindByName(Detector(rs, no_dom).Analyze({p}), "Exists"), nullptr);
 }
 
+// Found by fuzzing (tests/fuzz/rules): mycss compiles ":not(" to a :not without its selector
+// list and does not mark it bad; modest then read the missing list and crashed on any page.
+TEST(DetectorTest, SelectorsMycssLeavesIncompleteAreSkippedWithAWarning) {
+  auto rs = Load(R"json({
+    "Broken": {"cats": [1], "dom": [":not(", "div:not(", ":has(", "p:nth-child(", ":matches("]},
+    "Fine": {"cats": [1], "dom": "div:not(.other)"}
+  })json");
+  ASSERT_NE(rs, nullptr);
+  PageInput p = Page("<html><body><div class=\"cart\"><p>x</p></div></body></html>");
+  auto fs = Detector(rs).Analyze({p});
+  EXPECT_EQ(FindByName(fs, "Broken"), nullptr);
+  EXPECT_NE(FindByName(fs, "Fine"), nullptr);
+  bool warned = false;
+  for (const std::string& w : rs->warnings())
+    warned = warned || w.find("not supported by the DOM engine") != std::string::npos;
+  EXPECT_TRUE(warned);
+}
+
 TEST(DetectorTest, ConfidenceSumsAndLongestVersionWins) {
   auto rs = Load(R"({
     "Lib": {"cats": [59],

@@ -1,6 +1,7 @@
 #include "detect/rule_set.h"
 
 #include <modest/finder/finder.h>
+#include <mycss/an_plus_b.h>
 #include <mycss/mycss.h>
 #include <mycss/selectors/init.h>
 #include <mycss/selectors/list.h>
@@ -512,6 +513,66 @@ bool IsPlainTagName(const std::string& s) {
   });
 }
 
+// Deepest nesting of selector lists inside :not() / :has() / :matches() / :nth-child(of S) we
+// accept (real rules nest one or two).
+constexpr int kMaxSelectorNesting = 16;
+
+bool SelectorListComplete(const mycss_selectors_list_t* list, int depth);
+
+// Whether one entry (and what a pseudo-class function holds) is complete.
+bool SelectorEntryComplete(const mycss_selectors_entry_t* e, int depth) {
+  if ((e->flags & MyCSS_SELECTORS_FLAGS_SELECTOR_BAD) != 0)
+    return false;
+  if (e->type != MyCSS_SELECTORS_TYPE_PSEUDO_CLASS_FUNCTION)
+    return true;
+  switch (e->sub_type) {
+    case MyCSS_SELECTORS_SUB_TYPE_PSEUDO_CLASS_FUNCTION_NOT:
+    case MyCSS_SELECTORS_SUB_TYPE_PSEUDO_CLASS_FUNCTION_MATCHES:
+    case MyCSS_SELECTORS_SUB_TYPE_PSEUDO_CLASS_FUNCTION_HAS:
+    case MyCSS_SELECTORS_SUB_TYPE_PSEUDO_CLASS_FUNCTION_CURRENT:
+      return SelectorListComplete(static_cast<const mycss_selectors_list_t*>(e->value), depth + 1);
+    case MyCSS_SELECTORS_SUB_TYPE_PSEUDO_CLASS_FUNCTION_NTH_CHILD:
+    case MyCSS_SELECTORS_SUB_TYPE_PSEUDO_CLASS_FUNCTION_NTH_COLUMN:
+    case MyCSS_SELECTORS_SUB_TYPE_PSEUDO_CLASS_FUNCTION_NTH_LAST_CHILD:
+    case MyCSS_SELECTORS_SUB_TYPE_PSEUDO_CLASS_FUNCTION_NTH_LAST_COLUMN:
+    case MyCSS_SELECTORS_SUB_TYPE_PSEUDO_CLASS_FUNCTION_NTH_LAST_OF_TYPE:
+    case MyCSS_SELECTORS_SUB_TYPE_PSEUDO_CLASS_FUNCTION_NTH_OF_TYPE: {
+      const auto* nth = static_cast<const mycss_an_plus_b_entry_t*>(e->value);
+      return nth != nullptr && !nth->is_broken &&
+             (nth->of == nullptr || SelectorListComplete(nth->of, depth + 1));
+    }
+    case MyCSS_SELECTORS_SUB_TYPE_PSEUDO_CLASS_FUNCTION_DROP:
+      return true;  // its value is a set of flags; none is a valid value
+    case MyCSS_SELECTORS_SUB_TYPE_PSEUDO_CLASS_FUNCTION_CONTAINS:
+    case MyCSS_SELECTORS_SUB_TYPE_PSEUDO_CLASS_FUNCTION_DIR:
+    case MyCSS_SELECTORS_SUB_TYPE_PSEUDO_CLASS_FUNCTION_LANG:
+      return e->value != nullptr;
+    default:
+      return false;  // an unknown function: modest has nothing to run
+  }
+}
+
+// Whether mycss parsed every part of a selector list, nested lists included. mycss marks a
+// bad list but not always a bad list inside a pseudo-class function: ":not(" compiles to a
+// :not without its list, and modest dereferences the missing list when it runs the selector.
+bool SelectorListComplete(const mycss_selectors_list_t* list, int depth) {
+  if (list == nullptr || depth > kMaxSelectorNesting ||
+      (list->flags & MyCSS_SELECTORS_FLAGS_SELECTOR_BAD) != 0 || list->entries_list_length == 0 ||
+      list->entries_list == nullptr) {
+    return false;
+  }
+  for (size_t i = 0; i < list->entries_list_length; ++i) {
+    const mycss_selectors_entry_t* entry = list->entries_list[i].entry;
+    if (entry == nullptr)
+      return false;
+    for (const mycss_selectors_entry_t* e = entry; e != nullptr; e = e->next) {
+      if (!SelectorEntryComplete(e, depth))
+        return false;
+    }
+  }
+  return true;
+}
+
 // A type selector naming a custom element anywhere in the part (myhtml's selector engine
 // does not match those reliably).
 bool MentionsCustomTag(const std::string& part) {
@@ -635,7 +696,7 @@ void RuleSetBuilder::AddDom(RuleSet* rs, uint32_t tech, const Json& dom, const s
       mystatus_t status = 0;
       mycss_selectors_list_t* list = mycss_selectors_parse(
           selectors, MyENCODING_UTF_8, part_text.data(), part_text.size(), &status);
-      if (list == nullptr || status != 0 || (list->flags & MyCSS_SELECTORS_FLAGS_SELECTOR_BAD)) {
+      if (list == nullptr || status != 0 || !SelectorListComplete(list, 0)) {
         if (list != nullptr)
           mycss_selectors_list_destroy(selectors, list, true);
         bad = true;

@@ -61,7 +61,9 @@ std::string NormalizeRobotsPath(std::string_view path) {
         out += kHex[v & 15];
       }
       i += 2;
-    } else if (c >= 0x80 || c < 0x21) {
+    } else if (c >= 0x80 || c < 0x21 || c == '%') {
+      // A '%' that starts no escape is encoded too: left bare, decoding a later escape could
+      // complete it ("%e%44" -> "%eD"), and normalising would not be idempotent.
       out += '%';
       out += kHex[c >> 4];
       out += kHex[c & 15];

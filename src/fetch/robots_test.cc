@@ -100,5 +100,17 @@ TEST(RobotsTest, GarbageAndHugeInputsDoNotBreakIt) {
   EXPECT_TRUE(stars.IsAllowed("/" + std::string(2000, 'a')));
 }
 
+// Found by fuzzing (tests/fuzz/robots): a '%' that started no escape stayed bare, and decoding
+// the escape after it completed a new one ("%e%44" -> "%eD"), so normalising twice differed.
+TEST(RobotsTest, NormalisingIsIdempotentAndAStrayPercentMatchesItself) {
+  EXPECT_EQ(NormalizeRobotsPath("/%e%44"), "/%25eD");
+  EXPECT_EQ(NormalizeRobotsPath(NormalizeRobotsPath("/%e%44")), NormalizeRobotsPath("/%e%44"));
+  EXPECT_EQ(NormalizeRobotsPath("/100%"), "/100%25");
+  RobotsTxt r = RobotsTxt::Parse("User-agent: *\nDisallow: /100%\n", "leadscan");
+  EXPECT_FALSE(r.IsAllowed("/100%"));
+  EXPECT_FALSE(r.IsAllowed("/100%25"));
+  EXPECT_TRUE(r.IsAllowed("/100"));
+}
+
 }  // namespace
 }  // namespace leadscan::fetch

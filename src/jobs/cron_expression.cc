@@ -84,6 +84,9 @@ constexpr Macro kMacros[] = {
 std::string Clip(std::string_view text, std::size_t max) {
   if (text.size() <= max)
     return std::string(text);
+  // Never cut inside a UTF-8 sequence.
+  while (max > 0 && (static_cast<unsigned char>(text[max]) & 0xC0) == 0x80)
+    --max;
   return std::string(text.substr(0, max)) + "...";
 }
 
@@ -257,7 +260,13 @@ Status ParseField(const FieldSpec& spec, std::string_view text, std::uint64_t* m
       item.last = spec.high;
       pos = 1;
       if (pos < item_text.size() && item_text[pos] != '/') {
-        return FieldError(spec, text, std::string("unexpected '") + item_text[pos] + "' after '*'");
+        // Only a printable ASCII byte is echoed: a lone byte of a multi-byte character would
+        // make the message invalid UTF-8.
+        unsigned char u = static_cast<unsigned char>(item_text[pos]);
+        std::string what = u < 0x80 && std::isprint(u)
+                               ? std::string("'") + item_text[pos] + "'"
+                               : std::string("non-ASCII or control character");
+        return FieldError(spec, text, "unexpected " + what + " after '*'");
       }
     } else {
       int a = 0;

@@ -7,6 +7,7 @@
 #include <string>
 #include <vector>
 
+#include "common/utf8.h"
 #include "jobs/cron_next.h"
 
 namespace leadscan::jobs {
@@ -358,6 +359,19 @@ TEST(CronParseTest, KeepsTextFlagsAndMasks) {
   EXPECT_FALSE(MustParse("0 2 * * *").is_wildcard_time());
   EXPECT_EQ(e.items(CronField::kDayOfMonth).size(), 1u);
   EXPECT_EQ(e.items(CronField::kDayOfMonth)[0].step, 3);
+}
+
+// Found by fuzzing (tests/fuzz/cron): the byte after '*' was echoed alone, so a multi-byte
+// character there (or a clip inside one) made the error message invalid UTF-8.
+TEST(CronParseTest, ErrorMessagesStayUtf8ForUtf8Input) {
+  for (const std::string& text :
+       std::vector<std::string>{"*\xC3\xA5 * * * *", "0 *\xDE\xBA * * *",
+                                std::string(300, '1') + "\xC3\xA5\xC3\xA5 * * * *"}) {
+    auto parsed = CronExpression::Parse(text);
+    ASSERT_FALSE(parsed.ok()) << text;
+    EXPECT_EQ(parsed.status().error_code(), "invalid_cron");
+    EXPECT_TRUE(common::IsValidUtf8(parsed.status().message())) << parsed.status().message();
+  }
 }
 
 TEST(CronTimeZoneTest, LookupKnownAndUnknownZones) {
