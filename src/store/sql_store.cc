@@ -1764,8 +1764,7 @@ Result<std::vector<Result<ItemUpdate>>> SqlStore::CompleteItems(
       Job job;
       std::string run_id, lead_id, domain;
       Status locked = LockLeasedItemTx(c, *backend_, completion.item_id, completion.worker_id,
-                                       completion.lease_token, &job,
-                                       &run_id, &lead_id, &domain);
+                                       completion.lease_token, &job, &run_id, &lead_id, &domain);
       if (locked.error_code() == "lease_lost" || locked.code() == common::StatusCode::kNotFound) {
         out.emplace_back(std::move(locked));  // this item only; nothing of it was written
         continue;
