@@ -35,6 +35,18 @@ std::string Str(const Json& j, const char* key) {
   return it != j.end() && it->is_string() ? it->get<std::string>() : std::string();
 }
 
+// result.value of a Runtime.evaluate answer; null when the answer has another shape (never
+// throws, whatever the message holds).
+Json EvaluatedValue(const Json& answer) {
+  if (!answer.is_object())
+    return Json();
+  auto result = answer.find("result");
+  if (result == answer.end() || !result->is_object())
+    return Json();
+  auto value = result->find("value");
+  return value == result->end() ? Json() : *value;
+}
+
 // The fetch error code for a navigation that failed with Chromium's `error_text`, given the
 // guard's reason for the document request ("" when the guard let it through).
 Status NavigationError(const std::string& error_text, const std::string& guard_reason,
@@ -552,7 +564,7 @@ Result<RenderedPage> Renderer::RenderIn(Browser& browser, const RenderRequest& r
       session, call);
   if (!html.ok())
     return failed(html.status());
-  if (const Json& v = html.value().value("result", Json::object()).value("value", Json());
+  if (const Json v = EvaluatedValue(html.value());
       v.is_array() && v.size() == 2 && v[1].is_string()) {
     page.html = v[1].get<std::string>();
     page.html_truncated = v[0].is_number() && v[0].get<int64_t>() > options_.max_dom_chars;
@@ -571,7 +583,7 @@ Result<RenderedPage> Renderer::RenderIn(Browser& browser, const RenderRequest& r
                        session, call);
     if (!js.ok())
       return failed(js.status());
-    const Json& v = js.value().value("result", Json::object()).value("value", Json());
+    const Json v = EvaluatedValue(js.value());
     if (v.is_object())
       for (auto& [chain, value] : v.items())
         if (value.is_string())
