@@ -691,30 +691,30 @@ void BatchRunner::FinishSuccess(const std::shared_ptr<InFlight>& entry,
   completion.duration_seconds = Seconds(entry->started.value_or(clock_.Now()));
   completion.result = result;
   completion.findings = FindingsOf(result);
-  std::optional<store::ItemUpdate> update;
+  // Published by whichever thread committed the completion, in commit order within a batch
+  // (CompletionBatcher::OnCommitted): the item events of a batch precede the run's final
+  // status, which a subscriber takes as the end of its stream.
+  const CompletionBatcher::OnCommitted published = [&](const store::ItemUpdate& update) {
+    {
+      std::lock_guard<std::mutex> lock(mu_);
+      ++stats_.completed;
+      if (coalesced)
+        ++stats_.coalesced;
+    }
+    JobEvent event = ItemEvent(JobEventKind::kItemCompleted, *entry);
+    event.duration_seconds = completion.duration_seconds;
+    event.coalesced = coalesced;
+    Publish(std::move(event));
+    PublishUpdate(entry, update);
+  };
   Status written = WriteWithRetry(entry, [&] {
-    auto u = completions_.Complete(completion);
-    if (!u.ok())
-      return u.status();
-    update = std::move(u).value();
-    return Status::Ok();
+    auto u = completions_.Complete(completion, published);
+    return u.ok() ? Status::Ok() : u.status();
   });
   if (!written.ok()) {
     CountStaleWrite(written, "complete");
     CountRefused(written, "result", item.id);
-    return;
   }
-  {
-    std::lock_guard<std::mutex> lock(mu_);
-    ++stats_.completed;
-    if (coalesced)
-      ++stats_.coalesced;
-  }
-  JobEvent event = ItemEvent(JobEventKind::kItemCompleted, *entry);
-  event.duration_seconds = completion.duration_seconds;
-  event.coalesced = coalesced;
-  Publish(std::move(event));
-  PublishUpdate(entry, *update);
 }
 
 void BatchRunner::FinishFailure(const std::shared_ptr<InFlight>& entry,

@@ -14,9 +14,15 @@ CompletionBatcher::Stats CompletionBatcher::stats() const {
   return stats_;
 }
 
+void CompletionBatcher::Committed(const Pending& p,
+                                  const common::Result<store::ItemUpdate>& result) {
+  if (p.on_committed != nullptr && *p.on_committed && result.ok())
+    (*p.on_committed)(result.value());
+}
+
 common::Result<store::ItemUpdate> CompletionBatcher::Complete(
-    const store::ItemCompletion& completion) {
-  Pending mine{&completion, std::nullopt};
+    const store::ItemCompletion& completion, const OnCommitted& on_committed) {
+  Pending mine{&completion, &on_committed, std::nullopt};
   std::unique_lock<std::mutex> lock(mu_);
   queue_.push_back(&mine);
   while (!mine.result && !mine.alone) {
@@ -53,6 +59,8 @@ common::Result<store::ItemUpdate> CompletionBatcher::Complete(
   if (mine.alone) {
     lock.unlock();
     auto result = store_.CompleteItem(completion);
+    if (result.ok() && on_committed)
+      on_committed(result.value());
     lock.lock();
     ++stats_.transactions;
     ++stats_.completions;
@@ -64,6 +72,7 @@ common::Result<store::ItemUpdate> CompletionBatcher::Complete(
 void CompletionBatcher::WriteBatch(const std::vector<Pending*>& batch) {
   if (batch.size() == 1) {
     auto result = store_.CompleteItem(*batch.front()->completion);
+    Committed(*batch.front(), result);
     std::lock_guard<std::mutex> lock(mu_);
     ++stats_.transactions;
     ++stats_.completions;
@@ -75,6 +84,12 @@ void CompletionBatcher::WriteBatch(const std::vector<Pending*>& batch) {
   for (const Pending* p : batch)
     completions.push_back(*p->completion);
   auto results = store_.CompleteItems(completions);
+  if (results.ok() && results->size() == batch.size()) {
+    // In the batch's order, before any waiter sees its result (a waiter returns only then, so
+    // its entry is alive here).
+    for (size_t i = 0; i < batch.size(); ++i)
+      Committed(*batch[i], (*results)[i]);
+  }
   std::lock_guard<std::mutex> lock(mu_);
   if (!results.ok() || results->size() != batch.size()) {
     for (Pending* p : batch)

@@ -10,6 +10,7 @@
 #include <condition_variable>
 #include <cstddef>
 #include <deque>
+#include <functional>
 #include <mutex>
 #include <optional>
 #include <vector>
@@ -29,10 +30,17 @@ class CompletionBatcher {
   CompletionBatcher(const CompletionBatcher&) = delete;
   CompletionBatcher& operator=(const CompletionBatcher&) = delete;
 
+  // Runs right after a completion is committed, with its update. The thread that wrote a batch
+  // runs the callbacks of the whole batch in the batch's order before the next batch is
+  // written, so whatever they publish (item events, then the run's final status on the entry
+  // that finished the run) comes out in commit order. Must not throw or call Complete().
+  using OnCommitted = std::function<void(const store::ItemUpdate&)>;
+
   // Writes `completion` as Store::CompleteItem would (same results: the ItemUpdate, or
-  // lease_lost / not_found / a store error) and returns once it is committed or refused.
-  // Blocks on the store.
-  common::Result<store::ItemUpdate> Complete(const store::ItemCompletion& completion);
+  // lease_lost / not_found / a store error) and returns once it is committed or refused; on
+  // commit `on_committed` (if any) has run. Blocks on the store.
+  common::Result<store::ItemUpdate> Complete(const store::ItemCompletion& completion,
+                                             const OnCommitted& on_committed = {});
 
   // Transactions written and completions they carried (for the benchmark and tests).
   struct Stats {
@@ -45,12 +53,15 @@ class CompletionBatcher {
  private:
   struct Pending {
     const store::ItemCompletion* completion;
+    const OnCommitted* on_committed;
     std::optional<common::Result<store::ItemUpdate>> result;
     bool alone = false;  // the batch failed as a whole: write it on its own
   };
 
-  // Writes the batch and fills in each entry's result (or marks them all `alone`).
+  // Writes the batch, runs the callbacks of the committed entries in order, then fills in each
+  // entry's result (or marks them all `alone`).
   void WriteBatch(const std::vector<Pending*>& batch);
+  static void Committed(const Pending& p, const common::Result<store::ItemUpdate>& result);
 
   store::Store& store_;
   const size_t max_batch_;

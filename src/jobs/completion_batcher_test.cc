@@ -2,6 +2,8 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
+#include <mutex>
 #include <string>
 #include <thread>
 #include <vector>
@@ -94,6 +96,50 @@ TEST_F(CompletionBatcherTest, ManyThreadsCompleteEveryItemOnceAndOneOfThemFinish
   const auto stats = batcher.stats();
   EXPECT_EQ(stats.completions, kItems);
   EXPECT_LE(stats.transactions, stats.completions);
+}
+
+// What the callbacks publish comes out in commit order: the update that finished the run is the
+// last one any callback sees (a subscriber ends its stream there), and each callback has run
+// before its Complete() returns.
+TEST_F(CompletionBatcherTest, CallbacksRunInCommitOrderSoTheRunsEndComesLast) {
+  constexpr int kItems = 120;
+  std::string job_id;
+  auto claimed = ClaimedJob(kItems, &job_id);
+  ASSERT_EQ(claimed.size(), static_cast<size_t>(kItems));
+  CompletionBatcher batcher(*store_, 16);
+  std::mutex mu;
+  std::vector<int64_t> seen_progress;
+  std::vector<bool> finished_flags;
+  std::vector<int> ran(kItems, 0);
+  std::vector<int> ran_before_return(kItems, 0);
+  std::vector<std::thread> threads;
+  constexpr int kThreads = 8;
+  for (int t = 0; t < kThreads; ++t) {
+    threads.emplace_back([&, t] {
+      for (int i = t; i < kItems; i += kThreads) {
+        auto r =
+            batcher.Complete(CompletionOf(claimed[i], "w1"), [&, i](const store::ItemUpdate& u) {
+              std::lock_guard<std::mutex> lock(mu);
+              ++ran[i];
+              seen_progress.push_back(u.successful_count + u.failed_count);
+              finished_flags.push_back(u.run_finished);
+            });
+        ASSERT_TRUE(r.ok()) << r.status().ToString();
+        std::lock_guard<std::mutex> lock(mu);
+        ran_before_return[i] = ran[i];
+      }
+    });
+  }
+  for (auto& th : threads)
+    th.join();
+  ASSERT_EQ(finished_flags.size(), static_cast<size_t>(kItems));
+  EXPECT_TRUE(finished_flags.back());
+  EXPECT_EQ(std::count(finished_flags.begin(), finished_flags.end(), true), 1);
+  EXPECT_TRUE(std::is_sorted(seen_progress.begin(), seen_progress.end()));
+  for (int i = 0; i < kItems; ++i) {
+    EXPECT_EQ(ran[i], 1) << i;
+    EXPECT_EQ(ran_before_return[i], 1) << i;
+  }
 }
 
 TEST_F(CompletionBatcherTest, AnItemNotHeldIsRefusedWithLeaseLostAndTheOthersAreWritten) {
