@@ -556,6 +556,21 @@ Status CheckOccurrenceFreeTx(SqlConn& c, const std::string& job_id,
   return Status::Ok();
 }
 
+// A scheduled run that did not start (the previous run still running) at due time
+// `scheduled_for`, with the reason.
+Result<Run> InsertSkippedRunTx(SqlConn& c, const Job& job, TimePoint scheduled_for,
+                               const std::string& reason, TimePoint now) {
+  std::string run_id = NewUuid();
+  EXEC_OR_RETURN(n, c,
+                 "INSERT INTO batch_analysis_runs (id, job_id, org_id, trigger_type, status, "
+                 "scheduled_for, started_at, completed_at, total_items, error_message) VALUES "
+                 "(?, ?, ?, 'scheduled', 'skipped', ?, ?, ?, 0, ?)",
+                 T(run_id), T(job.id), T(job.org_id), Tm(scheduled_for), Tm(now), Tm(now),
+                 T(reason));
+  (void)n;
+  return GetRunTx(c, run_id);
+}
+
 // Creates a running run of the job with one pending item per lead. The caller holds the job's
 // row lock and has checked that no run is running.
 Result<Run> CreateRunTx(SqlConn& c, const Job& job, RunTrigger trigger,
@@ -1441,15 +1456,7 @@ Result<Run> SqlStore::RecordSkippedRun(const OrgId& org_id, const std::string& j
     if (!j.ok())
       return j.status();
     LEADSCAN_RETURN_IF_ERROR(CheckOccurrenceFreeTx(c, job_id, scheduled_for));
-    std::string run_id = NewUuid();
-    EXEC_OR_RETURN(n, c,
-                   "INSERT INTO batch_analysis_runs (id, job_id, org_id, trigger_type, status, "
-                   "scheduled_for, started_at, completed_at, total_items, error_message) VALUES "
-                   "(?, ?, ?, 'scheduled', 'skipped', ?, ?, ?, 0, ?)",
-                   T(run_id), T(job_id), T(j->org_id), Tm(TruncateTime(scheduled_for)), Tm(now),
-                   Tm(now), T(reason));
-    (void)n;
-    auto run = GetRunTx(c, run_id);
+    auto run = InsertSkippedRunTx(c, j.value(), TruncateTime(scheduled_for), reason, now);
     if (!run.ok())
       return run.status();
     out = std::move(run).value();
@@ -2096,15 +2103,7 @@ Result<std::optional<Run>> SqlStore::FireOccurrence(const std::string& job_id, T
       out = std::move(run).value();
       return Status::Ok();
     }
-    std::string run_id = NewUuid();
-    EXEC_OR_RETURN(n, c,
-                   "INSERT INTO batch_analysis_runs (id, job_id, org_id, trigger_type, status, "
-                   "scheduled_for, started_at, completed_at, total_items, error_message) VALUES "
-                   "(?, ?, ?, 'scheduled', 'skipped', ?, ?, ?, 0, ?)",
-                   T(run_id), T(job_id), T(j->org_id), Tm(occurrence), Tm(now), Tm(now),
-                   T(skip_reason));
-    (void)n;
-    auto run = GetRunTx(c, run_id);
+    auto run = InsertSkippedRunTx(c, j.value(), occurrence, skip_reason, now);
     if (!run.ok())
       return run.status();
     out = std::move(run).value();
