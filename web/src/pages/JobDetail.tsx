@@ -52,9 +52,14 @@ export function JobDetailPage({ id }: { id: string }) {
   const itemIds = useRef(new Set<string>());
   const path = `/api/batch-analysis/jobs/${encodeURIComponent(id)}`;
 
+  // Loads may overlap (a refetch while an earlier one is slow): only the newest may set the
+  // job, or an older answer would undo what later events and loads showed.
+  const loadSeq = useRef(0);
   const load = useCallback(async (): Promise<JobDetail | null> => {
+    const seq = ++loadSeq.current;
     try {
       const r = await api<{ job: JobDetail }>('GET', path);
+      if (seq !== loadSeq.current) return r.job;
       itemIds.current = new Set(r.job.items.map((it) => it.id));
       setJob(r.job);
       setError(null);
