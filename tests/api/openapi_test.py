@@ -41,7 +41,7 @@ if not hasattr(jsonschema, "Draft202012Validator"):
              importlib.metadata.version("jsonschema"))
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "process"))
-from procutil import free_port, start_fakenet, wait_for  # noqa: E402
+from procutil import fakenet_flags, free_port, start_fakenet, wait_for  # noqa: E402
 
 DIALECT = "https://json-schema.org/draft/2020-12/schema"
 METHODS = ("get", "put", "post", "patch", "delete")
@@ -419,12 +419,9 @@ def main():
                   "other": token("other", "admin")}
         port = free_port()
         serve = subprocess.Popen(
-            [leadscan, "serve", "--db", db, "--listen", "127.0.0.1:%d" % port,
-             "--allow-net", "127.0.0.1/32:%d" % http_port,
-             "--allow-net", "127.0.0.1/32:%d" % https_port,
-             "--connect-to", ":443:127.0.0.1:%d" % https_port,
-             "--connect-to", ":80:127.0.0.1:%d" % http_port,
-             "--ca-file", os.path.join(tmp, "ca.pem"), "--politeness-ms", "0",
+            [leadscan, "serve", "--db", db, "--listen", "127.0.0.1:%d" % port]
+            + fakenet_flags((http_port, https_port), os.path.join(tmp, "ca.pem")) +
+            ["--politeness-ms", "0",
              "--ignore-robots", "--concurrency", "4", "--rate-limit", "0",
              "--max-streams-per-principal", "2",
              "--web-dir", os.path.join(tmp, "no-web"),

@@ -20,7 +20,7 @@ import time
 import urllib.request
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from procutil import free_port, start_fakenet, wait_for  # noqa: E402
+from procutil import fakenet_flags, free_port, start_fakenet, wait_for  # noqa: E402
 
 
 SHOPS = ["kaffebonan.test", "garnkorgen.test", "tepotten.test", "lekladan.test",
@@ -30,19 +30,14 @@ SHOPS = ["kaffebonan.test", "garnkorgen.test", "tepotten.test", "lekladan.test",
 class Cli:
     def __init__(self, leadscan, tmp, ports):
         self.leadscan, self.tmp = leadscan, tmp
-        http_port, https_port = ports
         dead = free_port()  # nothing listens there: connections are refused
         # The specific dead.test entries come first: curl uses the first --connect-to that matches.
         self.fetch_flags = [
-            "--allow-net", "127.0.0.1/32:%d" % http_port,
-            "--allow-net", "127.0.0.1/32:%d" % https_port,
             "--allow-net", "127.0.0.1/32:%d" % dead,
             "--connect-to", "dead.test:443:127.0.0.1:%d" % dead,
             "--connect-to", "dead.test:80:127.0.0.1:%d" % dead,
-            "--connect-to", ":443:127.0.0.1:%d" % https_port,
-            "--connect-to", ":80:127.0.0.1:%d" % http_port,
-            "--ca-file", os.path.join(tmp, "ca.pem"), "--politeness-ms", "0", "--ignore-robots",
-            "--timeout", "10000"]
+        ] + fakenet_flags(ports, os.path.join(tmp, "ca.pem")) + [
+            "--politeness-ms", "0", "--ignore-robots", "--timeout", "10000"]
 
     def run(self, *args, fetch=False):
         cmd = [self.leadscan] + list(args) + (self.fetch_flags if fetch else [])

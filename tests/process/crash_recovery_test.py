@@ -19,7 +19,7 @@ import time
 import urllib.request
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from procutil import free_port, start_fakenet, wait_for  # noqa: E402
+from procutil import fakenet_flags, free_port, start_fakenet, wait_for  # noqa: E402
 
 
 LEADS = 600
@@ -43,13 +43,9 @@ class Api:
 
 
 def start_serve(leadscan, db, port, ports, ca, log):
-    http_port, https_port = ports
-    args = [leadscan, "serve", "--db", "sqlite://" + db, "--listen", "127.0.0.1:%d" % port,
-            "--allow-net", "127.0.0.1/32:%d" % http_port,
-            "--allow-net", "127.0.0.1/32:%d" % https_port,
-            "--connect-to", ":443:127.0.0.1:%d" % https_port,
-            "--connect-to", ":80:127.0.0.1:%d" % http_port,
-            "--ca-file", ca, "--politeness-ms", "0", "--ignore-robots",
+    args = [leadscan, "serve", "--db", "sqlite://" + db, "--listen", "127.0.0.1:%d" % port
+            ] + fakenet_flags(ports, ca) + [
+            "--politeness-ms", "0", "--ignore-robots",
             "--concurrency", "8", "--lease-seconds", "5", "--rate-limit", "0",
             "--web-dir", "/nonexistent"]
     p = subprocess.Popen(args, stdout=log, stderr=subprocess.STDOUT)

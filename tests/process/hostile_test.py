@@ -24,7 +24,8 @@ import urllib.error
 import urllib.request
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from procutil import PG_BIN, Postgres, free_port, start_fakenet, wait_for  # noqa: E402
+from procutil import (PG_BIN, Postgres, fakenet_flags, free_port,  # noqa: E402
+                      start_fakenet, wait_for)
 
 
 PASSED = []
@@ -72,12 +73,7 @@ def write_sites(root):
 
 
 def net_flags(ports, ca):
-    http_port, https_port = ports
-    return ["--allow-net", "127.0.0.1/32:%d" % http_port,
-            "--allow-net", "127.0.0.1/32:%d" % https_port,
-            "--connect-to", ":443:127.0.0.1:%d" % https_port,
-            "--connect-to", ":80:127.0.0.1:%d" % http_port,
-            "--ca-file", ca, "--politeness-ms", "0", "--ignore-robots"]
+    return fakenet_flags(ports, ca) + ["--politeness-ms", "0", "--ignore-robots"]
 
 
 # ---- HTTP helpers ----------------------------------------------------------------------------

@@ -28,6 +28,18 @@ def wait_for(pred, timeout, what):
     raise AssertionError("timed out waiting for " + what)
 
 
+def fakenet_flags(ports, ca):
+    """The fetch flags that send every site to the fake internet: its two loopback ports
+    allowed, every host's :80 and :443 connected there, its test CA trusted. A test that needs
+    more specific --connect-to entries puts them before these (the first match wins)."""
+    http_port, https_port = ports
+    return ["--allow-net", "127.0.0.1/32:%d" % http_port,
+            "--allow-net", "127.0.0.1/32:%d" % https_port,
+            "--connect-to", ":443:127.0.0.1:%d" % https_port,
+            "--connect-to", ":80:127.0.0.1:%d" % http_port,
+            "--ca-file", ca]
+
+
 def start_fakenet(fakenet, sites, tmp):
     """Starts leadscan-fakenet on loopback; returns (process, (http_port, https_port)). The
     test CA is written to tmp/ca.pem."""

@@ -10,7 +10,7 @@ import tempfile
 import shutil
 
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "process"))
-from procutil import start_fakenet  # noqa: E402
+from procutil import fakenet_flags, start_fakenet  # noqa: E402
 
 
 def chromium_processes(marker):
@@ -32,11 +32,8 @@ def main():
     tmp = tempfile.mkdtemp(prefix="leadscan-render-")
     net, (http_port, https_port) = start_fakenet(fakenet, sites, tmp)
     try:
-        flags = ["--allow-net", "127.0.0.1/32:%d" % http_port,
-                 "--allow-net", "127.0.0.1/32:%d" % https_port,
-                 "--connect-to", ":80:127.0.0.1:%d" % http_port,
-                 "--connect-to", ":443:127.0.0.1:%d" % https_port,
-                 "--ca-file", os.path.join(tmp, "ca.pem"), "--type", "full_analysis"]
+        flags = fakenet_flags((http_port, https_port), os.path.join(tmp, "ca.pem")) + [
+            "--type", "full_analysis"]
         env = dict(os.environ, TMPDIR=tmp)  # the browser's folder lands here, to be looked for
 
         def analyze(mode):

@@ -2,7 +2,7 @@
 """Scale-out on one PostgreSQL with real processes: the fake internet on loopback, a throw-away
 PostgreSQL 15 (procutil.Postgres) and real `leadscan serve` / `leadscan worker` processes.
 
-usage: scale_out_test.py LEADSCAN FAKENET SITES_DIR scheduler|events
+usage: scheduler_leader_events_test.py LEADSCAN FAKENET SITES_DIR scheduler|events
 
 scheduler: two serve processes on one database and a job due every minute. Over three due times
   exactly one run exists per due time, all fired by one process (the leader); then the leader is
@@ -26,7 +26,8 @@ import time
 import urllib.request
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from procutil import PG_BIN, Postgres, free_port, start_fakenet, wait_for  # noqa: E402
+from procutil import (PG_BIN, Postgres, fakenet_flags, free_port,  # noqa: E402
+                      start_fakenet, wait_for)
 
 SHOPS = ["kaffebonan.test", "garnkorgen.test", "hundbutiken.test", "tepotten.test",
          "cykelverkstan.test", "lekladan.test", "sybutiken.test", "keramikboden.test"]
@@ -35,12 +36,7 @@ MISSING = "nothing-here.invalid"
 
 
 def net_flags(ports, ca):
-    http_port, https_port = ports
-    return ["--allow-net", "127.0.0.1/32:%d" % http_port,
-            "--allow-net", "127.0.0.1/32:%d" % https_port,
-            "--connect-to", ":443:127.0.0.1:%d" % https_port,
-            "--connect-to", ":80:127.0.0.1:%d" % http_port,
-            "--ca-file", ca, "--politeness-ms", "0", "--ignore-robots"]
+    return fakenet_flags(ports, ca) + ["--politeness-ms", "0", "--ignore-robots"]
 
 
 class Api:

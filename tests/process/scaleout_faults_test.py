@@ -6,7 +6,7 @@ lease until its items were taken over, then resumed: its late writes are refused
 counted in its /metrics, (c) PostgreSQL is stopped for a few seconds and started again on the
 same port: /readyz of serve and of the workers says 503 while it is down and 200 after.
 
-usage: scaleout_test.py LEADSCAN FAKENET SITES_DIR
+usage: scaleout_faults_test.py LEADSCAN FAKENET SITES_DIR
 At the end, read from the database itself: every item is final (completed or failed) exactly
 once, none is processing, the job's counters equal the item counts, every completed item has
 exactly one analysis_results row and no failed item has one. Without PostgreSQL 15 binaries it
@@ -24,7 +24,8 @@ import urllib.error
 import urllib.request
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from procutil import PG_BIN, Postgres, free_port, start_fakenet, wait_for  # noqa: E402
+from procutil import (PG_BIN, Postgres, fakenet_flags, free_port,  # noqa: E402
+                      start_fakenet, wait_for)
 
 LEADS = 300
 LEASE_S = 5
@@ -113,12 +114,8 @@ def main():
     try:
         db = pg.start()
         netp, (http_port, https_port) = start_fakenet(fakenet, sites, tmp)
-        net = ["--allow-net", "127.0.0.1/32:%d" % http_port,
-               "--allow-net", "127.0.0.1/32:%d" % https_port,
-               "--connect-to", ":443:127.0.0.1:%d" % https_port,
-               "--connect-to", ":80:127.0.0.1:%d" % http_port,
-               "--ca-file", os.path.join(tmp, "ca.pem"), "--ignore-robots",
-               "--politeness-ms", str(POLITENESS_MS)]
+        net = fakenet_flags((http_port, https_port), os.path.join(tmp, "ca.pem")) + [
+            "--ignore-robots", "--politeness-ms", str(POLITENESS_MS)]
         subprocess.run([leadscan, "migrate", "--db", db], check=True, capture_output=True)
         token = subprocess.run([leadscan, "token", "create", "--db", db, "--org", "scaleout",
                                 "--role", "admin"], check=True, capture_output=True,
