@@ -10,22 +10,14 @@
 #include <algorithm>
 #include <array>
 
+#include "common/ascii.h"
+
 namespace leadscan::detect {
 
 namespace {
 
 // Attribute names longer than this are lower-cased into a heap string.
 constexpr size_t kShortName = 64;
-
-char LowerAscii(char c) {
-  return c >= 'A' && c <= 'Z' ? static_cast<char>(c - 'A' + 'a') : c;
-}
-
-std::string Lower(std::string_view s) {
-  std::string out(s);
-  std::transform(out.begin(), out.end(), out.begin(), LowerAscii);
-  return out;
-}
 
 // modest's type map (modest/finder/resource.h), by the exported functions.
 bool TypeMatches(modest_finder_t* finder, myhtml_tree_node_t* node, mycss_selectors_entry_t* sel,
@@ -90,7 +82,7 @@ bool ContainsFolded(std::string_view value, const std::string& needle) {
     if (value[i] != first && value[i] != first_upper)
       continue;
     size_t k = 1;
-    while (k < needle.size() && LowerAscii(value[i + k]) == needle[k])
+    while (k < needle.size() && common::AsciiLower(value[i + k]) == needle[k])
       ++k;
     if (k == needle.size())
       return true;
@@ -101,7 +93,7 @@ bool ContainsFolded(std::string_view value, const std::string& needle) {
 // Whether the node's first attribute named lead.attr exists and, with has_value, has a value
 // containing lead.value (names and values compared ASCII case-insensitively, as modest does).
 bool AttrPasses(myhtml_tree_node_t* node, const DomLead& lead) {
-  auto same = [](char x, char y) { return LowerAscii(x) == y; };
+  auto same = [](char x, char y) { return common::AsciiLower(x) == y; };
   for (myhtml_tree_attr_t* a = myhtml_node_attribute_first(node); a != nullptr;
        a = myhtml_attribute_next(a)) {
     size_t klen = 0;
@@ -196,15 +188,15 @@ std::vector<std::vector<DomLead>> DomVocabulary::Leads(const void* compiled) {
         case MyCSS_SELECTORS_TYPE_CLASS:
           lead.attr = s->type == MyCSS_SELECTORS_TYPE_ID ? "id" : "class";
           lead.has_value = true;
-          lead.value = Lower(key);
+          lead.value = common::AsciiLower(key);
           break;
         case MyCSS_SELECTORS_TYPE_ATTRIBUTE: {
-          lead.attr = Lower(key);
+          lead.attr = common::AsciiLower(key);
           const auto* a = mycss_selector_value_attribute(s->value);
           if (a != nullptr && a->match < MyCSS_SELECTORS_MATCH_LAST_ENTRY && a->value != nullptr &&
               a->value->data != nullptr) {
             lead.has_value = true;
-            lead.value = Lower(std::string_view(a->value->data, a->value->length));
+            lead.value = common::AsciiLower(std::string_view(a->value->data, a->value->length));
           }
           break;
         }
@@ -254,10 +246,10 @@ void DomIndex::Add(myhtml_tree* /*tree*/, myhtml_tree_node* node, const DomVocab
       continue;
     std::string_view key;
     if (klen <= buf.size()) {
-      std::transform(k, k + klen, buf.begin(), LowerAscii);
+      std::transform(k, k + klen, buf.begin(), [](char c) { return common::AsciiLower(c); });
       key = std::string_view(buf.data(), klen);
     } else {
-      long_name = Lower(std::string_view(k, klen));
+      long_name = common::AsciiLower(std::string_view(k, klen));
       key = long_name;
     }
     size_t vlen = 0;
@@ -307,7 +299,7 @@ void DomIndex::Finish(myhtml_tree* tree, const DomVocabulary& vocabulary) {
     const char* name = myhtml_tag_name_by_id(tree, id, &len);
     if (name == nullptr)
       continue;
-    const uint32_t t = vocabulary.FindTag(Lower(std::string_view(name, len)));
+    const uint32_t t = vocabulary.FindTag(common::AsciiLower(std::string_view(name, len)));
     if (t != DomVocabulary::kNone)
       present_[t] = 1;
   }

@@ -7,17 +7,12 @@
 #include <boost/url.hpp>
 #include <cstring>
 
+#include "common/ascii.h"
 #include "detect/html_bounds.h"
 
 namespace leadscan::detect {
 
 namespace {
-
-std::string Lower(std::string s) {
-  std::transform(s.begin(), s.end(), s.begin(),
-                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
-  return s;
-}
 
 void AppendCapped(std::string* out, const char* data, size_t len, size_t cap) {
   if (out->size() >= cap)
@@ -166,7 +161,7 @@ void PageParser::Parse(const PageInput& page, PageFeatures* f, const DomVocabula
     PushCapped(&f->xhr, x);
   f->js.assign(page.js.begin(), page.js.end());
   for (const auto& [name, value] : page.headers) {
-    std::string key = Lower(name);
+    std::string key = common::AsciiLower(name);
     f->headers[key].push_back(value);
     if (key == "set-cookie") {
       size_t eq = value.find('=');
@@ -177,7 +172,7 @@ void PageParser::Parse(const PageInput& page, PageFeatures* f, const DomVocabula
           size_t b = s.find_last_not_of(" \t");
           return a == std::string::npos ? std::string() : s.substr(a, b - a + 1);
         };
-        std::string cname = Lower(trim(value.substr(0, eq)));
+        std::string cname = common::AsciiLower(trim(value.substr(0, eq)));
         std::string cval = trim(
             value.substr(eq + 1, semi == std::string::npos ? std::string::npos : semi - eq - 1));
         if (!cname.empty())
@@ -186,7 +181,7 @@ void PageParser::Parse(const PageInput& page, PageFeatures* f, const DomVocabula
     }
   }
   for (const auto& [name, value] : page.cookies)
-    f->cookies[Lower(name)].push_back(value);
+    f->cookies[common::AsciiLower(name)].push_back(value);
 
   auto* tree = static_cast<myhtml_tree_t*>(tree_);
   // The parser's cost grows with nesting depth times tokens; it gets at most the bounded
@@ -228,7 +223,7 @@ void PageParser::Parse(const PageInput& page, PageFeatures* f, const DomVocabula
           if (key.empty())
             key = Attr(node, "http-equiv");
           if (!key.empty())
-            f->meta[Lower(key)].push_back(Attr(node, "content"));
+            f->meta[common::AsciiLower(key)].push_back(Attr(node, "content"));
           break;
         }
         case MyHTML_TAG_SCRIPT:

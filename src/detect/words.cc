@@ -7,6 +7,8 @@
 #include <set>
 #include <string>
 
+#include "common/ascii.h"
+
 namespace leadscan::detect {
 
 namespace {
@@ -193,13 +195,6 @@ char LowerByte(char c) {
   return static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
 }
 
-std::string Lower(std::string_view s) {
-  std::string out(s);
-  std::transform(out.begin(), out.end(), out.begin(),
-                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
-  return out;
-}
-
 constexpr uint32_t kNoLiteral = UINT32_MAX;
 
 // first[l] becomes the index of the first value holding literal l (values.size() when none):
@@ -294,7 +289,7 @@ void MatchWords(const RuleSet& rules, const std::vector<PageFeatures>& pages, hs
   std::vector<std::vector<std::string>> logos(techs.size());  // lower-case, per technology
   for (size_t i = 0; i < techs.size(); ++i) {
     for (const std::string& logo : rules.technologies()[techs[i]].logos)
-      logos[i].push_back(Lower(logo));
+      logos[i].push_back(common::AsciiLower(logo));
   }
   std::vector<bool> has_signal(rules.technologies().size(), false);
   for (const Detection& d : *detections)
@@ -344,7 +339,7 @@ void MatchWords(const RuleSet& rules, const std::vector<PageFeatures>& pages, hs
     std::vector<std::string> img_files;
     std::vector<std::string> img_alts;
     for (const std::string& src : f.img_src) {
-      std::string s = Lower(src);
+      std::string s = common::AsciiLower(src);
       size_t q = s.find_first_of("?#");
       if (q != std::string::npos)
         s.resize(q);
@@ -354,7 +349,7 @@ void MatchWords(const RuleSet& rules, const std::vector<PageFeatures>& pages, hs
       img_files.push_back(std::move(s));
     }
     for (const std::string& alt : f.img_alt)
-      img_alts.push_back(Lower(alt));
+      img_alts.push_back(common::AsciiLower(alt));
     // The first file name and the first alt text holding each logo: one scan of each list.
     FirstHolders(rules.logos(), img_files, scratch, &first_file);
     FirstHolders(rules.logos(), img_alts, scratch, &first_alt);

@@ -7,6 +7,8 @@
 #include <cstring>
 #include <utility>
 
+#include "common/ascii.h"
+
 namespace leadscan::fetch {
 
 namespace {
@@ -138,13 +140,6 @@ constexpr char16_t kCp1252High[32] = {
     0x2039, 0x0152, 0x008D, 0x017D, 0x008F, 0x0090, 0x2018, 0x2019, 0x201C, 0x201D, 0x2022,
     0x2013, 0x2014, 0x02DC, 0x2122, 0x0161, 0x203A, 0x0153, 0x009D, 0x017E, 0x0178,
 };
-
-std::string Lower(std::string_view s) {
-  std::string out(s);
-  for (char& c : out)
-    c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  return out;
-}
 
 bool IsSpace(char c) {
   return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\f';
@@ -301,7 +296,7 @@ std::string DecodeIconv(std::string_view s, const std::string& encoding) {
 
 // WHATWG "extracting a character encoding from a meta element" on a content attribute.
 std::string CharsetFromContent(std::string_view v) {
-  std::string lower = Lower(v);
+  std::string lower = common::AsciiLower(v);
   size_t pos = 0;
   while (true) {
     pos = lower.find("charset", pos);
@@ -378,7 +373,7 @@ std::string CanonicalEncoding(std::string_view label) {
       label.back() == label.front()) {
     label = label.substr(1, label.size() - 2);
   }
-  std::string lower = Lower(label);
+  std::string lower = common::AsciiLower(label);
   for (const auto& [l, name] : kLabels) {
     if (l == lower)
       return std::string(name);
@@ -387,7 +382,7 @@ std::string CanonicalEncoding(std::string_view label) {
 }
 
 std::string CharsetParameter(std::string_view content_type) {
-  std::string lower = Lower(content_type);
+  std::string lower = common::AsciiLower(content_type);
   size_t semi = lower.find(';');
   while (semi != std::string::npos) {
     size_t i = semi + 1;
@@ -422,7 +417,7 @@ std::string PrescanMetaCharset(std::string_view body) {
       i = end + 3;
       continue;
     }
-    if (s[i] == '<' && i + 5 < s.size() && Lower(s.substr(i + 1, 4)) == "meta" &&
+    if (s[i] == '<' && i + 5 < s.size() && common::AsciiLower(s.substr(i + 1, 4)) == "meta" &&
         (IsSpace(s[i + 5]) || s[i + 5] == '/')) {
       i += 5;
       bool got_pragma = false;
@@ -432,7 +427,7 @@ std::string PrescanMetaCharset(std::string_view body) {
       while (NextAttribute(s, i, name, value)) {
         if (name == "http-equiv" && !seen_http_equiv) {
           seen_http_equiv = true;
-          if (Lower(value) == "content-type")
+          if (common::AsciiLower(value) == "content-type")
             got_pragma = true;
         } else if (name == "content" && !seen_content) {
           seen_content = true;

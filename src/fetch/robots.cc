@@ -2,19 +2,13 @@
 
 #include <cctype>
 
+#include "common/ascii.h"
 #include "common/hex.h"
 #include "fetch/fetch_options.h"
 
 namespace leadscan::fetch {
 
 namespace {
-
-std::string Lower(std::string_view s) {
-  std::string out(s);
-  for (char& c : out)
-    c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  return out;
-}
 
 std::string_view Trim(std::string_view s) {
   while (!s.empty() && (s.front() == ' ' || s.front() == '\t'))
@@ -38,7 +32,7 @@ std::string ProductToken(std::string_view value) {
   }
   if (n == 0 && !value.empty() && value[0] == '*')
     return "*";
-  return Lower(value.substr(0, n));
+  return common::AsciiLower(value.substr(0, n));
 }
 
 }  // namespace
@@ -114,7 +108,7 @@ RobotsTxt RobotsTxt::Parse(std::string_view body, std::string_view product_token
   body = body.substr(0, static_cast<size_t>(kMaxRobotsBytes));
   if (body.size() >= 3 && body.substr(0, 3) == "\xEF\xBB\xBF")
     body.remove_prefix(3);
-  std::string token = Lower(product_token);
+  std::string token = common::AsciiLower(product_token);
   RobotsTxt out;
   std::vector<Rule> ours, star;
   bool have_ours = false, have_star = false;
@@ -130,7 +124,7 @@ RobotsTxt RobotsTxt::Parse(std::string_view body, std::string_view product_token
     size_t colon = line.find(':');
     if (colon == std::string_view::npos)
       continue;
-    std::string key = Lower(Trim(line.substr(0, colon)));
+    std::string key = common::AsciiLower(Trim(line.substr(0, colon)));
     std::string_view value = Trim(line.substr(colon + 1));
     if (key == "user-agent" || key == "useragent" || key == "user agent") {
       if (in_rules) {

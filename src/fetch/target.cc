@@ -9,6 +9,7 @@
 #include <charconv>
 #include <cstdlib>
 
+#include "common/ascii.h"
 #include "fetch/errors.h"
 
 namespace leadscan::fetch {
@@ -40,13 +41,6 @@ std::string_view Trim(std::string_view s) {
   while (s.size() >= 2 && s.substr(s.size() - 2) == "\xC2\xA0")
     s.remove_suffix(2);
   return s;
-}
-
-std::string Lower(std::string_view s) {
-  std::string out(s);
-  for (char& c : out)
-    c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  return out;
 }
 
 // Percent-encodes bytes a URL path may not carry raw (non-ASCII, controls, '"', '<', '>', '`',
@@ -118,7 +112,7 @@ common::Result<Target> NormalizeTarget(std::string_view raw) {
   std::string_view rest = input;
   size_t sep = rest.find("://");
   if (sep != std::string_view::npos) {
-    std::string scheme = Lower(rest.substr(0, sep));
+    std::string scheme = common::AsciiLower(rest.substr(0, sep));
     if (scheme != "http" && scheme != "https") {
       return Invalid(input, "scheme \"" + scheme + "\" is not http or https");
     }
@@ -135,12 +129,12 @@ common::Result<Target> NormalizeTarget(std::string_view raw) {
       bool port_like = !after.empty() && std::isdigit(static_cast<unsigned char>(after[0]));
       bool user_info =
           rest.find('@') != std::string_view::npos && rest.find('@') < rest.find_first_of("/?#");
-      std::string prefix = Lower(rest.substr(0, colon));
+      std::string prefix = common::AsciiLower(rest.substr(0, colon));
       bool known_scheme = prefix == "mailto" || prefix == "javascript" || prefix == "tel" ||
                           prefix == "data" || prefix == "file" || prefix == "ftp";
       if (known_scheme || (!port_like && !user_info)) {
-        return Invalid(input,
-                       "scheme \"" + Lower(rest.substr(0, colon)) + "\" is not http or https");
+        return Invalid(input, "scheme \"" + common::AsciiLower(rest.substr(0, colon)) +
+                                  "\" is not http or https");
       }
     }
   }
@@ -182,7 +176,7 @@ common::Result<Target> NormalizeTarget(std::string_view raw) {
   bool ascii = std::all_of(host.begin(), host.end(),
                            [](char c) { return static_cast<unsigned char>(c) < 0x80; });
   if (ascii) {
-    host = Lower(host);
+    host = common::AsciiLower(host);
   } else {
     char* out = nullptr;
     int rc =
@@ -194,7 +188,7 @@ common::Result<Target> NormalizeTarget(std::string_view raw) {
     }
     host = out;
     idn2_free(out);
-    host = Lower(host);
+    host = common::AsciiLower(host);
   }
 
   if (host.size() > kMaxHostLength)

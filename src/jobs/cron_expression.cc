@@ -8,6 +8,7 @@
 #include <string>
 #include <utility>
 
+#include "common/ascii.h"
 #include "jobs/cron_zone.h"
 
 namespace leadscan::jobs {
@@ -118,13 +119,6 @@ std::string Upper(std::string_view s) {
   std::string out(s);
   for (char& c : out)
     c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
-  return out;
-}
-
-std::string Lower(std::string_view s) {
-  std::string out(s);
-  for (char& c : out)
-    c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
   return out;
 }
 
@@ -449,7 +443,7 @@ Result<CronExpression> CronExpression::Parse(std::string_view raw) {
   std::string_view fields_text = text;
   if (text[0] == '@') {
     std::vector<std::string_view> words = SplitWhitespace(text);
-    std::string name = Lower(words[0].substr(1));
+    std::string name = common::AsciiLower(words[0].substr(1));
     if (name == "reboot") {
       return CronError(
           "@reboot is not supported: leadscan schedules run at times of day, not when a machine "

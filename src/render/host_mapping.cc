@@ -4,16 +4,11 @@
 #include <cctype>
 #include <charconv>
 
+#include "common/ascii.h"
+
 namespace leadscan::render {
 
 namespace {
-
-std::string Lower(std::string_view s) {
-  std::string out(s);
-  std::transform(out.begin(), out.end(), out.begin(),
-                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
-  return out;
-}
 
 // Splits "a:b:[::1]:d" at the colons outside brackets.
 std::vector<std::string> SplitFields(std::string_view text) {
@@ -74,7 +69,7 @@ common::Result<HostMapping> HostMapping::Parse(const std::vector<std::string>& r
     if (f.size() != 3 || f[0].empty() || !ValidHost(f[0]) || !ParsePort(f[1], &rule.port) ||
         rule.port == 0)
       return Bad("resolve", r);
-    rule.host = Lower(f[0]);
+    rule.host = common::AsciiLower(f[0]);
     std::string_view addrs = f[2];
     while (!addrs.empty()) {
       size_t comma = addrs.find(',');
@@ -97,9 +92,9 @@ common::Result<HostMapping> HostMapping::Parse(const std::vector<std::string>& r
     std::string to = StripBrackets(f[2]);
     if (!ValidHost(to))
       return Bad("connect_to", c);
-    rule.host = Lower(f[0]);
+    rule.host = common::AsciiLower(f[0]);
     if (!to.empty())
-      rule.to.push_back(Lower(to));
+      rule.to.push_back(common::AsciiLower(to));
     if (rule.to.empty() && rule.to_port == 0)
       return Bad("connect_to", c);
     m.rules_.push_back(std::move(rule));

@@ -7,24 +7,17 @@
 #include <cctype>
 #include <charconv>
 
+#include "common/ascii.h"
+
 namespace leadscan::render {
 
-namespace {
-
-std::string Lower(std::string_view s) {
-  std::string out(s);
-  std::transform(out.begin(), out.end(), out.begin(),
-                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
-  return out;
-}
-
-}  // namespace
+namespace {}  // namespace
 
 bool SplitUrl(std::string_view url, std::string* scheme, std::string* host, int* port) {
   size_t colon = url.find("://");
   if (colon == std::string_view::npos || colon == 0)
     return false;
-  *scheme = Lower(url.substr(0, colon));
+  *scheme = common::AsciiLower(url.substr(0, colon));
   std::string_view rest = url.substr(colon + 3);
   std::string_view authority = rest.substr(0, rest.find_first_of("/?#"));
   if (size_t at = authority.rfind('@'); at != std::string_view::npos)
@@ -34,7 +27,7 @@ bool SplitUrl(std::string_view url, std::string* scheme, std::string* host, int*
     size_t close = authority.find(']');
     if (close == std::string_view::npos)
       return false;
-    *host = Lower(authority.substr(1, close - 1));
+    *host = common::AsciiLower(authority.substr(1, close - 1));
     std::string_view after = authority.substr(close + 1);
     if (!after.empty()) {
       if (after.front() != ':')
@@ -43,7 +36,7 @@ bool SplitUrl(std::string_view url, std::string* scheme, std::string* host, int*
     }
   } else {
     size_t c = authority.rfind(':');
-    *host = Lower(authority.substr(0, c));
+    *host = common::AsciiLower(authority.substr(0, c));
     if (c != std::string_view::npos)
       port_text = authority.substr(c + 1);
   }
