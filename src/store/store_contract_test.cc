@@ -1691,6 +1691,48 @@ TEST_P(FindingHistoryTest, MarketCountsSharesWeeksAndSwitches) {
   EXPECT_EQ(narrowed->switches.size(), 2u);
 }
 
+// Migration 008 on a database with analysed leads: their latest findings become present and
+// the next analysis removes what it really looked for but announces no additions yet.
+TEST_P(FindingHistoryTest, TheMigrationCarriesAnalysedLeadsOver) {
+  OrgId org = NewOrg();
+  auto leads = NewLeads(org, 2);
+  auto before = Analyse(org, leads[0], ShopResult("shop0.se", "Klarna Checkout"));
+  Analyse(org, leads[1], ShopResult("shop1.se", ""), "carrier_detection");
+  auto* sql = dynamic_cast<SqlStore*>(store_.get());
+  ASSERT_NE(sql, nullptr);
+  // Back to the schema before 008, with the findings the leads table holds.
+  Status undone = sql->backend_for_testing().Write([](SqlConn& c) -> Status {
+    LEADSCAN_RETURN_IF_ERROR(c.Script(
+        "DROP TABLE lead_changes; DROP TABLE lead_field_observations; "
+        "DROP TABLE lead_finding_presence; DELETE FROM schema_migrations WHERE version = 8"));
+    return Status::Ok();
+  });
+  ASSERT_TRUE(undone.ok()) << undone.ToString();
+  auto applied = store_->Migrate();
+  ASSERT_TRUE(applied.ok()) << applied.status().ToString();
+  EXPECT_EQ(applied.value(), std::vector<int>{8});
+  auto history = store_->GetFindingHistory(org, leads[0]);
+  ASSERT_TRUE(history.ok()) << history.status().ToString();
+  ASSERT_EQ(history->findings.size(), 3u);
+  for (const auto& p : history->findings) {
+    EXPECT_TRUE(p.present());
+    EXPECT_EQ(p.first_seen, before.analyzed_at);
+    EXPECT_TRUE(p.added_by.empty());
+    EXPECT_FALSE(p.evidence.empty());
+  }
+  EXPECT_EQ(history->tracked_since, before.analyzed_at);
+  // What the leads table held (this test result names a platform too).
+  EXPECT_EQ(store_->GetFindingHistory(org, leads[1])->findings.size(), 2u);
+  LeadFilter uses;
+  uses.uses = {"klarna checkout"};
+  EXPECT_EQ(store_->ListLeads(org, uses)->total, 1);
+  Analyse(org, leads[0], ShopResult("shop0.se", "Walley Checkout"));
+  EXPECT_EQ(Describe(Changes(org)),
+            (std::vector<std::string>{"removed checkout_solutions Klarna Checkout"}));
+  Analyse(org, leads[0], ShopResult("shop0.se", "Svea"));
+  EXPECT_EQ(Changes(org).size(), 3u);  // now additions count too
+}
+
 INSTANTIATE_TEST_SUITE_P(Adapters, FindingHistoryTest, ::testing::Values(kMemory, kFile, kPostgres),
                          [](const ::testing::TestParamInfo<const char*>& param) {
                            return std::string(param.param);
