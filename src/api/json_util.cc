@@ -2,10 +2,19 @@
 
 #include <date/date.h>
 
+#include <algorithm>
+
+#include "store/store.h"
+
 namespace leadscan::api {
 
 using common::Result;
 using common::Status;
+
+namespace {
+constexpr int kMinQueryYear = 1970;
+constexpr int kMaxQueryYear = 2200;
+}  // namespace
 
 std::string IsoTime(common::TimePoint t) {
   return date::format("%FT%TZ", date::floor<std::chrono::seconds>(t));
@@ -105,6 +114,43 @@ Result<std::optional<bool>> QueryBool(const http::Request& request, std::string_
     return std::optional<bool>(false);
   return Status::InvalidArgument("invalid_query", std::string(name) + " must be true or false",
                                  std::string(name));
+}
+
+Result<std::optional<common::TimePoint>> QueryTime(const http::Request& request,
+                                                   std::string_view name) {
+  auto v = request.Query(name);
+  if (!v)
+    return std::optional<common::TimePoint>();
+  std::string text(*v);
+  // A date alone means its midnight (UTC).
+  if (text.size() == 10 && text[4] == '-' && text[7] == '-')
+    text += "T00:00:00Z";
+  // Years a TimePoint (nanoseconds since 1970 in 64 bits) holds with room to spare.
+  int year = 0;
+  const bool digits = text.size() >= 4 && std::all_of(text.begin(), text.begin() + 4,
+                                                      [](char c) { return c >= '0' && c <= '9'; });
+  if (digits)
+    year = std::stoi(text.substr(0, 4));
+  auto t = digits && year >= kMinQueryYear && year <= kMaxQueryYear ? store::ParseTime(text)
+                                                                    : std::nullopt;
+  if (!t) {
+    return Status::InvalidArgument("invalid_query",
+                                   std::string(name) +
+                                       " must be an ISO 8601 time between 1970 and 2200, e.g. "
+                                       "2026-01-05T10:00:00Z",
+                                   std::string(name));
+  }
+  return std::optional<common::TimePoint>(*t);
+}
+
+Status CheckQueryNames(const http::Request& request,
+                       std::initializer_list<std::string_view> allowed) {
+  for (const auto& [key, value] : request.query) {
+    if (std::find(allowed.begin(), allowed.end(), key) == allowed.end()) {
+      return Status::InvalidArgument("unknown_query", "unknown query parameter: " + key, key);
+    }
+  }
+  return Status::Ok();
 }
 
 http::Response JsonOrError(const Status& status, const Json& value, int code) {
