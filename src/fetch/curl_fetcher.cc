@@ -568,6 +568,11 @@ void CurlFetcher::Impl::Admit(JobPtr job) {
     Complete(std::move(job), FetchError(kCancelled, "cancelled before it started"));
     return;
   }
+  if (!job->req.method.empty() && job->req.method != "GET" && job->req.method != "POST") {
+    std::string method = job->req.method;
+    Complete(std::move(job), FetchError(kFetchError, "method " + method + " is not supported"));
+    return;
+  }
   job->url = *parts;
   job->host_key = parts->host;
   job->origin = parts->scheme + "://" + parts->host + ":" + std::to_string(parts->port);
@@ -740,7 +745,11 @@ void CurlFetcher::Impl::Start(JobPtr job) {
   curl_easy_setopt(e, CURLOPT_PRIVATE, j);
   curl_easy_setopt(e, CURLOPT_PROTOCOLS_STR, "http,https");
   curl_easy_setopt(e, CURLOPT_REDIR_PROTOCOLS_STR, "http,https");
-  curl_easy_setopt(e, CURLOPT_FOLLOWLOCATION, 1L);
+  curl_easy_setopt(e, CURLOPT_FOLLOWLOCATION, j->req.follow_redirects ? 1L : 0L);
+  if (j->req.method == "POST") {
+    curl_easy_setopt(e, CURLOPT_POSTFIELDSIZE_LARGE, static_cast<curl_off_t>(j->req.body.size()));
+    curl_easy_setopt(e, CURLOPT_COPYPOSTFIELDS, j->req.body.c_str());
+  }
   curl_easy_setopt(e, CURLOPT_MAXREDIRS,
                    static_cast<long>(j->robots_job ? kRobotsMaxRedirects : options.max_redirects));
   // We decode ourselves (content_decoder.h): curl's decoder lets a truncated gzip pass.
@@ -890,8 +899,10 @@ void CurlFetcher::Impl::Finish(JobPtr job, CURLcode rc) {
     Complete(std::move(job), *err);
     return;
   }
-  if (auto http = HttpStatusError(r.status, r.final_url, HeaderValue(r.headers, "retry-after"),
-                                  clock->Now())) {
+  if (auto http = job->req.any_status
+                      ? std::nullopt
+                      : HttpStatusError(r.status, r.final_url,
+                                        HeaderValue(r.headers, "retry-after"), clock->Now())) {
     Complete(std::move(job), *http);
     return;
   }

@@ -197,8 +197,12 @@ std::optional<Status> HttpStatusError(int status, std::string_view url,
 }
 
 std::optional<std::chrono::seconds> RetryAfter(const Status& status) {
-  if (status.error_code() != kHttp429 && status.error_code() != kHttp5xx)
+  // Provider failures (src/providers: provider_rate_limited, provider_unavailable) carry the
+  // same tag, so retries of provider calls honour the provider's Retry-After too.
+  if (status.error_code() != kHttp429 && status.error_code() != kHttp5xx &&
+      !status.error_code().starts_with("provider_")) {
     return std::nullopt;
+  }
   const std::string& m = status.message();
   size_t at = m.rfind(kRetryAfterTag);
   if (at == std::string::npos)

@@ -73,7 +73,8 @@ std::optional<std::chrono::seconds> ParseRetryAfter(std::string_view value,
                                                     std::chrono::system_clock::time_point now);
 
 // The Retry-After a http_429 / http_5xx Status carries (stored in its message as
-// "retry-after=<seconds>s"), or nullopt.
+// "retry-after=<seconds>s"), or nullopt. A provider_* Status (src/providers) carries it the
+// same way.
 std::optional<std::chrono::seconds> RetryAfter(const common::Status& status);
 
 }  // namespace leadscan::fetch

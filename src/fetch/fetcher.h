@@ -37,6 +37,15 @@ struct FetchRequest {
   std::shared_ptr<std::atomic<bool>> cancel;
   std::string reason;  // why this page is fetched ("home", "link: /frakt"); echoed back
   FetchKind kind = FetchKind::kPage;
+  // "GET" (also when empty) or "POST"; a POST sends `body` as it is (give its Content-Type in
+  // `headers`). Provider API calls (src/providers) are the POSTs.
+  std::string method;
+  std::string body;
+  bool follow_redirects = true;
+  // false: a final HTTP status >= 300 is a failure (http_404, http_5xx, ...). true: whatever
+  // status arrives is handed back as a response with its body, for callers that read an API's
+  // error answers themselves.
+  bool any_status = false;
 };
 
 struct FetchResponse {
