@@ -1,9 +1,11 @@
 #include "search/domain_finder.h"
 
 #include <spdlog/spdlog.h>
+#include <time.h>
 
 #include <algorithm>
 #include <array>
+#include <ctime>
 #include <exception>
 #include <map>
 #include <thread>
@@ -73,6 +75,24 @@ void ScoreHit(const CompanyName& name, std::string_view country, DomainCandidate
   *points = p;
 }
 
+// "2026-01-05T10:00:00Z" (UTC, whole seconds).
+std::string IsoTime(common::TimePoint t) {
+  const std::time_t secs = std::chrono::system_clock::to_time_t(t);
+  std::tm tm{};
+  gmtime_r(&secs, &tm);
+  char buf[32];
+  std::strftime(buf, sizeof(buf), "%Y-%m-%dT%H:%M:%SZ", &tm);
+  return buf;
+}
+
+std::optional<common::TimePoint> ParseIsoTime(const std::string& text) {
+  std::tm tm{};
+  const char* end = strptime(text.c_str(), "%Y-%m-%dT%H:%M:%SZ", &tm);
+  if (end == nullptr || *end != '\0')
+    return std::nullopt;
+  return std::chrono::system_clock::from_time_t(timegm(&tm));
+}
+
 }  // namespace
 
 Json DomainCandidate::ToJson() const {
@@ -87,18 +107,16 @@ Json DomainSearch::ToJson() const {
   Json list = Json::array();
   for (const auto& c : candidates)
     list.push_back(c.ToJson());
-  return {
-      {"company_name", company_name},
-      {"name_key", name_key},
-      {"country", country.empty() ? Json() : Json(country)},
-      {"provider", provider},
-      {"domain", domain.empty() ? Json() : Json(domain)},
-      {"confidence", confidence},
-      {"min_confidence", min_confidence},
-      {"candidates", std::move(list)},
-      {"cached", cached},
-      {"searched_at",
-       std::chrono::duration_cast<std::chrono::seconds>(searched_at.time_since_epoch()).count()}};
+  return {{"company_name", company_name},
+          {"name_key", name_key},
+          {"country", country.empty() ? Json() : Json(country)},
+          {"provider", provider},
+          {"domain", domain.empty() ? Json() : Json(domain)},
+          {"confidence", confidence},
+          {"min_confidence", min_confidence},
+          {"candidates", std::move(list)},
+          {"cached", cached},
+          {"searched_at", IsoTime(searched_at)}};
 }
 
 Result<DomainSearch> DomainSearch::FromJson(const Json& json) {
@@ -118,8 +136,10 @@ Result<DomainSearch> DomainSearch::FromJson(const Json& json) {
                                                           : std::string();
     out.confidence = json.at("confidence").get<int>();
     out.min_confidence = json.value("min_confidence", 0);
-    out.searched_at =
-        common::TimePoint(std::chrono::seconds(json.at("searched_at").get<int64_t>()));
+    auto when = ParseIsoTime(json.at("searched_at").get<std::string>());
+    if (!when)
+      return bad("searched_at is not an ISO 8601 UTC time");
+    out.searched_at = *when;
     for (const Json& c : json.at("candidates")) {
       DomainCandidate d;
       d.url = c.at("url").get<std::string>();

@@ -24,6 +24,7 @@ struct Request {
   std::string target;  // path and query as sent
   bool https = false;
   bool accepts_gzip = false;
+  std::vector<std::pair<std::string, std::string>> headers;  // names lower-case, in order
 };
 
 // How the session sends the reply. Everything except kNormal streams or misbehaves.
