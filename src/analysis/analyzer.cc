@@ -96,6 +96,7 @@ detect::PageInput ToPageInput(const fetch::FetchResponse& r, std::string role) {
   page.headers = r.headers;
   page.cert_issuer = r.cert_issuer;
   page.role = std::move(role);
+  page.source = r.source;  // "firecrawl" when Firecrawl fetched it
   // Set-Cookie headers are read by detect itself; PageInput::cookies is for browser cookies.
   return page;
 }
@@ -106,7 +107,7 @@ PageRecord RecordOf(const fetch::FetchResponse& r) {
   p.status = r.status;
   p.bytes = static_cast<int64_t>(r.body.size());
   p.ms = r.ms;
-  p.via = r.via.empty() ? SchemeOf(p.url) : r.via;
+  p.via = !r.source.empty() ? r.source : r.via.empty() ? SchemeOf(p.url) : r.via;
   p.reason = r.reason;
   return p;
 }
@@ -300,8 +301,9 @@ void Analyzer::RenderHome(const std::string& url, const std::string& why,
 }
 
 std::vector<std::pair<LinkCandidate, fetch::FetchResult>> Analyzer::FetchAll(
-    const std::vector<LinkCandidate>& chosen, std::chrono::milliseconds timeout,
-    int64_t max_body_bytes, const std::shared_ptr<std::atomic<bool>>& cancel) {
+    fetch::Fetcher& source, const std::vector<LinkCandidate>& chosen,
+    std::chrono::milliseconds timeout, int64_t max_body_bytes,
+    const std::shared_ptr<std::atomic<bool>>& cancel) {
   struct Pending {
     std::mutex mu;
     std::condition_variable cv;
@@ -318,7 +320,7 @@ std::vector<std::pair<LinkCandidate, fetch::FetchResult>> Analyzer::FetchAll(
     req.max_body_bytes = max_body_bytes;
     req.cancel = cancel;
     req.reason = c.reason;
-    fetcher_.FetchAsync(std::move(req), [pending, c](fetch::FetchResult r) {
+    source.FetchAsync(std::move(req), [pending, c](fetch::FetchResult r) {
       std::lock_guard<std::mutex> lock(pending->mu);
       pending->done.emplace_back(c, std::move(r));
       --pending->left;
@@ -413,7 +415,10 @@ Result<AnalysisResult> Analyzer::AnalyzeLead(std::string_view input, AnalysisTyp
                              "configured here; analysed with plain HTTP",
                              ""});
   }
-  if (config.use_firecrawl) {
+  // The page source: Firecrawl's scrape API when asked for and configured, else our fetcher.
+  const bool via_firecrawl = config.use_firecrawl && firecrawl_ != nullptr;
+  fetch::Fetcher& source = via_firecrawl ? *firecrawl_ : fetcher_;
+  if (config.use_firecrawl && !via_firecrawl) {
     result.errors.push_back({"firecrawl_unavailable",
                              "use_firecrawl: no Firecrawl provider is configured; analysed with "
                              "plain HTTP",
@@ -426,7 +431,7 @@ Result<AnalysisResult> Analyzer::AnalyzeLead(std::string_view input, AnalysisTyp
   base.max_body_bytes = config.max_bytes;
   base.cancel = cancel;
   base.reason = "home";
-  auto home = fetch::FetchHome(fetcher_, *target, std::move(base), &clock_);
+  auto home = fetch::FetchHome(source, *target, std::move(base), &clock_);
   if (!home.ok())
     return home.status();
   if (!home->fallback_reason.empty()) {
@@ -449,7 +454,10 @@ Result<AnalysisResult> Analyzer::AnalyzeLead(std::string_view input, AnalysisTyp
                              "the lead's time budget ran out before its home page was analysed");
   }
   NoteTruncation(site_detection, &result);
-  if (renderer_ != nullptr && render_mode != RenderMode::kNever && !expired()) {
+  // Firecrawl's rawHtml is already a browser's DOM: `auto` does not render it again.
+  const bool may_render =
+      render_mode == RenderMode::kAlways || (render_mode == RenderMode::kAuto && !via_firecrawl);
+  if (renderer_ != nullptr && may_render && !expired()) {
     const std::string why = render_mode == RenderMode::kAlways
                                 ? std::string("render always")
                                 : AutoRenderReason(site_detection.pages().front().html,
@@ -466,7 +474,7 @@ Result<AnalysisResult> Analyzer::AnalyzeLead(std::string_view input, AnalysisTyp
     std::set<std::string> seen = {result.final_url};
     size_t budget = static_cast<size_t>(config.max_pages - 1);
     auto fetch_wave = [&](const std::vector<LinkCandidate>& chosen) {
-      auto done = FetchAll(chosen, remaining(),
+      auto done = FetchAll(source, chosen, remaining(),
                            std::max<int64_t>(1024, config.max_bytes - bytes_used), cancel);
       for (auto& [cand, r] : done) {
         seen.insert(cand.url);
@@ -492,7 +500,8 @@ Result<AnalysisResult> Analyzer::AnalyzeLead(std::string_view input, AnalysisTyp
       }
       budget -= std::min(budget, done.size());
     };
-    auto ranked = RankCommercePages(home_html, result.final_url, site, slug);
+    const std::vector<std::string> home_links = home->links;  // listed by the page source
+    auto ranked = RankCommercePages(home_html, result.final_url, site, slug, {}, home_links);
     // The first sitemap robots.txt names (same site only; one level of sitemap index), when
     // the home page's links miss an information page and a page is left for what it finds.
     // Each sitemap fetched counts against the lead's pages, bytes and time and is listed in
@@ -505,7 +514,7 @@ Result<AnalysisResult> Analyzer::AnalyzeLead(std::string_view input, AnalysisTyp
       req.max_body_bytes = std::min(kMaxSitemapBytes, config.max_bytes - bytes_used);
       req.cancel = cancel;
       req.reason = reason;
-      fetch::FetchResult r = fetcher_.Fetch(std::move(req));
+      fetch::FetchResult r = source.Fetch(std::move(req));
       seen.insert(url);
       budget -= std::min<size_t>(budget, 1);
       if (!r.ok()) {
@@ -522,7 +531,7 @@ Result<AnalysisResult> Analyzer::AnalyzeLead(std::string_view input, AnalysisTyp
       robots_req.timeout = std::min(kMaxSitemapTime, remaining() / 2);
       robots_req.cancel = cancel;
       // CurlFetcher answers from its robots.txt cache: the home page's fetch filled it.
-      auto robots = fetch::FetchRobots(fetcher_, OriginOf(result.final_url),
+      auto robots = fetch::FetchRobots(source, OriginOf(result.final_url),
                                        fetch::kRobotsProductToken, std::move(robots_req));
       if (robots.ok() && !robots->sitemaps.empty() &&
           SameSite(SiteOf(robots->sitemaps.front()), site)) {
@@ -534,7 +543,7 @@ Result<AnalysisResult> Analyzer::AnalyzeLead(std::string_view input, AnalysisTyp
                     : Sitemap{};
         }
         if (!map.is_index && !map.urls.empty()) {
-          ranked = RankCommercePages(home_html, result.final_url, site, slug, map.urls);
+          ranked = RankCommercePages(home_html, result.final_url, site, slug, map.urls, home_links);
         }
       }
     }

@@ -62,6 +62,12 @@ class Analyzer final : public LeadAnalyzer {
   // the first Analyze.
   void SetRenderer(render::Renderer* renderer) { renderer_ = renderer; }
 
+  // The page source for leads whose config says use_firecrawl (providers::FirecrawlFetcher,
+  // owned by the caller and outliving this analyzer): their pages come from it instead of the
+  // fetcher, and their evidence and `pages` say "firecrawl". Without one, use_firecrawl falls
+  // back to the fetcher and reports firecrawl_unavailable. Call before the first Analyze.
+  void SetFirecrawl(fetch::Fetcher* pages) { firecrawl_ = pages; }
+
   // Detection only, over pages already in hand (saved pages, `--html`/`--pages`).
   AnalysisResult AnalyzePages(std::vector<detect::PageInput> pages, AnalysisType type) const;
 
@@ -72,8 +78,9 @@ class Analyzer final : public LeadAnalyzer {
 
   // Fetches every candidate at once and waits for all; results in the candidates' order.
   std::vector<std::pair<LinkCandidate, fetch::FetchResult>> FetchAll(
-      const std::vector<LinkCandidate>& chosen, std::chrono::milliseconds timeout,
-      int64_t max_body_bytes, const std::shared_ptr<std::atomic<bool>>& cancel);
+      fetch::Fetcher& source, const std::vector<LinkCandidate>& chosen,
+      std::chrono::milliseconds timeout, int64_t max_body_bytes,
+      const std::shared_ptr<std::atomic<bool>>& cancel);
 
   // Judges the site kind over the pages detection saw and sets the commerce findings of a site
   // that is no shop aside.
@@ -87,6 +94,7 @@ class Analyzer final : public LeadAnalyzer {
   fetch::Fetcher& fetcher_;
   const detect::Detector& detector_;
   render::Renderer* renderer_ = nullptr;
+  fetch::Fetcher* firecrawl_ = nullptr;
   std::vector<std::string> js_chains_;  // every global the rules' js patterns name
   common::Clock& clock_;
   // Registrable domains of the commerce providers the rules know (their `website`): a lead on

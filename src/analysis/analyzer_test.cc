@@ -304,3 +304,85 @@ TEST_F(AnalyzerTest, PagesThatArriveAfterTheDeadlineAreNotAnalysedAndTheResultSa
 
 }  // namespace
 }  // namespace leadscan::analysis
+
+namespace leadscan::analysis {
+namespace {
+
+// A page source that answers as providers::FirecrawlFetcher does (source "firecrawl", links
+// listed beside the HTML), from a script.
+fetch::FetchResponse FirecrawlPage(std::string html, std::vector<std::string> links = {}) {
+  fetch::FetchResponse r;
+  r.status = 200;
+  r.content_type = "text/html";
+  r.body = std::move(html);
+  r.via = "firecrawl";
+  r.source = "firecrawl";
+  r.links = std::move(links);
+  return r;
+}
+
+TEST_F(AnalyzerTest, UseFirecrawlReadsPagesFromThePageSourceAndSaysSo) {
+  fetch::ScriptedFetcher firecrawl;
+  firecrawl.AddResponse(
+      "https://fc.example/",
+      FirecrawlPage("<html><head><title>Home</title></head><body data-x><div data-shop=\"Fc\">"
+                    "</div></body></html>",
+                    {"https://fc.example/fraktvillkor", "https://elsewhere.example/frakt"}));
+  firecrawl.AddResponse("https://fc.example/fraktvillkor",
+                        FirecrawlPage("<html><head><title>Frakt</title></head></html>"));
+  analyzer_->SetFirecrawl(&firecrawl);
+  AnalysisConfig config;
+  config.use_firecrawl = true;
+  auto result = analyzer_->Analyze("fc.example", AnalysisType::kFullAnalysis, config);
+  ASSERT_TRUE(result.ok()) << result.status().ToString();
+  nlohmann::json json = result->ToJson();
+  // Our own fetcher was never asked; the listed link (not in the HTML) was followed.
+  EXPECT_TRUE(fetcher_.requested().empty());
+  EXPECT_EQ(firecrawl.RequestCount("https://fc.example/fraktvillkor"), 1);
+  EXPECT_EQ(firecrawl.RequestCount("https://elsewhere.example/frakt"), 0);
+  ASSERT_GE(json["pages"].size(), 2u);
+  EXPECT_EQ(json["pages"][0]["via"], "firecrawl");
+  EXPECT_EQ(json["pages"][1]["reason"], "listed link /fraktvillkor");
+  bool shop = false;
+  for (const auto& t : json["technologies"]) {
+    if (t["name"] != "Shop")
+      continue;
+    shop = true;
+    EXPECT_EQ(t["evidence"][0]["source"], "firecrawl");
+  }
+  EXPECT_TRUE(shop) << json.dump();
+  for (const auto& e : json["errors"])
+    EXPECT_NE(e["code"], "firecrawl_unavailable");
+}
+
+TEST_F(AnalyzerTest, UseFirecrawlWithoutAPageSourceFallsBackAndSaysSo) {
+  fetcher_.AddPage("https://plain.example/", "<html><div data-shop=\"P\"></div></html>");
+  AnalysisConfig config;
+  config.use_firecrawl = true;
+  auto result = analyzer_->Analyze("plain.example", AnalysisType::kTechAnalysis, config);
+  ASSERT_TRUE(result.ok()) << result.status().ToString();
+  nlohmann::json json = result->ToJson();
+  EXPECT_EQ(json["pages"][0]["via"], "https");
+  ASSERT_FALSE(json["errors"].empty());
+  EXPECT_EQ(json["errors"][0]["code"], "firecrawl_unavailable");
+}
+
+TEST_F(AnalyzerTest, APageSourceFailureOfTheHomePageFailsTheLeadWithItsCode) {
+  fetch::ScriptedFetcher firecrawl;
+  firecrawl.AddError("https://q.example/",
+                     common::Status::Error(common::StatusCode::kResourceExhausted, "provider_quota",
+                                           "firecrawl: HTTP 402", false));
+  analyzer_->SetFirecrawl(&firecrawl);
+  AnalysisConfig config;
+  config.use_firecrawl = true;
+  auto result = analyzer_->Analyze("q.example", AnalysisType::kFullAnalysis, config);
+  ASSERT_FALSE(result.ok());
+  EXPECT_EQ(result.status().error_code(), "provider_quota");
+  EXPECT_TRUE(fetcher_.requested().empty());
+  // Without use_firecrawl the same analyzer uses its own fetcher.
+  fetcher_.AddPage("https://q.example/", "<html></html>");
+  EXPECT_TRUE(analyzer_->Analyze("q.example", AnalysisType::kFullAnalysis, {}).ok());
+}
+
+}  // namespace
+}  // namespace leadscan::analysis

@@ -585,7 +585,8 @@ std::string SiteOf(std::string_view url) {
 std::vector<LinkCandidate> RankCommercePages(std::string_view html, std::string_view page_url,
                                              std::string_view site_host,
                                              std::string_view platform_slug,
-                                             const std::vector<std::string>& sitemap_urls) {
+                                             const std::vector<std::string>& sitemap_urls,
+                                             const std::vector<std::string>& page_links) {
   const std::string site = StripWww(site_host);
   std::map<std::string, LinkCandidate> by_url;
   auto offer = [&](LinkCandidate c) {
@@ -617,6 +618,20 @@ std::vector<LinkCandidate> RankCommercePages(std::string_view html, std::string_
     c.reason = by_path ? "link path " + std::string(parsed->path())
                        : "link text '" + link.text.substr(0, 60) + "'";
     offer(std::move(c));
+  }
+  for (const std::string& href : page_links) {
+    std::string url = ResolveUrl(page_url, href);
+    if (url.empty() || by_url.count(url) != 0)
+      continue;
+    auto parsed = boost::urls::parse_uri(url);
+    if (!parsed || SiteKey(*parsed) != site)
+      continue;
+    std::string path = Fold(PercentDecode(parsed->encoded_path()));
+    const Keyword* by_path = path.empty() ? nullptr : BestKeyword(path);
+    if (by_path == nullptr)
+      continue;
+    offer(LinkCandidate{url, by_path->role, by_path->weight * 2,
+                        "listed link " + std::string(parsed->path())});
   }
   for (const std::string& raw : sitemap_urls) {
     std::string url = ResolveUrl(page_url, raw);

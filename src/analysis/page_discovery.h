@@ -57,11 +57,14 @@ std::string SiteOf(std::string_view url);
 // adds the known commerce paths of `platform_slug` ("shopify", "woocommerce", "magento", ...)
 // and the same-site URLs of `sitemap_urls` whose path names a commerce page (reason
 // "sitemap /path"; product, category and blog URLs and deep paths are left out). A URL both
-// linked and in the sitemap keeps the link's reason.
+// linked and in the sitemap keeps the link's reason. `page_links` are links a page source
+// listed for the page beside its HTML (Firecrawl's data.links): ranked by path like the
+// page's own links, without anchor text (reason "listed link /path").
 std::vector<LinkCandidate> RankCommercePages(std::string_view html, std::string_view page_url,
                                              std::string_view site_host,
                                              std::string_view platform_slug,
-                                             const std::vector<std::string>& sitemap_urls = {});
+                                             const std::vector<std::string>& sitemap_urls = {},
+                                             const std::vector<std::string>& page_links = {});
 
 // Most <loc> URLs read from one sitemap (the protocol's own limit per file).
 inline constexpr size_t kMaxSitemapUrls = 50000;

@@ -175,5 +175,18 @@ TEST(PageDiscoveryTest, RanksSitemapInformationPagesButNotProductsOrOtherSites) 
   EXPECT_EQ(ranked[1].reason, "sitemap /fraktinformation");
 }
 
+TEST(PageDiscoveryTest, RanksLinksAPageSourceListedByPath) {
+  const std::string home = "<a href=\"/kopvillkor\">Köpvillkor</a>";
+  std::vector<std::string> listed = {"https://shop.se/kopvillkor", "https://shop.se/leverans",
+                                     "https://other.se/frakt", "https://shop.se/om-oss",
+                                     "https://shop.se/"};
+  auto ranked = RankCommercePages(home, "https://shop.se/", "shop.se", "", {}, listed);
+  ASSERT_EQ(ranked.size(), 2u);
+  EXPECT_EQ(ranked[0].reason, "link path /kopvillkor");  // the HTML's own link keeps its reason
+  EXPECT_EQ(ranked[1].url, "https://shop.se/leverans");
+  EXPECT_EQ(ranked[1].role, PageRole::kShipping);
+  EXPECT_EQ(ranked[1].reason, "listed link /leverans");
+}
+
 }  // namespace
 }  // namespace leadscan::analysis

@@ -4,6 +4,7 @@
 #include "cli/rules_location.h"
 #include "fetch/curl_fetcher.h"
 #include "fetch/target.h"
+#include "providers/provider_errors.h"
 
 namespace leadscan::cli {
 
@@ -23,7 +24,11 @@ void AddAnalysisFlags(CLI::App& app, AnalysisFlags* flags, const std::string& co
   app.add_option("--concurrency", flags->concurrency, concurrency_help)
       ->check(CLI::Range(1, 4096))
       ->capture_default_str();
+  app.add_flag("--use-firecrawl", flags->use_firecrawl,
+               "Read pages through Firecrawl's scrape API (needs --firecrawl-key; without one, "
+               "plain HTTP and a firecrawl_unavailable note)");
   AddFetchFlags(app, &flags->fetch_options);
+  AddProviderFlags(app, &flags->providers);
 }
 
 void AddRenderFlag(CLI::App& app, AnalysisFlags* flags) {
@@ -64,8 +69,15 @@ common::Result<std::unique_ptr<LiveAnalysis>> LiveAnalysis::Create(const Analysi
       return r.status();
     renderer = std::move(*r);
   }
+  auto providers = Providers::Create(flags.providers, flags.fetch_options, **fetcher, *clock,
+                                     /*metrics=*/nullptr);
+  if (!providers.ok())
+    return providers.status();
   auto live = std::unique_ptr<LiveAnalysis>(
       new LiveAnalysis(*type, std::move(clock), std::move(*fetcher), *rules, flags.timeout_ms));
+  live->providers_ = std::move(*providers);
+  live->analyzer_.SetFirecrawl(live->providers_->firecrawl());
+  live->config_.use_firecrawl = flags.use_firecrawl;
   live->config_.render = *mode;
   live->renderer_ = std::move(renderer);
   live->analyzer_.SetRenderer(live->renderer_.get());
@@ -84,7 +96,20 @@ LiveAnalysis::LiveAnalysis(analysis::AnalysisType type, std::unique_ptr<common::
 }
 
 common::Result<analysis::AnalysisResult> LiveAnalysis::Analyze(const std::string& input) {
-  return analyzer_.Analyze(input, type_, config_);
+  const bool firecrawl = config_.use_firecrawl && providers_->firecrawl() != nullptr;
+  if (firecrawl && firecrawl_quota_spent_.load()) {
+    return providers::ProviderError(providers::kProviderQuota, firecrawl_quota_message_);
+  }
+  auto result = analyzer_.Analyze(input, type_, config_);
+  if (firecrawl && !result.ok() && result.status().error_code() == providers::kProviderQuota) {
+    std::lock_guard<std::mutex> lock(quota_mu_);
+    if (!firecrawl_quota_spent_.load()) {
+      firecrawl_quota_message_ =
+          "not sent to Firecrawl: an earlier input of this run got " + result.status().message();
+      firecrawl_quota_spent_.store(true);
+    }
+  }
+  return result;
 }
 
 nlohmann::json FailureJson(const std::string& input, const common::Status& s) {

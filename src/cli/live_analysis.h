@@ -4,12 +4,15 @@
 #pragma once
 
 #include <CLI/CLI.hpp>
+#include <atomic>
 #include <memory>
+#include <mutex>
 #include <nlohmann/json.hpp>
 #include <string>
 #include <vector>
 
 #include "analysis/analyzer.h"
+#include "cli/provider_flags.h"
 #include "common/clock.h"
 #include "common/result.h"
 #include "detect/detector.h"
@@ -27,11 +30,14 @@ struct AnalysisFlags {
   int concurrency = 64;
   // auto | always | never (analysis_config.render); commands without --render never render.
   std::string render = "never";
+  bool use_firecrawl = false;  // analysis_config.use_firecrawl
   fetch::FetchOptions fetch_options;
+  ProviderFlags providers;
 };
 
 // Registers --type, --rules, --only-rules, --timeout, --concurrency (described with
-// `concurrency_help`) and the fetch flags on `app`; values land in `*flags`.
+// `concurrency_help`), --use-firecrawl, the fetch flags and the provider flags on `app`; values
+// land in `*flags`.
 void AddAnalysisFlags(CLI::App& app, AnalysisFlags* flags, const std::string& concurrency_help);
 
 // Registers --render on `app` (only commands that wire a renderer offer it).
@@ -43,7 +49,8 @@ class LiveAnalysis {
   // (invalid type, unreadable rules, fetcher options).
   static common::Result<std::unique_ptr<LiveAnalysis>> Create(const AnalysisFlags& flags);
 
-  // Analyses one domain or URL; blocks until done or the per-input time budget is spent.
+  // Analyses one domain or URL; blocks until done or the per-input time budget is spent. Once
+  // Firecrawl has answered provider_quota (402), later inputs fail with it at once.
   common::Result<analysis::AnalysisResult> Analyze(const std::string& input);
 
  private:
@@ -54,10 +61,14 @@ class LiveAnalysis {
   analysis::AnalysisType type_;
   std::unique_ptr<common::Clock> clock_;  // before fetcher_: it outlives the fetcher
   std::unique_ptr<fetch::Fetcher> fetcher_;
+  std::unique_ptr<Providers> providers_;  // after fetcher_: its page source reads through it
   detect::Detector detector_;
   analysis::Analyzer analyzer_;
   analysis::AnalysisConfig config_;
   std::unique_ptr<render::Renderer> renderer_;  // Chromium starts on the first render
+  std::mutex quota_mu_;
+  std::atomic<bool> firecrawl_quota_spent_{false};
+  std::string firecrawl_quota_message_;  // written once, before the flag is set
 };
 
 // The JSON line of an input that failed: input, domain (normalised, or null), error {code,

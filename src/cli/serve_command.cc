@@ -251,6 +251,7 @@ ServeCommand::ServeCommand(CLI::App& parent, bool workers_only) : workers_only_(
         ->capture_default_str();
   }
   AddFetchFlags(*app_, &fetch_options_);
+  AddProviderFlags(*app_, &provider_flags_);
 }
 
 int ServeCommand::Run() {
@@ -281,8 +282,16 @@ int ServeCommand::Run() {
     std::cerr << "leadscan " << name << ": " << fetcher.status().ToString() << "\n";
     return kExitUsage;
   }
+  // Jobs whose analysis_config says use_firecrawl read their pages through Firecrawl when a
+  // key is configured (--firecrawl-key / LEADSCAN_FIRECRAWL_KEY).
+  auto providers = Providers::Create(provider_flags_, fetch_options_, **fetcher, clock, &metrics);
+  if (!providers.ok()) {
+    std::cerr << "leadscan " << name << ": " << providers.status().ToString() << "\n";
+    return kExitUsage;
+  }
   detect::Detector detector(*rules);
   analysis::Analyzer plain_analyzer(**fetcher, detector, clock);
+  plain_analyzer.SetFirecrawl((*providers)->firecrawl());
   analysis::MeteredAnalyzer analyzer(plain_analyzer, metrics, clock);
   jobs::JobEventHub events;
   // On PostgreSQL the processes of one database see each other's job events (LISTEN/NOTIFY).

@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "cli/command.h"
+#include "cli/provider_flags.h"
 #include "fetch/fetch_options.h"
 
 namespace leadscan::cli {
@@ -54,6 +55,7 @@ class ServeCommand final : public Command {
   int64_t stream_max_lifetime_s_ = 3600;
   std::vector<std::string> rules_;
   fetch::FetchOptions fetch_options_;
+  ProviderFlags provider_flags_;
 };
 
 }  // namespace leadscan::cli

@@ -18,11 +18,14 @@ FetchResult WithValidUtf8(FetchResult result, FetchKind kind) {
   if (!result.ok())
     return WithValidUtf8(result.status());
   FetchResponse& r = *result;
-  for (std::string* s : {&r.url, &r.final_url, &r.http_version, &r.content_type, &r.charset,
-                         &r.remote_ip, &r.cert_issuer, &r.reason, &r.via, &r.fallback_reason}) {
+  for (std::string* s :
+       {&r.url, &r.final_url, &r.http_version, &r.content_type, &r.charset, &r.remote_ip,
+        &r.cert_issuer, &r.reason, &r.via, &r.fallback_reason, &r.source}) {
     MakeValidUtf8(*s);
   }
   for (std::string& u : r.redirects)
+    MakeValidUtf8(u);
+  for (std::string& u : r.links)
     MakeValidUtf8(u);
   for (auto& [name, value] : r.headers) {
     MakeValidUtf8(name);

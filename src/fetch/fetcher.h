@@ -68,6 +68,11 @@ struct FetchResponse {
   // ("tls_error: ..."), empty when it was not.
   std::string via;
   std::string fallback_reason;
+  // Set by a page source other than this process's own HTTP client ("firecrawl"): it names the
+  // source in the result's pages and evidence. `links` are the page's links as that source
+  // listed them (absolute URLs), beside the ones in `body`.
+  std::string source;
+  std::vector<std::string> links;
 };
 
 // Every failure is a Status whose error_code is one of the stable codes in fetch/errors.h

@@ -15,6 +15,7 @@
 #include "common/uuid.h"
 #include "fetch/errors.h"
 #include "fetch/target.h"
+#include "providers/provider_errors.h"
 
 namespace leadscan::jobs {
 namespace {
@@ -450,6 +451,14 @@ void BatchRunner::Process(const std::shared_ptr<InFlight>& entry) {
     FailNow(entry, kInvalidAnalysisConfigCode, config.status().message());
     return;
   }
+  if (config->use_firecrawl) {
+    // Firecrawl said 402 (or our daily quota ran out) earlier in this run: the rest of the
+    // run's Firecrawl items fail the same way without another call.
+    if (auto spent = QuotaSpent(item.run_id)) {
+      FailNow(entry, providers::kProviderQuota, *spent);
+      return;
+    }
+  }
   {
     std::lock_guard<std::mutex> lock(mu_);
     entry->deadline = start + config->timeout + options_.timeout_slack;
@@ -492,7 +501,31 @@ void BatchRunner::Process(const std::shared_ptr<InFlight>& entry) {
     ++stats_.aborted;
     return;
   }
+  if (config->use_firecrawl && outcome->status.error_code() == providers::kProviderQuota)
+    NoteQuotaSpent(item.run_id, outcome->status.message());
   FinishFailure(entry, outcome->status, config->max_retries, coalesced);
+}
+
+std::optional<std::string> BatchRunner::QuotaSpent(const std::string& run_id) {
+  std::lock_guard<std::mutex> lock(mu_);
+  auto it = quota_spent_runs_.find(run_id);
+  if (it == quota_spent_runs_.end())
+    return std::nullopt;
+  return it->second;
+}
+
+void BatchRunner::NoteQuotaSpent(const std::string& run_id, const std::string& message) {
+  std::lock_guard<std::mutex> lock(mu_);
+  if (!quota_spent_runs_
+           .emplace(run_id, "not sent to Firecrawl: an earlier item of this run got " + message)
+           .second) {
+    return;
+  }
+  quota_spent_order_.push_back(run_id);
+  while (quota_spent_order_.size() > kRememberedCancelledJobs) {
+    quota_spent_runs_.erase(quota_spent_order_.front());
+    quota_spent_order_.pop_front();
+  }
 }
 
 std::shared_ptr<const nlohmann::json> BatchRunner::StoredResult(

@@ -195,6 +195,10 @@ class BatchRunner {
   // when its previous attempt ended the same way.
   void FinishUnexpected(const std::shared_ptr<InFlight>& entry);
   void Process(const std::shared_ptr<InFlight>& entry);
+  // The provider_quota message of the entry's run when its Firecrawl quota is spent; nullopt
+  // while it is not. NoteQuotaSpent records a run's first such failure.
+  std::optional<std::string> QuotaSpent(const std::string& run_id);
+  void NoteQuotaSpent(const std::string& run_id, const std::string& message);
   // Runs (or joins) the analysis of the entry's domain in its run. For an ok outcome *result
   // is its JSON (taken under the lock; null when the leader has stored and dropped it).
   std::shared_ptr<Outcome> AnalyseCoalesced(const std::shared_ptr<InFlight>& entry,
@@ -262,6 +266,10 @@ class BatchRunner {
   int active_ = 0;                                              // analyses running
   std::set<std::string> cancelled_jobs_;
   std::deque<std::string> cancelled_order_;
+  // Runs whose Firecrawl quota is spent (an item failed with provider_quota): run id -> that
+  // failure's message. Their other use_firecrawl items fail with it at once (guarded by mu_).
+  std::map<std::string, std::string> quota_spent_runs_;
+  std::deque<std::string> quota_spent_order_;
   BatchRunnerStats stats_;
 
   std::mutex progress_mu_;  // held while publishing counters (keeps them monotonic per run)

@@ -19,6 +19,7 @@
 #include "fetch/errors.h"
 #include "jobs/job_events.h"
 #include "jobs/testing/scripted_lead_analyzer.h"
+#include "providers/provider_errors.h"
 #include "store/store.h"
 
 namespace leadscan::jobs {
@@ -286,6 +287,57 @@ TEST_F(BatchRunnerTest, HonoursRetryAfterOfA429) {
   ASSERT_TRUE(WaitForJobFinal(job_id));
   EXPECT_EQ(Items(job_id)[0].status, store::ItemStatus::kCompleted);
   EXPECT_EQ(analyzer_.Calls("busy.se"), 2);
+}
+
+// Firecrawl's 429 (provider_rate_limited) waits for its Retry-After like a site's own 429.
+TEST_F(BatchRunnerTest, HonoursRetryAfterOfAProvider429) {
+  auto limited = providers::ProviderHttpError("firecrawl", 429, "slow down", "90",
+                                              std::chrono::system_clock::now());
+  ASSERT_TRUE(limited.has_value());
+  analyzer_.Script("fc-busy.se",
+                   {ScriptedLeadAnalyzer::Fail(*limited), ScriptedLeadAnalyzer::Ok()});
+  const std::string job_id = MakeJob({"fc-busy.se"}, {{"use_firecrawl", true}});
+  BatchRunnerOptions options;
+  options.retry.base_delay = 1s;
+  StartRunner(options);
+  ASSERT_TRUE(WaitFor([&] { return Items(job_id)[0].retry_count == 1; }));
+  store::Item item = Items(job_id)[0];
+  EXPECT_EQ(item.error_code, "provider_rate_limited");
+  ASSERT_TRUE(item.not_before.has_value());
+  EXPECT_GE(*item.not_before, clock_.Now() + 90s);
+  EXPECT_LE(*item.not_before, clock_.Now() + 91s);
+  clock_.Advance(91s);
+  ASSERT_TRUE(WaitForJobFinal(job_id));
+  EXPECT_EQ(Items(job_id)[0].status, store::ItemStatus::kCompleted);
+}
+
+// Firecrawl's 402 fails its item at once (no retry), and the run's other Firecrawl items fail
+// with the same code without being analysed; another job's run is not affected.
+TEST_F(BatchRunnerTest, AProviderQuotaFailureFailsTheRunsOtherFirecrawlItemsFast) {
+  auto payment = providers::ProviderHttpError("firecrawl", 402, "Insufficient credits", "",
+                                              std::chrono::system_clock::now());
+  ASSERT_TRUE(payment.has_value());
+  analyzer_.SetDefault(ScriptedLeadAnalyzer::Fail(*payment));
+  const std::string job_id = MakeJob({"a.se", "b.se", "c.se", "d.se", "e.se"},
+                                     {{"use_firecrawl", true}, {"max_retries", 2}});
+  BatchRunnerOptions options;
+  options.concurrency = 1;
+  StartRunner(options);
+  ASSERT_TRUE(WaitForJobFinal(job_id)) << Describe(job_id);
+  EXPECT_EQ(analyzer_.TotalCalls(), 1);
+  for (const auto& item : Items(job_id)) {
+    EXPECT_EQ(item.status, store::ItemStatus::kFailed) << item.domain;
+    EXPECT_EQ(item.error_code, "provider_quota") << item.domain;
+    EXPECT_EQ(item.retry_count, 0) << item.domain;
+  }
+  EXPECT_EQ(GetJob(job_id).failed_count, 5);
+  // A job without use_firecrawl is analysed as usual.
+  analyzer_.SetDefault(ScriptedLeadAnalyzer::Ok());
+  const std::string plain = MakeJob({"f.se"});
+  runner_->Wake();
+  ASSERT_TRUE(WaitForJobFinal(plain)) << Describe(plain);
+  EXPECT_EQ(Items(plain)[0].status, store::ItemStatus::kCompleted);
+  EXPECT_EQ(analyzer_.TotalCalls(), 2);
 }
 
 // An analysis that throws (a bug) is tried once more; the second time the item fails as a

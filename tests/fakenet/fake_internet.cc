@@ -22,6 +22,7 @@
 #include <thread>
 
 #include "common/status.h"
+#include "firecrawl_standin.h"
 #include "router.h"
 #include "test_ca.h"
 
@@ -264,6 +265,8 @@ asio::awaitable<void> FakeInternet::Impl::ServeHttp(Stream& stream, bool https,
     request.https = https;
     request.accepts_gzip =
         Lower(req[http::field::accept_encoding]).find("gzip") != std::string::npos;
+    request.authorization = std::string(req[http::field::authorization]);
+    request.body = req.body();
     for (const auto& field : req)
       request.headers.emplace_back(Lower(field.name_string()), std::string(field.value()));
     const bool keep_alive = req.keep_alive();
@@ -535,6 +538,14 @@ int FakeInternet::RequestCount(std::string_view host) const {
 
 int64_t FakeInternet::TotalRequests() const {
   return impl_->router->TotalRequests();
+}
+
+int FakeInternet::FirecrawlCalls() const {
+  return impl_->router->firecrawl().Calls();
+}
+
+std::string FakeInternet::LastFirecrawlBody() const {
+  return impl_->router->firecrawl().LastBody();
 }
 
 void FakeInternet::Stop() {

@@ -121,6 +121,11 @@ class FakeInternet {
   // Requests received so far, all hosts.
   int64_t TotalRequests() const;
 
+  // The Firecrawl stand-in (README.md, "Firecrawl"; base URL http://127.0.0.1:<http_port>):
+  // scrape calls received, and the JSON body of the last one.
+  int FirecrawlCalls() const;
+  std::string LastFirecrawlBody() const;
+
   // Closes the listeners and every connection (including hanging and streaming ones) and
   // joins the server threads. Idempotent; blocks until the threads have ended.
   void Stop();

@@ -4,6 +4,7 @@
 
 #include "corpus.h"
 #include "fake_internet.h"
+#include "firecrawl_standin.h"
 #include "gzip.h"
 #include "search_apis.h"
 #include "static_sites.h"
@@ -196,6 +197,9 @@ std::string GenerateBenchPage(int n, std::string_view path) {
 common::Result<std::unique_ptr<Router>> Router::Create(const std::string& sites_dir,
                                                        const std::string& corpus_dir) {
   std::unique_ptr<Router> router(new Router());
+  Router* raw = router.get();
+  router->firecrawl_ =
+      std::make_unique<FirecrawlStandIn>([raw](const Request& r) { return raw->Route(r); });
   if (!sites_dir.empty()) {
     auto sites = StaticSites::Load(sites_dir);
     if (!sites.ok())
@@ -248,6 +252,8 @@ std::shared_ptr<const std::string> Router::GzipBomb() {
 
 Reply Router::Route(const Request& request) {
   const int count = Count(request.host, request.target);
+  if (FirecrawlStandIn::Handles(request))
+    return firecrawl_->Serve(request);
   Reply reply;
   if (request.host.ends_with(kHostileSuffix) && RouteHostile(request, count, reply)) {
     return reply;

@@ -24,6 +24,8 @@ struct Request {
   std::string target;  // path and query as sent
   bool https = false;
   bool accepts_gzip = false;
+  std::string authorization;  // the Authorization header (the Firecrawl stand-in reads it)
+  std::string body;           // request body (POST)
   std::vector<std::pair<std::string, std::string>> headers;  // names lower-case, in order
 };
 
@@ -56,6 +58,7 @@ struct Reply {
 
 class StaticSites;
 class Corpus;
+class FirecrawlStandIn;
 
 class Router {
  public:
@@ -75,6 +78,9 @@ class Router {
 
   int64_t TotalRequests() const { return total_requests_.load(); }
 
+  // The Firecrawl stand-in (firecrawl_standin.h).
+  const FirecrawlStandIn& firecrawl() const { return *firecrawl_; }
+
  private:
   Router() = default;
 
@@ -86,6 +92,7 @@ class Router {
 
   std::unique_ptr<StaticSites> sites_;
   std::unique_ptr<Corpus> corpus_;
+  std::unique_ptr<FirecrawlStandIn> firecrawl_;
   std::atomic<uint16_t> http_port_{0};
   std::atomic<int64_t> total_requests_{0};
   mutable std::mutex mu_;

@@ -63,6 +63,12 @@ const PAGE_REASONS: Record<string, string> = {
   tls_error: 'its secure connection (TLS) failed',
   blocked_address: 'it points to a private or blocked address',
   lead_budget_exceeded: 'the byte budget for this lead was already spent',
+  provider_auth: 'Firecrawl refused the configured API key',
+  provider_quota: 'the Firecrawl credits or daily quota are used up',
+  provider_rate_limited: 'Firecrawl asked us to slow down',
+  provider_unavailable: 'Firecrawl could not be reached or failed',
+  provider_bad_response: 'Firecrawl gave an answer that could not be read',
+  provider_rejected: 'Firecrawl refused to read it',
 };
 
 const GENERAL: Record<string, (e: AnalysisError) => string> = {
