@@ -3,19 +3,24 @@
 SearXNG; tests/fakenet/search_apis.h): the company's own site is picked over directories,
 social sites and a decoy whose home page does not name the company, with every provider's
 answer shape; each error answer maps to its code; the key never reaches the output or the log;
-the flags' environment variables work; `--db` reuses a stored search. Real binaries, loopback
-only.
+the flags' environment variables work; `--db` reuses a stored search; a real `serve` fills in
+missing domains in a batch, fails the unknown company with domain_not_found and its candidates,
+reuses cached searches, shows the remaining daily quota on /metrics and takes the user's
+decision. Real binaries, loopback only.
 
 usage: domain_search_test.py LEADSCAN FAKENET SITES_DIR
 """
 import json
 import os
+import re
 import subprocess
 import sys
 import tempfile
+import urllib.error
+import urllib.request
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from procutil import fakenet_flags, start_fakenet  # noqa: E402
+from procutil import fakenet_flags, free_port, start_fakenet, wait_for  # noqa: E402
 
 BRAVE_KEY = "brave-test-key-4f1c9e"
 GOOGLE_KEY = "google-test-key-8a27d3"
@@ -154,6 +159,108 @@ def check_cache(f, tmp):
     assert other["error"]["code"] == "provider_auth", other
 
 
+def api(port, token, method, path, body=None):
+    data = json.dumps(body).encode() if body is not None else None
+    req = urllib.request.Request("http://127.0.0.1:%d%s" % (port, path), data=data,
+                                 method=method)
+    req.add_header("Authorization", "Bearer " + token)
+    if data is not None:
+        req.add_header("Content-Type", "application/json")
+    try:
+        with urllib.request.urlopen(req, timeout=30) as r:
+            text = r.read().decode()
+            try:
+                return r.status, json.loads(text)
+            except ValueError:
+                return r.status, text  # JSON lines, metrics
+    except urllib.error.HTTPError as e:
+        return e.code, json.loads(e.read().decode() or "null")
+
+
+def check_serve_batch(leadscan, tmp, ports):
+    """A real `serve` with the Brave stand-in: a batch fills in a missing domain, fails the
+    unknown company with domain_not_found and its candidates, caches the searches, shows the
+    remaining daily quota on /metrics, and the user accepts the suggestion."""
+    db = "sqlite://" + os.path.join(tmp, "serve.db")
+    token = subprocess.run([leadscan, "token", "create", "--db", db, "--org", "acme", "--role",
+                            "admin"], check=True, capture_output=True,
+                           text=True).stdout.strip().splitlines()[-1]
+    port = free_port()
+    log_path = os.path.join(tmp, "serve.log")
+    log = open(log_path, "w")
+    serve = subprocess.Popen(
+        [leadscan, "--log-level", "debug", "serve", "--db", db, "--listen",
+         "127.0.0.1:%d" % port, "--web-dir", os.path.join(tmp, "no-web"), "--politeness-ms", "0",
+         "--first-token-file", os.path.join(tmp, "first-token"), "--search-daily-quota", "10",
+         "--search-country", "se"] + PROVIDERS["brave"] +
+        fakenet_flags(ports, os.path.join(tmp, "ca.pem")),
+        stdout=log, stderr=subprocess.STDOUT)
+    try:
+        def up():
+            try:
+                return api(port, token, "GET", "/api/me")[0] == 200
+            except OSError:
+                return False
+        wait_for(up, 30, "serve")
+        status, made = api(port, token, "POST", "/api/leads", [
+            {"company_name": "Kaffebönan AB"}, {"company_name": "Okänt Företag AB"},
+            {"company_name": "Garnkorgen", "domain": "garnkorgen.test"}])
+        assert status == 201, made
+        kaffe, okant, garn = [l["id"] for l in made["leads"]]
+
+        def run_job():
+            status, job = api(port, token, "POST", "/api/batch-analysis/jobs", {
+                "job_name": "hitta", "job_type": "ecommerce_detection",
+                "lead_ids": [kaffe, okant, garn]})
+            assert status == 201, job
+
+            def final():
+                _, j = api(port, token, "GET", "/api/batch-analysis/jobs/%s" % job["job_id"])
+                return j["job"] if j["job"]["status"] in ("completed", "failed") else None
+            detail = wait_for(final, 120, "the job")
+            return {i["lead_id"]: i for i in detail["items"]}, job["job_id"]
+
+        items, job_id = run_job()
+        assert items[kaffe]["status"] == "completed", items[kaffe]
+        assert items[garn]["status"] == "completed", items[garn]
+        assert items[okant]["error_code"] == "domain_not_found", items[okant]
+        cands = items[okant]["error_details"]["candidates"]
+        assert {c["domain"] for c in cands} == {
+            "allabolag.se", "proff.se", "okantforetag-recensioner.test"}, cands
+        _, results = api(port, token, "GET",
+                         "/api/batch-analysis/jobs/%s/results" % job_id)
+        lines = {l["lead_id"]: l for l in map(json.loads, results.strip().splitlines())}
+        found = lines[kaffe]["result"]
+        assert found["domain"] == "kaffebonan.test" and found["domain_source"] == "search", found
+        assert found["domain_confidence"] >= 60, found
+        assert found["ecommerce_platform"]["name"] == "Shopify", found
+        assert "domain_source" not in lines[garn]["result"], lines[garn]
+        _, lead = api(port, token, "GET", "/api/leads/%s" % kaffe)
+        assert lead["lead"]["domain"] is None, lead
+        assert lead["lead"]["domain_suggestion"]["domain"] == "kaffebonan.test", lead
+
+        def quota_left():
+            _, metrics = api(port, token, "GET", "/metrics")
+            m = re.search(r'leadscan_provider_quota_remaining\{provider="brave"\} (\d+)', metrics)
+            return int(m.group(1)) if m else None
+        assert quota_left() == 8, quota_left()  # two searches of ten
+        # The same leads again: the searches come from the store, no call is spent.
+        items, _ = run_job()
+        assert items[kaffe]["status"] == "completed", items
+        assert quota_left() == 8, quota_left()
+
+        status, decided = api(port, token, "POST", "/api/leads/%s/domain-suggestion" % kaffe,
+                              {"decision": "accept"})
+        assert status == 200 and decided["lead"]["domain"] == "kaffebonan.test", decided
+    finally:
+        serve.terminate()
+        serve.wait(timeout=30)
+        log.close()
+    text = open(log_path).read()
+    assert "provider brave: GET /res/v1/web/search" in text, text[-2000:]
+    assert BRAVE_KEY not in text, "the key is in the serve log"
+
+
 def main():
     leadscan, fakenet, sites = sys.argv[1:4]
     with tempfile.TemporaryDirectory() as tmp:
@@ -167,6 +274,7 @@ def main():
             check_no_key_is_logged(f)
             check_environment(f)
             check_cache(f, tmp)
+            check_serve_batch(leadscan, tmp, ports)
         finally:
             proc.terminate()
             proc.wait(timeout=10)
