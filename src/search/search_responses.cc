@@ -231,7 +231,9 @@ std::string PlainText(std::string_view s, size_t max_bytes) {
     out.push_back(c);
     ++i;
   }
-  return ValidUtf8(CutUtf8(out, max_bytes));
+  // Repair first: a replacement character is three bytes, so repairing after the cut could
+  // take the text past the bound.
+  return CutUtf8(ValidUtf8(out), max_bytes);
 }
 
 Result<std::vector<SearchHit>> ParseBraveBody(std::string_view body) {

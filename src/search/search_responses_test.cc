@@ -100,6 +100,12 @@ TEST(PlainTextTest, DecodesEntitiesCollapsesSpaceAndCutsAtACharacter) {
   EXPECT_EQ(PlainText("a\x01\x7f"
                       "b"),
             "ab");
+  // Bytes that are not UTF-8 become U+FFFD (three bytes each) and the bound still holds (the
+  // brave/google/searxng fuzz targets' invariant found it past the bound).
+  const std::string bad(1000, '\xff');
+  EXPECT_LE(PlainText(bad, 200).size(), 200u);
+  EXPECT_EQ(PlainText(bad, 6), "\xEF\xBF\xBD\xEF\xBF\xBD");
+  EXPECT_LE(ProviderErrorText(bad).size(), 300u);
 }
 
 TEST(ProviderErrorTextTest, QuotesTheProvidersOwnWords) {
