@@ -3,6 +3,8 @@ import { FormEvent, useState } from 'react';
 import { api, DomainSuggestion, Lead } from '../api';
 import { ErrorBox } from './States';
 
+const PROVIDERS: Record<string, string> = { brave: 'Brave', google: 'Google', searxng: 'SearXNG' };
+
 // The domain a web search found for a lead without one: accept it, or correct it with another
 // domain (POST /api/leads/:id/domain-suggestion). Shown on the lead page while the lead has no
 // domain; `onDecided` gets the lead as the server stored it.
@@ -35,12 +37,13 @@ export function DomainSuggestionPanel({ leadId, suggestion, onDecided }: {
   };
 
   const found = suggestion.status === 'suggested' && suggestion.domain;
+  const provider = PROVIDERS[suggestion.provider] ?? suggestion.provider;
   return (
     <section className="state info domain-suggestion" aria-labelledby="h-domain-suggestion">
       <h2 id="h-domain-suggestion">Website found by search</h2>
       {found ? (
         <p>
-          A {suggestion.provider} search suggests <strong className="suggested-domain">
+          A {provider} search suggests <strong className="suggested-domain">
             {suggestion.domain}</strong> (confidence {suggestion.confidence}%).{' '}
           <button type="button" onClick={() => decide({ decision: 'accept' })} disabled={busy}>
             Accept {suggestion.domain}
@@ -48,7 +51,7 @@ export function DomainSuggestionPanel({ leadId, suggestion, onDecided }: {
         </p>
       ) : (
         <p>
-          The {suggestion.provider} search found no site that names the company with enough
+          The {provider} search found no site that names the company with enough
           confidence (best {suggestion.confidence}%, needed {suggestion.min_confidence}%).
         </p>
       )}
@@ -69,9 +72,8 @@ export function DomainSuggestionPanel({ leadId, suggestion, onDecided }: {
               <li key={c.url} className={c.chosen ? 'chosen' : c.skipped ? 'skipped' : ''}>
                 <span className="candidate-domain">{c.domain}</span>{' '}
                 <span className="meta">
-                  {c.skipped ? `skipped: ${c.skipped}` : `score ${c.score}`}
-                </span>{' '}
-                <span className="meta">{c.why.join('; ')}</span>
+                  {c.skipped ? `skipped: ${c.skipped}` : `score ${c.score}: ${c.why.join('; ')}`}
+                </span>
               </li>
             ))}
           </ul>
