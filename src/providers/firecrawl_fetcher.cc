@@ -1,6 +1,7 @@
 #include "providers/firecrawl_fetcher.h"
 
 #include <boost/url.hpp>
+#include <system_error>
 #include <thread>
 
 #include "fetch/errors.h"
@@ -57,7 +58,9 @@ void FirecrawlFetcher::FetchAsync(fetch::FetchRequest request, fetch::FetchCallb
     std::lock_guard<std::mutex> lock(mu_);
     ++in_flight_;
   }
-  std::thread([this, request = std::move(request), done = std::move(done)]() mutable {
+  // `done` is shared: if the thread cannot be started, it is still called here, once.
+  auto shared_done = std::make_shared<fetch::FetchCallback>(std::move(done));
+  auto work = [this, request = std::move(request), shared_done]() {
     fetch::FetchResult result = Status::Internal("firecrawl scrape did not run");
     try {
       result = Scrape(request);
@@ -66,13 +69,26 @@ void FirecrawlFetcher::FetchAsync(fetch::FetchRequest request, fetch::FetchCallb
       result = Status::Error(common::StatusCode::kInternal, "internal",
                              std::string("firecrawl scrape threw: ") + e.what(), true);
     }
-    if (done)
-      done(fetch::WithValidUtf8(std::move(result), fetch::FetchKind::kPage));
+    if (*shared_done)
+      (*shared_done)(fetch::WithValidUtf8(std::move(result), fetch::FetchKind::kPage));
     // The notify happens under the lock: once it is released the destructor may run.
     std::lock_guard<std::mutex> lock(mu_);
     --in_flight_;
     idle_cv_.notify_all();
-  }).detach();
+  };
+  try {
+    std::thread(std::move(work)).detach();
+  } catch (const std::system_error& e) {
+    {
+      std::lock_guard<std::mutex> lock(mu_);
+      --in_flight_;
+      idle_cv_.notify_all();
+    }
+    if (*shared_done) {
+      (*shared_done)(fetch::FetchError(
+          fetch::kFetchError, std::string("firecrawl: no thread for the scrape: ") + e.what()));
+    }
+  }
 }
 
 bool FirecrawlFetcher::RobotsAllow(const std::string& url, const fetch::FetchRequest& request) {

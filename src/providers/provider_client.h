@@ -14,7 +14,7 @@
 //   config.limits = {.per_second = 1, .daily_quota = 2000};
 //   auto client = ProviderClient::Create(config, provider_fetcher, clock, &metrics);
 //   ProviderRequest req;
-//   req.path = "/res/v1/web/search?q=" + UrlEncode(query);
+//   req.path = "/res/v1/web/search?q=" + query_percent_encoded;
 //   req.headers = {{"x-subscription-token", key}};
 //   req.deadline = clock.Now() + std::chrono::seconds(10);
 //   auto answer = (*client)->Call(req);          // Result<ProviderResponse>
