@@ -127,10 +127,15 @@ Result<RenderMode> ParseRenderMode(std::string_view text, std::string_view field
 }
 
 nlohmann::json AnalysisConfig::ToJson() const {
-  return nlohmann::json{{"use_firecrawl", use_firecrawl},   {"use_puppeteer", use_puppeteer},
-                        {"render", RenderModeName(render)}, {"timeout", timeout.count()},
-                        {"max_pages", max_pages},           {"max_bytes", max_bytes},
-                        {"max_retries", max_retries}};
+  nlohmann::json out{{"use_firecrawl", use_firecrawl},   {"use_puppeteer", use_puppeteer},
+                     {"render", RenderModeName(render)}, {"timeout", timeout.count()},
+                     {"max_pages", max_pages},           {"max_bytes", max_bytes},
+                     {"max_retries", max_retries}};
+  if (find_domain)
+    out["find_domain"] = *find_domain;
+  if (!search_country.empty())
+    out["search_country"] = search_country;
+  return out;
 }
 
 Result<AnalysisConfig> ParseAnalysisConfig(const nlohmann::json& json) {
@@ -181,12 +186,24 @@ Result<AnalysisConfig> ParseAnalysisConfig(const nlohmann::json& json) {
       if (!n.ok())
         return n.status();
       config.max_retries = static_cast<int>(*n);
+    } else if (key == "find_domain") {
+      auto b = GetBool(value, key);
+      if (!b.ok())
+        return b.status();
+      config.find_domain = *b;
+    } else if (key == "search_country") {
+      std::string c = value.is_string() ? value.get<std::string>() : std::string();
+      for (char& ch : c)
+        ch = (ch >= 'A' && ch <= 'Z') ? static_cast<char>(ch - 'A' + 'a') : ch;
+      if (c.size() != 2 || c[0] < 'a' || c[0] > 'z' || c[1] < 'a' || c[1] > 'z')
+        return BadConfig(key, "must be a two-letter country code such as \"se\"");
+      config.search_country = c;
     } else {
       return Status::InvalidArgument(
           "invalid_analysis_config",
           "unknown analysis_config key '" + key +
               "' (known: use_firecrawl, use_puppeteer, render, timeout, max_pages, max_bytes, "
-              "max_retries)",
+              "max_retries, find_domain, search_country)",
           "analysis_config." + key);
     }
   }

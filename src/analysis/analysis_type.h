@@ -5,6 +5,7 @@
 #include <chrono>
 #include <cstdint>
 #include <nlohmann/json.hpp>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -65,6 +66,10 @@ struct AnalysisConfig {
   int max_pages = kDefaultMaxPages;                         // pages per lead, home included
   int64_t max_bytes = kDefaultMaxLeadBytes;                 // bytes per lead
   int max_retries = 2;                                      // transient failures
+  // A lead without a domain gets one found by the configured web-search provider (issue 12);
+  // nullopt: yes when a provider is configured.
+  std::optional<bool> find_domain;
+  std::string search_country;  // two lower-case letters; "": the lead's, else the default
 
   nlohmann::json ToJson() const;
 

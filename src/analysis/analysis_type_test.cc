@@ -81,4 +81,26 @@ TEST(AnalysisConfigTest, RenderModeDefaultsToAutoAndUsePuppeteerMeansAlways) {
   EXPECT_EQ(wrong_type.status().field(), "analysis_config.render");
 }
 
+TEST(AnalysisConfigTest, FindDomainAndSearchCountry) {
+  auto defaults = ParseAnalysisConfig(nlohmann::json::object());
+  ASSERT_TRUE(defaults.ok());
+  EXPECT_FALSE(defaults->find_domain.has_value());  // the server's default decides
+  EXPECT_EQ(defaults->search_country, "");
+  EXPECT_FALSE(defaults->ToJson().contains("find_domain"));
+  auto on = ParseAnalysisConfig(
+      nlohmann::json::parse(R"({"find_domain": false, "search_country": "NO"})"));
+  ASSERT_TRUE(on.ok()) << on.status().ToString();
+  EXPECT_EQ(on->find_domain, false);
+  EXPECT_EQ(on->search_country, "no");
+  EXPECT_EQ(on->ToJson()["find_domain"], false);
+  EXPECT_EQ(on->ToJson()["search_country"], "no");
+  for (const char* bad : {R"({"find_domain": "yes"})", R"({"search_country": "swe"})",
+                          R"({"search_country": 46})", R"({"search_country": "s1"})"}) {
+    auto r = ParseAnalysisConfig(nlohmann::json::parse(bad));
+    ASSERT_FALSE(r.ok()) << bad;
+    EXPECT_EQ(r.status().error_code(), "invalid_analysis_config");
+    EXPECT_EQ(r.status().field().rfind("analysis_config.", 0), 0u) << bad;
+  }
+}
+
 }  // namespace leadscan::analysis

@@ -656,6 +656,7 @@ Json ItemJson(const store::Item& i) {
           {"retry_count", i.retry_count},
           {"error_code", i.error_code.empty() ? Json() : Json(i.error_code)},
           {"error_message", i.error_message.empty() ? Json() : Json(i.error_message)},
+          {"error_details", i.error_details},
           {"started_at", IsoTimeOrNull(i.started_at)},
           {"completed_at", IsoTimeOrNull(i.completed_at)},
           {"duration_seconds", i.duration_seconds ? Json(*i.duration_seconds) : Json()}};

@@ -5,6 +5,7 @@
 
 #include "api/crm_export.h"
 #include "api/csv.h"
+#include "api/domain_suggestion_handlers.h"
 #include "common/uuid.h"
 #include "fetch/target.h"
 
@@ -419,6 +420,8 @@ void RegisterLeadRoutes(http::Router& router, Services& services) {
     Json leads = Json::array();
     for (const auto& l : page->rows)
       leads.push_back(LeadJson(l));
+    if (auto st = AddDomainSuggestions(*s, req.Caller().org_id, &leads); !st.ok())
+      return Response::FromStatus(st);
     return Response::Json(200, {{"leads", leads},
                                 {"total", page->total},
                                 {"limit", page->limit},
@@ -464,6 +467,11 @@ void RegisterLeadRoutes(http::Router& router, Services& services) {
     out["history"] = rows;
     out["history_total"] = history->total;
     out["finding_history"] = FindingHistoryJson(*findings);
+    auto suggestion = s->store.GetDomainSuggestion(org, lead->id);
+    if (!suggestion.ok())
+      return Response::FromStatus(suggestion.status());
+    out["domain_suggestion"] =
+        suggestion->has_value() ? DomainSuggestionJson(**suggestion) : Json();
     return Response::Json(200, {{"lead", out}});
   });
 

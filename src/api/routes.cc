@@ -2,6 +2,7 @@
 
 #include "analysis/analyzer.h"
 #include "api/change_handlers.h"
+#include "api/domain_suggestion_handlers.h"
 #include "api/job_handlers.h"
 #include "api/json_util.h"
 #include "api/lead_handlers.h"
@@ -97,6 +98,7 @@ nlohmann::json OpenApiDocument() {
 void RegisterRoutes(http::Router& router, Services& services) {
   Services* s = &services;
   RegisterLeadRoutes(router, services);
+  RegisterDomainSuggestionRoutes(router, services);
   RegisterJobRoutes(router, services);
   RegisterChangeRoutes(router, services);
   router.Post("/api/analyze", [s](const Request& r) { return AnalyzeNow(*s, r); });

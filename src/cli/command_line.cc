@@ -5,6 +5,7 @@
 #include "cli/backup_command.h"
 #include "cli/batch_command.h"
 #include "cli/cron_command.h"
+#include "cli/domain_command.h"
 #include "cli/leads_command.h"
 #include "cli/rules_command.h"
 #include "cli/serve_command.h"
@@ -43,6 +44,7 @@ std::unique_ptr<CommandLine> BuildCommandLine() {
   commands.push_back(std::make_unique<LeadsCommand>(app));
   commands.push_back(std::make_unique<CronCommand>(app));
   commands.push_back(std::make_unique<TokenCommand>(app));
+  commands.push_back(std::make_unique<DomainCommand>(app));
   OneValuePerOccurrence(app);
   return cl;
 }

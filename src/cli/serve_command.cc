@@ -31,6 +31,7 @@
 #include "jobs/job_event_relay.h"
 #include "jobs/job_events.h"
 #include "jobs/scheduler.h"
+#include "jobs/store_domain_search_cache.h"
 #include "store/event_channel.h"
 #include "store/store.h"
 
@@ -252,6 +253,7 @@ ServeCommand::ServeCommand(CLI::App& parent, bool workers_only) : workers_only_(
   }
   AddFetchFlags(*app_, &fetch_options_);
   AddProviderFlags(*app_, &provider_flags_);
+  AddSearchFlags(*app_, &search_flags_);
 }
 
 int ServeCommand::Run() {
@@ -289,6 +291,16 @@ int ServeCommand::Run() {
     std::cerr << "leadscan " << name << ": " << providers.status().ToString() << "\n";
     return kExitUsage;
   }
+  // Leads without a domain get one found by the web-search provider, when one is configured
+  // (--search-provider / LEADSCAN_SEARCH_PROVIDER); searches are cached in the store.
+  jobs::StoreDomainSearchCache search_cache(**store);
+  auto domain_search =
+      DomainSearchSetup::Create(search_flags_, fetch_options_, provider_flags_.provider_allow_net,
+                                **fetcher, clock, &metrics, &search_cache);
+  if (!domain_search.ok()) {
+    std::cerr << "leadscan " << name << ": " << domain_search.status().ToString() << "\n";
+    return kExitUsage;
+  }
   detect::Detector detector(*rules);
   analysis::Analyzer plain_analyzer(**fetcher, detector, clock);
   plain_analyzer.SetFirecrawl((*providers)->firecrawl());
@@ -315,6 +327,10 @@ int ServeCommand::Run() {
   runner_options.concurrency = concurrency_;
   runner_options.lease = std::chrono::seconds(lease_seconds_);
   runner_options.metrics = &metrics;
+  if (*domain_search) {
+    runner_options.domain_lookup = &(*domain_search)->finder();
+    runner_options.search_country = (*domain_search)->default_country();
+  }
   jobs::BatchRunner runner(**store, analyzer, clock, publish_to, runner_options);
   if (no_workers_) {
     spdlog::info("serve: no workers in this process (--no-workers)");

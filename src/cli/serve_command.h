@@ -9,6 +9,7 @@
 
 #include "cli/command.h"
 #include "cli/provider_flags.h"
+#include "cli/search_flags.h"
 #include "fetch/fetch_options.h"
 
 namespace leadscan::cli {
@@ -56,6 +57,7 @@ class ServeCommand final : public Command {
   std::vector<std::string> rules_;
   fetch::FetchOptions fetch_options_;
   ProviderFlags provider_flags_;
+  SearchFlags search_flags_;
 };
 
 }  // namespace leadscan::cli

@@ -11,6 +11,7 @@
 #include <exception>
 #include <utility>
 
+#include "common/ascii.h"
 #include "common/thread_guard.h"
 #include "common/uuid.h"
 #include "fetch/errors.h"
@@ -437,10 +438,11 @@ void BatchRunner::Process(const std::shared_ptr<InFlight>& entry) {
     std::lock_guard<std::mutex> lock(mu_);
     entry->started = start;
   }
-  if (DomainKey(item.domain).empty()) {
-    FailNow(entry, kNoDomainCode, "the lead has no domain");
+  // A lead without a domain may get one from a web search (issue 12).
+  std::string domain = item.domain;
+  nlohmann::json found_by_search;
+  if (DomainKey(item.domain).empty() && !FindDomain(entry, &domain, &found_by_search))
     return;
-  }
   auto type = analysis::ParseAnalysisType(entry->claim.job_type);
   if (!type.ok()) {
     FailNow(entry, kInvalidJobTypeCode, type.status().message());
@@ -469,12 +471,12 @@ void BatchRunner::Process(const std::shared_ptr<InFlight>& entry) {
   bool coalesced = false;
   std::shared_ptr<const nlohmann::json> result;
   std::shared_ptr<Outcome> outcome =
-      AnalyseCoalesced(entry, item.domain, *type, *config, &coalesced, &result);
+      AnalyseCoalesced(entry, domain, *type, *config, &coalesced, &result);
   if (outcome && outcome->ok && result == nullptr) {
-    result = StoredResult(item.run_id, item.domain, outcome);
+    result = StoredResult(item.run_id, domain, outcome);
     if (result == nullptr) {  // not to be had: analyse the domain again
       coalesced = false;
-      outcome = AnalyseCoalesced(entry, item.domain, *type, *config, &coalesced, &result);
+      outcome = AnalyseCoalesced(entry, domain, *type, *config, &coalesced, &result);
     }
   }
   const auto abort = static_cast<Abort>(entry->abort.load());
@@ -483,7 +485,16 @@ void BatchRunner::Process(const std::shared_ptr<InFlight>& entry) {
   if (outcome && outcome->ok && result != nullptr) {
     // A result in hand is stored even when a stop began meanwhile; the store refuses it if the
     // item was cancelled or lost.
-    FinishSuccess(entry, *result, coalesced);
+    if (found_by_search.is_object()) {
+      // The domain came from a search: the item's result says so, with the evidence.
+      nlohmann::json with_source = *result;
+      with_source["domain_source"] = "search";
+      with_source["domain_confidence"] = found_by_search.value("confidence", 0);
+      with_source["domain_search"] = std::move(found_by_search);
+      FinishSuccess(entry, with_source, coalesced);
+    } else {
+      FinishSuccess(entry, *result, coalesced);
+    }
     if (!coalesced) {
       // Stored with the leader's item: later followers read it from there.
       std::lock_guard<std::mutex> lock(coalesce_mu_);
@@ -504,6 +515,77 @@ void BatchRunner::Process(const std::shared_ptr<InFlight>& entry) {
   if (config->use_firecrawl && outcome->status.error_code() == providers::kProviderQuota)
     NoteQuotaSpent(item.run_id, outcome->status.message());
   FinishFailure(entry, outcome->status, config->max_retries, coalesced);
+}
+
+bool BatchRunner::FindDomain(const std::shared_ptr<InFlight>& entry, std::string* domain,
+                             nlohmann::json* search) {
+  const store::ClaimedItem& claim = entry->claim;
+  const store::Item& item = claim.item;
+  auto config = analysis::ParseAnalysisConfig(claim.analysis_config);
+  search::DomainLookup* lookup = options_.domain_lookup;
+  if (!config.ok() || !config->find_domain.value_or(lookup != nullptr)) {
+    FailNow(entry, kNoDomainCode, "the lead has no domain");
+    return false;
+  }
+  if (lookup == nullptr) {
+    FailNow(entry, kNoDomainCode,
+            "the lead has no domain, and analysis_config.find_domain asks for a search but no "
+            "search provider is configured (--search-provider)");
+    return false;
+  }
+  std::optional<common::OrgId> org = common::OrgId::Parse(claim.org_id);
+  std::string country = config->search_country;
+  if (country.empty() && org) {
+    // The lead's own country (an imported "country" column), when it is a two-letter code.
+    auto lead = store_.GetLead(*org, item.lead_id);
+    if (lead.ok() && lead->extra.is_object()) {
+      auto it = lead->extra.find("country");
+      if (it != lead->extra.end() && it->is_string() && it->get<std::string>().size() == 2)
+        country = common::AsciiLower(it->get<std::string>());
+    }
+  }
+  if (country.empty())
+    country = options_.search_country;
+  auto found = lookup->Find(item.company_name, country, entry->cancel);
+  if (entry->abort.load() != static_cast<int>(Abort::kNone)) {
+    std::lock_guard<std::mutex> lock(mu_);
+    ++stats_.aborted;
+    return false;
+  }
+  if (!found.ok()) {
+    const Status& s = found.status();
+    if (s.code() == common::StatusCode::kInvalidArgument) {
+      FailNow(entry, search::kDomainNotFound, "no domain search possible: " + s.message());
+    } else {
+      FinishFailure(entry, s, config->max_retries, false);
+    }
+    return false;
+  }
+  if (org) {
+    store::NewDomainSuggestion suggestion;
+    suggestion.domain = found->domain;
+    suggestion.confidence = found->confidence;
+    suggestion.provider = found->provider;
+    suggestion.evidence = found->ToJson();
+    auto saved = store_.SaveDomainSuggestion(*org, item.lead_id, suggestion);
+    if (!saved.ok()) {
+      spdlog::warn("batch runner: the domain suggestion of lead {} was not saved: {}", item.lead_id,
+                   saved.status().ToString());
+    }
+  }
+  if (!found->found()) {
+    const std::string message =
+        found->candidates.empty()
+            ? "the search found no site for \"" + item.company_name + "\""
+            : "no site found for \"" + item.company_name + "\" names the company with a score " +
+                  "of at least " + std::to_string(found->min_confidence) + " (best " +
+                  std::to_string(found->confidence) + "); see the candidates";
+    FailNow(entry, search::kDomainNotFound, message, found->ToJson());
+    return false;
+  }
+  *domain = found->domain;
+  *search = found->ToJson();
+  return true;
 }
 
 std::optional<std::string> BatchRunner::QuotaSpent(const std::string& run_id) {
@@ -831,7 +913,7 @@ void BatchRunner::Supervise(std::string_view what, void (BatchRunner::*loop)(),
 }
 
 void BatchRunner::FailNow(const std::shared_ptr<InFlight>& entry, std::string_view code,
-                          const std::string& message) {
+                          const std::string& message, nlohmann::json details) {
   const store::Item& item = entry->claim.item;
   store::ItemFailure failure;
   failure.item_id = item.id;
@@ -839,6 +921,7 @@ void BatchRunner::FailNow(const std::shared_ptr<InFlight>& entry, std::string_vi
   failure.lease_token = item.lease_token;
   failure.error_code = std::string(code);
   failure.error_message = message;
+  failure.error_details = std::move(details);
   failure.duration_seconds = Seconds(entry->started.value_or(clock_.Now()));
   std::optional<store::ItemUpdate> update;
   Status written = WriteWithRetry(entry, [&] {

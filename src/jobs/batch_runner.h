@@ -31,6 +31,7 @@
 #include "jobs/completion_batcher.h"
 #include "jobs/job_events.h"
 #include "jobs/retry_policy.h"
+#include "search/domain_finder.h"
 #include "store/store.h"
 
 namespace leadscan::jobs {
@@ -91,6 +92,13 @@ struct BatchRunnerOptions {
   // Most completions written in one transaction: completions that finish while another is
   // being written are committed together (group commit). 1: one transaction per item.
   size_t completion_batch = kDefaultCompletionBatch;
+  // Finds the website of a lead that has none (issue 12), unless the job's
+  // analysis_config.find_domain is false; nullptr: such leads fail `no_domain` (and a job that
+  // asks for find_domain: true says so). Must outlive the runner.
+  search::DomainLookup* domain_lookup = nullptr;
+  // Country of those searches when neither analysis_config.search_country nor the lead's
+  // extra.country names one ("" = none).
+  std::string search_country;
 };
 
 struct BatchRunnerStats {
@@ -228,7 +236,14 @@ class BatchRunner {
   void FinishFailure(const std::shared_ptr<InFlight>& entry, const common::Status& status,
                      int max_retries, bool coalesced);
   void FailNow(const std::shared_ptr<InFlight>& entry, std::string_view code,
-               const std::string& message);
+               const std::string& message, nlohmann::json details = nullptr);
+  // For a lead without a domain: searches for its website (options_.domain_lookup), records
+  // what was found as the lead's domain suggestion and sets *domain and *search (the search's
+  // evidence). False when the item is finished here instead: no_domain (no search wanted),
+  // domain_not_found (with the candidates as error details), a provider error (retried when
+  // retryable) or an abort.
+  bool FindDomain(const std::shared_ptr<InFlight>& entry, std::string* domain,
+                  nlohmann::json* search);
   void PublishUpdate(const std::shared_ptr<InFlight>& entry, const store::ItemUpdate& update);
   void SetAbort(const std::shared_ptr<InFlight>& entry, Abort reason);
   void Forget(const std::shared_ptr<InFlight>& entry);

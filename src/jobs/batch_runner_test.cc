@@ -971,5 +971,197 @@ TEST_F(BatchRunnerTest, GracefulStopReleasesWhatIsStillRunningAfterTheGracePerio
   EXPECT_EQ(analyzer_.Calls("stuck.se"), 2);
 }
 
+// ---- leads without a domain: a web search finds one (issue 12) ----
+
+// A DomainLookup that answers from a script by company name and records what it was asked.
+class ScriptedDomainLookup final : public search::DomainLookup {
+ public:
+  common::Result<search::DomainSearch> Find(std::string_view company_name, std::string_view country,
+                                            std::shared_ptr<std::atomic<bool>>) override {
+    std::lock_guard lock(mu_);
+    asked.emplace_back(std::string(company_name), std::string(country));
+    auto it = answers.find(std::string(company_name));
+    if (it == answers.end())
+      return common::Status::Internal("unscripted company " + std::string(company_name));
+    return it->second;
+  }
+
+  static search::DomainSearch Found(const std::string& name, const std::string& domain,
+                                    int confidence) {
+    search::DomainSearch s;
+    s.company_name = name;
+    s.name_key = name;
+    s.provider = "brave";
+    s.domain = domain;
+    s.confidence = confidence;
+    s.min_confidence = 60;
+    search::DomainCandidate own;
+    own.url = "https://" + (domain.empty() ? std::string("weak.se") : domain) + "/";
+    own.host = domain.empty() ? "weak.se" : domain;
+    own.score = confidence;
+    own.why = {"domain name equals the company name"};
+    own.home_page = "title";
+    own.chosen = true;
+    search::DomainCandidate directory;
+    directory.url = "https://www.allabolag.se/1";
+    directory.host = "allabolag.se";
+    directory.skipped = "business directory";
+    s.candidates = {own, directory};
+    return s;
+  }
+
+  std::map<std::string, common::Result<search::DomainSearch>> answers;
+  std::vector<std::pair<std::string, std::string>> asked;  // company name, country
+  std::mutex mu_;
+};
+
+class BatchRunnerDomainSearchTest : public BatchRunnerTest {
+ protected:
+  // A job over leads with these company names and no domain.
+  std::string MakeNamedJob(const std::vector<std::string>& names,
+                           nlohmann::json config = nlohmann::json::object(),
+                           nlohmann::json extra = nlohmann::json::object()) {
+    std::vector<store::NewLead> leads;
+    for (const auto& n : names)
+      leads.push_back({n, "", extra});
+    auto created = store_->CreateLeads(*org_, leads);
+    EXPECT_TRUE(created.ok()) << created.status().ToString();
+    store::NewJob job;
+    job.job_name = "find";
+    job.job_type = "tech_analysis";
+    job.analysis_config = std::move(config);
+    for (const auto& lead : *created) {
+      job.lead_ids.push_back(lead.id);
+      lead_ids_[lead.company_name] = lead.id;
+    }
+    auto made = store_->CreateJob(*org_, job);
+    EXPECT_TRUE(made.ok()) << made.status().ToString();
+    return made->job.id;
+  }
+
+  BatchRunner& StartWithLookup(std::string country = "") {
+    BatchRunnerOptions options;
+    options.domain_lookup = &lookup_;
+    options.search_country = std::move(country);
+    options.retry.base_delay = 1s;
+    return StartRunner(options);
+  }
+
+  ScriptedDomainLookup lookup_;
+  std::map<std::string, std::string> lead_ids_;
+};
+
+TEST_F(BatchRunnerDomainSearchTest, ALeadWithoutADomainIsAnalysedAtTheDomainASearchFound) {
+  lookup_.answers.emplace("Kaffebönan AB",
+                          ScriptedDomainLookup::Found("Kaffebönan AB", "kaffebonan.se", 88));
+  const std::string job_id = MakeNamedJob({"Kaffebönan AB"});
+  StartWithLookup("se");
+  ASSERT_TRUE(WaitForJobFinal(job_id)) << Describe(job_id);
+  const store::Item item = Full(Items(job_id)[0]);
+  ASSERT_EQ(item.status, store::ItemStatus::kCompleted) << item.error_message;
+  EXPECT_EQ(analyzer_.Calls("kaffebonan.se"), 1);
+  EXPECT_EQ(item.result["domain"], "kaffebonan.se");
+  EXPECT_EQ(item.result["domain_source"], "search");
+  EXPECT_EQ(item.result["domain_confidence"], 88);
+  EXPECT_EQ(item.result["domain_search"]["candidates"].size(), 2u);
+  EXPECT_EQ(item.result["domain_search"]["provider"], "brave");
+  // The lead keeps no domain of its own until a user accepts the suggestion.
+  const std::string lead_id = lead_ids_["Kaffebönan AB"];
+  EXPECT_EQ(store_->GetLead(*org_, lead_id)->domain, "");
+  auto suggestion = store_->GetDomainSuggestion(*org_, lead_id);
+  ASSERT_TRUE(suggestion.ok() && suggestion->has_value());
+  EXPECT_EQ((*suggestion)->status, store::kSuggestionSuggested);
+  EXPECT_EQ((*suggestion)->domain, "kaffebonan.se");
+  EXPECT_EQ((*suggestion)->confidence, 88);
+  EXPECT_EQ((*suggestion)->evidence["candidates"][0]["domain"], "kaffebonan.se");
+  ASSERT_EQ(lookup_.asked.size(), 1u);
+  EXPECT_EQ(lookup_.asked[0].second, "se");  // the runner's default country
+}
+
+TEST_F(BatchRunnerDomainSearchTest, NoSiteSureEnoughFailsDomainNotFoundWithTheCandidates) {
+  lookup_.answers.emplace("Okänt AB", ScriptedDomainLookup::Found("Okänt AB", "", 41));
+  const std::string job_id = MakeNamedJob({"Okänt AB"});
+  StartWithLookup();
+  ASSERT_TRUE(WaitForJobFinal(job_id)) << Describe(job_id);
+  const store::Item item = Items(job_id)[0];
+  EXPECT_EQ(item.status, store::ItemStatus::kFailed);
+  EXPECT_EQ(item.error_code, "domain_not_found");
+  EXPECT_NE(item.error_message.find("best 41"), std::string::npos) << item.error_message;
+  ASSERT_TRUE(item.error_details.is_object()) << item.error_details.dump();
+  EXPECT_EQ(item.error_details["confidence"], 41);
+  ASSERT_EQ(item.error_details["candidates"].size(), 2u);
+  EXPECT_EQ(item.error_details["candidates"][0]["url"], "https://weak.se/");
+  EXPECT_EQ(item.error_details["candidates"][1]["skipped"], "business directory");
+  EXPECT_EQ(analyzer_.TotalCalls(), 0);
+  auto suggestion = store_->GetDomainSuggestion(*org_, lead_ids_["Okänt AB"]);
+  ASSERT_TRUE(suggestion.ok() && suggestion->has_value());
+  EXPECT_EQ((*suggestion)->status, store::kSuggestionNotFound);
+}
+
+TEST_F(BatchRunnerDomainSearchTest, FindDomainFalseOrNoProviderKeepsNoDomain) {
+  const std::string off = MakeNamedJob({"Av AB"}, {{"find_domain", false}});
+  StartWithLookup();
+  ASSERT_TRUE(WaitForJobFinal(off)) << Describe(off);
+  EXPECT_EQ(Items(off)[0].error_code, "no_domain");
+  EXPECT_TRUE(lookup_.asked.empty());
+  runner_->Stop();
+  runner_.reset();
+  // Without a provider a job that asks for the search is told why it cannot have one.
+  const std::string on = MakeNamedJob({"På AB"}, {{"find_domain", true}});
+  StartRunner();
+  ASSERT_TRUE(WaitForJobFinal(on)) << Describe(on);
+  const store::Item item = Items(on)[0];
+  EXPECT_EQ(item.error_code, "no_domain");
+  EXPECT_NE(item.error_message.find("no search provider"), std::string::npos);
+}
+
+TEST_F(BatchRunnerDomainSearchTest, CountryComesFromTheJobThenTheLeadThenTheDefault) {
+  for (const char* n : {"Ett AB", "Två AB", "Tre AB"})
+    lookup_.answers.emplace(n, ScriptedDomainLookup::Found(n, "x.se", 90));
+  const std::string job_config =
+      MakeNamedJob({"Ett AB"}, {{"search_country", "fi"}}, {{"country", "NO"}});
+  const std::string lead_extra =
+      MakeNamedJob({"Två AB"}, nlohmann::json::object(), {{"country", "NO"}});
+  const std::string fallback = MakeNamedJob({"Tre AB"});
+  StartWithLookup("dk");
+  for (const auto& id : {job_config, lead_extra, fallback})
+    ASSERT_TRUE(WaitForJobFinal(id)) << Describe(id);
+  std::map<std::string, std::string> country(lookup_.asked.begin(), lookup_.asked.end());
+  EXPECT_EQ(country["Ett AB"], "fi");
+  EXPECT_EQ(country["Två AB"], "no");
+  EXPECT_EQ(country["Tre AB"], "dk");
+}
+
+TEST_F(BatchRunnerDomainSearchTest, ProviderErrorsAreRetriedOrFailWithTheirCode) {
+  lookup_.answers.emplace("Långsam AB",
+                          providers::ProviderError(providers::kProviderRateLimited,
+                                                   "brave: HTTP 429 (retry-after=5s)"));
+  lookup_.answers.emplace("Nyckel AB",
+                          providers::ProviderError(providers::kProviderAuth, "brave: HTTP 401"));
+  const std::string job_id = MakeNamedJob({"Långsam AB", "Nyckel AB"}, {{"max_retries", 1}});
+  StartWithLookup();
+  ASSERT_TRUE(WaitFor([&] {
+    for (const auto& item : Items(job_id)) {
+      if (item.company_name == "Långsam AB" && item.retry_count == 1)
+        return true;
+    }
+    return false;
+  })) << Describe(job_id);
+  for (const auto& item : Items(job_id)) {
+    if (item.company_name == "Långsam AB") {
+      ASSERT_TRUE(item.not_before.has_value());
+      EXPECT_GE(*item.not_before, clock_.Now() + 5s);  // the provider's Retry-After
+    }
+  }
+  clock_.Advance(10s);
+  ASSERT_TRUE(WaitForJobFinal(job_id)) << Describe(job_id);
+  std::map<std::string, std::string> codes;
+  for (const auto& item : Items(job_id))
+    codes[item.company_name] = item.error_code;
+  EXPECT_EQ(codes["Långsam AB"], "provider_rate_limited");
+  EXPECT_EQ(codes["Nyckel AB"], "provider_auth");
+  EXPECT_EQ(analyzer_.TotalCalls(), 0);
+}
+
 }  // namespace
 }  // namespace leadscan::jobs

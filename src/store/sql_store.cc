@@ -182,7 +182,8 @@ const char* kRunCols =
 const char* kItemCols =
     "i.id, i.job_id, i.run_id, i.lead_id, l.company_name AS company_name, l.domain AS domain, "
     "i.status, i.retry_count, i.error_code, i.error_message, i.started_at, i.completed_at, "
-    "i.duration_seconds, i.lease_owner, i.lease_expires_at, i.lease_token, i.not_before";
+    "i.duration_seconds, i.lease_owner, i.lease_expires_at, i.lease_token, i.not_before, "
+    "i.error_details";
 const char* kAnalysisCols =
     "a.id, a.org_id, a.lead_id, a.job_id, a.run_id, a.item_id, a.job_type, a.domain, "
     "a.analyzed_at, a.result";
@@ -286,6 +287,7 @@ Item ToItem(const Row& r) {
   it.lease_token = r.Int("lease_token");
   it.not_before = r.OptTime("not_before");
   it.result = r.JsonOr("result", nullptr);
+  it.error_details = r.JsonOr("error_details", nullptr);
   return it;
 }
 
@@ -1831,9 +1833,10 @@ Result<ItemUpdate> SqlStore::FailItem(const ItemFailure& failure) {
       EXEC_OR_RETURN(n, c,
                      "UPDATE batch_analysis_items SET status = 'failed', completed_at = ?, "
                      "duration_seconds = ?, result = ?, error_code = ?, error_message = ?, "
-                     "lease_owner = NULL, lease_expires_at = NULL WHERE id = ?",
+                     "error_details = ?, lease_owner = NULL, lease_expires_at = NULL WHERE id = ?",
                      Tm(now), SqlParam::Real(failure.duration_seconds), J(failure.result),
-                     T(failure.error_code), T(failure.error_message), T(failure.item_id));
+                     T(failure.error_code), T(failure.error_message), J(failure.error_details),
+                     T(failure.item_id));
       (void)n;
     }
     auto u = CountItemTx(c, job, run_id, /*ok=*/false, now);

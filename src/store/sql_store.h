@@ -120,6 +120,22 @@ class SqlStore : public Store {
   Result<std::vector<Job>> ListUpcomingJobs(const std::optional<OrgId>& org_id,
                                             int64_t limit) override;
 
+  // Domain search (sql_domain_search.cc).
+  Result<std::optional<DomainSearchRow>> GetDomainSearch(const std::string& name_key,
+                                                         const std::string& country,
+                                                         TimePoint newer_than) override;
+  Status PutDomainSearch(const std::string& name_key, const std::string& country,
+                         const std::string& provider, const Json& result) override;
+  Result<DomainSuggestion> SaveDomainSuggestion(const OrgId& org_id, const std::string& lead_id,
+                                                const NewDomainSuggestion& suggestion) override;
+  Result<std::optional<DomainSuggestion>> GetDomainSuggestion(const OrgId& org_id,
+                                                              const std::string& lead_id) override;
+  Result<std::vector<DomainSuggestion>> ListDomainSuggestions(
+      const OrgId& org_id, const std::vector<std::string>& lead_ids) override;
+  Result<DomainSuggestion> DecideDomainSuggestion(const OrgId& org_id, const std::string& lead_id,
+                                                  const std::optional<std::string>& domain,
+                                                  const std::string& decided_by) override;
+
   // For tests of the transaction guarantees: the backend this store runs on.
   SqlBackend& backend_for_testing() { return *backend_; }
 

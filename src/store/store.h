@@ -261,6 +261,7 @@ struct Item {
   int64_t lease_token = 0;
   std::optional<TimePoint> not_before;  // retry backoff: not claimable before this
   Json result = nullptr;                // the analysis result once completed
+  Json error_details = nullptr;         // a failure's details (domain_not_found: candidates)
 };
 
 struct ItemFilter {
@@ -306,7 +307,8 @@ struct ItemFailure {
   std::string error_code;
   std::string error_message;
   double duration_seconds = 0;
-  Json result = nullptr;  // partial result, if any
+  Json result = nullptr;         // partial result, if any
+  Json error_details = nullptr;  // what the failure found (domain_not_found: the candidates)
 };
 
 struct ItemRetry {
@@ -353,6 +355,48 @@ struct LeaderLease {
 struct JobCreated {
   Job job;
   std::optional<Run> run;  // set for a manual job: its first run, created in the same transaction
+};
+
+// ---- domain search (issue 12: a lead's website found from its company name) ----
+
+// One web search for a company, remembered per (normalised name, country) for every
+// organisation (search answers are public; the key holds no organisation data).
+struct DomainSearchRow {
+  std::string name_key;
+  std::string country;  // "" = none
+  std::string provider;
+  Json result = nullptr;  // the search with its candidates (search::DomainSearch::ToJson)
+  TimePoint searched_at;  // set by the store on write
+};
+
+// What the user did with a lead's found domain.
+inline constexpr std::string_view kSuggestionSuggested = "suggested";  // a domain was found
+inline constexpr std::string_view kSuggestionNotFound = "not_found";   // none sure enough
+inline constexpr std::string_view kSuggestionAccepted = "accepted";    // the lead took it
+inline constexpr std::string_view kSuggestionCorrected = "corrected";  // the lead took another
+
+struct NewDomainSuggestion {
+  std::string domain;  // the found domain; "" when none reached the threshold (not_found)
+  int confidence = 0;  // 0..100
+  std::string source = "search";
+  std::string provider;
+  Json evidence = nullptr;  // the search with its candidates and why
+};
+
+struct DomainSuggestion {
+  std::string lead_id;
+  std::string org_id;
+  std::string domain;
+  int confidence = 0;
+  std::string source;
+  std::string provider;
+  Json evidence = nullptr;
+  std::string status;          // one of the kSuggestion* words
+  std::string decided_domain;  // what the lead's domain was set to (accepted / corrected)
+  std::string decided_by;      // token or user id; may be empty
+  std::optional<TimePoint> decided_at;
+  TimePoint created_at;
+  TimePoint updated_at;
 };
 
 // ---- the interface ----
@@ -573,6 +617,38 @@ class Store {
   // every organisation (the scheduler's view), by an explicit argument, never by an empty id.
   virtual Result<std::vector<Job>> ListUpcomingJobs(const std::optional<OrgId>& org_id,
                                                     int64_t limit) = 0;
+
+  // --- domain search (issue 12) ---
+  // The search stored for (name_key, country) whose searched_at is at or after `newer_than`,
+  // or nullopt.
+  virtual Result<std::optional<DomainSearchRow>> GetDomainSearch(const std::string& name_key,
+                                                                 const std::string& country,
+                                                                 TimePoint newer_than) = 0;
+  // Stores the search for (name_key, country), replacing an older one; searched_at = now.
+  // InvalidArgument invalid_domain_search for an empty name_key.
+  virtual Status PutDomainSearch(const std::string& name_key, const std::string& country,
+                                 const std::string& provider, const Json& result) = 0;
+  // Records what a search found for a lead (status suggested, or not_found when
+  // suggestion.domain is empty), replacing the lead's previous suggestion. NotFound for a
+  // missing lead or one of another organisation.
+  virtual Result<DomainSuggestion> SaveDomainSuggestion(const OrgId& org_id,
+                                                        const std::string& lead_id,
+                                                        const NewDomainSuggestion& suggestion) = 0;
+  // The lead's suggestion, or nullopt when it has none (NotFound for a missing lead).
+  virtual Result<std::optional<DomainSuggestion>> GetDomainSuggestion(
+      const OrgId& org_id, const std::string& lead_id) = 0;
+  // The suggestions of those of `lead_ids` that have one (others are simply absent).
+  virtual Result<std::vector<DomainSuggestion>> ListDomainSuggestions(
+      const OrgId& org_id, const std::vector<std::string>& lead_ids) = 0;
+  // The user's decision, in one transaction: `domain` nullopt accepts the suggested domain
+  // (Conflict no_domain_suggestion when the search found none), a value corrects it (the
+  // caller has normalised it); the lead's domain is set, the suggestion marked accepted or
+  // corrected with decided_by and now. NotFound for a missing lead or one without a
+  // suggestion. Returns the suggestion as stored.
+  virtual Result<DomainSuggestion> DecideDomainSuggestion(const OrgId& org_id,
+                                                          const std::string& lead_id,
+                                                          const std::optional<std::string>& domain,
+                                                          const std::string& decided_by) = 0;
 };
 
 struct StoreOptions {

@@ -1858,5 +1858,150 @@ TEST_F(PostgresSeedFunctionsTest, CalculateNextRunCoversTheCronSubset) {
   EXPECT_FALSE(testing::PgServer::Psql(url_, "SELECT calculate_next_run('* * *')").ok());
 }
 
+// ---- domain search (migration 010) ----
+
+TEST_P(StoreContractTest, DomainSearchesAreCachedPerNameAndCountryAndReplaced) {
+  Json result = {{"domain", "kaffebonan.se"}, {"confidence", 90}, {"candidates", Json::array()}};
+  ASSERT_TRUE(store_->PutDomainSearch("kaffebonan", "se", "brave", result).ok());
+  auto hit = store_->GetDomainSearch("kaffebonan", "se", T0() - 1h);
+  ASSERT_TRUE(hit.ok()) << hit.status().ToString();
+  ASSERT_TRUE(hit->has_value());
+  EXPECT_EQ((*hit)->provider, "brave");
+  EXPECT_EQ((*hit)->result, result);
+  EXPECT_EQ((*hit)->searched_at, T0());
+  // Another country, another name, or a search older than asked: nothing.
+  EXPECT_FALSE(store_->GetDomainSearch("kaffebonan", "no", T0() - 1h)->has_value());
+  EXPECT_FALSE(store_->GetDomainSearch("kaffebonan", "", T0() - 1h)->has_value());
+  EXPECT_FALSE(store_->GetDomainSearch("tepotten", "se", T0() - 1h)->has_value());
+  EXPECT_FALSE(store_->GetDomainSearch("kaffebonan", "se", T0() + 1s)->has_value());
+  // A later search replaces the row.
+  clock_.Advance(10min);
+  Json newer = {{"domain", nullptr}, {"confidence", 0}};
+  ASSERT_TRUE(store_->PutDomainSearch("kaffebonan", "se", "google", newer).ok());
+  auto again = store_->GetDomainSearch("kaffebonan", "se", T0());
+  ASSERT_TRUE(again.ok() && again->has_value());
+  EXPECT_EQ((*again)->provider, "google");
+  EXPECT_EQ((*again)->result, newer);
+  EXPECT_EQ((*again)->searched_at, T0() + 10min);
+  EXPECT_EQ(store_->PutDomainSearch("", "se", "brave", result).error_code(),
+            "invalid_domain_search");
+  // Text from outside that is not valid UTF-8 is stored, not thrown on.
+  Json odd = {{"title", std::string("Kaffeb\xf6nan")}};
+  EXPECT_TRUE(store_->PutDomainSearch("odd", "", "searxng", odd).ok());
+  EXPECT_TRUE(store_->GetDomainSearch("odd", "", T0())->has_value());
+}
+
+TEST_P(StoreContractTest, DomainSuggestionsAreOrganisationScopedAndDecidedInOneStep) {
+  using common::StatusCode;
+  OrgId a = NewOrg();
+  OrgId b = NewOrg();
+  auto leads =
+      store_->CreateLeads(a, {{"Kaffebönan AB", ""}, {"Okänt AB", ""}, {"Tepotten HB", ""}});
+  ASSERT_TRUE(leads.ok());
+  const std::string kaffe = (*leads)[0].id, okant = (*leads)[1].id, te = (*leads)[2].id;
+  EXPECT_FALSE(store_->GetDomainSuggestion(a, kaffe)->has_value());
+
+  NewDomainSuggestion found;
+  found.domain = "kaffebonan.se";
+  found.confidence = 87;
+  found.provider = "brave";
+  found.evidence = {{"candidates", Json::array({{{"url", "https://kaffebonan.se/"}}})}};
+  auto saved = store_->SaveDomainSuggestion(a, kaffe, found);
+  ASSERT_TRUE(saved.ok()) << saved.status().ToString();
+  EXPECT_EQ(saved->status, kSuggestionSuggested);
+  EXPECT_EQ(saved->domain, "kaffebonan.se");
+  EXPECT_EQ(saved->confidence, 87);
+  EXPECT_EQ(saved->source, "search");
+  EXPECT_EQ(saved->evidence, found.evidence);
+  EXPECT_EQ(saved->created_at, T0());
+  EXPECT_FALSE(saved->decided_at.has_value());
+
+  NewDomainSuggestion none;
+  none.provider = "brave";
+  none.confidence = 31;
+  auto not_found = store_->SaveDomainSuggestion(a, okant, none);
+  ASSERT_TRUE(not_found.ok());
+  EXPECT_EQ(not_found->status, kSuggestionNotFound);
+
+  // Organisation b sees none of it and cannot write or decide a's.
+  EXPECT_EQ(store_->SaveDomainSuggestion(b, kaffe, found).status().code(), StatusCode::kNotFound);
+  EXPECT_EQ(store_->GetDomainSuggestion(b, kaffe).status().code(), StatusCode::kNotFound);
+  EXPECT_TRUE(store_->ListDomainSuggestions(b, {kaffe, okant})->empty());
+  EXPECT_EQ(store_->DecideDomainSuggestion(b, kaffe, std::nullopt, "x").status().code(),
+            StatusCode::kNotFound);
+  EXPECT_EQ(store_->SaveDomainSuggestion(a, "garbage", found).status().code(),
+            StatusCode::kNotFound);
+  EXPECT_EQ(store_->SaveDomainSuggestion(a, common::NewUuid(), found).status().code(),
+            StatusCode::kNotFound);
+
+  auto listed = store_->ListDomainSuggestions(a, {kaffe, okant, te, "garbage"});
+  ASSERT_TRUE(listed.ok());
+  EXPECT_EQ(listed->size(), 2u);
+
+  // Accepting a not-found search is a conflict; deciding a lead without a suggestion is 404.
+  EXPECT_EQ(store_->DecideDomainSuggestion(a, okant, std::nullopt, "t").status().error_code(),
+            "no_domain_suggestion");
+  EXPECT_EQ(store_->DecideDomainSuggestion(a, te, std::nullopt, "t").status().code(),
+            StatusCode::kNotFound);
+
+  clock_.Advance(1min);
+  auto accepted = store_->DecideDomainSuggestion(a, kaffe, std::nullopt, "token-1");
+  ASSERT_TRUE(accepted.ok()) << accepted.status().ToString();
+  EXPECT_EQ(accepted->status, kSuggestionAccepted);
+  EXPECT_EQ(accepted->decided_domain, "kaffebonan.se");
+  EXPECT_EQ(accepted->decided_by, "token-1");
+  EXPECT_EQ(accepted->decided_at, T0() + 1min);
+  EXPECT_EQ(store_->GetLead(a, kaffe)->domain, "kaffebonan.se");
+
+  auto corrected = store_->DecideDomainSuggestion(a, okant, std::string("okant.se"), "token-1");
+  ASSERT_TRUE(corrected.ok());
+  EXPECT_EQ(corrected->status, kSuggestionCorrected);
+  EXPECT_EQ(store_->GetLead(a, okant)->domain, "okant.se");
+  // Giving the suggested domain itself counts as accepting it.
+  auto same = store_->DecideDomainSuggestion(a, kaffe, std::string("kaffebonan.se"), "t");
+  EXPECT_EQ(same->status, kSuggestionAccepted);
+
+  // A new search replaces the suggestion and forgets the old decision.
+  auto fresh = store_->SaveDomainSuggestion(a, kaffe, found);
+  ASSERT_TRUE(fresh.ok());
+  EXPECT_EQ(fresh->status, kSuggestionSuggested);
+  EXPECT_EQ(fresh->decided_domain, "");
+  EXPECT_FALSE(fresh->decided_at.has_value());
+
+  // Deleting the lead deletes its suggestion.
+  ASSERT_TRUE(store_->DeleteLead(a, kaffe).ok());
+  EXPECT_EQ(store_->ListDomainSuggestions(a, {kaffe, okant})->size(), 1u);
+}
+
+TEST_P(StoreContractTest, AFailedItemKeepsItsErrorDetails) {
+  OrgId org = NewOrg();
+  auto job = NewManualJob(org, NewLeads(org, 2));
+  auto claimed = Claim("w1", 2);
+  ASSERT_EQ(claimed.size(), 2u);
+  ItemFailure f;
+  f.item_id = claimed[0].item.id;
+  f.worker_id = "w1";
+  f.lease_token = claimed[0].item.lease_token;
+  f.error_code = "domain_not_found";
+  f.error_message = "no site names the company";
+  f.error_details = {{"candidates", Json::array({{{"url", "https://x.se/"}, {"score", 20}}})}};
+  ASSERT_TRUE(store_->FailItem(f).ok());
+  ItemFailure plain = f;
+  plain.item_id = claimed[1].item.id;
+  plain.lease_token = claimed[1].item.lease_token;
+  plain.error_code = "timeout";
+  plain.error_details = nullptr;
+  ASSERT_TRUE(store_->FailItem(plain).ok());
+  auto items = store_->ListItems(org, job.job.id, {});
+  ASSERT_TRUE(items.ok());
+  for (const Item& it : items->rows) {
+    if (it.id == f.item_id)
+      EXPECT_EQ(it.error_details, f.error_details);
+    else
+      EXPECT_TRUE(it.error_details.is_null());
+  }
+  EXPECT_EQ(store_->GetItem(f.item_id)->error_details, f.error_details);
+}
+
 }  // namespace
 }  // namespace leadscan::store

@@ -439,7 +439,10 @@ def main():
              "--ignore-robots", "--concurrency", "4", "--rate-limit", "0",
              "--max-streams-per-principal", "2",
              "--web-dir", os.path.join(tmp, "no-web"),
-             "--first-token-file", os.path.join(tmp, "first-token")],
+             "--first-token-file", os.path.join(tmp, "first-token"),
+             # Leads without a domain get one from the Brave stand-in (issue 12).
+             "--search-provider", "brave", "--search-url", "https://brave.search-api.test",
+             "--search-key", "brave-test-key-4f1c9e"],
             stdout=log, stderr=subprocess.STDOUT)
         procs.append(serve)
         api = Api(port, spec, tokens)
@@ -793,6 +796,63 @@ def run_scenario(api, spec, doc):
              request_valid=False)
     api.call("GET", "/api/cron/preview", query={"expr": "99 * * * *"}, expect=400,
              request_valid=None)
+
+    # Leads without a domain: the search provider finds one, or fails the item with the
+    # candidates; the user accepts or corrects the found domain on the lead (issue 12).
+    _, named = api.call("POST", "/api/leads", body=[{"company_name": "Tepotten HB"},
+                                                    {"company_name": "Okänt Företag AB"}],
+                        expect=201)
+    tepotten, okant = [l["id"] for l in named["leads"]]
+    _, found_job = api.call("POST", jobs, body={
+        "job_name": "Hitta domäner", "job_type": "ecommerce_detection",
+        "lead_ids": [tepotten, okant],
+        "analysis_config": {"find_domain": True, "search_country": "se"}}, expect=201)
+    api.call("POST", jobs, body={"job_type": "ecommerce_detection", "lead_ids": [tepotten],
+                                 "analysis_config": {"search_country": "sverige"}},
+             expect=400, request_valid=False)
+    wait_final(api, found_job["job_id"])
+    _, fdetail = api.call("GET", job_t, {"id": found_job["job_id"]}, expect=200)
+    fitems = {i["lead_id"]: i for i in fdetail["job"]["items"]}
+    assert fitems[tepotten]["status"] == "completed", fitems
+    assert fitems[tepotten]["error_details"] is None, fitems
+    assert fitems[okant]["error_code"] == "domain_not_found", fitems
+    cands = fitems[okant]["error_details"]["candidates"]
+    assert {c["domain"] for c in cands} >= {"allabolag.se", "okantforetag-recensioner.test"}, cands
+    _, flines = api.call("GET", job_t + "/results", {"id": found_job["job_id"]}, expect=200)
+    fresult = [l for l in flines if l["lead_id"] == tepotten][0]["result"]
+    assert fresult["domain_source"] == "search" and fresult["domain"] == "tepotten.test", fresult
+    assert fresult["domain_confidence"] >= 60, fresult
+    _, flist = api.call("GET", "/api/leads", query={"search": "Tepotten"}, expect=200)
+    suggestion = flist["leads"][0]["domain_suggestion"]
+    assert suggestion["status"] == "suggested" and suggestion["domain"] == "tepotten.test", flist
+    _, fpage = api.call("GET", "/api/leads/{id}", {"id": okant}, expect=200)
+    assert fpage["lead"]["domain_suggestion"]["status"] == "not_found", fpage
+    decide = "/api/leads/{id}/domain-suggestion"
+    api.call("POST", decide, {"id": okant}, body={"decision": "accept"}, expect=409)
+    api.call("POST", decide, {"id": okant}, body={"decision": "maybe"}, expect=400,
+             request_valid=False)
+    api.call("POST", decide, {"id": okant}, body={"decision": "accept", "why": "x"},
+             expect=400, request_valid=False)
+    api.call("POST", decide, {"id": okant}, body={"decision": "accept", "domain": "x.test"},
+             expect=400, request_valid=None)
+    api.call("POST", decide, {"id": okant}, body={"decision": "correct"}, expect=400,
+             request_valid=None)
+    api.call("POST", decide, {"id": okant}, body={"decision": "correct", "domain": "http://[::1"},
+             expect=400, request_valid=None)
+    api.call("POST", decide, {"id": okant}, body="{", expect=400, request_valid=None)
+    api.call("POST", decide, {"id": nowhere}, body={"decision": "accept"}, expect=404)
+    api.call("POST", decide, {"id": kaffe}, body={"decision": "accept"}, expect=404)
+    api.call("POST", decide, {"id": tepotten}, body={"decision": "accept"}, token="other",
+             expect=404)
+    _, accepted = api.call("POST", decide, {"id": tepotten}, body={"decision": "accept"},
+                           expect=200)
+    assert accepted["lead"]["domain"] == "tepotten.test", accepted
+    assert accepted["lead"]["domain_suggestion"]["status"] == "accepted", accepted
+    _, corrected = api.call("POST", decide, {"id": okant},
+                            body={"decision": "correct", "domain": "Okant.test"},
+                            expect=200)
+    assert corrected["lead"]["domain"] == "okant.test", corrected
+    assert corrected["lead"]["domain_suggestion"]["status"] == "corrected", corrected
 
     # Answers outside the operations still use the error object.
     error = {"$ref": "#/components/schemas/Error"}

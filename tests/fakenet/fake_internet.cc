@@ -267,6 +267,8 @@ asio::awaitable<void> FakeInternet::Impl::ServeHttp(Stream& stream, bool https,
         Lower(req[http::field::accept_encoding]).find("gzip") != std::string::npos;
     request.authorization = std::string(req[http::field::authorization]);
     request.body = req.body();
+    for (const auto& field : req)
+      request.headers.emplace_back(Lower(field.name_string()), std::string(field.value()));
     const bool keep_alive = req.keep_alive();
     const bool head = req.method() == http::verb::head;
     Reply reply = router->Route(request);

@@ -15,11 +15,13 @@
 #include <filesystem>
 #include <fstream>
 #include <map>
+#include <nlohmann/json.hpp>
 #include <sstream>
 #include <thread>
 
 #include "gtest/gtest.h"
 #include "tests/fakenet/gzip.h"
+#include "tests/fakenet/search_apis.h"
 #include "tests/fakenet/test_ca.h"
 
 namespace leadscan::fakenet {
@@ -41,6 +43,7 @@ struct ClientOptions {
   uint64_t body_limit = 64 * kMiB;
   uint32_t header_limit = 64 * 1024;
   std::chrono::milliseconds timeout{10000};
+  std::vector<std::pair<std::string, std::string>> headers;  // extra request headers
 };
 
 struct ClientResponse {
@@ -68,6 +71,8 @@ asio::awaitable<void> Exchange(Stream& stream, std::string host, std::vector<std
     request.set(http::field::user_agent, "leadscan-fakenet-test");
     if (options.accept_gzip)
       request.set(http::field::accept_encoding, "gzip");
+    for (const auto& [name, value] : options.headers)
+      request.set(name, value);
     request.keep_alive(true);
     beast::get_lowest_layer(stream).expires_after(options.timeout);
     co_await http::async_write(stream, request,
@@ -719,6 +724,62 @@ TEST(FakeInternetStartTest, MissingSitesFolderFails) {
   auto started = FakeInternet::Start(options);
   ASSERT_FALSE(started.ok());
   EXPECT_EQ(started.status().error_code(), "io_error");
+}
+
+TEST_F(FakeInternetTest, SearchApiStandInsSpeakBravesGooglesAndSearxngsShapes) {
+  auto json = [](const ClientResponse& r) { return nlohmann::json::parse(r.body); };
+  ClientOptions brave = Https();
+  brave.headers = {{"X-Subscription-Token", std::string(kBraveTestKey)}};
+  const std::string q = "/res/v1/web/search?q=Shop%20AB&country=SE";
+  ClientResponse no_key = Get(*net_, kBraveApiHost, q, Https());
+  EXPECT_EQ(no_key.status, 401);
+  EXPECT_EQ(json(no_key)["error"]["code"], "SUBSCRIPTION_TOKEN_INVALID");
+  ClientResponse found = Get(*net_, kBraveApiHost, q, brave);
+  ASSERT_EQ(found.status, 200) << found.body;
+  EXPECT_EQ(found.Header("content-type"), "application/json; charset=utf-8");
+  std::vector<std::string> urls;
+  const nlohmann::json answer = json(found);
+  for (const auto& r : answer["web"]["results"])
+    urls.push_back(r["url"]);
+  ASSERT_EQ(urls.size(), 6u);
+  EXPECT_EQ(urls[0], "https://www.allabolag.se/foretag/shop/5560001234");
+  EXPECT_EQ(urls[2], "https://shop-recensioner.test/");
+  EXPECT_EQ(urls[3], "https://www.shop.test/");  // the company's own site: a site of the folder
+  // A company without a site gets directories and a decoy only.
+  EXPECT_EQ(
+      json(Get(*net_, kBraveApiHost, "/res/v1/web/search?q=Nobody+AB", brave))["web"]["results"]
+          .size(),
+      3u);
+  ClientResponse limited = Get(*net_, kBraveApiHost, "/res/v1/web/search?q=x+error-429", brave);
+  EXPECT_EQ(limited.status, 429);
+  EXPECT_EQ(limited.Header("retry-after"), "2");
+
+  const std::string g = "/customsearch/v1?cx=" + std::string(kGoogleTestCx) + "&q=Shop";
+  EXPECT_EQ(Get(*net_, kGoogleApiHost, g, Https()).status, 403);
+  ClientResponse bad_key = Get(*net_, kGoogleApiHost, g + "&key=nope", Https());
+  EXPECT_EQ(bad_key.status, 400);
+  EXPECT_EQ(json(bad_key)["error"]["message"], "API key not valid. Please pass a valid API key.");
+  const std::string key = "&key=" + std::string(kGoogleTestKey);
+  auto items = json(Get(*net_, kGoogleApiHost, g + key, Https()));
+  ASSERT_EQ(items["items"].size(), 6u);
+  EXPECT_EQ(items["items"][3]["link"], "https://www.shop.test/");
+  EXPECT_FALSE(json(Get(*net_, kGoogleApiHost,
+                        "/customsearch/v1?cx=" + std::string(kGoogleTestCx) + "&q=" + key,
+                        Https()))
+                   .contains("items"));  // nothing matched: no items at all
+  EXPECT_EQ(json(Get(*net_, kGoogleApiHost, g + "+error-402" + key, Https()))["error"]["status"],
+            "RESOURCE_EXHAUSTED");
+
+  EXPECT_EQ(Get(*net_, kSearxngApiHost, "/search?q=Shop", Https()).status, 403);
+  auto results = json(Get(*net_, kSearxngApiHost, "/search?q=Shop&format=json", Https()));
+  EXPECT_EQ(results["results"][3]["url"], "https://www.shop.test/");
+  EXPECT_EQ(Get(*net_, kSearxngApiHost, "/search?q=error-malformed&format=json", Https()).body,
+            "<html><body>not json</body></html>");
+
+  ClientResponse decoy = Get(*net_, "shop-recensioner.test", "/", Https());
+  EXPECT_EQ(decoy.status, 200);
+  EXPECT_EQ(decoy.body.find("Shop"), std::string::npos);
+  EXPECT_EQ(decoy.body.find("shop"), std::string::npos);
 }
 
 }  // namespace

@@ -6,6 +6,7 @@
 #include "fake_internet.h"
 #include "firecrawl_standin.h"
 #include "gzip.h"
+#include "search_apis.h"
 #include "static_sites.h"
 
 namespace leadscan::fakenet {
@@ -259,6 +260,16 @@ Reply Router::Route(const Request& request) {
     return firecrawl_->Serve(request);
   Reply reply;
   if (request.host.ends_with(kHostileSuffix) && RouteHostile(request, count, reply)) {
+    return reply;
+  }
+  // The web-search API stand-ins and their decoy sites (search_apis.h).
+  if (RouteSearchApis(
+          request,
+          [this](const std::string& host) {
+            Reply probe;
+            return sites_ && sites_->Serve(host, "/", probe);
+          },
+          reply)) {
     return reply;
   }
   if (std::optional<int> n = BenchNumber(request.host)) {

@@ -26,6 +26,7 @@ struct Request {
   bool accepts_gzip = false;
   std::string authorization;  // the Authorization header (the Firecrawl stand-in reads it)
   std::string body;           // request body (POST)
+  std::vector<std::pair<std::string, std::string>> headers;  // names lower-case, in order
 };
 
 // How the session sends the reply. Everything except kNormal streams or misbehaves.

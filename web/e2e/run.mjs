@@ -142,6 +142,9 @@ async function main() {
     '--connect-to', `:443:127.0.0.1:${httpsPort}`, '--allow-net', '127.0.0.1/32',
     '--ca-file', caFile, '--politeness-ms', '0', '--default-timezone', 'Europe/Stockholm',
     '--first-token-file', tokenFile,
+    // Leads without a domain get one from the fake internet's Brave stand-in (step 12).
+    '--search-provider', 'brave', '--search-url', 'https://brave.search-api.test',
+    '--search-key', 'brave-test-key-4f1c9e',
   ], /the sign-in link is in (\S+) \(mode 0600\)/);
   const serve = readFileSync(tokenFile, 'utf8')
     .match(/Sign in: (http:\/\/127\.0\.0\.1:(\d+)\/#token=(\S+))/);
@@ -490,10 +493,71 @@ async function main() {
   log(`selected 10,000 leads in ${Date.now() - t0} ms`);
   await shot('11-leads-10000');
 
+  // 12. Leads without a domain: a web search suggests one; the user accepts or corrects it.
+  await checkDomainSuggestions(page, base, token, shot);
+
   check(pageErrors.length === 0, `no script errors in the page: ${pageErrors.join(' | ')}`);
   check(cspViolations.length === 0,
         `nothing blocked by the Content-Security-Policy: ${cspViolations.join(' | ')}`);
   await finish(0, `PASS: web UI end to end (screenshots in ${opts.artifacts})`);
+}
+
+// Two leads without a domain go through a batch with find_domain: the search finds Tepotten's
+// site and none for the unknown company. The lead list shows the suggestion, the lead page
+// accepts it, and the other lead's domain is corrected by hand.
+async function checkDomainSuggestions(page, base, token, shot) {
+  log('step: domain suggestions');
+  const call = async (method, path, body) => {
+    const r = await fetch(`${base}${path}`, {
+      method,
+      headers: { Authorization: `Bearer ${token}`, 'Content-Type': 'application/json' },
+      body: body === undefined ? undefined : JSON.stringify(body),
+    });
+    check(r.ok, `${method} ${path}: HTTP ${r.status}`);
+    return r.json();
+  };
+  const made = await call('POST', '/api/leads', [{ company_name: 'Tepotten HB' },
+                                                 { company_name: 'Okänt Företag AB' }]);
+  const [tepotten, okant] = made.leads.map((l) => l.id);
+  const job = await call('POST', '/api/batch-analysis/jobs', {
+    job_name: 'Hitta domäner', job_type: 'ecommerce_detection', lead_ids: [tepotten, okant],
+    analysis_config: { find_domain: true, search_country: 'se' },
+  });
+  const t0 = Date.now();
+  for (;;) {
+    const j = await call('GET', `/api/batch-analysis/jobs/${job.job_id}?items_limit=0`);
+    if (['completed', 'failed', 'cancelled'].includes(j.job.status)) break;
+    check(Date.now() - t0 < 60000, 'the domain search job finishes');
+    await new Promise((r) => setTimeout(r, 200));
+  }
+  // The list shows the suggestion beside a lead without a domain.
+  await page.getByRole('link', { name: 'Leads', exact: true }).click();
+  await page.getByLabel('Search').fill('Tepotten HB');
+  await page.locator('td .suggested', { hasText: 'tepotten.test' }).waitFor();
+  await page.getByLabel('Search').fill('Okänt Företag');
+  await page.getByText('no domain (search found none)').waitFor();
+  // The lead page: accept the found domain.
+  await page.goto(`${base}/leads/${tepotten}`);
+  const panel = page.getByRole('region', { name: 'Website found by search' });
+  await panel.locator('.suggested-domain', { hasText: 'tepotten.test' }).waitFor();
+  await panel.getByText(/confidence \d+%/).waitFor();
+  await panel.locator('summary').click();
+  await panel.locator('li.skipped', { hasText: 'business directory' }).first().waitFor();
+  await shot('12-domain-suggestion');
+  await panel.getByRole('button', { name: 'Accept tepotten.test' }).click();
+  await page.getByText(/^tepotten\.test · last analysed/).waitFor();
+  check(await page.getByRole('region', { name: 'Website found by search' }).count() === 0,
+        'the suggestion leaves once the lead has its domain');
+  // Nothing sure enough for the other lead: give the domain by hand.
+  await page.goto(`${base}/leads/${okant}`);
+  const none = page.getByRole('region', { name: 'Website found by search' });
+  await none.getByText(/found no site that names the company/).waitFor();
+  await none.getByLabel('Correct domain').fill('okant-foretag.test');
+  await none.getByRole('button', { name: 'Use this domain' }).click();
+  await page.getByText(/^okant-foretag\.test · last analysed/).waitFor();
+  const lead = await call('GET', `/api/leads/${okant}`);
+  check(lead.lead.domain === 'okant-foretag.test' &&
+        lead.lead.domain_suggestion.status === 'corrected', 'the correction is stored');
 }
 
 main().catch((e) => finish(1, `FAIL: ${e?.stack ?? e}`));

@@ -152,10 +152,39 @@ export interface Finding {
   evidence?: Evidence[];
 }
 
+// A site a web search considered for a lead without a domain (issue 12).
+export interface DomainCandidate {
+  url: string;
+  domain: string;
+  title: string;
+  rank: number;
+  score: number;
+  why: string[];
+  chosen: boolean;
+  skipped: string | null;
+  home_page: string | null;
+}
+
+// The domain a web search found for a lead, for a user to accept or correct.
+export interface DomainSuggestion {
+  domain: string | null;
+  confidence: number;
+  min_confidence: number;
+  source: string;
+  provider: string;
+  status: 'suggested' | 'not_found' | 'accepted' | 'corrected';
+  decided_domain: string | null;
+  decided_at: string | null;
+  candidates: DomainCandidate[];
+  created_at: string;
+  updated_at: string;
+}
+
 export interface Lead {
   id: string;
   company_name: string;
   domain: string | null;
+  domain_suggestion?: DomainSuggestion | null;
   extra: Record<string, unknown>;
   ecommerce_platform: Finding | null;
   checkout_solutions: Finding[];

@@ -1,6 +1,7 @@
 import { useEffect, useState } from 'react';
 
 import { ANALYSIS_TYPES, api, Finding, LeadDetail, typeLabel } from '../api';
+import { DomainSuggestionPanel } from '../components/DomainSuggestionPanel';
 import { Link } from '../components/Link';
 import { Empty, ErrorBox, formatTime, Loading } from '../components/States';
 import { analysisNotes } from '../notes';
@@ -121,6 +122,10 @@ export function LeadDetailPage({ id }: { id: string }) {
         ))}
       </section>
       <ErrorBox error={actionError} />
+      {!lead.domain && lead.domain_suggestion && (
+        <DomainSuggestionPanel leadId={lead.id} suggestion={lead.domain_suggestion}
+                               onDecided={() => setReload((n) => n + 1)} />
+      )}
       {notes.length > 0 && (
         <section className={notes.some((n) => n.kind === 'error') ? 'state warn' : 'state info'}
                  aria-label="Analysis notes">

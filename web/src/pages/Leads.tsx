@@ -294,7 +294,17 @@ export function LeadsPage() {
                   <td>
                     <Link href={`/leads/${l.id}`}>{l.company_name}</Link>
                   </td>
-                  <td>{l.domain ?? <em>no domain</em>}</td>
+                  <td>
+                    {l.domain ?? (l.domain_suggestion?.status === 'suggested' ? (
+                      <span className="suggested" title="Found by a web search; accept it on the lead's page">
+                        <em>suggested:</em> {l.domain_suggestion.domain}
+                      </span>
+                    ) : l.domain_suggestion?.status === 'not_found' ? (
+                      <em>no domain (search found none)</em>
+                    ) : (
+                      <em>no domain</em>
+                    ))}
+                  </td>
                   <td>{names(l.ecommerce_platform)}</td>
                   <td>{names(l.checkout_solutions)}</td>
                   <td>{names(l.carriers)}</td>
