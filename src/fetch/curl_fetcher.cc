@@ -386,7 +386,8 @@ size_t OnHeader(char* data, size_t size, size_t n, void* userdata) {
     return len;
   std::string name = Lower(TrimView(trimmed.substr(0, colon)));
   std::string value(TrimView(trimmed.substr(colon + 1)));
-  if (name == "location" && job->status >= 300 && job->status < 400) {
+  if (name == "location" && job->req.follow_redirects && job->status >= 300 &&
+      job->status < 400) {
     // Check where a redirect leads before curl follows it: only http(s), and never to a
     // literal address in a refused range — allow-net opens addresses for names the user
     // configured, not for targets a remote site picks.
@@ -740,7 +741,7 @@ void CurlFetcher::Impl::Start(JobPtr job) {
   curl_easy_setopt(e, CURLOPT_PRIVATE, j);
   curl_easy_setopt(e, CURLOPT_PROTOCOLS_STR, "http,https");
   curl_easy_setopt(e, CURLOPT_REDIR_PROTOCOLS_STR, "http,https");
-  curl_easy_setopt(e, CURLOPT_FOLLOWLOCATION, 1L);
+  curl_easy_setopt(e, CURLOPT_FOLLOWLOCATION, j->req.follow_redirects ? 1L : 0L);
   curl_easy_setopt(e, CURLOPT_MAXREDIRS,
                    static_cast<long>(j->robots_job ? kRobotsMaxRedirects : options.max_redirects));
   // We decode ourselves (content_decoder.h): curl's decoder lets a truncated gzip pass.
@@ -779,6 +780,13 @@ void CurlFetcher::Impl::Start(JobPtr job) {
   curl_easy_setopt(e, CURLOPT_SSL_CTX_DATA, this);
   for (const auto& [name, value] : j->req.headers) {
     j->header_list = curl_slist_append(j->header_list, (name + ": " + value).c_str());
+  }
+  if (j->req.post) {
+    curl_easy_setopt(e, CURLOPT_POST, 1L);
+    curl_easy_setopt(e, CURLOPT_POSTFIELDSIZE_LARGE, static_cast<curl_off_t>(j->req.body.size()));
+    curl_easy_setopt(e, CURLOPT_POSTFIELDS, j->req.body.data());  // the Job outlives the handle
+    // No "Expect: 100-continue" round trip (curl waits up to a second for it on larger bodies).
+    j->header_list = curl_slist_append(j->header_list, "Expect:");
   }
   if (j->header_list != nullptr)
     curl_easy_setopt(e, CURLOPT_HTTPHEADER, j->header_list);
@@ -891,7 +899,8 @@ void CurlFetcher::Impl::Finish(JobPtr job, CURLcode rc) {
     return;
   }
   if (auto http = HttpStatusError(r.status, r.final_url, HeaderValue(r.headers, "retry-after"),
-                                  clock->Now())) {
+                                  clock->Now());
+      http && job->req.fail_on_http_error) {
     Complete(std::move(job), *http);
     return;
   }

@@ -37,6 +37,14 @@ struct FetchRequest {
   std::shared_ptr<std::atomic<bool>> cancel;
   std::string reason;  // why this page is fetched ("home", "link: /frakt"); echoed back
   FetchKind kind = FetchKind::kPage;
+  // A POST of `body` (webhook deliveries) when set; a GET otherwise. A POST is never
+  // redirected to a GET: set follow_redirects false and read a 3xx as an answer.
+  bool post = false;
+  std::string body;
+  bool follow_redirects = true;
+  // False: a final status >= 300 is handed back as a response (status set, body read) instead
+  // of failing with http_4xx / http_5xx; the caller judges it.
+  bool fail_on_http_error = true;
 };
 
 struct FetchResponse {
