@@ -5,6 +5,7 @@
 #include "api/json_util.h"
 #include "api/lead_handlers.h"
 #include "api/openapi_json.h"
+#include "api/webhook_handlers.h"
 #include "common/uuid.h"
 #include "store/store.h"
 
@@ -97,6 +98,7 @@ void RegisterRoutes(http::Router& router, Services& services) {
   Services* s = &services;
   RegisterLeadRoutes(router, services);
   RegisterJobRoutes(router, services);
+  RegisterWebhookRoutes(router, services);
   router.Post("/api/analyze", [s](const Request& r) { return AnalyzeNow(*s, r); });
   router.Get("/api/me", [](const Request& r) {
     return Response::Json(200, {{"org_id", r.Caller().org_id.str()},
