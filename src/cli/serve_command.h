@@ -54,6 +54,12 @@ class ServeCommand final : public Command {
   int64_t stream_max_lifetime_s_ = 3600;
   std::vector<std::string> rules_;
   fetch::FetchOptions fetch_options_;
+  // Webhook delivery (webhooks::DeliveryWorkerOptions; defaults there).
+  bool no_webhooks_ = false;
+  int64_t webhook_poll_ms_ = 1000;
+  int64_t webhook_timeout_ms_ = 10000;
+  int64_t webhook_retry_first_ms_ = 30000;
+  int64_t webhook_retention_days_ = 30;
 };
 
 }  // namespace leadscan::cli
