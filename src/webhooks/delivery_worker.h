@@ -36,9 +36,10 @@ struct DeliveryWorkerOptions {
   // Idle wait between rounds when nothing was due and nobody called Wake().
   std::chrono::milliseconds poll_interval{std::chrono::seconds(1)};
   std::chrono::milliseconds timeout{std::chrono::seconds(10)};  // per POST, connect included
-  // Lease of a claimed delivery; longer than a round (timeout) so no other worker sends it
-  // while this one is.
-  std::chrono::milliseconds lease{std::chrono::seconds(60)};
+  // Lease of a claimed delivery: longer than a round (timeout and the outcome writes) so no
+  // other worker sends it while this one is; short, since a delivery claimed by a process that
+  // died waits for it to run out.
+  std::chrono::milliseconds lease{std::chrono::seconds(30)};
   RetryScheduleOptions retry;
   int64_t max_response_bytes = 64 * 1024;  // of a receiver's answer (only a snippet is kept)
   // Delivered and given-up deliveries are deleted this long after they were created.
