@@ -40,6 +40,24 @@ Json JobCompletedEventData(const Job& job, const Run& run) {
           {"error_message", run.error_message.empty() ? Json() : Json(run.error_message)}};
 }
 
+Json LeadChangedEventData(const LeadChangeSet& set) {
+  Json changes = Json::array();
+  for (const LeadChange& c : set.changes) {
+    changes.push_back({{"field", c.field},
+                       {"name", c.name},
+                       {"change", c.change},
+                       {"previous", c.previous},
+                       {"evidence", c.evidence.is_null() ? Json::array() : c.evidence}});
+  }
+  return {{"lead_id", set.lead_id},
+          {"company_name", set.company_name},
+          {"domain", set.domain},
+          {"job_id", set.job_id.empty() ? Json() : Json(set.job_id)},
+          {"analysis_id", set.analysis_id},
+          {"detected_at", IsoOrNull(set.detected_at)},
+          {"changes", changes}};
+}
+
 bool WebhookWantsEvent(std::string_view events_json, std::string_view event) {
   if (!common::CheckJsonDepth(events_json).ok())
     return false;

@@ -8,6 +8,7 @@
 #include <string_view>
 
 #include "common/status.h"
+#include "store/lead_changes.h"
 #include "store/sql_backend.h"
 #include "store/store.h"
 
@@ -15,6 +16,10 @@ namespace leadscan::store {
 
 // The data of job.completed: the job, the run that ended and its counters.
 Json JobCompletedEventData(const Job& job, const Run& run);
+
+// The data of lead.changed: the lead, the analysis and its changes (field, name, change,
+// previous, evidence), as the history module computed them in the outcome's transaction.
+Json LeadChangedEventData(const LeadChangeSet& set);
 
 // Whether a webhook subscribed to `events` (the stored JSON array text) gets `event`. Text
 // that is not an array of strings subscribes to nothing.

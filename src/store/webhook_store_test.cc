@@ -101,7 +101,8 @@ class WebhookStoreTest : public ::testing::TestWithParam<const char*> {
   }
 
   // A manual job over `n` new leads; returns its id and its items claimed by "w".
-  std::pair<std::string, std::vector<ClaimedItem>> RunningJob(const OrgId& org, int n) {
+  std::pair<std::string, std::vector<ClaimedItem>> RunningJob(
+      const OrgId& org, int n, const std::string& job_type = "tech_analysis") {
     std::vector<NewLead> leads;
     for (int i = 0; i < n; ++i)
       leads.push_back({"Shop " + std::to_string(i), "shop" + std::to_string(i) + ".se"});
@@ -109,7 +110,7 @@ class WebhookStoreTest : public ::testing::TestWithParam<const char*> {
     EXPECT_TRUE(created.ok());
     NewJob job;
     job.job_name = "Batch";
-    job.job_type = "tech_analysis";
+    job.job_type = job_type;
     for (const Lead& l : *created)
       job.lead_ids.push_back(l.id);
     auto j = store_->CreateJob(org, job);
@@ -498,6 +499,137 @@ TEST_P(WebhookStoreTest, ConcurrentClaimsNeverHandOneDeliveryToTwoWorkers) {
   for (const auto& [id, n] : claims)
     EXPECT_EQ(n, 1) << id;
   EXPECT_EQ(store_->CountPendingWebhookDeliveries().value(), 0);
+}
+
+// A full analysis of a shop as the analyzer stores it: the home page (WooCommerce, PostNord)
+// and /kassa with `checkout` (none when empty).
+Json ShopResult(const std::string& domain, const std::string& checkout) {
+  auto on = [](const std::string& page) {
+    return Json::array({{{"page", page}, {"field", "html"}, {"matched", "x"}}});
+  };
+  const std::string home = "https://" + domain + "/";
+  const std::string kassa = "https://" + domain + "/kassa";
+  Json checkouts = Json::array();
+  if (!checkout.empty())
+    checkouts.push_back({{"name", checkout}, {"evidence", on(kassa)}});
+  auto page = [](const std::string& url, const std::string& reason) {
+    return Json{{"url", url},   {"status", 200}, {"bytes", 10},
+                {"ms", 1.0},    {"via", "https"}, {"reason", reason}};
+  };
+  return {{"domain", domain},
+          {"analysis_type", "full_analysis"},
+          {"pages", Json::array({page(home, "home"), page(kassa, "link")})},
+          {"ecommerce_platform", {{"name", "WooCommerce"}, {"evidence", on(home)}}},
+          {"technologies", Json::array()},
+          {"checkout_solutions", checkouts},
+          {"payment_methods", Json::array()},
+          {"carriers", Json::array({{{"name", "PostNord"}, {"evidence", on(home)}}})},
+          {"shipping_software", Json::array()},
+          {"set_aside", Json::array()},
+          {"errors", Json::array()}};
+}
+
+LeadFindings FindingsOf(const Json& r) {
+  LeadFindings f;
+  f.ecommerce_platform = r["ecommerce_platform"];
+  f.checkout_solutions = r["checkout_solutions"];
+  f.carriers = r["carriers"];
+  return f;
+}
+
+TEST_P(WebhookStoreTest, AnAnalysisThatChangesALeadEnqueuesLeadChangedWithItsChanges) {
+  OrgId org = NewOrg();
+  std::string changes_hook = NewHook(org, {"lead.changed"});
+  std::string jobs_hook = NewHook(org, {"job.completed"});
+  auto lead = store_->CreateLead(org, {"Kaffebönan AB", "kaffe.se"});
+  ASSERT_TRUE(lead.ok());
+  auto analyse = [&](const std::string& checkout) {
+    AnalysisRecord rec;
+    rec.lead_id = lead->id;
+    rec.job_type = "full_analysis";
+    rec.result = ShopResult("kaffe.se", checkout);
+    auto saved = store_->RecordAnalysis(org, rec, FindingsOf(rec.result));
+    EXPECT_TRUE(saved.ok()) << saved.status().ToString();
+    clock_.Advance(1h);
+    return saved.ok() ? *saved : AnalysisRecord{};
+  };
+  analyse("Klarna Checkout");  // the baseline: nothing changed
+  analyse("Klarna Checkout");
+  EXPECT_TRUE(Deliveries(org, changes_hook).empty());
+  AnalysisRecord switched = analyse("Walley Checkout");
+  auto got = Deliveries(org, changes_hook);
+  ASSERT_EQ(got.size(), 1u);
+  EXPECT_TRUE(Deliveries(org, jobs_hook).empty());
+  EXPECT_EQ(got[0].event, "lead.changed");
+  EXPECT_EQ(got[0].event_created_at, switched.analyzed_at);
+  const Json& data = got[0].data;
+  EXPECT_EQ(data["lead_id"], lead->id);
+  EXPECT_EQ(data["company_name"], "Kaffebönan AB");
+  EXPECT_EQ(data["domain"], "kaffe.se");
+  EXPECT_EQ(data["analysis_id"], switched.id);
+  EXPECT_TRUE(data["job_id"].is_null());
+  EXPECT_EQ(data["detected_at"], "2026-01-05T12:00:00Z");
+  std::set<std::string> described;
+  for (const Json& c : data["changes"]) {
+    described.insert(c["change"].get<std::string>() + " " + c["field"].get<std::string>() + " " +
+                     c["name"].get<std::string>());
+    EXPECT_TRUE(c["evidence"].is_array());
+    EXPECT_TRUE(c.contains("previous"));
+  }
+  EXPECT_EQ(described, (std::set<std::string>{"added checkout_solutions Walley Checkout",
+                                              "removed checkout_solutions Klarna Checkout"}));
+}
+
+TEST_P(WebhookStoreTest, AGroupCommitEnqueuesOneLeadChangedPerChangedLeadAndTheJobsEnd) {
+  OrgId org = NewOrg();
+  std::string hook = NewHook(org, {"lead.changed", "job.completed"});
+  // A job of two leads, run twice.
+  auto [job_id, items] = RunningJob(org, 2, "full_analysis");
+  auto complete_all = [&](const std::vector<ClaimedItem>& claimed,
+                          const std::vector<std::string>& checkouts) {
+    std::vector<ItemCompletion> batch;
+    for (size_t i = 0; i < claimed.size(); ++i) {
+      ItemCompletion c;
+      c.item_id = claimed[i].item.id;
+      c.worker_id = "w";
+      c.lease_token = claimed[i].item.lease_token;
+      c.result = ShopResult(claimed[i].item.domain, checkouts[i]);
+      c.findings = FindingsOf(c.result);
+      batch.push_back(std::move(c));
+    }
+    auto written = store_->CompleteItems(batch);
+    ASSERT_TRUE(written.ok()) << written.status().ToString();
+    for (const auto& w : *written)
+      EXPECT_TRUE(w.ok()) << w.status().ToString();
+  };
+  complete_all(items, {"Klarna Checkout", "Klarna Checkout"});
+  ASSERT_EQ(Deliveries(org, hook).size(), 1u);  // the run's end; the baseline changed nothing
+  clock_.Advance(1h);
+  ASSERT_TRUE(store_->CreateRun(org, job_id, RunTrigger::kManual).ok());
+  ClaimRequest claim;
+  claim.worker_id = "w";
+  claim.max_items = 2;
+  claim.job_id = job_id;
+  auto again = store_->ClaimItems(claim);
+  ASSERT_TRUE(again.ok());
+  ASSERT_EQ(again->size(), 2u);
+  // One lead switches checkout, the other does not.
+  std::vector<std::string> next = {"Walley Checkout", "Klarna Checkout"};
+  if ((*again)[0].item.domain != items[0].item.domain)
+    std::swap(next[0], next[1]);
+  complete_all(*again, next);
+  auto all = Deliveries(org, hook);
+  std::map<std::string, int> events;
+  for (const auto& d : all)
+    events[d.event]++;
+  EXPECT_EQ(events["job.completed"], 2);
+  EXPECT_EQ(events["lead.changed"], 1);
+  for (const auto& d : all) {
+    if (d.event == "lead.changed") {
+      EXPECT_EQ(d.data["job_id"], job_id);
+      EXPECT_EQ(d.data["changes"].size(), 2u);
+    }
+  }
 }
 
 INSTANTIATE_TEST_SUITE_P(Adapters, WebhookStoreTest, ::testing::Values(kMemory, kFile, kPostgres),
