@@ -1,6 +1,7 @@
 #include "api/routes.h"
 
 #include "analysis/analyzer.h"
+#include "api/change_handlers.h"
 #include "api/job_handlers.h"
 #include "api/json_util.h"
 #include "api/lead_handlers.h"
@@ -98,6 +99,7 @@ void RegisterRoutes(http::Router& router, Services& services) {
   Services* s = &services;
   RegisterLeadRoutes(router, services);
   RegisterJobRoutes(router, services);
+  RegisterChangeRoutes(router, services);
   RegisterWebhookRoutes(router, services);
   router.Post("/api/analyze", [s](const Request& r) { return AnalyzeNow(*s, r); });
   router.Get("/api/me", [](const Request& r) {

@@ -124,6 +124,7 @@ struct MarketSwitch {
 struct MarketSummary {
   int64_t lead_count = 0;      // leads matching the filter
   int64_t analysed_count = 0;  // of those, analysed at least once
+  std::string window_start;    // "YYYY-MM-DD": the Monday the timeline and switches start at
   // Per field (the five commerce fields): leads with the finding present, most first.
   std::map<std::string, std::vector<NameCount>> shares;
   std::vector<MarketWeek> timeline;    // oldest week first; only weeks with changes

@@ -534,6 +534,13 @@ Result<MarketSummary> SqlStore::Market(const OrgId& org_id, const LeadFilter& fi
                          std::chrono::days((wd.c_encoding() + 6) % 7) -
                          std::chrono::days(7 * static_cast<int64_t>(weeks - 1));
 
+  {
+    const std::chrono::year_month_day start{std::chrono::floor<std::chrono::days>(from)};
+    char buf[16];
+    std::snprintf(buf, sizeof buf, "%04d-%02u-%02u", static_cast<int>(start.year()),
+                  static_cast<unsigned>(start.month()), static_cast<unsigned>(start.day()));
+    out.window_start = buf;
+  }
   std::string lead_where;
   SqlParams lead_params;
   AppendLeadWhere(*backend_, org_id, filter, &lead_where, &lead_params);
