@@ -51,7 +51,7 @@ Json LeadChangedEventData(const LeadChangeSet& set) {
   }
   return {{"lead_id", set.lead_id},
           {"company_name", set.company_name},
-          {"domain", set.domain},
+          {"domain", set.domain.empty() ? Json() : Json(set.domain)},
           {"job_id", set.job_id.empty() ? Json() : Json(set.job_id)},
           {"analysis_id", set.analysis_id},
           {"detected_at", IsoOrNull(set.detected_at)},
