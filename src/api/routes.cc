@@ -7,6 +7,7 @@
 #include "api/json_util.h"
 #include "api/lead_handlers.h"
 #include "api/openapi_json.h"
+#include "api/webhook_handlers.h"
 #include "common/uuid.h"
 #include "store/store.h"
 
@@ -101,6 +102,7 @@ void RegisterRoutes(http::Router& router, Services& services) {
   RegisterDomainSuggestionRoutes(router, services);
   RegisterJobRoutes(router, services);
   RegisterChangeRoutes(router, services);
+  RegisterWebhookRoutes(router, services);
   router.Post("/api/analyze", [s](const Request& r) { return AnalyzeNow(*s, r); });
   router.Get("/api/me", [](const Request& r) {
     return Response::Json(200, {{"org_id", r.Caller().org_id.str()},

@@ -21,6 +21,10 @@ class Scheduler;
 class JobEventHub;
 }  // namespace leadscan::jobs
 
+namespace leadscan::webhooks {
+class WebhookUrlPolicy;
+}
+
 namespace leadscan::api {
 
 struct ApiOptions {
@@ -29,6 +33,9 @@ struct ApiOptions {
 
   int64_t batch_limit = kDefaultBatchLimit;  // lead_ids per job / leads per create call
   std::string default_timezone = "UTC";      // for jobs created without a timezone
+  int64_t max_webhooks_per_org = 20;
+  int64_t min_webhook_secret = 16;   // characters
+  int64_t max_webhook_secret = 256;  // bytes
 };
 
 struct Services {
@@ -40,6 +47,8 @@ struct Services {
   jobs::BatchRunner* runner = nullptr;         // woken when work arrives; may be null
   jobs::Scheduler* scheduler = nullptr;        // notified on schedule changes; may be null
   jobs::JobEventHub* events = nullptr;         // SSE source; may be null
+  // Where webhook URLs may point (the fetcher's allow-net rules); null: public addresses only.
+  const webhooks::WebhookUrlPolicy* webhook_urls = nullptr;
   ApiOptions options;
 };
 

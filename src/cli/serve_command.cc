@@ -34,6 +34,8 @@
 #include "jobs/store_domain_search_cache.h"
 #include "store/event_channel.h"
 #include "store/store.h"
+#include "webhooks/delivery_worker.h"
+#include "webhooks/url_policy.h"
 
 namespace leadscan::cli {
 namespace {
@@ -251,10 +253,69 @@ ServeCommand::ServeCommand(CLI::App& parent, bool workers_only) : workers_only_(
         ->check(CLI::Range(int64_t{1}, int64_t{604800}))
         ->capture_default_str();
   }
+  const std::string hooks = "Webhooks";
+  app_->add_flag("--no-webhooks", no_webhooks_,
+                 "Send no webhook deliveries from this process (other processes on the database "
+                 "do)")
+      ->group(hooks);
+  app_->add_option("--webhook-poll-ms", webhook_poll_ms_,
+                   "How often the webhook outbox is checked for due deliveries (ms)")
+      ->check(CLI::Range(int64_t{10}, int64_t{600000}))
+      ->capture_default_str()
+      ->group(hooks);
+  app_->add_option("--webhook-timeout-ms", webhook_timeout_ms_,
+                   "Time a webhook receiver has to answer one delivery, connect included (ms)")
+      ->check(CLI::Range(int64_t{100}, int64_t{50000}))
+      ->capture_default_str()
+      ->group(hooks);
+  app_->add_option("--webhook-retry-first-ms", webhook_retry_first_ms_,
+                   "Wait before the first retry of a failed delivery (ms); it doubles per "
+                   "attempt up to an hour, with jitter, for a day")
+      ->check(CLI::Range(int64_t{10}, int64_t{3600000}))
+      ->capture_default_str()
+      ->group(hooks);
+  app_->add_option("--webhook-retention-days", webhook_retention_days_,
+                   "Days delivered and given-up deliveries stay in the delivery log")
+      ->check(CLI::Range(int64_t{1}, int64_t{3650}))
+      ->capture_default_str()
+      ->group(hooks);
   AddFetchFlags(*app_, &fetch_options_);
   AddProviderFlags(*app_, &provider_flags_);
   AddSearchFlags(*app_, &search_flags_);
 }
+
+namespace {
+
+// The webhook sender of serve and worker: its own CurlFetcher (the same address guard and
+// allow-net, TLS and resolve options as page fetches; no robots.txt, no politeness gap, since a
+// receiver is not a crawled site) and the delivery worker.
+struct WebhookSender {
+  std::unique_ptr<fetch::CurlFetcher> fetcher;
+  std::unique_ptr<webhooks::DeliveryWorker> worker;
+};
+
+common::Result<WebhookSender> StartWebhookSender(const fetch::FetchOptions& fetch_options,
+                                                 store::Store& store, common::Clock& clock,
+                                                 common::Metrics& metrics,
+                                                 webhooks::DeliveryWorkerOptions options) {
+  fetch::FetchOptions fo = fetch_options;
+  fo.ignore_robots = true;
+  fo.politeness_delay = std::chrono::milliseconds(0);
+  fo.default_timeout = options.timeout;
+  fo.max_per_host = std::max(fo.max_per_host, options.batch);
+  auto fetcher = fetch::CurlFetcher::Create(fo, clock);
+  if (!fetcher.ok())
+    return fetcher.status();
+  WebhookSender sender;
+  sender.fetcher = std::move(fetcher).value();
+  options.metrics = &metrics;
+  sender.worker =
+      std::make_unique<webhooks::DeliveryWorker>(store, *sender.fetcher, clock, options);
+  LEADSCAN_RETURN_IF_ERROR(sender.worker->Start());
+  return sender;
+}
+
+}  // namespace
 
 int ServeCommand::Run() {
   const std::string name = workers_only_ ? "worker" : "serve";
@@ -339,6 +400,29 @@ int ServeCommand::Run() {
     return kExitSomeFailed;
   }
   RegisterProcessMetrics(metrics, runner, **fetcher);
+  WebhookSender webhook_sender;
+  if (no_webhooks_) {
+    spdlog::info("{}: no webhook deliveries from this process (--no-webhooks)", name);
+  } else {
+    webhooks::DeliveryWorkerOptions hook_options;
+    hook_options.poll_interval = std::chrono::milliseconds(webhook_poll_ms_);
+    hook_options.timeout = std::chrono::milliseconds(webhook_timeout_ms_);
+    hook_options.lease = std::max<std::chrono::milliseconds>(hook_options.lease,
+                                                             3 * hook_options.timeout);
+    hook_options.retry.first_delay = std::chrono::milliseconds(webhook_retry_first_ms_);
+    hook_options.retention = std::chrono::hours(24 * webhook_retention_days_);
+    auto sender = StartWebhookSender(fetch_options_, **store, clock, metrics, hook_options);
+    if (!sender.ok()) {
+      std::cerr << "leadscan " << name << ": " << sender.status().ToString() << "\n";
+      runner.Stop();
+      return kExitSomeFailed;
+    }
+    webhook_sender = std::move(sender).value();
+  }
+  auto stop_webhooks = [&webhook_sender] {
+    if (webhook_sender.worker)
+      webhook_sender.worker->Stop();
+  };
   if (workers_only_) {
     spdlog::info("worker {} started ({} at once)", runner.worker_id(), concurrency_);
     // --listen: the built-in /metrics, /healthz and /readyz only (no routes, no auth), as serve
@@ -354,6 +438,7 @@ int ServeCommand::Run() {
       if (auto s = probes->Listen(listen_); !s.ok()) {
         std::cerr << "leadscan worker: " << s.ToString() << "\n";
         runner.Stop();
+        stop_webhooks();
         return kExitSomeFailed;
       }
       std::string host = listen_.substr(0, listen_.rfind(':'));
@@ -365,6 +450,7 @@ int ServeCommand::Run() {
     int sig = WaitForSignal(signals);
     spdlog::info("signal {}: stopping workers", sig);
     runner.Stop();
+    stop_webhooks();
     if (relay)
       relay->Stop();
     if (probes)
@@ -376,7 +462,15 @@ int ServeCommand::Run() {
   scheduler_options.check_interval = std::chrono::seconds(check_interval_seconds_);
   jobs::Scheduler scheduler(**store, clock, &runner, publish_to, scheduler_options);
 
+  auto webhook_urls = webhooks::WebhookUrlPolicy::Create(fetch_options_.allow_net);
+  if (!webhook_urls.ok()) {
+    std::cerr << "leadscan serve: " << webhook_urls.status().ToString() << "\n";
+    runner.Stop();
+    stop_webhooks();
+    return kExitUsage;
+  }
   api::Services services(**store, clock);
+  services.webhook_urls = &*webhook_urls;
   services.analyzer = &analyzer;
   services.runner = &runner;
   services.scheduler = &scheduler;
@@ -423,12 +517,14 @@ int ServeCommand::Run() {
   if (auto s = server.Listen(listen_); !s.ok()) {
     std::cerr << "leadscan serve: " << s.ToString() << "\n";
     runner.Stop();
+    stop_webhooks();
     return kExitSomeFailed;
   }
   if (auto s = scheduler.Start(); !s.ok()) {
     std::cerr << "leadscan serve: " << s.ToString() << "\n";
     server.Stop();
     runner.Stop();
+    stop_webhooks();
     return kExitSomeFailed;
   }
   std::string base = public_url_;
@@ -466,6 +562,7 @@ int ServeCommand::Run() {
   spdlog::info("signal {}: shutting down", sig);
   scheduler.Stop();
   runner.Stop();
+  stop_webhooks();
   if (relay)
     relay->Stop();
   server.Stop();

@@ -58,6 +58,12 @@ class ServeCommand final : public Command {
   fetch::FetchOptions fetch_options_;
   ProviderFlags provider_flags_;
   SearchFlags search_flags_;
+  // Webhook delivery (webhooks::DeliveryWorkerOptions; defaults there).
+  bool no_webhooks_ = false;
+  int64_t webhook_poll_ms_ = 1000;
+  int64_t webhook_timeout_ms_ = 10000;
+  int64_t webhook_retry_first_ms_ = 30000;
+  int64_t webhook_retention_days_ = 30;
 };
 
 }  // namespace leadscan::cli

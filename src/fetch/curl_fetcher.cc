@@ -386,7 +386,8 @@ size_t OnHeader(char* data, size_t size, size_t n, void* userdata) {
     return len;
   std::string name = Lower(TrimView(trimmed.substr(0, colon)));
   std::string value(TrimView(trimmed.substr(colon + 1)));
-  if (name == "location" && job->status >= 300 && job->status < 400) {
+  if (name == "location" && job->req.follow_redirects && job->status >= 300 &&
+      job->status < 400) {
     // Check where a redirect leads before curl follows it: only http(s), and never to a
     // literal address in a refused range — allow-net opens addresses for names the user
     // configured, not for targets a remote site picks.
@@ -788,6 +789,10 @@ void CurlFetcher::Impl::Start(JobPtr job) {
   curl_easy_setopt(e, CURLOPT_SSL_CTX_DATA, this);
   for (const auto& [name, value] : j->req.headers) {
     j->header_list = curl_slist_append(j->header_list, (name + ": " + value).c_str());
+  }
+  if (j->req.method == "POST") {
+    // No "Expect: 100-continue" round trip (curl waits up to a second for it on larger bodies).
+    j->header_list = curl_slist_append(j->header_list, "Expect:");
   }
   if (j->header_list != nullptr)
     curl_easy_setopt(e, CURLOPT_HTTPHEADER, j->header_list);

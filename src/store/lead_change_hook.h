@@ -12,8 +12,8 @@ namespace leadscan::store {
 
 // Called once per lead whose findings changed, after its change rows are written, on the open
 // transaction's connection `conn` (of `backend`). A failure rolls the whole outcome back (the
-// batch runner then retries it as it retries any store failure). Today a no-op: the webhooks
-// outbox (issue 14) fills it in.
+// batch runner then retries it as it retries any store failure). Enqueues `lead.changed` in the
+// webhooks outbox (webhook_outbox.h) for every webhook of the organisation subscribed to it.
 common::Status OnLeadChangedTx(SqlBackend& backend, SqlConn& conn, const LeadChangeSet& changes);
 
 }  // namespace leadscan::store

@@ -8,6 +8,7 @@
 #include "common/json_parse.h"
 #include "common/uuid.h"
 #include "store/sql_finding_history.h"
+#include "store/webhook_outbox.h"
 
 namespace leadscan::store {
 namespace {
@@ -423,6 +424,20 @@ Status InsertLeadTx(SqlConn& c, const OrgId& org_id, const NewLead& lead, TimePo
   return Status::Ok();
 }
 
+// Enqueues job.completed for a run that has just ended, with the run's and job's state as this
+// transaction leaves them (webhook_outbox.h).
+Status EnqueueRunEndedTx(SqlConn& c, const std::string& job_id, const std::string& run_id,
+                         TimePoint now) {
+  auto run = GetRunTx(c, run_id);
+  if (!run.ok())
+    return run.status();
+  auto job = GetJobAnyOrgTx(c, job_id);
+  if (!job.ok())
+    return job.status();
+  return EnqueueWebhookEventTx(c, job->org_id, kWebhookEventJobCompleted,
+                               JobCompletedEventData(*job, *run), now);
+}
+
 // Recomputes the counters of `run_id` (and of its job when it is the job's current run) from
 // the items, and finishes the run when no item is open any more. The caller holds the job's
 // row lock, so concurrent transitions of one job are serialised and counts are exact.
@@ -495,6 +510,8 @@ Result<ItemUpdate> RecountTx(SqlConn& c, const std::string& job_id, const std::s
       return n.status();
     u.job_status = js;
   }
+  if (finish)
+    LEADSCAN_RETURN_IF_ERROR(EnqueueRunEndedTx(c, job_id, run_id, now));
   return u;
 }
 
@@ -1399,6 +1416,9 @@ Result<Job> SqlStore::CancelJob(const OrgId& org_id, const std::string& job_id) 
                      Tm(now), T(job_id));
       (void)n;
     }
+    QUERY_OR_RETURN(cancelled_runs, c,
+                    "SELECT id FROM batch_analysis_runs WHERE job_id = ? AND status = 'running'",
+                    T(job_id));
     {
       EXEC_OR_RETURN(n, c,
                      "UPDATE batch_analysis_runs SET status = 'cancelled', completed_at = ? "
@@ -1418,6 +1438,8 @@ Result<Job> SqlStore::CancelJob(const OrgId& org_id, const std::string& job_id) 
       if (!u.ok())
         return u.status();
     }
+    for (const auto& row : cancelled_runs.rows)
+      LEADSCAN_RETURN_IF_ERROR(EnqueueRunEndedTx(c, job_id, row[0].value_or(""), now));
     auto j = GetJobTx(c, org_id, job_id);
     if (!j.ok())
       return j.status();
@@ -1578,6 +1600,7 @@ Result<Run> SqlStore::FinishRun(const std::string& run_id, RunStatus status,
                      T(JobStatusName(js)), Tm(now), OptText(error_message), T(r->job_id));
       (void)n;
     }
+    LEADSCAN_RETURN_IF_ERROR(EnqueueRunEndedTx(c, r->job_id, run_id, now));
     auto done = GetRunTx(c, run_id);
     if (!done.ok())
       return done.status();

@@ -135,6 +135,20 @@ class SqlStore : public Store {
   Result<DomainSuggestion> DecideDomainSuggestion(const OrgId& org_id, const std::string& lead_id,
                                                   const std::optional<std::string>& domain,
                                                   const std::string& decided_by) override;
+  // Webhooks: sql_store_webhooks.cc.
+  Result<Webhook> CreateWebhook(const OrgId& org_id, const NewWebhook& webhook,
+                                int64_t max_per_org) override;
+  Result<std::vector<Webhook>> ListWebhooks(const OrgId& org_id) override;
+  Result<Webhook> GetWebhook(const OrgId& org_id, const std::string& webhook_id) override;
+  Status DeleteWebhook(const OrgId& org_id, const std::string& webhook_id) override;
+  Result<Page<WebhookDelivery>> ListWebhookDeliveries(const OrgId& org_id,
+                                                      const std::string& webhook_id,
+                                                      const DeliveryFilter& filter) override;
+  Result<std::vector<ClaimedDelivery>> ClaimWebhookDeliveries(
+      const DeliveryClaimRequest& request) override;
+  Status RecordDeliveryAttempt(const DeliveryOutcome& outcome) override;
+  Result<int64_t> CountPendingWebhookDeliveries() override;
+  Result<int64_t> PruneWebhookDeliveries(TimePoint before) override;
 
   // For tests of the transaction guarantees: the backend this store runs on.
   SqlBackend& backend_for_testing() { return *backend_; }

@@ -30,6 +30,7 @@ constexpr std::array<const char*, 5> kRunStatusNames = {"running", "completed", 
 constexpr std::array<const char*, 3> kRunTriggerNames = {"manual", "scheduled", "api"};
 constexpr std::array<const char*, 5> kItemStatusNames = {"pending", "processing", "completed",
                                                          "failed", "cancelled"};
+constexpr std::array<const char*, 3> kDeliveryStatusNames = {"pending", "delivered", "failed"};
 
 }  // namespace
 
@@ -71,6 +72,14 @@ std::optional<RunTrigger> ParseRunTrigger(std::string_view text) {
 
 std::optional<ItemStatus> ParseItemStatus(std::string_view text) {
   return ParseName<ItemStatus>(text, kItemStatusNames);
+}
+
+const char* DeliveryStatusName(DeliveryStatus status) {
+  return kDeliveryStatusNames[static_cast<size_t>(status)];
+}
+
+std::optional<DeliveryStatus> ParseDeliveryStatus(std::string_view text) {
+  return ParseName<DeliveryStatus>(text, kDeliveryStatusNames);
 }
 
 bool IsFinal(JobStatus status) {

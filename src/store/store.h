@@ -397,6 +397,97 @@ struct DomainSuggestion {
   std::optional<TimePoint> decided_at;
   TimePoint created_at;
   TimePoint updated_at;
+// ---- webhooks (docs/webhooks.md) ----
+
+// The events a webhook may subscribe to. The store enqueues them itself, in the transaction of
+// the change they report: job.completed when a run of a job ends (completed, failed or
+// cancelled), lead.changed when an analysis changed a lead's findings.
+inline constexpr std::string_view kWebhookEventJobCompleted = "job.completed";
+inline constexpr std::string_view kWebhookEventLeadChanged = "lead.changed";
+
+struct Webhook {
+  std::string id;
+  std::string org_id;
+  std::string url;
+  std::vector<std::string> events;  // names from the list above, in the order given
+  std::string secret;               // the HMAC key; the API never shows it again
+  TimePoint created_at;
+  std::string created_by;  // token id or user id; may be empty
+};
+
+struct NewWebhook {
+  std::string url;  // validated by the caller (scheme, address guard)
+  std::vector<std::string> events;
+  std::string secret;
+  std::string created_by;
+};
+
+enum class DeliveryStatus { kPending, kDelivered, kFailed };
+
+const char* DeliveryStatusName(DeliveryStatus status);  // "pending" | "delivered" | "failed"
+std::optional<DeliveryStatus> ParseDeliveryStatus(std::string_view text);
+
+// One POST of a delivery, as the delivery log shows it.
+struct DeliveryAttempt {
+  int attempt = 0;  // 1 for the first
+  TimePoint started_at;
+  std::optional<int> status_code;  // the receiver's HTTP status; none when there was no answer
+  std::string error;               // empty for a 2xx
+  double duration_ms = 0;
+};
+
+// One event for one webhook: the outbox row and its delivery log.
+struct WebhookDelivery {
+  std::string id;  // X-Leadscan-Delivery: the same on every retry
+  std::string webhook_id;
+  std::string org_id;
+  std::string event_id;  // the payload's "id": one per event, shared by every webhook
+  std::string event;
+  TimePoint event_created_at;
+  Json data = nullptr;  // the payload's "data"
+  DeliveryStatus status = DeliveryStatus::kPending;
+  int attempts = 0;
+  std::optional<TimePoint> next_attempt_at;  // pending only
+  std::optional<TimePoint> last_attempt_at;
+  std::optional<int> last_status_code;
+  std::string last_error;
+  std::optional<TimePoint> delivered_at;
+  TimePoint created_at;
+  int64_t lease_token = 0;  // the claim generation (fencing, as for items)
+  std::vector<DeliveryAttempt> attempt_log;  // oldest first (ListWebhookDeliveries only)
+};
+
+struct DeliveryFilter {
+  std::optional<DeliveryStatus> status;
+  int64_t limit = 50;
+  int64_t offset = 0;
+};
+
+// A due delivery handed to a delivery worker with what it needs to send it.
+struct ClaimedDelivery {
+  WebhookDelivery delivery;
+  std::string url;
+  std::string secret;
+};
+
+struct DeliveryClaimRequest {
+  std::string worker_id;
+  int max_deliveries = 16;
+  std::chrono::milliseconds lease{std::chrono::seconds(60)};
+};
+
+// The outcome of one attempt of a claimed delivery.
+struct DeliveryOutcome {
+  std::string delivery_id;
+  std::string worker_id;    // must hold the lease
+  int64_t lease_token = 0;  // WebhookDelivery::lease_token of the claim
+  bool delivered = false;   // the receiver answered 2xx
+  std::optional<int> status_code;
+  std::string error;  // why it failed (no secret in it)
+  double duration_ms = 0;
+  TimePoint started_at;
+  // Not delivered: when to try again; nullopt gives the delivery up (status failed).
+  std::optional<TimePoint> next_attempt_at;
 };
 
 // ---- the interface ----
@@ -649,6 +740,38 @@ class Store {
                                                           const std::string& lead_id,
                                                           const std::optional<std::string>& domain,
                                                           const std::string& decided_by) = 0;
+  // --- webhooks (org-scoped, except the delivery workers' calls) ---
+  // The org must exist (NotFound). Conflict too_many_webhooks when the org already has
+  // `max_per_org`.
+  virtual Result<Webhook> CreateWebhook(const OrgId& org_id, const NewWebhook& webhook,
+                                        int64_t max_per_org) = 0;
+  // Oldest first.
+  virtual Result<std::vector<Webhook>> ListWebhooks(const OrgId& org_id) = 0;
+  virtual Result<Webhook> GetWebhook(const OrgId& org_id, const std::string& webhook_id) = 0;
+  // Deletes the webhook with its deliveries (pending ones are never sent). NotFound when
+  // missing or another organisation's.
+  virtual Status DeleteWebhook(const OrgId& org_id, const std::string& webhook_id) = 0;
+  // The webhook's deliveries, newest first, each with its attempt log. NotFound for the
+  // webhook as GetWebhook.
+  virtual Result<Page<WebhookDelivery>> ListWebhookDeliveries(const OrgId& org_id,
+                                                              const std::string& webhook_id,
+                                                              const DeliveryFilter& filter) = 0;
+  // Claims up to max_deliveries pending deliveries whose next_attempt_at has passed and whose
+  // lease (if any) has run out, oldest due first: lease_owner = worker_id, lease_expires_at =
+  // now + lease, a new lease_token. Never hands one delivery to two callers while its lease
+  // runs (PostgreSQL: FOR UPDATE SKIP LOCKED). Every organisation. Empty when none.
+  virtual Result<std::vector<ClaimedDelivery>> ClaimWebhookDeliveries(
+      const DeliveryClaimRequest& request) = 0;
+  // Records one attempt in the delivery log and moves the delivery on: delivered, pending
+  // again at next_attempt_at, or failed (given up). Conflict lease_lost when the delivery is
+  // no longer pending under worker_id with this lease_token (the write changes nothing);
+  // NotFound when the delivery is gone (its webhook was deleted).
+  virtual Status RecordDeliveryAttempt(const DeliveryOutcome& outcome) = 0;
+  // Pending deliveries of every organisation (for the metrics gauge).
+  virtual Result<int64_t> CountPendingWebhookDeliveries() = 0;
+  // Deletes delivered and failed deliveries created before `before` (the log's retention).
+  // Returns how many.
+  virtual Result<int64_t> PruneWebhookDeliveries(TimePoint before) = 0;
 };
 
 struct StoreOptions {

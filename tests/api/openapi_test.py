@@ -41,7 +41,8 @@ if not hasattr(jsonschema, "Draft202012Validator"):
              importlib.metadata.version("jsonschema"))
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "process"))
-from procutil import fakenet_flags, free_port, start_fakenet, wait_for  # noqa: E402
+from procutil import (WebhookReceiver, fakenet_flags, free_port, start_fakenet,  # noqa: E402
+                      verify_signature, wait_for)
 
 DIALECT = "https://json-schema.org/draft/2020-12/schema"
 METHODS = ("get", "put", "post", "patch", "delete")
@@ -432,8 +433,10 @@ def main():
         tokens = {"admin": token("acme", "admin"), "member": token("acme", "member"),
                   "other": token("other", "admin")}
         port = free_port()
+        receiver = WebhookReceiver().start()
         serve = subprocess.Popen(
-            [leadscan, "serve", "--db", db, "--listen", "127.0.0.1:%d" % port]
+            [leadscan, "serve", "--db", db, "--listen", "127.0.0.1:%d" % port,
+             "--allow-net", "127.0.0.1/32:%d" % receiver.port, "--webhook-poll-ms", "100"]
             + fakenet_flags((http_port, https_port), os.path.join(tmp, "ca.pem")) +
             ["--politeness-ms", "0",
              "--ignore-robots", "--concurrency", "4", "--rate-limit", "0",
@@ -454,7 +457,7 @@ def main():
             except OSError:
                 return False
         wait_for(up, 30, "serve")
-        run_scenario(api, spec, doc)
+        run_scenario(api, spec, doc, receiver)
 
         # Every operation was called and answered with a success status at least once.
         missing = []
@@ -484,10 +487,56 @@ def main():
         shutil.rmtree(tmp, ignore_errors=True)
 
 
-def run_scenario(api, spec, doc):
+def webhook_refusals(api, receiver):
+    """Webhooks: every refusal the server owes, each against the document."""
+    hooks = "/api/webhooks"
+    good = {"url": receiver.url("/other"), "events": ["lead.changed"],
+            "secret": "sixteen-chars-ok"}
+    api.call("POST", hooks, body=good, token="member", expect=403)
+    api.call("GET", hooks, token="member", expect=403)
+    api.call("GET", hooks, token=None, expect=401)
+    api.call("POST", hooks, body=dict(good, active=True), expect=400, request_valid=False)
+    api.call("POST", hooks, body={k: v for k, v in good.items() if k != "url"}, expect=400,
+             request_valid=False)
+    api.call("POST", hooks, body=dict(good, events=[]), expect=400, request_valid=False)
+    api.call("POST", hooks, body=dict(good, events="job.completed"), expect=400,
+             request_valid=False)
+    api.call("POST", hooks, body=dict(good, events=["job.created"]), expect=400,
+             request_valid=False)
+    api.call("POST", hooks, body=dict(good, events=["lead.changed", "lead.changed"]),
+             expect=400, request_valid=False)
+    api.call("POST", hooks, body=dict(good, secret="short"), expect=400, request_valid=False)
+    api.call("POST", hooks, body=dict(good, secret=5), expect=400, request_valid=False)
+    api.call("POST", hooks, body=dict(good, secret="sixteen-chars-ok\n"), expect=400,
+             request_valid=None)
+    api.call("POST", hooks, body=dict(good, url="ftp://hooks.example.com/x"), expect=400,
+             request_valid=None)
+    api.call("POST", hooks, body=dict(good, url="hooks.example.com/x"), expect=400,
+             request_valid=None)
+    api.call("POST", hooks, body=dict(good, url="https://u:p@hooks.example.com/"), expect=400,
+             request_valid=None)
+    # Addresses the guard refuses: loopback on a port not opened, private, metadata.
+    for url in ("http://127.0.0.1:%d/x" % free_port(), "http://10.1.2.3/x",
+                "http://169.254.169.254/latest/meta-data/"):
+        _, refused = api.call("POST", hooks, body=dict(good, url=url), expect=400,
+                              request_valid=None)
+        assert refused["error"]["code"] == "blocked_address", refused
+        assert refused["error"]["field"] == "url", refused
+    api.call("POST", hooks, body="{oops", expect=400, request_valid=None)
+
+
+def run_scenario(api, spec, doc, receiver):
     jobs = "/api/batch-analysis/jobs"
     job_t = jobs + "/{id}"
     nowhere = str(uuid.uuid4())
+
+    # A webhook for job.completed before the batch below, so its end is delivered.
+    secret = "openapi-test-secret-" + uuid.uuid4().hex[:8]
+    _, hook = api.call("POST", "/api/webhooks", body={"url": receiver.url(),
+                                                     "events": ["job.completed"],
+                                                     "secret": secret}, expect=201)
+    assert hook["secret_hint"] == "****" + secret[-4:] and "secret" not in hook, hook
+    webhook_refusals(api, receiver)
 
     # Probes and the document itself.
     api.call("GET", "/healthz", token=None, expect=200)
@@ -632,6 +681,42 @@ def run_scenario(api, spec, doc):
     api.call("PATCH", job_t, {"id": job_id}, body={"status": "running"}, expect=400,
              request_valid=False)
     api.call("PATCH", job_t, {"id": nowhere}, body={"enabled": True}, expect=404)
+
+    # The batch's end reached the receiver, signed, in the documented shape.
+    got = wait_for(lambda: receiver.deliveries("job.completed"), 60, "job.completed delivery")
+    headers, raw, _ = got[0]
+    assert verify_signature(secret, raw, headers.get("X-Leadscan-Signature")), headers
+    payload = json.loads(raw)
+    problems = spec.errors(doc["webhooks"]["job.completed"]["post"]["requestBody"]["content"]
+                           ["application/json"]["schema"], payload)
+    assert not problems, "job.completed payload: %s\n%s" % (problems, raw[:1000])
+    for name, param in ((p["name"], p) for p in
+                        doc["webhooks"]["job.completed"]["post"]["parameters"]):
+        assert not spec.errors(param["schema"], headers.get(name)), (name, headers.get(name))
+    assert payload["data"]["job_id"] == job_id and payload["data"]["status"] == "completed"
+    hook_t = "/api/webhooks/{id}"
+    _, listed = api.call("GET", "/api/webhooks", expect=200)
+    assert [h["id"] for h in listed["webhooks"]] == [hook["id"]], listed
+    api.call("GET", hook_t, {"id": hook["id"]}, expect=200)
+    api.call("GET", hook_t, {"id": hook["id"]}, token="other", expect=404)
+    api.call("GET", hook_t, {"id": hook["id"]}, token="member", expect=403)
+    api.call("GET", hook_t, {"id": "not-a-uuid"}, expect=404)
+    api.call("GET", hook_t, {"id": nowhere}, expect=404)
+
+    def delivered():
+        _, page = api.call("GET", hook_t + "/deliveries", {"id": hook["id"]},
+                           {"status": "delivered", "limit": "10", "offset": "0"}, expect=200)
+        return page if page["total"] >= 1 else None
+    page = wait_for(delivered, 30, "the delivery log to show it")
+    first = page["deliveries"][0]
+    assert first["id"] == headers["X-Leadscan-Delivery"] and first["attempts"] == 1, first
+    assert first["attempt_log"][0]["status_code"] == 200, first
+    api.call("GET", hook_t + "/deliveries", {"id": hook["id"]}, {"status": "lost"}, expect=400,
+             request_valid=False)
+    api.call("GET", hook_t + "/deliveries", {"id": hook["id"]}, {"limit": "0"}, expect=400,
+             request_valid=False)
+    api.call("GET", hook_t + "/deliveries", {"id": hook["id"]}, token="other", expect=404)
+    api.call("GET", hook_t + "/deliveries", {"id": nowhere}, expect=404)
 
     # The lead page now has findings and a history with a diff.
     _, lead = api.call("GET", "/api/leads/{id}", {"id": kaffe}, expect=200)
@@ -783,6 +868,18 @@ def run_scenario(api, spec, doc):
     api.call("DELETE", job_t, {"id": quick["job_id"]}, expect=204)
     api.call("DELETE", job_t, {"id": quick["job_id"]}, expect=404)
     api.call("DELETE", job_t, {"id": sched_id}, expect=204)
+
+    # A second webhook, deleted; the first one stays for the delivery log above.
+    _, extra = api.call("POST", "/api/webhooks", body={"url": receiver.url("/second"),
+                                                      "events": ["lead.changed",
+                                                                 "job.completed"],
+                                                      "secret": "ünïcödé-secret-16+"},
+                        expect=201)
+    assert extra["secret_hint"] == "****-16+", extra
+    api.call("DELETE", "/api/webhooks/{id}", {"id": extra["id"]}, token="member", expect=403)
+    api.call("DELETE", "/api/webhooks/{id}", {"id": extra["id"]}, token="other", expect=404)
+    api.call("DELETE", "/api/webhooks/{id}", {"id": extra["id"]}, expect=204)
+    api.call("DELETE", "/api/webhooks/{id}", {"id": extra["id"]}, expect=404)
 
     # Cron preview.
     _, preview = api.call("GET", "/api/cron/preview", query={"expr": "0 9 * * 1-5",

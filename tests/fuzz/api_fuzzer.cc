@@ -3,7 +3,8 @@
 // admin, and the handler runs against a real in-memory SQLite store. Covers the JSON request
 // bodies of every route (leads, lead import CSV, jobs, schedules, quick analysis, analyze), the
 // path parameters and the query parameters. Input: "METHOD TARGET" on the first line, the body
-// after it; "{lead}" and "{job}" in the target stand for an existing lead's and job's id.
+// after it; "{lead}", "{job}" and "{hook}" in the target stand for an existing lead's, job's and
+// webhook's id. Webhook URLs are checked without DNS (a host name never resolves here).
 // Invariants: no exception leaves a handler, no 500, every body is valid UTF-8 and every JSON
 // body parses.
 #include <spdlog/spdlog.h>
@@ -26,6 +27,7 @@
 #include "http/request_target.h"
 #include "http/router.h"
 #include "store/store.h"
+#include "webhooks/url_policy.h"
 
 namespace {
 
@@ -54,7 +56,8 @@ struct World {
   std::unique_ptr<api::Services> services;
   http::Router router;
   std::optional<http::Principal> admin;
-  std::string lead_id, job_id;
+  std::optional<leadscan::webhooks::WebhookUrlPolicy> webhook_urls;
+  std::string lead_id, job_id, hook_id;
   int runs = 0;
 
   void Reset() {
@@ -69,6 +72,17 @@ struct World {
     services = std::make_unique<api::Services>(*store, clock);
     services->analyzer = &analyzer;
     services->options.batch_limit = 100;
+    if (!webhook_urls) {
+      auto policy = leadscan::webhooks::WebhookUrlPolicy::Create(
+          {}, [](const std::string& host)
+                  -> common::Result<std::vector<leadscan::fetch::IpAddress>> {
+            return common::Status::InvalidArgument("unresolvable_host", host + ": no DNS here",
+                                                   "url");
+          });
+      FUZZ_CHECK(policy.ok());
+      webhook_urls.emplace(std::move(*policy));
+    }
+    services->webhook_urls = &*webhook_urls;
     api::RegisterRoutes(router, *services);
     auto org = store->CreateOrganization("fuzz");
     FUZZ_CHECK(org.ok());
@@ -80,6 +94,11 @@ struct World {
                     R"({"job_type":"tech_analysis","lead_ids":[")" + lead_id + R"("]})");
     FUZZ_CHECK(job.status == 201);
     job_id = (*common::ParseJson(job.body))["job_id"].get<std::string>();
+    auto hook = Call("POST", "/api/webhooks",
+                     R"({"url":"https://93.184.216.34/hook","events":["job.completed"],)"
+                     R"("secret":"fuzz-secret-0123456"})");
+    FUZZ_CHECK(hook.status == 201);
+    hook_id = (*common::ParseJson(hook.body))["id"].get<std::string>();
     runs = 0;
   }
 
@@ -107,7 +126,8 @@ struct World {
 
 std::string Substitute(std::string_view target, const World& w) {
   std::string out(target);
-  for (auto [key, value] : {std::pair{"{lead}", &w.lead_id}, std::pair{"{job}", &w.job_id}}) {
+  for (auto [key, value] : {std::pair{"{lead}", &w.lead_id}, std::pair{"{job}", &w.job_id},
+                             std::pair{"{hook}", &w.hook_id}}) {
     for (size_t at = out.find(key); at != std::string::npos; at = out.find(key, at))
       out.replace(at, std::string_view(key).size(), *value);
   }

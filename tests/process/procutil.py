@@ -98,3 +98,68 @@ class Postgres:
                                        "stop"], capture_output=True)
         if not keep:
             shutil.rmtree(os.path.dirname(self.dir), ignore_errors=True)
+
+
+class WebhookReceiver:
+    """A webhook receiver on 127.0.0.1 for tests: records every POST (headers, raw body) and
+    answers with the next status of `statuses` (the last one repeats). `stop()` closes the port
+    (a receiver that is down: connection refused) and `start()` opens the same port again."""
+
+    def __init__(self, port=None, statuses=(200,)):
+        import threading
+        self.port = port or free_port()
+        self.statuses = list(statuses)
+        self.received = []  # (headers as a dict, raw body bytes, status answered)
+        self.lock = threading.Lock()
+        self.server = None
+        self.thread = None
+
+    def start(self):
+        import http.server
+        import threading
+        receiver = self
+
+        class Handler(http.server.BaseHTTPRequestHandler):
+            def do_POST(self):
+                length = int(self.headers.get("Content-Length") or 0)
+                body = self.rfile.read(length)
+                with receiver.lock:
+                    status = receiver.statuses[0]
+                    if len(receiver.statuses) > 1:
+                        receiver.statuses.pop(0)
+                    receiver.received.append((dict(self.headers.items()), body, status))
+                self.send_response(status)
+                self.send_header("Content-Length", "2")
+                self.end_headers()
+                self.wfile.write(b"ok")
+
+            def log_message(self, *args):
+                pass
+
+        http.server.ThreadingHTTPServer.allow_reuse_address = True
+        self.server = http.server.ThreadingHTTPServer(("127.0.0.1", self.port), Handler)
+        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+        self.thread.start()
+        return self
+
+    def stop(self):
+        if self.server:
+            self.server.shutdown()
+            self.server.server_close()
+            self.server = None
+
+    def url(self, path="/hook"):
+        return "http://127.0.0.1:%d%s" % (self.port, path)
+
+    def deliveries(self, event=None):
+        with self.lock:
+            return [r for r in self.received if event is None or
+                    r[0].get("X-Leadscan-Event") == event]
+
+
+def verify_signature(secret, body, header):
+    """What a receiver does: X-Leadscan-Signature is sha256=<hex HMAC-SHA256 of the raw body>."""
+    import hashlib
+    import hmac
+    want = "sha256=" + hmac.new(secret.encode(), body, hashlib.sha256).hexdigest()
+    return hmac.compare_digest(want, header or "")
