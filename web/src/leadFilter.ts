@@ -32,6 +32,9 @@ export const CONDITION_KINDS: { kind: ConditionKind; label: string; phrase: stri
 const KINDS = new Set<string>(CONDITION_KINDS.map((k) => k.kind));
 const TEXT_KEYS = ['search', 'platform', 'checkout', 'carrier'] as const;
 
+// Every address key the filter owns (a page may keep others of its own beside them).
+export const FILTER_KEYS: readonly string[] = [...TEXT_KEYS, 'analysed', 'since', ...KINDS];
+
 export const EMPTY_FILTER: LeadFilter = {
   search: '', platform: '', checkout: '', carrier: '', analysed: '', conditions: [], since: '',
 };

@@ -88,9 +88,23 @@ export interface WeekPoint {
   removed_down: number;
 }
 
-// Adds and removals per week for the rows that match `field` and `name` ('' = any), with every
-// week between the first and last present so gaps read as zero, oldest first.
-export function weekSeries(timeline: TimelineRow[], field = '', name = ''): WeekPoint[] {
+// The Monday (YYYY-MM-DD, UTC calendar) of the week that contains `now`.
+export function weekStart(now: Date): string {
+  const day = now.toISOString().slice(0, 10);
+  return addDays(day, -((now.getUTCDay() + 6) % 7));
+}
+
+// The first and last week of the `weeks` weeks that end with the one containing `now`.
+export function weekWindow(now: Date, weeks: number): { from: string; to: string } {
+  const to = weekStart(now);
+  return { from: addDays(to, -7 * (Math.max(1, weeks) - 1)), to };
+}
+
+// Adds and removals per week for the rows that match `field` and `name` ('' = any), oldest
+// first, with every week of `window` (and any week outside it that has rows) so gaps read as
+// zero.
+export function weekSeries(timeline: TimelineRow[], field = '', name = '',
+                           window?: { from: string; to: string }): WeekPoint[] {
   const by = new Map<string, { added: number; removed: number }>();
   for (const r of timeline) {
     if (field && r.field !== field) continue;
@@ -103,9 +117,14 @@ export function weekSeries(timeline: TimelineRow[], field = '', name = ''): Week
   const weeks = [...by.keys()].sort();
   if (weeks.length === 0) return [];
   const out: WeekPoint[] = [];
-  const last = weeks[weeks.length - 1];
+  let first = weeks[0];
+  let last = weeks[weeks.length - 1];
+  if (window) {
+    if (window.from < first) first = window.from;
+    if (window.to > last) last = window.to;
+  }
   // Bounded: the API answers at most a few years of weeks.
-  for (let w = weeks[0], i = 0; w <= last && i < 1000; w = addDays(w, 7), i++) {
+  for (let w = first, i = 0; w <= last && i < 1000; w = addDays(w, 7), i++) {
     const v = by.get(w) ?? { added: 0, removed: 0 };
     out.push({ week_start: w, added: v.added, removed: v.removed, removed_down: -v.removed });
   }

@@ -13,7 +13,7 @@ const source = readFileSync(join(here, '..', 'src', 'market.ts'), 'utf8');
 const { code } = await transform(source, { loader: 'ts', format: 'esm' });
 const {
   shareBars, shareSummary, weekSeries, timelineProviders, timelineTableRows, timelineSummary,
-  switchBars, addDays, formatPercent,
+  switchBars, addDays, formatPercent, weekStart, weekWindow,
 } = await import('data:text/javascript;base64,' + Buffer.from(code).toString('base64'));
 
 test('shares sort largest first, ties by name, as a percent of analysed leads', () => {
@@ -58,6 +58,22 @@ test('the week series fills gaps with zero weeks and sums the providers', () => 
   assert.deepEqual(weekSeries(timeline, 'checkout_solutions', 'Walley').map((p) => p.added), [1, 2]);
   assert.deepEqual(weekSeries(timeline, 'carriers').map((p) => p.week_start), ['2025-03-17']);
   assert.deepEqual(weekSeries([]), []);
+});
+
+test('the series spans the whole window of weeks when given one', () => {
+  assert.equal(weekStart(new Date('2025-03-19T12:00:00Z')), '2025-03-17');
+  assert.equal(weekStart(new Date('2025-03-17T00:00:00Z')), '2025-03-17');
+  assert.equal(weekStart(new Date('2025-03-23T23:59:59Z')), '2025-03-17');
+  assert.equal(weekStart(new Date('2026-01-01T08:00:00Z')), '2025-12-29');
+  const w = weekWindow(new Date('2025-03-26T09:00:00Z'), 6);
+  assert.deepEqual(w, { from: '2025-02-17', to: '2025-03-24' });
+  const s = weekSeries(timeline, '', '', w);
+  assert.equal(s.length, 6);
+  assert.equal(s[0].week_start, '2025-02-17');
+  assert.equal(s[5].week_start, '2025-03-24');
+  assert.equal(s[1].added, 1);
+  // No rows at all: nothing to draw, whatever the window.
+  assert.deepEqual(weekSeries([], '', '', w), []);
 });
 
 test('providers are ordered by activity; the table is newest first', () => {

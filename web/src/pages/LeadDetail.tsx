@@ -153,6 +153,10 @@ export function LeadDetailPage({ id }: { id: string }) {
       </div>
       <section aria-labelledby="h-history">
         <h2 id="h-history">History of analyses</h2>
+        <p>
+          <Link href={`/changes?lead_id=${encodeURIComponent(lead.id)}`}>Changes of this lead</Link>
+          {' '}(every finding added or removed, with evidence)
+        </p>
         {lead.history.length === 0 ? (
           <Empty>No analyses yet.</Empty>
         ) : (
