@@ -1,5 +1,9 @@
 #include <gtest/gtest.h>
 
+#include <algorithm>
+
+#include "api/change_handlers.h"
+#include "api/crm_export.h"
 #include "api/csv.h"
 #include "api/json_util.h"
 #include "api/lead_handlers.h"
@@ -117,19 +121,80 @@ TEST(JsonUtilTest, IsoTimeIsSecondsWithZ) {
   EXPECT_EQ(IsoTime(t), "2025-12-18T22:00:00Z");
 }
 
-TEST(LeadHandlersTest, DiffShowsASwitchOfCheckout) {
-  Json older = Json::parse(R"({"checkout_solutions": [{"name": "Klarna Checkout"}],
-                               "carriers": [{"name": "PostNord"}],
-                               "ecommerce_platform": {"name": "WooCommerce"}})");
-  Json newer = Json::parse(R"({"checkout_solutions": [{"name": "Walley"}],
-                               "carriers": [{"name": "PostNord"}],
-                               "ecommerce_platform": {"name": "WooCommerce"}})");
-  Json diff = DiffFindings(older, newer);
-  ASSERT_TRUE(diff.contains("checkout_solutions"));
-  EXPECT_EQ(diff["checkout_solutions"]["added"], Json::array({"Walley"}));
-  EXPECT_EQ(diff["checkout_solutions"]["removed"], Json::array({"Klarna Checkout"}));
-  EXPECT_FALSE(diff.contains("carriers"));
-  EXPECT_FALSE(diff.contains("ecommerce_platform"));
+TEST(CrmExportTest, OneRowPerLeadWithJoinedNamesAndFirstAndLastSeenDates) {
+  store::Lead lead;
+  lead.id = "0b7c5b8e-5d2a-4c59-9c1e-2b4f7b0a1c11";
+  lead.company_name = "Trädgårdsboden AB";
+  lead.domain = "tradgardsboden.test";
+  lead.findings.last_analyzed_at = store::ParseTime("2026-03-02T09:30:00Z");
+  auto at = [](const char* t) { return *store::ParseTime(t); };
+  auto p = [&](const char* field, const char* name, const char* first, const char* last) {
+    store::FindingPresence f;
+    f.lead_id = lead.id;
+    f.field = field;
+    f.name = name;
+    f.first_seen = at(first);
+    f.last_seen = at(last);
+    return f;
+  };
+  std::vector<store::FindingPresence> presence = {
+      p("ecommerce_platform", "WooCommerce", "2026-01-05T10:00:00Z", "2026-03-02T09:30:00Z"),
+      p("checkout_solutions", "Walley Checkout", "2026-02-01T23:59:59Z", "2026-03-02T09:30:00Z"),
+      p("carriers", "PostNord", "2026-01-05T10:00:00Z", "2026-02-20T00:00:00Z"),
+      p("carriers", "DHL", "2026-01-12T10:00:00Z", "2026-03-02T09:30:00Z"),
+      p("carriers", "Budbee", "2026-01-01T00:00:00Z", "2026-01-02T00:00:00Z"),
+      p("carriers", "Other lead's", "2025-01-01T00:00:00Z", "2025-01-02T00:00:00Z")};
+  presence[4].removed_at = at("2026-01-03T00:00:00Z");  // gone: neither named nor dated
+  presence[5].lead_id = "another";
+  const auto& header = CrmHeader();
+  auto row = CrmRow(lead, presence);
+  ASSERT_EQ(row.size(), header.size());
+  auto cell = [&](const std::string& name) {
+    auto it = std::find(header.begin(), header.end(), name);
+    EXPECT_NE(it, header.end()) << name;
+    return it == header.end() ? std::string() : row[static_cast<size_t>(it - header.begin())];
+  };
+  EXPECT_EQ(header[0], "Name");
+  EXPECT_EQ(cell("Name"), "Trädgårdsboden AB");
+  EXPECT_EQ(cell("Domain"), "tradgardsboden.test");
+  EXPECT_EQ(cell("Website"), "https://tradgardsboden.test");
+  EXPECT_EQ(cell("E-commerce platform"), "WooCommerce");
+  EXPECT_EQ(cell("Carriers"), "DHL; PostNord");
+  EXPECT_EQ(cell("Payment methods"), "");
+  EXPECT_EQ(cell("Checkout first seen"), "2026-02-01");
+  EXPECT_EQ(cell("Carriers first seen"), "2026-01-05");
+  EXPECT_EQ(cell("Carriers last seen"), "2026-03-02");
+  EXPECT_EQ(cell("E-commerce platform last seen"), "2026-03-02");
+  EXPECT_EQ(cell("Last analysed"), "2026-03-02");
+  EXPECT_EQ(cell("Leadscan ID"), lead.id);
+  // Semicolon files quote the joined names, so the cell reads back whole.
+  auto table = ParseCsv(CsvLine(header, ';') + CsvLine(row, ';'));
+  ASSERT_TRUE(table.ok()) << table.status().ToString();
+  EXPECT_EQ(table->delimiter, ';');
+  EXPECT_EQ(table->rows[0].fields, row);
+  store::Lead bare;
+  bare.id = "x";
+  bare.company_name = "Utan domän";
+  auto empty = CrmRow(bare, presence);
+  EXPECT_EQ(empty[2], "");
+  EXPECT_EQ(empty[3], "");
+}
+
+TEST(ChangeCursorTest, RoundTripsAndRefusesWhatItDidNotMake) {
+  store::ChangeCursor c{*store::ParseTime("2026-01-05T10:00:00.123456Z"),
+                        "0b7c5b8e-5d2a-4c59-9c1e-2b4f7b0a1c11"};
+  std::string text = EncodeChangeCursor(c);
+  auto back = DecodeChangeCursor(text);
+  ASSERT_TRUE(back.has_value());
+  EXPECT_EQ(back->detected_at, c.detected_at);
+  EXPECT_EQ(back->id, c.id);
+  for (const char* bad : {"", ".", "x.0b7c5b8e-5d2a-4c59-9c1e-2b4f7b0a1c11", "12.not-a-uuid",
+                          "-5.0b7c5b8e-5d2a-4c59-9c1e-2b4f7b0a1c11",
+                          "99999999999999999999.0b7c5b8e-5d2a-4c59-9c1e-2b4f7b0a1c11",
+                          "9000000000000001.0b7c5b8e-5d2a-4c59-9c1e-2b4f7b0a1c11",
+                          "12.0b7c5b8e-5d2a-4c59-9c1e-2b4f7b0a1c11.x", "120b7c5b8e"}) {
+    EXPECT_FALSE(DecodeChangeCursor(bad).has_value()) << bad;
+  }
 }
 
 }  // namespace

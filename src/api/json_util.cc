@@ -2,6 +2,10 @@
 
 #include <date/date.h>
 
+#include <algorithm>
+
+#include "store/store.h"
+
 namespace leadscan::api {
 
 using common::Result;
@@ -105,6 +109,34 @@ Result<std::optional<bool>> QueryBool(const http::Request& request, std::string_
     return std::optional<bool>(false);
   return Status::InvalidArgument("invalid_query", std::string(name) + " must be true or false",
                                  std::string(name));
+}
+
+Result<std::optional<common::TimePoint>> QueryTime(const http::Request& request,
+                                                   std::string_view name) {
+  auto v = request.Query(name);
+  if (!v)
+    return std::optional<common::TimePoint>();
+  std::string text(*v);
+  // A date alone means its midnight (UTC).
+  if (text.size() == 10 && text[4] == '-' && text[7] == '-')
+    text += "T00:00:00Z";
+  auto t = text.empty() || text[0] < '0' || text[0] > '9' ? std::nullopt : store::ParseTime(text);
+  if (!t) {
+    return Status::InvalidArgument(
+        "invalid_query", std::string(name) + " must be an ISO 8601 time, e.g. 2026-01-05T10:00:00Z",
+        std::string(name));
+  }
+  return std::optional<common::TimePoint>(*t);
+}
+
+Status CheckQueryNames(const http::Request& request,
+                       std::initializer_list<std::string_view> allowed) {
+  for (const auto& [key, value] : request.query) {
+    if (std::find(allowed.begin(), allowed.end(), key) == allowed.end()) {
+      return Status::InvalidArgument("unknown_query", "unknown query parameter: " + key, key);
+    }
+  }
+  return Status::Ok();
 }
 
 http::Response JsonOrError(const Status& status, const Json& value, int code) {

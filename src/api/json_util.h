@@ -45,6 +45,16 @@ common::Result<int64_t> QueryInt(const http::Request& request, std::string_view 
 // Boolean query parameter ("true"/"false"/"1"/"0"); nullopt when absent.
 common::Result<std::optional<bool>> QueryBool(const http::Request& request, std::string_view name);
 
+// ISO 8601 time query parameter ("2026-01-05T10:00:00Z", a fraction, "+00:00", or a date alone,
+// "2026-01-05", for its midnight UTC); nullopt when absent; invalid_query naming it otherwise.
+common::Result<std::optional<common::TimePoint>> QueryTime(const http::Request& request,
+                                                           std::string_view name);
+
+// unknown_query naming the first query parameter not in `allowed` (for routes that refuse what
+// they do not read, so a misspelt filter is not silently ignored).
+common::Status CheckQueryNames(const http::Request& request,
+                               std::initializer_list<std::string_view> allowed);
+
 // 200 with `value`, or the error response of `status`.
 http::Response JsonOrError(const common::Status& status, const Json& value, int code = 200);
 

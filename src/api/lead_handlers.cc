@@ -3,6 +3,7 @@
 #include <map>
 #include <set>
 
+#include "api/crm_export.h"
 #include "api/csv.h"
 #include "common/uuid.h"
 #include "fetch/target.h"
@@ -16,9 +17,12 @@ using http::Request;
 using http::Response;
 
 constexpr int64_t kMaxHistory = 50;
-constexpr const char* kFindingFields[] = {"ecommerce_platform", "checkout_solutions",
-                                          "payment_methods",    "carriers",
-                                          "shipping_software",  "technologies"};
+// Finding-name filters: values per parameter, characters per name.
+constexpr size_t kMaxFilterNames = 20;
+constexpr size_t kMaxFilterNameLength = 200;
+// Change rows read to show the changes of one page of a lead's history.
+constexpr int64_t kMaxHistoryChanges = 5000;
+constexpr const char* kUtf8Bom = "\xEF\xBB\xBF";
 
 // Normalises a user's domain: the host for a bare domain or a root URL, the URL otherwise.
 Result<std::string> NormaliseDomain(const std::string& raw) {
@@ -54,6 +58,34 @@ Result<store::NewLead> ParseNewLead(const Json& body, std::string_view prefix) {
   return lead;
 }
 
+// The values of a repeatable finding-name filter, trimmed; invalid_query naming it when one is
+// empty or too long, or there are too many.
+Result<std::vector<std::string>> QueryNames(const Request& req, std::string_view name) {
+  std::vector<std::string> out;
+  const std::string param(name);
+  auto values = req.QueryAll(name);
+  if (values.size() > kMaxFilterNames) {
+    return Status::InvalidArgument(
+        "invalid_query",
+        param + " may be given at most " + std::to_string(kMaxFilterNames) + " times", param);
+  }
+  for (const std::string& v : values) {
+    size_t a = v.find_first_not_of(" \t");
+    size_t b = v.find_last_not_of(" \t");
+    std::string trimmed = a == std::string::npos ? std::string() : v.substr(a, b - a + 1);
+    if (trimmed.empty() || trimmed.size() > kMaxFilterNameLength) {
+      return Status::InvalidArgument("invalid_query",
+                                     param + " must name a finding (1 to " +
+                                         std::to_string(kMaxFilterNameLength) + " characters)",
+                                     param);
+    }
+    out.push_back(std::move(trimmed));
+  }
+  return out;
+}
+
+}  // namespace
+
 Result<store::LeadFilter> ParseLeadFilter(const Request& req, int64_t max_page) {
   store::LeadFilter filter;
   if (auto v = req.Query("search"))
@@ -78,22 +110,28 @@ Result<store::LeadFilter> ParseLeadFilter(const Request& req, int64_t max_page) 
     return offset.status();
   filter.limit = *limit;
   filter.offset = *offset;
+
+  struct NameList {
+    const char* name;
+    std::vector<std::string>* out;
+  };
+
+  for (const NameList& list :
+       {NameList{"uses", &filter.uses}, NameList{"not_uses", &filter.not_uses},
+        NameList{"added", &filter.added}, NameList{"removed", &filter.removed}}) {
+    auto names = QueryNames(req, list.name);
+    if (!names.ok())
+      return names.status();
+    *list.out = std::move(*names);
+  }
+  auto since = QueryTime(req, "since");
+  if (!since.ok())
+    return since.status();
+  filter.since = *since;
   return filter;
 }
 
-std::set<std::string> NamesOf(const Json& field) {
-  std::set<std::string> out;
-  if (field.is_object()) {
-    out.insert(field.value("name", ""));
-  } else if (field.is_array()) {
-    for (const auto& f : field) {
-      if (f.is_object())
-        out.insert(f.value("name", ""));
-    }
-  }
-  out.erase("");
-  return out;
-}
+namespace {
 
 Response ImportLeads(Services& s, const Request& req) {
   auto table = ParseCsv(req.body);
@@ -179,34 +217,121 @@ Response ImportLeads(Services& s, const Request& req) {
                               {"delimiter", std::string(1, table->delimiter)}});
 }
 
+// GET /api/leads/export: the filtered lead list as CSV. layout=default (the columns the import
+// reads back) or crm (docs/crm-export.md: HubSpot / Pipedrive, UTF-8 with BOM); delimiter
+// "," (default) or ";".
 Response ExportLeads(Services& s, const Request& req) {
   auto filter = ParseLeadFilter(req, ApiOptions::kMaxPageSize);
   if (!filter.ok())
     return Response::FromStatus(filter.status());
-  std::string out = CsvLine({"id", "company_name", "domain", "ecommerce_platform",
-                             "checkout_solutions", "payment_methods", "carriers",
-                             "shipping_software", "technologies", "last_analyzed_at"});
+  const std::string layout(req.Query("layout").value_or("default"));
+  if (layout != "default" && layout != "crm") {
+    return Response::Error(400, "invalid_query", "layout must be default or crm", "layout");
+  }
+  const std::string delimiter_text(req.Query("delimiter").value_or(","));
+  if (delimiter_text != "," && delimiter_text != ";") {
+    return Response::Error(400, "invalid_query", "delimiter must be , or ;", "delimiter");
+  }
+  const char delimiter = delimiter_text[0];
+  const bool crm = layout == "crm";
+  std::string out = crm ? std::string(kUtf8Bom) + CsvLine(CrmHeader(), delimiter)
+                        : CsvLine({"id", "company_name", "domain", "ecommerce_platform",
+                                   "checkout_solutions", "payment_methods", "carriers",
+                                   "shipping_software", "technologies", "last_analyzed_at"},
+                                  delimiter);
+  const common::OrgId& org = req.Caller().org_id;
   filter->limit = ApiOptions::kMaxPageSize;
   filter->offset = 0;
   while (true) {
-    auto page = s.store.ListLeads(req.Caller().org_id, *filter);
+    auto page = s.store.ListLeads(org, *filter);
     if (!page.ok())
       return Response::FromStatus(page.status());
+    std::vector<store::FindingPresence> presence;
+    if (crm && !page->rows.empty()) {
+      std::vector<std::string> ids;
+      for (const auto& l : page->rows)
+        ids.push_back(l.id);
+      auto found = s.store.ListFindingPresence(org, ids);
+      if (!found.ok())
+        return Response::FromStatus(found.status());
+      presence = std::move(*found);
+    }
     for (const auto& l : page->rows) {
+      if (crm) {
+        out += CsvLine(CrmRow(l, presence), delimiter);
+        continue;
+      }
       const auto& f = l.findings;
       out += CsvLine({l.id, l.company_name, l.domain, JoinFindingNames(f.ecommerce_platform),
                       JoinFindingNames(f.checkout_solutions), JoinFindingNames(f.payment_methods),
                       JoinFindingNames(f.carriers), JoinFindingNames(f.shipping_software),
                       JoinFindingNames(f.technologies),
-                      f.last_analyzed_at ? IsoTime(*f.last_analyzed_at) : std::string()});
+                      f.last_analyzed_at ? IsoTime(*f.last_analyzed_at) : std::string()},
+                     delimiter);
     }
     filter->offset += static_cast<int64_t>(page->rows.size());
     if (page->rows.empty() || filter->offset >= page->total)
       break;
   }
   Response r = Response::Text(200, std::move(out), "text/csv; charset=utf-8");
-  r.WithHeader("Content-Disposition", "attachment; filename=\"leads.csv\"");
+  r.WithHeader("Content-Disposition", crm ? "attachment; filename=\"leads-crm.csv\""
+                                          : "attachment; filename=\"leads.csv\"");
   return r;
+}
+
+Json PresenceJson(const store::FindingPresence& p) {
+  return {{"field", p.field},
+          {"name", p.name},
+          {"first_seen", IsoTime(p.first_seen)},
+          {"last_seen", IsoTime(p.last_seen)},
+          {"present", p.present()},
+          {"added_by", p.added_by.empty() ? Json() : Json(p.added_by)},
+          {"removed_at", IsoTimeOrNull(p.removed_at)},
+          {"removed_by", p.removed_by.empty() ? Json() : Json(p.removed_by)}};
+}
+
+Json FindingHistoryJson(const store::LeadFindingHistory& history) {
+  Json out = Json::array();
+  for (const auto& p : history.findings)
+    out.push_back(PresenceJson(p));
+  return out;
+}
+
+// The history rows' "changes": per analysis, {field: {added: [...], removed: [...]}} from the
+// change rows the store wrote with it; null for analyses up to the lead's first tracked one
+// (nothing to compare with, or recorded before change tracking).
+Result<std::map<std::string, Json>> HistoryChanges(Services& s, const common::OrgId& org,
+                                                   const std::string& lead_id,
+                                                   const std::vector<store::AnalysisRecord>& rows) {
+  std::map<std::string, Json> out;
+  if (rows.empty())
+    return out;
+  store::ChangeFilter filter;
+  filter.lead_id = lead_id;
+  filter.limit = kMaxHistoryChanges;
+  for (const auto& r : rows)
+    filter.analysis_ids.push_back(r.id);
+  auto changes = s.store.ListChanges(org, filter);
+  if (!changes.ok())
+    return changes.status();
+  for (const auto& r : rows)
+    out[r.id] = Json::object();
+  for (const auto& c : changes->rows) {
+    Json& field = out[c.analysis_id][c.field];
+    if (field.is_null())
+      field = {{"added", Json::array()}, {"removed", Json::array()}};
+    field[c.change].push_back(c.name);
+  }
+  for (auto& [id, changes_of] : out) {
+    for (auto& [field, lists] : changes_of.items()) {
+      for (auto& [kind, names] : lists.items()) {
+        std::vector<std::string> sorted = names.get<std::vector<std::string>>();
+        std::sort(sorted.begin(), sorted.end());
+        names = sorted;
+      }
+    }
+  }
+  return out;
 }
 
 }  // namespace
@@ -225,28 +350,6 @@ Json LeadJson(const store::Lead& l) {
           {"last_analyzed_at", IsoTimeOrNull(l.findings.last_analyzed_at)},
           {"created_at", IsoTime(l.created_at)},
           {"updated_at", IsoTime(l.updated_at)}};
-}
-
-Json DiffFindings(const Json& older, const Json& newer) {
-  Json out = Json::object();
-  for (const char* field : kFindingFields) {
-    auto before = NamesOf(older.is_object() ? older.value(field, Json()) : Json());
-    auto after = NamesOf(newer.is_object() ? newer.value(field, Json()) : Json());
-    Json added = Json::array();
-    Json removed = Json::array();
-    for (const auto& n : after) {
-      if (before.count(n) == 0)
-        added.push_back(n);
-    }
-    for (const auto& n : before) {
-      if (after.count(n) == 0)
-        removed.push_back(n);
-    }
-    if (!added.empty() || !removed.empty()) {
-      out[field] = {{"added", added}, {"removed", removed}};
-    }
-  }
-  return out;
 }
 
 store::LeadFindings FindingsFromResult(const Json& result) {
@@ -336,8 +439,14 @@ void RegisterLeadRoutes(http::Router& router, Services& services) {
     auto history = s->store.ListAnalyses(org, lead->id, kMaxHistory, 0);
     if (!history.ok())
       return Response::FromStatus(history.status());
-    Json rows = Json::array();
+    auto findings = s->store.GetFindingHistory(org, lead->id);
+    if (!findings.ok())
+      return Response::FromStatus(findings.status());
     const auto& records = history->rows;  // newest first
+    auto changes = HistoryChanges(*s, org, lead->id, records);
+    if (!changes.ok())
+      return Response::FromStatus(changes.status());
+    Json rows = Json::array();
     for (size_t i = 0; i < records.size(); ++i) {
       const auto& r = records[i];
       Json row = {{"id", r.id},
@@ -347,14 +456,27 @@ void RegisterLeadRoutes(http::Router& router, Services& services) {
                   {"job_type", r.job_type},
                   {"domain", r.domain},
                   {"result", r.result}};
-      row["changes"] =
-          i + 1 < records.size() ? DiffFindings(records[i + 1].result, r.result) : Json();
+      const bool tracked = findings->tracked_since && r.analyzed_at > *findings->tracked_since;
+      row["changes"] = tracked ? (*changes)[r.id] : Json();
       rows.push_back(std::move(row));
     }
     Json out = LeadJson(*lead);
     out["history"] = rows;
     out["history_total"] = history->total;
+    out["finding_history"] = FindingHistoryJson(*findings);
     return Response::Json(200, {{"lead", out}});
+  });
+
+  router.Get("/api/leads/:id/findings-history", [s](const Request& req) {
+    std::string id(req.Param("id"));
+    if (!common::IsUuid(id))
+      return Response::FromStatus(Status::NotFound("lead not found"));
+    auto history = s->store.GetFindingHistory(req.Caller().org_id, common::CanonicalUuid(id));
+    if (!history.ok())
+      return Response::FromStatus(history.status());
+    return Response::Json(200, {{"lead_id", common::CanonicalUuid(id)},
+                                {"tracked_since", IsoTimeOrNull(history->tracked_since)},
+                                {"findings", FindingHistoryJson(*history)}});
   });
 
   router.Patch("/api/leads/:id", [s](const Request& req) {

@@ -1,5 +1,6 @@
-// Handlers of /api/leads: create (one or many), list with search and filters, detail with
-// history and changes, update, delete, CSV import and export. Registered by RegisterRoutes;
+// Handlers of /api/leads: create (one or many), list with search and filters (finding filters
+// included), detail with history, changes and finding history, update, delete, CSV import and
+// export (default and CRM layouts). Registered by RegisterRoutes;
 // thread-safe (state lives in the Store).
 #pragma once
 
@@ -15,10 +16,10 @@ void RegisterLeadRoutes(http::Router& router, Services& services);
 // The API shape of a lead (latest findings included).
 Json LeadJson(const store::Lead& lead);
 
-// What changed between two analysis results (older -> newer), per result field:
-// {"checkout_solutions": {"added": [...], "removed": [...]}, ...}; fields without changes are
-// left out. A platform switch shows as removed + added.
-Json DiffFindings(const Json& older, const Json& newer);
+// The lead list's filters from the query (search / q, platform, checkout, carrier, analysed,
+// limit, offset, and the finding filters uses, not_uses, added, removed, since), shared by the
+// list, the CSV export and the market view. invalid_query naming the parameter on a bad value.
+common::Result<store::LeadFilter> ParseLeadFilter(const http::Request& req, int64_t max_page);
 
 // Lead findings from one analysis result JSON (SPEC §6 shape).
 store::LeadFindings FindingsFromResult(const Json& result);

@@ -1,6 +1,7 @@
 #include "api/routes.h"
 
 #include "analysis/analyzer.h"
+#include "api/change_handlers.h"
 #include "api/job_handlers.h"
 #include "api/json_util.h"
 #include "api/lead_handlers.h"
@@ -97,6 +98,7 @@ void RegisterRoutes(http::Router& router, Services& services) {
   Services* s = &services;
   RegisterLeadRoutes(router, services);
   RegisterJobRoutes(router, services);
+  RegisterChangeRoutes(router, services);
   router.Post("/api/analyze", [s](const Request& r) { return AnalyzeNow(*s, r); });
   router.Get("/api/me", [](const Request& r) {
     return Response::Json(200, {{"org_id", r.Caller().org_id.str()},

@@ -7,6 +7,7 @@
 
 #include "common/json_parse.h"
 #include "common/uuid.h"
+#include "store/sql_finding_history.h"
 
 namespace leadscan::store {
 namespace {
@@ -1012,14 +1013,12 @@ Status SqlStore::DeleteLead(const OrgId& org_id, const std::string& lead_id) {
   });
 }
 
-Result<Page<Lead>> SqlStore::ListLeads(const OrgId& org_id, const LeadFilter& filter) {
-  Page<Lead> page;
-  page.limit = std::max<int64_t>(0, filter.limit);
-  page.offset = std::max<int64_t>(0, filter.offset);
-  if (!IsUuid(org_id))
-    return page;
-  std::string where = " WHERE l.org_id = ?";
-  SqlParams p{T(org_id)};
+void AppendLeadWhere(const SqlBackend& backend, const OrgId& org_id, const LeadFilter& filter,
+                     std::string* where_out, SqlParams* params_out) {
+  std::string& where = *where_out;
+  SqlParams& p = *params_out;
+  where += " WHERE l.org_id = ?";
+  p.push_back(T(org_id));
   if (!filter.search.empty()) {
     where +=
         " AND (lower(l.company_name) LIKE ? ESCAPE '\\' OR lower(l.domain) LIKE ? ESCAPE '\\')";
@@ -1032,18 +1031,30 @@ Result<Page<Lead>> SqlStore::ListLeads(const OrgId& org_id, const LeadFilter& fi
     p.push_back(T(Lower(value)));
   };
   if (!filter.platform.empty()) {
-    name_or_slug(filter.platform, backend_->JsonObjectNameOrSlug("l.ecommerce_platform"));
+    name_or_slug(filter.platform, backend.JsonObjectNameOrSlug("l.ecommerce_platform"));
   }
   if (!filter.checkout.empty()) {
-    name_or_slug(filter.checkout, backend_->JsonArrayHasNameOrSlug("l.checkout_solutions"));
+    name_or_slug(filter.checkout, backend.JsonArrayHasNameOrSlug("l.checkout_solutions"));
   }
   if (!filter.carrier.empty()) {
-    name_or_slug(filter.carrier, backend_->JsonArrayHasNameOrSlug("l.carriers"));
+    name_or_slug(filter.carrier, backend.JsonArrayHasNameOrSlug("l.carriers"));
   }
   if (filter.analysed) {
     where += *filter.analysed ? " AND l.last_analyzed_at IS NOT NULL"
                               : " AND l.last_analyzed_at IS NULL";
   }
+  AppendFindingFilters(org_id, filter, &where, &p);
+}
+
+Result<Page<Lead>> SqlStore::ListLeads(const OrgId& org_id, const LeadFilter& filter) {
+  Page<Lead> page;
+  page.limit = std::max<int64_t>(0, filter.limit);
+  page.offset = std::max<int64_t>(0, filter.offset);
+  if (!IsUuid(org_id))
+    return page;
+  std::string where;
+  SqlParams p;
+  AppendLeadWhere(*backend_, org_id, filter, &where, &p);
   Status s = backend_->Read([&](SqlConn& c) -> Status {
     QUERY_OR_RETURN(count, c, "SELECT COUNT(*) FROM leads l" + where, p);
     page.total = std::stoll(count.rows[0][0].value_or("0"));
@@ -1708,8 +1719,8 @@ namespace {
 
 // The item's own writes of a completion (the caller has locked it with LockLeasedItemTx): the
 // item completed with its result, the lead's latest findings, a history row.
-Status WriteCompletionTx(SqlConn& c, const ItemCompletion& completion, const Job& job,
-                         const std::string& run_id, const std::string& lead_id,
+Status WriteCompletionTx(SqlBackend& b, SqlConn& c, const ItemCompletion& completion,
+                         const Job& job, const std::string& run_id, const std::string& lead_id,
                          const std::string& domain, TimePoint now) {
   {
     EXEC_OR_RETURN(n, c,
@@ -1721,14 +1732,19 @@ Status WriteCompletionTx(SqlConn& c, const ItemCompletion& completion, const Job
     (void)n;
   }
   LEADSCAN_RETURN_IF_ERROR(WriteFindingsTx(c, lead_id, completion.findings, now));
+  const std::string analysis_id = NewUuid();
   EXEC_OR_RETURN(n, c,
                  "INSERT INTO analysis_results (id, org_id, lead_id, job_id, run_id, item_id, "
                  "job_type, domain, analyzed_at, result) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                 T(NewUuid()), T(job.org_id), T(lead_id), T(job.id), T(run_id),
+                 T(analysis_id), T(job.org_id), T(lead_id), T(job.id), T(run_id),
                  T(completion.item_id), T(job.job_type), T(domain), Tm(now),
                  T(JsonText(completion.result)));
   (void)n;
-  return Status::Ok();
+  // What changed in the lead's findings, decided once, here, in the outcome's transaction.
+  AnalysisOutcome outcome{job.org_id,          lead_id,      domain, job.id,
+                          analysis_id,         job.job_type, now,    &completion.result,
+                          &completion.findings};
+  return RecordFindingChangesTx(b, c, outcome);
 }
 
 }  // namespace
@@ -1742,7 +1758,8 @@ Result<ItemUpdate> SqlStore::CompleteItem(const ItemCompletion& completion) {
     LEADSCAN_RETURN_IF_ERROR(LockLeasedItemTx(c, *backend_, completion.item_id,
                                               completion.worker_id, completion.lease_token, &job,
                                               &run_id, &lead_id, &domain));
-    LEADSCAN_RETURN_IF_ERROR(WriteCompletionTx(c, completion, job, run_id, lead_id, domain, now));
+    LEADSCAN_RETURN_IF_ERROR(
+        WriteCompletionTx(*backend_, c, completion, job, run_id, lead_id, domain, now));
     auto u = CountItemTx(c, job, run_id, /*ok=*/true, now);
     if (!u.ok())
       return u.status();
@@ -1777,7 +1794,8 @@ Result<std::vector<Result<ItemUpdate>>> SqlStore::CompleteItems(
         continue;
       }
       LEADSCAN_RETURN_IF_ERROR(locked);
-      LEADSCAN_RETURN_IF_ERROR(WriteCompletionTx(c, completion, job, run_id, lead_id, domain, now));
+      LEADSCAN_RETURN_IF_ERROR(
+          WriteCompletionTx(*backend_, c, completion, job, run_id, lead_id, domain, now));
       out.emplace_back(Status::Internal("not counted"));
       RunCompletions& run = runs[run_id];
       run.job = std::move(job);
@@ -1995,7 +2013,11 @@ Result<AnalysisRecord> SqlStore::RecordAnalysis(const OrgId& org_id, const Analy
                    id_or_null(a.item_id), OptText(a.job_type), OptText(a.domain), Tm(a.analyzed_at),
                    T(JsonText(a.result)));
     (void)n;
-    return WriteFindingsTx(c, a.lead_id, findings, a.analyzed_at);
+    LEADSCAN_RETURN_IF_ERROR(WriteFindingsTx(c, a.lead_id, findings, a.analyzed_at));
+    // What changed in the lead's findings, decided once, here, in the outcome's transaction.
+    AnalysisOutcome outcome{a.org_id,   a.lead_id,     a.domain,  a.job_id, a.id,
+                            a.job_type, a.analyzed_at, &a.result, &findings};
+    return RecordFindingChangesTx(*backend_, c, outcome);
   });
   if (!s.ok())
     return s;

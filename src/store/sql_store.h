@@ -100,6 +100,13 @@ class SqlStore : public Store {
                                         const LeadFindings& findings) override;
   Result<Page<AnalysisRecord>> ListAnalyses(const OrgId& org_id, const std::string& lead_id,
                                             int64_t limit, int64_t offset) override;
+  Result<ChangePage> ListChanges(const OrgId& org_id, const ChangeFilter& filter) override;
+  Result<LeadFindingHistory> GetFindingHistory(const OrgId& org_id,
+                                               const std::string& lead_id) override;
+  Result<std::vector<FindingPresence>> ListFindingPresence(
+      const OrgId& org_id, const std::vector<std::string>& lead_ids) override;
+  Result<MarketSummary> Market(const OrgId& org_id, const LeadFilter& filter, int weeks,
+                               int max_names) override;
 
   Result<std::vector<Job>> ListDueJobs(TimePoint now, int64_t limit) override;
   Result<bool> ClaimOccurrence(const std::string& job_id, TimePoint expected,

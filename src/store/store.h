@@ -30,6 +30,7 @@
 #include "common/org_id.h"
 #include "common/result.h"
 #include "common/status.h"
+#include "store/lead_changes.h"
 
 namespace leadscan::store {
 
@@ -139,6 +140,13 @@ struct LeadFilter {
   std::string checkout;          // some checkout_solutions element's name or slug equals
   std::string carrier;           // some carriers element's name or slug equals
   std::optional<bool> analysed;  // true: last_analyzed_at set; false: never analysed
+  // Finding filters (issue 14). A name matches a finding's name in any field, A-Z
+  // case-insensitive; every name of every list must hold (AND).
+  std::vector<std::string> uses;      // a present finding has this name
+  std::vector<std::string> not_uses;  // no present finding has this name
+  std::vector<std::string> added;     // a change added a finding of this name (at/after since)
+  std::vector<std::string> removed;   // a change removed a finding of this name (at/after since)
+  std::optional<TimePoint> since;     // for added / removed; nullopt: all time
   int64_t limit = 50;
   int64_t offset = 0;
 };
@@ -511,6 +519,29 @@ class Store {
   // A lead's analyses, newest first, with job and run ids.
   virtual Result<Page<AnalysisRecord>> ListAnalyses(const OrgId& org_id, const std::string& lead_id,
                                                     int64_t limit, int64_t offset) = 0;
+
+  // --- finding history and changes (issue 14) ---
+  // CompleteItem, CompleteItems and RecordAnalysis write, in their transaction, the lead's
+  // finding presence and one change row per finding added or removed, as
+  // history::DiffFindings decides from the lead's prior state and the analysis's result
+  // (docs/decisions/finding-changes.md), and hand the changes to OnLeadChangedTx.
+  //
+  // The org's changes, newest first (detected_at, then id, descending), keyset-paged:
+  // page.next is set when the page is full. NotFound (field lead_id) when filter.lead_id is not
+  // a lead of the org.
+  virtual Result<ChangePage> ListChanges(const OrgId& org_id, const ChangeFilter& filter) = 0;
+  // Every finding the lead has had, with first / last seen. NotFound for a missing lead.
+  virtual Result<LeadFindingHistory> GetFindingHistory(const OrgId& org_id,
+                                                       const std::string& lead_id) = 0;
+  // The presence rows of the org's leads among lead_ids (others absent), in no order.
+  virtual Result<std::vector<FindingPresence>> ListFindingPresence(
+      const OrgId& org_id, const std::vector<std::string>& lead_ids) = 0;
+  // Shares, weekly timeline and switches over the leads `filter` selects (its limit and
+  // offset are ignored). The timeline and switches cover `weeks` weeks: from the Monday
+  // (00:00 UTC) weeks - 1 weeks before the current week's, by the store's clock; weeks >= 1.
+  // Shares list at most `max_names` names per field.
+  virtual Result<MarketSummary> Market(const OrgId& org_id, const LeadFilter& filter, int weeks,
+                                       int max_names) = 0;
 
   // --- scheduler (every organisation) ---
   // Enabled, not cancelled scheduled jobs with next_run_at <= now, earliest first.

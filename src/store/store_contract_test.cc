@@ -1259,6 +1259,485 @@ INSTANTIATE_TEST_SUITE_P(Adapters, StoreContractTest, ::testing::Values(kMemory,
                            return std::string(param.param);
                          });
 
+// ---- finding history and changes (issue 14) ----
+
+// A full analysis of a lead's shop as the analyzer stores it: the home page, and /kassa fetched
+// with `kassa_status` (0: the fetch failed); WooCommerce and `carrier` on the home page,
+// `checkout` (none when empty) on /kassa.
+Json ShopResult(const std::string& domain, const std::string& checkout, int kassa_status = 200,
+                const std::string& carrier = "PostNord") {
+  const std::string home = "https://" + domain + "/";
+  const std::string kassa = "https://" + domain + "/kassa";
+  auto on = [](const std::string& page) {
+    return Json::array({{{"page", page}, {"field", "html"}, {"matched", "x"}}});
+  };
+  Json kassa_page = {{"url", kassa}, {"status", kassa_status}, {"bytes", 10},
+                     {"ms", 1.0},    {"via", "https"},         {"reason", "link path /kassa"}};
+  Json errors = Json::array();
+  if (kassa_status == 0) {
+    kassa_page["error_code"] = "timeout";
+    errors.push_back({{"code", "timeout"}, {"message", "timed out"}, {"url", kassa}});
+  }
+  Json checkouts = Json::array();
+  if (!checkout.empty() && kassa_status == 200)
+    checkouts.push_back({{"name", checkout}, {"evidence", on(kassa)}});
+  Json carriers = Json::array();
+  if (!carrier.empty())
+    carriers.push_back({{"name", carrier}, {"evidence", on(home)}});
+  return {{"domain", domain},
+          {"analysis_type", "full_analysis"},
+          {"pages", Json::array({{{"url", home},
+                                  {"status", 200},
+                                  {"bytes", 10},
+                                  {"ms", 1.0},
+                                  {"via", "https"},
+                                  {"reason", "home"}},
+                                 kassa_page})},
+          {"ecommerce_platform", {{"name", "WooCommerce"}, {"evidence", on(home)}}},
+          {"technologies", Json::array()},
+          {"checkout_solutions", checkouts},
+          {"payment_methods", Json::array()},
+          {"carriers", carriers},
+          {"shipping_software", Json::array()},
+          {"set_aside", Json::array()},
+          {"errors", errors}};
+}
+
+LeadFindings FindingsOfResult(const Json& r) {
+  LeadFindings f;
+  f.ecommerce_platform = r.value("ecommerce_platform", Json());
+  f.checkout_solutions = r.value("checkout_solutions", Json::array());
+  f.payment_methods = r.value("payment_methods", Json::array());
+  f.carriers = r.value("carriers", Json::array());
+  f.shipping_software = r.value("shipping_software", Json::array());
+  f.technologies = r.value("technologies", Json::array());
+  return f;
+}
+
+std::vector<std::string> Describe(const std::vector<ChangeRecord>& rows) {
+  std::vector<std::string> out;
+  for (const auto& c : rows)
+    out.push_back(c.change + " " + c.field + " " + c.name);
+  return out;
+}
+
+class FindingHistoryTest : public StoreContractTest {
+ protected:
+  // Stores an analysis of the lead (outside a job), then moves the clock an hour on.
+  AnalysisRecord Analyse(const OrgId& org, const std::string& lead, const Json& result,
+                         const std::string& type = "full_analysis") {
+    AnalysisRecord rec;
+    rec.lead_id = lead;
+    rec.job_type = type;
+    rec.result = result;
+    auto saved = store_->RecordAnalysis(org, rec, FindingsOfResult(result));
+    EXPECT_TRUE(saved.ok()) << saved.status().ToString();
+    clock_.Advance(1h);
+    return saved.ok() ? *saved : AnalysisRecord{};
+  }
+
+  std::vector<ChangeRecord> Changes(const OrgId& org, ChangeFilter filter = {}) {
+    filter.limit = 1000;
+    auto page = store_->ListChanges(org, filter);
+    EXPECT_TRUE(page.ok()) << page.status().ToString();
+    return page.ok() ? page->rows : std::vector<ChangeRecord>{};
+  }
+
+  const FindingPresence* Presence(const LeadFindingHistory& h, const std::string& name) {
+    for (const auto& p : h.findings) {
+      if (p.name == name)
+        return &p;
+    }
+    return nullptr;
+  }
+};
+
+TEST_P(FindingHistoryTest, FirstAndLastSeenAndTheChangesOfACheckoutSwitch) {
+  OrgId org = NewOrg();
+  auto lead = NewLeads(org, 1)[0];
+  auto first = Analyse(org, lead, ShopResult("shop0.se", "Klarna Checkout"));
+  // The baseline: everything present, nothing announced.
+  EXPECT_TRUE(Changes(org).empty());
+  auto second = Analyse(org, lead, ShopResult("shop0.se", "Klarna Checkout"));
+  EXPECT_TRUE(Changes(org).empty());
+  auto third = Analyse(org, lead, ShopResult("shop0.se", "Walley Checkout"));
+  auto changes = Changes(org);
+  auto described = Describe(changes);
+  std::sort(described.begin(), described.end());  // one analysis: one time, any order
+  EXPECT_EQ(described, (std::vector<std::string>{"added checkout_solutions Walley Checkout",
+                                                 "removed checkout_solutions Klarna Checkout"}));
+  for (const auto& c : changes) {
+    EXPECT_EQ(c.lead_id, lead);
+    EXPECT_EQ(c.company_name, "shop AB 0");
+    EXPECT_EQ(c.domain, "shop0.se");
+    EXPECT_EQ(c.analysis_id, third.id);
+    EXPECT_EQ(c.detected_at, third.analyzed_at);
+    EXPECT_TRUE(c.job_id.empty());
+    EXPECT_TRUE(c.previous.is_null());
+    ASSERT_TRUE(c.evidence.is_array());
+    ASSERT_FALSE(c.evidence.empty());
+    EXPECT_EQ(c.evidence[0]["page"], "https://shop0.se/kassa");
+  }
+  auto history = store_->GetFindingHistory(org, lead);
+  ASSERT_TRUE(history.ok()) << history.status().ToString();
+  EXPECT_EQ(history->tracked_since, first.analyzed_at);
+  const FindingPresence* woo = Presence(*history, "WooCommerce");
+  ASSERT_NE(woo, nullptr);
+  EXPECT_TRUE(woo->present());
+  EXPECT_EQ(woo->field, "ecommerce_platform");
+  EXPECT_EQ(woo->first_seen, first.analyzed_at);
+  EXPECT_EQ(woo->last_seen, third.analyzed_at);
+  EXPECT_EQ(woo->added_by, first.id);
+  const FindingPresence* klarna = Presence(*history, "Klarna Checkout");
+  ASSERT_NE(klarna, nullptr);
+  EXPECT_FALSE(klarna->present());
+  EXPECT_EQ(klarna->first_seen, first.analyzed_at);
+  EXPECT_EQ(klarna->last_seen, second.analyzed_at);
+  EXPECT_EQ(klarna->removed_at, third.analyzed_at);
+  EXPECT_EQ(klarna->removed_by, third.id);
+  const FindingPresence* walley = Presence(*history, "Walley Checkout");
+  ASSERT_NE(walley, nullptr);
+  EXPECT_EQ(walley->first_seen, third.analyzed_at);
+  EXPECT_EQ(walley->added_by, third.id);
+  // Present findings first, in field order.
+  EXPECT_EQ(history->findings.front().name, "WooCommerce");
+  EXPECT_EQ(history->findings.back().name, "Klarna Checkout");
+  // Found again: added again, first seen kept, the new analysis named.
+  auto fourth = Analyse(org, lead, ShopResult("shop0.se", "Klarna Checkout"));
+  EXPECT_EQ(Changes(org).size(), 4u);
+  auto again = store_->GetFindingHistory(org, lead);
+  const FindingPresence* back = Presence(*again, "Klarna Checkout");
+  ASSERT_NE(back, nullptr);
+  EXPECT_TRUE(back->present());
+  EXPECT_EQ(back->first_seen, first.analyzed_at);
+  EXPECT_EQ(back->added_by, fourth.id);
+  EXPECT_TRUE(back->removed_by.empty());
+}
+
+TEST_P(FindingHistoryTest, AFindingOnAPageThatFailedToLoadIsNotRemoved) {
+  OrgId org = NewOrg();
+  auto lead = NewLeads(org, 1)[0];
+  Analyse(org, lead, ShopResult("shop0.se", "Klarna Checkout"));
+  // /kassa times out: Klarna is absent from the result but was not looked for.
+  auto lost = Analyse(org, lead, ShopResult("shop0.se", "Klarna Checkout", /*kassa_status=*/0));
+  EXPECT_TRUE(Changes(org).empty());
+  auto history = store_->GetFindingHistory(org, lead);
+  const FindingPresence* klarna = Presence(*history, "Klarna Checkout");
+  ASSERT_NE(klarna, nullptr);
+  EXPECT_TRUE(klarna->present());
+  EXPECT_LT(klarna->last_seen, lost.analyzed_at);  // not seen by the analysis that lost /kassa
+  // A 5xx of the page is no removal either.
+  Analyse(org, lead, ShopResult("shop0.se", "", /*kassa_status=*/503));
+  EXPECT_TRUE(Changes(org).empty());
+  // An analysis type that does not look at checkouts removes none.
+  Analyse(org, lead, ShopResult("shop0.se", ""), "carrier_detection");
+  EXPECT_TRUE(Changes(org).empty());
+  // The page loads and the checkout is gone: now it is removed.
+  auto reached = Analyse(org, lead, ShopResult("shop0.se", ""));
+  EXPECT_EQ(Describe(Changes(org)),
+            (std::vector<std::string>{"removed checkout_solutions Klarna Checkout"}));
+  EXPECT_EQ(Changes(org)[0].analysis_id, reached.id);
+}
+
+TEST_P(FindingHistoryTest, JobOutcomesWriteChangesInTheirTransactionOneAfterTheOther) {
+  OrgId org = NewOrg();
+  auto leads = NewLeads(org, 2);
+  auto complete = [&](const ClaimedItem& ci, const std::string& checkout) {
+    ItemCompletion c;
+    c.item_id = ci.item.id;
+    c.worker_id = "w";
+    c.lease_token = ci.item.lease_token;
+    c.result = ShopResult(ci.item.domain, checkout);
+    c.findings = FindingsOfResult(c.result);
+    return c;
+  };
+  auto full_job = [&](const std::vector<std::string>& ids) {
+    NewJob job;
+    job.job_name = "Full";
+    job.job_type = "full_analysis";
+    job.lead_ids = ids;
+    auto created = store_->CreateJob(org, job);
+    EXPECT_TRUE(created.ok()) << created.status().ToString();
+    return created.value();
+  };
+  auto first = full_job(leads);
+  auto claimed = Claim("w", 2);
+  ASSERT_EQ(claimed.size(), 2u);
+  ASSERT_TRUE(store_->CompleteItem(complete(claimed[0], "Klarna Checkout")).ok());
+  ASSERT_TRUE(store_->CompleteItem(complete(claimed[1], "Klarna Checkout")).ok());
+  clock_.Advance(1h);
+  // Two jobs over the first lead, their items committed in one group: each outcome is diffed
+  // against the state the previous one left, inside the one transaction.
+  auto second = full_job({leads[0]});
+  auto third = full_job({leads[0]});
+  auto items = Claim("w", 2);
+  ASSERT_EQ(items.size(), 2u);
+  auto batch = store_->CompleteItems(
+      {complete(items[0], "Walley Checkout"), complete(items[1], "Walley Checkout")});
+  ASSERT_TRUE(batch.ok()) << batch.status().ToString();
+  for (const auto& r : *batch)
+    ASSERT_TRUE(r.ok()) << r.status().ToString();
+  auto changes = Changes(org);
+  ASSERT_EQ(changes.size(), 2u);
+  EXPECT_EQ(changes[0].job_id, items[0].item.job_id);
+  EXPECT_EQ(changes[1].job_id, items[0].item.job_id);
+  EXPECT_TRUE(changes[0].job_id == second.job.id || changes[0].job_id == third.job.id);
+  EXPECT_EQ(store_->GetFindingHistory(org, leads[1])->findings.size(), 3u);
+  // A deleted job leaves its changes without a job id; a deleted lead takes them along.
+  ASSERT_TRUE(store_->DeleteJob(org, changes[0].job_id).ok());
+  for (const auto& c : Changes(org))
+    EXPECT_TRUE(c.job_id.empty());
+  ASSERT_TRUE(store_->DeleteLead(org, leads[0]).ok());
+  EXPECT_TRUE(Changes(org).empty());
+  EXPECT_EQ(store_->GetFindingHistory(org, leads[0]).status().code(),
+            common::StatusCode::kNotFound);
+}
+
+TEST_P(FindingHistoryTest, TheFeedIsNewestFirstWithAKeysetCursorAndFilters) {
+  OrgId org = NewOrg();
+  auto leads = NewLeads(org, 3);
+  const std::vector<std::string> checkouts = {"Klarna Checkout", "Walley Checkout", "Svea"};
+  for (const auto& lead : leads)
+    Analyse(org, lead, ShopResult("shop.se", checkouts[0]));
+  const TimePoint switches_from = clock_.Now();
+  // Each round switches every lead's checkout (and, on odd rounds, its carrier).
+  for (int round = 1; round <= 4; ++round) {
+    for (const auto& lead : leads) {
+      Analyse(org, lead,
+              ShopResult("shop.se", checkouts[static_cast<size_t>(round) % 3], 200,
+                         round % 2 ? "Budbee" : "PostNord"));
+    }
+  }
+  auto all = Changes(org);
+  ASSERT_EQ(all.size(), 3u * 4u * 2u + 3u * 4u * 2u);
+  for (size_t i = 1; i < all.size(); ++i) {
+    EXPECT_TRUE(all[i - 1].detected_at > all[i].detected_at ||
+                (all[i - 1].detected_at == all[i].detected_at && all[i - 1].id > all[i].id))
+        << i;
+  }
+  // Paging by cursor visits every row once, in the same order.
+  std::vector<std::string> paged;
+  ChangeFilter f;
+  f.limit = 5;
+  for (int pages = 0; pages < 100; ++pages) {
+    auto page = store_->ListChanges(org, f);
+    ASSERT_TRUE(page.ok()) << page.status().ToString();
+    for (const auto& c : page->rows)
+      paged.push_back(c.id);
+    if (!page->next)
+      break;
+    EXPECT_EQ(page->rows.size(), 5u);
+    f.after = page->next;
+  }
+  std::vector<std::string> ids;
+  for (const auto& c : all)
+    ids.push_back(c.id);
+  EXPECT_EQ(paged, ids);
+  // A page that ends exactly at the last row says there is no more.
+  ChangeFilter exact;
+  exact.limit = static_cast<int64_t>(all.size());
+  EXPECT_FALSE(store_->ListChanges(org, exact)->next.has_value());
+
+  ChangeFilter by_name;
+  by_name.name = "WALLEY checkout";
+  by_name.change = "added";
+  auto walley = Changes(org, by_name);
+  ASSERT_EQ(walley.size(), 3u * 2u);  // rounds 1 and 4
+  for (const auto& c : walley)
+    EXPECT_EQ(c.name, "Walley Checkout");
+  ChangeFilter carriers;
+  carriers.field = "carriers";
+  carriers.lead_id = leads[1];
+  auto lead_carriers = Changes(org, carriers);
+  ASSERT_EQ(lead_carriers.size(), 4u * 2u);
+  for (const auto& c : lead_carriers) {
+    EXPECT_EQ(c.field, "carriers");
+    EXPECT_EQ(c.lead_id, leads[1]);
+  }
+  ChangeFilter window;
+  window.since = switches_from + 3h;  // round 2 starts here
+  window.until = switches_from + 6h;  // round 3 starts here
+  auto round2 = Changes(org, window);
+  ASSERT_EQ(round2.size(), 3u * 2u * 2u);
+  for (const auto& c : round2) {
+    EXPECT_GE(c.detected_at, *window.since);
+    EXPECT_LT(c.detected_at, *window.until);
+  }
+  ChangeFilter foreign;
+  foreign.lead_id = common::NewUuid();
+  EXPECT_EQ(store_->ListChanges(org, foreign).status().code(), common::StatusCode::kNotFound);
+}
+
+TEST_P(FindingHistoryTest, ChangesAndHistoryStayInTheirOrganisation) {
+  OrgId org = NewOrg();
+  OrgId other = NewOrg();
+  auto lead = NewLeads(org, 1)[0];
+  Analyse(org, lead, ShopResult("shop0.se", "Klarna Checkout"));
+  Analyse(org, lead, ShopResult("shop0.se", "Walley Checkout"));
+  EXPECT_EQ(Changes(org).size(), 2u);
+  EXPECT_TRUE(Changes(other).empty());
+  EXPECT_EQ(store_->GetFindingHistory(other, lead).status().code(), common::StatusCode::kNotFound);
+  ChangeFilter theirs;
+  theirs.lead_id = lead;
+  EXPECT_EQ(store_->ListChanges(other, theirs).status().code(), common::StatusCode::kNotFound);
+  EXPECT_TRUE(store_->ListFindingPresence(other, {lead})->empty());
+  EXPECT_EQ(store_->ListFindingPresence(org, {lead, "nope"})->size(), 4u);
+  LeadFilter uses;
+  uses.uses = {"walley checkout"};
+  EXPECT_EQ(store_->ListLeads(org, uses)->total, 1);
+  EXPECT_EQ(store_->ListLeads(other, uses)->total, 0);
+  auto market = store_->Market(other, {}, 4, 10);
+  ASSERT_TRUE(market.ok());
+  EXPECT_EQ(market->lead_count, 0);
+  EXPECT_TRUE(market->timeline.empty());
+}
+
+TEST_P(FindingHistoryTest, LeadFiltersOnFindingsAndChangesCombine) {
+  OrgId org = NewOrg();
+  auto leads = NewLeads(org, 4);
+  // lead 0: Klarna -> Walley; lead 1: Klarna all along; lead 2: Walley -> Klarna, Budbee;
+  // lead 3: never analysed.
+  Analyse(org, leads[0], ShopResult("a.se", "Klarna Checkout"));
+  Analyse(org, leads[1], ShopResult("b.se", "Klarna Checkout"));
+  Analyse(org, leads[2], ShopResult("c.se", "Walley Checkout"));
+  const TimePoint later = clock_.Now() + 30min;
+  Analyse(org, leads[0], ShopResult("a.se", "Walley Checkout"));
+  clock_.Advance(1h);
+  Analyse(org, leads[2], ShopResult("c.se", "Klarna Checkout", 200, "Budbee"));
+  auto ids = [&](const LeadFilter& f) {
+    std::set<std::string> out;
+    auto page = store_->ListLeads(org, f);
+    EXPECT_TRUE(page.ok()) << page.status().ToString();
+    for (const auto& l : page->rows)
+      out.insert(l.id);
+    EXPECT_EQ(page->total, static_cast<int64_t>(out.size()));
+    return out;
+  };
+  LeadFilter f;
+  f.uses = {"klarna checkout"};
+  EXPECT_EQ(ids(f), (std::set<std::string>{leads[1], leads[2]}));
+  f.uses = {"Klarna Checkout", "postnord"};
+  EXPECT_EQ(ids(f), (std::set<std::string>{leads[1]}));
+  f = {};
+  f.not_uses = {"Klarna Checkout"};
+  EXPECT_EQ(ids(f), (std::set<std::string>{leads[0], leads[3]}));
+  f = {};
+  f.added = {"Walley Checkout"};
+  EXPECT_EQ(ids(f), (std::set<std::string>{leads[0]}));
+  f = {};
+  f.removed = {"walley checkout"};
+  EXPECT_EQ(ids(f), (std::set<std::string>{leads[2]}));
+  f.since = later + 1h;
+  EXPECT_EQ(ids(f), (std::set<std::string>{leads[2]}));
+  f.since = clock_.Now();
+  EXPECT_TRUE(ids(f).empty());
+  f = {};
+  f.removed = {"Klarna Checkout"};
+  f.uses = {"Walley Checkout"};
+  f.not_uses = {"Budbee"};
+  f.search = "shop";
+  EXPECT_EQ(ids(f), (std::set<std::string>{leads[0]}));
+  f.checkout = "klarna-checkout";  // the existing filters still apply (latest findings)
+  EXPECT_TRUE(ids(f).empty());
+}
+
+TEST_P(FindingHistoryTest, MarketCountsSharesWeeksAndSwitches) {
+  OrgId org = NewOrg();
+  auto leads = NewLeads(org, 3);
+  // T0 is a Monday.
+  Analyse(org, leads[0], ShopResult("a.se", "Klarna Checkout"));
+  Analyse(org, leads[1], ShopResult("b.se", "Klarna Checkout"));
+  Analyse(org, leads[2], ShopResult("c.se", "Svea"));
+  Analyse(org, leads[0], ShopResult("a.se", "Walley Checkout"));  // a switch in week 1
+  clock_.Advance(7 * 24h);
+  Analyse(org, leads[1], ShopResult("b.se", "Walley Checkout", 200, "Budbee"));  // week 2
+  auto market = store_->Market(org, {}, 12, 10);
+  ASSERT_TRUE(market.ok()) << market.status().ToString();
+  EXPECT_EQ(market->lead_count, 3);
+  EXPECT_EQ(market->analysed_count, 3);
+  const auto& checkout = market->shares["checkout_solutions"];
+  ASSERT_EQ(checkout.size(), 2u);
+  EXPECT_EQ(checkout[0].name, "Walley Checkout");
+  EXPECT_EQ(checkout[0].count, 2);
+  EXPECT_EQ(checkout[1].name, "Svea");
+  EXPECT_EQ(market->shares["ecommerce_platform"][0].count, 3);
+  EXPECT_EQ(market->shares.count("technologies"), 0u);
+  ASSERT_EQ(market->timeline.size(), 6u);
+  EXPECT_EQ(market->timeline[0].week_start, "2026-01-05");
+  EXPECT_EQ(market->timeline[0].field, "checkout_solutions");
+  EXPECT_EQ(market->timeline[0].name, "Klarna Checkout");
+  EXPECT_EQ(market->timeline[0].removed, 1);
+  EXPECT_EQ(market->timeline[1].name, "Walley Checkout");
+  EXPECT_EQ(market->timeline[1].added, 1);
+  EXPECT_EQ(market->timeline.back().week_start, "2026-01-12");
+  EXPECT_EQ(market->timeline.back().field, "carriers");
+  EXPECT_EQ(market->timeline.back().name, "PostNord");
+  EXPECT_EQ(market->timeline.back().removed, 1);
+  ASSERT_EQ(market->switches.size(), 2u);
+  EXPECT_EQ(market->switches[0].field, "checkout_solutions");
+  EXPECT_EQ(market->switches[0].from, "Klarna Checkout");
+  EXPECT_EQ(market->switches[0].to, "Walley Checkout");
+  EXPECT_EQ(market->switches[0].count, 2);
+  EXPECT_EQ(market->switches[1].field, "carriers");
+  // The filter narrows the market; one week leaves the first week out.
+  LeadFilter only_b;
+  only_b.uses = {"budbee"};
+  auto narrowed = store_->Market(org, only_b, 1, 10);
+  ASSERT_TRUE(narrowed.ok());
+  EXPECT_EQ(narrowed->lead_count, 1);
+  EXPECT_EQ(narrowed->shares["checkout_solutions"].size(), 1u);
+  for (const auto& w : narrowed->timeline)
+    EXPECT_EQ(w.week_start, "2026-01-12");
+  EXPECT_EQ(narrowed->switches.size(), 2u);
+}
+
+// Migration 008 on a database with analysed leads: their latest findings become present and
+// the next analysis removes what it really looked for but announces no additions yet.
+TEST_P(FindingHistoryTest, TheMigrationCarriesAnalysedLeadsOver) {
+  OrgId org = NewOrg();
+  auto leads = NewLeads(org, 2);
+  auto before = Analyse(org, leads[0], ShopResult("shop0.se", "Klarna Checkout"));
+  Analyse(org, leads[1], ShopResult("shop1.se", ""), "carrier_detection");
+  auto* sql = dynamic_cast<SqlStore*>(store_.get());
+  ASSERT_NE(sql, nullptr);
+  // Back to the schema before 008, with the findings the leads table holds.
+  Status undone = sql->backend_for_testing().Write([](SqlConn& c) -> Status {
+    LEADSCAN_RETURN_IF_ERROR(c.Script(
+        "DROP TABLE lead_changes; DROP TABLE lead_field_observations; "
+        "DROP TABLE lead_finding_presence; DELETE FROM schema_migrations WHERE version = 8"));
+    return Status::Ok();
+  });
+  ASSERT_TRUE(undone.ok()) << undone.ToString();
+  auto applied = store_->Migrate();
+  ASSERT_TRUE(applied.ok()) << applied.status().ToString();
+  EXPECT_EQ(applied.value(), std::vector<int>{8});
+  auto history = store_->GetFindingHistory(org, leads[0]);
+  ASSERT_TRUE(history.ok()) << history.status().ToString();
+  ASSERT_EQ(history->findings.size(), 3u);
+  for (const auto& p : history->findings) {
+    EXPECT_TRUE(p.present());
+    EXPECT_EQ(p.first_seen, before.analyzed_at);
+    EXPECT_TRUE(p.added_by.empty());
+    EXPECT_FALSE(p.evidence.empty());
+  }
+  EXPECT_EQ(history->tracked_since, before.analyzed_at);
+  // What the leads table held (this test result names a platform too).
+  EXPECT_EQ(store_->GetFindingHistory(org, leads[1])->findings.size(), 2u);
+  LeadFilter uses;
+  uses.uses = {"klarna checkout"};
+  EXPECT_EQ(store_->ListLeads(org, uses)->total, 1);
+  Analyse(org, leads[0], ShopResult("shop0.se", "Walley Checkout"));
+  EXPECT_EQ(Describe(Changes(org)),
+            (std::vector<std::string>{"removed checkout_solutions Klarna Checkout"}));
+  Analyse(org, leads[0], ShopResult("shop0.se", "Svea"));
+  EXPECT_EQ(Changes(org).size(), 3u);  // now additions count too
+}
+
+INSTANTIATE_TEST_SUITE_P(Adapters, FindingHistoryTest, ::testing::Values(kMemory, kFile, kPostgres),
+                         [](const ::testing::TestParamInfo<const char*>& param) {
+                           return std::string(param.param);
+                         });
+
 TEST(StoreTimeTest, FormatsAndParsesIso8601) {
   TimePoint t = *ParseTime("2025-12-18T22:00:00.123456Z");
   EXPECT_EQ(FormatTime(t), "2025-12-18T22:00:00.123456Z");
