@@ -184,9 +184,22 @@ export interface HistoryRow {
   changes: Record<string, Change> | null;
 }
 
+// One finding the lead has had (GET /api/leads/:id's finding_history).
+export interface FindingPresence {
+  field: string;
+  name: string;
+  first_seen: string;
+  last_seen: string;
+  present: boolean;
+  added_by: string | null;
+  removed_at: string | null;
+  removed_by: string | null;
+}
+
 export interface LeadDetail extends Lead {
   history: HistoryRow[];
   history_total: number;
+  finding_history?: FindingPresence[];
 }
 
 export interface Page<T> {

@@ -30,6 +30,8 @@ export interface SwitchRow {
 export interface Market {
   lead_count: number;
   analysed_count: number;
+  weeks?: number;
+  window_start?: string; // the Monday (UTC) the timeline and switches start at
   shares: Partial<Record<ShareField, NameCount[]>>;
   timeline: TimelineRow[];
   switches: SwitchRow[];

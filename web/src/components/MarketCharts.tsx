@@ -222,7 +222,7 @@ export function SwitchChart({
                     aria-label={`Switches, bar chart. ${keysHint}`} aria-describedby={summaryId}>
             <CartesianGrid horizontal={false} stroke={GRID} />
             <XAxis type="number" allowDecimals={false} tick={AXIS_TICK} />
-            <YAxis type="category" dataKey="label" width={260} interval={0} tick={AXIS_TICK} />
+            <YAxis type="category" dataKey="label" width={300} interval={0} tick={AXIS_TICK} />
             <Tooltip cursor={{ fill: '#eef5ff' }} formatter={(v) => [`${v} leads`, 'Switched']} />
             <Bar dataKey="count" name="Leads" fill={BAR} isAnimationActive={false} maxBarSize={22}>
               <LabelList dataKey="count" position="right" fill="#1b1f24" fontSize={13} />

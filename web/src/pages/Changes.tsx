@@ -113,29 +113,29 @@ export function ChangeFeedPage() {
           To
           <input type="date" value={draft.until} onChange={(e) => set({ until: e.target.value })} />
         </label>
-        <label>
-          Field
-          <select value={draft.field} onChange={(e) => set({ field: e.target.value })}>
+        <span className="field">
+          <label htmlFor="feed-field">Field</label>
+          <select id="feed-field" value={draft.field} onChange={(e) => set({ field: e.target.value })}>
             <option value="">Any field</option>
             {FIELDS.map((f) => (
               <option key={f.key} value={f.key}>{f.title}</option>
             ))}
           </select>
-        </label>
+        </span>
         <label>
           Finding
           <input value={draft.name} placeholder="e.g. Walley"
                  onChange={(e) => set({ name: e.target.value })} />
         </label>
-        <label>
-          Change
-          <select value={draft.change}
+        <span className="field">
+          <label htmlFor="feed-change">Change</label>
+          <select id="feed-change" value={draft.change}
                   onChange={(e) => set({ change: e.target.value as FeedFilter['change'] })}>
             <option value="">Added or removed</option>
             <option value="added">Added</option>
             <option value="removed">Removed</option>
           </select>
-        </label>
+        </span>
         {draft.lead_id && (
           <button type="button" onClick={() => set({ lead_id: '' })}>
             Show every lead’s changes

@@ -67,9 +67,13 @@ export function DashboardPage() {
     () => timelineProviders(timeline).filter((p) => !field || p.field === field), [timeline, field]);
   // A provider the new data or field no longer has falls back to all.
   const providerName = providers.some((p) => p.name === provider) ? provider : '';
-  const points = useMemo(() => weekSeries(timeline, field, providerName,
-                                          weekWindow(new Date(), weeks)),
-                         [timeline, field, providerName, weeks]);
+  // The server's window when it says (its clock and week), else this browser's.
+  const windowStart = market?.window_start;
+  const points = useMemo(() => {
+    const w = weekWindow(new Date(), weeks);
+    return weekSeries(timeline, field, providerName,
+                      windowStart ? { from: windowStart, to: w.to } : w);
+  }, [timeline, field, providerName, weeks, windowStart]);
   const rows = useMemo(() => timelineTableRows(timeline, field, providerName),
                        [timeline, field, providerName]);
   const what = providerName || (field ? fieldTitle(field).toLowerCase() : 'all findings');
