@@ -1,0 +1,244 @@
+// End-to-end test of the market views in headless Chromium (issue 14): two analyses of a demo
+// shop whose checkout changes between them, then the dashboard's shares, timeline and
+// switches, the change feed (also from the lead page), the lead filters in the list, the
+// dashboard and both CSV exports, and keyboard access to every chart's data table.
+//
+// Usage: node web/e2e/market.mjs --leadscan BIN --fakenet BIN [--sites DIR] [--artifacts DIR]
+//        [--chromium /usr/bin/chromium] [--timeout-s 300]      (CTest: e2e.web_market)
+
+import { mkdirSync, symlinkSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+
+import { check, log, opts, run, streamText } from './harness.mjs';
+
+// A small WooCommerce shop of this test's own whose checkout page changes between the two
+// analyses: Kustom Checkout (the Klarna Checkout plugin) first, Walley Checkout after. The fake
+// internet reads files per request, so rewriting the page is the shop changing its checkout.
+const SWITCHING = 'vaxelboden.test';
+const OLD_CHECKOUT = 'Kustom Checkout';
+const NEW_CHECKOUT = 'Walley Checkout';
+// None of them uses Walley Checkout (tests/fakenet/sites/expected.json).
+const STEADY = ['kaffebonan.test', 'tradgardsboden.test', 'verktygsladan.test', 'hundbutiken.test'];
+
+const shopHead = (title) => `<!doctype html>
+<html lang="sv-SE"><head><meta charset="UTF-8">
+<title>${title} – Växelboden</title>
+<meta name="generator" content="WordPress 6.6.2" />
+<meta name="generator" content="WooCommerce 9.4.2" />
+<link rel='stylesheet' href='https://${SWITCHING}/wp-content/plugins/woocommerce/assets/css/woocommerce.css?ver=9.4.2' media='all' />
+</head>`;
+const shopNav = `<nav><a href="https://${SWITCHING}/">Hem</a> <a href="https://${SWITCHING}/varukorg/">Varukorg</a>
+<a href="https://${SWITCHING}/kassan/">Kassan</a> <a href="https://${SWITCHING}/frakt/">Frakt och leverans</a></nav>`;
+const checkoutPages = {
+  [OLD_CHECKOUT]: `<form name="checkout" class="checkout woocommerce-checkout kco-checkout">
+<div id="kco-wrapper"><div id="kco-iframe"></div></div>
+<ul><li class="wc_payment_method payment_method_kco"><label>Kustom Checkout</label></li></ul>
+<script src="https://${SWITCHING}/wp-content/plugins/klarna-checkout-for-woocommerce/assets/js/klarna-checkout-for-woocommerce.js?ver=2.15.1"></script>
+</form>`,
+  [NEW_CHECKOUT]: `<form name="checkout" class="checkout woocommerce-checkout">
+<div id="collector-container"></div>
+<ul><li class="wc_payment_method payment_method_collector_checkout"><label>Walley</label></li></ul>
+<script src="https://${SWITCHING}/wp-content/plugins/collector-checkout-for-woocommerce/assets/js/collector-checkout.js?ver=4.2.0"></script>
+</form>`,
+};
+
+function writeShop(root, checkout) {
+  const page = (path, title, body) => {
+    mkdirSync(join(root, path), { recursive: true });
+    writeFileSync(join(root, path, 'index.html'),
+                  `${shopHead(title)}<body class="woocommerce-page">${shopNav}<main>${body}</main></body></html>\n`);
+  };
+  page('', 'Krukor och frön', '<h1>Växelboden</h1><p>Krukor, frön och redskap.</p>' +
+       `<a href="https://${SWITCHING}/produkt/lerkruka/">Lerkruka</a>`);
+  page('produkt/lerkruka', 'Lerkruka', '<h1>Lerkruka</h1><button class="single_add_to_cart_button">Lägg i varukorg</button>');
+  page('varukorg', 'Varukorg', '<h1>Varukorg</h1><a class="checkout-button" href="https://' + SWITCHING + '/kassan/">Till kassan</a>');
+  page('kassan', 'Kassan', '<h1>Kassan</h1>' + checkoutPages[checkout]);
+  page('frakt', 'Frakt och leverans', '<h1>Frakt och leverans</h1><p>Vi skickar med PostNord.</p>');
+}
+
+// The sites folder: the steady demo shops as they are, and the switching shop written here.
+function prepareSites(workDir) {
+  const dir = join(workDir, 'sites');
+  mkdirSync(dir, { recursive: true });
+  for (const h of STEADY) symlinkSync(join(opts.sites, h), join(dir, h));
+  writeShop(join(dir, SWITCHING), OLD_CHECKOUT);
+  return dir;
+}
+
+run('market views end to end', async ({ page, base, api, shot, waitJob, sitesDir }) => {
+  // Set-up through the API: five leads, one full analysis of all of them.
+  log('step: leads and the first analysis');
+  const hosts = [SWITCHING, ...STEADY];
+  const created = await api('POST', '/api/leads', hosts.map((h) => ({
+    company_name: `Shop ${h.replace('.test', '')}`, domain: h,
+  })));
+  check(created.status === 201, `leads created (HTTP ${created.status})`);
+  const ids = Object.fromEntries(created.body.leads.map((l) => [l.domain, l.id]));
+  const analyse = async (leadIds) => {
+    const r = await api('POST', '/api/batch-analysis/quick-analyze',
+                        { lead_ids: leadIds, analysis_type: 'full_analysis' });
+    check(r.status === 201, `analysis started (HTTP ${r.status}: ${JSON.stringify(r.body)})`);
+    const job = await waitJob(r.body.job_id);
+    check(job.status === 'completed', `analysis completed: ${job.status}`);
+    return job;
+  };
+  await analyse(Object.values(ids));
+  const before = await api('GET', `/api/leads/${ids[SWITCHING]}`);
+  const checkoutsBefore = before.body.lead.checkout_solutions.map((c) => c.name);
+  check(checkoutsBefore.includes(OLD_CHECKOUT),
+        `the first analysis finds ${OLD_CHECKOUT}: ${checkoutsBefore.join(', ')}`);
+  writeShop(join(sitesDir, SWITCHING), NEW_CHECKOUT);
+  // The second analysis runs from the lead page, as a person would.
+  log('step: second analysis from the lead page');
+  await page.goto(`${base}/leads/${ids[SWITCHING]}`);
+  await page.getByRole('heading', { name: `Shop ${SWITCHING.replace('.test', '')}` }).waitFor();
+  await page.getByRole('button', { name: 'Full Analysis', exact: true }).click();
+  await page.waitForURL(/\/jobs\/[0-9a-f-]{36}$/);
+  await page.locator('.meta .badge', { hasText: 'completed' }).waitFor({ timeout: 90000 });
+
+  // The change feed from the lead page: the checkout that left and the one that came.
+  log('step: change feed');
+  await page.goto(`${base}/leads/${ids[SWITCHING]}`);
+  await page.getByRole('link', { name: 'Changes of this lead' }).click();
+  await page.waitForURL(/\/changes\?lead_id=/);
+  await page.getByRole('heading', { name: /^Changes of Shop / }).waitFor();
+  const feed = page.locator('tbody tr');
+  await feed.first().waitFor();
+  const added = page.locator('tbody tr[data-change=added]', { hasText: NEW_CHECKOUT });
+  const removed = page.locator('tbody tr[data-change=removed]', { hasText: OLD_CHECKOUT });
+  await added.first().waitFor();
+  await removed.first().waitFor();
+  await shot('market-01-lead-changes');
+  // The feed's filters narrow it and live in the address.
+  await page.getByLabel('Change', { exact: true }).selectOption('removed');
+  await page.waitForURL(/change=removed/);
+  await page.waitForFunction(() => [...document.querySelectorAll('tbody tr')]
+    .every((tr) => tr.getAttribute('data-change') === 'removed'));
+  check(await removed.count() >= 1, 'the removal stays under change=removed');
+  await page.getByRole('button', { name: 'Show every lead’s changes' }).click();
+  await page.waitForURL((u) => !u.search.includes('lead_id'));
+  await page.getByRole('heading', { name: 'Changes', exact: true }).waitFor();
+
+  // The dashboard: shares, the weekly changes and the switch.
+  log('step: dashboard');
+  await page.getByRole('link', { name: 'Dashboard', exact: true }).click();
+  await page.getByRole('heading', { name: 'Market dashboard' }).waitFor();
+  await page.getByText(`${hosts.length} leads;`).waitFor();
+  for (const title of ['E-commerce platforms', 'Checkout solutions', 'Payment methods', 'Carriers',
+                       'Shipping software', 'Changes per week', 'Switches']) {
+    await page.getByRole('heading', { name: title, exact: true }).waitFor();
+  }
+  const platforms = page.getByRole('region', { name: 'E-commerce platforms: data table' });
+  await platforms.getByRole('rowheader', { name: 'Shopify' }).waitFor({ state: 'attached' });
+  const platformChart = page.getByRole('application', { name: /^E-commerce platforms, bar chart/ });
+  check(await platformChart.locator('.recharts-bar-rectangle').count() >= 2,
+        'the platform chart draws a bar per platform');
+  const timelineSummary = await page.locator('section', {
+    has: page.getByRole('heading', { name: 'Changes per week' }) }).locator('.chart-summary').innerText();
+  check(/[1-9]\d* added and [1-9]\d* removed/.test(timelineSummary),
+        `the timeline counts the change: ${timelineSummary}`);
+  const switches = page.getByRole('region', { name: 'Switches: data table' });
+  await switches.getByRole('row', { name: new RegExp(`${OLD_CHECKOUT}.*${NEW_CHECKOUT}`) })
+    .waitFor({ state: 'attached' });
+  await shot('market-02-dashboard');
+
+  // Keyboard: Tab reaches a chart (arrow keys read its bars out) and each data table.
+  log('step: keyboard');
+  await page.reload();
+  await page.getByRole('heading', { name: 'Market dashboard' }).waitFor();
+  await page.getByRole('application').first().waitFor();
+  const focused = () => page.evaluate(() => {
+    const el = document.activeElement;
+    return { role: el?.getAttribute('role') ?? el?.tagName.toLowerCase(),
+             name: el?.getAttribute('aria-label') ?? (el?.textContent ?? '').trim() };
+  });
+  let reachedChart = false;
+  for (let i = 0; i < 80 && !reachedChart; i++) {
+    await page.keyboard.press('Tab');
+    const f = await focused();
+    reachedChart = f.role === 'application' && f.name.startsWith('E-commerce platforms');
+  }
+  check(reachedChart, 'Tab reaches the first chart');
+  await page.keyboard.press('ArrowRight');
+  const tip = page.locator('.recharts-tooltip-wrapper [role=status]').first();
+  await tip.waitFor();
+  check(/\d+ leads \(\d/.test(await tip.innerText()), 'the arrow key shows a bar’s value');
+  // The next stop is the table toggle; Enter shows the table, and the table is the next stop.
+  await page.keyboard.press('Tab');
+  check((await focused()).name === 'Show data table: E-commerce platforms',
+        `after the chart comes its table toggle: ${JSON.stringify(await focused())}`);
+  await page.keyboard.press('Enter');
+  await page.keyboard.press('Tab');
+  const f = await focused();
+  check(f.role === 'region' && f.name === 'E-commerce platforms: data table',
+        `Enter then Tab lands on the data table: ${JSON.stringify(f)}`);
+  await platforms.getByRole('rowheader', { name: 'Shopify' }).waitFor();
+  check(await platforms.isVisible(), 'the table is shown');
+  await shot('market-03-dashboard-table');
+
+  // Lead filters: uses / does not use / added since, combinable, in the address, and carried to
+  // the dashboard and both exports.
+  log('step: lead filters');
+  await page.getByRole('link', { name: 'Leads', exact: true }).click();
+  await page.getByText(`${hosts.length} leads`).first().waitFor();
+  await page.getByRole('button', { name: 'Add condition' }).click();
+  await page.getByLabel('Condition 1', { exact: true }).selectOption('uses');
+  await page.getByLabel('Finding name 1', { exact: true }).fill(NEW_CHECKOUT);
+  await page.getByText('Page 1 of 1 · 1 leads').waitFor();
+  await page.waitForURL((u) => u.searchParams.getAll('uses').includes(NEW_CHECKOUT));
+  await page.getByRole('link', { name: `Shop ${SWITCHING.replace('.test', '')}` }).waitFor();
+  // "Does not use" the new checkout instead: every other lead.
+  await page.getByLabel('Condition 1', { exact: true }).selectOption('not_uses');
+  await page.getByText(`Page 1 of 1 · ${hosts.length - 1} leads`).waitFor();
+  // "Added since today" (the local day): the one lead; with a second condition, still combinable.
+  const today = await page.evaluate(() => {
+    const d = new Date();
+    return `${d.getFullYear()}-${String(d.getMonth() + 1).padStart(2, '0')}-${String(d.getDate()).padStart(2, '0')}`;
+  });
+  await page.getByLabel('Condition 1', { exact: true }).selectOption('added');
+  await page.getByLabel('Added or removed since').fill(today);
+  await page.getByText('Page 1 of 1 · 1 leads').waitFor();
+  await page.getByRole('button', { name: 'Add condition' }).click();
+  await page.getByLabel('Condition 2', { exact: true }).selectOption('removed');
+  await page.getByLabel('Finding name 2', { exact: true }).fill(OLD_CHECKOUT);
+  await page.waitForURL((u) => u.searchParams.get('removed') === OLD_CHECKOUT &&
+                               u.searchParams.get('since') === today);
+  await page.getByText('Page 1 of 1 · 1 leads').waitFor();
+  await shot('market-04-leads-filtered');
+  // The address keeps the filter across a reload.
+  await page.reload();
+  check(await page.getByLabel('Finding name 2', { exact: true }).inputValue() === OLD_CHECKOUT,
+        'the filter comes back from the address');
+  await page.getByText('Page 1 of 1 · 1 leads').waitFor();
+  // Exports follow the filter: the standard CSV and the CRM layout with ',' and with ';'.
+  const download = async (button) => {
+    const [d] = await Promise.all([page.waitForEvent('download'),
+                                   page.getByRole('button', { name: button, exact: true }).click()]);
+    return streamText(await d.createReadStream());
+  };
+  const plain = (await download('Export CSV')).toString('utf8');
+  const plainRows = plain.split('\n').filter((l) => l.trim());
+  check(plainRows.length === 2 && plainRows[1].includes(SWITCHING),
+        `the CSV export follows the filter: ${plainRows.length - 1} rows`);
+  await page.getByLabel('CRM delimiter').selectOption(',');
+  const crmComma = await download('Export for CRM');
+  check(crmComma[0] === 0xef && crmComma[1] === 0xbb && crmComma[2] === 0xbf,
+        'the CRM export starts with a UTF-8 byte order mark');
+  const commaLines = crmComma.toString('utf8').slice(1).split(/\r?\n/).filter((l) => l.trim());
+  check(commaLines.length === 2 && commaLines[0].includes(',') && commaLines[1].includes(SWITCHING),
+        `the CRM export (,) has one row for the filtered lead: ${commaLines.join(' | ')}`);
+  await page.getByLabel('CRM delimiter').selectOption(';');
+  const crmSemi = (await download('Export for CRM')).toString('utf8').slice(1);
+  const semiLines = crmSemi.split(/\r?\n/).filter((l) => l.trim());
+  check(semiLines.length === 2 && semiLines[0].split(';').length > 3,
+        `the CRM export (;) uses semicolons: ${semiLines[0]}`);
+  // The dashboard of these leads carries the filter.
+  await page.getByRole('link', { name: 'Dashboard of these leads' }).click();
+  await page.waitForURL((u) => u.pathname === '/dashboard' &&
+                               u.searchParams.get('added') === NEW_CHECKOUT);
+  await page.getByText(/^1 leads /).waitFor();
+  await page.getByRole('heading', { name: 'Checkout solutions', exact: true }).waitFor();
+  await page.getByRole('region', { name: 'Checkout solutions: data table' })
+    .getByRole('rowheader', { name: NEW_CHECKOUT }).waitFor({ state: 'attached' });
+  await shot('market-05-dashboard-filtered');
+}, { prepareSites });
