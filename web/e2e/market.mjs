@@ -96,9 +96,16 @@ run('market views end to end', async ({ page, base, api, shot, waitJob, sitesDir
   await page.waitForURL(/\/jobs\/[0-9a-f-]{36}$/);
   await page.locator('.meta .badge', { hasText: 'completed' }).waitFor({ timeout: 90000 });
 
-  // The change feed from the lead page: the checkout that left and the one that came.
-  log('step: change feed');
+  // The lead page: first/last seen on each finding, and the checkout that is gone.
+  log('step: lead page and change feed');
   await page.goto(`${base}/leads/${ids[SWITCHING]}`);
+  const checkouts = page.locator('section', { has: page.getByRole('heading', { name: 'Checkout solutions' }) });
+  await checkouts.locator('.finding', { hasText: NEW_CHECKOUT }).getByText(/^first seen \d{4}-\d{2}-\d{2} · last seen/)
+    .waitFor();
+  const gone = page.getByRole('region', { name: 'No longer found' });
+  await gone.getByText(OLD_CHECKOUT).waitFor();
+  check(/removed \d{4}-\d{2}-\d{2}/.test(await gone.innerText()), 'the gone checkout says when it left');
+  // The change feed from the lead page: the checkout that left and the one that came.
   await page.getByRole('link', { name: 'Changes of this lead' }).click();
   await page.waitForURL(/\/changes\?lead_id=/);
   await page.getByRole('heading', { name: /^Changes of Shop / }).waitFor();
@@ -109,6 +116,30 @@ run('market views end to end', async ({ page, base, api, shot, waitJob, sitesDir
   await added.first().waitFor();
   await removed.first().waitFor();
   await shot('market-01-lead-changes');
+  // Cursor paging, one row a page: older pages until the end, then back to the newest.
+  const total = await feed.count();
+  check(total >= 2, `at least two changes for the lead (${total})`);
+  await page.getByLabel('Rows per page').selectOption('10');
+  await page.waitForURL(/limit=10/);
+  await page.goto(page.url().replace('limit=10', 'limit=1'));
+  await page.getByText('Page 1', { exact: true }).waitFor();
+  const seenRows = [await feed.first().getAttribute('data-id')];
+  for (let n = 2; n <= total; n++) {
+    await page.getByRole('button', { name: 'Older changes' }).click();
+    await page.getByText(`Page ${n}`, { exact: true }).waitFor();
+    await page.waitForFunction((prev) => {
+      const tr = document.querySelector('tbody tr');
+      return tr && !prev.includes(tr.getAttribute('data-id'));
+    }, seenRows);
+    seenRows.push(await feed.first().getAttribute('data-id'));
+  }
+  check(new Set(seenRows).size === total, `each page shows a new change: ${seenRows.join(' ')}`);
+  check(await page.getByRole('button', { name: 'Older changes' }).isDisabled(),
+        'no older page after the last change');
+  await page.getByRole('button', { name: 'Newer changes' }).click();
+  await page.getByText(`Page ${total - 1}`, { exact: true }).waitFor();
+  await page.goto(page.url().replace('limit=1', 'limit=50'));
+  await feed.nth(total - 1).waitFor();
   // The feed's filters narrow it and live in the address.
   await page.getByLabel('Change', { exact: true }).selectOption('removed');
   await page.waitForURL(/change=removed/);

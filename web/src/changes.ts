@@ -35,9 +35,15 @@ export interface FeedFilter {
   name: string;
   change: '' | 'added' | 'removed';
   lead_id: string;
+  limit: number; // rows per page
 }
 
-export const EMPTY_FEED: FeedFilter = { since: '', until: '', field: '', name: '', change: '', lead_id: '' };
+export const DEFAULT_FEED_LIMIT = 50;
+export const MAX_FEED_LIMIT = 500;
+
+export const EMPTY_FEED: FeedFilter = {
+  since: '', until: '', field: '', name: '', change: '', lead_id: '', limit: DEFAULT_FEED_LIMIT,
+};
 
 const FIELD_KEYS = new Set([
   'ecommerce_platform', 'checkout_solutions', 'payment_methods', 'carriers', 'shipping_software',
@@ -45,6 +51,11 @@ const FIELD_KEYS = new Set([
 ]);
 
 const day = (s: string | null) => validDay(s);
+
+function limitOf(s: string | null): number {
+  const n = Number(s);
+  return s && /^\d+$/.test(s) && n >= 1 && n <= MAX_FEED_LIMIT ? n : DEFAULT_FEED_LIMIT;
+}
 
 export function parseFeed(query: URLSearchParams | string): FeedFilter {
   const q = typeof query === 'string' ? new URLSearchParams(query) : query;
@@ -57,6 +68,7 @@ export function parseFeed(query: URLSearchParams | string): FeedFilter {
     name: q.get('name') ?? '',
     change: change === 'added' || change === 'removed' ? change : '',
     lead_id: (q.get('lead_id') ?? '').trim(),
+    limit: limitOf(q.get('limit')),
   };
 }
 
@@ -69,6 +81,7 @@ export function feedToQuery(f: FeedFilter): URLSearchParams {
   if (f.field) q.set('field', f.field);
   if (f.name.trim()) q.set('name', f.name);
   if (f.change) q.set('change', f.change);
+  if (f.limit !== DEFAULT_FEED_LIMIT) q.set('limit', String(f.limit));
   return q;
 }
 
@@ -79,7 +92,7 @@ function localMidnightIso(d: string, plusDays = 0): string {
 
 // GET /api/changes for the filter: `since` is the start of its local day, `until` the start of
 // the day after (so the day itself is included), plus the page size and cursor.
-export function feedApiPath(f: FeedFilter, limit: number, cursor?: string | null): string {
+export function feedApiPath(f: FeedFilter, cursor?: string | null): string {
   const q = new URLSearchParams();
   if (day(f.since)) q.set('since', localMidnightIso(f.since));
   if (day(f.until)) q.set('until', localMidnightIso(f.until, 1));
@@ -87,7 +100,7 @@ export function feedApiPath(f: FeedFilter, limit: number, cursor?: string | null
   if (f.name.trim()) q.set('name', f.name.trim());
   if (f.change) q.set('change', f.change);
   if (f.lead_id) q.set('lead_id', f.lead_id);
-  q.set('limit', String(limit));
+  q.set('limit', String(f.limit));
   if (cursor) q.set('cursor', cursor);
   return `/api/changes?${q.toString()}`;
 }

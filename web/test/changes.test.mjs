@@ -14,7 +14,7 @@ const { parseFeed, feedToQuery, feedApiPath, previousName, evidenceLines, EMPTY_
   await import('data:text/javascript;base64,' + Buffer.from(out.outputFiles[0].text).toString('base64'));
 
 test('the feed filter round-trips through the address', () => {
-  const q = 'lead_id=L1&since=2025-03-01&until=2025-03-31&field=checkout_solutions&name=Walley&change=added';
+  const q = 'lead_id=L1&since=2025-03-01&until=2025-03-31&field=checkout_solutions&name=Walley&change=added&limit=10';
   assert.equal(feedToQuery(parseFeed(q)).toString(), q);
   assert.equal(feedToQuery(parseFeed('')).toString(), '');
 });
@@ -25,8 +25,8 @@ test('unknown fields, changes and days are dropped', () => {
 });
 
 test('the API gets the local day bounds, the until day included, limit and cursor', () => {
-  const path = feedApiPath(parseFeed('since=2025-03-01&until=2025-03-31&name=%20Walley%20&lead_id=L1'),
-                           25, 'abc+/=');
+  const path = feedApiPath(parseFeed('since=2025-03-01&until=2025-03-31&name=%20Walley%20&lead_id=L1&limit=25'),
+                           'abc+/=');
   const q = new URLSearchParams(path.split('?')[1]);
   assert.ok(path.startsWith('/api/changes?'));
   assert.equal(new Date(q.get('since')).getTime(), new Date(2025, 2, 1).getTime());
@@ -35,7 +35,16 @@ test('the API gets the local day bounds, the until day included, limit and curso
   assert.equal(q.get('lead_id'), 'L1');
   assert.equal(q.get('limit'), '25');
   assert.equal(q.get('cursor'), 'abc+/=');
-  assert.equal(feedApiPath(EMPTY_FEED, 50), '/api/changes?limit=50');
+  assert.equal(feedApiPath(EMPTY_FEED), '/api/changes?limit=50');
+});
+
+test('the page size comes from the address within the API bounds', () => {
+  assert.equal(parseFeed('limit=2').limit, 2);
+  assert.equal(feedToQuery(parseFeed('limit=2')).toString(), 'limit=2');
+  for (const bad of ['0', '501', '2.5', '-1', 'ten', '']) {
+    assert.equal(parseFeed(`limit=${bad}`).limit, 50, bad);
+  }
+  assert.equal(feedToQuery(parseFeed('limit=50')).toString(), '');
 });
 
 test('previous platform and evidence read as text', () => {

@@ -16,8 +16,8 @@ import {
 import { fieldTitle, FIELDS } from '../fields';
 import { replaceQuery, useLocation } from '../router';
 
-const PAGE_SIZE = 50;
-const FEED_KEYS = ['since', 'until', 'field', 'name', 'change', 'lead_id'];
+const FEED_KEYS = ['since', 'until', 'field', 'name', 'change', 'lead_id', 'limit'];
+const PAGE_SIZES = [10, 25, 50, 100, 200];
 const WRITE_DELAY_MS = 250;
 
 // The change feed (GET /api/changes): added and removed findings, newest first, with the API's
@@ -63,7 +63,7 @@ export function ChangeFeedPage() {
     const ctl = new AbortController();
     setLoading(true);
     setError(null);
-    api<ChangesPage>('GET', feedApiPath(parseFeed(query), PAGE_SIZE, cursor), undefined, ctl.signal)
+    api<ChangesPage>('GET', feedApiPath(parseFeed(query), cursor), undefined, ctl.signal)
       .then((p) => {
         setPage(p);
         setLoading(false);
@@ -141,8 +141,18 @@ export function ChangeFeedPage() {
             Show every lead’s changes
           </button>
         )}
-        <button type="button" disabled={draftQuery === ''}
-                onClick={() => setDraft({ ...EMPTY_FEED })}>
+        <span className="field">
+          <label htmlFor="feed-limit">Rows per page</label>
+          <select id="feed-limit" value={draft.limit}
+                  onChange={(e) => set({ limit: Number(e.target.value) })}>
+            {[...new Set([...PAGE_SIZES, draft.limit])].sort((a, b) => a - b).map((n) => (
+              <option key={n} value={n}>{n}</option>
+            ))}
+          </select>
+        </span>
+        <button type="button"
+                disabled={feedToQuery({ ...draft, limit: EMPTY_FEED.limit }).toString() === ''}
+                onClick={() => setDraft({ ...EMPTY_FEED, limit: draft.limit })}>
           Clear filters
         </button>
       </form>
@@ -174,7 +184,7 @@ export function ChangeFeedPage() {
               const prev = previousName(c.previous);
               const evidence = evidenceLines(c.evidence);
               return (
-                <tr key={c.id} data-change={c.change}>
+                <tr key={c.id} data-id={c.id} data-change={c.change}>
                   <td>{formatTime(c.detected_at)}</td>
                   {!leadId && (
                     <td>
