@@ -523,6 +523,10 @@ std::vector<std::string> FakeInternet::ConnectToRules() const {
           ":443:" + host + ":" + std::to_string(https_port())};
 }
 
+bool FakeInternet::SetSiteVariant(const std::string& host, const std::string& name) {
+  return impl_->router->SetSiteVariant(host, name);
+}
+
 int FakeInternet::RequestCount(std::string_view host, std::string_view target) const {
   return impl_->router->RequestCount(host, target);
 }

@@ -121,6 +121,11 @@ class FakeInternet {
   // Requests received so far, all hosts.
   int64_t TotalRequests() const;
 
+  // Serves the static site of `host` from its variant `name` (its _variants/<name>/ files over
+  // the site's own) from now on; "" goes back to the site itself. False when no static site
+  // serves host or it has no such variant. The same as a request for /_fakenet/variant/<name>.
+  bool SetSiteVariant(const std::string& host, const std::string& name);
+
   // Closes the listeners and every connection (including hanging and streaming ones) and
   // joins the server threads. Idempotent; blocks until the threads have ended.
   void Stop();

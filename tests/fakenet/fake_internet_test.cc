@@ -201,6 +201,7 @@ class FakeInternetTest : public ::testing::Test {
               "/old: Location: /about\n");
     WriteFile(sites_ / "other.test" / "index.html", "<html>other home</html>");
     WriteFile(sites_ / "other.test" / "404.html", "<html>custom missing page</html>");
+    WriteFile(sites_ / "shop.test" / "_variants" / "b" / "about.html", "<html>about b</html>");
     Options options;
     options.sites_dir = sites_.string();
     options.corpus_dir = DefaultCorpusDir();
@@ -252,6 +253,26 @@ TEST_F(FakeInternetTest, MissingFilesAndUnknownHostsAnswer404) {
   ClientResponse unknown = Get(*net_, "no-such-site.test", "/");
   EXPECT_EQ(unknown.status, 404);
   EXPECT_EQ(unknown.body, "fakenet: unknown host\n");
+}
+
+TEST_F(FakeInternetTest, ASiteVariantReplacesItsFilesUntilSwitchedBack) {
+  EXPECT_EQ(Get(*net_, "shop.test", "/about").body, "<html>about</html>");
+  EXPECT_EQ(Get(*net_, "shop.test", "/_variants/b/about.html").status, 404);
+  ClientResponse to_b = Get(*net_, "shop.test", "/_fakenet/variant/b");
+  EXPECT_EQ(to_b.status, 200);
+  EXPECT_EQ(Get(*net_, "shop.test", "/about").body, "<html>about b</html>");
+  EXPECT_EQ(Get(*net_, "www.shop.test", "/about.html").body, "<html>about b</html>");
+  EXPECT_EQ(Get(*net_, "shop.test", "/").body, "<html>home of shop.test</html>");  // not in b
+  EXPECT_EQ(Get(*net_, "other.test", "/").body, "<html>other home</html>");
+  EXPECT_EQ(Get(*net_, "shop.test", "/_fakenet/variant/nope").status, 404);
+  EXPECT_EQ(Get(*net_, "shop.test", "/_fakenet/variant/..%2F..").status, 404);
+  EXPECT_EQ(Get(*net_, "shop.test", "/about").body, "<html>about b</html>");
+  EXPECT_TRUE(net_->SetSiteVariant("shop.test", ""));
+  EXPECT_EQ(Get(*net_, "shop.test", "/about").body, "<html>about</html>");
+  EXPECT_FALSE(net_->SetSiteVariant("shop.test", "c"));
+  EXPECT_FALSE(net_->SetSiteVariant("no-such-site.test", "b"));
+  EXPECT_TRUE(net_->SetSiteVariant("shop.test", "b"));
+  EXPECT_EQ(Get(*net_, "shop.test", "/about").body, "<html>about b</html>");
 }
 
 TEST_F(FakeInternetTest, HeadersFileAddsHeadersCookiesAndRedirects) {

@@ -212,6 +212,10 @@ common::Result<std::unique_ptr<Router>> Router::Create(const std::string& sites_
 
 Router::~Router() = default;
 
+bool Router::SetSiteVariant(const std::string& host, const std::string& name) const {
+  return sites_ && sites_->SetVariant(host, name);
+}
+
 int Router::Count(const std::string& host, const std::string& target) {
   total_requests_.fetch_add(1);
   std::lock_guard lock(mu_);

@@ -74,6 +74,9 @@ class Router {
 
   int64_t TotalRequests() const { return total_requests_.load(); }
 
+  // StaticSites::SetVariant; false without static sites.
+  bool SetSiteVariant(const std::string& host, const std::string& name) const;
+
  private:
   Router() = default;
 

@@ -18,6 +18,8 @@ using common::Status;
 constexpr uintmax_t kMaxFileBytes = 64 * 1024 * 1024;
 constexpr const char* kHeadersFile = "_headers";
 constexpr const char* kNotFoundFile = "404.html";
+constexpr const char* kVariantsDir = "_variants";
+constexpr std::string_view kVariantSwitch = "/_fakenet/variant/";
 constexpr const char* kDefaultNotFound =
     "<!DOCTYPE html>\n<html><head><title>404 Not Found</title></head>"
     "<body><h1>404 Not Found</h1></body></html>\n";
@@ -173,6 +175,21 @@ const StaticSites::Site* StaticSites::Find(const std::string& host) const {
   return it != sites_.end() ? &it->second : nullptr;
 }
 
+bool StaticSites::SetVariant(const std::string& host, const std::string& name) const {
+  const Site* site = Find(host);
+  if (site == nullptr)
+    return false;
+  const bool plain = std::all_of(name.begin(), name.end(), [](unsigned char c) {
+    return std::isalnum(c) || c == '-' || c == '_';
+  });
+  std::error_code ec;
+  if (!plain || (!name.empty() && !fs::is_directory(site->root / kVariantsDir / name, ec)))
+    return false;
+  std::lock_guard<std::mutex> lock(mu_);
+  site->variant = name;
+  return true;
+}
+
 bool StaticSites::Serve(const std::string& host, std::string_view target, Reply& reply) const {
   const Site* site = Find(host);
   if (site == nullptr)
@@ -181,6 +198,21 @@ bool StaticSites::Serve(const std::string& host, std::string_view target, Reply&
   std::string path = PercentDecode(raw_path);
   if (path.empty() || path.front() != '/')
     path.insert(path.begin(), '/');
+  if (path.starts_with(kVariantSwitch)) {
+    const std::string name = path.substr(kVariantSwitch.size());
+    const bool ok = SetVariant(host, name);
+    reply.mode = ReplyMode::kNormal;
+    reply.status = ok ? 200 : 404;
+    reply.headers = {{"Content-Type", "text/plain; charset=utf-8"}, {"Server", "fakenet"}};
+    reply.body =
+        ok ? "fakenet: " + host + " serves variant '" + name + "'\n" : "fakenet: no such variant\n";
+    return true;
+  }
+  std::string variant;
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    variant = site->variant;
+  }
 
   HeaderList headers = {{"Server", "fakenet"}};
   std::optional<int> status;
@@ -205,7 +237,8 @@ bool StaticSites::Serve(const std::string& host, std::string_view target, Reply&
 
   std::optional<std::string> body;
   std::string file_name;
-  bool traversal = path.find("/..") != std::string::npos || path.find('\0') != std::string::npos;
+  bool traversal = path.find("/..") != std::string::npos || path.find('\0') != std::string::npos ||
+                   path.starts_with(std::string("/") + kVariantsDir + "/");
   if (!traversal) {
     std::vector<std::string> candidates;
     std::string rel = path.substr(1);
@@ -217,7 +250,10 @@ bool StaticSites::Serve(const std::string& host, std::string_view target, Reply&
     for (const std::string& c : candidates) {
       if (fs::path(c).filename() == kHeadersFile)
         continue;
-      body = ReadFile(site->root / c);
+      if (!variant.empty())
+        body = ReadFile(site->root / kVariantsDir / variant / c);
+      if (!body)
+        body = ReadFile(site->root / c);
       if (body) {
         file_name = c;
         break;

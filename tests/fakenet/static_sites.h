@@ -1,11 +1,13 @@
 // StaticSites: the demo sites of a folder, <dir>/<host>/..., with their optional _headers
-// files (format in tests/fakenet/README.md). The folder is indexed at load; files are read
-// per request. Immutable after Load, so thread-safe.
+// files and _variants/<name>/ alternatives (format in tests/fakenet/README.md). The folder is
+// indexed at load; files are read per request. Thread-safe: the only state that changes after
+// Load, each site's active variant, is kept under a mutex.
 #pragma once
 
 #include <filesystem>
 #include <map>
 #include <memory>
+#include <mutex>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -20,8 +22,15 @@ class StaticSites {
   // Indexes every subfolder of dir as a site. Fails with io_error when dir is unreadable.
   static common::Result<std::unique_ptr<StaticSites>> Load(const std::string& dir);
 
-  // Fills reply for host+target; false when no site serves host.
+  // Fills reply for host+target; false when no site serves host. A request for
+  // /_fakenet/variant/<name> switches the host's site to that variant (see SetVariant) and
+  // answers 200, or 404 when the site has no such variant.
   bool Serve(const std::string& host, std::string_view target, Reply& reply) const;
+
+  // Serves `host`'s site from its variant `name` from now on: files under
+  // <site>/_variants/<name>/ first, the site's own files for the rest; "" goes back to the site
+  // itself. False when no site serves host or the site has no such variant.
+  bool SetVariant(const std::string& host, const std::string& name) const;
 
   size_t size() const { return sites_.size(); }
 
@@ -36,6 +45,7 @@ class StaticSites {
   struct Site {
     std::filesystem::path root;
     std::vector<HeaderRule> rules;
+    mutable std::string variant;  // under mu_; "" = the site itself
   };
 
   StaticSites() = default;
@@ -43,6 +53,7 @@ class StaticSites {
   const Site* Find(const std::string& host) const;
 
   std::map<std::string, Site, std::less<>> sites_;
+  mutable std::mutex mu_;  // guards Site::variant
 };
 
 // Content-Type for a file name by its extension.
