@@ -109,11 +109,9 @@ function start(name, bin, args, pattern, waitMs = 30000) {
 }
 
 // Runs `body(env)` with the fake internet, a fresh `leadscan serve` and a signed-in page;
-// exits the process with the outcome. env: { page, context, base, token, workDir, sitesDir,
-// api, shot, waitJob, pageErrors, cspViolations }. `prepareSites(workDir)`, when given, returns
-// the sites folder the fake internet serves (it reads files per request, so a test may change
-// a site's files between analyses); default: --sites.
-export async function run(name, body, { prepareSites } = {}) {
+// exits the process with the outcome. env: { page, context, base, token, workDir, api, shot,
+// waitJob, pageErrors, cspViolations, httpPort, httpsPort } (the fake internet's ports).
+export async function run(name, body) {
   process.on('SIGINT', () => finish(1, 'interrupted'));
   process.on('SIGTERM', () => finish(1, 'terminated'));
   process.on('unhandledRejection', (e) => finish(1, `FAIL: ${e?.stack ?? e}`));
@@ -132,11 +130,10 @@ export async function run(name, body, { prepareSites } = {}) {
     const { chromium } = await import('playwright-core');
     mkdirSync(opts.artifacts, { recursive: true });
     workDir = mkdtempSync(join(tmpdir(), 'leadscan-e2e-'));
-    const sitesDir = prepareSites ? await prepareSites(workDir) : opts.sites;
 
     const [, httpPort, httpsPort, caFile] = await start(
       'fakenet', opts.fakenet,
-      ['--sites', sitesDir, '--address', '127.0.0.1', '--ca-out', join(workDir, 'ca.pem')],
+      ['--sites', opts.sites, '--address', '127.0.0.1', '--ca-out', join(workDir, 'ca.pem')],
       /fakenet http=127\.0\.0\.1:(\d+) https=127\.0\.0\.1:(\d+) ca=(\S+)/);
     const tokenFile = join(workDir, 'first-admin-token');
     await start('leadscan serve', opts.leadscan, [
@@ -229,8 +226,8 @@ export async function run(name, body, { prepareSites } = {}) {
 
     await page.goto(signInUrl);
     await page.getByRole('heading', { name: 'Leads' }).waitFor();
-    await body({ page, context, base, token, workDir, sitesDir, api, shot, waitJob, pageErrors,
-                 cspViolations });
+    await body({ page, context, base, token, workDir, api, shot, waitJob, pageErrors,
+                 cspViolations, httpPort, httpsPort });
     check(pageErrors.length === 0, `no script errors in the page: ${pageErrors.join(' | ')}`);
     check(cspViolations.length === 0,
           `nothing blocked by the Content-Security-Policy: ${cspViolations.join(' | ')}`);

@@ -1,71 +1,38 @@
 // End-to-end test of the market views in headless Chromium (issue 14): two analyses of a demo
 // shop whose checkout changes between them, then the dashboard's shares, timeline and
 // switches, the change feed (also from the lead page), the lead filters in the list, the
-// dashboard and both CSV exports, and keyboard access to every chart's data table.
+// dashboard and both CSV exports, and keyboard access to the charts and every data table.
 //
 // Usage: node web/e2e/market.mjs --leadscan BIN --fakenet BIN [--sites DIR] [--artifacts DIR]
 //        [--chromium /usr/bin/chromium] [--timeout-s 300]      (CTest: e2e.web_market)
 
-import { mkdirSync, symlinkSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { request } from 'node:http';
 
-import { check, log, opts, run, streamText } from './harness.mjs';
+import { check, log, run, streamText } from './harness.mjs';
 
-// A small WooCommerce shop of this test's own whose checkout page changes between the two
-// analyses: Kustom Checkout (the Klarna Checkout plugin) first, Walley Checkout after. The fake
-// internet reads files per request, so rewriting the page is the shop changing its checkout.
+// The demo shop whose checkout changes between the two analyses (tests/fakenet/sites/README.md):
+// Kustom Checkout at first, Walley Checkout once the fake internet serves its `walley` variant.
 const SWITCHING = 'vaxelboden.test';
 const OLD_CHECKOUT = 'Kustom Checkout';
 const NEW_CHECKOUT = 'Walley Checkout';
 // None of them uses Walley Checkout (tests/fakenet/sites/expected.json).
 const STEADY = ['kaffebonan.test', 'tradgardsboden.test', 'verktygsladan.test', 'hundbutiken.test'];
 
-const shopHead = (title) => `<!doctype html>
-<html lang="sv-SE"><head><meta charset="UTF-8">
-<title>${title} – Växelboden</title>
-<meta name="generator" content="WordPress 6.6.2" />
-<meta name="generator" content="WooCommerce 9.4.2" />
-<link rel='stylesheet' href='https://${SWITCHING}/wp-content/plugins/woocommerce/assets/css/woocommerce.css?ver=9.4.2' media='all' />
-</head>`;
-const shopNav = `<nav><a href="https://${SWITCHING}/">Hem</a> <a href="https://${SWITCHING}/varukorg/">Varukorg</a>
-<a href="https://${SWITCHING}/kassan/">Kassan</a> <a href="https://${SWITCHING}/frakt/">Frakt och leverans</a></nav>`;
-const checkoutPages = {
-  [OLD_CHECKOUT]: `<form name="checkout" class="checkout woocommerce-checkout kco-checkout">
-<div id="kco-wrapper"><div id="kco-iframe"></div></div>
-<ul><li class="wc_payment_method payment_method_kco"><label>Kustom Checkout</label></li></ul>
-<script src="https://${SWITCHING}/wp-content/plugins/klarna-checkout-for-woocommerce/assets/js/klarna-checkout-for-woocommerce.js?ver=2.15.1"></script>
-</form>`,
-  [NEW_CHECKOUT]: `<form name="checkout" class="checkout woocommerce-checkout">
-<div id="collector-container"></div>
-<ul><li class="wc_payment_method payment_method_collector_checkout"><label>Walley</label></li></ul>
-<script src="https://${SWITCHING}/wp-content/plugins/collector-checkout-for-woocommerce/assets/js/collector-checkout.js?ver=4.2.0"></script>
-</form>`,
-};
-
-function writeShop(root, checkout) {
-  const page = (path, title, body) => {
-    mkdirSync(join(root, path), { recursive: true });
-    writeFileSync(join(root, path, 'index.html'),
-                  `${shopHead(title)}<body class="woocommerce-page">${shopNav}<main>${body}</main></body></html>\n`);
-  };
-  page('', 'Krukor och frön', '<h1>Växelboden</h1><p>Krukor, frön och redskap.</p>' +
-       `<a href="https://${SWITCHING}/produkt/lerkruka/">Lerkruka</a>`);
-  page('produkt/lerkruka', 'Lerkruka', '<h1>Lerkruka</h1><button class="single_add_to_cart_button">Lägg i varukorg</button>');
-  page('varukorg', 'Varukorg', '<h1>Varukorg</h1><a class="checkout-button" href="https://' + SWITCHING + '/kassan/">Till kassan</a>');
-  page('kassan', 'Kassan', '<h1>Kassan</h1>' + checkoutPages[checkout]);
-  page('frakt', 'Frakt och leverans', '<h1>Frakt och leverans</h1><p>Vi skickar med PostNord.</p>');
+// Switches a fake-internet site to one of its variants (/_fakenet/variant/<name> on its host).
+function switchVariant(httpPort, host, variant) {
+  return new Promise((resolveSwitch, rejectSwitch) => {
+    const req = request({ host: '127.0.0.1', port: httpPort, path: `/_fakenet/variant/${variant}`,
+                          headers: { Host: host } }, (res) => {
+      res.resume();
+      res.on('end', () => (res.statusCode === 200 ? resolveSwitch()
+        : rejectSwitch(new Error(`variant ${variant} of ${host}: HTTP ${res.statusCode}`))));
+    });
+    req.on('error', rejectSwitch);
+    req.end();
+  });
 }
 
-// The sites folder: the steady demo shops as they are, and the switching shop written here.
-function prepareSites(workDir) {
-  const dir = join(workDir, 'sites');
-  mkdirSync(dir, { recursive: true });
-  for (const h of STEADY) symlinkSync(join(opts.sites, h), join(dir, h));
-  writeShop(join(dir, SWITCHING), OLD_CHECKOUT);
-  return dir;
-}
-
-run('market views end to end', async ({ page, base, api, shot, waitJob, sitesDir }) => {
+run('market views end to end', async ({ page, base, api, shot, waitJob, httpPort }) => {
   // Set-up through the API: five leads, one full analysis of all of them.
   log('step: leads and the first analysis');
   const hosts = [SWITCHING, ...STEADY];
@@ -87,7 +54,7 @@ run('market views end to end', async ({ page, base, api, shot, waitJob, sitesDir
   const checkoutsBefore = before.body.lead.checkout_solutions.map((c) => c.name);
   check(checkoutsBefore.includes(OLD_CHECKOUT),
         `the first analysis finds ${OLD_CHECKOUT}: ${checkoutsBefore.join(', ')}`);
-  writeShop(join(sitesDir, SWITCHING), NEW_CHECKOUT);
+  await switchVariant(httpPort, SWITCHING, 'walley');
   // The second analysis runs from the lead page, as a person would.
   log('step: second analysis from the lead page');
   await page.goto(`${base}/leads/${ids[SWITCHING]}`);
@@ -205,6 +172,23 @@ run('market views end to end', async ({ page, base, api, shot, waitJob, sitesDir
         `Enter then Tab lands on the data table: ${JSON.stringify(f)}`);
   await platforms.getByRole('rowheader', { name: 'Shopify' }).waitFor();
   check(await platforms.isVisible(), 'the table is shown');
+  // Every other chart's table the same way, Tab after Tab (through the shown tables' links).
+  for (const title of ['Checkout solutions', 'Payment methods', 'Carriers', 'Shipping software',
+                       'Changes per week', 'Switches']) {
+    let onToggle = false;
+    for (let i = 0; i < 100 && !onToggle; i++) {
+      await page.keyboard.press('Tab');
+      onToggle = (await focused()).name === `Show data table: ${title}`;
+    }
+    check(onToggle, `Tab reaches the table toggle of ${title}`);
+    await page.keyboard.press('Enter');
+    await page.keyboard.press('Tab');
+    const t = await focused();
+    check(t.role === 'region' && t.name === `${title}: data table`,
+          `Enter then Tab lands on the ${title} table: ${JSON.stringify(t)}`);
+  }
+  await page.getByRole('region', { name: 'Switches: data table' })
+    .getByRole('row', { name: new RegExp(`${OLD_CHECKOUT}.*${NEW_CHECKOUT}`) }).waitFor();
   await shot('market-03-dashboard-table');
 
   // Lead filters: uses / does not use / added since, combinable, in the address, and carried to
@@ -272,4 +256,4 @@ run('market views end to end', async ({ page, base, api, shot, waitJob, sitesDir
   await page.getByRole('region', { name: 'Checkout solutions: data table' })
     .getByRole('rowheader', { name: NEW_CHECKOUT }).waitFor({ state: 'attached' });
   await shot('market-05-dashboard-filtered');
-}, { prepareSites });
+});
