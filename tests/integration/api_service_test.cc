@@ -991,8 +991,9 @@ TEST_F(ApiServiceTest, ACheckoutSwitchBetweenTwoAnalysesShowsInTheFeedFiltersAnd
       kustom_gone = f["present"] == false && f["removed_by"] == history[0]["id"];
       EXPECT_LE(f["first_seen"].get<std::string>(), f["removed_at"].get<std::string>());
     }
-    if (f["name"] == "WooCommerce")
+    if (f["name"] == "WooCommerce") {
       EXPECT_EQ(f["added_by"], history[1]["id"]);
+    }
   }
   EXPECT_TRUE(kustom_gone) << fh.body;
   EXPECT_EQ(lead.json()["lead"]["finding_history"], fh.json()["findings"]);
