@@ -32,7 +32,7 @@ function switchVariant(httpPort, host, variant) {
   });
 }
 
-run('market views end to end', async ({ page, base, api, shot, waitJob, httpPort }) => {
+run('market views end to end', async ({ page, context, base, api, shot, waitJob, httpPort }) => {
   // Set-up through the API: five leads, one full analysis of all of them.
   log('step: leads and the first analysis');
   const hosts = [SWITCHING, ...STEADY];
@@ -117,9 +117,16 @@ run('market views end to end', async ({ page, base, api, shot, waitJob, httpPort
   await page.waitForURL((u) => !u.search.includes('lead_id'));
   await page.getByRole('heading', { name: 'Changes', exact: true }).waitFor();
 
-  // The dashboard: shares, the weekly changes and the switch.
+  // The dashboard's code is a chunk loaded on demand; when it cannot load (offline, or replaced
+  // by a new version) the page says so and offers a way back instead of going blank.
   log('step: dashboard');
+  const chunk = /\/assets\/Dashboard-[^/]*\.js$/;
+  await context.route(chunk, (route) => route.abort());
   await page.getByRole('link', { name: 'Dashboard', exact: true }).click();
+  await page.getByRole('alert').getByText('This page could not be loaded').waitFor();
+  await context.unroute(chunk);
+  await page.getByRole('button', { name: 'Try again' }).click();
+  // The dashboard: shares, the weekly changes and the switch.
   await page.getByRole('heading', { name: 'Market dashboard' }).waitFor();
   await page.getByText(`${hosts.length} leads;`).waitFor();
   for (const title of ['E-commerce platforms', 'Checkout solutions', 'Payment methods', 'Carriers',

@@ -3,6 +3,7 @@ import {
 } from 'react';
 
 import { api, getToken, Me, setToken, takeTokenFromFragment } from './api';
+import { ChunkBoundary } from './components/ChunkBoundary';
 import { Link } from './components/Link';
 import { Loading } from './components/States';
 import { ChangeFeedPage } from './pages/Changes';
@@ -94,9 +95,11 @@ export function App() {
     page = <JobsPage />;
   } else if (match('/dashboard', path)) {
     page = (
-      <Suspense fallback={<main><Loading what="the dashboard" /></main>}>
-        <DashboardPage />
-      </Suspense>
+      <ChunkBoundary>
+        <Suspense fallback={<main><Loading what="the dashboard" /></main>}>
+          <DashboardPage />
+        </Suspense>
+      </ChunkBoundary>
     );
   } else if (match('/changes', path)) {
     page = <ChangeFeedPage />;
