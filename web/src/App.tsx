@@ -1,7 +1,12 @@
-import { createContext, ReactNode, useCallback, useContext, useEffect, useMemo, useState } from 'react';
+import {
+  createContext, lazy, ReactNode, Suspense, useCallback, useContext, useEffect, useMemo, useState,
+} from 'react';
 
 import { api, getToken, Me, setToken, takeTokenFromFragment } from './api';
+import { ChunkBoundary } from './components/ChunkBoundary';
 import { Link } from './components/Link';
+import { Loading } from './components/States';
+import { ChangeFeedPage } from './pages/Changes';
 import { JobDetailPage } from './pages/JobDetail';
 import { JobsPage } from './pages/Jobs';
 import { LeadDetailPage } from './pages/LeadDetail';
@@ -10,6 +15,9 @@ import { SchedulerPage } from './pages/Scheduler';
 import { SchedulesPage } from './pages/Schedules';
 import { SignIn } from './pages/SignIn';
 import { match, navigate, useLocation } from './router';
+
+// The dashboard and its chart library load only when it is opened.
+const DashboardPage = lazy(() => import('./pages/Dashboard').then((m) => ({ default: m.DashboardPage })));
 
 // The lead selection outlives the Leads page so schedules can be created from it.
 interface Selection {
@@ -85,6 +93,16 @@ export function App() {
     page = <JobDetailPage id={params.id} />;
   } else if (match('/jobs', path)) {
     page = <JobsPage />;
+  } else if (match('/dashboard', path)) {
+    page = (
+      <ChunkBoundary>
+        <Suspense fallback={<main><Loading what="the dashboard" /></main>}>
+          <DashboardPage />
+        </Suspense>
+      </ChunkBoundary>
+    );
+  } else if (match('/changes', path)) {
+    page = <ChangeFeedPage />;
   } else if (match('/schedules', path)) {
     page = <SchedulesPage />;
   } else if (match('/scheduler', path)) {
@@ -126,6 +144,8 @@ export function App() {
             <nav aria-label="Main">
               <ul>
                 {nav('/leads', 'Leads')}
+                {nav('/dashboard', 'Dashboard')}
+                {nav('/changes', 'Changes')}
                 {nav('/jobs', 'Jobs')}
                 {nav('/schedules', 'Scheduled jobs')}
                 {me?.role === 'admin' && nav('/scheduler', 'Scheduler')}

@@ -213,9 +213,22 @@ export interface HistoryRow {
   changes: Record<string, Change> | null;
 }
 
+// One finding the lead has had (GET /api/leads/:id's finding_history).
+export interface FindingPresence {
+  field: string;
+  name: string;
+  first_seen: string;
+  last_seen: string;
+  present: boolean;
+  added_by: string | null;
+  removed_at: string | null;
+  removed_by: string | null;
+}
+
 export interface LeadDetail extends Lead {
   history: HistoryRow[];
   history_total: number;
+  finding_history?: FindingPresence[];
 }
 
 export interface Page<T> {
@@ -314,12 +327,16 @@ export function typeLabel(type: string): string {
 export const FINAL_STATUSES: JobStatus[] = ['completed', 'failed', 'cancelled'];
 
 // Every lead id matching a filter, page by page (the API pages at most 1,000 at a time).
-export async function allLeadIds(filter: Query): Promise<string[]> {
+// `filter` may repeat keys (uses=A&uses=B), so it may come as URLSearchParams.
+export async function allLeadIds(filter: Query | URLSearchParams): Promise<string[]> {
   const ids: string[] = [];
   const limit = 1000;
   for (let offset = 0; ; offset += limit) {
-    const page = await api<{ leads: Lead[]; total: number }>(
-      'GET', withQuery('/api/leads', { ...filter, limit, offset }));
+    const q = filter instanceof URLSearchParams ? new URLSearchParams(filter)
+                                                : new URLSearchParams(withQuery('', filter).slice(1));
+    q.set('limit', String(limit));
+    q.set('offset', String(offset));
+    const page = await api<{ leads: Lead[]; total: number }>('GET', `/api/leads?${q.toString()}`);
     for (const l of page.leads) ids.push(l.id);
     if (page.leads.length === 0 || ids.length >= page.total) break;
   }

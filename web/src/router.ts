@@ -38,3 +38,16 @@ export function match(pattern: string, path: string): Record<string, string> | n
   }
   return out;
 }
+
+// Replaces the address's query (keeping the path and any key not in `keys`) without a new
+// history entry or a scroll: for filters that follow what the user types.
+export function replaceQuery(keys: readonly string[], query: URLSearchParams): void {
+  const next = new URLSearchParams(window.location.search);
+  for (const k of keys) next.delete(k);
+  for (const [k, v] of query) next.append(k, v);
+  const s = next.toString();
+  const to = window.location.pathname + (s ? `?${s}` : '');
+  if (to === window.location.pathname + window.location.search) return;
+  window.history.replaceState(null, '', to);
+  window.dispatchEvent(new Event('leadscan-nav'));
+}

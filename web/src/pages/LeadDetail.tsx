@@ -1,6 +1,6 @@
 import { useEffect, useState } from 'react';
 
-import { ANALYSIS_TYPES, api, Finding, LeadDetail, typeLabel } from '../api';
+import { ANALYSIS_TYPES, api, Finding, FindingPresence, LeadDetail, typeLabel } from '../api';
 import { DomainSuggestionPanel } from '../components/DomainSuggestionPanel';
 import { Link } from '../components/Link';
 import { Empty, ErrorBox, formatTime, Loading } from '../components/States';
@@ -24,7 +24,11 @@ function asList(v: unknown): Finding[] {
   return (Array.isArray(v) ? v : [v]) as Finding[];
 }
 
-function FindingCard({ f }: { f: Finding }) {
+function dayOf(iso: string): string {
+  return formatTime(iso).slice(0, 10);
+}
+
+function FindingCard({ f, seen }: { f: Finding; seen?: FindingPresence }) {
   return (
     <li className="finding">
       <div className="finding-head">
@@ -33,6 +37,11 @@ function FindingCard({ f }: { f: Finding }) {
         {typeof f.confidence === 'number' && (
           <span className="confidence" title="Confidence">
             confidence {f.confidence}%
+          </span>
+        )}
+        {seen && (
+          <span className="seen">
+            first seen {dayOf(seen.first_seen)} · last seen {dayOf(seen.last_seen)}
           </span>
         )}
       </div>
@@ -102,6 +111,11 @@ export function LeadDetailPage({ id }: { id: string }) {
     );
   }
   const latest = lead.history[0];
+  const presence = lead.finding_history ?? [];
+  const seenOf = (field: string, name: string) => presence.find(
+    (p) => p.field === field && p.name.toLowerCase() === name.toLowerCase());
+  const gone = presence.filter((p) => !p.present);
+  const changesHref = `/changes?lead_id=${encodeURIComponent(lead.id)}`;
   const notes = analysisNotes(latest?.result);
   return (
     <main>
@@ -148,7 +162,7 @@ export function LeadDetailPage({ id }: { id: string }) {
               ) : (
                 <ul className="finding-list">
                   {list.map((f) => (
-                    <FindingCard key={f.slug ?? f.name} f={f} />
+                    <FindingCard key={f.slug ?? f.name} f={f} seen={seenOf(s.key as string, f.name)} />
                   ))}
                 </ul>
               )}
@@ -156,8 +170,26 @@ export function LeadDetailPage({ id }: { id: string }) {
           );
         })}
       </div>
+      {gone.length > 0 && (
+        <section aria-labelledby="h-gone">
+          <h2 id="h-gone">No longer found</h2>
+          <ul className="gone">
+            {gone.map((p) => (
+              <li key={`${p.field}|${p.name}`}>
+                <strong>{p.name}</strong> ({FIELD_TITLES[p.field] ?? p.field}): seen{' '}
+                {dayOf(p.first_seen)} – {dayOf(p.last_seen)}
+                {p.removed_at && <>, removed {dayOf(p.removed_at)}</>}
+              </li>
+            ))}
+          </ul>
+        </section>
+      )}
       <section aria-labelledby="h-history">
         <h2 id="h-history">History of analyses</h2>
+        <p>
+          <Link href={changesHref}>Changes of this lead</Link>
+          {' '}(every finding added or removed, with evidence)
+        </p>
         {lead.history.length === 0 ? (
           <Empty>No analyses yet.</Empty>
         ) : (

@@ -1,19 +1,14 @@
-import { ChangeEvent, useCallback, useEffect, useMemo, useRef, useState } from 'react';
+import { ChangeEvent, useCallback, useEffect, useRef, useState } from 'react';
 
-import {
-  allLeadIds,
-  ANALYSIS_TYPES,
-  api,
-  apiText,
-  download,
-  Finding,
-  Lead,
-  withQuery,
-} from '../api';
+import { allLeadIds, ANALYSIS_TYPES, api, apiText, download, Finding, Lead } from '../api';
 import { useSelection } from '../App';
+import { LeadFilterForm } from '../components/LeadFilterForm';
 import { Link } from '../components/Link';
 import { Empty, ErrorBox, formatTime, Loading } from '../components/States';
+import { Delimiter, exportPath, filterToApiQuery, hasFilter, withParams } from '../leadFilter';
 import { navigate } from '../router';
+import { useFindingNames } from '../useFindingNames';
+import { useLeadFilter } from '../useLeadFilter';
 
 const PAGE_SIZE = 50;
 
@@ -24,27 +19,16 @@ interface ImportReport {
   rejected: { line: number; reason: string }[];
 }
 
-function names(f: Finding | Finding[] | null | undefined): string {
+function findingNames(f: Finding | Finding[] | null | undefined): string {
   if (!f) return '';
   const list = Array.isArray(f) ? f : [f];
   return list.map((x) => x.name).join(', ');
 }
 
-function useDebounced<T>(value: T, ms: number): T {
-  const [v, setV] = useState(value);
-  useEffect(() => {
-    const t = setTimeout(() => setV(value), ms);
-    return () => clearTimeout(t);
-  }, [value, ms]);
-  return v;
-}
-
 export function LeadsPage() {
-  const [search, setSearch] = useState('');
-  const [platform, setPlatform] = useState('');
-  const [checkout, setCheckout] = useState('');
-  const [carrier, setCarrier] = useState('');
-  const [analysed, setAnalysed] = useState('');
+  const { draft, setDraft, filter, query } = useLeadFilter();
+  const names = useFindingNames();
+  const [crmDelimiter, setCrmDelimiter] = useState<Delimiter>(';');
   const [offset, setOffset] = useState(0);
   const [leads, setLeads] = useState<Lead[] | null>(null);
   const [total, setTotal] = useState(0);
@@ -57,20 +41,16 @@ export function LeadsPage() {
   const fileRef = useRef<HTMLInputElement>(null);
   const { ids: selected, set: setSelected } = useSelection();
 
-  // Debounce the filter as a string so an unchanged filter keeps its identity.
-  const filterKey = useDebounced(JSON.stringify({ search, platform, checkout, carrier, analysed }),
-                                 250);
-  const filter = useMemo(() => JSON.parse(filterKey) as Record<string, string>, [filterKey]);
-
   useEffect(() => setOffset(0), [filter]);
 
   useEffect(() => {
     const ctl = new AbortController();
+    const q = filterToApiQuery(filter);
+    q.set('limit', String(PAGE_SIZE));
+    q.set('offset', String(offset));
     setLoading(true);
     setError(null);
-    api<{ leads: Lead[]; total: number }>(
-      'GET', withQuery('/api/leads', { ...filter, limit: PAGE_SIZE, offset }), undefined,
-      ctl.signal)
+    api<{ leads: Lead[]; total: number }>('GET', withParams('/api/leads', q), undefined, ctl.signal)
       .then((r) => {
         setLeads(r.leads);
         setTotal(r.total);
@@ -105,7 +85,7 @@ export function LeadsPage() {
     setBusy('select');
     setActionError(null);
     try {
-      setSelected(new Set(await allLeadIds(filter)));
+      setSelected(new Set(await allLeadIds(filterToApiQuery(filter))));
     } catch (e) {
       setActionError(e);
     } finally {
@@ -147,14 +127,15 @@ export function LeadsPage() {
     }
   };
 
-  const exportCsv = useCallback(async () => {
+  const exportCsv = useCallback(async (crm: boolean) => {
     setActionError(null);
     try {
-      await download(withQuery('/api/leads/export', filter), 'leads.csv');
+      await download(crm ? exportPath(filter, 'crm', crmDelimiter) : exportPath(filter),
+                     crm ? 'leads-crm.csv' : 'leads.csv');
     } catch (e) {
       setActionError(e);
     }
-  }, [filter]);
+  }, [filter, crmDelimiter]);
 
   const n = selected.size;
   const pages = Math.max(1, Math.ceil(total / PAGE_SIZE));
@@ -175,10 +156,27 @@ export function LeadsPage() {
           accept=".csv,text/csv"
           onChange={importCsv}
         />
-        <button type="button" onClick={exportCsv}>
+        <button type="button" onClick={() => exportCsv(false)}>
           Export CSV
         </button>
+        <span className="crm-export">
+          <label>
+            CRM delimiter
+            <select value={crmDelimiter} onChange={(e) => setCrmDelimiter(e.target.value as Delimiter)}>
+              <option value=";">; semicolon (Swedish Excel)</option>
+              <option value=",">, comma</option>
+            </select>
+          </label>
+          <button type="button" onClick={() => exportCsv(true)}
+                  title="HubSpot and Pipedrive import it without mapping columns by hand">
+            Export for CRM
+          </button>
+        </span>
+        <Link className="button" href={query ? `/dashboard?${query}` : '/dashboard'}>
+          {hasFilter(filter) ? 'Dashboard of these leads' : 'Dashboard'}
+        </Link>
       </section>
+      <p className="hint">Exports and the dashboard follow the filters below.</p>
       {report && (
         <section className="report" aria-label="Import report" role="status">
           <p>
@@ -200,36 +198,7 @@ export function LeadsPage() {
         </section>
       )}
 
-      <form className="filters" role="search" onSubmit={(e) => e.preventDefault()}>
-        <label>
-          Search
-          <input type="search" value={search} onChange={(e) => setSearch(e.target.value)}
-                 placeholder="Company or domain" />
-        </label>
-        <label>
-          Platform
-          <input value={platform} onChange={(e) => setPlatform(e.target.value)}
-                 placeholder="e.g. WooCommerce" />
-        </label>
-        <label>
-          Checkout
-          <input value={checkout} onChange={(e) => setCheckout(e.target.value)}
-                 placeholder="e.g. Klarna Checkout" />
-        </label>
-        <label>
-          Carrier
-          <input value={carrier} onChange={(e) => setCarrier(e.target.value)}
-                 placeholder="e.g. PostNord" />
-        </label>
-        <label>
-          Analysed
-          <select value={analysed} onChange={(e) => setAnalysed(e.target.value)}>
-            <option value="">Any</option>
-            <option value="true">Analysed</option>
-            <option value="false">Not analysed</option>
-          </select>
-        </label>
-      </form>
+      <LeadFilterForm draft={draft} setDraft={setDraft} names={names} />
 
       <section className="actions" aria-label="Batch actions">
         <span className="count" aria-live="polite">
@@ -261,8 +230,7 @@ export function LeadsPage() {
         <Loading what="leads" />
       ) : leads.length === 0 ? (
         <Empty>
-          {total === 0 && !filter.search && !filter.platform && !filter.checkout &&
-          !filter.carrier && !filter.analysed
+          {total === 0 && !hasFilter(filter)
             ? 'No leads yet. Import a CSV file with company_name and domain columns.'
             : 'No leads match these filters.'}
         </Empty>
@@ -305,9 +273,9 @@ export function LeadsPage() {
                       <em>no domain</em>
                     ))}
                   </td>
-                  <td>{names(l.ecommerce_platform)}</td>
-                  <td>{names(l.checkout_solutions)}</td>
-                  <td>{names(l.carriers)}</td>
+                  <td>{findingNames(l.ecommerce_platform)}</td>
+                  <td>{findingNames(l.checkout_solutions)}</td>
+                  <td>{findingNames(l.carriers)}</td>
                   <td>{l.last_analyzed_at ? formatTime(l.last_analyzed_at) : 'never'}</td>
                 </tr>
               ))}
