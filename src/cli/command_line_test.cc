@@ -66,7 +66,7 @@ void PrintTo(const RepeatableCase& c, std::ostream* os) {
 }
 
 std::string FetchFlag(const std::string& name) {
-  if (name == "--allow-net")
+  if (name == "--allow-net" || name == "--provider-allow-net")
     return "10.0.0.0/8";
   if (name == "--resolve")
     return "intranet.example:443:10.1.2.3";
@@ -75,7 +75,7 @@ std::string FetchFlag(const std::string& name) {
 
 std::vector<RepeatableCase> Cases() {
   std::vector<RepeatableCase> cases;
-  for (const char* flag : {"--allow-net", "--resolve", "--connect-to"}) {
+  for (const char* flag : {"--allow-net", "--resolve", "--connect-to", "--provider-allow-net"}) {
     cases.push_back({"analyze", flag, FetchFlag(flag), "inputs", "intranet.example"});
     cases.push_back({"batch", flag, FetchFlag(flag), "file", "/dev/null"});
     cases.push_back({"serve", flag, FetchFlag(flag), "", ""});
