@@ -88,6 +88,9 @@ std::vector<RepeatableCase> Cases() {
   cases.push_back({"serve", "--rules", "/", "", ""});
   cases.push_back({"worker", "--rules", "/", "", ""});
   cases.push_back({"serve", "--cors-origin", "https://crm.example", "", ""});
+  // `domain find` (issue 12): the fetch flags and --provider-allow-net.
+  for (const char* flag : {"--allow-net", "--resolve", "--connect-to", "--provider-allow-net"})
+    cases.push_back({"domain find", flag, FetchFlag(flag), "company_name", "Kaffebönan AB"});
   return cases;
 }
 

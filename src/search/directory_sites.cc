@@ -3,6 +3,7 @@
 #include <array>
 #include <utility>
 
+#include "common/ascii.h"
 #include "fetch/target.h"
 
 namespace leadscan::search {
@@ -100,7 +101,9 @@ bool HostIsOrUnder(std::string_view host, std::string_view domain) {
 
 }  // namespace
 
-std::optional<std::string> DirectorySiteKind(std::string_view host, std::string_view path) {
+std::optional<std::string> DirectorySiteKind(std::string_view host_in, std::string_view path) {
+  const std::string lower = common::AsciiLower(host_in);
+  std::string_view host = lower;
   while (!host.empty() && host.back() == '.')
     host.remove_suffix(1);
   for (const auto& [domain, kind] : kDomains) {

@@ -10,7 +10,7 @@
 
 namespace leadscan::search {
 
-// What kind of site `host` (ASCII, lower-case, no port) belongs to when it is on the list —
+// What kind of site `host` (ASCII, any case, no port) belongs to when it is on the list —
 // "business directory", "company registry", "social network", "encyclopaedia", "video site",
 // "review site", "maps" — or nullopt when it may be a company's own site. Subdomains count
 // ("sv.wikipedia.org", "se.linkedin.com"); families with many country domains match by name

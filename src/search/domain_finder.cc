@@ -8,6 +8,7 @@
 #include <ctime>
 #include <exception>
 #include <map>
+#include <system_error>
 #include <thread>
 
 #include "common/ascii.h"
@@ -330,7 +331,7 @@ void DomainFinder::CheckHomePages(const CompanyName& name, const std::vector<siz
   std::vector<Check> checks(chosen.size());
   std::vector<std::thread> threads;
   for (size_t k = 0; k < chosen.size(); ++k) {
-    threads.emplace_back([&, k] {
+    auto check = [&, k] {
       try {
         auto target = fetch::NormalizeTarget((*candidates)[chosen[k]].host);
         if (!target.ok()) {
@@ -345,7 +346,12 @@ void DomainFinder::CheckHomePages(const CompanyName& name, const std::vector<siz
       } catch (const std::exception& e) {
         checks[k].response = Status::Internal(std::string("home page check threw: ") + e.what());
       }
-    });
+    };
+    try {
+      threads.emplace_back(check);
+    } catch (const std::system_error&) {
+      check();  // no thread to be had: read this page here, one after the other
+    }
   }
   for (auto& t : threads)
     t.join();
