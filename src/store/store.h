@@ -397,6 +397,8 @@ struct DomainSuggestion {
   std::optional<TimePoint> decided_at;
   TimePoint created_at;
   TimePoint updated_at;
+};
+
 // ---- webhooks (docs/webhooks.md) ----
 
 // The events a webhook may subscribe to. The store enqueues them itself, in the transaction of
