@@ -4,7 +4,7 @@
 set -euo pipefail
 build=${1:-build}
 here=$(cd "$(dirname "$0")" && pwd)
-for b in detect fetch service queue eval render; do
+for b in detect fetch service queue eval render changes; do
   if [[ -x "$here/$b/run.sh" ]]; then
     echo "=== bench/$b"
     "$here/$b/run.sh" "$build" || echo "bench/$b: exited $?"

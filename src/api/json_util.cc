@@ -11,6 +11,11 @@ namespace leadscan::api {
 using common::Result;
 using common::Status;
 
+namespace {
+constexpr int kMinQueryYear = 1970;
+constexpr int kMaxQueryYear = 2200;
+}  // namespace
+
 std::string IsoTime(common::TimePoint t) {
   return date::format("%FT%TZ", date::floor<std::chrono::seconds>(t));
 }
@@ -120,11 +125,20 @@ Result<std::optional<common::TimePoint>> QueryTime(const http::Request& request,
   // A date alone means its midnight (UTC).
   if (text.size() == 10 && text[4] == '-' && text[7] == '-')
     text += "T00:00:00Z";
-  auto t = text.empty() || text[0] < '0' || text[0] > '9' ? std::nullopt : store::ParseTime(text);
+  // Years a TimePoint (nanoseconds since 1970 in 64 bits) holds with room to spare.
+  int year = 0;
+  const bool digits = text.size() >= 4 && std::all_of(text.begin(), text.begin() + 4,
+                                                      [](char c) { return c >= '0' && c <= '9'; });
+  if (digits)
+    year = std::stoi(text.substr(0, 4));
+  auto t = digits && year >= kMinQueryYear && year <= kMaxQueryYear ? store::ParseTime(text)
+                                                                    : std::nullopt;
   if (!t) {
-    return Status::InvalidArgument(
-        "invalid_query", std::string(name) + " must be an ISO 8601 time, e.g. 2026-01-05T10:00:00Z",
-        std::string(name));
+    return Status::InvalidArgument("invalid_query",
+                                   std::string(name) +
+                                       " must be an ISO 8601 time between 1970 and 2200, e.g. "
+                                       "2026-01-05T10:00:00Z",
+                                   std::string(name));
   }
   return std::optional<common::TimePoint>(*t);
 }

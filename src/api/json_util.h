@@ -46,7 +46,8 @@ common::Result<int64_t> QueryInt(const http::Request& request, std::string_view 
 common::Result<std::optional<bool>> QueryBool(const http::Request& request, std::string_view name);
 
 // ISO 8601 time query parameter ("2026-01-05T10:00:00Z", a fraction, "+00:00", or a date alone,
-// "2026-01-05", for its midnight UTC); nullopt when absent; invalid_query naming it otherwise.
+// "2026-01-05", for its midnight UTC) in the years 1970 to 2200; nullopt when absent;
+// invalid_query naming it otherwise.
 common::Result<std::optional<common::TimePoint>> QueryTime(const http::Request& request,
                                                            std::string_view name);
 

@@ -25,6 +25,34 @@ bool ChangeBefore(const FindingChange& a, const FindingChange& b) {
   return a.name < b.name;
 }
 
+// Implication chains are short (a checkout implies a payment method); this bounds a cycle.
+constexpr int kMaxImpliesDepth = 4;
+
+// The pages that carried a finding: its evidence pages and, for evidence that says another
+// finding implied it ("implies", no page; `matched` names that finding), that finding's pages,
+// looked up by name among `by_name`.
+void AddCarryingPages(const Finding& f, const std::map<std::string, const Finding*>& by_name,
+                      int depth, std::set<std::string>* pages) {
+  for (const std::string& page : EvidencePages(f.evidence))
+    pages->insert(page);
+  if (depth >= kMaxImpliesDepth || !f.evidence.is_array())
+    return;
+  for (const Json& e : f.evidence) {
+    if (!e.is_object() || e.value("field", "") != "implies" || !e.value("page", "").empty())
+      continue;
+    auto it = by_name.find(e.value("matched", ""));
+    if (it != by_name.end() && it->second != &f)
+      AddCarryingPages(*it->second, by_name, depth + 1, pages);
+  }
+}
+
+std::set<std::string> CarryingPages(const Finding& f,
+                                    const std::map<std::string, const Finding*>& by_name) {
+  std::set<std::string> pages;
+  AddCarryingPages(f, by_name, 0, &pages);
+  return pages;
+}
+
 bool AnyIn(const std::set<std::string>& keys, const std::set<std::string>& in) {
   for (const std::string& k : keys) {
     if (in.count(k))
@@ -67,8 +95,14 @@ FindingDiff DiffFindings(const PriorState& previous, const std::vector<Finding>&
                          const AnalysisReach& reached) {
   FindingDiff diff;
   std::map<Key, const Finding*> before;
-  for (const Finding& f : previous.present)
+  std::map<std::string, const Finding*> before_by_name;
+  for (const Finding& f : previous.present) {
     before.emplace(Key(f.field, f.name), &f);
+    before_by_name.emplace(f.name, &f);
+  }
+  std::map<std::string, const Finding*> now_by_name;
+  for (const Finding& f : current)
+    now_by_name.emplace(f.name, &f);
   std::map<std::string, const FieldObservation*> observed;
   for (const FieldObservation& o : previous.observed)
     observed.emplace(o.field, &o);
@@ -81,7 +115,7 @@ FindingDiff DiffFindings(const PriorState& previous, const std::vector<Finding>&
     if (before.count(Key(f.field, f.name)))
       continue;
     auto obs = observed.find(f.field);
-    if (obs == observed.end() || !VouchedAbsent(*obs->second, EvidencePages(f.evidence)))
+    if (obs == observed.end() || !VouchedAbsent(*obs->second, CarryingPages(f, now_by_name)))
       continue;  // the field's baseline, or an absence nobody could vouch for: silently present
     FindingChange change;
     change.field = f.field;
@@ -104,7 +138,7 @@ FindingDiff DiffFindings(const PriorState& previous, const std::vector<Finding>&
         reached.set_aside.count(key)) {
       continue;
     }
-    if (!LookedFor(EvidencePages(old->evidence), reached))
+    if (!LookedFor(CarryingPages(*old, before_by_name), reached))
       continue;
     diff.removed.push_back(*old);
     FindingChange change;

@@ -69,8 +69,9 @@ struct FindingDiff {
 // A finding present before and absent now is REMOVED only when the analysis looked for it:
 //   - the analysis looks at the finding's field, and is not partial (time budget ran out);
 //   - the finding is not among the analysis's set-aside findings (seen, not counted);
-//   - no page that carried it (its evidence pages) was lost this time (failed to load, error
-//     status, skipped, cut at a limit) — a page that failed to load removes nothing;
+//   - no page that carried it (its evidence pages; for a finding another one implied, that
+//     one's pages too) was lost this time (failed to load, error status, skipped, cut at a
+//     limit) — a page that failed to load removes nothing;
 //   - and some page that carried it was fetched and analysed this time, or, when none of them
 //     was even tried (the site no longer links it), the home page was.
 // Otherwise it stays present, untouched (last seen keeps its old time).

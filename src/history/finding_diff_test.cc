@@ -188,6 +188,28 @@ TEST(DiffFindingsTest, BrowserEvidenceIsLostOnlyWithTheRendering) {
             (std::vector<std::string>{"removed technologies React"}));
 }
 
+TEST(DiffFindingsTest, AnImpliedFindingGoesOnlyWithThePagesOfTheOneThatImpliedIt) {
+  Finding kustom = F("checkout_solutions", "Kustom Checkout", kCheckout);
+  Finding klarna{
+      "payment_methods", "Klarna",
+      Json::array({{{"field", "implies"}, {"matched", "Kustom Checkout"}, {"page", ""}}})};
+  // The checkout page failed: neither the checkout nor what it implied is removed, although
+  // the implied finding names no page of its own and the home page was reached.
+  auto lost = DiffFindings(Known({kustom, klarna}), {}, Reached({kHome}, {kCheckout}));
+  EXPECT_TRUE(lost.changes.empty());
+  auto switched =
+      DiffFindings(Known({kustom, klarna}), {F("checkout_solutions", "Walley Checkout", kCheckout)},
+                   Reached({kHome, kCheckout}));
+  EXPECT_EQ(Describe(switched),
+            (std::vector<std::string>{"removed checkout_solutions Kustom Checkout",
+                                      "added checkout_solutions Walley Checkout",
+                                      "removed payment_methods Klarna"}));
+  // A cycle of implications ends.
+  Finding a{"technologies", "A", Json::array({{{"field", "implies"}, {"matched", "B"}}})};
+  Finding b{"technologies", "B", Json::array({{{"field", "implies"}, {"matched", "A"}}})};
+  EXPECT_EQ(DiffFindings(Known({a, b}), {}, Reached({kHome})).changes.size(), 2u);
+}
+
 TEST(FindingsOfTest, ReadsObjectsAndArraysInTheAskedFields) {
   Json fields = {{"ecommerce_platform", {{"name", "Shopify"}, {"evidence", On(kHome)}}},
                  {"carriers", Json::array({{{"name", "PostNord"}}, {{"slug", "x"}}, 5})},

@@ -199,23 +199,21 @@ Status RecordFindingChangesTx(SqlBackend& backend, SqlConn& c, const AnalysisOut
   const Json& result = o.result != nullptr ? *o.result : kNull;
   history::PriorState prior;
   {
-    HQUERY_OR_RETURN(rows, c,
-                     "SELECT field, name, evidence FROM lead_finding_presence WHERE lead_id = ? "
-                     "AND removed_at IS NULL",
-                     T(o.lead_id));
+    // The lead's present findings and its field observations in one round trip.
+    HQUERY_OR_RETURN(
+        rows, c,
+        "SELECT 'p' AS kind, field, name, evidence, NULL AS partial, NULL AS unreached "
+        "FROM lead_finding_presence WHERE lead_id = ? AND removed_at IS NULL "
+        "UNION ALL SELECT 'o', field, NULL, NULL, partial, unreached FROM "
+        "lead_field_observations WHERE lead_id = ?",
+        T(o.lead_id), T(o.lead_id));
     Cols cols(rows);
     for (size_t r = 0; r < rows.size(); ++r) {
-      prior.present.push_back(
-          {cols.Str(r, "field"), cols.Str(r, "name"), cols.JsonOr(r, "evidence", Json::array())});
-    }
-  }
-  {
-    HQUERY_OR_RETURN(rows, c,
-                     "SELECT field, partial, unreached FROM lead_field_observations WHERE "
-                     "lead_id = ?",
-                     T(o.lead_id));
-    Cols cols(rows);
-    for (size_t r = 0; r < rows.size(); ++r) {
+      if (cols.Str(r, "kind") == "p") {
+        prior.present.push_back(
+            {cols.Str(r, "field"), cols.Str(r, "name"), cols.JsonOr(r, "evidence", Json::array())});
+        continue;
+      }
       history::FieldObservation obs;
       obs.field = cols.Str(r, "field");
       obs.partial = cols.Bool(r, "partial");
@@ -290,8 +288,18 @@ Status RecordFindingChangesTx(SqlBackend& backend, SqlConn& c, const AnalysisOut
                     "(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", 12, p, ""));
   }
   {
+    // Only observations that differ from the stored ones are written: in the steady state (the
+    // same pages reached as last time) an analysis writes none.
+    std::map<std::string, const history::FieldObservation*> stored;
+    for (const history::FieldObservation& obs : prior.observed)
+      stored[obs.field] = &obs;
     SqlParams p;
     for (const history::FieldObservation& obs : diff.observed) {
+      auto it = stored.find(obs.field);
+      if (it != stored.end() && it->second->partial == obs.partial &&
+          it->second->unreached == obs.unreached) {
+        continue;
+      }
       Json unreached = Json::array();
       for (const std::string& k : obs.unreached)
         unreached.push_back(k);

@@ -110,7 +110,10 @@ class Spec:
 
 
 def query_value(schema, text):
-    """A query string as the value its schema describes (integers are numbers)."""
+    """A query string as the value its schema describes (integers are numbers; a repeatable
+    parameter, an array, gets the list of its values; a list is sent as repeated values)."""
+    if schema.get("type") == "array":
+        return list(text) if isinstance(text, (list, tuple)) else [text]
     if schema.get("type") == "integer":
         try:
             return int(text)
@@ -169,7 +172,7 @@ class Api:
         path = template
         for name, value in (params or {}).items():
             path = path.replace("{" + name + "}", urllib.parse.quote(value, safe=""))
-        target = path + ("?" + urllib.parse.urlencode(query) if query else "")
+        target = path + ("?" + urllib.parse.urlencode(query, doseq=True) if query else "")
 
         declared = spec.parameters(method, template)
         for name in (params or {}):
@@ -334,7 +337,8 @@ def source_query_names(source_dir):
     """Every query parameter name a handler in src/api reads."""
     names = set()
     api = os.path.join(source_dir, "src", "api")
-    read = re.compile(r'(?:Query|QueryInt|QueryBool)\(\s*(?:\w+\s*,\s*)?"(\w+)"')
+    read = re.compile(r'(?:Query|QueryInt|QueryBool|QueryAll|QueryTime)\(\s*(?:\w+\s*,\s*)?'
+                      r'"(\w+)"')
     for name in os.listdir(api):
         if name.endswith(".cc") and not name.endswith("_test.cc"):
             names |= set(read.findall(open(os.path.join(api, name), encoding="utf-8").read()))
@@ -375,6 +379,16 @@ def self_check(spec, job, lead):
     bad_lead["history"][0]["result"]["site_kind"]["kind"] = "castle"
     assert spec.errors(lschema, bad_lead), "a deep drift in a result went unnoticed"
     assert spec.errors({"$ref": "#/components/schemas/Error"}, {"error": {"message": "x"}})
+
+
+def fakenet_variant(http_port, host, name):
+    """Switches a demo site of the fake internet to its variant `name` ("" = back)."""
+    conn = http.client.HTTPConnection("127.0.0.1", http_port, timeout=10)
+    conn.request("GET", "/_fakenet/variant/" + name, headers={"Host": host})
+    resp = conn.getresponse()
+    resp.read()
+    conn.close()
+    assert resp.status == 200, "fakenet: %s has no variant %r" % (host, name)
 
 
 def wait_final(api, job_id, timeout=120):
@@ -432,6 +446,7 @@ def main():
             stdout=log, stderr=subprocess.STDOUT)
         procs.append(serve)
         api = Api(port, spec, tokens)
+        api.fakenet_port = http_port
 
         def up():
             try:
@@ -715,6 +730,73 @@ def run_scenario(api, spec, doc, receiver):
              request_valid=False)
     self_check(spec, {k: v for k, v in final.items() if k not in ("items", "items_total")},
                lead)
+
+    # Issue 14: a demo shop changes checkout between two analyses of its lead (the fake
+    # internet's variant of vaxelboden.test); the change feed, finding history, lead filters,
+    # CRM export and market view, each with its refusals.
+    _, vx = api.call("POST", "/api/leads", body={"company_name": "Växelboden AB",
+                                                 "domain": "vaxelboden.test"}, expect=201)
+    vx = vx["lead"]["id"]
+    analyze = {"domain": "vaxelboden.test", "analysis_type": "full_analysis", "lead_id": vx}
+    api.call("POST", "/api/analyze", body=analyze, expect=200)
+    fakenet_variant(api.fakenet_port, "vaxelboden.test", "walley")
+    try:
+        api.call("POST", "/api/analyze", body=analyze, expect=200)
+    finally:
+        fakenet_variant(api.fakenet_port, "vaxelboden.test", "")
+    _, feed = api.call("GET", "/api/changes", query={"lead_id": vx, "limit": "2"}, expect=200)
+    assert len(feed["changes"]) == 2 and feed["next_cursor"], feed
+    _, rest = api.call("GET", "/api/changes", query={"lead_id": vx, "cursor": feed["next_cursor"]},
+                       expect=200)
+    changes = {(c["change"], c["field"], c["name"]) for c in feed["changes"] + rest["changes"]}
+    assert ("removed", "checkout_solutions", "Kustom Checkout") in changes, changes
+    assert ("added", "checkout_solutions", "Walley Checkout") in changes, changes
+    _, narrow = api.call("GET", "/api/changes", query={
+        "since": "2020-01-01", "until": "2199-01-01T00:00:00Z", "field": "checkout_solutions",
+        "name": "walley checkout", "change": "added", "limit": "10"}, expect=200)
+    assert [c["lead_id"] for c in narrow["changes"]] == [vx], narrow
+    api.call("GET", "/api/changes", query={"change": "moved"}, expect=400, request_valid=False)
+    api.call("GET", "/api/changes", query={"field": "checkout"}, expect=400, request_valid=False)
+    api.call("GET", "/api/changes", query={"limit": "501"}, expect=400, request_valid=False)
+    api.call("GET", "/api/changes", query={"since": "yesterday"}, expect=400, request_valid=None)
+    api.call("GET", "/api/changes", query={"cursor": "page-2"}, expect=400, request_valid=None)
+    api.call("GET", "/api/changes", query={"lead_id": nowhere}, expect=404)
+    api.call("GET", "/api/changes", query={"lead_id": vx}, token="other", expect=404)
+    status, _, payload = api.raw("GET", "/api/changes?colour=red")
+    assert status == 400 and json.loads(payload)["error"]["code"] == "unknown_query", payload
+    _, history = api.call("GET", "/api/leads/{id}/findings-history", {"id": vx}, expect=200)
+    gone = [f for f in history["findings"] if f["name"] == "Kustom Checkout"]
+    assert gone and not gone[0]["present"] and gone[0]["removed_by"], history
+    api.call("GET", "/api/leads/{id}/findings-history", {"id": vx}, token="other", expect=404)
+    api.call("GET", "/api/leads/{id}/findings-history", {"id": nowhere}, expect=404)
+    _, detail = api.call("GET", "/api/leads/{id}", {"id": vx}, expect=200)
+    newest = detail["lead"]["history"][0]["changes"]
+    assert newest["checkout_solutions"] == {"added": ["Walley Checkout"],
+                                            "removed": ["Kustom Checkout"]}, newest
+    assert detail["lead"]["history"][1]["changes"] is None, detail["lead"]["history"][1]
+    filters = {"uses": ["Walley Checkout", "woocommerce"], "not_uses": "Shopify",
+               "added": "Walley Checkout", "removed": "Kustom Checkout", "since": "2020-01-01"}
+    _, only = api.call("GET", "/api/leads", query=filters, expect=200)
+    assert [l["id"] for l in only["leads"]] == [vx], only
+    api.call("GET", "/api/leads", query={"uses": ""}, expect=400, request_valid=False)
+    api.call("GET", "/api/leads", query={"removed": "x", "since": "never"}, expect=400,
+             request_valid=None)
+    _, crm = api.call("GET", "/api/leads/export", query=dict(filters, layout="crm",
+                                                             delimiter=";"), expect=200)
+    assert crm.startswith("\ufeffName;Domain;Website;") and "Växelboden AB" in crm, crm[:300]
+    assert len(crm.strip().splitlines()) == 2, crm
+    api.call("GET", "/api/leads/export", query={"layout": "xml"}, expect=400,
+             request_valid=False)
+    api.call("GET", "/api/leads/export", query={"delimiter": "|"}, expect=400,
+             request_valid=False)
+    _, market = api.call("GET", "/api/market", query=dict(
+        filters, search="Växel", q="Växel", platform="WooCommerce", checkout="Walley Checkout",
+        carrier="PostNord", analysed="true", limit="10", offset="0", weeks="8"), expect=200)
+    assert market["lead_count"] == 1 and market["switches"], market
+    _, everything = api.call("GET", "/api/market", expect=200)
+    assert everything["lead_count"] >= 1 and everything["weeks"] == 12, everything
+    api.call("GET", "/api/market", query={"weeks": "0"}, expect=400, request_valid=False)
+    api.call("GET", "/api/market", token="other", expect=200)
 
     # Job refusals.
     base = {"job_type": "full_analysis", "lead_ids": ids[:1]}

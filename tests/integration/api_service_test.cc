@@ -905,6 +905,181 @@ TEST_F(ApiServiceTest, AnalyzeOneDomainNow) {
               "unknown_field", "extra");
 }
 
+// Issue 14 end to end: a demo shop changes checkout between two analyses (its fakenet variant);
+// the change shows once in the feed, in the lead's history, in the lead filters, the CRM export
+// and the market view, and only to its organisation.
+TEST_F(ApiServiceTest, ACheckoutSwitchBetweenTwoAnalysesShowsInTheFeedFiltersAndExport) {
+  ASSERT_TRUE(w->net->SetSiteVariant("vaxelboden.test", ""));
+  auto ids = CreateLeads(
+      w->a_member,
+      Json::array({{{"company_name", "Växelboden AB"}, {"domain", "vaxelboden.test"}},
+                   {{"company_name", "Kaffebönan Kontroll AB"}, {"domain", "kaffebonan.test"}}}));
+  ASSERT_EQ(ids.size(), 2u);
+  const std::string shop = ids[0];
+  const std::string feed = "/api/changes?lead_id=" + shop;
+  std::string first = CreateManualJob(w->a_member, ids, "full_analysis");
+  ASSERT_EQ(PollFinal(w->a_member, first)["status"], "completed");
+  // The first analysis is the lead's baseline: nothing announced.
+  Reply none = Get(feed, w->a_member);
+  ASSERT_EQ(none.status, 200) << none.body;
+  EXPECT_TRUE(none.json()["changes"].empty()) << none.body;
+  EXPECT_TRUE(none.json()["next_cursor"].is_null());
+
+  // The shop moves from Kustom Checkout to Walley Checkout.
+  ASSERT_TRUE(w->net->SetSiteVariant("vaxelboden.test", "walley"));
+  std::string second = CreateManualJob(w->a_member, {shop}, "full_analysis");
+  ASSERT_EQ(PollFinal(w->a_member, second)["status"], "completed");
+  ASSERT_TRUE(w->net->SetSiteVariant("vaxelboden.test", ""));
+  Reply changes = Get(feed, w->a_member);
+  ASSERT_EQ(changes.status, 200) << changes.body;
+  std::set<std::string> seen;
+  const Json rows = changes.json()["changes"];
+  for (const auto& c : rows) {
+    seen.insert(c["change"].get<std::string>() + " " + c["field"].get<std::string>() + " " +
+                c["name"].get<std::string>());
+    EXPECT_EQ(c["lead_id"], shop);
+    EXPECT_EQ(c["company_name"], "Växelboden AB");
+    EXPECT_EQ(c["domain"], "vaxelboden.test");
+    EXPECT_EQ(c["job_id"], second);
+    EXPECT_TRUE(c["previous"].is_null());
+    ASSERT_FALSE(c["evidence"].empty()) << c.dump();
+    if (c["field"] == "checkout_solutions") {
+      EXPECT_NE(c["evidence"][0]["page"].get<std::string>().find("vaxelboden.test/kassan"),
+                std::string::npos)
+          << c.dump();
+    }
+  }
+  EXPECT_EQ(seen, (std::set<std::string>{"removed checkout_solutions Kustom Checkout",
+                                         "added checkout_solutions Walley Checkout",
+                                         "removed payment_methods Klarna",
+                                         "added payment_methods Walley"}))
+      << changes.body;
+  // Filters and the keyset cursor.
+  Reply added =
+      Get("/api/changes?field=checkout_solutions&change=added&name=walley%20checkout", w->a_member);
+  ASSERT_EQ(added.status, 200) << added.body;
+  ASSERT_EQ(added.json()["changes"].size(), 1u) << added.body;
+  EXPECT_EQ(added.json()["changes"][0]["lead_id"], shop);
+  Reply page1 = Get(feed + "&limit=3", w->a_member);
+  ASSERT_EQ(page1.json()["changes"].size(), 3u);
+  ASSERT_TRUE(page1.json()["next_cursor"].is_string()) << page1.body;
+  Reply page2 =
+      Get(feed + "&limit=3&cursor=" + page1.json()["next_cursor"].get<std::string>(), w->a_member);
+  ASSERT_EQ(page2.status, 200) << page2.body;
+  ASSERT_EQ(page2.json()["changes"].size(), 1u) << page2.body;
+  EXPECT_TRUE(page2.json()["next_cursor"].is_null());
+  const Json first_page = page1.json()["changes"];
+  for (const auto& c : first_page)
+    EXPECT_NE(c["id"], page2.json()["changes"][0]["id"]);
+
+  // The lead's history: the second analysis's changes, the first its baseline.
+  Reply lead = Get("/api/leads/" + shop, w->a_member);
+  ASSERT_EQ(lead.status, 200) << lead.body;
+  Json history = lead.json()["lead"]["history"];
+  ASSERT_EQ(history.size(), 2u);
+  EXPECT_EQ(history[0]["changes"]["checkout_solutions"],
+            (Json{{"added", {"Walley Checkout"}}, {"removed", {"Kustom Checkout"}}}))
+      << history[0]["changes"].dump();
+  EXPECT_FALSE(history[0]["changes"].contains("carriers"));
+  EXPECT_TRUE(history[1]["changes"].is_null());
+  Reply fh = Get("/api/leads/" + shop + "/findings-history", w->a_member);
+  ASSERT_EQ(fh.status, 200) << fh.body;
+  bool kustom_gone = false;
+  const Json findings = fh.json()["findings"];
+  for (const auto& f : findings) {
+    if (f["name"] == "Kustom Checkout") {
+      kustom_gone = f["present"] == false && f["removed_by"] == history[0]["id"];
+      EXPECT_LE(f["first_seen"].get<std::string>(), f["removed_at"].get<std::string>());
+    }
+    if (f["name"] == "WooCommerce") {
+      EXPECT_EQ(f["added_by"], history[1]["id"]);
+    }
+  }
+  EXPECT_TRUE(kustom_gone) << fh.body;
+  EXPECT_EQ(lead.json()["lead"]["finding_history"], fh.json()["findings"]);
+
+  // Lead filters, combinable and repeatable, in the list and the exports.
+  auto listed = [&](const std::string& query) {
+    Reply r = Get("/api/leads?limit=1000&" + query, w->a_member);
+    EXPECT_EQ(r.status, 200) << r.body;
+    std::set<std::string> out;
+    const Json leads = r.json()["leads"];
+    for (const auto& l : leads)
+      out.insert(l["id"].get<std::string>());
+    return out;
+  };
+  EXPECT_EQ(listed("uses=walley%20checkout&removed=Kustom%20Checkout&uses=WooCommerce"),
+            std::set<std::string>{shop});
+  EXPECT_EQ(listed("added=Walley&search=V%C3%A4xelboden"), std::set<std::string>{shop});
+  EXPECT_TRUE(listed("added=Walley&since=2199-01-01").empty());
+  std::set<std::string> without = listed("not_uses=Walley%20Checkout&search=AB");
+  EXPECT_EQ(without.count(shop), 0u);
+  EXPECT_EQ(without.count(ids[1]), 1u);
+  Reply crm = Get("/api/leads/export?layout=crm&delimiter=%3B&uses=Walley%20Checkout", w->a_member);
+  ASSERT_EQ(crm.status, 200) << crm.body;
+  EXPECT_EQ(crm.body.rfind("\xEF\xBB\xBF"
+                           "Name;Domain;Website;",
+                           0),
+            0u)
+      << crm.body;
+  EXPECT_NE(crm.body.find("Växelboden AB;vaxelboden.test;https://vaxelboden.test;WooCommerce;"
+                          "Walley Checkout;"),
+            std::string::npos)
+      << crm.body;
+  EXPECT_EQ(crm.body.find("Kaffebönan"), std::string::npos);
+  Reply plain = Get("/api/leads/export?removed=kustom%20checkout", w->a_member);
+  ASSERT_EQ(plain.status, 200);
+  EXPECT_NE(plain.body.find("Växelboden AB"), std::string::npos);
+  EXPECT_EQ(plain.body.find("Kaffebönan"), std::string::npos);
+
+  // The market over the filtered list: the switch, the week's adds and removals.
+  Reply market = Get("/api/market?search=V%C3%A4xelboden&weeks=4", w->a_member);
+  ASSERT_EQ(market.status, 200) << market.body;
+  Json m = market.json();
+  EXPECT_EQ(m["lead_count"], 1);
+  EXPECT_EQ(m["analysed_count"], 1);
+  EXPECT_EQ(m["shares"]["checkout_solutions"],
+            (Json::array({{{"name", "Walley Checkout"}, {"count", 1}}})));
+  bool switched = false;
+  for (const auto& sw : m["switches"]) {
+    switched =
+        switched || (sw["field"] == "checkout_solutions" && sw["from"] == "Kustom Checkout" &&
+                     sw["to"] == "Walley Checkout" && sw["count"] == 1);
+  }
+  EXPECT_TRUE(switched) << market.body;
+  ASSERT_FALSE(m["timeline"].empty());
+
+  // Only this organisation sees any of it.
+  ExpectError(Get(feed, w->b_admin), 404, "not_found", "lead_id");
+  ExpectError(Get("/api/leads/" + shop + "/findings-history", w->b_member), 404, "not_found");
+  Reply theirs = Get("/api/changes?name=Walley%20Checkout", w->b_admin);
+  ASSERT_EQ(theirs.status, 200);
+  EXPECT_TRUE(theirs.json()["changes"].empty()) << theirs.body;
+  EXPECT_TRUE(listed("uses=Walley%20Checkout").count(shop));
+  Reply b_leads = Get("/api/leads?uses=Walley%20Checkout", w->b_admin);
+  EXPECT_EQ(b_leads.json()["total"], 0) << b_leads.body;
+
+  // Refusals name what is wrong.
+  ExpectError(Get("/api/changes?change=moved", w->a_member), 400, "invalid_query", "change");
+  ExpectError(Get("/api/changes?since=yesterday", w->a_member), 400, "invalid_query", "since");
+  ExpectError(Get("/api/changes?until=2999-01-01", w->a_member), 400, "invalid_query", "until");
+  ExpectError(Get("/api/changes?since=2026-02-01&until=2026-01-01", w->a_member), 400,
+              "invalid_query", "until");
+  ExpectError(Get("/api/changes?field=checkout", w->a_member), 400, "invalid_query", "field");
+  ExpectError(Get("/api/changes?limit=0", w->a_member), 400, "invalid_query", "limit");
+  ExpectError(Get("/api/changes?cursor=page-2", w->a_member), 400, "invalid_cursor", "cursor");
+  ExpectError(Get("/api/changes?colour=red", w->a_member), 400, "unknown_query", "colour");
+  ExpectError(Get("/api/changes?lead_id=nope", w->a_member), 404, "not_found", "lead_id");
+  ExpectError(Get("/api/leads?uses=", w->a_member), 400, "invalid_query", "uses");
+  ExpectError(Get("/api/leads?removed=x&since=last%20week", w->a_member), 400, "invalid_query",
+              "since");
+  ExpectError(Get("/api/leads/export?layout=xml", w->a_member), 400, "invalid_query", "layout");
+  ExpectError(Get("/api/leads/export?delimiter=%7C", w->a_member), 400, "invalid_query",
+              "delimiter");
+  ExpectError(Get("/api/market?weeks=0", w->a_member), 400, "invalid_query", "weeks");
+  ExpectError(Get("/api/market?week=3", w->a_member), 400, "unknown_query", "week");
+}
+
 TEST_F(ApiServiceTest, OpenApiDocumentsEveryRouteAndProbesAnswer) {
   Reply doc = Get("/api/openapi.json", "");
   ASSERT_EQ(doc.status, 200) << doc.body;

@@ -25,8 +25,10 @@ CREATE INDEX lead_finding_presence_uses ON lead_finding_presence(org_id, name_ke
 CREATE INDEX lead_finding_presence_field ON lead_finding_presence(org_id, field, name)
   WHERE removed_at IS NULL;
 
--- The last analysis that looked at each field of a lead: whether it could vouch for what it did
--- not find (not partial) and the pages it tried and lost (JSON array of page keys).
+-- What the last analysis that looked at each field of a lead could vouch for: whether it could
+-- vouch for what it did not find (not partial) and the pages it tried and lost (JSON array of page
+-- keys). Written only when that differs from the row, so last_observed_at and analysis_id name
+-- the analysis that last changed it; first_observed_at is when tracking began.
 CREATE TABLE lead_field_observations (
   lead_id           uuid NOT NULL REFERENCES leads(id) ON DELETE CASCADE,
   field             text NOT NULL,
@@ -57,6 +59,8 @@ CREATE TABLE lead_changes (
 CREATE INDEX lead_changes_feed ON lead_changes(org_id, detected_at DESC, id DESC);
 CREATE INDEX lead_changes_lead ON lead_changes(lead_id, detected_at DESC, id DESC);
 CREATE INDEX lead_changes_name ON lead_changes(org_id, name_key, detected_at DESC, id DESC);
+-- The lead filters added= / removed= (since): an index-only range per name and kind.
+CREATE INDEX lead_changes_lead_filter ON lead_changes(org_id, name_key, change, detected_at, lead_id);
 CREATE INDEX lead_changes_field ON lead_changes(org_id, field, detected_at DESC, id DESC);
 CREATE INDEX lead_changes_analysis ON lead_changes(analysis_id);
 CREATE INDEX lead_changes_job ON lead_changes(job_id) WHERE job_id IS NOT NULL;
