@@ -60,9 +60,8 @@ Result<std::vector<std::string>> ParseEvents(const Json& body) {
     }
     const std::string name = e.get<std::string>();
     if (!webhooks::IsKnownEvent(name)) {
-      return Status::InvalidArgument("unknown_event",
-                                     "unknown event '" + name + "' (known: " + known + ")",
-                                     "events");
+      return Status::InvalidArgument(
+          "unknown_event", "unknown event '" + name + "' (known: " + known + ")", "events");
     }
     if (!seen.insert(name).second) {
       return Status::InvalidArgument("duplicate_event", "event listed twice: " + name, "events");
@@ -79,12 +78,11 @@ Result<std::string> ParseSecret(const Json& body, const ApiOptions& options) {
   const size_t n = CharacterCount(*secret);
   if (n < static_cast<size_t>(options.min_webhook_secret) ||
       secret->size() > static_cast<size_t>(options.max_webhook_secret)) {
-    return Status::InvalidArgument("invalid_secret",
-                                   "secret must be at least " +
-                                       std::to_string(options.min_webhook_secret) +
-                                       " characters and at most " +
-                                       std::to_string(options.max_webhook_secret) + " bytes",
-                                   "secret");
+    return Status::InvalidArgument(
+        "invalid_secret",
+        "secret must be at least " + std::to_string(options.min_webhook_secret) +
+            " characters and at most " + std::to_string(options.max_webhook_secret) + " bytes",
+        "secret");
   }
   for (unsigned char c : *secret) {
     if (c < 0x20 || c == 0x7F) {
@@ -147,12 +145,11 @@ Response ListDeliveries(Services& s, const Request& req) {
   if (auto status = req.Query("status")) {
     filter.status = store::ParseDeliveryStatus(*status);
     if (!filter.status) {
-      return Response::Error(400, "invalid_query",
-                             "status must be pending, delivered or failed", "status");
+      return Response::Error(400, "invalid_query", "status must be pending, delivered or failed",
+                             "status");
     }
   }
-  auto page =
-      s.store.ListWebhookDeliveries(req.Caller().org_id, common::CanonicalUuid(id), filter);
+  auto page = s.store.ListWebhookDeliveries(req.Caller().org_id, common::CanonicalUuid(id), filter);
   if (!page.ok())
     return Response::FromStatus(page.status());
   Json rows = Json::array();

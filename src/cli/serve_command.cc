@@ -407,8 +407,8 @@ int ServeCommand::Run() {
     webhooks::DeliveryWorkerOptions hook_options;
     hook_options.poll_interval = std::chrono::milliseconds(webhook_poll_ms_);
     hook_options.timeout = std::chrono::milliseconds(webhook_timeout_ms_);
-    hook_options.lease = std::max<std::chrono::milliseconds>(hook_options.lease,
-                                                             3 * hook_options.timeout);
+    hook_options.lease =
+        std::max<std::chrono::milliseconds>(hook_options.lease, 3 * hook_options.timeout);
     hook_options.retry.first_delay = std::chrono::milliseconds(webhook_retry_first_ms_);
     hook_options.retention = std::chrono::hours(24 * webhook_retention_days_);
     auto sender = StartWebhookSender(fetch_options_, **store, clock, metrics, hook_options);

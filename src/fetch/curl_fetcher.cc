@@ -386,8 +386,7 @@ size_t OnHeader(char* data, size_t size, size_t n, void* userdata) {
     return len;
   std::string name = Lower(TrimView(trimmed.substr(0, colon)));
   std::string value(TrimView(trimmed.substr(colon + 1)));
-  if (name == "location" && job->req.follow_redirects && job->status >= 300 &&
-      job->status < 400) {
+  if (name == "location" && job->req.follow_redirects && job->status >= 300 && job->status < 400) {
     // Check where a redirect leads before curl follows it: only http(s), and never to a
     // literal address in a refused range — allow-net opens addresses for names the user
     // configured, not for targets a remote site picks.

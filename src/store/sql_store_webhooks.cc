@@ -54,8 +54,8 @@ Status NotFound(const std::string& what, const std::string& id) {
 }
 
 Status LeaseLost(const std::string& delivery_id) {
-  return Status::Conflict("lease_lost", "delivery " + delivery_id +
-                                            " is not leased to this worker under this claim");
+  return Status::Conflict(
+      "lease_lost", "delivery " + delivery_id + " is not leased to this worker under this claim");
 }
 
 // `text` cut to at most `max` bytes without splitting a UTF-8 sequence.
@@ -89,9 +89,7 @@ class Cols {
     return it == index_.end() ? kNull : rows_.rows[row][it->second];
   }
 
-  std::string Str(size_t row, const std::string& name) const {
-    return Get(row, name).value_or("");
-  }
+  std::string Str(size_t row, const std::string& name) const { return Get(row, name).value_or(""); }
 
   int64_t Int(size_t row, const std::string& name) const {
     const auto& v = Get(row, name);
@@ -196,7 +194,8 @@ Result<Webhook> SqlStore::CreateWebhook(const OrgId& org_id, const NewWebhook& w
   if (!common::IsUuid(org_id.str()))
     return NotFound("organisation", org_id.str());
   if (webhook.url.empty() || webhook.secret.empty() || webhook.events.empty()) {
-    return Status::InvalidArgument("invalid_argument", "a webhook needs a url, events and a secret");
+    return Status::InvalidArgument("invalid_argument",
+                                   "a webhook needs a url, events and a secret");
   }
   Webhook w;
   w.id = NewUuid();
@@ -437,7 +436,8 @@ Status SqlStore::RecordDeliveryAttempt(const DeliveryOutcome& outcome) {
       return LeaseLost(outcome.delivery_id);
     }
     const int64_t attempt = std::stoll(row[3].value_or("0")) + 1;
-    const std::string error = outcome.delivered ? std::string() : Clip(outcome.error, kMaxErrorBytes);
+    const std::string error =
+        outcome.delivered ? std::string() : Clip(outcome.error, kMaxErrorBytes);
     auto logged = c.Exec(
         "INSERT INTO webhook_delivery_attempts (delivery_id, attempt, started_at, status_code, "
         "error, duration_ms) VALUES (?, ?, ?, ?, ?, ?)",
@@ -487,9 +487,8 @@ Result<int64_t> SqlStore::CountPendingWebhookDeliveries() {
 Result<int64_t> SqlStore::PruneWebhookDeliveries(TimePoint before) {
   int64_t count = 0;
   Status s = backend_->Write([&](SqlConn& c) -> Status {
-    auto n = c.Exec(
-        "DELETE FROM webhook_deliveries WHERE status <> 'pending' AND created_at < ?",
-        {Tm(TruncateTime(before))});
+    auto n = c.Exec("DELETE FROM webhook_deliveries WHERE status <> 'pending' AND created_at < ?",
+                    {Tm(TruncateTime(before))});
     if (!n.ok())
       return n.status();
     count = *n;

@@ -455,7 +455,7 @@ struct WebhookDelivery {
   std::string last_error;
   std::optional<TimePoint> delivered_at;
   TimePoint created_at;
-  int64_t lease_token = 0;  // the claim generation (fencing, as for items)
+  int64_t lease_token = 0;                   // the claim generation (fencing, as for items)
   std::vector<DeliveryAttempt> attempt_log;  // oldest first (ListWebhookDeliveries only)
 };
 

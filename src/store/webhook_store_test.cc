@@ -201,8 +201,7 @@ TEST_P(WebhookStoreTest, WebhooksBelongToTheirOrganisation) {
   EXPECT_EQ(store_->ListWebhookDeliveries(other, hook, {}).status().code(),
             common::StatusCode::kNotFound);
   EXPECT_EQ(store_->DeleteWebhook(other, hook).code(), common::StatusCode::kNotFound);
-  EXPECT_EQ(store_->GetWebhook(acme, "not-a-uuid").status().code(),
-            common::StatusCode::kNotFound);
+  EXPECT_EQ(store_->GetWebhook(acme, "not-a-uuid").status().code(), common::StatusCode::kNotFound);
   EXPECT_EQ(store_->GetWebhook(acme, common::NewUuid()).status().code(),
             common::StatusCode::kNotFound);
 
@@ -513,8 +512,8 @@ Json ShopResult(const std::string& domain, const std::string& checkout) {
   if (!checkout.empty())
     checkouts.push_back({{"name", checkout}, {"evidence", on(kassa)}});
   auto page = [](const std::string& url, const std::string& reason) {
-    return Json{{"url", url},   {"status", 200}, {"bytes", 10},
-                {"ms", 1.0},    {"via", "https"}, {"reason", reason}};
+    return Json{{"url", url}, {"status", 200},  {"bytes", 10},
+                {"ms", 1.0},  {"via", "https"}, {"reason", reason}};
   };
   return {{"domain", domain},
           {"analysis_type", "full_analysis"},

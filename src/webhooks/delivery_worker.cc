@@ -190,9 +190,9 @@ common::Result<int> DeliveryWorker::RunOnce() {
     outcome.worker_id = worker_id_;
     outcome.lease_token = d.lease_token;
     outcome.started_at = entry->started_at;
-    outcome.duration_ms = std::chrono::duration<double, std::milli>(
-                              std::chrono::steady_clock::now() - entry->started)
-                              .count();
+    outcome.duration_ms =
+        std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - entry->started)
+            .count();
     std::optional<std::chrono::seconds> retry_after;
     std::string code;  // for the log line: never the URL, which may carry a token
     if (result.ok()) {
@@ -205,8 +205,8 @@ common::Result<int> DeliveryWorker::RunOnce() {
         outcome.error = "HTTP " + std::to_string(result->status) +
                         (answer.empty() ? std::string() : ": " + answer);
         if (result->status == 429 || result->status == 503) {
-          retry_after = fetch::ParseRetryAfter(HeaderValue(result->headers, "retry-after"),
-                                               clock_.Now());
+          retry_after =
+              fetch::ParseRetryAfter(HeaderValue(result->headers, "retry-after"), clock_.Now());
         }
       }
     } else {
@@ -220,14 +220,14 @@ common::Result<int> DeliveryWorker::RunOnce() {
     Status written = store_.RecordDeliveryAttempt(outcome);
     if (!written.ok()) {
       std::lock_guard lock(mu_);
-      if (written.error_code() == "lease_lost" ||
-          written.code() == common::StatusCode::kNotFound) {
+      if (written.error_code() == "lease_lost" || written.code() == common::StatusCode::kNotFound) {
         ++stats_.refused;  // its lease ran out meanwhile, or its webhook was deleted
       } else {
         ++stats_.store_errors;
-        spdlog::warn("webhook delivery {}: the outcome could not be stored ({}); it will be sent "
-                     "again when its lease runs out",
-                     d.id, written.ToString());
+        spdlog::warn(
+            "webhook delivery {}: the outcome could not be stored ({}); it will be sent "
+            "again when its lease runs out",
+            d.id, written.ToString());
       }
       continue;
     }
@@ -235,8 +235,8 @@ common::Result<int> DeliveryWorker::RunOnce() {
       Count("delivered");
     } else if (outcome.next_attempt_at) {
       Count("retry");
-      spdlog::debug("webhook delivery {} ({}) attempt {} failed: {}", d.id, d.event,
-                    d.attempts + 1, code);
+      spdlog::debug("webhook delivery {} ({}) attempt {} failed: {}", d.id, d.event, d.attempts + 1,
+                    code);
     } else {
       Count("failed");
       spdlog::warn("webhook delivery {} ({}, webhook {}) given up after {} attempts: {}", d.id,
@@ -288,8 +288,8 @@ void DeliveryWorker::Loop() {
     });
     if (returned && !failed && handled >= options_.batch)
       continue;  // a full round: more may be due now
-    const auto pause = (returned && !failed) ? options_.poll_interval
-                                             : std::chrono::milliseconds(kErrorPause);
+    const auto pause =
+        (returned && !failed) ? options_.poll_interval : std::chrono::milliseconds(kErrorPause);
     std::unique_lock lock(mu_);
     clock_.WaitUntil(cv_, lock, clock_.Now() + pause,
                      [&] { return stopping_ || wake_seq_ != seen_wake; });

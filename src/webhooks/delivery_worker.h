@@ -45,16 +45,16 @@ struct DeliveryWorkerOptions {
   // Delivered and given-up deliveries are deleted this long after they were created.
   std::chrono::hours retention{24 * 30};
   std::chrono::milliseconds maintenance_interval{std::chrono::seconds(15)};  // gauge, pruning
-  uint64_t seed = 0;                    // jitter; 0: random
-  common::Metrics* metrics = nullptr;  // nullptr: no metrics
+  uint64_t seed = 0;                                                         // jitter; 0: random
+  common::Metrics* metrics = nullptr;                                        // nullptr: no metrics
 };
 
 struct DeliveryWorkerStats {
   int64_t claimed = 0;
-  int64_t delivered = 0;   // answered 2xx
-  int64_t retried = 0;     // failed, scheduled again
-  int64_t failed = 0;      // failed and given up (a day old)
-  int64_t refused = 0;     // outcome writes the store refused (lease lost, webhook deleted)
+  int64_t delivered = 0;  // answered 2xx
+  int64_t retried = 0;    // failed, scheduled again
+  int64_t failed = 0;     // failed and given up (a day old)
+  int64_t refused = 0;    // outcome writes the store refused (lease lost, webhook deleted)
   int64_t store_errors = 0;
 };
 

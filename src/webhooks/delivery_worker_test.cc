@@ -99,8 +99,8 @@ class DeliveryWorkerTest : public ::testing::Test {
 
   common::OrgId Org() const { return *common::OrgId::Parse(org_id_); }
 
-  std::string AddWebhook(const std::string& url, std::vector<std::string> events = {
-                                                     "job.completed"}) {
+  std::string AddWebhook(const std::string& url,
+                         std::vector<std::string> events = {"job.completed"}) {
     store::NewWebhook w;
     w.url = url;
     w.events = std::move(events);

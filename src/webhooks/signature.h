@@ -18,7 +18,6 @@ std::string SignatureHeaderValue(std::string_view secret, std::string_view body)
 
 // True when `header_value` is the signature of `body` under `secret` (compared in constant
 // time; hex digits of either case). What a receiver does, for tests and examples.
-bool VerifySignature(std::string_view secret, std::string_view body,
-                     std::string_view header_value);
+bool VerifySignature(std::string_view secret, std::string_view body, std::string_view header_value);
 
 }  // namespace leadscan::webhooks

@@ -26,9 +26,8 @@ common::Result<std::vector<fetch::IpAddress>> WebhookUrlPolicy::SystemResolve(
   addrinfo* found = nullptr;
   int rc = getaddrinfo(host.c_str(), nullptr, &hints, &found);
   if (rc != 0) {
-    return Invalid("unresolvable_host",
-                   "the webhook URL's host \"" + host + "\" does not resolve (" +
-                       gai_strerror(rc) + ")");
+    return Invalid("unresolvable_host", "the webhook URL's host \"" + host +
+                                            "\" does not resolve (" + gai_strerror(rc) + ")");
   }
   std::unique_ptr<addrinfo, decltype(&freeaddrinfo)> owner(found, freeaddrinfo);
   std::vector<fetch::IpAddress> out;

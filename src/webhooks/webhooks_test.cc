@@ -50,9 +50,8 @@ TEST(SignatureTest, HeaderIsPrefixedHexAndVerifies) {
 TEST(PayloadTest, BodyHasTheDocumentedKeysInOrder) {
   Json data = {{"job_id", "j1"}, {"successful_count", 3}};
   std::string body = BuildPayloadBody("job.completed", "e1", T0() + 123456us, data);
-  EXPECT_EQ(body,
-            R"({"event":"job.completed","id":"e1","created_at":"2026-01-05T10:00:00Z",)"
-            R"("data":{"job_id":"j1","successful_count":3}})");
+  EXPECT_EQ(body, R"({"event":"job.completed","id":"e1","created_at":"2026-01-05T10:00:00Z",)"
+                  R"("data":{"job_id":"j1","successful_count":3}})");
   Json parsed = Json::parse(body);
   EXPECT_EQ(parsed["data"], data);
   // The same inputs give the same bytes (every retry is signed over the same body).
@@ -171,10 +170,10 @@ TEST(UrlPolicyTest, PublicHttpAndHttpsUrlsPassNormalised) {
 }
 
 TEST(UrlPolicyTest, RefusesWhatIsNotAPublicHttpUrl) {
-  auto policy = WebhookUrlPolicy::Create(
-      {}, FakeDns({{"intranet.example.com", {"10.0.0.7"}},
-                   {"mixed.example.com", {"93.184.216.34", "127.0.0.1"}},
-                   {"hooks.example.com", {"93.184.216.34"}}}));
+  auto policy =
+      WebhookUrlPolicy::Create({}, FakeDns({{"intranet.example.com", {"10.0.0.7"}},
+                                            {"mixed.example.com", {"93.184.216.34", "127.0.0.1"}},
+                                            {"hooks.example.com", {"93.184.216.34"}}}));
   ASSERT_TRUE(policy.ok());
   auto code = [&](std::string_view url) {
     auto r = policy->Check(url);

@@ -525,6 +525,22 @@ def webhook_refusals(api, receiver):
     api.call("POST", hooks, body="{oops", expect=400, request_valid=None)
 
 
+def check_hook_payload(spec, doc, event, secret, delivery):
+    """A delivery as the receiver got it: signed with the secret, headers and body as the
+    document's `webhooks` entry for `event` describes them. Returns the parsed body."""
+    headers, raw, _ = delivery
+    assert verify_signature(secret, raw, headers.get("X-Leadscan-Signature")), headers
+    post = doc["webhooks"][event]["post"]
+    payload = json.loads(raw)
+    problems = spec.errors(post["requestBody"]["content"]["application/json"]["schema"], payload)
+    assert not problems, "%s payload: %s\n%s" % (event, problems, raw[:1000])
+    for param in post["parameters"]:
+        assert not spec.errors(param["schema"], headers.get(param["name"])), (
+            param["name"], headers.get(param["name"]))
+    spec.responses_checked += 1
+    return payload
+
+
 def run_scenario(api, spec, doc, receiver):
     jobs = "/api/batch-analysis/jobs"
     job_t = jobs + "/{id}"
@@ -684,15 +700,8 @@ def run_scenario(api, spec, doc, receiver):
 
     # The batch's end reached the receiver, signed, in the documented shape.
     got = wait_for(lambda: receiver.deliveries("job.completed"), 60, "job.completed delivery")
-    headers, raw, _ = got[0]
-    assert verify_signature(secret, raw, headers.get("X-Leadscan-Signature")), headers
-    payload = json.loads(raw)
-    problems = spec.errors(doc["webhooks"]["job.completed"]["post"]["requestBody"]["content"]
-                           ["application/json"]["schema"], payload)
-    assert not problems, "job.completed payload: %s\n%s" % (problems, raw[:1000])
-    for name, param in ((p["name"], p) for p in
-                        doc["webhooks"]["job.completed"]["post"]["parameters"]):
-        assert not spec.errors(param["schema"], headers.get(name)), (name, headers.get(name))
+    headers = got[0][0]
+    payload = check_hook_payload(spec, doc, "job.completed", secret, got[0])
     assert payload["data"]["job_id"] == job_id and payload["data"]["status"] == "completed"
     hook_t = "/api/webhooks/{id}"
     _, listed = api.call("GET", "/api/webhooks", expect=200)
@@ -737,6 +746,10 @@ def run_scenario(api, spec, doc, receiver):
     # Issue 14: a demo shop changes checkout between two analyses of its lead (the fake
     # internet's variant of vaxelboden.test); the change feed, finding history, lead filters,
     # CRM export and market view, each with its refusals.
+    # The change also goes to a lead.changed webhook (docs/webhooks.md).
+    _, changes_hook = api.call("POST", "/api/webhooks", body={"url": receiver.url("/changes"),
+                                                             "events": ["lead.changed"],
+                                                             "secret": secret}, expect=201)
     _, vx = api.call("POST", "/api/leads", body={"company_name": "Växelboden AB",
                                                  "domain": "vaxelboden.test"}, expect=201)
     vx = vx["lead"]["id"]
@@ -754,6 +767,12 @@ def run_scenario(api, spec, doc, receiver):
     changes = {(c["change"], c["field"], c["name"]) for c in feed["changes"] + rest["changes"]}
     assert ("removed", "checkout_solutions", "Kustom Checkout") in changes, changes
     assert ("added", "checkout_solutions", "Walley Checkout") in changes, changes
+    hooked = wait_for(lambda: receiver.deliveries("lead.changed"), 30, "lead.changed delivery")
+    assert len(hooked) == 1, hooked
+    changed = check_hook_payload(spec, doc, "lead.changed", secret, hooked[0])["data"]
+    assert changed["lead_id"] == vx and changed["job_id"] is None, changed
+    assert {(c["change"], c["field"], c["name"]) for c in changed["changes"]} == changes, changed
+    api.call("DELETE", "/api/webhooks/{id}", {"id": changes_hook["id"]}, expect=204)
     _, narrow = api.call("GET", "/api/changes", query={
         "since": "2020-01-01", "until": "2199-01-01T00:00:00Z", "field": "checkout_solutions",
         "name": "walley checkout", "change": "added", "limit": "10"}, expect=200)

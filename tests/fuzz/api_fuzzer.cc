@@ -74,8 +74,8 @@ struct World {
     services->options.batch_limit = 100;
     if (!webhook_urls) {
       auto policy = leadscan::webhooks::WebhookUrlPolicy::Create(
-          {}, [](const std::string& host)
-                  -> common::Result<std::vector<leadscan::fetch::IpAddress>> {
+          {},
+          [](const std::string& host) -> common::Result<std::vector<leadscan::fetch::IpAddress>> {
             return common::Status::InvalidArgument("unresolvable_host", host + ": no DNS here",
                                                    "url");
           });
@@ -127,7 +127,7 @@ struct World {
 std::string Substitute(std::string_view target, const World& w) {
   std::string out(target);
   for (auto [key, value] : {std::pair{"{lead}", &w.lead_id}, std::pair{"{job}", &w.job_id},
-                             std::pair{"{hook}", &w.hook_id}}) {
+                            std::pair{"{hook}", &w.hook_id}}) {
     for (size_t at = out.find(key); at != std::string::npos; at = out.find(key, at))
       out.replace(at, std::string_view(key).size(), *value);
   }

@@ -163,3 +163,14 @@ def verify_signature(secret, body, header):
     import hmac
     want = "sha256=" + hmac.new(secret.encode(), body, hashlib.sha256).hexdigest()
     return hmac.compare_digest(want, header or "")
+
+
+def switch_site(http_port, host, variant):
+    """Switches a fake-internet site to one of its _variants ("" switches back;
+    tests/fakenet/README.md)."""
+    import http.client
+    conn = http.client.HTTPConnection("127.0.0.1", http_port, timeout=10)
+    conn.request("GET", "/_fakenet/variant/" + variant, headers={"Host": host})
+    status = conn.getresponse().status
+    conn.close()
+    assert status == 200, "variant %s of %s: HTTP %d" % (variant, host, status)

@@ -8,7 +8,9 @@ usage: webhooks_test.py LEADSCAN FAKENET SITES_DIR sqlite|postgres
 sqlite: a receiver that answers 500 twice gets the delivery on the third attempt, with the same
   X-Leadscan-Delivery id and the same signed body each time; a receiver that is down
   (connection refused) gets it after it comes up; a delivery pending when serve is killed -9
-  arrives after the restart; the delivery log and /metrics show all of it; SIGTERM exits 0.
+  arrives after the restart; the delivery log and /metrics show all of it; the demo shop
+  vaxelboden.test switches checkout between two batch runs and a lead.changed receiver gets the
+  change, signed, as GET /api/changes shows it; SIGTERM exits 0.
 postgres: serve and a `worker` process on one database both send deliveries (each claims with
   FOR UPDATE SKIP LOCKED): every delivery of several webhooks and jobs arrives, none twice.
   Without PostgreSQL 15 binaries this mode skips (exit 77), except under CI=true.
@@ -24,7 +26,7 @@ import urllib.request
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from procutil import (Postgres, WebhookReceiver, fakenet_flags, free_port,  # noqa: E402
-                      start_fakenet, verify_signature, wait_for)
+                      start_fakenet, switch_site, verify_signature, wait_for)
 
 SHOPS = ["kaffebonan.test", "garnkorgen.test", "hundbutiken.test", "tepotten.test"]
 SECRET = "process-test-secret-0123"
@@ -73,9 +75,9 @@ def hook_flags(receivers):
     return flags
 
 
-def run_job(api, lead_ids, name):
+def run_job(api, lead_ids, name, job_type="ecommerce_detection"):
     job = api.call("POST", "/api/batch-analysis/jobs",
-                   {"job_name": name, "job_type": "ecommerce_detection", "lead_ids": lead_ids})
+                   {"job_name": name, "job_type": job_type, "lead_ids": lead_ids})
     job_id = job["job_id"]
 
     def final():
@@ -97,6 +99,41 @@ def check_signed(received, event):
         assert payload["event"] == event and payload["id"], payload
 
 
+def lead_changed_phase(api, receiver, http_port):
+    """A lead whose shop switches checkout between two runs of a full analysis job: the second
+    run's outcome enqueues lead.changed with the switch."""
+    receiver.start()
+    hook = api.call("POST", "/api/webhooks", {"url": receiver.url("/changes"),
+                                              "events": ["lead.changed"], "secret": SECRET})
+    lead = api.call("POST", "/api/leads", {"company_name": "Växelboden AB",
+                                           "domain": "vaxelboden.test"})["lead"]
+    first = run_job(api, [lead["id"]], "baseline", "full_analysis")
+    assert first["successful_count"] == 1, first
+    time.sleep(1)
+    assert not receiver.deliveries(), "the first analysis is a baseline, not a change"
+    switch_site(http_port, "vaxelboden.test", "walley")
+    second = run_job(api, [lead["id"]], "after the switch", "full_analysis")
+    assert second["successful_count"] == 1, second
+    got = wait_for(lambda: receiver.deliveries("lead.changed"), 30, "lead.changed")
+    check_signed(got, "lead.changed")
+    assert len(got) == 1, [json.loads(r[1]) for r in got]
+    data = json.loads(got[0][1])["data"]
+    assert data["lead_id"] == lead["id"] and data["domain"] == "vaxelboden.test", data
+    assert data["company_name"] == "Växelboden AB", data
+    assert data["job_id"] == second["id"], data
+    seen = sorted((c["change"], c["field"], c["name"]) for c in data["changes"])
+    assert ("added", "checkout_solutions", "Walley Checkout") in seen, seen
+    assert ("removed", "checkout_solutions", "Kustom Checkout") in seen, seen
+    feed = api.call("GET", "/api/changes?lead_id=%s&limit=50" % lead["id"])["changes"]
+    assert sorted((c["change"], c["field"], c["name"]) for c in feed) == seen, (feed, seen)
+    assert {c["detected_at"] for c in feed} == {data["detected_at"]}, (feed, data)
+    wait_for(lambda: deliveries(api, hook["id"])[0]["status"] == "delivered", 30,
+             "the lead.changed delivery in the log")
+    receiver.stop()
+    switch_site(http_port, "vaxelboden.test", "")
+    print("lead.changed: %s" % ", ".join("%s %s" % (c[0], c[2]) for c in seen))
+
+
 def metric(port, name, labels=""):
     text = urllib.request.urlopen("http://127.0.0.1:%d/metrics" % port, timeout=5).read().decode()
     for line in text.splitlines():
@@ -114,10 +151,11 @@ def sqlite_mode(leadscan, fakenet, sites, tmp, procs):
     tok = token(leadscan, db, "hooks")
     flaky = WebhookReceiver(statuses=(500, 500, 200)).start()
     down = WebhookReceiver()  # not started: connection refused
+    changes = WebhookReceiver()  # started for the lead.changed phase
     port = free_port()
     serve_args = ["serve", "--db", db, "--listen", "127.0.0.1:%d" % port, "--rate-limit", "0",
                   "--web-dir", os.path.join(tmp, "no-web"), "--politeness-ms", "0",
-                  "--ignore-robots"] + hook_flags([flaky, down]) + fakenet_flags(ports, ca)
+                  "--ignore-robots"] + hook_flags([flaky, down, changes]) + fakenet_flags(ports, ca)
     serve = start(leadscan, serve_args, log, port)
     procs.append(serve)
     api = Api(port, tok)
@@ -196,6 +234,10 @@ def sqlite_mode(leadscan, fakenet, sites, tmp, procs):
     wait_for(lambda: len({r[0]["X-Leadscan-Delivery"] for r in flaky.deliveries()}) == 2, 30,
              "the second job at the flaky receiver")
     print("delivery pending at kill -9: delivered after the restart")
+
+    for hook in (h_flaky, h_down):
+        api.call("DELETE", "/api/webhooks/" + hook["id"])
+    lead_changed_phase(api, changes, ports[0])
 
     serve.send_signal(signal.SIGTERM)
     assert serve.wait(30) == 0, "SIGTERM did not exit 0"
