@@ -80,6 +80,7 @@ class Router {
 
   // The Firecrawl stand-in (firecrawl_standin.h).
   const FirecrawlStandIn& firecrawl() const { return *firecrawl_; }
+
   // StaticSites::SetVariant; false without static sites.
   bool SetSiteVariant(const std::string& host, const std::string& name) const;
 
