@@ -98,18 +98,22 @@ std::string ErrorDetail(std::string_view body, size_t max_chars) {
     if (const nlohmann::json* d = DetailField(*parsed, 0))
       out = d->get<std::string>();
   }
+  // Valid first, then cut: repairing after the cut would grow each stray byte to three (U+FFFD)
+  // and pass the bound.
   if (out.empty())
-    out = std::string(body.substr(0, max_chars));
+    out = fetch::ToValidUtf8(body.substr(0, max_chars));
   for (char& c : out) {
     if (c == '\n' || c == '\r' || c == '\t')
       c = ' ';
   }
   if (out.size() > max_chars) {
-    out.resize(max_chars);
+    size_t cut = max_chars;
+    while (cut > 0 && (static_cast<unsigned char>(out[cut]) & 0xC0) == 0x80)
+      --cut;  // not inside a character
+    out.resize(cut);
     out += "...";
   }
-  // Cutting may split a character; ToValidUtf8 turns the stray bytes into U+FFFD.
-  return fetch::ToValidUtf8(out);
+  return out;
 }
 
 }  // namespace leadscan::providers

@@ -2,6 +2,7 @@
 
 #include <gtest/gtest.h>
 
+#include "common/utf8.h"
 #include "fetch/errors.h"
 
 namespace leadscan::providers {
@@ -98,6 +99,21 @@ TEST(ErrorDetailTest, IsBoundedAndValidUtf8) {
   EXPECT_EQ(d.substr(0, 50), std::string(50, 'x'));
   std::string bad = ErrorDetail("ab\xff\xc0 cd");
   EXPECT_EQ(bad.find('\xff'), std::string::npos);
+}
+
+// Found by the firecrawl fuzz target: repairing after the cut turned each stray byte into a
+// three-byte U+FFFD, three times past the bound.
+TEST(ErrorDetailTest, StrayBytesDoNotGrowPastTheBound) {
+  std::string d = ErrorDetail(std::string(400, '\xff'), 50);
+  EXPECT_LE(d.size(), 53u);
+  EXPECT_TRUE(common::IsValidUtf8(d));
+  // A cut inside a character backs off to its start.
+  std::string swedish;
+  for (int i = 0; i < 100; ++i)
+    swedish += "\xc3\xa5";  // å
+  d = ErrorDetail(swedish, 51);
+  EXPECT_TRUE(common::IsValidUtf8(d));
+  EXPECT_EQ(d, swedish.substr(0, 50) + "...");
 }
 
 }  // namespace

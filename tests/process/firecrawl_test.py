@@ -230,6 +230,9 @@ def main():
         check_batch_quota(e)
         check_serve(e, "fc-402", [], 4, check_serve_quota)
         check_serve(e, "fc-429", ["--firecrawl-daily-quota", "1000"], 2, check_serve_429)
+        # Under the sanitizer build (LEADSCAN_SANITIZED=1) a report would be in these texts.
+        reports = [t for t in e.texts if "ERROR: AddressSanitizer" in t or "runtime error:" in t]
+        assert not reports, reports[0][:3000]
         leaked = [t for t in e.texts if SECRET in t]
         assert not leaked, "the key leaked: " + leaked[0][:2000]
         assert any("provider firecrawl" in t for t in e.texts), "no debug line of a call seen"
