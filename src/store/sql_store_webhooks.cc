@@ -365,16 +365,32 @@ Result<std::vector<ClaimedDelivery>> SqlStore::ClaimWebhookDeliveries(
     return out;
   const TimePoint now = Now();
   const TimePoint expires = TruncateTime(now + request.lease);
+  // Workers poll every second or so and there is usually nothing due: a read answers that
+  // without taking SQLite's write lock or opening a PostgreSQL write transaction.
+  const std::string due_where =
+      " WHERE d.status = 'pending' AND d.next_attempt_at <= ? AND (d.lease_expires_at IS NULL OR "
+      "d.lease_expires_at < ?)";
+  bool any_due = false;
+  Status peek = backend_->Read([&](SqlConn& c) -> Status {
+    auto rows =
+        c.Query("SELECT 1 FROM webhook_deliveries d" + due_where + " LIMIT 1", {Tm(now), Tm(now)});
+    if (!rows.ok())
+      return rows.status();
+    any_due = !rows->empty();
+    return Status::Ok();
+  });
+  if (!peek.ok())
+    return peek;
+  if (!any_due)
+    return out;
   Status s = backend_->Write([&](SqlConn& c) -> Status {
     out.clear();
     // Locked rows (another process claiming them now) are skipped; rows claimed and committed
     // before carry a live lease and are left out by the condition.
-    auto due = c.Query(
-        "SELECT d.id FROM webhook_deliveries d WHERE d.status = 'pending' AND "
-        "d.next_attempt_at <= ? AND (d.lease_expires_at IS NULL OR d.lease_expires_at < ?) "
-        "ORDER BY d.next_attempt_at, d.id LIMIT ?" +
-            backend_->ForUpdateSkipLocked("d"),
-        {Tm(now), Tm(now), I(request.max_deliveries)});
+    auto due = c.Query("SELECT d.id FROM webhook_deliveries d" + due_where +
+                           " ORDER BY d.next_attempt_at, d.id LIMIT ?" +
+                           backend_->ForUpdateSkipLocked("d"),
+                       {Tm(now), Tm(now), I(request.max_deliveries)});
     if (!due.ok())
       return due.status();
     if (due->empty())
