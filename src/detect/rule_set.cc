@@ -233,6 +233,10 @@ bool RuleSetBuilder::AddFile(const std::string& path) {
     doc = doc["apps"];
   }
   for (auto& [name, body] : doc.items()) {
+    if (name.find_first_not_of(" \t\r\n") == std::string::npos) {
+      Error(path, name, "", "", "a technology needs a name");
+      continue;
+    }
     if (!body.is_object()) {
       Error(path, name, "", "", "technology must be an object");
       continue;

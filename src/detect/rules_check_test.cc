@@ -109,5 +109,15 @@ TEST(RulesCheckTest, VariableLookbehindIsAnError) {
   EXPECT_EQ(js_only[0].technology, "Var");
 }
 
+TEST(RulesCheckTest, ATechnologyWithoutANameIsAnError) {
+  // Found by the rules fuzz target: "" loaded and produced findings with no name.
+  for (const char* name : {"", " ", "\\t"}) {
+    auto errors = Errors(Check(std::string("{\"") + name +
+                               R"(": {"cats": [1], "html": "a"}, "Ok": {"cats": [1]}})"));
+    ASSERT_EQ(errors.size(), 1u) << "name '" << name << "'";
+    EXPECT_NE(errors[0].message.find("needs a name"), std::string::npos);
+  }
+}
+
 }  // namespace
 }  // namespace leadscan::detect
