@@ -251,6 +251,8 @@ class PgBackend final : public SqlBackend {
     return " FOR UPDATE OF " + std::string(alias) + " SKIP LOCKED";
   }
 
+  bool BatchStatements() const override { return true; }
+
   std::string JsonObjectNameOrSlug(std::string_view column) const override {
     std::string c(column);
     return "(lower(" + c + "->>'name') = ? OR lower(" + c + "->>'slug') = ?)";

@@ -124,6 +124,13 @@ class SqlBackend {
 
   // Same for some element of the JSON array column `column`.
   virtual std::string JsonArrayHasNameOrSlug(std::string_view column) const = 0;
+
+  // True where the queue's hot paths run as one statement per step: a claim as one
+  // UPDATE ... WHERE id IN (SELECT ... FOR UPDATE SKIP LOCKED) RETURNING, a batch of completions
+  // written from arrays (unnest) in one data-modifying WITH (PostgreSQL). Where false (SQLite:
+  // one writer, each statement a function call), SqlStore runs the same steps as several
+  // statements in the one transaction.
+  virtual bool BatchStatements() const { return false; }
 };
 
 }  // namespace leadscan::store

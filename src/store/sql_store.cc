@@ -1,6 +1,7 @@
 #include "store/sql_store.h"
 
 #include <algorithm>
+#include <cstdio>
 #include <map>
 #include <set>
 #include <unordered_map>
@@ -1589,6 +1590,58 @@ Result<std::vector<ClaimedItem>> SqlStore::ClaimItems(const ClaimRequest& reques
     return out;
   TimePoint now = Now();
   TimePoint expires = TruncateTime(now + request.lease);
+  auto to_claimed = [](const Row& r) {
+    ClaimedItem ci;
+    ci.item = ToItem(r);
+    ci.org_id = r.Str("job_org_id");
+    ci.job_type = r.Str("job_type");
+    ci.analysis_config = r.JsonOr("job_config", Json::object());
+    return ci;
+  };
+  if (backend_->BatchStatements()) {
+    // One statement: walk the partial index of pending items in claim order
+    // (batch_items_pending), lock the first ones no other claim holds, mark them processing and
+    // return them with their lead and job. The run/job check is one boolean subquery on
+    // purpose. As a join, or as `(subquery) = 'running'` (estimated to pass 0.5% of the rows),
+    // the planner expects too few rows to reach the LIMIT early and reads and sorts every
+    // pending item of the run instead (O(items) per claim; seen while the statistics still
+    // described the table before a big run's items were inserted).
+    Status s = backend_->Write([&](SqlConn& c) -> Status {
+      out.clear();
+      std::string pick =
+          "SELECT p.id FROM batch_analysis_items p WHERE p.status = 'pending' AND "
+          "(p.not_before IS NULL OR p.not_before <= ?) AND (SELECT r.status = 'running' AND "
+          "j.status = 'running' FROM batch_analysis_runs r JOIN batch_analysis_jobs j ON j.id = "
+          "r.job_id WHERE r.id = p.run_id)";
+      SqlParams p{Tm(now)};
+      if (!request.job_id.empty()) {
+        pick += " AND p.job_id = ?";
+        p.push_back(T(request.job_id));
+      }
+      // Materialised: evaluated once. As `id IN (subquery)` the planner may run the subquery
+      // again for every row it joins, and with SKIP LOCKED each run picks other rows.
+      pick += " ORDER BY p.created_at, p.seq LIMIT ? FOR UPDATE SKIP LOCKED";
+      p.push_back(I(request.max_items));
+      p.push_back(T(request.worker_id));
+      p.push_back(Tm(expires));
+      p.push_back(Tm(now));
+      QUERY_OR_RETURN(rows, c,
+                      "WITH c AS MATERIALIZED (" + pick +
+                          "), i AS (UPDATE batch_analysis_items u SET status = 'processing', "
+                          "lease_owner = ?, lease_expires_at = ?, started_at = ?, lease_token = "
+                          "u.lease_token + 1 FROM c WHERE u.id = c.id RETURNING u.*) SELECT " +
+                          kItemCols +
+                          ", j.org_id AS job_org_id, j.job_type AS job_type, j.analysis_config "
+                          "AS job_config FROM i JOIN leads l ON l.id = i.lead_id JOIN "
+                          "batch_analysis_jobs j ON j.id = i.job_id ORDER BY i.created_at, i.seq",
+                      p);
+      out = MapRows<ClaimedItem>(rows, to_claimed);
+      return Status::Ok();
+    });
+    if (!s.ok())
+      return s;
+    return out;
+  }
   Status s = backend_->Write([&](SqlConn& c) -> Status {
     out.clear();
     std::string sql =
@@ -1630,14 +1683,7 @@ Result<std::vector<ClaimedItem>> SqlStore::ClaimItems(const ClaimRequest& reques
                         "AND i.status = 'processing' AND i.id IN (" +
                         Placeholders(ids.size()) + ") ORDER BY i.created_at, i.seq",
                     q);
-    out = MapRows<ClaimedItem>(rows, [](const Row& r) {
-      ClaimedItem ci;
-      ci.item = ToItem(r);
-      ci.org_id = r.Str("job_org_id");
-      ci.job_type = r.Str("job_type");
-      ci.analysis_config = r.JsonOr("job_config", Json::object());
-      return ci;
-    });
+    out = MapRows<ClaimedItem>(rows, to_claimed);
     return Status::Ok();
   });
   if (!s.ok())
@@ -1731,9 +1777,167 @@ Status WriteCompletionTx(SqlConn& c, const ItemCompletion& completion, const Job
   return Status::Ok();
 }
 
+// A PostgreSQL array literal ({"a","b",NULL}) for a `?::type[]` parameter: one parameter
+// carries one column of a whole batch, so the statement's text does not depend on its size.
+std::string PgArray(const std::vector<std::optional<std::string>>& values) {
+  std::string out = "{";
+  for (size_t i = 0; i < values.size(); ++i) {
+    if (i > 0)
+      out += ',';
+    if (!values[i]) {
+      out += "NULL";
+      continue;
+    }
+    out += '"';
+    for (char ch : *values[i]) {
+      if (ch == '"' || ch == '\\')
+        out += '\\';
+      out += ch;
+    }
+    out += '"';
+  }
+  out += '}';
+  return out;
+}
+
+std::optional<std::string> JsonOrNull(const Json& j) {
+  if (j.is_null())
+    return std::nullopt;
+  return JsonText(j);
+}
+
+// A completion written by WriteCompletionsTx: its index in the batch, its job and run.
+struct WrittenCompletion {
+  size_t index = 0;
+  Job job;
+  std::string run_id;
+};
+
+// Writes a batch of completions where the backend has BatchStatements(), in a fixed number of
+// statements whatever the batch's size: the batch's jobs pinned (key share, in id order, as
+// LockLeasedItemTx pins one), then ONE statement that completes every item still processing
+// under its completion's worker and token (the fencing check is the UPDATE's own condition),
+// writes the latest findings of their leads and inserts their history rows. (*out)[i] becomes
+// lease_lost or not_found for an item not written, a placeholder for the others, which are
+// listed in *written in batch order. The caller counts them per run.
+Status WriteCompletionsTx(SqlConn& c, SqlBackend& b, const std::vector<ItemCompletion>& batch,
+                          TimePoint now, std::vector<Result<ItemUpdate>>* out,
+                          std::vector<WrittenCompletion>* written) {
+  out->clear();
+  written->clear();
+  std::vector<std::optional<std::string>> ids, owners, tokens, durations, results, history_ids;
+  std::vector<std::optional<std::string>> platforms, checkouts, payments, carriers, shipping, techs;
+  for (const ItemCompletion& completion : batch) {
+    if (!IsUuid(completion.item_id)) {
+      out->emplace_back(NotFoundStatus("item", completion.item_id));
+      continue;
+    }
+    out->emplace_back(Status::Internal("not written"));
+    // Entries that are not UUIDs are left out of the arrays; ordinality maps back through this.
+    ids.push_back(completion.item_id);
+    owners.push_back(completion.worker_id);
+    tokens.push_back(std::to_string(completion.lease_token));
+    char duration[64];
+    std::snprintf(duration, sizeof duration, "%.17g", completion.duration_seconds);
+    durations.push_back(duration);
+    results.push_back(JsonOrNull(completion.result));
+    history_ids.push_back(NewUuid());
+    const LeadFindings& f = completion.findings;
+    platforms.push_back(JsonOrNull(f.ecommerce_platform));
+    checkouts.push_back(JsonText(f.checkout_solutions));
+    payments.push_back(JsonText(f.payment_methods));
+    carriers.push_back(JsonText(f.carriers));
+    shipping.push_back(JsonText(f.shipping_software));
+    techs.push_back(JsonText(f.technologies));
+  }
+  if (ids.empty())
+    return Status::Ok();
+  std::vector<size_t> entry_of;  // array position -> index in the batch
+  for (size_t i = 0; i < batch.size(); ++i) {
+    if (IsUuid(batch[i].item_id))
+      entry_of.push_back(i);
+  }
+  const std::string id_array = PgArray(ids);
+  QUERY_OR_RETURN(job_rows, c,
+                  std::string("SELECT ") + kJobCols +
+                      " FROM batch_analysis_jobs j WHERE j.id IN (SELECT job_id FROM "
+                      "batch_analysis_items WHERE id = ANY(?::uuid[])) ORDER BY j.id" +
+                      std::string(b.ForKeyShare()),
+                  T(id_array));
+  std::map<std::string, Job> jobs;
+  for (Job& job : MapRows<Job>(job_rows, ToJob))
+    jobs.emplace(job.id, std::move(job));
+  QUERY_OR_RETURN(
+      done, c,
+      "WITH v AS (SELECT * FROM unnest(?::uuid[], ?::text[], ?::bigint[], ?::float8[], "
+      "?::jsonb[], ?::uuid[], ?::jsonb[], ?::jsonb[], ?::jsonb[], ?::jsonb[], ?::jsonb[], "
+      "?::jsonb[]) WITH ORDINALITY AS v(id, owner, token, duration, result, history_id, "
+      "platform, checkout, payment, carriers, shipping, technologies, k)), "
+      "done AS (UPDATE batch_analysis_items i SET status = 'completed', completed_at = ?, "
+      "duration_seconds = v.duration, result = v.result, error_code = NULL, error_message = "
+      "NULL, lease_owner = NULL, lease_expires_at = NULL FROM v WHERE i.id = v.id AND i.status "
+      "= 'processing' AND i.lease_owner = v.owner AND i.lease_token = v.token RETURNING v.k, "
+      "i.id, i.lead_id, i.job_id, i.run_id), "
+      // A lead completed twice in one batch (two jobs) keeps the later completion's findings.
+      "latest AS (SELECT DISTINCT ON (done.lead_id) done.lead_id, v.platform, v.checkout, "
+      "v.payment, v.carriers, v.shipping, v.technologies FROM done JOIN v ON v.k = done.k "
+      "ORDER BY done.lead_id, done.k DESC), "
+      "findings AS (UPDATE leads l SET ecommerce_platform = latest.platform, "
+      "checkout_solutions = latest.checkout, payment_methods = latest.payment, carriers = "
+      "latest.carriers, shipping_software = latest.shipping, technologies = "
+      "latest.technologies, last_analyzed_at = ?, updated_at = ? FROM latest WHERE l.id = "
+      "latest.lead_id), "
+      "history AS (INSERT INTO analysis_results (id, org_id, lead_id, job_id, run_id, item_id, "
+      "job_type, domain, analyzed_at, result) SELECT v.history_id, j.org_id, done.lead_id, "
+      "done.job_id, done.run_id, done.id, j.job_type, l.domain, ?, COALESCE(v.result, "
+      "'null'::jsonb) FROM done JOIN v ON v.k = done.k JOIN batch_analysis_jobs j ON j.id = "
+      "done.job_id JOIN leads l ON l.id = done.lead_id) "
+      "SELECT done.k, done.job_id, done.run_id FROM done ORDER BY done.k",
+      T(id_array), T(PgArray(owners)), T(PgArray(tokens)), T(PgArray(durations)),
+      T(PgArray(results)), T(PgArray(history_ids)), T(PgArray(platforms)), T(PgArray(checkouts)),
+      T(PgArray(payments)), T(PgArray(carriers)), T(PgArray(shipping)), T(PgArray(techs)), Tm(now),
+      Tm(now), Tm(now), Tm(now));
+  std::vector<bool> was_written(ids.size(), false);
+  for (const auto& row : done.rows) {
+    const size_t k = static_cast<size_t>(std::stoll(row[0].value_or("0")));
+    auto job = jobs.find(row[1].value_or(""));
+    if (k == 0 || k > ids.size() || job == jobs.end())
+      return Status::Internal("a completed item does not match its batch");
+    was_written[k - 1] = true;
+    written->push_back({entry_of[k - 1], job->second, row[2].value_or("")});
+  }
+  std::vector<std::optional<std::string>> refused;
+  for (size_t k = 0; k < ids.size(); ++k) {
+    if (!was_written[k])
+      refused.push_back(ids[k]);
+  }
+  if (refused.empty())
+    return Status::Ok();
+  // Not written: held by another claim (lease_lost) or not there at all (not_found).
+  QUERY_OR_RETURN(existing, c, "SELECT id FROM batch_analysis_items WHERE id = ANY(?::uuid[])",
+                  T(PgArray(refused)));
+  std::set<std::string> exists;
+  for (const auto& row : existing.rows)
+    exists.insert(row[0].value_or(""));
+  for (size_t k = 0; k < ids.size(); ++k) {
+    if (was_written[k])
+      continue;
+    (*out)[entry_of[k]] =
+        exists.count(*ids[k]) > 0 ? LeaseLost(*ids[k]) : NotFoundStatus("item", *ids[k]);
+  }
+  return Status::Ok();
+}
+
 }  // namespace
 
 Result<ItemUpdate> SqlStore::CompleteItem(const ItemCompletion& completion) {
+  if (backend_->BatchStatements()) {
+    // The batch path's one statement is cheaper than the item-by-item steps, even for one.
+    auto batch = CompleteItems({completion});
+    if (!batch.ok())
+      return batch.status();
+    return std::move(batch->front());
+  }
   std::optional<ItemUpdate> out;
   TimePoint now = Now();
   Status s = backend_->Write([&](SqlConn& c) -> Status {
@@ -1766,7 +1970,16 @@ Result<std::vector<Result<ItemUpdate>>> SqlStore::CompleteItems(
     };
     // By run id: counter rows are updated in one order by every batch (no lock cycles).
     std::map<std::string, RunCompletions> runs;
-    for (size_t i = 0; i < completions.size(); ++i) {
+    if (backend_->BatchStatements()) {
+      std::vector<WrittenCompletion> written;
+      LEADSCAN_RETURN_IF_ERROR(WriteCompletionsTx(c, *backend_, completions, now, &out, &written));
+      for (WrittenCompletion& w : written) {
+        RunCompletions& run = runs[w.run_id];
+        run.job = std::move(w.job);
+        run.entries.push_back(w.index);
+      }
+    }
+    for (size_t i = 0; i < completions.size() && !backend_->BatchStatements(); ++i) {
       const ItemCompletion& completion = completions[i];
       Job job;
       std::string run_id, lead_id, domain;
