@@ -235,6 +235,7 @@ void BatchRunner::DispatchLoop() {
       if (!claims.ok()) {
         spdlog::warn("batch runner: claiming items failed: {}", claims.status().ToString());
         more_likely = false;
+        claim_on_free_slot_ = false;
       } else {
         for (auto& claim : *claims) {
           auto entry = std::make_shared<InFlight>();
@@ -248,12 +249,12 @@ void BatchRunner::DispatchLoop() {
           queue_.push_back(entry);
           ++stats_.claimed;
         }
-        if (!claims->empty()) {
-          ++heartbeat_seq_;
-          work_cv_.notify_all();
-          heartbeat_cv_.notify_all();
-        }
+        // One worker per claimed item. The heartbeat needs no wake-up: a new lease is renewed a
+        // third of a lease from now, no earlier than the heartbeat already wakes.
+        for (size_t n = claims->size(); n > 0; --n)
+          work_cv_.notify_one();
         more_likely = static_cast<int>(claims->size()) == free;
+        claim_on_free_slot_ = more_likely;
         if (more_likely) {
           try_now = true;
           continue;
@@ -325,10 +326,13 @@ void BatchRunner::WorkerLoop() {
       in_flight_.erase(it);
     }
     ++slot_seq_;
-    ++heartbeat_seq_;
-    dispatch_cv_.notify_all();
-    heartbeat_cv_.notify_all();
-    idle_cv_.notify_all();
+    // Only who can act on a freed slot is woken: the dispatcher when its last claim found more
+    // items than it had room for, Stop() while it waits for in-flight analyses. (The heartbeat
+    // never has to wake earlier because an item is gone.)
+    if (claim_on_free_slot_)
+      dispatch_cv_.notify_one();
+    if (draining_)
+      idle_cv_.notify_all();
   }
 }
 
@@ -395,6 +399,7 @@ void BatchRunner::HeartbeatLoop() {
       continue;
     }
     const uint64_t seen = heartbeat_seq_;
+    heartbeat_wake_at_ = next;
     clock_.WaitUntil(heartbeat_cv_, lock, next,
                      [&] { return heartbeat_stopping_ || heartbeat_seq_ != seen; });
   }
@@ -450,12 +455,17 @@ void BatchRunner::Process(const std::shared_ptr<InFlight>& entry) {
     FailNow(entry, kInvalidAnalysisConfigCode, config.status().message());
     return;
   }
+  bool wake_heartbeat = false;
   {
     std::lock_guard<std::mutex> lock(mu_);
     entry->deadline = start + config->timeout + options_.timeout_slack;
-    ++heartbeat_seq_;
+    // The heartbeat enforces the deadline; it is woken only when it would sleep past it.
+    wake_heartbeat = *entry->deadline < heartbeat_wake_at_;
+    if (wake_heartbeat)
+      ++heartbeat_seq_;
   }
-  heartbeat_cv_.notify_all();
+  if (wake_heartbeat)
+    heartbeat_cv_.notify_all();
 
   bool coalesced = false;
   std::shared_ptr<const nlohmann::json> result;

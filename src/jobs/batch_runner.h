@@ -256,6 +256,10 @@ class BatchRunner {
   uint64_t retry_seq_ = 0;          // an item went back with a not_before (the dispatcher re-plans)
   uint64_t heartbeat_seq_ = 0;      // in-flight set or a deadline changed
   common::TimePoint next_release_;  // next periodic ReleaseExpiredLeases (dispatcher)
+  // The dispatcher's last claim filled every free slot: a freed slot is worth a claim.
+  bool claim_on_free_slot_ = false;
+  // When the heartbeat wakes next on its own (it is woken earlier only for an earlier deadline).
+  common::TimePoint heartbeat_wake_at_;
   std::optional<common::TimePoint> next_retry_at_;  // earliest not_before this runner set
   std::deque<std::shared_ptr<InFlight>> queue_;
   std::map<std::string, std::shared_ptr<InFlight>> in_flight_;  // by item id

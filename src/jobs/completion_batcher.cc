@@ -1,6 +1,7 @@
 #include "jobs/completion_batcher.h"
 
 #include <algorithm>
+#include <exception>
 #include <utility>
 #include <vector>
 
@@ -22,39 +23,58 @@ void CompletionBatcher::Committed(const Pending& p,
 
 common::Result<store::ItemUpdate> CompletionBatcher::Complete(
     const store::ItemCompletion& completion, const OnCommitted& on_committed) {
-  Pending mine{&completion, &on_committed, std::nullopt};
+  Pending mine;
+  mine.completion = &completion;
+  mine.on_committed = &on_committed;
   std::unique_lock<std::mutex> lock(mu_);
   queue_.push_back(&mine);
+  if (!writing_) {
+    // Nobody is writing: this thread writes what is queued (its own completion among it).
+    writing_ = true;
+    mine.writer = true;
+  }
   while (!mine.result && !mine.alone) {
-    if (!writing_) {
-      // Nobody is writing: this thread writes what is queued (its own completion among it),
-      // then hands the next batch to whichever waiter sees the queue first.
-      writing_ = true;
-      std::vector<Pending*> batch;
-      while (!queue_.empty() && batch.size() < max_batch_) {
-        batch.push_back(queue_.front());
-        queue_.pop_front();
-      }
-      lock.unlock();
-      try {
-        WriteBatch(batch);
-      } catch (...) {
-        // The others of the batch must not wait forever: they write on their own.
-        lock.lock();
-        for (Pending* p : batch) {
-          if (p != &mine && !p->result)
-            p->alone = true;
-        }
-        writing_ = false;
-        done_cv_.notify_all();
-        throw;
-      }
-      lock.lock();
-      writing_ = false;
-      done_cv_.notify_all();
+    if (!mine.writer) {
+      // Woken alone: when its batch is written, or when it is to write the next one.
+      mine.cv.wait(lock);
       continue;
     }
-    done_cv_.wait(lock);
+    std::vector<Pending*> batch;
+    while (!queue_.empty() && batch.size() < max_batch_) {
+      batch.push_back(queue_.front());
+      queue_.pop_front();
+    }
+    lock.unlock();
+    std::exception_ptr thrown;
+    try {
+      WriteBatch(batch);
+    } catch (...) {
+      thrown = std::current_exception();
+      lock.lock();
+      // The others of the batch must not wait forever: they write on their own.
+      for (Pending* p : batch) {
+        if (!p->result)
+          p->alone = true;
+      }
+    }
+    if (!thrown)
+      lock.lock();
+    for (Pending* p : batch) {
+      if (p != &mine)
+        p->cv.notify_one();  // under mu_: the waiter cannot return (and free p) before it
+    }
+    if (mine.result || mine.alone) {
+      // Done: the oldest waiter writes the next batch, if any.
+      mine.writer = false;
+      if (queue_.empty()) {
+        writing_ = false;
+      } else {
+        queue_.front()->writer = true;
+        queue_.front()->cv.notify_one();
+      }
+    }
+    if (thrown)
+      std::rethrow_exception(thrown);
   }
   if (mine.alone) {
     lock.unlock();

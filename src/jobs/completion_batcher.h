@@ -51,11 +51,15 @@ class CompletionBatcher {
   Stats stats() const;
 
  private:
+  // One waiting completion, on its caller's stack; guarded by mu_. Each waiter has its own
+  // condition variable, so a batch wakes exactly its own callers and the next writer.
   struct Pending {
-    const store::ItemCompletion* completion;
-    const OnCommitted* on_committed;
+    const store::ItemCompletion* completion = nullptr;
+    const OnCommitted* on_committed = nullptr;
     std::optional<common::Result<store::ItemUpdate>> result;
-    bool alone = false;  // the batch failed as a whole: write it on its own
+    bool alone = false;   // the batch failed as a whole: write it on its own
+    bool writer = false;  // this caller writes the next batch
+    std::condition_variable cv;
   };
 
   // Writes the batch, runs the callbacks of the committed entries in order, then fills in each
@@ -66,7 +70,6 @@ class CompletionBatcher {
   store::Store& store_;
   const size_t max_batch_;
   mutable std::mutex mu_;
-  std::condition_variable done_cv_;
   std::deque<Pending*> queue_;
   bool writing_ = false;
   Stats stats_;

@@ -100,6 +100,12 @@ class SqlBackend {
   // reset its outputs at its start. Commits when fn returns ok, rolls back otherwise.
   virtual common::Status Write(const TxnFn& fn) = 0;
 
+  // Runs fn, which issues exactly ONE statement, as a transaction of its own where a single
+  // statement is atomic by itself (PostgreSQL: autocommit, so no BEGIN and COMMIT round trips);
+  // elsewhere as Write(fn). Retried as Write is. Two statements in fn would commit separately:
+  // use Write for those.
+  virtual common::Status WriteStatement(const TxnFn& fn) { return Write(fn); }
+
   // Runs fn in a write transaction that also holds the migration lock (one migrator at a time
   // across processes).
   virtual common::Status Migrate(const TxnFn& fn) = 0;

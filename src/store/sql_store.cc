@@ -1605,8 +1605,9 @@ Result<std::vector<ClaimedItem>> SqlStore::ClaimItems(const ClaimRequest& reques
     // purpose. As a join, or as `(subquery) = 'running'` (estimated to pass 0.5% of the rows),
     // the planner expects too few rows to reach the LIMIT early and reads and sorts every
     // pending item of the run instead (O(items) per claim; seen while the statistics still
-    // described the table before a big run's items were inserted).
-    Status s = backend_->Write([&](SqlConn& c) -> Status {
+    // described the table before a big run's items were inserted). One statement is its own
+    // transaction: no BEGIN and COMMIT round trips.
+    Status s = backend_->WriteStatement([&](SqlConn& c) -> Status {
       out.clear();
       std::string pick =
           "SELECT p.id FROM batch_analysis_items p WHERE p.status = 'pending' AND "
@@ -1806,34 +1807,31 @@ std::optional<std::string> JsonOrNull(const Json& j) {
   return JsonText(j);
 }
 
-// A completion written by WriteCompletionsTx: its index in the batch, its job and run.
-struct WrittenCompletion {
-  size_t index = 0;
-  Job job;
-  std::string run_id;
-};
-
-// Writes a batch of completions where the backend has BatchStatements(), in a fixed number of
-// statements whatever the batch's size: the batch's jobs pinned (key share, in id order, as
-// LockLeasedItemTx pins one), then ONE statement that completes every item still processing
-// under its completion's worker and token (the fencing check is the UPDATE's own condition),
-// writes the latest findings of their leads and inserts their history rows. (*out)[i] becomes
-// lease_lost or not_found for an item not written, a placeholder for the others, which are
-// listed in *written in batch order. The caller counts them per run.
-Status WriteCompletionsTx(SqlConn& c, SqlBackend& b, const std::vector<ItemCompletion>& batch,
-                          TimePoint now, std::vector<Result<ItemUpdate>>* out,
-                          std::vector<WrittenCompletion>* written) {
+// CompleteItems where the backend has BatchStatements(): the whole batch in ONE statement,
+// whatever its size. It pins the batch's jobs (key share, in id order, as LockLeasedItemTx pins
+// one), completes every item still processing under its completion's worker and token (the
+// fencing check is the UPDATE's own condition), writes the latest findings of their leads,
+// inserts their history rows and adds them to their runs' and jobs' counters. The run's
+// counter row orders concurrent batches (its lock is held until commit), so the counters it
+// returns are exact, and they tell whether the batch ended the run (every path that moves an
+// item changes them under that lock or sets them from the items); RecountTx then checks the
+// items and finishes it. (Should the counters ever disagree with the items and never show the
+// run done, ReleaseExpiredLeases finishes it.) (*out)[i] is item i's ItemUpdate, or lease_lost /
+// not_found for an item not written.
+Status CompleteBatchTx(SqlConn& c, const std::vector<ItemCompletion>& batch, TimePoint now,
+                       std::vector<Result<ItemUpdate>>* out) {
   out->clear();
-  written->clear();
   std::vector<std::optional<std::string>> ids, owners, tokens, durations, results, history_ids;
   std::vector<std::optional<std::string>> platforms, checkouts, payments, carriers, shipping, techs;
-  for (const ItemCompletion& completion : batch) {
+  std::vector<size_t> entry_of;  // array position -> index in the batch
+  for (size_t i = 0; i < batch.size(); ++i) {
+    const ItemCompletion& completion = batch[i];
     if (!IsUuid(completion.item_id)) {
       out->emplace_back(NotFoundStatus("item", completion.item_id));
       continue;
     }
     out->emplace_back(Status::Internal("not written"));
-    // Entries that are not UUIDs are left out of the arrays; ordinality maps back through this.
+    entry_of.push_back(i);
     ids.push_back(completion.item_id);
     owners.push_back(completion.worker_id);
     tokens.push_back(std::to_string(completion.lease_token));
@@ -1852,32 +1850,21 @@ Status WriteCompletionsTx(SqlConn& c, SqlBackend& b, const std::vector<ItemCompl
   }
   if (ids.empty())
     return Status::Ok();
-  std::vector<size_t> entry_of;  // array position -> index in the batch
-  for (size_t i = 0; i < batch.size(); ++i) {
-    if (IsUuid(batch[i].item_id))
-      entry_of.push_back(i);
-  }
   const std::string id_array = PgArray(ids);
-  QUERY_OR_RETURN(job_rows, c,
-                  std::string("SELECT ") + kJobCols +
-                      " FROM batch_analysis_jobs j WHERE j.id IN (SELECT job_id FROM "
-                      "batch_analysis_items WHERE id = ANY(?::uuid[])) ORDER BY j.id" +
-                      std::string(b.ForKeyShare()),
-                  T(id_array));
-  std::map<std::string, Job> jobs;
-  for (Job& job : MapRows<Job>(job_rows, ToJob))
-    jobs.emplace(job.id, std::move(job));
   QUERY_OR_RETURN(
       done, c,
-      "WITH v AS (SELECT * FROM unnest(?::uuid[], ?::text[], ?::bigint[], ?::float8[], "
-      "?::jsonb[], ?::uuid[], ?::jsonb[], ?::jsonb[], ?::jsonb[], ?::jsonb[], ?::jsonb[], "
-      "?::jsonb[]) WITH ORDINALITY AS v(id, owner, token, duration, result, history_id, "
-      "platform, checkout, payment, carriers, shipping, technologies, k)), "
+      "WITH pin AS (SELECT j.id, j.status, j.org_id, j.job_type FROM batch_analysis_jobs j "
+      "WHERE j.id IN (SELECT job_id FROM batch_analysis_items WHERE id = ANY(?::uuid[])) ORDER "
+      "BY j.id FOR KEY SHARE), "
+      "v AS (SELECT * FROM unnest(?::uuid[], ?::text[], ?::bigint[], ?::float8[], ?::jsonb[], "
+      "?::uuid[], ?::jsonb[], ?::jsonb[], ?::jsonb[], ?::jsonb[], ?::jsonb[], ?::jsonb[]) WITH "
+      "ORDINALITY AS v(id, owner, token, duration, result, history_id, platform, checkout, "
+      "payment, carriers, shipping, technologies, k)), "
       "done AS (UPDATE batch_analysis_items i SET status = 'completed', completed_at = ?, "
       "duration_seconds = v.duration, result = v.result, error_code = NULL, error_message = "
       "NULL, lease_owner = NULL, lease_expires_at = NULL FROM v WHERE i.id = v.id AND i.status "
-      "= 'processing' AND i.lease_owner = v.owner AND i.lease_token = v.token RETURNING v.k, "
-      "i.id, i.lead_id, i.job_id, i.run_id), "
+      "= 'processing' AND i.lease_owner = v.owner AND i.lease_token = v.token AND i.job_id IN "
+      "(SELECT id FROM pin) RETURNING v.k, i.id, i.lead_id, i.job_id, i.run_id), "
       // A lead completed twice in one batch (two jobs) keeps the later completion's findings.
       "latest AS (SELECT DISTINCT ON (done.lead_id) done.lead_id, v.platform, v.checkout, "
       "v.payment, v.carriers, v.shipping, v.technologies FROM done JOIN v ON v.k = done.k "
@@ -1888,23 +1875,60 @@ Status WriteCompletionsTx(SqlConn& c, SqlBackend& b, const std::vector<ItemCompl
       "latest.technologies, last_analyzed_at = ?, updated_at = ? FROM latest WHERE l.id = "
       "latest.lead_id), "
       "history AS (INSERT INTO analysis_results (id, org_id, lead_id, job_id, run_id, item_id, "
-      "job_type, domain, analyzed_at, result) SELECT v.history_id, j.org_id, done.lead_id, "
-      "done.job_id, done.run_id, done.id, j.job_type, l.domain, ?, COALESCE(v.result, "
-      "'null'::jsonb) FROM done JOIN v ON v.k = done.k JOIN batch_analysis_jobs j ON j.id = "
-      "done.job_id JOIN leads l ON l.id = done.lead_id) "
-      "SELECT done.k, done.job_id, done.run_id FROM done ORDER BY done.k",
-      T(id_array), T(PgArray(owners)), T(PgArray(tokens)), T(PgArray(durations)),
+      "job_type, domain, analyzed_at, result) SELECT v.history_id, pin.org_id, done.lead_id, "
+      "done.job_id, done.run_id, done.id, pin.job_type, l.domain, ?, COALESCE(v.result, "
+      "'null'::jsonb) FROM done JOIN v ON v.k = done.k JOIN pin ON pin.id = done.job_id JOIN "
+      "leads l ON l.id = done.lead_id), "
+      "per_run AS (SELECT run_id, job_id, count(*) AS n FROM done GROUP BY run_id, job_id), "
+      "runs AS (UPDATE batch_analysis_runs r SET successful_count = r.successful_count + "
+      "per_run.n FROM per_run WHERE r.id = per_run.run_id RETURNING r.id, r.total_items, "
+      "r.successful_count, r.failed_count), "
+      // After `runs` (it reads it): the run's row is locked before the job's, as everywhere.
+      "jobs AS (UPDATE batch_analysis_jobs j SET successful_count = j.successful_count + "
+      "per_run.n, progress = j.progress + per_run.n FROM per_run JOIN runs ON runs.id = "
+      "per_run.run_id WHERE j.id = per_run.job_id AND j.current_run_id = per_run.run_id) "
+      "SELECT done.k, done.job_id, done.run_id, pin.status, runs.total_items, "
+      "runs.successful_count, runs.failed_count FROM done JOIN pin ON pin.id = done.job_id JOIN "
+      "runs ON runs.id = done.run_id ORDER BY done.k",
+      T(id_array), T(id_array), T(PgArray(owners)), T(PgArray(tokens)), T(PgArray(durations)),
       T(PgArray(results)), T(PgArray(history_ids)), T(PgArray(platforms)), T(PgArray(checkouts)),
       T(PgArray(payments)), T(PgArray(carriers)), T(PgArray(shipping)), T(PgArray(techs)), Tm(now),
       Tm(now), Tm(now), Tm(now));
+
+  struct RunDone {
+    ItemUpdate update;
+    std::vector<size_t> entries;  // batch indexes, in batch order
+  };
+
+  std::map<std::string, RunDone> runs;  // by run id: finished in one order
   std::vector<bool> was_written(ids.size(), false);
   for (const auto& row : done.rows) {
     const size_t k = static_cast<size_t>(std::stoll(row[0].value_or("0")));
-    auto job = jobs.find(row[1].value_or(""));
-    if (k == 0 || k > ids.size() || job == jobs.end())
+    if (k == 0 || k > ids.size())
       return Status::Internal("a completed item does not match its batch");
     was_written[k - 1] = true;
-    written->push_back({entry_of[k - 1], job->second, row[2].value_or("")});
+    RunDone& run = runs[row[2].value_or("")];
+    run.update.job_id = row[1].value_or("");
+    run.update.run_id = row[2].value_or("");
+    run.update.job_status = ParseJobStatus(row[3].value_or("")).value_or(JobStatus::kRunning);
+    run.update.total_leads = std::stoll(row[4].value_or("0"));
+    run.update.successful_count = std::stoll(row[5].value_or("0"));
+    run.update.failed_count = std::stoll(row[6].value_or("0"));
+    run.entries.push_back(entry_of[k - 1]);
+  }
+  for (auto& [run_id, run] : runs) {
+    ItemUpdate update = run.update;
+    if (update.successful_count + update.failed_count >= update.total_leads) {
+      auto recounted = RecountTx(c, update.job_id, run_id, now);
+      if (!recounted.ok())
+        return recounted.status();
+      update = std::move(recounted).value();
+    }
+    for (size_t e = 0; e < run.entries.size(); ++e) {
+      ItemUpdate entry = update;
+      entry.run_finished = update.run_finished && e + 1 == run.entries.size();
+      (*out)[run.entries[e]] = std::move(entry);
+    }
   }
   std::vector<std::optional<std::string>> refused;
   for (size_t k = 0; k < ids.size(); ++k) {
@@ -1968,18 +1992,11 @@ Result<std::vector<Result<ItemUpdate>>> SqlStore::CompleteItems(
       Job job;
       std::vector<size_t> entries;  // indexes into `completions` / `out`
     };
+    if (backend_->BatchStatements())
+      return CompleteBatchTx(c, completions, now, &out);
     // By run id: counter rows are updated in one order by every batch (no lock cycles).
     std::map<std::string, RunCompletions> runs;
-    if (backend_->BatchStatements()) {
-      std::vector<WrittenCompletion> written;
-      LEADSCAN_RETURN_IF_ERROR(WriteCompletionsTx(c, *backend_, completions, now, &out, &written));
-      for (WrittenCompletion& w : written) {
-        RunCompletions& run = runs[w.run_id];
-        run.job = std::move(w.job);
-        run.entries.push_back(w.index);
-      }
-    }
-    for (size_t i = 0; i < completions.size() && !backend_->BatchStatements(); ++i) {
+    for (size_t i = 0; i < completions.size(); ++i) {
       const ItemCompletion& completion = completions[i];
       Job job;
       std::string run_id, lead_id, domain;
