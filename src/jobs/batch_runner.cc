@@ -75,7 +75,7 @@ BatchRunner::BatchRunner(store::Store& store, analysis::LeadAnalyzer& analyzer,
       options_(std::move(options)),
       worker_id_(options_.worker_id.empty() ? DefaultWorkerId() : options_.worker_id),
       retry_(options_.retry, options_.seed),
-      completions_(store, options_.completion_batch) {
+      completions_(store, options_.completion_batch, options_.completion_gather) {
   if (options_.metrics != nullptr) {
     options_.metrics->DefineCounter(
         kStaleWritesRefusedMetric,
@@ -241,6 +241,7 @@ void BatchRunner::DispatchLoop() {
           auto entry = std::make_shared<InFlight>();
           entry->claim = std::move(claim);
           entry->next_renew = now + options_.lease / 3;
+          entry->announced = true;
           if (cancelled_jobs_.count(entry->claim.item.job_id) > 0) {
             entry->abort = static_cast<int>(Abort::kJobCancelled);
             entry->cancel->store(true);
@@ -249,6 +250,8 @@ void BatchRunner::DispatchLoop() {
           queue_.push_back(entry);
           ++stats_.claimed;
         }
+        // Their completions are on their way: a batch being written waits briefly for them.
+        completions_.Announce(claims->size());
         // One worker per claimed item. The heartbeat needs no wake-up: a new lease is renewed a
         // third of a lease from now, no earlier than the heartbeat already wakes.
         for (size_t n = claims->size(); n > 0; --n)
@@ -318,6 +321,8 @@ void BatchRunner::WorkerLoop() {
     if (!common::RunGuarded("batch runner worker", [&] { Process(entry); })) {
       common::RunGuarded("batch runner worker", [&] { FinishUnexpected(entry); });
     }
+    if (std::exchange(entry->announced, false))
+      completions_.Withdraw(1);  // it ended without a completion
     lock.lock();
     --active_;
     // A retried item may already be claimed again under the same id: erase only this claim.
@@ -717,8 +722,9 @@ void BatchRunner::FinishSuccess(const std::shared_ptr<InFlight>& entry,
     Publish(std::move(event));
     PublishUpdate(entry, update);
   };
+  bool announced = std::exchange(entry->announced, false);
   Status written = WriteWithRetry(entry, [&] {
-    auto u = completions_.Complete(completion, published);
+    auto u = completions_.Complete(completion, published, std::exchange(announced, false));
     return u.ok() ? Status::Ok() : u.status();
   });
   if (!written.ok()) {
@@ -969,6 +975,10 @@ void BatchRunner::Stop() {
     spdlog::warn("Batch runner stopped; releasing its leases failed: {}",
                  released.status().ToString());
   }
+  size_t never_started = 0;
+  for (const auto& entry : queue_)
+    never_started += std::exchange(entry->announced, false) ? 1 : 0;
+  completions_.Withdraw(never_started);
   queue_.clear();
   in_flight_.clear();
 }

@@ -91,6 +91,9 @@ struct BatchRunnerOptions {
   // Most completions written in one transaction: completions that finish while another is
   // being written are committed together (group commit). 1: one transaction per item.
   size_t completion_batch = kDefaultCompletionBatch;
+  // How long a batch's writer waits for completions of items claimed with it that have not
+  // arrived yet (CompletionBatcher::Announce); 0: it writes what is there at once.
+  std::chrono::milliseconds completion_gather = kCompletionGatherWindow;
 };
 
 struct BatchRunnerStats {
@@ -169,6 +172,9 @@ class BatchRunner {
     common::TimePoint next_renew;
     std::optional<common::TimePoint> started;   // analysis start, once a worker took it
     std::optional<common::TimePoint> deadline;  // started + timeout + slack
+    // Announced to the CompletionBatcher at the claim, until its completion arrives there or it
+    // ends another way (withdrawn). Used by the worker thread that processes it.
+    bool announced = false;
   };
 
   // The outcome of one domain's analysis within a run, shared by the items that coalesce.

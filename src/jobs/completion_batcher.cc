@@ -7,8 +7,25 @@
 
 namespace leadscan::jobs {
 
-CompletionBatcher::CompletionBatcher(store::Store& store, size_t max_batch)
-    : store_(store), max_batch_(std::max<size_t>(1, max_batch)) {}
+CompletionBatcher::CompletionBatcher(store::Store& store, size_t max_batch,
+                                     std::chrono::milliseconds gather_window)
+    : store_(store), max_batch_(std::max<size_t>(1, max_batch)), gather_window_(gather_window) {}
+
+void CompletionBatcher::Announce(size_t n) {
+  std::lock_guard<std::mutex> lock(mu_);
+  announced_ += n;
+}
+
+void CompletionBatcher::Withdraw(size_t n) {
+  std::lock_guard<std::mutex> lock(mu_);
+  announced_ -= std::min(announced_, n);
+  NotifyGathering();
+}
+
+void CompletionBatcher::NotifyGathering() {
+  if (gathering_ != nullptr && (announced_ == 0 || queue_.size() >= max_batch_))
+    gathering_->cv.notify_one();
+}
 
 CompletionBatcher::Stats CompletionBatcher::stats() const {
   std::lock_guard<std::mutex> lock(mu_);
@@ -22,12 +39,15 @@ void CompletionBatcher::Committed(const Pending& p,
 }
 
 common::Result<store::ItemUpdate> CompletionBatcher::Complete(
-    const store::ItemCompletion& completion, const OnCommitted& on_committed) {
+    const store::ItemCompletion& completion, const OnCommitted& on_committed, bool announced) {
   Pending mine;
   mine.completion = &completion;
   mine.on_committed = &on_committed;
   std::unique_lock<std::mutex> lock(mu_);
   queue_.push_back(&mine);
+  if (announced && announced_ > 0)
+    --announced_;
+  NotifyGathering();
   if (!writing_) {
     // Nobody is writing: this thread writes what is queued (its own completion among it).
     writing_ = true;
@@ -38,6 +58,14 @@ common::Result<store::ItemUpdate> CompletionBatcher::Complete(
       // Woken alone: when its batch is written, or when it is to write the next one.
       mine.cv.wait(lock);
       continue;
+    }
+    if (announced_ > 0 && queue_.size() < max_batch_ && gather_window_.count() > 0) {
+      // Completions of items claimed together are on their way: wait briefly so they share
+      // this transaction (its commit, its counter update) instead of each waiting for the next.
+      gathering_ = &mine;
+      mine.cv.wait_for(lock, gather_window_,
+                       [&] { return announced_ == 0 || queue_.size() >= max_batch_; });
+      gathering_ = nullptr;
     }
     std::vector<Pending*> batch;
     while (!queue_.empty() && batch.size() < max_batch_) {

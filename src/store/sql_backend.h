@@ -102,8 +102,8 @@ class SqlBackend {
 
   // Runs fn, which issues exactly ONE statement, as a transaction of its own where a single
   // statement is atomic by itself (PostgreSQL: autocommit, so no BEGIN and COMMIT round trips);
-  // elsewhere as Write(fn). Retried as Write is. Two statements in fn would commit separately:
-  // use Write for those.
+  // elsewhere as Write(fn). Retried as Write is. Two writes in fn would commit separately: use
+  // Write for those (a read after the one write sees what is committed by then).
   virtual common::Status WriteStatement(const TxnFn& fn) { return Write(fn); }
 
   // Runs fn in a write transaction that also holds the migration lock (one migrator at a time

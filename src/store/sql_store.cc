@@ -1811,13 +1811,15 @@ std::optional<std::string> JsonOrNull(const Json& j) {
 // whatever its size. It pins the batch's jobs (key share, in id order, as LockLeasedItemTx pins
 // one), completes every item still processing under its completion's worker and token (the
 // fencing check is the UPDATE's own condition), writes the latest findings of their leads,
-// inserts their history rows and adds them to their runs' and jobs' counters. The run's
-// counter row orders concurrent batches (its lock is held until commit), so the counters it
-// returns are exact, and they tell whether the batch ended the run (every path that moves an
-// item changes them under that lock or sets them from the items); RecountTx then checks the
-// items and finishes it. (Should the counters ever disagree with the items and never show the
-// run done, ReleaseExpiredLeases finishes it.) (*out)[i] is item i's ItemUpdate, or lease_lost /
-// not_found for an item not written.
+// inserts their history rows and adds them to their runs' and jobs' counters, ending a run (and
+// its job) whose counters then show every item done. The run's counter row orders concurrent
+// batches (its lock is held until commit), so the counters its UPDATE returns include every
+// batch committed before and are exact: every path that moves an item changes them under that
+// lock or sets them from the items. (Should they ever disagree with the items and never show a
+// run done, ReleaseExpiredLeases finishes it.) Run as a statement of its own (autocommit), the
+// run's row is locked only while the server executes the rest of it, with no round trip to
+// the client before the commit. (*out)[i] is item i's ItemUpdate, or lease_lost / not_found for
+// an item not written (told apart by one read after the statement, only when there are such).
 Status CompleteBatchTx(SqlConn& c, const std::vector<ItemCompletion>& batch, TimePoint now,
                        std::vector<Result<ItemUpdate>>* out) {
   out->clear();
@@ -1873,34 +1875,49 @@ Status CompleteBatchTx(SqlConn& c, const std::vector<ItemCompletion>& batch, Tim
       "checkout_solutions = latest.checkout, payment_methods = latest.payment, carriers = "
       "latest.carriers, shipping_software = latest.shipping, technologies = "
       "latest.technologies, last_analyzed_at = ?, updated_at = ? FROM latest WHERE l.id = "
-      "latest.lead_id), "
+      "latest.lead_id RETURNING l.id, l.domain), "
+      // Each step reads the one before, so the run's counter row (the lock concurrent batches
+      // queue on) is updated only after the items, findings and history rows are written: the
+      // lock is held for the counters and the commit alone.
       "history AS (INSERT INTO analysis_results (id, org_id, lead_id, job_id, run_id, item_id, "
       "job_type, domain, analyzed_at, result) SELECT v.history_id, pin.org_id, done.lead_id, "
-      "done.job_id, done.run_id, done.id, pin.job_type, l.domain, ?, COALESCE(v.result, "
+      "done.job_id, done.run_id, done.id, pin.job_type, findings.domain, ?, COALESCE(v.result, "
       "'null'::jsonb) FROM done JOIN v ON v.k = done.k JOIN pin ON pin.id = done.job_id JOIN "
-      "leads l ON l.id = done.lead_id), "
-      "per_run AS (SELECT run_id, job_id, count(*) AS n FROM done GROUP BY run_id, job_id), "
+      "findings ON findings.id = done.lead_id RETURNING run_id, job_id), "
+      "per_run AS (SELECT run_id, job_id, count(*) AS n FROM history GROUP BY run_id, job_id), "
+      // The run ends when its counters say every item is done (RecountTx's rule; with an item
+      // completed now it ends completed).
       "runs AS (UPDATE batch_analysis_runs r SET successful_count = r.successful_count + "
-      "per_run.n FROM per_run WHERE r.id = per_run.run_id RETURNING r.id, r.total_items, "
-      "r.successful_count, r.failed_count), "
+      "per_run.n, status = CASE WHEN r.status = 'running' AND r.successful_count + per_run.n + "
+      "r.failed_count >= r.total_items THEN 'completed' ELSE r.status END, completed_at = CASE "
+      "WHEN r.status = 'running' AND r.successful_count + per_run.n + r.failed_count >= "
+      "r.total_items THEN ?::timestamptz ELSE r.completed_at END FROM per_run WHERE r.id = "
+      "per_run.run_id RETURNING r.id, r.total_items, r.successful_count, r.failed_count, "
+      "r.status = 'completed' AND r.successful_count + r.failed_count >= r.total_items AS "
+      "finished), "
       // After `runs` (it reads it): the run's row is locked before the job's, as everywhere.
       "jobs AS (UPDATE batch_analysis_jobs j SET successful_count = j.successful_count + "
-      "per_run.n, progress = j.progress + per_run.n FROM per_run JOIN runs ON runs.id = "
-      "per_run.run_id WHERE j.id = per_run.job_id AND j.current_run_id = per_run.run_id) "
-      "SELECT done.k, done.job_id, done.run_id, pin.status, runs.total_items, "
-      "runs.successful_count, runs.failed_count FROM done JOIN pin ON pin.id = done.job_id JOIN "
-      "runs ON runs.id = done.run_id ORDER BY done.k",
+      "per_run.n, progress = j.progress + per_run.n, status = CASE WHEN runs.finished AND "
+      "j.status = 'running' THEN CASE WHEN j.is_scheduled THEN 'scheduled' ELSE 'completed' END "
+      "ELSE j.status END, completed_at = CASE WHEN runs.finished AND j.status = 'running' THEN "
+      "?::timestamptz ELSE j.completed_at END FROM per_run JOIN runs ON runs.id = "
+      "per_run.run_id WHERE j.id = per_run.job_id AND j.current_run_id = per_run.run_id "
+      "RETURNING j.id, j.status) "
+      "SELECT done.k, done.job_id, done.run_id, COALESCE(jobs.status, pin.status), "
+      "runs.total_items, runs.successful_count, runs.failed_count, runs.finished FROM done JOIN "
+      "pin ON pin.id = done.job_id JOIN runs ON runs.id = done.run_id LEFT JOIN jobs ON jobs.id "
+      "= done.job_id ORDER BY done.k",
       T(id_array), T(id_array), T(PgArray(owners)), T(PgArray(tokens)), T(PgArray(durations)),
       T(PgArray(results)), T(PgArray(history_ids)), T(PgArray(platforms)), T(PgArray(checkouts)),
       T(PgArray(payments)), T(PgArray(carriers)), T(PgArray(shipping)), T(PgArray(techs)), Tm(now),
-      Tm(now), Tm(now), Tm(now));
+      Tm(now), Tm(now), Tm(now), Tm(now), Tm(now));
 
   struct RunDone {
     ItemUpdate update;
     std::vector<size_t> entries;  // batch indexes, in batch order
   };
 
-  std::map<std::string, RunDone> runs;  // by run id: finished in one order
+  std::map<std::string, RunDone> runs;
   std::vector<bool> was_written(ids.size(), false);
   for (const auto& row : done.rows) {
     const size_t k = static_cast<size_t>(std::stoll(row[0].value_or("0")));
@@ -1914,16 +1931,11 @@ Status CompleteBatchTx(SqlConn& c, const std::vector<ItemCompletion>& batch, Tim
     run.update.total_leads = std::stoll(row[4].value_or("0"));
     run.update.successful_count = std::stoll(row[5].value_or("0"));
     run.update.failed_count = std::stoll(row[6].value_or("0"));
+    run.update.run_finished = row[7].value_or("") == "t";
     run.entries.push_back(entry_of[k - 1]);
   }
   for (auto& [run_id, run] : runs) {
-    ItemUpdate update = run.update;
-    if (update.successful_count + update.failed_count >= update.total_leads) {
-      auto recounted = RecountTx(c, update.job_id, run_id, now);
-      if (!recounted.ok())
-        return recounted.status();
-      update = std::move(recounted).value();
-    }
+    const ItemUpdate& update = run.update;
     for (size_t e = 0; e < run.entries.size(); ++e) {
       ItemUpdate entry = update;
       entry.run_finished = update.run_finished && e + 1 == run.entries.size();
@@ -1986,14 +1998,19 @@ Result<std::vector<Result<ItemUpdate>>> SqlStore::CompleteItems(
     const std::vector<ItemCompletion>& completions) {
   std::vector<Result<ItemUpdate>> out;
   TimePoint now = Now();
+  if (backend_->BatchStatements()) {
+    Status s = backend_->WriteStatement(
+        [&](SqlConn& c) -> Status { return CompleteBatchTx(c, completions, now, &out); });
+    if (!s.ok())
+      return s;
+    return out;
+  }
   Status s = backend_->Write([&](SqlConn& c) -> Status {
     out.clear();
     struct RunCompletions {
       Job job;
       std::vector<size_t> entries;  // indexes into `completions` / `out`
     };
-    if (backend_->BatchStatements())
-      return CompleteBatchTx(c, completions, now, &out);
     // By run id: counter rows are updated in one order by every batch (no lock cycles).
     std::map<std::string, RunCompletions> runs;
     for (size_t i = 0; i < completions.size(); ++i) {
@@ -2119,6 +2136,22 @@ Result<int64_t> SqlStore::ReleaseExpiredLeases() {
                    "'processing' AND lease_expires_at < ?",
                    Tm(now));
     count += n;
+    // A running run without an open item is finished here. None should exist: a batch of
+    // completions ends its run by the counters, which every path keeps exact; this is the net
+    // for counters that were changed outside the store (SQL by hand, say).
+    QUERY_OR_RETURN(stranded, c,
+                    "SELECT r.job_id, r.id FROM batch_analysis_runs r WHERE r.status = "
+                    "'running' AND NOT EXISTS (SELECT 1 FROM batch_analysis_items i WHERE "
+                    "i.run_id = r.id AND i.status IN ('pending', 'processing')) ORDER BY "
+                    "r.job_id");
+    for (const auto& row : stranded.rows) {
+      auto job = GetJobAnyOrgTx(c, row[0].value_or(""), backend_->ForUpdate());
+      if (!job.ok())
+        return job.status();
+      auto u = RecountTx(c, job->id, row[1].value_or(""), now);
+      if (!u.ok())
+        return u.status();
+    }
     return Status::Ok();
   });
   if (!s.ok())
