@@ -209,10 +209,21 @@ void BatchRunner::DispatchLoop() {
       TimePoint now = clock_.Now();
       int64_t released = 0;
       if (now >= next_release_) {
-        // Other processes' crashed workers: their items come back while we run.
-        auto r = store_.ReleaseExpiredLeases();
+        // Other processes' crashed workers: their items come back while we run. Their expiries
+        // count toward the poison-item rule only when this runner has reached the store for a
+        // while (CountLeaseExpiries): after an outage the holders may be alive and cut off too.
+        const bool count = CountLeaseExpiries(now);
+        auto r = store_.ReleaseExpiredLeases(count);
+        NoteStore(r.status());
         if (r.ok()) {
           released = *r;
+          if (released > 0 && !count) {
+            spdlog::info(
+                "batch runner: {} item(s) with expired leases back to pending; the expiries are "
+                "not counted toward the poison-item rule (the store was unreachable less than a "
+                "lease ago)",
+                released);
+          }
         } else {
           spdlog::warn("batch runner: releasing expired leases failed: {}", r.status().ToString());
         }
@@ -228,6 +239,7 @@ void BatchRunner::DispatchLoop() {
       request.max_items = free;
       request.lease = options_.lease;
       auto claims = store_.ClaimItems(request);
+      NoteStore(claims.status());
       now = clock_.Now();
       lock.lock();
       stats_.released += released;
@@ -380,6 +392,8 @@ void BatchRunner::HeartbeatLoop() {
                              store_.RenewLease(entry->claim.item.id, worker_id_,
                                                entry->claim.item.lease_token, options_.lease));
       }
+      for (const auto& [entry, status] : results)
+        NoteStore(status);
       lock.lock();
       for (auto& [entry, status] : results) {
         // Renew again a third of a lease after the time read before the store call (the new
@@ -667,6 +681,7 @@ common::Status BatchRunner::WriteWithRetry(const std::shared_ptr<InFlight>& entr
   };
   while (true) {
     Status s = write();
+    NoteStore(s);
     // Only a database that cannot be reached is worth waiting for; a refusal is final.
     if (s.ok() || s.code() != common::StatusCode::kIoError || aborted())
       return s;
@@ -681,6 +696,22 @@ common::Status BatchRunner::WriteWithRetry(const std::shared_ptr<InFlight>& entr
     }
     pause = std::min(pause * 2, kStoreRetryMaxPause);
   }
+}
+
+void BatchRunner::NoteStore(const common::Status& status) {
+  if (status.code() != common::StatusCode::kIoError)
+    return;
+  const TimePoint now = clock_.Now();
+  std::lock_guard<std::mutex> lock(store_mu_);
+  store_unreachable_at_ = now;
+}
+
+bool BatchRunner::CountLeaseExpiries(common::TimePoint now) const {
+  // A holder that is alive renews within a third of a lease of reaching the store (plus the
+  // store's reconnect pause); a lease and a third after this runner last failed to reach the
+  // store, a lease still expired is not the outage's doing.
+  std::lock_guard<std::mutex> lock(store_mu_);
+  return !store_unreachable_at_ || now - *store_unreachable_at_ >= options_.lease * 4 / 3;
 }
 
 JobEvent BatchRunner::ItemEvent(JobEventKind kind, const InFlight& entry) {

@@ -223,6 +223,16 @@ class BatchRunner {
   // the entry is aborted. Returns the last status.
   common::Status WriteWithRetry(const std::shared_ptr<InFlight>& entry,
                                 const std::function<common::Status()>& write);
+  // Remembers when a store call of this runner failed because the store could not be reached
+  // (io_error). Thread-safe.
+  void NoteStore(const common::Status& status);
+  // Whether lease expiries released now count toward the poison-item rule: not until the store
+  // has been reachable for a lease and a third since this runner last failed to reach it. A
+  // store outage longer than a lease lets every lease run out whose holder is alive and cut off
+  // (as this runner was); those expiries say nothing about the items. The rule is for analyses
+  // that take processes down, whose expiries come while the store answers. (An outage only the
+  // holder sees, a network partition, still counts: the releaser cannot tell it from a hang.)
+  bool CountLeaseExpiries(common::TimePoint now) const;
   // An event about the entry's item, its ids filled in.
   static JobEvent ItemEvent(JobEventKind kind, const InFlight& entry);
   void FinishSuccess(const std::shared_ptr<InFlight>& entry, const nlohmann::json& result,
@@ -273,6 +283,9 @@ class BatchRunner {
   std::set<std::string> cancelled_jobs_;
   std::deque<std::string> cancelled_order_;
   BatchRunnerStats stats_;
+
+  mutable std::mutex store_mu_;                            // guards store_unreachable_at_
+  std::optional<common::TimePoint> store_unreachable_at_;  // last io_error of a store call
 
   std::mutex progress_mu_;  // held while publishing counters (keeps them monotonic per run)
   std::map<std::string, int64_t> last_progress_;  // run id -> progress last published

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cstdio>
+#include <limits>
 #include <map>
 #include <set>
 #include <unordered_map>
@@ -2094,16 +2095,19 @@ Status SqlStore::RetryItem(const ItemRetry& retry) {
   });
 }
 
-Result<int64_t> SqlStore::ReleaseExpiredLeases() {
+Result<int64_t> SqlStore::ReleaseExpiredLeases(bool count_expiries) {
   int64_t count = 0;
   TimePoint now = Now();
+  const int64_t expiry_step = count_expiries ? 1 : 0;
   Status s = backend_->Write([&](SqlConn& c) -> Status {
     count = 0;
-    // Poison items first: their lease ran out before, and now again.
+    // Poison items first: their lease ran out before, and now again (never when expiries are
+    // not counted: the limit below is out of reach).
     QUERY_OR_RETURN(poisoned, c,
                     "SELECT id, lease_owner, lease_token FROM batch_analysis_items WHERE status = "
                     "'processing' AND lease_expires_at < ? AND lease_expiries + 1 >= ?",
-                    Tm(now), I(kPoisonLeaseExpiries));
+                    Tm(now),
+                    I(count_expiries ? kPoisonLeaseExpiries : std::numeric_limits<int>::max()));
     for (const auto& row : poisoned.rows) {
       const std::string id = row[0].value_or("");
       Job job;
@@ -2132,9 +2136,9 @@ Result<int64_t> SqlStore::ReleaseExpiredLeases() {
     }
     EXEC_OR_RETURN(n, c,
                    "UPDATE batch_analysis_items SET status = 'pending', lease_owner = NULL, "
-                   "lease_expires_at = NULL, lease_expiries = lease_expiries + 1 WHERE status = "
+                   "lease_expires_at = NULL, lease_expiries = lease_expiries + ? WHERE status = "
                    "'processing' AND lease_expires_at < ?",
-                   Tm(now));
+                   I(expiry_step), Tm(now));
     count += n;
     // A running run without an open item is finished here. None should exist: a batch of
     // completions ends its run by the counters, which every path keeps exact; this is the net
