@@ -1808,6 +1808,34 @@ std::optional<std::string> JsonOrNull(const Json& j) {
   return JsonText(j);
 }
 
+// The counter steps of a one-statement outcome write (PostgreSQL), after a `per_run(run_id,
+// job_id, ok, failed)` step that reads the written rows: each run's counters, then (reading
+// `runs`, so the run's row is locked before the job's, as everywhere) its job's when the run is
+// the job's current one. A run whose counters then show every item done ends, by RecountTx's
+// rules (failed when nothing succeeded, else completed; its job scheduled again, or ending as
+// the run did). The counters include every outcome committed before: the run's row orders
+// concurrent writers (its lock is held until commit) and every path that moves an item changes
+// them under that lock or sets them from the items. Two time parameters (the end's time).
+// `runs` returns id, total_items, successful_count, failed_count, finished; `jobs` id, status.
+constexpr const char* kCounterCtes =
+    "runs AS (UPDATE batch_analysis_runs r SET successful_count = r.successful_count + "
+    "per_run.ok, failed_count = r.failed_count + per_run.failed, status = CASE WHEN r.status = "
+    "'running' AND r.successful_count + per_run.ok + r.failed_count + per_run.failed >= "
+    "r.total_items THEN CASE WHEN r.successful_count + per_run.ok = 0 AND r.failed_count + "
+    "per_run.failed > 0 THEN 'failed' ELSE 'completed' END ELSE r.status END, completed_at = "
+    "CASE WHEN r.status = 'running' AND r.successful_count + per_run.ok + r.failed_count + "
+    "per_run.failed >= r.total_items THEN ?::timestamptz ELSE r.completed_at END FROM per_run "
+    "WHERE r.id = per_run.run_id RETURNING r.id, r.status, r.total_items, r.successful_count, "
+    "r.failed_count, r.status IN ('completed', 'failed') AND r.successful_count + r.failed_count "
+    ">= r.total_items AS finished), "
+    "jobs AS (UPDATE batch_analysis_jobs j SET successful_count = j.successful_count + "
+    "per_run.ok, failed_count = j.failed_count + per_run.failed, progress = j.progress + "
+    "per_run.ok + per_run.failed, status = CASE WHEN runs.finished AND j.status = 'running' THEN "
+    "CASE WHEN j.is_scheduled THEN 'scheduled' ELSE runs.status END ELSE j.status END, "
+    "completed_at = CASE WHEN runs.finished AND j.status = 'running' THEN ?::timestamptz ELSE "
+    "j.completed_at END FROM per_run JOIN runs ON runs.id = per_run.run_id WHERE j.id = "
+    "per_run.job_id AND j.current_run_id = per_run.run_id RETURNING j.id, j.status) ";
+
 // CompleteItems where the backend has BatchStatements(): the whole batch in ONE statement,
 // whatever its size. It pins the batch's jobs (key share, in id order, as LockLeasedItemTx pins
 // one), completes every item still processing under its completion's worker and token (the
@@ -1885,29 +1913,13 @@ Status CompleteBatchTx(SqlConn& c, const std::vector<ItemCompletion>& batch, Tim
       "done.job_id, done.run_id, done.id, pin.job_type, findings.domain, ?, COALESCE(v.result, "
       "'null'::jsonb) FROM done JOIN v ON v.k = done.k JOIN pin ON pin.id = done.job_id JOIN "
       "findings ON findings.id = done.lead_id RETURNING run_id, job_id), "
-      "per_run AS (SELECT run_id, job_id, count(*) AS n FROM history GROUP BY run_id, job_id), "
-      // The run ends when its counters say every item is done (RecountTx's rule; with an item
-      // completed now it ends completed).
-      "runs AS (UPDATE batch_analysis_runs r SET successful_count = r.successful_count + "
-      "per_run.n, status = CASE WHEN r.status = 'running' AND r.successful_count + per_run.n + "
-      "r.failed_count >= r.total_items THEN 'completed' ELSE r.status END, completed_at = CASE "
-      "WHEN r.status = 'running' AND r.successful_count + per_run.n + r.failed_count >= "
-      "r.total_items THEN ?::timestamptz ELSE r.completed_at END FROM per_run WHERE r.id = "
-      "per_run.run_id RETURNING r.id, r.total_items, r.successful_count, r.failed_count, "
-      "r.status = 'completed' AND r.successful_count + r.failed_count >= r.total_items AS "
-      "finished), "
-      // After `runs` (it reads it): the run's row is locked before the job's, as everywhere.
-      "jobs AS (UPDATE batch_analysis_jobs j SET successful_count = j.successful_count + "
-      "per_run.n, progress = j.progress + per_run.n, status = CASE WHEN runs.finished AND "
-      "j.status = 'running' THEN CASE WHEN j.is_scheduled THEN 'scheduled' ELSE 'completed' END "
-      "ELSE j.status END, completed_at = CASE WHEN runs.finished AND j.status = 'running' THEN "
-      "?::timestamptz ELSE j.completed_at END FROM per_run JOIN runs ON runs.id = "
-      "per_run.run_id WHERE j.id = per_run.job_id AND j.current_run_id = per_run.run_id "
-      "RETURNING j.id, j.status) "
-      "SELECT done.k, done.job_id, done.run_id, COALESCE(jobs.status, pin.status), "
-      "runs.total_items, runs.successful_count, runs.failed_count, runs.finished FROM done JOIN "
-      "pin ON pin.id = done.job_id JOIN runs ON runs.id = done.run_id LEFT JOIN jobs ON jobs.id "
-      "= done.job_id ORDER BY done.k",
+      "per_run AS (SELECT run_id, job_id, count(*) AS ok, 0 AS failed FROM history GROUP BY "
+      "run_id, job_id), " +
+          std::string(kCounterCtes) +
+          "SELECT done.k, done.job_id, done.run_id, COALESCE(jobs.status, pin.status), "
+          "runs.total_items, runs.successful_count, runs.failed_count, runs.finished FROM done "
+          "JOIN pin ON pin.id = done.job_id JOIN runs ON runs.id = done.run_id LEFT JOIN jobs ON "
+          "jobs.id = done.job_id ORDER BY done.k",
       T(id_array), T(id_array), T(PgArray(owners)), T(PgArray(tokens)), T(PgArray(durations)),
       T(PgArray(results)), T(PgArray(history_ids)), T(PgArray(platforms)), T(PgArray(checkouts)),
       T(PgArray(payments)), T(PgArray(carriers)), T(PgArray(shipping)), T(PgArray(techs)), Tm(now),
@@ -2051,6 +2063,54 @@ Result<std::vector<Result<ItemUpdate>>> SqlStore::CompleteItems(
 Result<ItemUpdate> SqlStore::FailItem(const ItemFailure& failure) {
   std::optional<ItemUpdate> out;
   TimePoint now = Now();
+  if (backend_->BatchStatements()) {
+    if (!IsUuid(failure.item_id))
+      return NotFoundStatus("item", failure.item_id);
+    // One statement, as a batch of completions is written (CompleteBatchTx): the job pinned,
+    // the item failed if it is still processing under this claim, the counters, the run's end.
+    Status s = backend_->WriteStatement([&](SqlConn& c) -> Status {
+      out.reset();
+      QUERY_OR_RETURN(
+          rows, c,
+          "WITH pin AS (SELECT j.id, j.status FROM batch_analysis_jobs j WHERE j.id = (SELECT "
+          "job_id FROM batch_analysis_items WHERE id = ?) FOR KEY SHARE), "
+          "done AS (UPDATE batch_analysis_items i SET status = 'failed', completed_at = ?, "
+          "duration_seconds = ?, result = ?, error_code = ?, error_message = ?, lease_owner = "
+          "NULL, lease_expires_at = NULL WHERE i.id = ? AND i.status = 'processing' AND "
+          "i.lease_owner = ? AND i.lease_token = ? AND i.job_id IN (SELECT id FROM pin) "
+          "RETURNING i.job_id, i.run_id), "
+          "per_run AS (SELECT run_id, job_id, 0 AS ok, count(*) AS failed FROM done GROUP BY "
+          "run_id, job_id), " +
+              std::string(kCounterCtes) +
+              "SELECT done.job_id, done.run_id, COALESCE(jobs.status, pin.status), "
+              "runs.total_items, runs.successful_count, runs.failed_count, runs.finished FROM "
+              "done JOIN pin ON pin.id = done.job_id JOIN runs ON runs.id = done.run_id LEFT "
+              "JOIN jobs ON jobs.id = done.job_id",
+          T(failure.item_id), Tm(now), SqlParam::Real(failure.duration_seconds), J(failure.result),
+          T(failure.error_code), T(failure.error_message), T(failure.item_id),
+          T(failure.worker_id), I(failure.lease_token), Tm(now), Tm(now));
+      if (rows.empty()) {
+        QUERY_OR_RETURN(exists, c, "SELECT 1 FROM batch_analysis_items WHERE id = ?",
+                        T(failure.item_id));
+        return exists.empty() ? NotFoundStatus("item", failure.item_id)
+                              : LeaseLost(failure.item_id);
+      }
+      const auto& row = rows.rows[0];
+      ItemUpdate u;
+      u.job_id = row[0].value_or("");
+      u.run_id = row[1].value_or("");
+      u.job_status = ParseJobStatus(row[2].value_or("")).value_or(JobStatus::kRunning);
+      u.total_leads = std::stoll(row[3].value_or("0"));
+      u.successful_count = std::stoll(row[4].value_or("0"));
+      u.failed_count = std::stoll(row[5].value_or("0"));
+      u.run_finished = row[6].value_or("") == "t";
+      out = std::move(u);
+      return Status::Ok();
+    });
+    if (!s.ok())
+      return s;
+    return *out;
+  }
   Status s = backend_->Write([&](SqlConn& c) -> Status {
     Job job;
     std::string run_id, lead_id, domain;
