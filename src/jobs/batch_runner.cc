@@ -746,19 +746,20 @@ void BatchRunner::FinishSuccess(const std::shared_ptr<InFlight>& entry,
       ++stats_.completed;
       if (coalesced)
         ++stats_.coalesced;
-      // The item is done: its slot is free from now, together with the other slots of its
-      // batch (these callbacks run before any caller of the batch returns), so the dispatcher,
-      // woken when the first of them returns, claims for all of them at once.
-      if (auto it = in_flight_.find(item.id); it != in_flight_.end() && it->second == entry) {
-        in_flight_.erase(it);
-        ++slot_seq_;
-      }
     }
     JobEvent event = ItemEvent(JobEventKind::kItemCompleted, *entry);
     event.duration_seconds = completion.duration_seconds;
     event.coalesced = coalesced;
     Publish(std::move(event));
     PublishUpdate(entry, update);
+    // The item is done: its slot is free from now, together with the other slots of its batch
+    // (these callbacks run before any caller of the batch returns), so the dispatcher, woken
+    // when the first of them returns, claims for all of them at once.
+    std::lock_guard<std::mutex> lock(mu_);
+    if (auto it = in_flight_.find(item.id); it != in_flight_.end() && it->second == entry) {
+      in_flight_.erase(it);
+      ++slot_seq_;
+    }
   };
   bool announced = std::exchange(entry->announced, false);
   Status written = WriteWithRetry(entry, [&] {
