@@ -85,8 +85,14 @@ common::Result<store::ItemUpdate> CompletionBatcher::Complete(
           p->alone = true;
       }
     }
-    if (!thrown)
+    if (!thrown) {
       lock.lock();
+    } else {
+      // This thread leaves by the exception: its own completion, if it was not in this batch,
+      // must not stay queued, and the next waiter must take over the writing.
+      queue_.erase(std::remove(queue_.begin(), queue_.end(), &mine), queue_.end());
+      mine.alone = true;
+    }
     for (Pending* p : batch) {
       if (p != &mine)
         p->cv.notify_one();  // under mu_: the waiter cannot return (and free p) before it
