@@ -2087,8 +2087,8 @@ Result<ItemUpdate> SqlStore::FailItem(const ItemFailure& failure) {
               "done JOIN pin ON pin.id = done.job_id JOIN runs ON runs.id = done.run_id LEFT "
               "JOIN jobs ON jobs.id = done.job_id",
           T(failure.item_id), Tm(now), SqlParam::Real(failure.duration_seconds), J(failure.result),
-          T(failure.error_code), T(failure.error_message), T(failure.item_id),
-          T(failure.worker_id), I(failure.lease_token), Tm(now), Tm(now));
+          T(failure.error_code), T(failure.error_message), T(failure.item_id), T(failure.worker_id),
+          I(failure.lease_token), Tm(now), Tm(now));
       if (rows.empty()) {
         QUERY_OR_RETURN(exists, c, "SELECT 1 FROM batch_analysis_items WHERE id = ?",
                         T(failure.item_id));
