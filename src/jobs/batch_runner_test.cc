@@ -904,11 +904,20 @@ TEST_F(BatchRunnerTest, LeasesThatRunOutDuringAStoreOutageDoNotMakePoisonItems) 
   EXPECT_EQ(runner_->stats().released, 0);
   // The store goes away for longer than a lease; the runner keeps trying (claims, releases).
   outage.SetReachable(false);
+  const common::TimePoint outage_start = clock_.Now();
   for (int step = 0; step < 4; ++step) {
     const int64_t refused = outage.refused();
     clock_.Advance(10s);
-    ASSERT_TRUE(WaitFor([&] { return outage.refused() > refused; })) << "step " << step;
+    // The runner's next call may be planned from a time read after this advance.
+    ASSERT_TRUE(WaitFor([&] {
+      if (outage.refused() > refused)
+        return true;
+      clock_.Advance(1s);
+      return false;
+    })) << "step "
+        << step;
   }
+  ASSERT_GE(clock_.Now() - outage_start, 40s);
   outage.SetReachable(true);
   // At the runner's next release the holder's lease has run out: the item goes back to pending
   // uncounted, and the runner itself then completes it.
@@ -922,7 +931,10 @@ TEST_F(BatchRunnerTest, LeasesThatRunOutDuringAStoreOutageDoNotMakePoisonItems) 
   EXPECT_EQ(Items(job_id)[0].status, store::ItemStatus::kCompleted) << Describe(job_id);
   EXPECT_GE(runner_->stats().released, 1);
 
-  // Long after the outage an expiry counts again: this item's second one fails it.
+  // Long after an outage an expiry counts again: this item's second one fails it. (The runner
+  // cannot reach the store while the item is set up, so it cannot claim it first; the second
+  // holder's lease runs out well after the runner's grace.)
+  outage.SetReachable(false);
   const std::string second = MakeJob({"dies-twice.se"});
   claim.worker_id = "died";
   ASSERT_EQ(store_->ClaimItems(claim)->size(), 1u);
@@ -933,7 +945,18 @@ TEST_F(BatchRunnerTest, LeasesThatRunOutDuringAStoreOutageDoNotMakePoisonItems) 
     ASSERT_EQ(*released, 1);
   }
   claim.worker_id = "died-again";
+  claim.lease = 60s;
   ASSERT_EQ(store_->ClaimItems(claim)->size(), 1u);
+  {
+    const int64_t refused = outage.refused();
+    ASSERT_TRUE(WaitFor([&] {
+      if (outage.refused() > refused)
+        return true;
+      clock_.Advance(1s);
+      return false;
+    }));
+  }
+  outage.SetReachable(true);
   ASSERT_TRUE(WaitFor([&] {
     if (JobFinal(second))
       return true;
