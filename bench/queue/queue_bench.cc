@@ -58,6 +58,7 @@ struct Options {
   int rss_interval_ms = 20;
   int completion_batch = static_cast<int>(jobs::kDefaultCompletionBatch);
   int worker_nice = 5;  // BatchRunnerOptions' default, as in `leadscan worker`
+  int gather_ms = static_cast<int>(jobs::kCompletionGatherWindow.count());
 };
 
 // Answers every lead at once with an empty result: what is left is the queue's own cost.
@@ -157,6 +158,10 @@ bool ParseArgs(int argc, char** argv, Options* o) {
         o->worker_nice = 0;
     } else if (a == "--completion-batch") {
       ok = number(&o->completion_batch);
+    } else if (a == "--gather-ms") {
+      ok = number(&o->gather_ms) || v == "0";
+      if (v == "0")
+        o->gather_ms = 0;
     } else if (a == "--rss-interval-ms") {
       ok = number(&o->rss_interval_ms);
     } else {
@@ -255,6 +260,7 @@ int Run(const Options& o) {
       ro.lease = std::chrono::seconds(o.lease_seconds);
       ro.completion_batch = static_cast<size_t>(o.completion_batch);
       ro.worker_nice = o.worker_nice;
+      ro.completion_gather = std::chrono::milliseconds(o.gather_ms);
       stores.push_back(std::move(s).value());
       runners.push_back(
           std::make_unique<jobs::BatchRunner>(*stores.back(), analyzer, clock, &events, ro));

@@ -77,7 +77,7 @@ BatchRunner::BatchRunner(store::Store& store, analysis::LeadAnalyzer& analyzer,
       options_(std::move(options)),
       worker_id_(options_.worker_id.empty() ? DefaultWorkerId() : options_.worker_id),
       retry_(options_.retry, options_.seed),
-      completions_(store, options_.completion_batch) {
+      completions_(store, options_.completion_batch, options_.completion_gather) {
   if (options_.metrics != nullptr) {
     options_.metrics->DefineCounter(
         kStaleWritesRefusedMetric,
@@ -211,10 +211,21 @@ void BatchRunner::DispatchLoop() {
       TimePoint now = clock_.Now();
       int64_t released = 0;
       if (now >= next_release_) {
-        // Other processes' crashed workers: their items come back while we run.
-        auto r = store_.ReleaseExpiredLeases();
+        // Other processes' crashed workers: their items come back while we run. Their expiries
+        // count toward the poison-item rule only when this runner has reached the store for a
+        // while (CountLeaseExpiries): after an outage the holders may be alive and cut off too.
+        const bool count = CountLeaseExpiries(now);
+        auto r = store_.ReleaseExpiredLeases(count);
+        NoteStore(r.status());
         if (r.ok()) {
           released = *r;
+          if (released > 0 && !count) {
+            spdlog::info(
+                "batch runner: {} item(s) with expired leases back to pending; the expiries are "
+                "not counted toward the poison-item rule (the store was unreachable less than a "
+                "lease ago)",
+                released);
+          }
         } else {
           spdlog::warn("batch runner: releasing expired leases failed: {}", r.status().ToString());
         }
@@ -230,6 +241,7 @@ void BatchRunner::DispatchLoop() {
       request.max_items = free;
       request.lease = options_.lease;
       auto claims = store_.ClaimItems(request);
+      NoteStore(claims.status());
       now = clock_.Now();
       lock.lock();
       stats_.released += released;
@@ -237,11 +249,13 @@ void BatchRunner::DispatchLoop() {
       if (!claims.ok()) {
         spdlog::warn("batch runner: claiming items failed: {}", claims.status().ToString());
         more_likely = false;
+        claim_on_free_slot_ = false;
       } else {
         for (auto& claim : *claims) {
           auto entry = std::make_shared<InFlight>();
           entry->claim = std::move(claim);
           entry->next_renew = now + options_.lease / 3;
+          entry->announced = true;
           if (cancelled_jobs_.count(entry->claim.item.job_id) > 0) {
             entry->abort = static_cast<int>(Abort::kJobCancelled);
             entry->cancel->store(true);
@@ -250,12 +264,14 @@ void BatchRunner::DispatchLoop() {
           queue_.push_back(entry);
           ++stats_.claimed;
         }
-        if (!claims->empty()) {
-          ++heartbeat_seq_;
-          work_cv_.notify_all();
-          heartbeat_cv_.notify_all();
-        }
+        // Their completions are on their way: a batch being written waits briefly for them.
+        completions_.Announce(claims->size());
+        // One worker per claimed item. The heartbeat needs no wake-up: a new lease is renewed a
+        // third of a lease from now, no earlier than the heartbeat already wakes.
+        for (size_t n = claims->size(); n > 0; --n)
+          work_cv_.notify_one();
         more_likely = static_cast<int>(claims->size()) == free;
+        claim_on_free_slot_ = more_likely;
         if (more_likely) {
           try_now = true;
           continue;
@@ -319,6 +335,8 @@ void BatchRunner::WorkerLoop() {
     if (!common::RunGuarded("batch runner worker", [&] { Process(entry); })) {
       common::RunGuarded("batch runner worker", [&] { FinishUnexpected(entry); });
     }
+    if (std::exchange(entry->announced, false))
+      completions_.Withdraw(1);  // it ended without a completion
     lock.lock();
     --active_;
     // A retried item may already be claimed again under the same id: erase only this claim.
@@ -327,10 +345,13 @@ void BatchRunner::WorkerLoop() {
       in_flight_.erase(it);
     }
     ++slot_seq_;
-    ++heartbeat_seq_;
-    dispatch_cv_.notify_all();
-    heartbeat_cv_.notify_all();
-    idle_cv_.notify_all();
+    // Only who can act on a freed slot is woken: the dispatcher when its last claim found more
+    // items than it had room for, Stop() while it waits for in-flight analyses. (The heartbeat
+    // never has to wake earlier because an item is gone.)
+    if (claim_on_free_slot_)
+      dispatch_cv_.notify_one();
+    if (draining_)
+      idle_cv_.notify_all();
   }
 }
 
@@ -373,6 +394,8 @@ void BatchRunner::HeartbeatLoop() {
                              store_.RenewLease(entry->claim.item.id, worker_id_,
                                                entry->claim.item.lease_token, options_.lease));
       }
+      for (const auto& [entry, status] : results)
+        NoteStore(status);
       lock.lock();
       for (auto& [entry, status] : results) {
         // Renew again a third of a lease after the time read before the store call (the new
@@ -397,6 +420,7 @@ void BatchRunner::HeartbeatLoop() {
       continue;
     }
     const uint64_t seen = heartbeat_seq_;
+    heartbeat_wake_at_ = next;
     clock_.WaitUntil(heartbeat_cv_, lock, next,
                      [&] { return heartbeat_stopping_ || heartbeat_seq_ != seen; });
   }
@@ -461,12 +485,17 @@ void BatchRunner::Process(const std::shared_ptr<InFlight>& entry) {
       return;
     }
   }
+  bool wake_heartbeat = false;
   {
     std::lock_guard<std::mutex> lock(mu_);
     entry->deadline = start + config->timeout + options_.timeout_slack;
-    ++heartbeat_seq_;
+    // The heartbeat enforces the deadline; it is woken only when it would sleep past it.
+    wake_heartbeat = *entry->deadline < heartbeat_wake_at_;
+    if (wake_heartbeat)
+      ++heartbeat_seq_;
   }
-  heartbeat_cv_.notify_all();
+  if (wake_heartbeat)
+    heartbeat_cv_.notify_all();
 
   bool coalesced = false;
   std::shared_ptr<const nlohmann::json> result;
@@ -767,6 +796,7 @@ common::Status BatchRunner::WriteWithRetry(const std::shared_ptr<InFlight>& entr
   };
   while (true) {
     Status s = write();
+    NoteStore(s);
     // Only a database that cannot be reached is worth waiting for; a refusal is final.
     if (s.ok() || s.code() != common::StatusCode::kIoError || aborted())
       return s;
@@ -781,6 +811,22 @@ common::Status BatchRunner::WriteWithRetry(const std::shared_ptr<InFlight>& entr
     }
     pause = std::min(pause * 2, kStoreRetryMaxPause);
   }
+}
+
+void BatchRunner::NoteStore(const common::Status& status) {
+  if (status.code() != common::StatusCode::kIoError)
+    return;
+  const TimePoint now = clock_.Now();
+  std::lock_guard<std::mutex> lock(store_mu_);
+  store_unreachable_at_ = now;
+}
+
+bool BatchRunner::CountLeaseExpiries(common::TimePoint now) const {
+  // A holder that is alive renews within a third of a lease of reaching the store (plus the
+  // store's reconnect pause); a lease and a third after this runner last failed to reach the
+  // store, a lease still expired is not the outage's doing.
+  std::lock_guard<std::mutex> lock(store_mu_);
+  return !store_unreachable_at_ || now - *store_unreachable_at_ >= options_.lease * 4 / 3;
 }
 
 JobEvent BatchRunner::ItemEvent(JobEventKind kind, const InFlight& entry) {
@@ -821,9 +867,18 @@ void BatchRunner::FinishSuccess(const std::shared_ptr<InFlight>& entry,
     event.coalesced = coalesced;
     Publish(std::move(event));
     PublishUpdate(entry, update);
+    // The item is done: its slot is free from now, together with the other slots of its batch
+    // (these callbacks run before any caller of the batch returns), so the dispatcher, woken
+    // when the first of them returns, claims for all of them at once.
+    std::lock_guard<std::mutex> lock(mu_);
+    if (auto it = in_flight_.find(item.id); it != in_flight_.end() && it->second == entry) {
+      in_flight_.erase(it);
+      ++slot_seq_;
+    }
   };
+  bool announced = std::exchange(entry->announced, false);
   Status written = WriteWithRetry(entry, [&] {
-    auto u = completions_.Complete(completion, published);
+    auto u = completions_.Complete(completion, published, std::exchange(announced, false));
     return u.ok() ? Status::Ok() : u.status();
   });
   if (!written.ok()) {
@@ -1075,6 +1130,10 @@ void BatchRunner::Stop() {
     spdlog::warn("Batch runner stopped; releasing its leases failed: {}",
                  released.status().ToString());
   }
+  size_t never_started = 0;
+  for (const auto& entry : queue_)
+    never_started += std::exchange(entry->announced, false) ? 1 : 0;
+  completions_.Withdraw(never_started);
   queue_.clear();
   in_flight_.clear();
 }

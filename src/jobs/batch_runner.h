@@ -99,6 +99,9 @@ struct BatchRunnerOptions {
   // Country of those searches when neither analysis_config.search_country nor the lead's
   // extra.country names one ("" = none).
   std::string search_country;
+  // How long a batch's writer waits for completions of items claimed with it that have not
+  // arrived yet (CompletionBatcher::Announce); 0: it writes what is there at once.
+  std::chrono::milliseconds completion_gather = kCompletionGatherWindow;
 };
 
 struct BatchRunnerStats {
@@ -177,6 +180,9 @@ class BatchRunner {
     common::TimePoint next_renew;
     std::optional<common::TimePoint> started;   // analysis start, once a worker took it
     std::optional<common::TimePoint> deadline;  // started + timeout + slack
+    // Announced to the CompletionBatcher at the claim, until its completion arrives there or it
+    // ends another way (withdrawn). Used by the worker thread that processes it.
+    bool announced = false;
   };
 
   // The outcome of one domain's analysis within a run, shared by the items that coalesce.
@@ -229,6 +235,16 @@ class BatchRunner {
   // the entry is aborted. Returns the last status.
   common::Status WriteWithRetry(const std::shared_ptr<InFlight>& entry,
                                 const std::function<common::Status()>& write);
+  // Remembers when a store call of this runner failed because the store could not be reached
+  // (io_error). Thread-safe.
+  void NoteStore(const common::Status& status);
+  // Whether lease expiries released now count toward the poison-item rule: not until the store
+  // has been reachable for a lease and a third since this runner last failed to reach it. A
+  // store outage longer than a lease lets every lease run out whose holder is alive and cut off
+  // (as this runner was); those expiries say nothing about the items. The rule is for analyses
+  // that take processes down, whose expiries come while the store answers. (An outage only the
+  // holder sees, a network partition, still counts: the releaser cannot tell it from a hang.)
+  bool CountLeaseExpiries(common::TimePoint now) const;
   // An event about the entry's item, its ids filled in.
   static JobEvent ItemEvent(JobEventKind kind, const InFlight& entry);
   void FinishSuccess(const std::shared_ptr<InFlight>& entry, const nlohmann::json& result,
@@ -275,6 +291,10 @@ class BatchRunner {
   uint64_t retry_seq_ = 0;          // an item went back with a not_before (the dispatcher re-plans)
   uint64_t heartbeat_seq_ = 0;      // in-flight set or a deadline changed
   common::TimePoint next_release_;  // next periodic ReleaseExpiredLeases (dispatcher)
+  // The dispatcher's last claim filled every free slot: a freed slot is worth a claim.
+  bool claim_on_free_slot_ = false;
+  // When the heartbeat wakes next on its own (it is woken earlier only for an earlier deadline).
+  common::TimePoint heartbeat_wake_at_;
   std::optional<common::TimePoint> next_retry_at_;  // earliest not_before this runner set
   std::deque<std::shared_ptr<InFlight>> queue_;
   std::map<std::string, std::shared_ptr<InFlight>> in_flight_;  // by item id
@@ -286,6 +306,9 @@ class BatchRunner {
   std::map<std::string, std::string> quota_spent_runs_;
   std::deque<std::string> quota_spent_order_;
   BatchRunnerStats stats_;
+
+  mutable std::mutex store_mu_;                            // guards store_unreachable_at_
+  std::optional<common::TimePoint> store_unreachable_at_;  // last io_error of a store call
 
   std::mutex progress_mu_;  // held while publishing counters (keeps them monotonic per run)
   std::map<std::string, int64_t> last_progress_;  // run id -> progress last published

@@ -21,6 +21,7 @@
 #include "jobs/testing/scripted_lead_analyzer.h"
 #include "providers/provider_errors.h"
 #include "store/store.h"
+#include "store/testing/outage_store.h"
 
 namespace leadscan::jobs {
 namespace {
@@ -153,6 +154,8 @@ class BatchRunnerTest : public ::testing::Test {
   std::optional<common::OrgId> org_;
   ScriptedLeadAnalyzer analyzer_;
   JobEventHub hub_;
+  // Between store_ and runner_: a runner on it is stopped (TearDown) before it goes.
+  std::unique_ptr<store::testing::OutageStore> outage_;
   std::unique_ptr<BatchRunner> runner_;
 };
 
@@ -917,6 +920,103 @@ TEST_F(BatchRunnerTest, ItemsOfAWorkerThatDiesWhileWeRunAreRecoveredAfterTheirLe
   for (const auto& item : Items(job_id))
     EXPECT_EQ(item.status, store::ItemStatus::kCompleted);
   EXPECT_EQ(analyzer_.TotalCalls(), 2);
+}
+
+// A store outage longer than a lease lets the lease of every live holder run out. Those
+// expiries say nothing about the items, so the runner that releases them afterwards (it could
+// not reach the store either) does not count them toward the poison-item rule until the store
+// has answered it for a lease and a third; expiries after that count again.
+TEST_F(BatchRunnerTest, LeasesThatRunOutDuringAStoreOutageDoNotMakePoisonItems) {
+  analyzer_.SetDefault(ScriptedLeadAnalyzer::Ok());
+  const std::string job_id = MakeJob({"cut-off.se"});
+  // The item's lease ran out once already (a process died on it): one more counted expiry
+  // fails it as a poison item.
+  store::ClaimRequest claim;
+  claim.worker_id = "died";
+  claim.lease = 30s;
+  ASSERT_EQ(store_->ClaimItems(claim)->size(), 1u);
+  clock_.Advance(31s);
+  {
+    auto released = store_->ReleaseExpiredLeases();
+    ASSERT_TRUE(released.ok()) << released.status().ToString();
+    ASSERT_EQ(*released, 1);
+  }
+  // A live process holds it now (a worker elsewhere, its lease valid until +30 s).
+  claim.worker_id = "alive-elsewhere";
+  ASSERT_EQ(store_->ClaimItems(claim)->size(), 1u);
+
+  outage_ = std::make_unique<store::testing::OutageStore>(*store_);
+  store::testing::OutageStore& outage = *outage_;
+  BatchRunnerOptions options;
+  options.worker_id = "test-worker";
+  options.seed = 42;
+  options.lease = 30s;
+  runner_ = std::make_unique<BatchRunner>(outage, analyzer_, clock_, &hub_, options);
+  ASSERT_TRUE(runner_->Start().ok());
+  EXPECT_EQ(runner_->stats().released, 0);
+  // The store goes away for longer than a lease; the runner keeps trying (claims, releases).
+  outage.SetReachable(false);
+  const common::TimePoint outage_start = clock_.Now();
+  for (int step = 0; step < 4; ++step) {
+    const int64_t refused = outage.refused();
+    clock_.Advance(10s);
+    // The runner's next call may be planned from a time read after this advance.
+    ASSERT_TRUE(WaitFor([&] {
+      if (outage.refused() > refused)
+        return true;
+      clock_.Advance(1s);
+      return false;
+    })) << "step "
+        << step;
+  }
+  ASSERT_GE(clock_.Now() - outage_start, 40s);
+  outage.SetReachable(true);
+  // At the runner's next release the holder's lease has run out: the item goes back to pending
+  // uncounted, and the runner itself then completes it.
+  ASSERT_TRUE(WaitFor([&] {
+    if (JobFinal(job_id))
+      return true;
+    clock_.Advance(1s);
+    return false;
+  })) << Describe(job_id);
+  ASSERT_TRUE(WaitForJobFinal(job_id)) << Describe(job_id);
+  EXPECT_EQ(Items(job_id)[0].status, store::ItemStatus::kCompleted) << Describe(job_id);
+  EXPECT_GE(runner_->stats().released, 1);
+
+  // Long after an outage an expiry counts again: this item's second one fails it. (The runner
+  // cannot reach the store while the item is set up, so it cannot claim it first; the second
+  // holder's lease runs out well after the runner's grace.)
+  outage.SetReachable(false);
+  const std::string second = MakeJob({"dies-twice.se"});
+  claim.worker_id = "died";
+  ASSERT_EQ(store_->ClaimItems(claim)->size(), 1u);
+  clock_.Advance(31s);
+  {
+    auto released = store_->ReleaseExpiredLeases();
+    ASSERT_TRUE(released.ok()) << released.status().ToString();
+    ASSERT_EQ(*released, 1);
+  }
+  claim.worker_id = "died-again";
+  claim.lease = 60s;
+  ASSERT_EQ(store_->ClaimItems(claim)->size(), 1u);
+  {
+    const int64_t refused = outage.refused();
+    ASSERT_TRUE(WaitFor([&] {
+      if (outage.refused() > refused)
+        return true;
+      clock_.Advance(1s);
+      return false;
+    }));
+  }
+  outage.SetReachable(true);
+  ASSERT_TRUE(WaitFor([&] {
+    if (JobFinal(second))
+      return true;
+    clock_.Advance(1s);
+    return false;
+  })) << Describe(second);
+  EXPECT_EQ(Items(second)[0].status, store::ItemStatus::kFailed) << Describe(second);
+  EXPECT_EQ(Items(second)[0].error_code, "poison_item") << Describe(second);
 }
 
 TEST_F(BatchRunnerTest, GracefulStopLetsInFlightItemsFinishWithinTheGracePeriod) {

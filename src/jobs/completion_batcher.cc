@@ -1,13 +1,31 @@
 #include "jobs/completion_batcher.h"
 
 #include <algorithm>
+#include <exception>
 #include <utility>
 #include <vector>
 
 namespace leadscan::jobs {
 
-CompletionBatcher::CompletionBatcher(store::Store& store, size_t max_batch)
-    : store_(store), max_batch_(std::max<size_t>(1, max_batch)) {}
+CompletionBatcher::CompletionBatcher(store::Store& store, size_t max_batch,
+                                     std::chrono::milliseconds gather_window)
+    : store_(store), max_batch_(std::max<size_t>(1, max_batch)), gather_window_(gather_window) {}
+
+void CompletionBatcher::Announce(size_t n) {
+  std::lock_guard<std::mutex> lock(mu_);
+  announced_ += n;
+}
+
+void CompletionBatcher::Withdraw(size_t n) {
+  std::lock_guard<std::mutex> lock(mu_);
+  announced_ -= std::min(announced_, n);
+  NotifyGathering();
+}
+
+void CompletionBatcher::NotifyGathering() {
+  if (gathering_ != nullptr && (announced_ == 0 || queue_.size() >= max_batch_))
+    gathering_->cv.notify_one();
+}
 
 CompletionBatcher::Stats CompletionBatcher::stats() const {
   std::lock_guard<std::mutex> lock(mu_);
@@ -21,40 +39,76 @@ void CompletionBatcher::Committed(const Pending& p,
 }
 
 common::Result<store::ItemUpdate> CompletionBatcher::Complete(
-    const store::ItemCompletion& completion, const OnCommitted& on_committed) {
-  Pending mine{&completion, &on_committed, std::nullopt};
+    const store::ItemCompletion& completion, const OnCommitted& on_committed, bool announced) {
+  Pending mine;
+  mine.completion = &completion;
+  mine.on_committed = &on_committed;
   std::unique_lock<std::mutex> lock(mu_);
   queue_.push_back(&mine);
+  if (announced && announced_ > 0)
+    --announced_;
+  NotifyGathering();
+  if (!writing_) {
+    // Nobody is writing: this thread writes what is queued (its own completion among it).
+    writing_ = true;
+    mine.writer = true;
+  }
   while (!mine.result && !mine.alone) {
-    if (!writing_) {
-      // Nobody is writing: this thread writes what is queued (its own completion among it),
-      // then hands the next batch to whichever waiter sees the queue first.
-      writing_ = true;
-      std::vector<Pending*> batch;
-      while (!queue_.empty() && batch.size() < max_batch_) {
-        batch.push_back(queue_.front());
-        queue_.pop_front();
-      }
-      lock.unlock();
-      try {
-        WriteBatch(batch);
-      } catch (...) {
-        // The others of the batch must not wait forever: they write on their own.
-        lock.lock();
-        for (Pending* p : batch) {
-          if (p != &mine && !p->result)
-            p->alone = true;
-        }
-        writing_ = false;
-        done_cv_.notify_all();
-        throw;
-      }
-      lock.lock();
-      writing_ = false;
-      done_cv_.notify_all();
+    if (!mine.writer) {
+      // Woken alone: when its batch is written, or when it is to write the next one.
+      mine.cv.wait(lock);
       continue;
     }
-    done_cv_.wait(lock);
+    if (announced_ > 0 && queue_.size() < max_batch_ && gather_window_.count() > 0) {
+      // Completions of items claimed together are on their way: wait briefly so they share
+      // this transaction (its commit, its counter update) instead of each waiting for the next.
+      gathering_ = &mine;
+      mine.cv.wait_for(lock, gather_window_,
+                       [&] { return announced_ == 0 || queue_.size() >= max_batch_; });
+      gathering_ = nullptr;
+    }
+    std::vector<Pending*> batch;
+    while (!queue_.empty() && batch.size() < max_batch_) {
+      batch.push_back(queue_.front());
+      queue_.pop_front();
+    }
+    lock.unlock();
+    std::exception_ptr thrown;
+    try {
+      WriteBatch(batch);
+    } catch (...) {
+      thrown = std::current_exception();
+      lock.lock();
+      // The others of the batch must not wait forever: they write on their own.
+      for (Pending* p : batch) {
+        if (!p->result)
+          p->alone = true;
+      }
+    }
+    if (!thrown) {
+      lock.lock();
+    } else {
+      // This thread leaves by the exception: its own completion, if it was not in this batch,
+      // must not stay queued, and the next waiter must take over the writing.
+      queue_.erase(std::remove(queue_.begin(), queue_.end(), &mine), queue_.end());
+      mine.alone = true;
+    }
+    for (Pending* p : batch) {
+      if (p != &mine)
+        p->cv.notify_one();  // under mu_: the waiter cannot return (and free p) before it
+    }
+    if (mine.result || mine.alone) {
+      // Done: the oldest waiter writes the next batch, if any.
+      mine.writer = false;
+      if (queue_.empty()) {
+        writing_ = false;
+      } else {
+        queue_.front()->writer = true;
+        queue_.front()->cv.notify_one();
+      }
+    }
+    if (thrown)
+      std::rethrow_exception(thrown);
   }
   if (mine.alone) {
     lock.unlock();

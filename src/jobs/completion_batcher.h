@@ -7,6 +7,7 @@
 // must outlive it. Thread-safe.
 #pragma once
 
+#include <chrono>
 #include <condition_variable>
 #include <cstddef>
 #include <deque>
@@ -23,9 +24,13 @@ namespace leadscan::jobs {
 // Most completions in one transaction.
 inline constexpr size_t kDefaultCompletionBatch = 64;
 
+// Longest a batch's writer waits for completions announced and not yet arrived.
+inline constexpr std::chrono::milliseconds kCompletionGatherWindow{5};
+
 class CompletionBatcher {
  public:
-  explicit CompletionBatcher(store::Store& store, size_t max_batch = kDefaultCompletionBatch);
+  explicit CompletionBatcher(store::Store& store, size_t max_batch = kDefaultCompletionBatch,
+                             std::chrono::milliseconds gather_window = kCompletionGatherWindow);
 
   CompletionBatcher(const CompletionBatcher&) = delete;
   CompletionBatcher& operator=(const CompletionBatcher&) = delete;
@@ -40,7 +45,16 @@ class CompletionBatcher {
   // lease_lost / not_found / a store error) and returns once it is committed or refused; on
   // commit `on_committed` (if any) has run. Blocks on the store.
   common::Result<store::ItemUpdate> Complete(const store::ItemCompletion& completion,
-                                             const OnCommitted& on_committed = {});
+                                             const OnCommitted& on_committed = {},
+                                             bool announced = false);
+
+  // Announces `n` completions that are expected soon (items just claimed). A writer about to
+  // write a batch waits up to the gather window while announced completions have not arrived
+  // and the batch is not full, so items that finish together go in one transaction instead of
+  // trickling into many. Each announced completion later arrives (Complete with announced =
+  // true) or is withdrawn (its item ended another way). Never blocks on the store.
+  void Announce(size_t n);
+  void Withdraw(size_t n);
 
   // Transactions written and completions they carried (for the benchmark and tests).
   struct Stats {
@@ -51,11 +65,15 @@ class CompletionBatcher {
   Stats stats() const;
 
  private:
+  // One waiting completion, on its caller's stack; guarded by mu_. Each waiter has its own
+  // condition variable, so a batch wakes exactly its own callers and the next writer.
   struct Pending {
-    const store::ItemCompletion* completion;
-    const OnCommitted* on_committed;
+    const store::ItemCompletion* completion = nullptr;
+    const OnCommitted* on_committed = nullptr;
     std::optional<common::Result<store::ItemUpdate>> result;
-    bool alone = false;  // the batch failed as a whole: write it on its own
+    bool alone = false;   // the batch failed as a whole: write it on its own
+    bool writer = false;  // this caller writes the next batch
+    std::condition_variable cv;
   };
 
   // Writes the batch, runs the callbacks of the committed entries in order, then fills in each
@@ -63,10 +81,15 @@ class CompletionBatcher {
   void WriteBatch(const std::vector<Pending*>& batch);
   static void Committed(const Pending& p, const common::Result<store::ItemUpdate>& result);
 
+  // Wakes a writer waiting for announced completions once none is missing or the batch is full.
+  void NotifyGathering();
+
   store::Store& store_;
   const size_t max_batch_;
+  const std::chrono::milliseconds gather_window_;
   mutable std::mutex mu_;
-  std::condition_variable done_cv_;
+  size_t announced_ = 0;          // announced and not arrived or withdrawn
+  Pending* gathering_ = nullptr;  // the writer waiting for them
   std::deque<Pending*> queue_;
   bool writing_ = false;
   Stats stats_;

@@ -234,6 +234,23 @@ class PgBackend final : public SqlBackend {
     return s;
   }
 
+  Status WriteStatement(const TxnFn& fn) override {
+    Status s;
+    for (int attempt = 0; attempt < kMaxWriteAttempts; ++attempt) {
+      s = WithConn([&](PgConn& c) {
+        c.ClearState();
+        if (c.InTransaction()) {
+          // What an earlier failure left open must not swallow this statement.
+          LEADSCAN_RETURN_IF_ERROR(c.Script("ROLLBACK"));
+        }
+        return Classify(c, CallTransactionBody(fn, c));
+      });
+      if (s.ok() || !s.retryable())
+        return s;
+    }
+    return s;
+  }
+
   Status Migrate(const TxnFn& fn) override {
     std::string lock = std::string("SELECT pg_advisory_xact_lock(") + kMigrationLockKey + ")";
     return WithConn([&](PgConn& c) { return InTransaction(c, "BEGIN", lock, fn); });
@@ -250,6 +267,8 @@ class PgBackend final : public SqlBackend {
   std::string ForUpdateSkipLocked(std::string_view alias) const override {
     return " FOR UPDATE OF " + std::string(alias) + " SKIP LOCKED";
   }
+
+  bool BatchStatements() const override { return true; }
 
   std::string JsonObjectNameOrSlug(std::string_view column) const override {
     std::string c(column);
@@ -352,7 +371,10 @@ class PgBackend final : public SqlBackend {
   static Status InTransaction(PgConn& c, const char* begin, const std::string& first,
                               const TxnFn& fn) {
     c.ClearState();
-    Status s = RunInTransaction(c, begin, first, fn);
+    return Classify(c, RunInTransaction(c, begin, first, fn));
+  }
+
+  static Status Classify(const PgConn& c, Status s) {
     // A failed statement inside fn may have been reported as a plain error by the store logic;
     // the connection remembers whether it was a serialisation failure.
     if (!s.ok() && !s.retryable() && IsRetryableState(c.last_state())) {

@@ -100,6 +100,12 @@ class SqlBackend {
   // reset its outputs at its start. Commits when fn returns ok, rolls back otherwise.
   virtual common::Status Write(const TxnFn& fn) = 0;
 
+  // Runs fn, which issues exactly ONE statement, as a transaction of its own where a single
+  // statement is atomic by itself (PostgreSQL: autocommit, so no BEGIN and COMMIT round trips);
+  // elsewhere as Write(fn). Retried as Write is. Two writes in fn would commit separately: use
+  // Write for those (a read after the one write sees what is committed by then).
+  virtual common::Status WriteStatement(const TxnFn& fn) { return Write(fn); }
+
   // Runs fn in a write transaction that also holds the migration lock (one migrator at a time
   // across processes).
   virtual common::Status Migrate(const TxnFn& fn) = 0;
@@ -124,6 +130,13 @@ class SqlBackend {
 
   // Same for some element of the JSON array column `column`.
   virtual std::string JsonArrayHasNameOrSlug(std::string_view column) const = 0;
+
+  // True where the queue's hot paths run as one statement per step: a claim as one
+  // UPDATE ... WHERE id IN (SELECT ... FOR UPDATE SKIP LOCKED) RETURNING, a batch of completions
+  // written from arrays (unnest) in one data-modifying WITH (PostgreSQL). Where false (SQLite:
+  // one writer, each statement a function call), SqlStore runs the same steps as several
+  // statements in the one transaction.
+  virtual bool BatchStatements() const { return false; }
 };
 
 }  // namespace leadscan::store

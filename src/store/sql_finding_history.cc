@@ -195,22 +195,50 @@ std::string WeekStart(const std::string& day) {
 }  // namespace
 
 Status RecordFindingChangesTx(SqlBackend& backend, SqlConn& c, const AnalysisOutcome& o) {
-  static const Json kNull;
-  const Json& result = o.result != nullptr ? *o.result : kNull;
-  history::PriorState prior;
+  return RecordFindingChangesTx(backend, c, std::vector<AnalysisOutcome>{o});
+}
+
+Status RecordFindingChangesTx(SqlBackend& backend, SqlConn& c,
+                              const std::vector<AnalysisOutcome>& outcomes) {
+  if (outcomes.empty())
+    return Status::Ok();
   {
-    // The lead's present findings and its field observations in one round trip.
-    HQUERY_OR_RETURN(
-        rows, c,
-        "SELECT 'p' AS kind, field, name, evidence, NULL AS partial, NULL AS unreached "
-        "FROM lead_finding_presence WHERE lead_id = ? AND removed_at IS NULL "
-        "UNION ALL SELECT 'o', field, NULL, NULL, partial, unreached FROM "
-        "lead_field_observations WHERE lead_id = ?",
-        T(o.lead_id), T(o.lead_id));
+    // A lead twice in one batch: its second outcome must see what the first wrote, so each
+    // is written on its own, in order (rare: two jobs of one lead finishing together).
+    std::set<std::string> leads;
+    for (const AnalysisOutcome& o : outcomes) {
+      if (!leads.insert(o.lead_id).second) {
+        for (const AnalysisOutcome& one : outcomes)
+          LEADSCAN_RETURN_IF_ERROR(RecordFindingChangesTx(backend, c, std::vector{one}));
+        return Status::Ok();
+      }
+    }
+  }
+  // Every lead's present findings and field observations in one round trip.
+  std::map<std::string, history::PriorState> prior;
+  {
+    SqlParams ids;
+    for (const AnalysisOutcome& o : outcomes)
+      ids.push_back(T(o.lead_id));
+    SqlParams p = ids;
+    p.insert(p.end(), ids.begin(), ids.end());
+    const std::string in = "(" + Placeholders(outcomes.size()) + ")";
+    auto rows_r = c.Query(
+        "SELECT 'p' AS kind, lead_id, field, name, evidence, NULL AS partial, NULL AS unreached "
+        "FROM lead_finding_presence WHERE lead_id IN " +
+            in +
+            " AND removed_at IS NULL UNION ALL SELECT 'o', lead_id, field, NULL, NULL, partial, "
+            "unreached FROM lead_field_observations WHERE lead_id IN " +
+            in,
+        p);
+    if (!rows_r.ok())
+      return rows_r.status();
+    const SqlRows& rows = rows_r.value();
     Cols cols(rows);
     for (size_t r = 0; r < rows.size(); ++r) {
+      history::PriorState& state = prior[cols.Str(r, "lead_id")];
       if (cols.Str(r, "kind") == "p") {
-        prior.present.push_back(
+        state.present.push_back(
             {cols.Str(r, "field"), cols.Str(r, "name"), cols.JsonOr(r, "evidence", Json::array())});
         continue;
       }
@@ -224,76 +252,60 @@ Status RecordFindingChangesTx(SqlBackend& backend, SqlConn& c, const AnalysisOut
             obs.unreached.push_back(k.get<std::string>());
         }
       }
-      prior.observed.push_back(std::move(obs));
+      state.observed.push_back(std::move(obs));
     }
   }
 
-  const history::AnalysisReach reach = history::ReachOf(result, o.job_type);
-  static const LeadFindings kNoFindings;
-  const Json latest = LatestFindingsObject(o.findings != nullptr ? *o.findings : kNoFindings);
-  const history::FindingDiff diff =
-      history::DiffFindings(prior, history::FindingsOf(latest, reach.fields), reach);
+  // The rows of every outcome, written together below.
+  SqlParams seen, changes, observed;
+  std::vector<SqlParams> removals;
+  std::vector<LeadChangeSet> change_sets;
+  for (const AnalysisOutcome& o : outcomes) {
+    static const Json kNull;
+    const Json& result = o.result != nullptr ? *o.result : kNull;
+    const history::PriorState& before = prior[o.lead_id];
+    const history::AnalysisReach reach = history::ReachOf(result, o.job_type);
+    static const LeadFindings kNoFindings;
+    const Json latest = LatestFindingsObject(o.findings != nullptr ? *o.findings : kNoFindings);
+    const history::FindingDiff diff =
+        history::DiffFindings(before, history::FindingsOf(latest, reach.fields), reach);
 
-  const SqlParam at = Tm(o.at);
-  const SqlParam analysis = IdOrNull(o.analysis_id);
-  {
-    SqlParams p;
+    const SqlParam at = Tm(o.at);
+    const SqlParam analysis = IdOrNull(o.analysis_id);
     for (const history::Finding& f : diff.seen) {
-      p.insert(p.end(), {T(o.lead_id), T(o.org_id), T(f.field), T(f.name), T(NameKey(f.name)), at,
-                         at, analysis, T(JsonText(f.evidence))});
+      seen.insert(seen.end(), {T(o.lead_id), T(o.org_id), T(f.field), T(f.name), T(NameKey(f.name)),
+                               at, at, analysis, T(JsonText(f.evidence))});
     }
-    LEADSCAN_RETURN_IF_ERROR(ExecChunked(
-        c,
-        "INSERT INTO lead_finding_presence (lead_id, org_id, field, name, name_key, first_seen, "
-        "last_seen, added_by, evidence) VALUES ",
-        "(?, ?, ?, ?, ?, ?, ?, ?, ?)", 9, p,
-        " ON CONFLICT (lead_id, field, name) DO UPDATE SET last_seen = excluded.last_seen, "
-        "evidence = excluded.evidence, added_by = CASE WHEN lead_finding_presence.removed_at IS "
-        "NULL THEN lead_finding_presence.added_by ELSE excluded.added_by END, removed_at = NULL, "
-        "removed_by = NULL"));
-  }
-  for (const history::Finding& f : diff.removed) {
-    auto n = c.Exec(
-        "UPDATE lead_finding_presence SET removed_at = ?, removed_by = ? WHERE lead_id = ? AND "
-        "field = ? AND name = ?",
-        {at, analysis, T(o.lead_id), T(f.field), T(f.name)});
-    if (!n.ok())
-      return n.status();
-  }
-  LeadChangeSet set;
-  if (!diff.changes.empty()) {
-    set.org_id = o.org_id;
-    set.lead_id = o.lead_id;
-    set.domain = o.domain;
-    set.job_id = common::IsUuid(o.job_id) ? o.job_id : "";
-    set.analysis_id = o.analysis_id;
-    set.detected_at = o.at;
-    SqlParams p;
-    for (const history::FindingChange& ch : diff.changes) {
-      LeadChange change;
-      change.field = ch.field;
-      change.name = ch.name;
-      change.change = history::ChangeKindName(ch.kind);
-      change.previous = ch.previous;
-      change.evidence = ch.evidence;
-      p.insert(p.end(), {T(common::NewUuid()), T(o.org_id), T(o.lead_id), T(ch.field), T(ch.name),
-                         T(NameKey(ch.name)), T(change.change), at, IdOrNull(o.job_id), analysis,
-                         J(ch.previous), T(JsonText(ch.evidence))});
-      set.changes.push_back(std::move(change));
+    for (const history::Finding& f : diff.removed)
+      removals.push_back({at, analysis, T(o.lead_id), T(f.field), T(f.name)});
+    if (!diff.changes.empty()) {
+      LeadChangeSet set;
+      set.org_id = o.org_id;
+      set.lead_id = o.lead_id;
+      set.domain = o.domain;
+      set.job_id = common::IsUuid(o.job_id) ? o.job_id : "";
+      set.analysis_id = o.analysis_id;
+      set.detected_at = o.at;
+      for (const history::FindingChange& ch : diff.changes) {
+        LeadChange change;
+        change.field = ch.field;
+        change.name = ch.name;
+        change.change = history::ChangeKindName(ch.kind);
+        change.previous = ch.previous;
+        change.evidence = ch.evidence;
+        changes.insert(changes.end(),
+                       {T(common::NewUuid()), T(o.org_id), T(o.lead_id), T(ch.field), T(ch.name),
+                        T(NameKey(ch.name)), T(change.change), at, IdOrNull(o.job_id), analysis,
+                        J(ch.previous), T(JsonText(ch.evidence))});
+        set.changes.push_back(std::move(change));
+      }
+      change_sets.push_back(std::move(set));
     }
-    LEADSCAN_RETURN_IF_ERROR(
-        ExecChunked(c,
-                    "INSERT INTO lead_changes (id, org_id, lead_id, field, name, name_key, change, "
-                    "detected_at, job_id, analysis_id, previous, evidence) VALUES ",
-                    "(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", 12, p, ""));
-  }
-  {
     // Only observations that differ from the stored ones are written: in the steady state (the
     // same pages reached as last time) an analysis writes none.
     std::map<std::string, const history::FieldObservation*> stored;
-    for (const history::FieldObservation& obs : prior.observed)
+    for (const history::FieldObservation& obs : before.observed)
       stored[obs.field] = &obs;
-    SqlParams p;
     for (const history::FieldObservation& obs : diff.observed) {
       auto it = stored.find(obs.field);
       if (it != stored.end() && it->second->partial == obs.partial &&
@@ -303,24 +315,48 @@ Status RecordFindingChangesTx(SqlBackend& backend, SqlConn& c, const AnalysisOut
       Json unreached = Json::array();
       for (const std::string& k : obs.unreached)
         unreached.push_back(k);
-      p.insert(p.end(), {T(o.lead_id), T(obs.field), at, at, analysis, SqlParam::Bool(obs.partial),
-                         T(JsonText(unreached))});
+      observed.insert(observed.end(), {T(o.lead_id), T(obs.field), at, at, analysis,
+                                       SqlParam::Bool(obs.partial), T(JsonText(unreached))});
     }
-    LEADSCAN_RETURN_IF_ERROR(
-        ExecChunked(c,
-                    "INSERT INTO lead_field_observations (lead_id, field, first_observed_at, "
-                    "last_observed_at, analysis_id, partial, unreached) VALUES ",
-                    "(?, ?, ?, ?, ?, ?, ?)", 7, p,
-                    " ON CONFLICT (lead_id, field) DO UPDATE SET last_observed_at = "
-                    "excluded.last_observed_at, analysis_id = excluded.analysis_id, partial = "
-                    "excluded.partial, unreached = excluded.unreached"));
   }
-  if (set.changes.empty())
-    return Status::Ok();
-  HQUERY_OR_RETURN(lead, c, "SELECT company_name FROM leads WHERE id = ?", T(o.lead_id));
-  if (!lead.empty())
-    set.company_name = lead.rows[0][0].value_or("");
-  return OnLeadChangedTx(backend, c, set);
+
+  LEADSCAN_RETURN_IF_ERROR(ExecChunked(
+      c,
+      "INSERT INTO lead_finding_presence (lead_id, org_id, field, name, name_key, first_seen, "
+      "last_seen, added_by, evidence) VALUES ",
+      "(?, ?, ?, ?, ?, ?, ?, ?, ?)", 9, seen,
+      " ON CONFLICT (lead_id, field, name) DO UPDATE SET last_seen = excluded.last_seen, "
+      "evidence = excluded.evidence, added_by = CASE WHEN lead_finding_presence.removed_at IS "
+      "NULL THEN lead_finding_presence.added_by ELSE excluded.added_by END, removed_at = NULL, "
+      "removed_by = NULL"));
+  for (const SqlParams& p : removals) {
+    auto n = c.Exec(
+        "UPDATE lead_finding_presence SET removed_at = ?, removed_by = ? WHERE lead_id = ? AND "
+        "field = ? AND name = ?",
+        p);
+    if (!n.ok())
+      return n.status();
+  }
+  LEADSCAN_RETURN_IF_ERROR(
+      ExecChunked(c,
+                  "INSERT INTO lead_changes (id, org_id, lead_id, field, name, name_key, change, "
+                  "detected_at, job_id, analysis_id, previous, evidence) VALUES ",
+                  "(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", 12, changes, ""));
+  LEADSCAN_RETURN_IF_ERROR(
+      ExecChunked(c,
+                  "INSERT INTO lead_field_observations (lead_id, field, first_observed_at, "
+                  "last_observed_at, analysis_id, partial, unreached) VALUES ",
+                  "(?, ?, ?, ?, ?, ?, ?)", 7, observed,
+                  " ON CONFLICT (lead_id, field) DO UPDATE SET last_observed_at = "
+                  "excluded.last_observed_at, analysis_id = excluded.analysis_id, partial = "
+                  "excluded.partial, unreached = excluded.unreached"));
+  for (LeadChangeSet& set : change_sets) {
+    HQUERY_OR_RETURN(lead, c, "SELECT company_name FROM leads WHERE id = ?", T(set.lead_id));
+    if (!lead.empty())
+      set.company_name = lead.rows[0][0].value_or("");
+    LEADSCAN_RETURN_IF_ERROR(OnLeadChangedTx(backend, c, set));
+  }
+  return Status::Ok();
 }
 
 void AppendFindingFilters(const common::OrgId& org_id, const LeadFilter& filter, std::string* where,

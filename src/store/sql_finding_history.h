@@ -5,6 +5,7 @@
 #pragma once
 
 #include <string>
+#include <vector>
 
 #include "common/clock.h"
 #include "common/org_id.h"
@@ -33,6 +34,12 @@ struct AnalysisOutcome {
 // `conn`, inside the caller's write transaction; any failure is returned (and rolls it back).
 common::Status RecordFindingChangesTx(SqlBackend& backend, SqlConn& conn,
                                       const AnalysisOutcome& outcome);
+
+// The same for several outcomes at once (a batch of completions), in a constant number of round
+// trips whatever their number (plus one per lead whose findings changed). Outcomes of one lead
+// are written one after another, in order.
+common::Status RecordFindingChangesTx(SqlBackend& backend, SqlConn& conn,
+                                      const std::vector<AnalysisOutcome>& outcomes);
 
 // Appends to `where` (for `leads l`) the conditions of filter.uses / not_uses / added /
 // removed / since, with their parameters. org_id is the leads' organisation.

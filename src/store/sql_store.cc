@@ -1,6 +1,8 @@
 #include "store/sql_store.h"
 
 #include <algorithm>
+#include <cstdio>
+#include <limits>
 #include <map>
 #include <set>
 #include <unordered_map>
@@ -1625,6 +1627,59 @@ Result<std::vector<ClaimedItem>> SqlStore::ClaimItems(const ClaimRequest& reques
     return out;
   TimePoint now = Now();
   TimePoint expires = TruncateTime(now + request.lease);
+  auto to_claimed = [](const Row& r) {
+    ClaimedItem ci;
+    ci.item = ToItem(r);
+    ci.org_id = r.Str("job_org_id");
+    ci.job_type = r.Str("job_type");
+    ci.analysis_config = r.JsonOr("job_config", Json::object());
+    return ci;
+  };
+  if (backend_->BatchStatements()) {
+    // One statement: walk the partial index of pending items in claim order
+    // (batch_items_pending), lock the first ones no other claim holds, mark them processing and
+    // return them with their lead and job. The run/job check is one boolean subquery on
+    // purpose. As a join, or as `(subquery) = 'running'` (estimated to pass 0.5% of the rows),
+    // the planner expects too few rows to reach the LIMIT early and reads and sorts every
+    // pending item of the run instead (O(items) per claim; seen while the statistics still
+    // described the table before a big run's items were inserted). One statement is its own
+    // transaction: no BEGIN and COMMIT round trips.
+    Status s = backend_->WriteStatement([&](SqlConn& c) -> Status {
+      out.clear();
+      std::string pick =
+          "SELECT p.id FROM batch_analysis_items p WHERE p.status = 'pending' AND "
+          "(p.not_before IS NULL OR p.not_before <= ?) AND (SELECT r.status = 'running' AND "
+          "j.status = 'running' FROM batch_analysis_runs r JOIN batch_analysis_jobs j ON j.id = "
+          "r.job_id WHERE r.id = p.run_id)";
+      SqlParams p{Tm(now)};
+      if (!request.job_id.empty()) {
+        pick += " AND p.job_id = ?";
+        p.push_back(T(request.job_id));
+      }
+      // Materialised: evaluated once. As `id IN (subquery)` the planner may run the subquery
+      // again for every row it joins, and with SKIP LOCKED each run picks other rows.
+      pick += " ORDER BY p.created_at, p.seq LIMIT ? FOR UPDATE SKIP LOCKED";
+      p.push_back(I(request.max_items));
+      p.push_back(T(request.worker_id));
+      p.push_back(Tm(expires));
+      p.push_back(Tm(now));
+      QUERY_OR_RETURN(rows, c,
+                      "WITH c AS MATERIALIZED (" + pick +
+                          "), i AS (UPDATE batch_analysis_items u SET status = 'processing', "
+                          "lease_owner = ?, lease_expires_at = ?, started_at = ?, lease_token = "
+                          "u.lease_token + 1 FROM c WHERE u.id = c.id RETURNING u.*) SELECT " +
+                          kItemCols +
+                          ", j.org_id AS job_org_id, j.job_type AS job_type, j.analysis_config "
+                          "AS job_config FROM i JOIN leads l ON l.id = i.lead_id JOIN "
+                          "batch_analysis_jobs j ON j.id = i.job_id ORDER BY i.created_at, i.seq",
+                      p);
+      out = MapRows<ClaimedItem>(rows, to_claimed);
+      return Status::Ok();
+    });
+    if (!s.ok())
+      return s;
+    return out;
+  }
   Status s = backend_->Write([&](SqlConn& c) -> Status {
     out.clear();
     std::string sql =
@@ -1666,14 +1721,7 @@ Result<std::vector<ClaimedItem>> SqlStore::ClaimItems(const ClaimRequest& reques
                         "AND i.status = 'processing' AND i.id IN (" +
                         Placeholders(ids.size()) + ") ORDER BY i.created_at, i.seq",
                     q);
-    out = MapRows<ClaimedItem>(rows, [](const Row& r) {
-      ClaimedItem ci;
-      ci.item = ToItem(r);
-      ci.org_id = r.Str("job_org_id");
-      ci.job_type = r.Str("job_type");
-      ci.analysis_config = r.JsonOr("job_config", Json::object());
-      return ci;
-    });
+    out = MapRows<ClaimedItem>(rows, to_claimed);
     return Status::Ok();
   });
   if (!s.ok())
@@ -1772,9 +1820,242 @@ Status WriteCompletionTx(SqlBackend& b, SqlConn& c, const ItemCompletion& comple
   return RecordFindingChangesTx(b, c, outcome);
 }
 
+// A PostgreSQL array literal ({"a","b",NULL}) for a `?::type[]` parameter: one parameter
+// carries one column of a whole batch, so the statement's text does not depend on its size.
+std::string PgArray(const std::vector<std::optional<std::string>>& values) {
+  std::string out = "{";
+  for (size_t i = 0; i < values.size(); ++i) {
+    if (i > 0)
+      out += ',';
+    if (!values[i]) {
+      out += "NULL";
+      continue;
+    }
+    out += '"';
+    for (char ch : *values[i]) {
+      if (ch == '"' || ch == '\\')
+        out += '\\';
+      out += ch;
+    }
+    out += '"';
+  }
+  out += '}';
+  return out;
+}
+
+std::optional<std::string> JsonOrNull(const Json& j) {
+  if (j.is_null())
+    return std::nullopt;
+  return JsonText(j);
+}
+
+// The counter steps of a one-statement outcome write (PostgreSQL), after a `per_run(run_id,
+// job_id, ok, failed)` step that reads the written rows: each run's counters, then (reading
+// `runs`, so the run's row is locked before the job's, as everywhere) its job's when the run is
+// the job's current one. A run whose counters then show every item done ends, by RecountTx's
+// rules (failed when nothing succeeded, else completed; its job scheduled again, or ending as
+// the run did). The counters include every outcome committed before: the run's row orders
+// concurrent writers (its lock is held until commit) and every path that moves an item changes
+// them under that lock or sets them from the items. Two time parameters (the end's time).
+// `runs` returns id, total_items, successful_count, failed_count, finished; `jobs` id, status.
+constexpr const char* kCounterCtes =
+    "runs AS (UPDATE batch_analysis_runs r SET successful_count = r.successful_count + "
+    "per_run.ok, failed_count = r.failed_count + per_run.failed, status = CASE WHEN r.status = "
+    "'running' AND r.successful_count + per_run.ok + r.failed_count + per_run.failed >= "
+    "r.total_items THEN CASE WHEN r.successful_count + per_run.ok = 0 AND r.failed_count + "
+    "per_run.failed > 0 THEN 'failed' ELSE 'completed' END ELSE r.status END, completed_at = "
+    "CASE WHEN r.status = 'running' AND r.successful_count + per_run.ok + r.failed_count + "
+    "per_run.failed >= r.total_items THEN ?::timestamptz ELSE r.completed_at END FROM per_run "
+    "WHERE r.id = per_run.run_id RETURNING r.id, r.status, r.total_items, r.successful_count, "
+    "r.failed_count, r.status IN ('completed', 'failed') AND r.successful_count + r.failed_count "
+    ">= r.total_items AS finished), "
+    "jobs AS (UPDATE batch_analysis_jobs j SET successful_count = j.successful_count + "
+    "per_run.ok, failed_count = j.failed_count + per_run.failed, progress = j.progress + "
+    "per_run.ok + per_run.failed, status = CASE WHEN runs.finished AND j.status = 'running' THEN "
+    "CASE WHEN j.is_scheduled THEN 'scheduled' ELSE runs.status END ELSE j.status END, "
+    "completed_at = CASE WHEN runs.finished AND j.status = 'running' THEN ?::timestamptz ELSE "
+    "j.completed_at END FROM per_run JOIN runs ON runs.id = per_run.run_id WHERE j.id = "
+    "per_run.job_id AND j.current_run_id = per_run.run_id RETURNING j.id, j.status) ";
+
+// CompleteItems where the backend has BatchStatements(): the whole batch in a fixed number of
+// statements, whatever its size, in one transaction. The first pins the batch's jobs (key share,
+// in id order, as LockLeasedItemTx pins one), completes every item still processing under its
+// completion's worker and token (the fencing check is the UPDATE's own condition), writes the
+// latest findings of their leads and inserts their history rows. Then the finding changes of
+// those leads are recorded (RecordFindingChangesTx, a few statements for the whole batch).
+// Last, one statement adds the written items to their runs' and jobs' counters, ending a run
+// (and its job) whose counters then show every item done, and job.completed is enqueued for
+// each run that ended. The run's counter row orders concurrent batches (its lock is held until
+// commit), so the counters its UPDATE returns include every batch committed before and are
+// exact: every path that moves an item changes them under that lock or sets them from the
+// items. Taking that lock last keeps it for the counters and the commit alone. (Should the
+// counters ever disagree with the items and never show a run done, ReleaseExpiredLeases
+// finishes it.) (*out)[i] is item i's ItemUpdate, or lease_lost / not_found for an item not
+// written (told apart by one read after the first statement, only when there are such).
+Status CompleteBatchTx(SqlBackend& b, SqlConn& c, const std::vector<ItemCompletion>& batch,
+                       TimePoint now, std::vector<Result<ItemUpdate>>* out) {
+  out->clear();
+  std::vector<std::optional<std::string>> ids, owners, tokens, durations, results, history_ids;
+  std::vector<std::optional<std::string>> platforms, checkouts, payments, carriers, shipping, techs;
+  std::vector<size_t> entry_of;  // array position -> index in the batch
+  for (size_t i = 0; i < batch.size(); ++i) {
+    const ItemCompletion& completion = batch[i];
+    if (!IsUuid(completion.item_id)) {
+      out->emplace_back(NotFoundStatus("item", completion.item_id));
+      continue;
+    }
+    out->emplace_back(Status::Internal("not written"));
+    entry_of.push_back(i);
+    ids.push_back(completion.item_id);
+    owners.push_back(completion.worker_id);
+    tokens.push_back(std::to_string(completion.lease_token));
+    char duration[64];
+    std::snprintf(duration, sizeof duration, "%.17g", completion.duration_seconds);
+    durations.push_back(duration);
+    results.push_back(JsonOrNull(completion.result));
+    history_ids.push_back(NewUuid());
+    const LeadFindings& f = completion.findings;
+    platforms.push_back(JsonOrNull(f.ecommerce_platform));
+    checkouts.push_back(JsonText(f.checkout_solutions));
+    payments.push_back(JsonText(f.payment_methods));
+    carriers.push_back(JsonText(f.carriers));
+    shipping.push_back(JsonText(f.shipping_software));
+    techs.push_back(JsonText(f.technologies));
+  }
+  if (ids.empty())
+    return Status::Ok();
+  const std::string id_array = PgArray(ids);
+  QUERY_OR_RETURN(
+      done, c,
+      "WITH pin AS (SELECT j.id, j.status, j.org_id, j.job_type FROM batch_analysis_jobs j "
+      "WHERE j.id IN (SELECT job_id FROM batch_analysis_items WHERE id = ANY(?::uuid[])) ORDER "
+      "BY j.id FOR KEY SHARE), "
+      "v AS (SELECT * FROM unnest(?::uuid[], ?::text[], ?::bigint[], ?::float8[], ?::jsonb[], "
+      "?::uuid[], ?::jsonb[], ?::jsonb[], ?::jsonb[], ?::jsonb[], ?::jsonb[], ?::jsonb[]) WITH "
+      "ORDINALITY AS v(id, owner, token, duration, result, history_id, platform, checkout, "
+      "payment, carriers, shipping, technologies, k)), "
+      "done AS (UPDATE batch_analysis_items i SET status = 'completed', completed_at = ?, "
+      "duration_seconds = v.duration, result = v.result, error_code = NULL, error_message = "
+      "NULL, lease_owner = NULL, lease_expires_at = NULL FROM v WHERE i.id = v.id AND i.status "
+      "= 'processing' AND i.lease_owner = v.owner AND i.lease_token = v.token AND i.job_id IN "
+      "(SELECT id FROM pin) RETURNING v.k, i.id, i.lead_id, i.job_id, i.run_id), "
+      // A lead completed twice in one batch (two jobs) keeps the later completion's findings.
+      "latest AS (SELECT DISTINCT ON (done.lead_id) done.lead_id, v.platform, v.checkout, "
+      "v.payment, v.carriers, v.shipping, v.technologies FROM done JOIN v ON v.k = done.k "
+      "ORDER BY done.lead_id, done.k DESC), "
+      "findings AS (UPDATE leads l SET ecommerce_platform = latest.platform, "
+      "checkout_solutions = latest.checkout, payment_methods = latest.payment, carriers = "
+      "latest.carriers, shipping_software = latest.shipping, technologies = "
+      "latest.technologies, last_analyzed_at = ?, updated_at = ? FROM latest WHERE l.id = "
+      "latest.lead_id RETURNING l.id, l.domain), "
+      "history AS (INSERT INTO analysis_results (id, org_id, lead_id, job_id, run_id, item_id, "
+      "job_type, domain, analyzed_at, result) SELECT v.history_id, pin.org_id, done.lead_id, "
+      "done.job_id, done.run_id, done.id, pin.job_type, findings.domain, ?, COALESCE(v.result, "
+      "'null'::jsonb) FROM done JOIN v ON v.k = done.k JOIN pin ON pin.id = done.job_id JOIN "
+      "findings ON findings.id = done.lead_id RETURNING id) "
+      "SELECT done.k, done.job_id, done.run_id, done.lead_id, pin.org_id, pin.job_type, "
+      "findings.domain FROM done JOIN pin ON pin.id = done.job_id JOIN findings ON findings.id "
+      "= done.lead_id ORDER BY done.k",
+      T(id_array), T(id_array), T(PgArray(owners)), T(PgArray(tokens)), T(PgArray(durations)),
+      T(PgArray(results)), T(PgArray(history_ids)), T(PgArray(platforms)), T(PgArray(checkouts)),
+      T(PgArray(payments)), T(PgArray(carriers)), T(PgArray(shipping)), T(PgArray(techs)), Tm(now),
+      Tm(now), Tm(now), Tm(now));
+
+  // The written items, in batch order: their finding changes, then their runs' counters.
+  std::vector<bool> was_written(ids.size(), false);
+  std::vector<AnalysisOutcome> outcomes;
+  std::map<std::pair<std::string, std::string>, std::vector<size_t>> per_run;  // (run, job)
+  for (const auto& row : done.rows) {
+    const size_t k = static_cast<size_t>(std::stoll(row[0].value_or("0")));
+    if (k == 0 || k > ids.size())
+      return Status::Internal("a completed item does not match its batch");
+    was_written[k - 1] = true;
+    const ItemCompletion& completion = batch[entry_of[k - 1]];
+    AnalysisOutcome o{row[4].value_or(""),
+                      row[3].value_or(""),
+                      row[6].value_or(""),
+                      row[1].value_or(""),
+                      *history_ids[k - 1],
+                      row[5].value_or(""),
+                      now,
+                      &completion.result,
+                      &completion.findings};
+    outcomes.push_back(std::move(o));
+    per_run[{row[2].value_or(""), row[1].value_or("")}].push_back(entry_of[k - 1]);
+  }
+  LEADSCAN_RETURN_IF_ERROR(RecordFindingChangesTx(b, c, outcomes));
+
+  if (!per_run.empty()) {
+    std::vector<std::optional<std::string>> run_ids, job_ids, oks;
+    for (const auto& [key, entries] : per_run) {
+      run_ids.push_back(key.first);
+      job_ids.push_back(key.second);
+      oks.push_back(std::to_string(entries.size()));
+    }
+    QUERY_OR_RETURN(
+        counted, c,
+        "WITH per_run AS (SELECT * FROM unnest(?::uuid[], ?::uuid[], ?::bigint[]) AS "
+        "per_run(run_id, job_id, ok) CROSS JOIN (SELECT 0 AS failed) f ORDER BY run_id), " +
+            std::string(kCounterCtes) +
+            "SELECT runs.id, per_run.job_id, COALESCE(jobs.status, (SELECT status FROM "
+            "batch_analysis_jobs WHERE id = per_run.job_id)), runs.total_items, "
+            "runs.successful_count, runs.failed_count, runs.finished FROM runs JOIN per_run ON "
+            "per_run.run_id = runs.id LEFT JOIN jobs ON jobs.id = per_run.job_id",
+        T(PgArray(run_ids)), T(PgArray(job_ids)), T(PgArray(oks)), Tm(now), Tm(now));
+    for (const auto& row : counted.rows) {
+      ItemUpdate update;
+      update.run_id = row[0].value_or("");
+      update.job_id = row[1].value_or("");
+      update.job_status = ParseJobStatus(row[2].value_or("")).value_or(JobStatus::kRunning);
+      update.total_leads = std::stoll(row[3].value_or("0"));
+      update.successful_count = std::stoll(row[4].value_or("0"));
+      update.failed_count = std::stoll(row[5].value_or("0"));
+      update.run_finished = row[6].value_or("") == "t";
+      auto it = per_run.find({update.run_id, update.job_id});
+      if (it == per_run.end())
+        return Status::Internal("a counted run does not match its batch");
+      if (update.run_finished)
+        LEADSCAN_RETURN_IF_ERROR(EnqueueRunEndedTx(c, update.job_id, update.run_id, now));
+      const std::vector<size_t>& entries = it->second;
+      for (size_t e = 0; e < entries.size(); ++e) {
+        ItemUpdate entry = update;
+        entry.run_finished = update.run_finished && e + 1 == entries.size();
+        (*out)[entries[e]] = std::move(entry);
+      }
+    }
+  }
+  std::vector<std::optional<std::string>> refused;
+  for (size_t k = 0; k < ids.size(); ++k) {
+    if (!was_written[k])
+      refused.push_back(ids[k]);
+  }
+  if (refused.empty())
+    return Status::Ok();
+  // Not written: held by another claim (lease_lost) or not there at all (not_found).
+  QUERY_OR_RETURN(existing, c, "SELECT id FROM batch_analysis_items WHERE id = ANY(?::uuid[])",
+                  T(PgArray(refused)));
+  std::set<std::string> exists;
+  for (const auto& row : existing.rows)
+    exists.insert(row[0].value_or(""));
+  for (size_t k = 0; k < ids.size(); ++k) {
+    if (was_written[k])
+      continue;
+    (*out)[entry_of[k]] =
+        exists.count(*ids[k]) > 0 ? LeaseLost(*ids[k]) : NotFoundStatus("item", *ids[k]);
+  }
+  return Status::Ok();
+}
+
 }  // namespace
 
 Result<ItemUpdate> SqlStore::CompleteItem(const ItemCompletion& completion) {
+  if (backend_->BatchStatements()) {
+    // The batch path's one statement is cheaper than the item-by-item steps, even for one.
+    auto batch = CompleteItems({completion});
+    if (!batch.ok())
+      return batch.status();
+    return std::move(batch->front());
+  }
   std::optional<ItemUpdate> out;
   TimePoint now = Now();
   Status s = backend_->Write([&](SqlConn& c) -> Status {
@@ -1800,6 +2081,14 @@ Result<std::vector<Result<ItemUpdate>>> SqlStore::CompleteItems(
     const std::vector<ItemCompletion>& completions) {
   std::vector<Result<ItemUpdate>> out;
   TimePoint now = Now();
+  if (backend_->BatchStatements()) {
+    Status s = backend_->Write([&](SqlConn& c) -> Status {
+      return CompleteBatchTx(*backend_, c, completions, now, &out);
+    });
+    if (!s.ok())
+      return s;
+    return out;
+  }
   Status s = backend_->Write([&](SqlConn& c) -> Status {
     out.clear();
     struct RunCompletions {
@@ -1846,6 +2135,58 @@ Result<std::vector<Result<ItemUpdate>>> SqlStore::CompleteItems(
 Result<ItemUpdate> SqlStore::FailItem(const ItemFailure& failure) {
   std::optional<ItemUpdate> out;
   TimePoint now = Now();
+  if (backend_->BatchStatements()) {
+    if (!IsUuid(failure.item_id))
+      return NotFoundStatus("item", failure.item_id);
+    // One statement, as a batch of completions is counted (CompleteBatchTx): the job pinned,
+    // the item failed if it is still processing under this claim, the counters, the run's end;
+    // then, when the run ended, its job.completed delivery in the same transaction.
+    Status s = backend_->Write([&](SqlConn& c) -> Status {
+      out.reset();
+      QUERY_OR_RETURN(
+          rows, c,
+          "WITH pin AS (SELECT j.id, j.status FROM batch_analysis_jobs j WHERE j.id = (SELECT "
+          "job_id FROM batch_analysis_items WHERE id = ?) FOR KEY SHARE), "
+          "done AS (UPDATE batch_analysis_items i SET status = 'failed', completed_at = ?, "
+          "duration_seconds = ?, result = ?, error_code = ?, error_message = ?, error_details = "
+          "?, lease_owner = NULL, lease_expires_at = NULL WHERE i.id = ? AND i.status = "
+          "'processing' AND "
+          "i.lease_owner = ? AND i.lease_token = ? AND i.job_id IN (SELECT id FROM pin) "
+          "RETURNING i.job_id, i.run_id), "
+          "per_run AS (SELECT run_id, job_id, 0 AS ok, count(*) AS failed FROM done GROUP BY "
+          "run_id, job_id), " +
+              std::string(kCounterCtes) +
+              "SELECT done.job_id, done.run_id, COALESCE(jobs.status, pin.status), "
+              "runs.total_items, runs.successful_count, runs.failed_count, runs.finished FROM "
+              "done JOIN pin ON pin.id = done.job_id JOIN runs ON runs.id = done.run_id LEFT "
+              "JOIN jobs ON jobs.id = done.job_id",
+          T(failure.item_id), Tm(now), SqlParam::Real(failure.duration_seconds), J(failure.result),
+          T(failure.error_code), T(failure.error_message), J(failure.error_details),
+          T(failure.item_id), T(failure.worker_id), I(failure.lease_token), Tm(now), Tm(now));
+      if (rows.empty()) {
+        QUERY_OR_RETURN(exists, c, "SELECT 1 FROM batch_analysis_items WHERE id = ?",
+                        T(failure.item_id));
+        return exists.empty() ? NotFoundStatus("item", failure.item_id)
+                              : LeaseLost(failure.item_id);
+      }
+      const auto& row = rows.rows[0];
+      ItemUpdate u;
+      u.job_id = row[0].value_or("");
+      u.run_id = row[1].value_or("");
+      u.job_status = ParseJobStatus(row[2].value_or("")).value_or(JobStatus::kRunning);
+      u.total_leads = std::stoll(row[3].value_or("0"));
+      u.successful_count = std::stoll(row[4].value_or("0"));
+      u.failed_count = std::stoll(row[5].value_or("0"));
+      u.run_finished = row[6].value_or("") == "t";
+      if (u.run_finished)
+        LEADSCAN_RETURN_IF_ERROR(EnqueueRunEndedTx(c, u.job_id, u.run_id, now));
+      out = std::move(u);
+      return Status::Ok();
+    });
+    if (!s.ok())
+      return s;
+    return *out;
+  }
   Status s = backend_->Write([&](SqlConn& c) -> Status {
     Job job;
     std::string run_id, lead_id, domain;
@@ -1891,16 +2232,19 @@ Status SqlStore::RetryItem(const ItemRetry& retry) {
   });
 }
 
-Result<int64_t> SqlStore::ReleaseExpiredLeases() {
+Result<int64_t> SqlStore::ReleaseExpiredLeases(bool count_expiries) {
   int64_t count = 0;
   TimePoint now = Now();
+  const int64_t expiry_step = count_expiries ? 1 : 0;
   Status s = backend_->Write([&](SqlConn& c) -> Status {
     count = 0;
-    // Poison items first: their lease ran out before, and now again.
+    // Poison items first: their lease ran out before, and now again (never when expiries are
+    // not counted: the limit below is out of reach).
     QUERY_OR_RETURN(poisoned, c,
                     "SELECT id, lease_owner, lease_token FROM batch_analysis_items WHERE status = "
                     "'processing' AND lease_expires_at < ? AND lease_expiries + 1 >= ?",
-                    Tm(now), I(kPoisonLeaseExpiries));
+                    Tm(now),
+                    I(count_expiries ? kPoisonLeaseExpiries : std::numeric_limits<int>::max()));
     for (const auto& row : poisoned.rows) {
       const std::string id = row[0].value_or("");
       Job job;
@@ -1929,10 +2273,26 @@ Result<int64_t> SqlStore::ReleaseExpiredLeases() {
     }
     EXEC_OR_RETURN(n, c,
                    "UPDATE batch_analysis_items SET status = 'pending', lease_owner = NULL, "
-                   "lease_expires_at = NULL, lease_expiries = lease_expiries + 1 WHERE status = "
+                   "lease_expires_at = NULL, lease_expiries = lease_expiries + ? WHERE status = "
                    "'processing' AND lease_expires_at < ?",
-                   Tm(now));
+                   I(expiry_step), Tm(now));
     count += n;
+    // A running run without an open item is finished here. None should exist: a batch of
+    // completions ends its run by the counters, which every path keeps exact; this is the net
+    // for counters that were changed outside the store (SQL by hand, say).
+    QUERY_OR_RETURN(stranded, c,
+                    "SELECT r.job_id, r.id FROM batch_analysis_runs r WHERE r.status = "
+                    "'running' AND NOT EXISTS (SELECT 1 FROM batch_analysis_items i WHERE "
+                    "i.run_id = r.id AND i.status IN ('pending', 'processing')) ORDER BY "
+                    "r.job_id");
+    for (const auto& row : stranded.rows) {
+      auto job = GetJobAnyOrgTx(c, row[0].value_or(""), backend_->ForUpdate());
+      if (!job.ok())
+        return job.status();
+      auto u = RecountTx(c, job->id, row[1].value_or(""), now);
+      if (!u.ok())
+        return u.status();
+    }
     return Status::Ok();
   });
   if (!s.ok())

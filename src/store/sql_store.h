@@ -90,7 +90,7 @@ class SqlStore : public Store {
       const std::vector<ItemCompletion>& completions) override;
   Result<ItemUpdate> FailItem(const ItemFailure& failure) override;
   Status RetryItem(const ItemRetry& retry) override;
-  Result<int64_t> ReleaseExpiredLeases() override;
+  Result<int64_t> ReleaseExpiredLeases(bool count_expiries = true) override;
   Result<int64_t> ReleaseWorkerLeases(const std::string& worker_id) override;
   Result<Page<Item>> ListItems(const OrgId& org_id, const std::string& job_id,
                                const ItemFilter& filter) override;

@@ -638,8 +638,11 @@ class Store {
   // Returns processing items whose lease expired before now to pending (crash recovery) and
   // counts the expiry on the item; an item whose lease expires for the kPoisonLeaseExpiries-th
   // time is failed with kPoisonItemErrorCode instead (its analysis took processes down).
-  // Returns how many items were released or failed.
-  virtual Result<int64_t> ReleaseExpiredLeases() = 0;
+  // count_expiries = false releases them without counting and fails none: the caller could
+  // not reach the store a short while ago, so the holders may be alive and have been cut off
+  // as it was (BatchRunner decides; docs/operations.md). Returns how many items were released
+  // or failed.
+  virtual Result<int64_t> ReleaseExpiredLeases(bool count_expiries = true) = 0;
   // Gives back this worker's processing items at once (graceful shutdown). Returns how many.
   virtual Result<int64_t> ReleaseWorkerLeases(const std::string& worker_id) = 0;
   // Items of a job (see ItemFilter), in creation order, with company_name and domain.

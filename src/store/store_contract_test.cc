@@ -1254,6 +1254,128 @@ TEST_P(StoreContractTest, InvalidUtf8InJsonColumnsIsReplacedNotFatal) {
   EXPECT_TRUE(store_->Ping().ok());
 }
 
+// A batch of completions is written whole: every byte of each result (the PostgreSQL adapter
+// carries a batch as array literals, where quotes, backslashes, braces and commas are syntax),
+// a lead completed by two jobs in one batch keeps the later findings and gets both history
+// rows, and an id that is no item's is refused alone with not_found.
+TEST_P(StoreContractTest, CompleteItemsKeepsEveryByteAndTheLaterFindingsOfALead) {
+  OrgId org = NewOrg();
+  auto leads = NewLeads(org, 2);
+  auto a = NewManualJob(org, leads);
+  auto b = NewManualJob(org, {leads[0]});
+  auto claimed = Claim("w", 10);
+  ASSERT_EQ(claimed.size(), 3u);
+  std::map<std::string, ClaimedItem> by_job_lead;
+  for (const auto& ci : claimed)
+    by_job_lead[ci.item.job_id + "/" + ci.item.lead_id] = ci;
+  const ClaimedItem& a0 = by_job_lead.at(a.job.id + "/" + leads[0]);
+  const ClaimedItem& a1 = by_job_lead.at(a.job.id + "/" + leads[1]);
+  const ClaimedItem& b0 = by_job_lead.at(b.job.id + "/" + leads[0]);
+  ItemCompletion first = Completion(a0, "w", "Shopify");
+  const std::string tricky = "q\"uo\\te {br,ace} NULL \xc3\x96 'x' \\\" }\",{";
+  first.result["notes"] = tricky;
+  first.result["nested"] = {{"k", Json::array({tricky, nullptr, 1.5})}};
+  ItemCompletion later = Completion(b0, "w", "WooCommerce");
+  later.findings.ecommerce_platform = nullptr;
+  later.findings.carriers = Json::array({{{"name", tricky}}});
+  ItemCompletion missing = Completion(a1, "w");
+  missing.item_id = common::NewUuid();
+  ItemCompletion not_an_id = Completion(a1, "w");
+  not_an_id.item_id = "not-an-id";
+  auto written = store_->CompleteItems({first, missing, later, not_an_id, Completion(a1, "w")});
+  ASSERT_TRUE(written.ok()) << written.status().ToString();
+  ASSERT_EQ(written->size(), 5u);
+  EXPECT_TRUE((*written)[0].ok()) << (*written)[0].status().ToString();
+  EXPECT_EQ((*written)[1].status().code(), common::StatusCode::kNotFound);
+  EXPECT_TRUE((*written)[2].ok()) << (*written)[2].status().ToString();
+  EXPECT_EQ((*written)[3].status().code(), common::StatusCode::kNotFound);
+  ASSERT_TRUE((*written)[4].ok()) << (*written)[4].status().ToString();
+  // Both jobs ended with this batch, each on its own last entry.
+  EXPECT_FALSE((*written)[0]->run_finished);
+  EXPECT_TRUE((*written)[2]->run_finished);
+  EXPECT_EQ((*written)[2]->job_status, JobStatus::kCompleted);
+  EXPECT_TRUE((*written)[4]->run_finished);
+  EXPECT_EQ((*written)[4]->successful_count, 2);
+  auto item = store_->GetItem(a0.item.id);
+  ASSERT_TRUE(item.ok());
+  EXPECT_EQ(item->result, first.result);
+  EXPECT_DOUBLE_EQ(item->duration_seconds.value_or(0), 1.5);
+  auto lead = store_->GetLead(org, leads[0]);
+  ASSERT_TRUE(lead.ok());
+  EXPECT_TRUE(lead->findings.ecommerce_platform.is_null());
+  EXPECT_EQ(lead->findings.carriers, later.findings.carriers);
+  auto history = store_->ListAnalyses(org, leads[0], 10, 0);
+  ASSERT_TRUE(history.ok());
+  ASSERT_EQ(history->total, 2);
+  std::set<std::string> jobs;
+  for (const auto& record : history->rows) {
+    jobs.insert(record.job_id);
+    EXPECT_EQ(record.domain, "shop0.se");
+    EXPECT_EQ(record.job_type, "tech_analysis");
+    EXPECT_EQ(record.org_id, org.str());
+  }
+  EXPECT_EQ(jobs, (std::set<std::string>{a.job.id, b.job.id}));
+  ExpectCountersMatchItems(org, a.job.id);
+  ExpectCountersMatchItems(org, b.job.id);
+  EXPECT_EQ(store_->GetRun(org, a.run->id)->status, RunStatus::kCompleted);
+  EXPECT_EQ(store_->GetJob(org, b.job.id)->status, JobStatus::kCompleted);
+}
+
+// After an outage of the store the releaser may release expired leases without counting them
+// (their holders may be alive and were cut off): nothing is counted and nothing is failed.
+TEST_P(StoreContractTest, ReleasingUncountedLeavesThePoisonRuleAlone) {
+  common::OrgId org = NewOrg();
+  auto job = NewManualJob(org, NewLeads(org, 1));
+  ASSERT_EQ(Claim("dies", 1, 30s).size(), 1u);
+  clock_.Advance(31s);
+  ASSERT_EQ(store_->ReleaseExpiredLeases().value(), 1);  // counted: one expiry
+  auto cut_off = Claim("cut-off", 1, 30s);
+  ASSERT_EQ(cut_off.size(), 1u);
+  clock_.Advance(31s);
+  auto released = store_->ReleaseExpiredLeases(/*count_expiries=*/false);
+  ASSERT_TRUE(released.ok()) << released.status().ToString();
+  EXPECT_EQ(*released, 1);
+  auto item = store_->GetItem(cut_off[0].item.id);
+  ASSERT_TRUE(item.ok());
+  EXPECT_EQ(item->status, ItemStatus::kPending);
+  // Still one counted expiry: the next one fails it.
+  ASSERT_EQ(Claim("dies-again", 1, 30s).size(), 1u);
+  clock_.Advance(31s);
+  ASSERT_EQ(store_->ReleaseExpiredLeases().value(), 1);
+  item = store_->GetItem(cut_off[0].item.id);
+  EXPECT_EQ(item->status, ItemStatus::kFailed);
+  EXPECT_EQ(item->error_code, "poison_item");
+  ExpectCountersMatchItems(org, job.job.id);
+}
+
+// A running run without an open item (its counters were changed outside the store, by SQL
+// written by hand) is finished by the next release of expired leases.
+TEST_P(StoreContractTest, ARunLeftWithoutOpenItemsIsFinishedByTheNextRelease) {
+  auto* sql = dynamic_cast<SqlStore*>(store_.get());
+  ASSERT_NE(sql, nullptr);
+  OrgId org = NewOrg();
+  auto job = NewManualJob(org, NewLeads(org, 2));
+  auto claimed = Claim("w", 2);
+  ASSERT_EQ(claimed.size(), 2u);
+  ASSERT_TRUE(store_->CompleteItem(Completion(claimed[0], "w")).ok());
+  Status cancelled = sql->backend_for_testing().Write([&](SqlConn& c) -> Status {
+    auto n = c.Exec(
+        "UPDATE batch_analysis_items SET status = 'cancelled', lease_owner = NULL "
+        "WHERE id = ?",
+        {SqlParam::Text(claimed[1].item.id)});
+    return n.ok() ? Status::Ok() : n.status();
+  });
+  ASSERT_TRUE(cancelled.ok()) << cancelled.ToString();
+  EXPECT_EQ(store_->GetRun(org, job.run->id)->status, RunStatus::kRunning);
+  ASSERT_TRUE(store_->ReleaseExpiredLeases().ok());
+  EXPECT_EQ(store_->GetRun(org, job.run->id)->status, RunStatus::kCompleted);
+  auto done = store_->GetJob(org, job.job.id);
+  ASSERT_TRUE(done.ok());
+  EXPECT_EQ(done->status, JobStatus::kCompleted);
+  EXPECT_EQ(done->successful_count, 1);
+  EXPECT_EQ(done->total_leads, 2);
+}
+
 INSTANTIATE_TEST_SUITE_P(Adapters, StoreContractTest, ::testing::Values(kMemory, kFile, kPostgres),
                          [](const ::testing::TestParamInfo<const char*>& param) {
                            return std::string(param.param);

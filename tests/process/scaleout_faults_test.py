@@ -3,8 +3,11 @@
 real PostgreSQL analyse a batch of leads over the demo shops of the fake internet while
 (a) a worker is killed with -9 (a replacement starts), (b) a worker is paused (SIGSTOP) past its
 lease until its items were taken over, then resumed: its late writes are refused (fencing) and
-counted in its /metrics, (c) PostgreSQL is stopped for a few seconds and started again on the
-same port: /readyz of serve and of the workers says 503 while it is down and 200 after.
+counted in its /metrics, (c) PostgreSQL is stopped for longer than a lease and started again on
+the same port: /readyz of serve and of the workers says 503 while it is down and 200 after, and
+the leases that ran out meanwhile (their holders were alive, cut off) count toward no item's
+poison-item rule: only the expiries of (a) and (b) count, and only an item held at both can fail
+as poison_item.
 
 usage: scaleout_faults_test.py LEADSCAN FAKENET SITES_DIR
 At the end, read from the database itself: every item is final (completed or failed) exactly
@@ -34,6 +37,8 @@ CONCURRENCY = 2
 # still running while the faults happen.
 POLITENESS_MS = 300
 DEADLINE_S = 240
+# Longer than a lease: every lease held when PostgreSQL goes away runs out before it is back.
+OUTAGE_S = LEASE_S + 3
 REFUSED = "leadscan_stale_writes_refused_total"
 
 
@@ -161,11 +166,21 @@ def main():
             return int(psql(db, "SELECT COUNT(*) FROM batch_analysis_items WHERE status = "
                             "'processing' AND lease_owner LIKE '%%:%d:%%'" % pid)[0][0])
 
+        def items_held_by(pid):
+            return set(r[0] for r in psql(
+                db, "SELECT id FROM batch_analysis_items WHERE status = 'processing' AND "
+                    "lease_owner LIKE '%%:%d:%%'" % pid))
+
         # (a) kill -9 a worker holding items; a replacement takes its place.
         wait_for(lambda: progress() >= 20 and held_by(w1.pid) > 0, 60, "worker1 busy")
         w1.send_signal(signal.SIGKILL)
         w1.wait()
-        print("(a) worker1 killed -9 at progress %d" % progress())
+        # What it held when it died (read twice: a claim it sent just before may land after).
+        held_at_kill = items_held_by(w1.pid)
+        time.sleep(1)
+        held_at_kill |= items_held_by(w1.pid)
+        print("(a) worker1 killed -9 at progress %d holding %d item(s)"
+              % (progress(), len(held_at_kill)))
         w3, w3_port = cluster.start("worker", "worker3")
 
         # (b) pause worker2 while it holds items, until every one of them was released and
@@ -180,6 +195,9 @@ def main():
             time.sleep(0.2)
         assert paused_with > 0, "worker2 never held an item"
         t_pause = time.time()
+        held_at_pause = items_held_by(w2.pid)
+        time.sleep(1)
+        held_at_pause |= items_held_by(w2.pid)
         wait_for(lambda: held_by(w2.pid) == 0, 6 * LEASE_S, "worker2's items to be taken over")
         w2.send_signal(signal.SIGCONT)
         print("(b) worker2 paused %.1f s holding %d item(s); resumed at progress %d"
@@ -192,7 +210,7 @@ def main():
             if line.startswith(REFUSED + "{"):
                 assert re.search(r'operation="(complete|fail|retry|renew)"', line), line
 
-        # (c) PostgreSQL goes away for a few seconds and comes back on the same port.
+        # (c) PostgreSQL goes away for longer than a lease and comes back on the same port.
         live = {"serve": serve_port, "worker2": w2_port, "worker3": w3_port}
         at = progress()
         assert at < LEADS, "the batch finished before the database restart; slow it down"
@@ -201,7 +219,7 @@ def main():
         for name, port in live.items():
             wait_for(lambda: status_of(port, "/readyz") == 503, 15, name + " /readyz 503")
             assert status_of(port, "/healthz") == 200, name + " /healthz while the db is down"
-        time.sleep(max(0.0, 4 - (time.time() - t_down)))
+        time.sleep(max(0.0, OUTAGE_S - (time.time() - t_down)))
         pg.restart()
         print("(c) PostgreSQL down %.1f s at progress %d" % (time.time() - t_down, at))
         for name, port in live.items():
@@ -238,6 +256,23 @@ def main():
         # The demo shops are healthy: most leads must complete (faults may fail a few, e.g. an
         # item whose lease ran out twice is failed as poison_item).
         assert done >= LEADS * 0.9, (done, errors)
+        # Only the leases of the killed and the paused worker count toward the poison-item rule;
+        # those that ran out while PostgreSQL was down (their holders alive) do not.
+        expired = dict((r[0], int(r[1])) for r in psql(
+            db, "SELECT id, lease_expiries FROM batch_analysis_items WHERE job_id = '%s' AND "
+                "lease_expiries > 0" % job_id))
+        faulted = held_at_kill | held_at_pause
+        counted_in_outage = sorted(i for i in expired if i not in faulted)
+        assert not counted_in_outage, ("expiries counted for items neither worker1 nor worker2 "
+                                       "held", [(i, expired[i]) for i in counted_in_outage][:5])
+        poisoned = set(r[0] for r in psql(
+            db, "SELECT id FROM batch_analysis_items WHERE job_id = '%s' AND error_code = "
+                "'poison_item'" % job_id))
+        assert poisoned <= (held_at_kill & held_at_pause), (
+            "poison_item for items that did not run out twice in (a) and (b)",
+            sorted(poisoned - (held_at_kill & held_at_pause)))
+        print("lease expiries counted: %d item(s), all of (a) and (b); poison items: %d"
+              % (len(expired), len(poisoned)))
 
         for name, p in (("serve", serve), ("worker2", w2), ("worker3", w3)):
             p.send_signal(signal.SIGTERM)
