@@ -16,6 +16,7 @@
 #include <set>
 #include <sstream>
 
+#include "common/json_parse.h"
 #include "detect/js_regex.h"
 #include "detect/rule_set_builder.h"
 #include "detect/rules_check.h"
@@ -202,10 +203,15 @@ bool RuleSetBuilder::AddFile(const std::string& path) {
   }
   std::stringstream buf;
   buf << in.rdbuf();
+  const std::string text = buf.str();
+  if (Status deep = common::CheckJsonDepth(text, "rule file"); !deep.ok()) {
+    Error(path, "", "", "", "bad JSON: " + deep.message());
+    return false;
+  }
   Json doc;
   try {
-    doc = Json::parse(buf.str());
-  } catch (const Json::parse_error& e) {
+    doc = Json::parse(text);
+  } catch (const Json::exception& e) {  // parse_error, and out_of_range for 1e999
     Error(path, "", "", "", std::string("bad JSON: ") + e.what());
     return false;
   }

@@ -119,5 +119,15 @@ TEST(RulesCheckTest, ATechnologyWithoutANameIsAnError) {
   }
 }
 
+TEST(RulesCheckTest, NumbersTooLargeAndDeepNestingAreBadJsonNotACrash) {
+  // Found by the rules fuzz target: 22e2222 threw out_of_range past the parse_error handler.
+  for (const std::string& text :
+       {std::string(R"({"Big": {"cats": [22e2222]}})"), std::string(100000, '[')}) {
+    auto errors = Errors(Check(text));
+    ASSERT_EQ(errors.size(), 1u);
+    EXPECT_NE(errors[0].message.find("bad JSON"), std::string::npos) << errors[0].message;
+  }
+}
+
 }  // namespace
 }  // namespace leadscan::detect
