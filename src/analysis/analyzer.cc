@@ -261,19 +261,26 @@ std::string AutoRenderReason(const std::string& html, const std::vector<detect::
 
 }  // namespace
 
-void Analyzer::RenderHome(const std::string& url, const std::string& why,
-                          std::chrono::milliseconds budget, detect::SiteDetection* site_detection,
-                          AnalysisResult* result, const std::function<bool()>& expired) const {
+Status Analyzer::RenderHome(const std::string& url, const std::string& why,
+                            std::chrono::milliseconds budget,
+                            const std::shared_ptr<std::atomic<bool>>& cancel,
+                            detect::SiteDetection* site_detection, AnalysisResult* result,
+                            const std::function<bool()>& expired) const {
   const auto start = std::chrono::steady_clock::now();
-  auto rendered = renderer_->Render({url, js_chains_, budget});
+  auto rendered = renderer_->Render({url, js_chains_, budget, cancel});
   const double ms =
       std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start).count();
   if (!rendered.ok()) {
+    // A crashed or hung tab says nothing about the site: the lead fails (retryable) and is
+    // tried again with a fresh tab. A cancel ends the lead.
+    if (rendered.status().error_code() == "renderer_crashed" ||
+        rendered.status().code() == common::StatusCode::kCancelled)
+      return rendered.status();
     result->pages.push_back(
         {url, 0, 0, ms, "browser", "rendered (" + why + ")", rendered.status().error_code()});
     result->errors.push_back(
         {rendered.status().error_code(), "rendering: " + rendered.status().message(), url});
-    return;
+    return Status::Ok();
   }
   render::RenderedPage& page = rendered.value();
   detect::PageInput input;
@@ -297,6 +304,7 @@ void Analyzer::RenderHome(const std::string& url, const std::string& why,
   if (!site_detection->AddPage(std::move(input), expired))
     result->errors.push_back(
         {"timeout", "the lead's time budget ran out before the rendered page was analysed", url});
+  return Status::Ok();
 }
 
 std::vector<std::pair<LinkCandidate, fetch::FetchResult>> Analyzer::FetchAll(
@@ -454,8 +462,12 @@ Result<AnalysisResult> Analyzer::AnalyzeLead(std::string_view input, AnalysisTyp
                                 ? std::string("render always")
                                 : AutoRenderReason(site_detection.pages().front().html,
                                                    site_detection.Findings(), type);
-    if (!why.empty())
-      RenderHome(result.final_url, why, remaining(), &site_detection, &result, expired);
+    if (!why.empty()) {
+      Status rendered =
+          RenderHome(result.final_url, why, remaining(), cancel, &site_detection, &result, expired);
+      if (!rendered.ok())
+        return rendered;
+    }
   }
   const std::string& home_html = site_detection.pages().front().html;
   size_t skipped_for_time = 0;

@@ -79,10 +79,14 @@ class Analyzer final : public LeadAnalyzer {
   // that is no shop aside.
   void JudgeSite(const detect::SiteDetection& site_detection, AnalysisResult* result) const;
 
-  // Renders the home page and adds it to detection; problems land in result->errors.
-  void RenderHome(const std::string& url, const std::string& why, std::chrono::milliseconds budget,
-                  detect::SiteDetection* site_detection, AnalysisResult* result,
-                  const std::function<bool()>& expired) const;
+  // Renders the home page and adds it to detection; problems of the page land in
+  // result->errors. Fails (the lead fails) with renderer_crashed (retryable) when the tab or
+  // browser crashed or hung, and with `cancelled`.
+  common::Status RenderHome(const std::string& url, const std::string& why,
+                            std::chrono::milliseconds budget,
+                            const std::shared_ptr<std::atomic<bool>>& cancel,
+                            detect::SiteDetection* site_detection, AnalysisResult* result,
+                            const std::function<bool()>& expired) const;
 
   fetch::Fetcher& fetcher_;
   const detect::Detector& detector_;

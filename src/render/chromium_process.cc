@@ -197,6 +197,11 @@ common::Result<std::unique_ptr<ChromiumProcess>> ChromiumProcess::Start(
   if (pid == 0) {
     // Child: async-signal-safe calls only.
     setpgid(0, 0);
+    // The mask is inherited through exec: serve blocks SIGTERM and SIGINT in every thread (for
+    // sigwait), and Chromium's own processes must still be able to stop each other.
+    sigset_t none;
+    sigemptyset(&none);
+    sigprocmask(SIG_SETMASK, &none, nullptr);
     prctl(PR_SET_PDEATHSIG, SIGKILL);
     if (getppid() != parent)
       _exit(1);  // the parent died before prctl took effect

@@ -2,9 +2,11 @@
 // request and result types of one rendered page. Plain data.
 #pragma once
 
+#include <atomic>
 #include <chrono>
 #include <cstdint>
 #include <map>
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -25,6 +27,9 @@ inline constexpr size_t kDefaultMaxJsValueChars = 256;                  // one g
 inline constexpr int kDefaultPagesPerBrowser = 200;  // then the browser is recycled
 inline constexpr int kDefaultMaxTabs = 4;            // pages rendered at once; others wait
 inline constexpr size_t kMaxGuardRecords = 10000;    // refusals remembered for the report
+// A capture call (DOM, globals, cookies) after the page's deadline still gets this long, so a
+// healthy tab always answers and a hung one is known within it (capped by call_timeout).
+inline constexpr std::chrono::milliseconds kMinCaptureTimeout{2000};
 
 struct RenderOptions {
   ChromiumLaunch launch;  // binary; ca_file and user agent are copied from below
@@ -54,6 +59,9 @@ struct RenderRequest {
   std::string url;                       // http(s)
   std::vector<std::string> js_chains;    // property chains from window: "Shopify.theme.name"
   std::chrono::milliseconds timeout{0};  // caps the options' timeouts (0: no cap), e.g. a lead's
+  // Set by another thread to abandon the page (the wait for a tab, the load, the capture):
+  // Render() then fails with `cancelled` within kCancelPoll (cdp_connection.h).
+  std::shared_ptr<std::atomic<bool>> cancel = nullptr;
 };
 
 // One request the page made. `blocked` says why leadscan refused it ("" = let through):

@@ -167,6 +167,21 @@ std::string Renderer::browser_dir() const {
   return current_ && current_->process ? current_->process->dir() : std::string();
 }
 
+RendererStats Renderer::stats() const {
+  RendererStats s;
+  {
+    std::lock_guard lock(tabs_mu_);
+    s.tabs_busy = tabs_busy_;
+  }
+  s.max_tabs = options_.max_tabs;
+  s.pages_rendered = pages_rendered_.load();
+  s.pages_failed = pages_failed_.load();
+  s.crashes = crashes_.load();
+  s.browsers_started = browsers_started_.load();
+  s.recycles = recycles_.load();
+  return s;
+}
+
 void Renderer::KeeperLoop() {
   while (true) {
     std::function<void()> task;
@@ -281,10 +296,14 @@ Result<std::shared_ptr<Renderer::Browser>> Renderer::Launch() {
 
 Result<std::shared_ptr<Renderer::Browser>> Renderer::Acquire() {
   std::unique_lock lock(mu_);
-  if (current_ && (!current_->conn->alive() || current_->pages >= options_.pages_per_browser) &&
-      current_->active == 0)
-    current_.reset();  // crashed, or recycled after its page budget
-  if (!current_ || !current_->conn->alive() || current_->pages >= options_.pages_per_browser) {
+  if (current_ && (!current_->conn->alive() || current_->pages >= options_.pages_per_browser)) {
+    // Crashed, or recycled after its page budget; its pages still rendering hold it until they
+    // end (the last one's release kills it).
+    if (current_->conn->alive())
+      ++recycles_;
+    current_.reset();
+  }
+  if (!current_) {
     // Launch outside the lock would let two threads start two browsers; a start is rare
     // (first page, crash, recycle), so others wait for it.
     auto launched = Launch();
@@ -309,6 +328,7 @@ void Renderer::Release(const std::shared_ptr<Browser>& browser, bool broken) {
       current_.reset();
   } else if (current_ == browser && browser->active == 0 &&
              browser->pages >= options_.pages_per_browser) {
+    ++recycles_;
     current_.reset();
   }
 }
@@ -319,16 +339,36 @@ Result<RenderedPage> Renderer::Render(const RenderRequest& request) {
   int port = 0;
   if (!SplitUrl(request.url, &scheme, &host, &port) || (scheme != "http" && scheme != "https"))
     return fetch::FetchError(fetch::kInvalidUrl, "not an http(s) URL: " + request.url);
+  auto page = RenderInTab(request);
+  if (page.ok()) {
+    ++pages_rendered_;
+  } else {
+    ++pages_failed_;
+    if (page.status().error_code() == "renderer_crashed")
+      ++crashes_;
+  }
+  return page;
+}
+
+Result<RenderedPage> Renderer::RenderInTab(const RenderRequest& request) {
+  auto cancelled = [&] { return request.cancel && request.cancel->load(); };
   {
-    // Wait for a tab, within the request's own time cap when it has one.
+    // Wait for a tab, within the request's own time cap when it has one, looking at the
+    // cancel flag now and then.
     std::unique_lock lock(tabs_mu_);
     auto free = [&] { return tabs_busy_ < options_.max_tabs; };
-    if (request.timeout.count() > 0) {
-      if (!tabs_cv_.wait_for(lock, request.timeout, free))
-        return fetch::FetchError(fetch::kTimeout,
-                                 request.url + ": no browser tab came free in time");
-    } else {
-      tabs_cv_.wait(lock, free);
+    const auto give_up = SteadyClock::now() + request.timeout;
+    while (!free()) {
+      if (cancelled())
+        return Status::Cancelled("rendering cancelled: " + request.url);
+      auto wake = SteadyClock::now() + kCancelPoll;
+      if (request.timeout.count() > 0) {
+        if (SteadyClock::now() >= give_up)
+          return fetch::FetchError(fetch::kTimeout,
+                                   request.url + ": no browser tab came free in time");
+        wake = std::min(wake, give_up);
+      }
+      tabs_cv_.wait_until(lock, wake);
     }
     ++tabs_busy_;
     peak_tabs_.store(std::max(peak_tabs_.load(), tabs_busy_));
@@ -373,6 +413,15 @@ Result<RenderedPage> Renderer::RenderIn(Browser& browser, const RenderRequest& r
   const auto load_deadline = start + capped(options_.navigation_timeout);
   const auto deadline = start + capped(options_.total_timeout);
   const auto call = options_.call_timeout;
+  auto cancelled = [&] { return request.cancel && request.cancel->load(); };
+  const std::atomic<bool>* stop_flag = request.cancel.get();
+  // Capture calls come after the page's deadline: they get what is left of it, at least
+  // kMinCaptureTimeout, at most one call timeout.
+  auto capture_timeout = [&] {
+    auto left =
+        std::chrono::duration_cast<std::chrono::milliseconds>(deadline - SteadyClock::now());
+    return std::min(call, std::max(left, kMinCaptureTimeout));
+  };
 
   // A call that timed out: the tab may hang, or the whole browser. Only a browser that does
   // not answer a trivial call any more is killed.
@@ -406,19 +455,20 @@ Result<RenderedPage> Renderer::RenderIn(Browser& browser, const RenderRequest& r
     }
   } cleanup{cdp, context_id, session, *broken, call};
 
-  auto target = cdp.Call("Target.createTarget",
-                         {{"url", "about:blank"}, {"browserContextId", context_id}}, "", call);
+  auto target =
+      cdp.Call("Target.createTarget", {{"url", "about:blank"}, {"browserContextId", context_id}},
+               "", call, stop_flag);
   if (!target.ok())
     return failed(target.status());
   const std::string target_id = Str(target.value(), "targetId");
-  auto attached =
-      cdp.Call("Target.attachToTarget", {{"targetId", target_id}, {"flatten", true}}, "", call);
+  auto attached = cdp.Call("Target.attachToTarget", {{"targetId", target_id}, {"flatten", true}},
+                           "", call, stop_flag);
   if (!attached.ok())
     return failed(attached.status());
   session = Str(attached.value(), "sessionId");
   cdp.OpenSession(session);
   for (const char* method : {"Page.enable", "Network.enable"}) {
-    auto r = cdp.Call(method, Json::object(), session, call);
+    auto r = cdp.Call(method, Json::object(), session, call, stop_flag);
     if (!r.ok())
       return failed(r.status());
   }
@@ -427,7 +477,7 @@ Result<RenderedPage> Renderer::RenderIn(Browser& browser, const RenderRequest& r
   for (auto& [method, params] : std::vector<std::pair<const char*, Json>>{
            {"Network.setBlockedURLs", {{"urls", Json::array({"ws://*", "wss://*"})}}},
            {"Network.setBypassServiceWorker", {{"bypass", true}}}}) {
-    auto r = cdp.Call(method, params, session, call);
+    auto r = cdp.Call(method, params, session, call, stop_flag);
     if (!r.ok())
       return failed(r.status());
   }
@@ -441,8 +491,9 @@ Result<RenderedPage> Renderer::RenderIn(Browser& browser, const RenderRequest& r
   bool stopped = false;
   auto last_change = SteadyClock::now();
 
-  auto nav = cdp.Call("Page.navigate", {{"url", request.url}}, session,
-                      capped(std::min(options_.navigation_timeout, options_.total_timeout)));
+  auto nav =
+      cdp.Call("Page.navigate", {{"url", request.url}}, session,
+               capped(std::min(options_.navigation_timeout, options_.total_timeout)), stop_flag);
   if (!nav.ok()) {
     if (nav.status().error_code() == "renderer_crashed") {
       auto probe = cdp.Call("Browser.getVersion", Json::object(), "", kProbeTimeout);
@@ -466,6 +517,8 @@ Result<RenderedPage> Renderer::RenderIn(Browser& browser, const RenderRequest& r
     }
   };
   while (!stopped) {
+    if (cancelled())
+      return Status::Cancelled("rendering cancelled: " + request.url);
     const auto now = SteadyClock::now();
     if (loaded && in_flight.empty() && now - last_change >= options_.network_quiet)
       break;
@@ -482,6 +535,8 @@ Result<RenderedPage> Renderer::RenderIn(Browser& browser, const RenderRequest& r
         {deadline, loaded ? deadline : load_deadline, last_change + options_.network_quiet});
     if (wake <= now)
       wake = now + options_.network_quiet;
+    if (request.cancel)
+      wake = std::min(wake, now + kCancelPoll);
     auto event = cdp.NextEvent(session, wake);
     if (!event) {
       if (!cdp.alive()) {
@@ -553,6 +608,7 @@ Result<RenderedPage> Renderer::RenderIn(Browser& browser, const RenderRequest& r
   }
 
   // The document.
+  auto html_timeout = capture_timeout();
   auto html = cdp.Call(
       "Runtime.evaluate",
       {{"expression",
@@ -560,8 +616,8 @@ Result<RenderedPage> Renderer::RenderIn(Browser& browser, const RenderRequest& r
         " return [h.length, h.slice(0, " +
             std::to_string(options_.max_dom_chars) + ").toWellFormed()]; })()"},
        {"returnByValue", true},
-       {"timeout", call.count()}},
-      session, call);
+       {"timeout", html_timeout.count()}},
+      session, html_timeout, stop_flag);
   if (!html.ok())
     return failed(html.status());
   if (const Json v = EvaluatedValue(html.value());
@@ -576,11 +632,12 @@ Result<RenderedPage> Renderer::RenderIn(Browser& browser, const RenderRequest& r
     if (chains.size() < options_.max_js_chains && ValidChain(c))
       chains.push_back(c);
   if (!chains.empty()) {
+    auto js_timeout = capture_timeout();
     auto js = cdp.Call("Runtime.evaluate",
                        {{"expression", JsGlobalsExpression(chains, options_.max_js_value_chars)},
                         {"returnByValue", true},
-                        {"timeout", call.count()}},
-                       session, call);
+                        {"timeout", js_timeout.count()}},
+                       session, js_timeout, stop_flag);
     if (!js.ok())
       return failed(js.status());
     const Json v = EvaluatedValue(js.value());
@@ -591,7 +648,8 @@ Result<RenderedPage> Renderer::RenderIn(Browser& browser, const RenderRequest& r
   }
 
   // The cookies of this context (set by headers and by scripts).
-  auto cookies = cdp.Call("Storage.getCookies", {{"browserContextId", context_id}}, "", call);
+  auto cookies = cdp.Call("Storage.getCookies", {{"browserContextId", context_id}}, "",
+                          capture_timeout(), stop_flag);
   if (!cookies.ok())
     return failed(cookies.status());
   if (auto list = cookies.value().find("cookies");

@@ -10,6 +10,7 @@
 
 #include <atomic>
 #include <condition_variable>
+#include <cstdint>
 #include <deque>
 #include <functional>
 #include <memory>
@@ -28,6 +29,17 @@ namespace leadscan::render {
 class CdpConnection;
 class ChromiumProcess;
 
+// What a Renderer has done since it was made (for /metrics). Counts never go down.
+struct RendererStats {
+  int tabs_busy = 0;  // pages rendering now (waiting for a tab not included)
+  int max_tabs = 0;
+  int64_t pages_rendered = 0;    // Render() calls that returned a page
+  int64_t pages_failed = 0;      // Render() calls that failed (any code)
+  int64_t crashes = 0;           // of those, renderer_crashed: a tab or browser crashed or hung
+  int64_t browsers_started = 0;  // launches (the first, after crashes and after recycles)
+  int64_t recycles = 0;          // browsers retired after pages_per_browser pages
+};
+
 class Renderer {
  public:
   // Checks the options (allow rules, resolve / connect-to rules); does not start Chromium.
@@ -41,8 +53,8 @@ class Renderer {
   // (bounded by the options' budgets) and captures the page. Blocks. Fails with the fetch
   // module's codes for a document that cannot be loaded (blocked_address, dns_not_found,
   // tls_error, timeout, ...), renderer_unavailable when Chromium cannot start and
-  // renderer_crashed (retryable) when the tab or browser crashed or hung; the browser is then
-  // killed and the next call starts a new one.
+  // renderer_crashed (retryable) when the tab or browser crashed or hung (the browser is then
+  // killed and the next call starts a new one), and `cancelled` when request.cancel was set.
   common::Result<RenderedPage> Render(const RenderRequest& request);
 
   // The running browser's process id (0 when none) and how many browsers were started.
@@ -53,6 +65,8 @@ class Renderer {
   std::string browser_dir() const;
 
   int browsers_started() const { return browsers_started_.load(); }
+
+  RendererStats stats() const;
 
   // The most pages that were rendering at the same time (never above max_tabs).
   int peak_tabs() const { return peak_tabs_.load(); }
@@ -71,6 +85,8 @@ class Renderer {
   explicit Renderer(RenderOptions options, std::string resolver_rules,
                     std::unique_ptr<RequestGuard> guard);
 
+  // Render() after the URL check: waits for a tab, renders in the current browser.
+  common::Result<RenderedPage> RenderInTab(const RenderRequest& request);
   common::Result<std::shared_ptr<Browser>> Acquire();
   void Release(const std::shared_ptr<Browser>& browser, bool broken);
   common::Result<std::shared_ptr<Browser>> Launch();
@@ -85,8 +101,12 @@ class Renderer {
   std::unique_ptr<RequestGuard> guard_;
   std::atomic<int> browsers_started_{0};
   std::atomic<int> peak_tabs_{0};
+  std::atomic<int64_t> pages_rendered_{0};
+  std::atomic<int64_t> pages_failed_{0};
+  std::atomic<int64_t> crashes_{0};
+  std::atomic<int64_t> recycles_{0};
 
-  std::mutex tabs_mu_;
+  mutable std::mutex tabs_mu_;
   std::condition_variable tabs_cv_;
   int tabs_busy_ = 0;
 
