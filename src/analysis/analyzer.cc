@@ -262,12 +262,19 @@ std::string AutoRenderReason(const std::string& html, const std::vector<detect::
 }  // namespace
 
 Status Analyzer::RenderHome(const std::string& url, const std::string& why,
-                            std::chrono::milliseconds budget,
-                            const std::shared_ptr<std::atomic<bool>>& cancel,
+                            const AnalysisConfig& config, std::chrono::milliseconds time_left,
+                            int64_t* bytes_used, const std::shared_ptr<std::atomic<bool>>& cancel,
                             detect::SiteDetection* site_detection, AnalysisResult* result,
                             const std::function<bool()>& expired) const {
   const auto start = std::chrono::steady_clock::now();
-  auto rendered = renderer_->Render({url, js_chains_, budget, cancel});
+  render::RenderRequest request{url, js_chains_, time_left, cancel};
+  request.navigation_timeout = config.render_navigation_timeout;
+  request.total_timeout = config.render_timeout;
+  request.max_requests = config.render_max_requests;
+  // The rendered page's bytes count against what the lead has left.
+  request.max_bytes =
+      std::max<int64_t>(1, std::min(config.render_max_bytes, config.max_bytes - *bytes_used));
+  auto rendered = renderer_->Render(request);
   const double ms =
       std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start).count();
   if (!rendered.ok()) {
@@ -296,9 +303,9 @@ Status Analyzer::RenderHome(const std::string& url, const std::string& why,
   input.js = std::move(page.js);
   input.role = "home";
   input.source = "browser";
-  result->pages.push_back({page.final_url, page.status,
-                           static_cast<int64_t>(input.rendered_html.size()), ms, "browser",
-                           "rendered (" + why + ")", ""});
+  *bytes_used += page.bytes;
+  result->pages.push_back(
+      {page.final_url, page.status, page.bytes, ms, "browser", "rendered (" + why + ")", ""});
   for (const std::string& note : page.notes)
     result->errors.push_back({"render_budget", "rendering: " + note, page.final_url});
   if (!site_detection->AddPage(std::move(input), expired))
@@ -463,8 +470,8 @@ Result<AnalysisResult> Analyzer::AnalyzeLead(std::string_view input, AnalysisTyp
                                 : AutoRenderReason(site_detection.pages().front().html,
                                                    site_detection.Findings(), type);
     if (!why.empty()) {
-      Status rendered =
-          RenderHome(result.final_url, why, remaining(), cancel, &site_detection, &result, expired);
+      Status rendered = RenderHome(result.final_url, why, config, remaining(), &bytes_used, cancel,
+                                   &site_detection, &result, expired);
       if (!rendered.ok())
         return rendered;
     }

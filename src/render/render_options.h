@@ -62,6 +62,11 @@ struct RenderRequest {
   // Set by another thread to abandon the page (the wait for a tab, the load, the capture):
   // Render() then fails with `cancelled` within kCancelPoll (cdp_connection.h).
   std::shared_ptr<std::atomic<bool>> cancel = nullptr;
+  // This page's budgets (e.g. a job's analysis_config); 0: the RenderOptions' own.
+  std::chrono::milliseconds navigation_timeout{0};
+  std::chrono::milliseconds total_timeout{0};
+  int max_requests = 0;
+  int64_t max_bytes = 0;
 };
 
 // One request the page made. `blocked` says why leadscan refused it ("" = let through):
@@ -91,6 +96,7 @@ struct RenderedPage {
   std::vector<RenderedRequest> requests;  // in the order the page made them
   std::vector<RenderedCookie> cookies;    // of the page's browser context
   std::vector<std::string> notes;         // budgets that cut the page short, etc.
+  int64_t bytes = 0;                      // encoded bytes of every request (the byte budget's)
 };
 
 }  // namespace leadscan::render

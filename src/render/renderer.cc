@@ -410,8 +410,16 @@ Result<RenderedPage> Renderer::RenderIn(Browser& browser, const RenderRequest& r
   auto capped = [&](std::chrono::milliseconds t) {
     return request.timeout.count() > 0 ? std::min(t, request.timeout) : t;
   };
-  const auto load_deadline = start + capped(options_.navigation_timeout);
-  const auto deadline = start + capped(options_.total_timeout);
+  // The request's own budgets, else the options'.
+  const auto navigation_timeout = request.navigation_timeout.count() > 0
+                                      ? request.navigation_timeout
+                                      : options_.navigation_timeout;
+  const auto total_timeout =
+      request.total_timeout.count() > 0 ? request.total_timeout : options_.total_timeout;
+  const int max_requests = request.max_requests > 0 ? request.max_requests : options_.max_requests;
+  const int64_t max_bytes = request.max_bytes > 0 ? request.max_bytes : options_.max_bytes;
+  const auto load_deadline = start + capped(navigation_timeout);
+  const auto deadline = start + capped(total_timeout);
   const auto call = options_.call_timeout;
   auto cancelled = [&] { return request.cancel && request.cancel->load(); };
   const std::atomic<bool>* stop_flag = request.cancel.get();
@@ -491,9 +499,8 @@ Result<RenderedPage> Renderer::RenderIn(Browser& browser, const RenderRequest& r
   bool stopped = false;
   auto last_change = SteadyClock::now();
 
-  auto nav =
-      cdp.Call("Page.navigate", {{"url", request.url}}, session,
-               capped(std::min(options_.navigation_timeout, options_.total_timeout)), stop_flag);
+  auto nav = cdp.Call("Page.navigate", {{"url", request.url}}, session,
+                      capped(std::min(navigation_timeout, total_timeout)), stop_flag);
   if (!nav.ok()) {
     if (nav.status().error_code() == "renderer_crashed") {
       auto probe = cdp.Call("Browser.getVersion", Json::object(), "", kProbeTimeout);
@@ -513,6 +520,9 @@ Result<RenderedPage> Renderer::RenderIn(Browser& browser, const RenderRequest& r
     if (!stopped) {
       stopped = true;
       page.notes.push_back(note);
+      // No new request of this page goes out (scripts go on running until the capture); the
+      // ones already on their way may still land.
+      (void)cdp.Send("Network.setBlockedURLs", {{"urls", Json::array({"*"})}}, session);
       (void)cdp.Send("Page.stopLoading", Json::object(), session);
     }
   };
@@ -553,8 +563,8 @@ Result<RenderedPage> Renderer::RenderIn(Browser& browser, const RenderRequest& r
       if (auto redirect = p.find("redirectResponse"); redirect != p.end() && index.count(id) != 0) {
         page.requests[index[id]].status = redirect->value("status", 0);
       }
-      if (static_cast<int>(page.requests.size()) >= options_.max_requests) {
-        stop("request budget of " + std::to_string(options_.max_requests) + " reached");
+      if (static_cast<int>(page.requests.size()) >= max_requests) {
+        stop("request budget of " + std::to_string(max_requests) + " reached");
         continue;
       }
       index[id] = page.requests.size();
@@ -603,8 +613,8 @@ Result<RenderedPage> Renderer::RenderIn(Browser& browser, const RenderRequest& r
     } else if (method == "Inspector.targetCrashed") {
       return Crashed("the tab crashed while rendering " + request.url);
     }
-    if (bytes > options_.max_bytes)
-      stop("byte budget of " + std::to_string(options_.max_bytes) + " reached");
+    if (bytes > max_bytes)
+      stop("byte budget of " + std::to_string(max_bytes) + " reached");
   }
 
   // The document.
@@ -658,6 +668,7 @@ Result<RenderedPage> Renderer::RenderIn(Browser& browser, const RenderRequest& r
       page.cookies.push_back({Str(c, "name"), Str(c, "value"), Str(c, "domain"), Str(c, "path")});
   if (page.final_url.empty())
     page.final_url = request.url;
+  page.bytes = bytes;
   return page;
 }
 

@@ -5,7 +5,8 @@ usage: serve_render_test.py LEADSCAN FAKENET SITES_DIR
 
 1. A job with analysis_config {"render": "always"} on the script-built shop finds what only the
    browser sees (the platform from a JS global, carriers written by a script from an XHR), and
-   /metrics shows the renderer's tabs, pages and browser starts.
+   /metrics shows the renderer's tabs, pages and browser starts; a job's render budgets
+   (render_max_requests) stop the page where they say.
 2. A page whose script never ends hangs its tab: the item is retried and fails with the
    retryable code renderer_crashed; /metrics counts the crashes.
 3. SIGTERM while a tab renders: serve drains within its grace period, exits 0, holds no item,
@@ -169,6 +170,20 @@ def main():
         print("rendered in serve: ok")
         passed += 1
 
+        # 1b. The job's render budgets reach the browser: after two requests (the document and
+        # its script) the page is stopped and captured as it is, with a note.
+        job = run_job(api, [shop], {"render": "always", "render_max_requests": 2,
+                                    "render_navigation_timeout": 5000, "render_timeout": 8000},
+                      "budget")
+        j = finished(api, job, 120)
+        assert j["status"] == "completed", j
+        [row] = results(api, job)
+        r = row["result"]
+        notes = [e["message"] for e in r["errors"] if e["code"] == "render_budget"]
+        assert any("request budget of 2 reached" in n for n in notes), r["errors"]
+        print("render budgets from analysis_config: ok")
+        passed += 1
+
         # 2. A hung tab: retried, then failed with renderer_crashed.
         job = run_job(api, [hung], {"render": "always", "timeout": 6000, "max_retries": 1},
                       "hung")
@@ -249,7 +264,7 @@ def main():
                 os.kill(pid, signal.SIGKILL)
             except OSError:
                 pass
-        if passed == 5:
+        if passed == 6:
             shutil.rmtree(tmp, ignore_errors=True)
         else:
             print("serve log and database kept in", tmp)
