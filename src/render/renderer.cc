@@ -8,6 +8,7 @@
 #include <unordered_map>
 
 #include "common/thread_guard.h"
+#include "fetch/bot_challenge.h"
 #include "fetch/errors.h"
 #include "render/cdp_connection.h"
 #include "render/chromium_process.h"
@@ -669,6 +670,15 @@ Result<RenderedPage> Renderer::RenderIn(Browser& browser, const RenderRequest& r
   if (page.final_url.empty())
     page.final_url = request.url;
   page.bytes = bytes;
+  // What the browser ended on may be a bot-protection page (served to it, or reached by a
+  // script): not the site.
+  std::vector<std::pair<std::string, std::string>> headers(page.headers.begin(),
+                                                           page.headers.end());
+  if (auto challenge = fetch::DetectBotChallenge(page.status, headers, page.html))
+    return fetch::FetchError(fetch::kBotChallenge, page.final_url + ": " + challenge->vendor +
+                                                       " bot challenge in the browser (HTTP " +
+                                                       std::to_string(page.status) + ", " +
+                                                       challenge->marker + ")");
   return page;
 }
 

@@ -54,7 +54,9 @@ class Renderer {
   // module's codes for a document that cannot be loaded (blocked_address, dns_not_found,
   // tls_error, timeout, ...), renderer_unavailable when Chromium cannot start and
   // renderer_crashed (retryable) when the tab or browser crashed or hung (the browser is then
-  // killed and the next call starts a new one), and `cancelled` when request.cancel was set.
+  // killed and the next call starts a new one), `cancelled` when request.cancel was set, and
+  // bot_challenge when the page the browser ended on is a bot-protection page
+  // (fetch/bot_challenge.h).
   common::Result<RenderedPage> Render(const RenderRequest& request);
 
   // The running browser's process id (0 when none) and how many browsers were started.

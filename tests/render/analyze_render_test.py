@@ -1,7 +1,9 @@
 """`leadscan analyze --render never|auto|always` on the script-built shop of the fake internet:
 never finds what curl sees (nothing), always and auto find the platform from the JS global and
 the cookie a script set and the carriers a script wrote from an XHR, with evidence that says it
-came from the browser; no Chromium is left when analyze exits."""
+came from the browser; bot challenges are reported as bot_challenge, on the HTTP page (the lead
+fails) and in the browser (the rendered page is not analysed); no Chromium is left when analyze
+exits."""
 import json
 import os
 import subprocess
@@ -67,10 +69,33 @@ def main():
         d = json.loads(r.stdout.splitlines()[0])
         assert d["ecommerce_platform"]["name"] == "Shopify", d
         assert [p["via"] for p in d["pages"]].count("browser") == 0, d["pages"]
+        # Bot protection: a challenge on the HTTP page fails the lead with bot_challenge (never
+        # analysed as the site); one met only by the browser is reported in errors and the
+        # block page adds nothing, while the HTTP page is analysed as usual.
+        for host in ("cloudflare-challenge.hostile.test", "datadome-challenge.hostile.test"):
+            r = subprocess.run([leadscan, "analyze", "--render", "always"] + flags + [host],
+                               capture_output=True, timeout=120, env=env)
+            assert r.returncode != 0, (host, r.stdout[:300])
+            out = json.loads(r.stdout.splitlines()[0])
+            assert out["error"]["code"] == "bot_challenge", (host, out)
+            assert out["error"]["retryable"] is False, out
+        r = subprocess.run([leadscan, "analyze", "--render", "always"] + flags +
+                           ["browser-challenge.hostile.test"], capture_output=True, timeout=120,
+                           env=env)
+        assert r.returncode == 0, r.stderr[-500:]
+        d = json.loads(r.stdout.splitlines()[0])
+        assert d["ecommerce_platform"]["name"] == "WooCommerce", d["ecommerce_platform"]
+        codes = [e["code"] for e in d["errors"]]
+        assert "bot_challenge" in codes, d["errors"]
+        rendered = [p for p in d["pages"] if p["via"] == "browser"]
+        assert len(rendered) == 1 and rendered[0]["error_code"] == "bot_challenge", d["pages"]
+        for group in ("technologies", "carriers", "payment_methods", "checkout_solutions"):
+            for f in d[group]:
+                assert all(e.get("source") != "browser" for e in f["evidence"]), (group, f)
         left = chromium_processes(b"leadscan-chromium-")
         left = [p for p in left if tmp.encode() in open("/proc/%d/cmdline" % p, "rb").read()]
         assert not left, "Chromium processes left: %s" % left
-        print("4 passed, 0 failed")
+        print("5 passed, 0 failed")
     finally:
         net.terminate()
         net.wait()

@@ -238,6 +238,20 @@ TEST_F(RendererTest, AllowNetAndResolveOpenALoopbackNameForTheBrowser) {
   EXPECT_EQ(service.Accepted(), 0);
 }
 
+TEST_F(RendererTest, BotChallengesFailAsBotChallenge) {
+  // Served to the browser straight away...
+  auto cf = renderer_->Render({"https://cloudflare-challenge.hostile.test/", {}});
+  ASSERT_FALSE(cf.ok());
+  EXPECT_EQ(cf.status().error_code(), "bot_challenge") << cf.status().ToString();
+  EXPECT_NE(cf.status().message().find("Cloudflare"), std::string::npos);
+  // ...or reached by the site's own script after an ordinary page loaded.
+  auto px = renderer_->Render({"https://browser-challenge.hostile.test/", {}});
+  ASSERT_FALSE(px.ok());
+  EXPECT_EQ(px.status().error_code(), "bot_challenge") << px.status().ToString();
+  EXPECT_NE(px.status().message().find("PerimeterX"), std::string::npos);
+  EXPECT_NE(px.status().message().find("/blockerad"), std::string::npos);
+}
+
 TEST_F(RendererTest, DocumentOnAGuardedAddressFailsAsBlocked) {
   auto page = renderer_->Render({"http://127.0.0.1:9/", {}});
   ASSERT_FALSE(page.ok());
