@@ -63,10 +63,13 @@ size_t VisibleTextChars(std::string_view html) {
       skip_to("-->");
     } else if (starts_ci("<script")) {
       skip_to("</script");
+      skip_to(">");  // the end tag's own '>' is no text
     } else if (starts_ci("<style")) {
       skip_to("</style");
+      skip_to(">");
     } else if (starts_ci("<noscript")) {
       skip_to("</noscript");  // what a browser with scripts does not show
+      skip_to(">");
     } else {
       skip_to(">");
     }
@@ -244,19 +247,27 @@ void NoteTruncation(const detect::SiteDetection& site, AnalysisResult* result) {
                             note.url});
 }
 
-// Why `auto` renders the home page ("" = it does not): a script shell (almost no visible text),
-// or a commerce analysis whose HTTP page names no platform.
-std::string AutoRenderReason(const std::string& html, const std::vector<detect::Finding>& found,
-                             AnalysisType type) {
+// Whether `auto` renders the home page, and why (or why not): it does for a script shell
+// (almost no visible text) and for a platform-wanting analysis whose HTTP page names no
+// platform.
+std::pair<bool, std::string> AutoRender(const std::string& html,
+                                        const std::vector<detect::Finding>& found,
+                                        AnalysisType type) {
   const size_t text = VisibleTextChars(html);
+  const std::string chars = std::to_string(text) + " characters of text";
   if (text < kScriptShellTextChars)
-    return "auto: script shell (" + std::to_string(text) + " characters of text)";
-  const bool platform = std::any_of(found.begin(), found.end(), [](const detect::Finding& f) {
-    return f.group == detect::Group::kPlatform;
-  });
-  if (WantsPlatform(type) && !platform)
-    return "auto: no platform in the HTTP page";
-  return "";
+    return {true, "auto: script shell (" + chars + ")"};
+  const detect::Finding* platform = nullptr;
+  for (const detect::Finding& f : found)
+    if (f.group == detect::Group::kPlatform && (!platform || f.confidence > platform->confidence))
+      platform = &f;
+  if (!WantsPlatform(type))
+    return {false, "auto: not needed (" + chars + "; " + std::string(AnalysisTypeName(type)) +
+                       " looks for no platform)"};
+  if (platform == nullptr)
+    return {true, "auto: no platform in the HTTP page (" + chars + ")"};
+  return {false, "auto: not needed (" + chars + "; the HTTP page names its platform, " +
+                     platform->name + ")"};
 }
 
 }  // namespace
@@ -464,18 +475,33 @@ Result<AnalysisResult> Analyzer::AnalyzeLead(std::string_view input, AnalysisTyp
                              "the lead's time budget ran out before its home page was analysed");
   }
   NoteTruncation(site_detection, &result);
-  if (renderer_ != nullptr && render_mode != RenderMode::kNever && !expired()) {
-    const std::string why = render_mode == RenderMode::kAlways
-                                ? std::string("render always")
-                                : AutoRenderReason(site_detection.pages().front().html,
-                                                   site_detection.Findings(), type);
-    if (!why.empty()) {
-      Status rendered = RenderHome(result.final_url, why, config, remaining(), &bytes_used, cancel,
-                                   &site_detection, &result, expired);
-      if (!rendered.ok())
-        return rendered;
-    }
+  // Render the home page too? The result says what was decided and why.
+  RenderDecision decision;
+  decision.mode = std::string(RenderModeName(render_mode));
+  std::string why;  // why to render; "" = not
+  if (render_mode == RenderMode::kNever) {
+    decision.reason = "render never";
+  } else if (render_mode == RenderMode::kAlways) {
+    why = config.use_puppeteer ? "use_puppeteer" : "render always";
+  } else {
+    auto [yes, reason] =
+        AutoRender(site_detection.pages().front().html, site_detection.Findings(), type);
+    (yes ? why : decision.reason) = std::move(reason);
   }
+  if (!why.empty() && renderer_ == nullptr) {
+    decision.reason = why + "; not rendered: no browser in this process";
+  } else if (!why.empty() && expired()) {
+    decision.reason = why + "; not rendered: the lead's time ran out first";
+  } else if (!why.empty()) {
+    decision.reason = why;
+    Status rendered = RenderHome(result.final_url, why, config, remaining(), &bytes_used, cancel,
+                                 &site_detection, &result, expired);
+    if (!rendered.ok())
+      return rendered;
+    decision.error_code = result.pages.back().error_code;
+    decision.rendered = decision.error_code.empty();
+  }
+  result.render = std::move(decision);
   const std::string& home_html = site_detection.pages().front().html;
   size_t skipped_for_time = 0;
 

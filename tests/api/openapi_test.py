@@ -546,6 +546,20 @@ def run_scenario(api, spec, doc):
                                                     "analysis_config": {"max_pages": 8}},
                       expect=200)
     assert now["result"]["ecommerce_platform"]["name"] == "Shopify", now["result"]
+    render = now["result"]["render"]
+    assert render["mode"] == "auto" and render["rendered"] is False, render
+    assert "names its platform, Shopify" in render["reason"], render
+    # The script-built shop is rendered (auto: a script shell); its evidence says where each
+    # match came from.
+    _, built = api.call("POST", "/api/analyze", body={"domain": "skriptbutiken.test",
+                                                      "analysis_type": "full_analysis"},
+                        expect=200)
+    render = built["result"]["render"]
+    assert render["rendered"] is True and render["reason"].startswith("auto: script shell"), \
+        render
+    origins = {e["origin"] for f in built["result"]["technologies"] + built["result"]["carriers"]
+               for e in f["evidence"]}
+    assert {"js", "dom"} <= origins, origins
     _, gone = api.call("POST", "/api/analyze", body={"domain": "nowhere-at-all.test",
                                                      "analysis_type": "ecommerce_detection"},
                        expect=200)

@@ -1,6 +1,8 @@
 import { useEffect, useState } from 'react';
 
-import { ANALYSIS_TYPES, api, Finding, LeadDetail, typeLabel } from '../api';
+import {
+  ANALYSIS_TYPES, api, Evidence, EvidenceOrigin, Finding, LeadDetail, typeLabel,
+} from '../api';
 import { Link } from '../components/Link';
 import { Empty, ErrorBox, formatTime, Loading } from '../components/States';
 import { analysisNotes } from '../notes';
@@ -23,7 +25,22 @@ function asList(v: unknown): Finding[] {
   return (Array.isArray(v) ? v : [v]) as Finding[];
 }
 
+// Where a match came from, in the order the labels are listed.
+const ORIGINS: { origin: EvidenceOrigin; label: string; title: string }[] = [
+  { origin: 'http', label: 'HTTP page', title: 'The page as fetched over HTTP, before any script ran' },
+  { origin: 'dom', label: 'Rendered DOM', title: 'The page as the browser built it, after its scripts ran' },
+  { origin: 'js', label: 'JS global', title: 'A JavaScript variable of the rendered page' },
+  { origin: 'network', label: 'Network',
+    title: 'What the browser saw on the wire: requests the page made, response headers, cookies' },
+];
+
+function originOf(e: Evidence): (typeof ORIGINS)[number] {
+  return ORIGINS.find((o) => o.origin === e.origin) ?? ORIGINS[0];
+}
+
 function FindingCard({ f }: { f: Finding }) {
+  const evidence = f.evidence ?? [];
+  const origins = ORIGINS.filter((o) => evidence.some((e) => originOf(e).origin === o.origin));
   return (
     <li className="finding">
       <div className="finding-head">
@@ -35,12 +52,24 @@ function FindingCard({ f }: { f: Finding }) {
           </span>
         )}
       </div>
-      {f.evidence && f.evidence.length > 0 && (
+      {origins.length > 0 && (
+        <p className="found-in">
+          Found in:{' '}
+          {origins.map((o) => (
+            <span key={o.origin} className={`origin origin-${o.origin}`} title={o.title}>
+              {o.label}
+            </span>
+          ))}
+        </p>
+      )}
+      {evidence.length > 0 && (
         <details>
-          <summary>Evidence ({f.evidence.length})</summary>
+          <summary>Evidence ({evidence.length})</summary>
           <ul className="evidence">
-            {f.evidence.map((e, i) => (
+            {evidence.map((e, i) => (
               <li key={i}>
+                <span className={`origin origin-${originOf(e).origin}`}
+                      title={originOf(e).title}>{originOf(e).label}</span>{' '}
                 <span className="ev-page">{e.page}</span>{' '}
                 <span className="ev-field">{e.field}</span>{' '}
                 <code className="ev-matched">{e.matched}</code>

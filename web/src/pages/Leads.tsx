@@ -8,10 +8,12 @@ import {
   download,
   Finding,
   Lead,
+  RenderMode,
   withQuery,
 } from '../api';
 import { useSelection } from '../App';
 import { Link } from '../components/Link';
+import { RenderChoice } from '../components/RenderChoice';
 import { Empty, ErrorBox, formatTime, Loading } from '../components/States';
 import { navigate } from '../router';
 
@@ -53,6 +55,7 @@ export function LeadsPage() {
   const [reload, setReload] = useState(0);
   const [actionError, setActionError] = useState<unknown>(null);
   const [busy, setBusy] = useState('');
+  const [render, setRender] = useState<RenderMode>('auto');
   const [report, setReport] = useState<ImportReport | null>(null);
   const fileRef = useRef<HTMLInputElement>(null);
   const { ids: selected, set: setSelected } = useSelection();
@@ -120,6 +123,7 @@ export function LeadsPage() {
       const r = await api<{ job_id: string }>('POST', '/api/batch-analysis/quick-analyze', {
         lead_ids: [...selected],
         analysis_type: type,
+        analysis_config: { render },
       });
       navigate(`/jobs/${r.job_id}`);
     } catch (e) {
@@ -235,6 +239,7 @@ export function LeadsPage() {
         <span className="count" aria-live="polite">
           {n} selected
         </span>
+        <RenderChoice id="batch-render" value={render} onChange={setRender} />
         {ANALYSIS_TYPES.map((t, i) => (
           <button
             key={t.type}
