@@ -26,6 +26,13 @@ using SteadyClock = std::chrono::steady_clock;
 constexpr std::chrono::milliseconds kStartTimeout{30000};  // first answer of a new browser
 constexpr std::chrono::milliseconds kProbeTimeout{3000};   // is the browser still answering?
 constexpr size_t kMaxGuardQueue = 10000;                   // paused requests waiting
+// A tab serves at most this many pages, then its context is disposed (a renderer process that
+// has seen many sites is replaced by a fresh one).
+constexpr int kMaxPagesPerTab = 20;
+// A page that touched more origins than this is not cleaned for reuse: its context goes.
+constexpr size_t kMaxOriginsToClear = 64;
+// Each call that empties a tab for its next page.
+constexpr std::chrono::milliseconds kResetTimeout{2000};
 
 Status Crashed(std::string message) {
   return Status::Error(StatusCode::kUnavailable, "renderer_crashed", std::move(message), true);
@@ -86,6 +93,20 @@ std::string JsGlobalsExpression(const std::vector<std::string>& chains, size_t m
          " ? String(v).slice(0, max).toWellFormed() : ''; } catch (e) {} } return out; })()";
 }
 
+// "scheme://host[:port]" of an http(s) URL (the form Storage.clearDataForOrigin takes); ""
+// for anything else.
+std::string OriginOf(const std::string& url) {
+  std::string scheme;
+  std::string host;
+  int port = 0;
+  if (!SplitUrl(url, &scheme, &host, &port) || (scheme != "http" && scheme != "https"))
+    return "";
+  if (host.find(':') != std::string::npos)
+    host = "[" + host + "]";
+  const bool default_port = (scheme == "http" && port == 80) || (scheme == "https" && port == 443);
+  return scheme + "://" + host + (default_port ? "" : ":" + std::to_string(port));
+}
+
 bool ValidChain(const std::string& chain) {
   static const std::regex kChain(R"([A-Za-z_$][\w$]*(\.[A-Za-z_$][\w$]*)*)");
   return !chain.empty() && chain.size() <= kMaxJsChainLength && std::regex_match(chain, kChain);
@@ -100,6 +121,12 @@ struct Renderer::Browser {
   std::unique_ptr<CdpConnection> conn;
   int pages = 0;   // started in this browser
   int active = 0;  // renders in flight (under Renderer::mu_)
+  // Tabs ready for a page (blank, attached, Page and Network on, cookies and storage empty):
+  // opened ahead on the keeper thread, or given back clean by the page before. Under spare_mu.
+  std::mutex spare_mu;
+  std::deque<Tab> spares;
+  int preparing = 0;
+  int tabs = 0;  // open: in use, ready or being opened ahead (at most max_tabs, a start aside)
 
   ~Browser() {
     if (process && process->pid() > 0) {
@@ -180,6 +207,7 @@ RendererStats Renderer::stats() const {
   s.crashes = crashes_.load();
   s.browsers_started = browsers_started_.load();
   s.recycles = recycles_.load();
+  s.tabs_opened = tabs_opened_.load();
   return s;
 }
 
@@ -395,7 +423,7 @@ Result<RenderedPage> Renderer::RenderInTab(const RenderRequest& request) {
     asked_urls_.insert(request.url);
   }
   bool broken = false;
-  auto page = RenderIn(*browser.value(), request, &broken);
+  auto page = RenderIn(browser.value(), request, &broken);
   {
     std::lock_guard lock(asked_mu_);
     asked_urls_.erase(asked_urls_.find(request.url));
@@ -404,8 +432,156 @@ Result<RenderedPage> Renderer::RenderInTab(const RenderRequest& request) {
   return page;
 }
 
-Result<RenderedPage> Renderer::RenderIn(Browser& browser, const RenderRequest& request,
-                                        bool* broken) {
+Result<Renderer::Tab> Renderer::OpenTab(CdpConnection& cdp, const std::atomic<bool>* stop) {
+  const auto call = options_.call_timeout;
+  auto ctx = cdp.Call("Target.createBrowserContext", {{"disposeOnDetach", true}}, "", call);
+  if (!ctx.ok())
+    return ctx.status();
+  Tab tab;
+  tab.context_id = Str(ctx.value(), "browserContextId");
+  // From here on a failure disposes the context (and the target in it).
+  auto fail = [&](const Status& s) -> Status {
+    CloseTab(cdp, tab);
+    return s;
+  };
+  auto target =
+      cdp.Call("Target.createTarget",
+               {{"url", "about:blank"}, {"browserContextId", tab.context_id}}, "", call, stop);
+  if (!target.ok())
+    return fail(target.status());
+  tab.target_id = Str(target.value(), "targetId");
+  auto attached = cdp.Call("Target.attachToTarget",
+                           {{"targetId", tab.target_id}, {"flatten", true}}, "", call, stop);
+  if (!attached.ok())
+    return fail(attached.status());
+  tab.session = Str(attached.value(), "sessionId");
+  cdp.OpenSession(tab.session);
+  // WebSockets are not paused by Fetch: refuse them all. Service workers would fetch on
+  // their own: bypass them.
+  for (auto& [method, params] : std::vector<std::pair<const char*, Json>>{
+           {"Page.enable", Json::object()},
+           {"Network.enable", Json::object()},
+           {"Network.setBlockedURLs", {{"urls", Json::array({"ws://*", "wss://*"})}}},
+           {"Network.setBypassServiceWorker", {{"bypass", true}}},
+           // No cache: nothing one page loaded can be served to the next one in this tab.
+           {"Network.setCacheDisabled", {{"cacheDisabled", true}}}}) {
+    auto r = cdp.Call(method, params, tab.session, call, stop);
+    if (!r.ok())
+      return fail(r.status());
+  }
+  ++tabs_opened_;
+  return tab;
+}
+
+void Renderer::CloseTab(CdpConnection& cdp, const Tab& tab) {
+  if (!tab.session.empty())
+    cdp.CloseSession(tab.session);
+  // Nobody waits for the answer: disposing closes the target and ends its renderer process.
+  if (!tab.context_id.empty() && cdp.alive())
+    (void)cdp.Send("Target.disposeBrowserContext", {{"browserContextId", tab.context_id}});
+}
+
+bool Renderer::ResetTab(CdpConnection& cdp, const Tab& tab, const std::set<std::string>& origins) {
+  if (origins.size() > kMaxOriginsToClear)
+    return false;
+  // Leave the page (its scripts stop), then empty what it may have stored: every kind of
+  // storage of every origin it touched, and the context's cookies.
+  auto blank = cdp.Call("Page.navigate", {{"url", "about:blank"}}, tab.session, kResetTimeout);
+  if (!blank.ok() || !Str(blank.value(), "errorText").empty())
+    return false;
+  for (const std::string& origin : origins) {
+    auto cleared =
+        cdp.Call("Storage.clearDataForOrigin", {{"origin", origin}, {"storageTypes", "all"}},
+                 tab.session, kResetTimeout);
+    if (!cleared.ok())
+      return false;
+  }
+  auto cookies =
+      cdp.Call("Storage.clearCookies", {{"browserContextId", tab.context_id}}, "", kResetTimeout);
+  return cookies.ok();
+}
+
+void Renderer::KeepOrClose(Browser& browser, Tab tab, const std::set<std::string>& origins) {
+  ++tab.pages;
+  if (tab.pages < kMaxPagesPerTab && ResetTab(*browser.conn, tab, origins)) {
+    std::lock_guard lock(browser.spare_mu);
+    browser.spares.push_back(std::move(tab));
+    return;
+  }
+  DropTab(browser, tab);
+}
+
+void Renderer::DropTab(Browser& browser, const Tab& tab) {
+  CloseTab(*browser.conn, tab);
+  std::lock_guard lock(browser.spare_mu);
+  --browser.tabs;
+}
+
+std::optional<Renderer::Tab> Renderer::TakeSpare(Browser& browser) {
+  while (true) {
+    Tab tab;
+    {
+      std::lock_guard lock(browser.spare_mu);
+      if (browser.spares.empty())
+        return std::nullopt;
+      tab = std::move(browser.spares.front());
+      browser.spares.pop_front();
+    }
+    // What the blank tab said while it waited is of no interest; a tab that crashed meanwhile
+    // is closed and the next one taken.
+    bool crashed = false;
+    while (auto event = browser.conn->NextEvent(tab.session, SteadyClock::now()))
+      crashed = crashed || Str(*event, "method") == "Inspector.targetCrashed";
+    if (!crashed)
+      return tab;
+    DropTab(browser, tab);
+  }
+}
+
+void Renderer::PrepareSpare(const std::shared_ptr<Browser>& browser) {
+  {
+    std::lock_guard lock(browser->spare_mu);
+    // Ahead only while there are fewer than max_tabs: reused tabs keep the pool full after
+    // the first pages, and each tab is a renderer process (memory).
+    if (static_cast<int>(browser->spares.size()) + browser->preparing >= options_.spare_tabs ||
+        browser->tabs >= options_.max_tabs)
+      return;
+    ++browser->preparing;
+    ++browser->tabs;
+  }
+  std::weak_ptr<Browser> weak = browser;
+  std::lock_guard lock(keeper_mu_);
+  if (stopping_)
+    return;
+  keeper_tasks_.push_back([this, weak] {
+    std::shared_ptr<Browser> b = weak.lock();
+    if (!b)
+      return;
+    std::optional<Tab> tab;
+    bool wanted = false;
+    {
+      // Only for the browser pages go to (not one being recycled or killed).
+      std::lock_guard current(mu_);
+      wanted = current_ == b && b->conn->alive();
+    }
+    if (wanted) {
+      auto opened = OpenTab(*b->conn, nullptr);
+      if (opened.ok())
+        tab = std::move(opened).value();
+    }
+    std::lock_guard spare(b->spare_mu);
+    --b->preparing;
+    if (tab)
+      b->spares.push_back(std::move(*tab));
+    else
+      --b->tabs;
+  });
+  keeper_cv_.notify_all();
+}
+
+Result<RenderedPage> Renderer::RenderIn(const std::shared_ptr<Browser>& browser_ptr,
+                                        const RenderRequest& request, bool* broken) {
+  Browser& browser = *browser_ptr;
   CdpConnection& cdp = *browser.conn;
   const auto start = SteadyClock::now();
   auto capped = [&](std::chrono::milliseconds t) {
@@ -442,54 +618,42 @@ Result<RenderedPage> Renderer::RenderIn(Browser& browser, const RenderRequest& r
     return s;
   };
 
-  auto ctx = cdp.Call("Target.createBrowserContext", {{"disposeOnDetach", true}}, "", call);
-  if (!ctx.ok())
-    return failed(ctx.status());
-  const std::string context_id = Str(ctx.value(), "browserContextId");
-  std::string session;
+  // A tab opened ahead when there is one, else a new one; another is opened ahead for the
+  // next page meanwhile.
+  std::optional<Tab> spare = TakeSpare(browser);
+  Tab tab;
+  if (spare) {
+    tab = std::move(*spare);
+  } else {
+    auto opened = OpenTab(cdp, stop_flag);
+    if (!opened.ok())
+      return failed(opened.status());
+    tab = std::move(opened).value();
+    std::lock_guard lock(browser.spare_mu);
+    ++browser.tabs;
+  }
+  PrepareSpare(browser_ptr);
+  const std::string& context_id = tab.context_id;
+  const std::string& target_id = tab.target_id;
+  const std::string& session = tab.session;
 
+  // After the page the tab is given back clean for the next one when the page ended well
+  // (`keep`), else its context is disposed; a broken browser is killed anyway.
   struct Cleanup {
-    CdpConnection& cdp;
-    const std::string& context;
-    const std::string& session;
+    Renderer* r;
+    Browser& browser;
+    Tab& tab;
     const bool& broken;
-    std::chrono::milliseconds timeout;
+    bool keep = false;
+    std::set<std::string> origins = {};
 
     ~Cleanup() {
-      if (!session.empty())
-        cdp.CloseSession(session);
-      if (cdp.alive() && !broken)
-        (void)cdp.Call("Target.disposeBrowserContext", {{"browserContextId", context}}, "",
-                       timeout);
+      if (keep && !broken)
+        r->KeepOrClose(browser, std::move(tab), origins);
+      else
+        r->DropTab(browser, tab);  // (a broken browser is killed anyway)
     }
-  } cleanup{cdp, context_id, session, *broken, call};
-
-  auto target =
-      cdp.Call("Target.createTarget", {{"url", "about:blank"}, {"browserContextId", context_id}},
-               "", call, stop_flag);
-  if (!target.ok())
-    return failed(target.status());
-  const std::string target_id = Str(target.value(), "targetId");
-  auto attached = cdp.Call("Target.attachToTarget", {{"targetId", target_id}, {"flatten", true}},
-                           "", call, stop_flag);
-  if (!attached.ok())
-    return failed(attached.status());
-  session = Str(attached.value(), "sessionId");
-  cdp.OpenSession(session);
-  for (const char* method : {"Page.enable", "Network.enable"}) {
-    auto r = cdp.Call(method, Json::object(), session, call, stop_flag);
-    if (!r.ok())
-      return failed(r.status());
-  }
-  // WebSockets are not paused by Fetch: refuse them all. Service workers would fetch on
-  // their own: bypass them.
-  for (auto& [method, params] : std::vector<std::pair<const char*, Json>>{
-           {"Network.setBlockedURLs", {{"urls", Json::array({"ws://*", "wss://*"})}}},
-           {"Network.setBypassServiceWorker", {{"bypass", true}}}}) {
-    auto r = cdp.Call(method, params, session, call, stop_flag);
-    if (!r.ok())
-      return failed(r.status());
-  }
+  } cleanup{this, browser, tab, *broken};
 
   RenderedPage page;
   std::unordered_map<std::string, size_t> index;  // network id → requests[i]
@@ -497,8 +661,12 @@ Result<RenderedPage> Renderer::RenderIn(Browser& browser, const RenderRequest& r
   std::set<std::string> in_flight;
   int64_t bytes = 0;
   bool loaded = false;
+  bool busy_after_load = false;  // a request started after the load event
   bool stopped = false;
   auto last_change = SteadyClock::now();
+  // How long the network must stay quiet after the load event: a page whose scripts still
+  // fetch after load gets the full network_quiet, one that went still at load settle_quiet.
+  auto quiet = [&] { return busy_after_load ? options_.network_quiet : options_.settle_quiet; };
 
   auto nav = cdp.Call("Page.navigate", {{"url", request.url}}, session,
                       capped(std::min(navigation_timeout, total_timeout)), stop_flag);
@@ -531,7 +699,7 @@ Result<RenderedPage> Renderer::RenderIn(Browser& browser, const RenderRequest& r
     if (cancelled())
       return Status::Cancelled("rendering cancelled: " + request.url);
     const auto now = SteadyClock::now();
-    if (loaded && in_flight.empty() && now - last_change >= options_.network_quiet)
+    if (loaded && in_flight.empty() && now - last_change >= quiet())
       break;
     if (now >= deadline) {
       page.notes.push_back(loaded ? "network not quiet within the time budget"
@@ -542,10 +710,9 @@ Result<RenderedPage> Renderer::RenderIn(Browser& browser, const RenderRequest& r
       page.notes.push_back("load event not reached within the navigation timeout");
       break;
     }
-    auto wake = std::min(
-        {deadline, loaded ? deadline : load_deadline, last_change + options_.network_quiet});
+    auto wake = std::min({deadline, loaded ? deadline : load_deadline, last_change + quiet()});
     if (wake <= now)
-      wake = now + options_.network_quiet;
+      wake = now + quiet();
     if (request.cancel)
       wake = std::min(wake, now + kCancelPoll);
     auto event = cdp.NextEvent(session, wake);
@@ -571,6 +738,7 @@ Result<RenderedPage> Renderer::RenderIn(Browser& browser, const RenderRequest& r
       index[id] = page.requests.size();
       page.requests.push_back({Str(req, "url"), Str(p, "type"), 0, "", ""});
       in_flight.insert(id);
+      busy_after_load = busy_after_load || loaded;
       last_change = SteadyClock::now();
     } else if (method == "Network.responseReceived") {
       const Json& resp = p.value("response", Json::object());
@@ -608,7 +776,9 @@ Result<RenderedPage> Renderer::RenderIn(Browser& browser, const RenderRequest& r
       }
       in_flight.erase(id);
       last_change = SteadyClock::now();
-    } else if (method == "Page.loadEventFired") {
+    } else if (method == "Page.loadEventFired" && !page.final_url.empty()) {
+      // (Only once this navigation's document answered: not a late load of the blank page
+      // a reused tab showed before.)
       loaded = true;
       last_change = SteadyClock::now();
     } else if (method == "Inspector.targetCrashed") {
@@ -670,6 +840,15 @@ Result<RenderedPage> Renderer::RenderIn(Browser& browser, const RenderRequest& r
   if (page.final_url.empty())
     page.final_url = request.url;
   page.bytes = bytes;
+  // The page ended well: its tab may serve another page once emptied. A page stopped by a
+  // budget (its requests refused from then on) is not worth the cleaning.
+  cleanup.keep = !stopped;
+  for (const std::string& url : {request.url, page.final_url})
+    if (std::string origin = OriginOf(url); !origin.empty())
+      cleanup.origins.insert(origin);
+  for (const RenderedRequest& r : page.requests)
+    if (std::string origin = OriginOf(r.url); !origin.empty())
+      cleanup.origins.insert(origin);
   // What the browser ended on may be a bot-protection page (served to it, or reached by a
   // script): not the site.
   std::vector<std::pair<std::string, std::string>> headers(page.headers.begin(),

@@ -1,7 +1,8 @@
 // Renderer: renders pages in headless Chromium. One browser per Renderer, started on the first
-// Render() and restarted after a crash, a hang or `pages_per_browser` pages; each page gets a
-// fresh browser context (no cookies or storage shared between pages) that is disposed after
-// it. Every request the browser makes passes the RequestGuard. Render() is thread-safe and
+// Render() and restarted after a crash, a hang or `pages_per_browser` pages; each page runs in
+// a tab of its own browser context, emptied of cookies and storage before the tab serves
+// another page (at most 20; docs/decisions/renderer-cdp.md). Every request the browser makes
+// passes the RequestGuard. Render() is thread-safe and
 // may run on several threads at once (one tab each). Destroying the Renderer kills the
 // browser and its process group.
 #pragma once
@@ -16,6 +17,7 @@
 #include <memory>
 #include <mutex>
 #include <nlohmann/json_fwd.hpp>
+#include <optional>
 #include <set>
 #include <string>
 #include <thread>
@@ -38,6 +40,7 @@ struct RendererStats {
   int64_t crashes = 0;           // of those, renderer_crashed: a tab or browser crashed or hung
   int64_t browsers_started = 0;  // launches (the first, after crashes and after recycles)
   int64_t recycles = 0;          // browsers retired after pages_per_browser pages
+  int64_t tabs_opened = 0;       // tabs (each a fresh context) opened; the rest were reused
 };
 
 class Renderer {
@@ -76,6 +79,14 @@ class Renderer {
  private:
   struct Browser;
 
+  // One page's tab: its own browser context, a target in it, our flat session to it.
+  struct Tab {
+    std::string context_id;
+    std::string target_id;
+    std::string session;
+    int pages = 0;  // pages it has shown
+  };
+
   struct GuardItem {
     std::weak_ptr<Browser> browser;
     std::string request_id;  // Fetch's id, to continue or fail the request
@@ -92,8 +103,27 @@ class Renderer {
   common::Result<std::shared_ptr<Browser>> Acquire();
   void Release(const std::shared_ptr<Browser>& browser, bool broken);
   common::Result<std::shared_ptr<Browser>> Launch();
-  common::Result<RenderedPage> RenderIn(Browser& browser, const RenderRequest& request,
-                                        bool* broken);
+  common::Result<RenderedPage> RenderIn(const std::shared_ptr<Browser>& browser,
+                                        const RenderRequest& request, bool* broken);
+  // Opens a tab in a fresh context (blank, attached, Page and Network enabled, WebSockets
+  // refused, service workers bypassed); on failure nothing is left open.
+  common::Result<Tab> OpenTab(CdpConnection& cdp, const std::atomic<bool>* stop);
+  // Closes the session and disposes the context without waiting for the browser.
+  void CloseTab(CdpConnection& cdp, const Tab& tab);
+  // Empties a tab whose page is done for the next page: navigates it to about:blank, clears
+  // every storage type of `origins` and the context's cookies. False when any step fails (or
+  // there are too many origins): the tab must then be closed.
+  bool ResetTab(CdpConnection& cdp, const Tab& tab, const std::set<std::string>& origins);
+  // Gives a tab back to `browser`'s ready tabs after ResetTab, or closes it (also after
+  // kMaxPagesPerTab pages).
+  void KeepOrClose(Browser& browser, Tab tab, const std::set<std::string>& origins);
+  // Closes a tab of `browser` for good (CloseTab) and counts it gone.
+  void DropTab(Browser& browser, const Tab& tab);
+  // A ready tab of `browser` (opened ahead or given back clean), if there is one; crashed ones
+  // are closed and skipped.
+  std::optional<Tab> TakeSpare(Browser& browser);
+  // Has the keeper open one more tab ahead in `browser`, up to options_.spare_tabs.
+  void PrepareSpare(const std::shared_ptr<Browser>& browser);
   void OnBrowserEvent(const std::weak_ptr<Browser>& browser, const nlohmann::json& event);
   void KeeperLoop();
   void GuardLoop();
@@ -107,6 +137,7 @@ class Renderer {
   std::atomic<int64_t> pages_failed_{0};
   std::atomic<int64_t> crashes_{0};
   std::atomic<int64_t> recycles_{0};
+  std::atomic<int64_t> tabs_opened_{0};
 
   mutable std::mutex tabs_mu_;
   std::condition_variable tabs_cv_;

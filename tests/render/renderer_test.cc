@@ -187,6 +187,28 @@ TEST_F(RendererTest, CapturesWhatTheScriptsBuilt) {
   EXPECT_EQ(cookie->value, "skript1");
 }
 
+// A tab serves page after page; what one page stored (cookies, local and session storage)
+// is gone before the next one, even on the same origin.
+TEST_F(RendererTest, NothingAPageStoredReachesTheNextPageInTheSameTab) {
+  RenderOptions o = Options();
+  o.max_tabs = 1;
+  o.spare_tabs = 0;
+  auto r = Renderer::Create(o);
+  ASSERT_TRUE(r.ok());
+  auto wrote = r.value()->Render({Url("/lagring.html?skriv=1"), {}});
+  ASSERT_TRUE(wrote.ok()) << wrote.status().ToString();
+  // The control: the page could store and read back.
+  EXPECT_NE(wrote.value().html.find("local=ja session=ja cookie=lagrat=ja"), std::string::npos)
+      << wrote.value().html;
+  auto next = r.value()->Render({Url("/lagring.html"), {}});
+  ASSERT_TRUE(next.ok()) << next.status().ToString();
+  EXPECT_NE(next.value().html.find("local=null session=null cookie=-"), std::string::npos)
+      << next.value().html;
+  EXPECT_TRUE(next.value().cookies.empty());
+  // Both pages were shown by one tab: the cleaning, not a new context, kept them apart.
+  EXPECT_EQ(r.value()->stats().tabs_opened, 1);
+}
+
 TEST_F(RendererTest, EachPageGetsAFreshContextAndNoImages) {
   ASSERT_TRUE(renderer_->Render({Url("/"), {}}).ok());
   auto page = renderer_->Render({Url("/om-oss.html"), {"Shopify"}});
