@@ -1,6 +1,8 @@
 // Render benchmark driver: renders the given URLs round-robin with T threads (one tab each) in
-// one Renderer and prints pages/s and the browser's peak memory (sum of PSS of every process
-// of the browser, sampled every 100 ms). bench/render/run.sh runs it against the fake internet.
+// one Renderer, with --rules also detects on each rendered page as the analyzer does, and
+// prints pages/s, the browser's peak memory (sum of PSS of every process of the browser,
+// sampled every 100 ms) and CPU per page. bench/render/run.sh runs it against the fake
+// internet beside the peer (bench/render/peer).
 #include <sys/resource.h>
 #include <unistd.h>
 
@@ -11,9 +13,15 @@
 #include <filesystem>
 #include <fstream>
 #include <iostream>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <set>
 #include <sstream>
 #include <thread>
 
+#include "detect/detector.h"
+#include "detect/rule_set.h"
 #include "render/renderer.h"
 
 namespace {
@@ -87,6 +95,12 @@ int main(int argc, char** argv) {
   app.add_option("--allow-net", options.allow_net);
   app.add_option("--connect-to", options.connect_to);
   app.add_option("--ca-file", options.ca_file);
+  std::vector<std::string> rules;
+  app.add_option("--rules", rules,
+                 "Rule files or folders: also detect on every rendered page, as the analyzer "
+                 "does (globals the js rules name, XHR URLs, cookies, the DOM)");
+  app.add_option("--chromium-arg", options.launch.extra_args,
+                 "One more Chromium command-line argument (repeatable; for experiments)");
   int settle_quiet_ms = static_cast<int>(options.settle_quiet.count());
   app.add_option("--spare-tabs", options.spare_tabs, "Tabs opened ahead (0: none)");
   app.add_option("--settle-quiet-ms", settle_quiet_ms,
@@ -99,7 +113,49 @@ int main(int argc, char** argv) {
     return 2;
   }
   leadscan::render::Renderer& renderer = *created.value();
-  auto warm = renderer.Render({urls[0], {}});  // starts the browser
+  std::unique_ptr<leadscan::detect::Detector> detector;
+  std::vector<std::string> chains;
+  if (!rules.empty()) {
+    auto loaded = leadscan::detect::RuleSet::Load(rules);
+    if (!loaded.ok()) {
+      std::cerr << loaded.status().ToString() << "\n";
+      return 2;
+    }
+    std::set<std::string> unique;
+    for (const auto& p : (*loaded)->patterns())
+      if (p.field == leadscan::detect::Field::kJs && !p.key.empty())
+        unique.insert(p.key);
+    chains.assign(unique.begin(), unique.end());
+    detector = std::make_unique<leadscan::detect::Detector>(*loaded);
+  }
+  // What detection found on each URL (the first time it was rendered), printed at the end.
+  std::mutex found_mu;
+  std::map<std::string, std::string> found;
+  auto detect = [&](const std::string& url, leadscan::render::RenderedPage page) {
+    if (!detector)
+      return;
+    leadscan::detect::PageInput input;
+    input.url = page.final_url;
+    input.rendered_html = std::move(page.html);
+    for (const auto& [name, value] : page.headers)
+      input.headers.emplace_back(name, value);
+    for (const auto& c : page.cookies)
+      input.cookies.emplace_back(c.name, c.value);
+    for (const auto& r : page.requests)
+      if (r.blocked.empty() && (r.resource_type == "XHR" || r.resource_type == "Fetch"))
+        input.xhr.push_back(r.url);
+    input.js = std::move(page.js);
+    input.source = "browser";
+    input.role = "home";
+    leadscan::detect::SiteDetection site(*detector);
+    (void)site.AddPage(std::move(input));
+    std::string names;
+    for (const auto& f : site.Findings())
+      names += (names.empty() ? "" : ", ") + f.name;
+    std::lock_guard lock(found_mu);
+    found.emplace(url, names);
+  };
+  auto warm = renderer.Render({urls[0], chains});  // starts the browser
   if (!warm.ok()) {
     std::cerr << warm.status().ToString() << "\n";
     return 1;
@@ -124,11 +180,14 @@ int main(int argc, char** argv) {
   for (int t = 0; t < tabs; ++t)
     workers.emplace_back([&] {
       for (int i; (i = next.fetch_add(1)) < pages;) {
-        auto page = renderer.Render({urls[static_cast<size_t>(i) % urls.size()], {}});
+        const std::string& url = urls[static_cast<size_t>(i) % urls.size()];
+        auto page = renderer.Render({url, chains});
         if (!page.ok()) {
           ++failed;
           std::cerr << page.status().ToString() << "\n";
+          continue;
         }
+        detect(url, std::move(page).value());
       }
     });
   for (auto& w : workers)
@@ -145,5 +204,7 @@ int main(int argc, char** argv) {
       tabs, pages, failed.load(), seconds, pages / seconds, peak_kb.load() / 1024.0,
       peak_kb.load() / 1024.0 / tabs, (browser_cpu + own_cpu) * 1000 / pages,
       browser_cpu * 1000 / pages, own_cpu * 1000 / pages);
+  for (const auto& [url, names] : found)
+    std::fprintf(stderr, "found %s: %s\n", url.c_str(), names.c_str());
   return failed.load() == 0 ? 0 : 1;
 }
