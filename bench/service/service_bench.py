@@ -320,7 +320,7 @@ def main():
                "--connect-to", f":443:127.0.0.1:{https_port}",
                "--connect-to", f":80:127.0.0.1:{http_port}",
                "--ca-file", ca, "--politeness-ms", "0", "--ignore-robots", "--rate-limit", "0",
-               "--concurrency", str(args.concurrency)] + args.serve_arg
+               "--concurrency", str(args.concurrency), "--render-tabs", "0"] + args.serve_arg
         with open(os.path.join(out, "serve.cmd"), "w") as f:
             f.write(" ".join(cmd) + "\n")
         sv = subprocess.Popen(cmd, stdout=subprocess.PIPE,

@@ -28,10 +28,25 @@ nlohmann::json FindingsToJson(const std::vector<detect::Finding>& findings) {
 
 }  // namespace
 
+std::string_view EvidenceOrigin(const detect::Evidence& evidence) {
+  if (evidence.source != "browser")
+    return "http";
+  const std::string_view field = evidence.field;
+  if (field.starts_with("js."))
+    return "js";
+  if (field == "xhr" || field.starts_with("xhr.") || field.starts_with("headers.") ||
+      field.starts_with("cookies."))
+    return "network";
+  return "dom";
+}
+
 nlohmann::json FindingToJson(const detect::Finding& finding) {
   nlohmann::json evidence = nlohmann::json::array();
   for (const auto& e : finding.evidence) {
-    nlohmann::json one = {{"page", S(e.page)}, {"field", S(e.field)}, {"matched", S(e.matched)}};
+    nlohmann::json one = {{"page", S(e.page)},
+                          {"field", S(e.field)},
+                          {"matched", S(e.matched)},
+                          {"origin", EvidenceOrigin(e)}};
     if (!e.source.empty())
       one["source"] = S(e.source);  // "browser": the rendered DOM, a JS global or the network
     evidence.push_back(std::move(one));
@@ -73,20 +88,30 @@ nlohmann::json AnalysisResult::ToJson() const {
     f["field"] = field;
     set_aside_json.push_back(std::move(f));
   }
-  return {{"domain", S(domain)},
-          {"final_url", S(final_url)},
-          {"analysis_type", AnalysisTypeName(type)},
-          {"pages", std::move(pages_json)},
-          {"ecommerce_platform",
-           ecommerce_platform ? FindingToJson(*ecommerce_platform) : nlohmann::json()},
-          {"technologies", FindingsToJson(technologies)},
-          {"checkout_solutions", FindingsToJson(checkout_solutions)},
-          {"payment_methods", FindingsToJson(payment_methods)},
-          {"carriers", FindingsToJson(carriers)},
-          {"shipping_software", FindingsToJson(shipping_software)},
-          {"site_kind", {{"kind", SiteKindName(site.kind)}, {"reasons", std::move(reasons)}}},
-          {"set_aside", std::move(set_aside_json)},
-          {"errors", std::move(errors_json)}};
+  nlohmann::json out = {
+      {"domain", S(domain)},
+      {"final_url", S(final_url)},
+      {"analysis_type", AnalysisTypeName(type)},
+      {"pages", std::move(pages_json)},
+      {"ecommerce_platform",
+       ecommerce_platform ? FindingToJson(*ecommerce_platform) : nlohmann::json()},
+      {"technologies", FindingsToJson(technologies)},
+      {"checkout_solutions", FindingsToJson(checkout_solutions)},
+      {"payment_methods", FindingsToJson(payment_methods)},
+      {"carriers", FindingsToJson(carriers)},
+      {"shipping_software", FindingsToJson(shipping_software)},
+      {"site_kind", {{"kind", SiteKindName(site.kind)}, {"reasons", std::move(reasons)}}},
+      {"set_aside", std::move(set_aside_json)},
+      {"errors", std::move(errors_json)}};
+  if (render) {
+    out["render"] = {
+        {"mode", render->mode},
+        {"rendered", render->rendered},
+        {"reason", S(render->reason)},
+        {"error_code",
+         render->error_code.empty() ? nlohmann::json() : nlohmann::json(S(render->error_code))}};
+  }
+  return out;
 }
 
 }  // namespace leadscan::analysis

@@ -5,6 +5,7 @@
 #include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "analysis/analysis_type.h"
@@ -21,6 +22,14 @@ struct PageRecord {
   std::string via;         // "https", "http", "saved", "browser"
   std::string reason;      // why it was fetched: "home", "link path /frakt", ...
   std::string error_code;  // when the fetch failed
+};
+
+// Whether the lead's home page was also rendered in the browser, and why (or why not).
+struct RenderDecision {
+  std::string mode;        // the mode in force: "auto", "always", "never"
+  bool rendered = false;   // a rendered page was added to detection
+  std::string reason;      // "auto: script shell (12 characters of text)", "render never", ...
+  std::string error_code;  // the render was tried and failed with this code ("" = it did not)
 };
 
 struct AnalysisError {
@@ -47,10 +56,18 @@ struct AnalysisResult {
   // Commerce findings on a site that is no shop (a provider's own site, documentation, an
   // article): kept apart with the field they would have gone to, never counted.
   std::vector<std::pair<std::string, detect::Finding>> set_aside;
+  // Set by Analyzer::Analyze (absent for saved pages): JSON `render`.
+  std::optional<RenderDecision> render;
 
   nlohmann::json ToJson() const;
 };
 
+// A finding as JSON; each evidence item carries `origin`: "http" (a page fetched over HTTP),
+// "dom" (the rendered page's DOM), "js" (a JavaScript global) or "network" (what the browser
+// saw on the wire: XHR/fetch requests, the document's headers, the context's cookies).
 nlohmann::json FindingToJson(const detect::Finding& finding);
+
+// The origin of one evidence item (see FindingToJson).
+std::string_view EvidenceOrigin(const detect::Evidence& evidence);
 
 }  // namespace leadscan::analysis

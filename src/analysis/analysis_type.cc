@@ -11,6 +11,14 @@ constexpr int kMaxRetriesLimit = 10;
 constexpr int64_t kMinTimeoutMs = 1000;
 constexpr int64_t kMaxTimeoutMs = 10 * 60 * 1000;
 constexpr int64_t kMaxBytesLimit = 256LL * 1024 * 1024;
+constexpr int64_t kMaxRenderNavigationTimeoutMs = 2 * 60 * 1000;
+constexpr int64_t kMaxRenderTimeoutMs = 5 * 60 * 1000;
+constexpr int64_t kMaxRenderRequestsLimit = 5000;
+constexpr int64_t kMinRenderBytes = 64 * 1024;
+constexpr const char* kKnownKeys =
+    "use_firecrawl, use_puppeteer, render, timeout, max_pages, max_bytes, max_retries, "
+    "render_navigation_timeout, render_timeout, render_max_requests, render_max_bytes, "
+    "find_domain, search_country";
 
 Status BadConfig(const std::string& key, const std::string& message) {
   return Status::InvalidArgument("invalid_analysis_config",
@@ -127,10 +135,17 @@ Result<RenderMode> ParseRenderMode(std::string_view text, std::string_view field
 }
 
 nlohmann::json AnalysisConfig::ToJson() const {
-  nlohmann::json out{{"use_firecrawl", use_firecrawl},   {"use_puppeteer", use_puppeteer},
-                     {"render", RenderModeName(render)}, {"timeout", timeout.count()},
-                     {"max_pages", max_pages},           {"max_bytes", max_bytes},
-                     {"max_retries", max_retries}};
+  nlohmann::json out{{"use_firecrawl", use_firecrawl},
+                     {"use_puppeteer", use_puppeteer},
+                     {"render", RenderModeName(render)},
+                     {"timeout", timeout.count()},
+                     {"max_pages", max_pages},
+                     {"max_bytes", max_bytes},
+                     {"max_retries", max_retries},
+                     {"render_navigation_timeout", render_navigation_timeout.count()},
+                     {"render_timeout", render_timeout.count()},
+                     {"render_max_requests", render_max_requests},
+                     {"render_max_bytes", render_max_bytes}};
   if (find_domain)
     out["find_domain"] = *find_domain;
   if (!search_country.empty())
@@ -198,15 +213,38 @@ Result<AnalysisConfig> ParseAnalysisConfig(const nlohmann::json& json) {
       if (c.size() != 2 || c[0] < 'a' || c[0] > 'z' || c[1] < 'a' || c[1] > 'z')
         return BadConfig(key, "must be a two-letter country code such as \"se\"");
       config.search_country = c;
+    } else if (key == "render_navigation_timeout") {
+      auto n = GetInt(value, key, kMinTimeoutMs, kMaxRenderNavigationTimeoutMs);
+      if (!n.ok())
+        return n.status();
+      config.render_navigation_timeout = std::chrono::milliseconds(*n);
+    } else if (key == "render_timeout") {
+      auto n = GetInt(value, key, kMinTimeoutMs, kMaxRenderTimeoutMs);
+      if (!n.ok())
+        return n.status();
+      config.render_timeout = std::chrono::milliseconds(*n);
+    } else if (key == "render_max_requests") {
+      auto n = GetInt(value, key, 1, kMaxRenderRequestsLimit);
+      if (!n.ok())
+        return n.status();
+      config.render_max_requests = static_cast<int>(*n);
+    } else if (key == "render_max_bytes") {
+      auto n = GetInt(value, key, kMinRenderBytes, kMaxBytesLimit);
+      if (!n.ok())
+        return n.status();
+      config.render_max_bytes = *n;
     } else {
       return Status::InvalidArgument(
           "invalid_analysis_config",
-          "unknown analysis_config key '" + key +
-              "' (known: use_firecrawl, use_puppeteer, render, timeout, max_pages, max_bytes, "
-              "max_retries, find_domain, search_country)",
+          "unknown analysis_config key '" + key + "' (known: " + kKnownKeys + ")",
           "analysis_config." + key);
     }
   }
+  if (config.render_navigation_timeout > config.render_timeout)
+    return BadConfig("render_navigation_timeout",
+                     "must not exceed render_timeout (" +
+                         std::to_string(config.render_timeout.count()) +
+                         " ms): the load is part of the page's render time");
   return config;
 }
 

@@ -46,6 +46,13 @@ constexpr std::chrono::milliseconds kDefaultLeadTimeout{20000};  // the seed's d
 constexpr int kDefaultMaxPages = 8;
 constexpr int64_t kDefaultMaxLeadBytes = 16 * 1024 * 1024;
 
+// Budgets of one rendered page (analysis_config.render_*), within the lead's own time and byte
+// budget. Images, fonts and media are never downloaded (not a knob).
+constexpr std::chrono::milliseconds kDefaultRenderNavigationTimeout{15000};  // to the load event
+constexpr std::chrono::milliseconds kDefaultRenderTimeout{25000};            // load + network quiet
+constexpr int kDefaultRenderMaxRequests = 300;
+constexpr int64_t kDefaultRenderMaxBytes = 20LL * 1024 * 1024;  // encoded, all requests
+
 // `analysis_config` of a job. The seed's keys (use_firecrawl, use_puppeteer, timeout) are
 // always accepted; providers that are not available fall back to plain HTTP and say so in the
 // result's errors.
@@ -70,6 +77,14 @@ struct AnalysisConfig {
   // nullopt: yes when a provider is configured.
   std::optional<bool> find_domain;
   std::string search_country;  // two lower-case letters; "": the lead's, else the default
+  // One rendered page: load event within render_navigation_timeout, everything (load, network
+  // quiet, capture) within render_timeout, at most render_max_requests requests and
+  // render_max_bytes bytes (then the page is stopped and captured as it is). The lead's
+  // remaining time and bytes cap these.
+  std::chrono::milliseconds render_navigation_timeout = kDefaultRenderNavigationTimeout;
+  std::chrono::milliseconds render_timeout = kDefaultRenderTimeout;
+  int render_max_requests = kDefaultRenderMaxRequests;
+  int64_t render_max_bytes = kDefaultRenderMaxBytes;
 
   nlohmann::json ToJson() const;
 
@@ -78,7 +93,8 @@ struct AnalysisConfig {
 };
 
 // Validates a JSON object: unknown keys -> invalid_analysis_config naming the key; wrong types
-// and out-of-range values -> invalid_analysis_config naming the key. null/absent -> defaults.
+// and out-of-range values -> invalid_analysis_config naming the key; a render_navigation_timeout
+// above render_timeout -> invalid_analysis_config naming the former. null/absent -> defaults.
 common::Result<AnalysisConfig> ParseAnalysisConfig(const nlohmann::json& json);
 
 }  // namespace leadscan::analysis

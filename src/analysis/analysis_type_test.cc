@@ -103,4 +103,55 @@ TEST(AnalysisConfigTest, FindDomainAndSearchCountry) {
   }
 }
 
+TEST(AnalysisConfigTest, RenderBudgetsHaveDefaultsAndAreChecked) {
+  auto defaults = ParseAnalysisConfig(nlohmann::json());
+  ASSERT_TRUE(defaults.ok());
+  EXPECT_EQ(defaults->render_navigation_timeout, kDefaultRenderNavigationTimeout);
+  EXPECT_EQ(defaults->render_timeout, kDefaultRenderTimeout);
+  EXPECT_EQ(defaults->render_max_requests, kDefaultRenderMaxRequests);
+  EXPECT_EQ(defaults->render_max_bytes, kDefaultRenderMaxBytes);
+
+  auto set = ParseAnalysisConfig(nlohmann::json::parse(
+      R"({"render_navigation_timeout": 5000, "render_timeout": 8000,
+          "render_max_requests": 40, "render_max_bytes": 1048576})"));
+  ASSERT_TRUE(set.ok()) << set.status().ToString();
+  EXPECT_EQ(set->render_navigation_timeout.count(), 5000);
+  EXPECT_EQ(set->render_timeout.count(), 8000);
+  EXPECT_EQ(set->render_max_requests, 40);
+  EXPECT_EQ(set->render_max_bytes, 1048576);
+  const nlohmann::json round = set->ToJson();
+  EXPECT_EQ(round["render_timeout"], 8000);
+  auto again = ParseAnalysisConfig(round);
+  ASSERT_TRUE(again.ok()) << again.status().ToString();
+  EXPECT_EQ(again->render_max_requests, 40);
+
+  struct Bad {
+    const char* json;
+    const char* field;
+  };
+
+  for (const Bad& b : std::vector<Bad>{
+           {R"({"render_navigation_timeout": 999})", "analysis_config.render_navigation_timeout"},
+           {R"({"render_timeout": 300001})", "analysis_config.render_timeout"},
+           {R"({"render_timeout": "25s"})", "analysis_config.render_timeout"},
+           {R"({"render_max_requests": 0})", "analysis_config.render_max_requests"},
+           {R"({"render_max_requests": 2.5})", "analysis_config.render_max_requests"},
+           {R"({"render_max_bytes": 1024})", "analysis_config.render_max_bytes"},
+           {R"({"render_max_bytes": null})", "analysis_config.render_max_bytes"},
+           {R"({"render_block_images": false})", "analysis_config.render_block_images"},
+           // The load is part of the page's time.
+           {R"({"render_navigation_timeout": 20000, "render_timeout": 10000})",
+            "analysis_config.render_navigation_timeout"},
+       }) {
+    auto r = ParseAnalysisConfig(nlohmann::json::parse(b.json));
+    ASSERT_FALSE(r.ok()) << b.json;
+    EXPECT_EQ(r.status().error_code(), "invalid_analysis_config") << b.json;
+    EXPECT_EQ(r.status().field(), b.field) << b.json << ": " << r.status().ToString();
+  }
+  // The message of an unknown key names the budgets among the known keys.
+  auto unknown = ParseAnalysisConfig(nlohmann::json::parse(R"({"render_budget": 1})"));
+  ASSERT_FALSE(unknown.ok());
+  EXPECT_NE(unknown.status().message().find("render_max_bytes"), std::string::npos);
+}
+
 }  // namespace leadscan::analysis

@@ -63,10 +63,13 @@ size_t VisibleTextChars(std::string_view html) {
       skip_to("-->");
     } else if (starts_ci("<script")) {
       skip_to("</script");
+      skip_to(">");  // the end tag's own '>' is no text
     } else if (starts_ci("<style")) {
       skip_to("</style");
+      skip_to(">");
     } else if (starts_ci("<noscript")) {
       skip_to("</noscript");  // what a browser with scripts does not show
+      skip_to(">");
     } else {
       skip_to(">");
     }
@@ -245,36 +248,58 @@ void NoteTruncation(const detect::SiteDetection& site, AnalysisResult* result) {
                             note.url});
 }
 
-// Why `auto` renders the home page ("" = it does not): a script shell (almost no visible text),
-// or a commerce analysis whose HTTP page names no platform.
-std::string AutoRenderReason(const std::string& html, const std::vector<detect::Finding>& found,
-                             AnalysisType type) {
+// Whether `auto` renders the home page, and why (or why not): it does for a script shell
+// (almost no visible text) and for a platform-wanting analysis whose HTTP page names no
+// platform.
+std::pair<bool, std::string> AutoRender(const std::string& html,
+                                        const std::vector<detect::Finding>& found,
+                                        AnalysisType type) {
   const size_t text = VisibleTextChars(html);
+  const std::string chars = std::to_string(text) + " characters of text";
   if (text < kScriptShellTextChars)
-    return "auto: script shell (" + std::to_string(text) + " characters of text)";
-  const bool platform = std::any_of(found.begin(), found.end(), [](const detect::Finding& f) {
-    return f.group == detect::Group::kPlatform;
-  });
-  if (WantsPlatform(type) && !platform)
-    return "auto: no platform in the HTTP page";
-  return "";
+    return {true, "auto: script shell (" + chars + ")"};
+  const detect::Finding* platform = nullptr;
+  for (const detect::Finding& f : found)
+    if (f.group == detect::Group::kPlatform && (!platform || f.confidence > platform->confidence))
+      platform = &f;
+  if (!WantsPlatform(type))
+    return {false, "auto: not needed (" + chars + "; " + std::string(AnalysisTypeName(type)) +
+                       " looks for no platform)"};
+  if (platform == nullptr)
+    return {true, "auto: no platform in the HTTP page (" + chars + ")"};
+  return {false, "auto: not needed (" + chars + "; the HTTP page names its platform, " +
+                     platform->name + ")"};
 }
 
 }  // namespace
 
-void Analyzer::RenderHome(const std::string& url, const std::string& why,
-                          std::chrono::milliseconds budget, detect::SiteDetection* site_detection,
-                          AnalysisResult* result, const std::function<bool()>& expired) const {
+Status Analyzer::RenderHome(const std::string& url, const std::string& why,
+                            const AnalysisConfig& config, std::chrono::milliseconds time_left,
+                            int64_t* bytes_used, const std::shared_ptr<std::atomic<bool>>& cancel,
+                            detect::SiteDetection* site_detection, AnalysisResult* result,
+                            const std::function<bool()>& expired) const {
   const auto start = std::chrono::steady_clock::now();
-  auto rendered = renderer_->Render({url, js_chains_, budget});
+  render::RenderRequest request{url, js_chains_, time_left, cancel};
+  request.navigation_timeout = config.render_navigation_timeout;
+  request.total_timeout = config.render_timeout;
+  request.max_requests = config.render_max_requests;
+  // The rendered page's bytes count against what the lead has left.
+  request.max_bytes =
+      std::max<int64_t>(1, std::min(config.render_max_bytes, config.max_bytes - *bytes_used));
+  auto rendered = renderer_->Render(request);
   const double ms =
       std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start).count();
   if (!rendered.ok()) {
+    // A crashed or hung tab says nothing about the site: the lead fails (retryable) and is
+    // tried again with a fresh tab. A cancel ends the lead.
+    if (rendered.status().error_code() == "renderer_crashed" ||
+        rendered.status().code() == common::StatusCode::kCancelled)
+      return rendered.status();
     result->pages.push_back(
         {url, 0, 0, ms, "browser", "rendered (" + why + ")", rendered.status().error_code()});
     result->errors.push_back(
         {rendered.status().error_code(), "rendering: " + rendered.status().message(), url});
-    return;
+    return Status::Ok();
   }
   render::RenderedPage& page = rendered.value();
   detect::PageInput input;
@@ -290,14 +315,15 @@ void Analyzer::RenderHome(const std::string& url, const std::string& why,
   input.js = std::move(page.js);
   input.role = "home";
   input.source = "browser";
-  result->pages.push_back({page.final_url, page.status,
-                           static_cast<int64_t>(input.rendered_html.size()), ms, "browser",
-                           "rendered (" + why + ")", ""});
+  *bytes_used += page.bytes;
+  result->pages.push_back(
+      {page.final_url, page.status, page.bytes, ms, "browser", "rendered (" + why + ")", ""});
   for (const std::string& note : page.notes)
     result->errors.push_back({"render_budget", "rendering: " + note, page.final_url});
   if (!site_detection->AddPage(std::move(input), expired))
     result->errors.push_back(
         {"timeout", "the lead's time budget ran out before the rendered page was analysed", url});
+  return Status::Ok();
 }
 
 std::vector<std::pair<LinkCandidate, fetch::FetchResult>> Analyzer::FetchAll(
@@ -454,17 +480,36 @@ Result<AnalysisResult> Analyzer::AnalyzeLead(std::string_view input, AnalysisTyp
                              "the lead's time budget ran out before its home page was analysed");
   }
   NoteTruncation(site_detection, &result);
-  // Firecrawl's rawHtml is already a browser's DOM: `auto` does not render it again.
-  const bool may_render =
-      render_mode == RenderMode::kAlways || (render_mode == RenderMode::kAuto && !via_firecrawl);
-  if (renderer_ != nullptr && may_render && !expired()) {
-    const std::string why = render_mode == RenderMode::kAlways
-                                ? std::string("render always")
-                                : AutoRenderReason(site_detection.pages().front().html,
-                                                   site_detection.Findings(), type);
-    if (!why.empty())
-      RenderHome(result.final_url, why, remaining(), &site_detection, &result, expired);
+  // Render the home page too? The result says what was decided and why.
+  RenderDecision decision;
+  decision.mode = std::string(RenderModeName(render_mode));
+  std::string why;  // why to render; "" = not
+  if (render_mode == RenderMode::kNever) {
+    decision.reason = "render never";
+  } else if (render_mode == RenderMode::kAlways) {
+    why = config.use_puppeteer ? "use_puppeteer" : "render always";
+  } else if (via_firecrawl) {
+    // Firecrawl's rawHtml is already a browser's DOM: `auto` does not render it again.
+    decision.reason = "not needed: the page came from Firecrawl, already rendered by a browser";
+  } else {
+    auto [yes, reason] =
+        AutoRender(site_detection.pages().front().html, site_detection.Findings(), type);
+    (yes ? why : decision.reason) = std::move(reason);
   }
+  if (!why.empty() && renderer_ == nullptr) {
+    decision.reason = why + "; not rendered: no browser in this process";
+  } else if (!why.empty() && expired()) {
+    decision.reason = why + "; not rendered: the lead's time ran out first";
+  } else if (!why.empty()) {
+    decision.reason = why;
+    Status rendered = RenderHome(result.final_url, why, config, remaining(), &bytes_used, cancel,
+                                 &site_detection, &result, expired);
+    if (!rendered.ok())
+      return rendered;
+    decision.error_code = result.pages.back().error_code;
+    decision.rendered = decision.error_code.empty();
+  }
+  result.render = std::move(decision);
   const std::string& home_html = site_detection.pages().front().html;
   size_t skipped_for_time = 0;
 

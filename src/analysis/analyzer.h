@@ -86,10 +86,16 @@ class Analyzer final : public LeadAnalyzer {
   // that is no shop aside.
   void JudgeSite(const detect::SiteDetection& site_detection, AnalysisResult* result) const;
 
-  // Renders the home page and adds it to detection; problems land in result->errors.
-  void RenderHome(const std::string& url, const std::string& why, std::chrono::milliseconds budget,
-                  detect::SiteDetection* site_detection, AnalysisResult* result,
-                  const std::function<bool()>& expired) const;
+  // Renders the home page and adds it to detection; problems of the page land in
+  // result->errors. Fails (the lead fails) with renderer_crashed (retryable) when the tab or
+  // browser crashed or hung, and with `cancelled`.
+  // The page's budgets come from `config`, capped by the lead's `time_left` and what its byte
+  // budget has left after `*bytes_used`; the bytes the browser loaded are added to it.
+  common::Status RenderHome(const std::string& url, const std::string& why,
+                            const AnalysisConfig& config, std::chrono::milliseconds time_left,
+                            int64_t* bytes_used, const std::shared_ptr<std::atomic<bool>>& cancel,
+                            detect::SiteDetection* site_detection, AnalysisResult* result,
+                            const std::function<bool()>& expired) const;
 
   fetch::Fetcher& fetcher_;
   const detect::Detector& detector_;

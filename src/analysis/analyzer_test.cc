@@ -69,6 +69,70 @@ class AnalyzerTest : public ::testing::Test {
   std::unique_ptr<Analyzer> analyzer_;
 };
 
+// The result says whether the home page was rendered and why (or why not), also when this
+// process has no browser.
+TEST_F(AnalyzerTest, TheResultSaysWhyItRenderedOrWhyNot) {
+  auto page = [&](const std::string& host, const std::string& body) {
+    fetch::FetchResponse r;
+    r.final_url = "https://" + host + "/";
+    r.status = 200;
+    r.content_type = "text/html";
+    r.body = body;
+    fetcher_.AddResponse("https://" + host + "/", r);
+  };
+  const std::string text(400, 'x');
+  page("shell.example", "<html><body><div id=app></div><script src=/app.js></script></body>");
+  page("shop.example", "<html><body><div data-shop=\"Butik\">" + text + "</div></body></html>");
+  page("plain.example", "<html><body><p>" + text + "</p></body></html>");
+  auto decide = [&](const std::string& host, AnalysisType type, const char* config) {
+    auto c = ParseAnalysisConfig(nlohmann::json::parse(config));
+    EXPECT_TRUE(c.ok());
+    auto r = analyzer_->Analyze(host, type, *c);
+    EXPECT_TRUE(r.ok()) << r.status().ToString();
+    EXPECT_TRUE(r->render.has_value());
+    return r->ToJson()["render"];
+  };
+  auto always = decide("shell.example", AnalysisType::kTechAnalysis, R"({"render": "always"})");
+  EXPECT_EQ(always["mode"], "always");
+  EXPECT_EQ(always["rendered"], false);
+  EXPECT_EQ(always["reason"], "render always; not rendered: no browser in this process");
+  EXPECT_EQ(always["error_code"], nullptr);
+  EXPECT_EQ(
+      decide("shell.example", AnalysisType::kTechAnalysis, R"({"use_puppeteer": true})")["reason"],
+      "use_puppeteer; not rendered: no browser in this process");
+  EXPECT_EQ(decide("shell.example", AnalysisType::kTechAnalysis, "{}")["reason"],
+            "auto: script shell (0 characters of text); not rendered: no browser in this process");
+  EXPECT_EQ(decide("shop.example", AnalysisType::kTechAnalysis, "{}")["reason"],
+            "auto: not needed (400 characters of text; the HTTP page names its platform, Shop)");
+  EXPECT_EQ(decide("plain.example", AnalysisType::kEcommerceDetection, "{}")["reason"],
+            "auto: no platform in the HTTP page (400 characters of text); not rendered: no "
+            "browser in this process");
+  EXPECT_EQ(decide("plain.example", AnalysisType::kCarrierDetection, "{}")["reason"],
+            "auto: not needed (400 characters of text; carrier_detection looks for no platform)");
+  auto never = decide("shell.example", AnalysisType::kTechAnalysis, R"({"render": "never"})");
+  EXPECT_EQ(never["mode"], "never");
+  EXPECT_EQ(never["reason"], "render never");
+}
+
+TEST(EvidenceOriginTest, NamesWhereEachMatchCameFrom) {
+  EXPECT_EQ(EvidenceOrigin({"u", "html", "x", ""}), "http");
+  EXPECT_EQ(EvidenceOrigin({"u", "js.Shopify.shop", "x", ""}), "http");  // no browser: http
+  EXPECT_EQ(EvidenceOrigin({"u", "js.Shopify.shop", "x", "browser"}), "js");
+  EXPECT_EQ(EvidenceOrigin({"u", "xhr", "x", "browser"}), "network");
+  EXPECT_EQ(EvidenceOrigin({"u", "headers.server", "x", "browser"}), "network");
+  EXPECT_EQ(EvidenceOrigin({"u", "cookies._shopify_y", "x", "browser"}), "network");
+  EXPECT_EQ(EvidenceOrigin({"u", "text", "x", "browser"}), "dom");
+  EXPECT_EQ(EvidenceOrigin({"u", "scriptSrc", "x", "browser"}), "dom");
+  detect::Finding f;
+  f.name = "N";
+  f.evidence = {{"u", "js.a", "1", "browser"}, {"u", "html", "2", ""}};
+  const nlohmann::json j = FindingToJson(f);
+  EXPECT_EQ(j["evidence"][0]["origin"], "js");
+  EXPECT_EQ(j["evidence"][0]["source"], "browser");
+  EXPECT_EQ(j["evidence"][1]["origin"], "http");
+  EXPECT_FALSE(j["evidence"][1].contains("source"));
+}
+
 // A header like `cf-ray: \xff\xfe` used to reach the result as it was, and json::dump() threw
 // type_error.316 in a worker thread.
 TEST_F(AnalyzerTest, InvalidUtf8FromTheSiteBecomesReplacementCharactersInTheResult) {

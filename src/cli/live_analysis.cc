@@ -40,6 +40,18 @@ void AddRenderFlag(CLI::App& app, AnalysisFlags* flags) {
       ->capture_default_str();
 }
 
+render::RenderOptions RenderOptionsFor(const fetch::FetchOptions& fetch_options, int tabs) {
+  // The browser gets the same guard, name mapping and CA as curl.
+  render::RenderOptions ro;
+  ro.allow_net = fetch_options.allow_net;
+  ro.resolve = fetch_options.resolve;
+  ro.connect_to = fetch_options.connect_to;
+  ro.ca_file = fetch_options.ca_file;
+  ro.user_agent = fetch_options.user_agent;
+  ro.max_tabs = tabs;
+  return ro;
+}
+
 common::Result<std::unique_ptr<LiveAnalysis>> LiveAnalysis::Create(const AnalysisFlags& flags) {
   auto type = analysis::ParseAnalysisType(flags.type, "type");
   if (!type.ok())
@@ -57,14 +69,7 @@ common::Result<std::unique_ptr<LiveAnalysis>> LiveAnalysis::Create(const Analysi
     return mode.status();
   std::unique_ptr<render::Renderer> renderer;
   if (*mode != analysis::RenderMode::kNever) {
-    // The browser gets the same guard, name mapping and CA as curl.
-    render::RenderOptions ro;
-    ro.allow_net = flags.fetch_options.allow_net;
-    ro.resolve = flags.fetch_options.resolve;
-    ro.connect_to = flags.fetch_options.connect_to;
-    ro.ca_file = flags.fetch_options.ca_file;
-    ro.user_agent = flags.fetch_options.user_agent;
-    auto r = render::Renderer::Create(std::move(ro));
+    auto r = render::Renderer::Create(RenderOptionsFor(flags.fetch_options));
     if (!r.ok())
       return r.status();
     renderer = std::move(*r);

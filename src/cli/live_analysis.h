@@ -43,6 +43,11 @@ void AddAnalysisFlags(CLI::App& app, AnalysisFlags* flags, const std::string& co
 // Registers --render on `app` (only commands that wire a renderer offer it).
 void AddRenderFlag(CLI::App& app, AnalysisFlags* flags);
 
+// The renderer's options for a process whose curl fetcher has `fetch_options`: the same address
+// guard, name mapping, CA file and User-Agent, and `tabs` pages at once.
+render::RenderOptions RenderOptionsFor(const fetch::FetchOptions& fetch_options,
+                                       int tabs = render::kDefaultMaxTabs);
+
 class LiveAnalysis {
  public:
   // Parses the type, loads the rules and starts the fetcher. Fails with the first problem

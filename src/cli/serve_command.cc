@@ -10,6 +10,7 @@
 #include <filesystem>
 #include <iostream>
 #include <optional>
+#include <tuple>
 
 #include "analysis/analyzer.h"
 #include "analysis/metered_analyzer.h"
@@ -18,6 +19,7 @@
 #include "api/store_authenticator.h"
 #include "cli/admin_commands.h"
 #include "cli/fetch_flags.h"
+#include "cli/live_analysis.h"
 #include "cli/rules_location.h"
 #include "common/clock.h"
 #include "common/logging.h"
@@ -32,6 +34,7 @@
 #include "jobs/job_events.h"
 #include "jobs/scheduler.h"
 #include "jobs/store_domain_search_cache.h"
+#include "render/renderer.h"
 #include "store/event_channel.h"
 #include "store/store.h"
 #include "webhooks/delivery_worker.h"
@@ -162,6 +165,36 @@ void RegisterRelayMetrics(common::Metrics& metrics, jobs::JobEventRelay& relay) 
   }
 }
 
+// The renderer's tabs, pages, crashes and browser recycles, read at scrape time.
+void RegisterRenderMetrics(common::Metrics& metrics, render::Renderer& renderer) {
+  metrics.DefineGauge("leadscan_render_tabs", "Browser tabs: rendering now (busy) and the limit");
+  metrics.DefineCounter("leadscan_render_pages_total", "Pages rendered in the browser, by outcome");
+  metrics.DefineCounter("leadscan_render_crashes_total",
+                        "Rendered pages lost to a crashed or hung tab or browser");
+  metrics.DefineCounter("leadscan_render_browser_starts_total", "Browsers started");
+  metrics.DefineCounter("leadscan_render_browser_recycles_total",
+                        "Browsers retired after their page budget");
+  metrics.SetCallback("leadscan_render_tabs", {{"state", "busy"}},
+                      [&renderer] { return static_cast<double>(renderer.stats().tabs_busy); });
+  metrics.SetCallback("leadscan_render_tabs", {{"state", "max"}},
+                      [&renderer] { return static_cast<double>(renderer.stats().max_tabs); });
+  using Stats = render::RendererStats;
+  const std::tuple<const char*, const char*, int64_t Stats::*> counters[] = {
+      {"leadscan_render_pages_total", "ok", &Stats::pages_rendered},
+      {"leadscan_render_pages_total", "failed", &Stats::pages_failed},
+      {"leadscan_render_crashes_total", "", &Stats::crashes},
+      {"leadscan_render_browser_starts_total", "", &Stats::browsers_started},
+      {"leadscan_render_browser_recycles_total", "", &Stats::recycles}};
+  for (const auto& [name, outcome, member] : counters) {
+    common::MetricLabels labels;
+    if (*outcome != '\0')
+      labels.emplace_back("outcome", outcome);
+    metrics.SetCounterCallback(name, labels, [&renderer, member = member] {
+      return static_cast<double>(renderer.stats().*member);
+    });
+  }
+}
+
 }  // namespace
 
 ServeCommand::ServeCommand(CLI::App& parent, bool workers_only) : workers_only_(workers_only) {
@@ -180,6 +213,11 @@ ServeCommand::ServeCommand(CLI::App& parent, bool workers_only) : workers_only_(
       ->capture_default_str();
   app_->add_option("--rules", rules_, "Add rule files or folders to ours (repeatable)")
       ->check(CLI::ExistingPath);
+  app_->add_option("--render-tabs", render_tabs_,
+                   "Pages rendered at once in this process's headless Chromium (started on the "
+                   "first render); 0: no browser, render always reports renderer_unavailable")
+      ->check(CLI::Range(0, 64))
+      ->capture_default_str();
   if (workers_only) {
     listen_.clear();
     app_->add_option("--listen", listen_,
@@ -363,8 +401,21 @@ int ServeCommand::Run() {
     return kExitUsage;
   }
   detect::Detector detector(*rules);
+  // One browser for the whole process (its workers and quick analyses share the tabs); it
+  // starts on the first render and outlives the runner that renders through it.
+  std::unique_ptr<render::Renderer> renderer;
+  if (render_tabs_ > 0) {
+    auto r = render::Renderer::Create(RenderOptionsFor(fetch_options_, render_tabs_));
+    if (!r.ok()) {
+      std::cerr << "leadscan " << name << ": " << r.status().ToString() << "\n";
+      return kExitUsage;
+    }
+    renderer = std::move(r).value();
+    RegisterRenderMetrics(metrics, *renderer);
+  }
   analysis::Analyzer plain_analyzer(**fetcher, detector, clock);
   plain_analyzer.SetFirecrawl((*providers)->firecrawl());
+  plain_analyzer.SetRenderer(renderer.get());
   analysis::MeteredAnalyzer analyzer(plain_analyzer, metrics, clock);
   jobs::JobEventHub events;
   // On PostgreSQL the processes of one database see each other's job events (LISTEN/NOTIFY).

@@ -32,6 +32,7 @@ class ServeCommand final : public Command {
   std::string public_url_;
   std::string first_token_file_;  // "": next to the SQLite file, else the working directory
   int concurrency_ = 32;
+  int render_tabs_ = 4;      // 0: no renderer
   bool no_workers_ = false;  // serve only: leave every item to `leadscan worker` processes
   int64_t batch_limit_ = 10000;
   std::string default_timezone_ = "UTC";

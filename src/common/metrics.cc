@@ -167,6 +167,12 @@ void Metrics::SetCallback(std::string_view name, const MetricLabels& labels,
   FamilyLocked(name, Type::kGauge).series[Sorted(labels)].callback = std::move(read);
 }
 
+void Metrics::SetCounterCallback(std::string_view name, const MetricLabels& labels,
+                                 std::function<double()> read) {
+  std::lock_guard lock(mu_);
+  FamilyLocked(name, Type::kCounter).series[Sorted(labels)].callback = std::move(read);
+}
+
 void Metrics::Observe(std::string_view name, const MetricLabels& labels, double value) {
   std::lock_guard lock(mu_);
   Family& family = FamilyLocked(name, Type::kHistogram);

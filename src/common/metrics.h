@@ -46,6 +46,11 @@ class Metrics {
   // `read` runs under the registry lock: it must not call back into this Metrics.
   void SetCallback(std::string_view name, const MetricLabels& labels, std::function<double()> read);
 
+  // A counter series whose value is read by calling `read` at render time: for counts another
+  // object keeps (they must never go down). Same rules for `read` as SetCallback.
+  void SetCounterCallback(std::string_view name, const MetricLabels& labels,
+                          std::function<double()> read);
+
   // Records one observation. An undeclared name is declared with the default buckets.
   void Observe(std::string_view name, const MetricLabels& labels, double value);
 

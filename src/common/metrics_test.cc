@@ -57,6 +57,19 @@ TEST(MetricsTest, GaugesSetAddAndCallbacks) {
   EXPECT_NE(m.Render().find("depth 9\n"), std::string::npos);
 }
 
+TEST(MetricsTest, CounterCallbacksRenderAsCounters) {
+  Metrics m;
+  m.DefineCounter("pages_total", "Pages");
+  int64_t pages = 2;
+  m.SetCounterCallback("pages_total", {{"outcome", "ok"}}, [&] { return double(pages); });
+  pages = 5;
+  const std::string text = m.Render();
+  EXPECT_NE(text.find("# TYPE pages_total counter\n"), std::string::npos) << text;
+  EXPECT_NE(text.find("pages_total{outcome=\"ok\"} 5\n"), std::string::npos) << text;
+  EXPECT_EQ(m.Value("pages_total", {{"outcome", "ok"}}), 5);
+  EXPECT_THROW(m.SetCallback("pages_total", {}, [] { return 1.0; }), std::logic_error);
+}
+
 TEST(MetricsTest, UsingANameAsAnotherTypeThrows) {
   Metrics m;
   m.DefineCounter("x", "");

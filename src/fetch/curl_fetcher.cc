@@ -24,6 +24,7 @@
 #include <vector>
 
 #include "fetch/address_guard.h"
+#include "fetch/bot_challenge.h"
 #include "fetch/charset.h"
 #include "fetch/content_decoder.h"
 #include "fetch/errors.h"
@@ -902,6 +903,17 @@ void CurlFetcher::Impl::Finish(JobPtr job, CURLcode rc) {
   if (err) {
     Complete(std::move(job), *err);
     return;
+  }
+  // A bot-protection page (often a 403, 429 or 503, sometimes a 200) is not the site: it gets
+  // its own code whatever its status, and its body is never handed out as the page.
+  if (job->req.kind == FetchKind::kPage) {
+    if (auto challenge = DetectBotChallenge(r.status, r.headers, job->body)) {
+      Complete(std::move(job),
+               FetchError(kBotChallenge, r.final_url + ": " + challenge->vendor +
+                                             " bot challenge (HTTP " + std::to_string(r.status) +
+                                             ", " + challenge->marker + ")"));
+      return;
+    }
   }
   if (auto http = job->req.any_status
                       ? std::nullopt

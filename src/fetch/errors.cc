@@ -29,6 +29,7 @@ constexpr CodeInfo kCodes[] = {
     {kTooManyRedirects, StatusCode::kUnavailable, false},
     {kBadContentEncoding, StatusCode::kUnavailable, false},
     {kCancelled, StatusCode::kCancelled, false},
+    {kBotChallenge, StatusCode::kPermissionDenied, false},
     {kHeadersTooLarge, StatusCode::kResourceExhausted, false},
     {kInvalidResponse, StatusCode::kUnavailable, false},
     {kDnsNotFound, StatusCode::kNotFound, false},

@@ -26,6 +26,9 @@ inline constexpr std::string_view kHeadersTooLarge = "headers_too_large";       
 // malformed chunk size. A broken server, not a broken connection: not retryable.
 inline constexpr std::string_view kInvalidResponse = "invalid_response";
 inline constexpr std::string_view kCancelled = "cancelled";  // FetchRequest::cancel was set
+// A bot-protection challenge, captcha or block page answered instead of the site
+// (bot_challenge.h); never analysed as the site. Not retryable: trying again soon meets it again.
+inline constexpr std::string_view kBotChallenge = "bot_challenge";
 
 // Name resolution.
 inline constexpr std::string_view kDnsNotFound = "dns_not_found";  // the name does not resolve

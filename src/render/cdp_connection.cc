@@ -191,7 +191,8 @@ Status CdpConnection::Write(const std::string& frame, std::chrono::milliseconds 
 
 common::Result<CdpConnection::Json> CdpConnection::Call(std::string_view method, Json params,
                                                         std::string_view session,
-                                                        std::chrono::milliseconds timeout) {
+                                                        std::chrono::milliseconds timeout,
+                                                        const std::atomic<bool>* cancel) {
   int64_t id;
   {
     std::lock_guard lock(mu_);
@@ -211,9 +212,18 @@ common::Result<CdpConnection::Json> CdpConnection::Call(std::string_view method,
     return s;
   }
   const auto deadline = std::chrono::steady_clock::now() + timeout;
-  cv_.wait_until(lock, deadline, [&] { return pending_[id].done || !alive_; });
+  auto answered = [&] { return pending_[id].done || !alive_; };
+  if (cancel == nullptr) {
+    cv_.wait_until(lock, deadline, answered);
+  } else {
+    while (!answered() && !cancel->load() && std::chrono::steady_clock::now() < deadline)
+      cv_.wait_until(lock, std::min(deadline, std::chrono::steady_clock::now() + kCancelPoll),
+                     answered);
+  }
   Pending p = std::move(pending_[id]);
-  pending_.erase(id);
+  pending_.erase(id);  // an answer that comes later finds no caller and is dropped
+  if (!p.done && alive_ && cancel != nullptr && cancel->load())
+    return Status::Cancelled(std::string(method) + " abandoned: cancelled");
   if (!p.done)
     return alive_ ? Crashed("no answer to " + std::string(method) + " within " +
                             std::to_string(timeout.count()) + " ms")

@@ -5,6 +5,7 @@
 // sessionId) to one handler. Thread-safe; the fds belong to the caller and must outlive it.
 #pragma once
 
+#include <atomic>
 #include <chrono>
 #include <condition_variable>
 #include <cstdint>
@@ -24,6 +25,8 @@ namespace leadscan::render {
 
 inline constexpr size_t kDefaultMaxMessageBytes = 32 * 1024 * 1024;  // one CDP message
 inline constexpr size_t kMaxQueuedEventsPerSession = 20000;          // then events are dropped
+// How often a wait that can be cancelled looks at its flag.
+inline constexpr std::chrono::milliseconds kCancelPoll{100};
 
 class CdpConnection {
  public:
@@ -40,9 +43,11 @@ class CdpConnection {
 
   // Sends a command and blocks for its answer: the "result" object, or renderer_crashed when
   // the pipe broke or no answer came within `timeout` (timed_out() tells which), or
-  // cdp_error with the browser's error message.
+  // cdp_error with the browser's error message, or `cancelled` within kCancelPoll of `*cancel`
+  // becoming true (when given; the answer is then dropped when it comes).
   common::Result<Json> Call(std::string_view method, Json params, std::string_view session,
-                            std::chrono::milliseconds timeout);
+                            std::chrono::milliseconds timeout,
+                            const std::atomic<bool>* cancel = nullptr);
 
   // Sends a command whose answer nobody waits for. Fails when the pipe is broken.
   common::Status Send(std::string_view method, Json params, std::string_view session = {});

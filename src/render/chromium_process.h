@@ -62,8 +62,9 @@ class ChromiumProcess {
 };
 
 // The Chromium command line (after the binary) used for every browser we start: headless,
-// pipe, no background networking, no site isolation (so one page session sees every frame's
-// requests), --no-sandbox only when running as root.
+// pipe, no start window, no background networking, no site isolation (so one page session sees
+// every frame's requests), no back-forward cache, the GPU in the browser process,
+// --no-sandbox only when running as root.
 std::vector<std::string> ChromiumArgs(const std::string& profile_dir,
                                       const std::vector<std::string>& extra_args);
 

@@ -2,9 +2,11 @@
 // request and result types of one rendered page. Plain data.
 #pragma once
 
+#include <atomic>
 #include <chrono>
 #include <cstdint>
 #include <map>
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -24,7 +26,16 @@ inline constexpr size_t kMaxJsChainLength = 200;                        // "a.b.
 inline constexpr size_t kDefaultMaxJsValueChars = 256;                  // one global's value
 inline constexpr int kDefaultPagesPerBrowser = 200;  // then the browser is recycled
 inline constexpr int kDefaultMaxTabs = 4;            // pages rendered at once; others wait
-inline constexpr size_t kMaxGuardRecords = 10000;    // refusals remembered for the report
+// Tabs opened ahead of the pages that will use them (a new context's first tab starts a
+// renderer process: 150-400 ms here, taken off the page's time).
+inline constexpr int kDefaultSpareTabs = 1;
+// After the load event, a page that started no request since is done after this much quiet;
+// one that did (scripts at work after load) gets network_quiet.
+inline constexpr std::chrono::milliseconds kDefaultSettleQuiet{250};
+inline constexpr size_t kMaxGuardRecords = 10000;  // refusals remembered for the report
+// A capture call (DOM, globals, cookies) after the page's deadline still gets this long, so a
+// healthy tab always answers and a hung one is known within it (capped by call_timeout).
+inline constexpr std::chrono::milliseconds kMinCaptureTimeout{2000};
 
 struct RenderOptions {
   ChromiumLaunch launch;  // binary; ca_file and user agent are copied from below
@@ -39,6 +50,7 @@ struct RenderOptions {
   std::chrono::milliseconds navigation_timeout = kDefaultNavigationTimeout;
   std::chrono::milliseconds total_timeout = kDefaultTotalTimeout;
   std::chrono::milliseconds network_quiet = kDefaultNetworkQuiet;
+  std::chrono::milliseconds settle_quiet = kDefaultSettleQuiet;
   std::chrono::milliseconds call_timeout = kDefaultCallTimeout;
   int max_requests = kDefaultMaxRequests;
   int64_t max_bytes = kDefaultMaxBytes;
@@ -47,6 +59,7 @@ struct RenderOptions {
   size_t max_js_value_chars = kDefaultMaxJsValueChars;
   int pages_per_browser = kDefaultPagesPerBrowser;
   int max_tabs = kDefaultMaxTabs;
+  int spare_tabs = kDefaultSpareTabs;  // 0: every page opens its own tab when it starts
   size_t max_message_bytes = 32 * 1024 * 1024;
 };
 
@@ -54,6 +67,14 @@ struct RenderRequest {
   std::string url;                       // http(s)
   std::vector<std::string> js_chains;    // property chains from window: "Shopify.theme.name"
   std::chrono::milliseconds timeout{0};  // caps the options' timeouts (0: no cap), e.g. a lead's
+  // Set by another thread to abandon the page (the wait for a tab, the load, the capture):
+  // Render() then fails with `cancelled` within kCancelPoll (cdp_connection.h).
+  std::shared_ptr<std::atomic<bool>> cancel = nullptr;
+  // This page's budgets (e.g. a job's analysis_config); 0: the RenderOptions' own.
+  std::chrono::milliseconds navigation_timeout{0};
+  std::chrono::milliseconds total_timeout{0};
+  int max_requests = 0;
+  int64_t max_bytes = 0;
 };
 
 // One request the page made. `blocked` says why leadscan refused it ("" = let through):
@@ -83,6 +104,7 @@ struct RenderedPage {
   std::vector<RenderedRequest> requests;  // in the order the page made them
   std::vector<RenderedCookie> cookies;    // of the page's browser context
   std::vector<std::string> notes;         // budgets that cut the page short, etc.
+  int64_t bytes = 0;                      // encoded bytes of every request (the byte budget's)
 };
 
 }  // namespace leadscan::render

@@ -8,6 +8,7 @@
 #include <unordered_map>
 
 #include "common/thread_guard.h"
+#include "fetch/bot_challenge.h"
 #include "fetch/errors.h"
 #include "render/cdp_connection.h"
 #include "render/chromium_process.h"
@@ -25,6 +26,13 @@ using SteadyClock = std::chrono::steady_clock;
 constexpr std::chrono::milliseconds kStartTimeout{30000};  // first answer of a new browser
 constexpr std::chrono::milliseconds kProbeTimeout{3000};   // is the browser still answering?
 constexpr size_t kMaxGuardQueue = 10000;                   // paused requests waiting
+// A tab serves at most this many pages, then its context is disposed (a renderer process that
+// has seen many sites is replaced by a fresh one).
+constexpr int kMaxPagesPerTab = 20;
+// A page that touched more origins than this is not cleaned for reuse: its context goes.
+constexpr size_t kMaxOriginsToClear = 64;
+// Each call that empties a tab for its next page.
+constexpr std::chrono::milliseconds kResetTimeout{2000};
 
 Status Crashed(std::string message) {
   return Status::Error(StatusCode::kUnavailable, "renderer_crashed", std::move(message), true);
@@ -85,6 +93,20 @@ std::string JsGlobalsExpression(const std::vector<std::string>& chains, size_t m
          " ? String(v).slice(0, max).toWellFormed() : ''; } catch (e) {} } return out; })()";
 }
 
+// "scheme://host[:port]" of an http(s) URL (the form Storage.clearDataForOrigin takes); ""
+// for anything else.
+std::string OriginOf(const std::string& url) {
+  std::string scheme;
+  std::string host;
+  int port = 0;
+  if (!SplitUrl(url, &scheme, &host, &port) || (scheme != "http" && scheme != "https"))
+    return "";
+  if (host.find(':') != std::string::npos)
+    host = "[" + host + "]";
+  const bool default_port = (scheme == "http" && port == 80) || (scheme == "https" && port == 443);
+  return scheme + "://" + host + (default_port ? "" : ":" + std::to_string(port));
+}
+
 bool ValidChain(const std::string& chain) {
   static const std::regex kChain(R"([A-Za-z_$][\w$]*(\.[A-Za-z_$][\w$]*)*)");
   return !chain.empty() && chain.size() <= kMaxJsChainLength && std::regex_match(chain, kChain);
@@ -99,6 +121,12 @@ struct Renderer::Browser {
   std::unique_ptr<CdpConnection> conn;
   int pages = 0;   // started in this browser
   int active = 0;  // renders in flight (under Renderer::mu_)
+  // Tabs ready for a page (blank, attached, Page and Network on, cookies and storage empty):
+  // opened ahead on the keeper thread, or given back clean by the page before. Under spare_mu.
+  std::mutex spare_mu;
+  std::deque<Tab> spares;
+  int preparing = 0;
+  int tabs = 0;  // open: in use, ready or being opened ahead (at most max_tabs, a start aside)
 
   ~Browser() {
     if (process && process->pid() > 0) {
@@ -165,6 +193,22 @@ pid_t Renderer::browser_pid() const {
 std::string Renderer::browser_dir() const {
   std::lock_guard lock(mu_);
   return current_ && current_->process ? current_->process->dir() : std::string();
+}
+
+RendererStats Renderer::stats() const {
+  RendererStats s;
+  {
+    std::lock_guard lock(tabs_mu_);
+    s.tabs_busy = tabs_busy_;
+  }
+  s.max_tabs = options_.max_tabs;
+  s.pages_rendered = pages_rendered_.load();
+  s.pages_failed = pages_failed_.load();
+  s.crashes = crashes_.load();
+  s.browsers_started = browsers_started_.load();
+  s.recycles = recycles_.load();
+  s.tabs_opened = tabs_opened_.load();
+  return s;
 }
 
 void Renderer::KeeperLoop() {
@@ -281,10 +325,14 @@ Result<std::shared_ptr<Renderer::Browser>> Renderer::Launch() {
 
 Result<std::shared_ptr<Renderer::Browser>> Renderer::Acquire() {
   std::unique_lock lock(mu_);
-  if (current_ && (!current_->conn->alive() || current_->pages >= options_.pages_per_browser) &&
-      current_->active == 0)
-    current_.reset();  // crashed, or recycled after its page budget
-  if (!current_ || !current_->conn->alive() || current_->pages >= options_.pages_per_browser) {
+  if (current_ && (!current_->conn->alive() || current_->pages >= options_.pages_per_browser)) {
+    // Crashed, or recycled after its page budget; its pages still rendering hold it until they
+    // end (the last one's release kills it).
+    if (current_->conn->alive())
+      ++recycles_;
+    current_.reset();
+  }
+  if (!current_) {
     // Launch outside the lock would let two threads start two browsers; a start is rare
     // (first page, crash, recycle), so others wait for it.
     auto launched = Launch();
@@ -309,6 +357,7 @@ void Renderer::Release(const std::shared_ptr<Browser>& browser, bool broken) {
       current_.reset();
   } else if (current_ == browser && browser->active == 0 &&
              browser->pages >= options_.pages_per_browser) {
+    ++recycles_;
     current_.reset();
   }
 }
@@ -319,16 +368,36 @@ Result<RenderedPage> Renderer::Render(const RenderRequest& request) {
   int port = 0;
   if (!SplitUrl(request.url, &scheme, &host, &port) || (scheme != "http" && scheme != "https"))
     return fetch::FetchError(fetch::kInvalidUrl, "not an http(s) URL: " + request.url);
+  auto page = RenderInTab(request);
+  if (page.ok()) {
+    ++pages_rendered_;
+  } else {
+    ++pages_failed_;
+    if (page.status().error_code() == "renderer_crashed")
+      ++crashes_;
+  }
+  return page;
+}
+
+Result<RenderedPage> Renderer::RenderInTab(const RenderRequest& request) {
+  auto cancelled = [&] { return request.cancel && request.cancel->load(); };
   {
-    // Wait for a tab, within the request's own time cap when it has one.
+    // Wait for a tab, within the request's own time cap when it has one, looking at the
+    // cancel flag now and then.
     std::unique_lock lock(tabs_mu_);
     auto free = [&] { return tabs_busy_ < options_.max_tabs; };
-    if (request.timeout.count() > 0) {
-      if (!tabs_cv_.wait_for(lock, request.timeout, free))
-        return fetch::FetchError(fetch::kTimeout,
-                                 request.url + ": no browser tab came free in time");
-    } else {
-      tabs_cv_.wait(lock, free);
+    const auto give_up = SteadyClock::now() + request.timeout;
+    while (!free()) {
+      if (cancelled())
+        return Status::Cancelled("rendering cancelled: " + request.url);
+      auto wake = SteadyClock::now() + kCancelPoll;
+      if (request.timeout.count() > 0) {
+        if (SteadyClock::now() >= give_up)
+          return fetch::FetchError(fetch::kTimeout,
+                                   request.url + ": no browser tab came free in time");
+        wake = std::min(wake, give_up);
+      }
+      tabs_cv_.wait_until(lock, wake);
     }
     ++tabs_busy_;
     peak_tabs_.store(std::max(peak_tabs_.load(), tabs_busy_));
@@ -354,7 +423,7 @@ Result<RenderedPage> Renderer::Render(const RenderRequest& request) {
     asked_urls_.insert(request.url);
   }
   bool broken = false;
-  auto page = RenderIn(*browser.value(), request, &broken);
+  auto page = RenderIn(browser.value(), request, &broken);
   {
     std::lock_guard lock(asked_mu_);
     asked_urls_.erase(asked_urls_.find(request.url));
@@ -363,16 +432,181 @@ Result<RenderedPage> Renderer::Render(const RenderRequest& request) {
   return page;
 }
 
-Result<RenderedPage> Renderer::RenderIn(Browser& browser, const RenderRequest& request,
-                                        bool* broken) {
+Result<Renderer::Tab> Renderer::OpenTab(CdpConnection& cdp, const std::atomic<bool>* stop) {
+  const auto call = options_.call_timeout;
+  auto ctx = cdp.Call("Target.createBrowserContext", {{"disposeOnDetach", true}}, "", call);
+  if (!ctx.ok())
+    return ctx.status();
+  Tab tab;
+  tab.context_id = Str(ctx.value(), "browserContextId");
+  // From here on a failure disposes the context (and the target in it).
+  auto fail = [&](const Status& s) -> Status {
+    CloseTab(cdp, tab);
+    return s;
+  };
+  auto target =
+      cdp.Call("Target.createTarget",
+               {{"url", "about:blank"}, {"browserContextId", tab.context_id}}, "", call, stop);
+  if (!target.ok())
+    return fail(target.status());
+  tab.target_id = Str(target.value(), "targetId");
+  auto attached = cdp.Call("Target.attachToTarget",
+                           {{"targetId", tab.target_id}, {"flatten", true}}, "", call, stop);
+  if (!attached.ok())
+    return fail(attached.status());
+  tab.session = Str(attached.value(), "sessionId");
+  cdp.OpenSession(tab.session);
+  // WebSockets are not paused by Fetch: refuse them all. Service workers would fetch on
+  // their own: bypass them.
+  for (auto& [method, params] : std::vector<std::pair<const char*, Json>>{
+           {"Page.enable", Json::object()},
+           {"Network.enable", Json::object()},
+           {"Network.setBlockedURLs", {{"urls", Json::array({"ws://*", "wss://*"})}}},
+           {"Network.setBypassServiceWorker", {{"bypass", true}}},
+           // No cache: nothing one page loaded can be served to the next one in this tab.
+           {"Network.setCacheDisabled", {{"cacheDisabled", true}}}}) {
+    auto r = cdp.Call(method, params, tab.session, call, stop);
+    if (!r.ok())
+      return fail(r.status());
+  }
+  ++tabs_opened_;
+  return tab;
+}
+
+void Renderer::CloseTab(CdpConnection& cdp, const Tab& tab) {
+  if (!tab.session.empty())
+    cdp.CloseSession(tab.session);
+  // Nobody waits for the answer: disposing closes the target and ends its renderer process.
+  if (!tab.context_id.empty() && cdp.alive())
+    (void)cdp.Send("Target.disposeBrowserContext", {{"browserContextId", tab.context_id}});
+}
+
+bool Renderer::ResetTab(CdpConnection& cdp, const Tab& tab, const std::set<std::string>& origins) {
+  if (origins.size() > kMaxOriginsToClear)
+    return false;
+  // Leave the page (its scripts stop), then empty what it may have stored: every kind of
+  // storage of every origin it touched, and the context's cookies.
+  auto blank = cdp.Call("Page.navigate", {{"url", "about:blank"}}, tab.session, kResetTimeout);
+  if (!blank.ok() || !Str(blank.value(), "errorText").empty())
+    return false;
+  for (const std::string& origin : origins) {
+    auto cleared =
+        cdp.Call("Storage.clearDataForOrigin", {{"origin", origin}, {"storageTypes", "all"}},
+                 tab.session, kResetTimeout);
+    if (!cleared.ok())
+      return false;
+  }
+  auto cookies =
+      cdp.Call("Storage.clearCookies", {{"browserContextId", tab.context_id}}, "", kResetTimeout);
+  return cookies.ok();
+}
+
+void Renderer::KeepOrClose(Browser& browser, Tab tab, const std::set<std::string>& origins) {
+  ++tab.pages;
+  if (tab.pages < kMaxPagesPerTab && ResetTab(*browser.conn, tab, origins)) {
+    std::lock_guard lock(browser.spare_mu);
+    browser.spares.push_back(std::move(tab));
+    return;
+  }
+  DropTab(browser, tab);
+}
+
+void Renderer::DropTab(Browser& browser, const Tab& tab) {
+  CloseTab(*browser.conn, tab);
+  std::lock_guard lock(browser.spare_mu);
+  --browser.tabs;
+}
+
+std::optional<Renderer::Tab> Renderer::TakeSpare(Browser& browser) {
+  while (true) {
+    Tab tab;
+    {
+      std::lock_guard lock(browser.spare_mu);
+      if (browser.spares.empty())
+        return std::nullopt;
+      tab = std::move(browser.spares.front());
+      browser.spares.pop_front();
+    }
+    // What the blank tab said while it waited is of no interest; a tab that crashed meanwhile
+    // is closed and the next one taken.
+    bool crashed = false;
+    while (auto event = browser.conn->NextEvent(tab.session, SteadyClock::now()))
+      crashed = crashed || Str(*event, "method") == "Inspector.targetCrashed";
+    if (!crashed)
+      return tab;
+    DropTab(browser, tab);
+  }
+}
+
+void Renderer::PrepareSpare(const std::shared_ptr<Browser>& browser) {
+  {
+    std::lock_guard lock(browser->spare_mu);
+    // Ahead only while there are fewer than max_tabs: reused tabs keep the pool full after
+    // the first pages, and each tab is a renderer process (memory).
+    if (static_cast<int>(browser->spares.size()) + browser->preparing >= options_.spare_tabs ||
+        browser->tabs >= options_.max_tabs)
+      return;
+    ++browser->preparing;
+    ++browser->tabs;
+  }
+  std::weak_ptr<Browser> weak = browser;
+  std::lock_guard lock(keeper_mu_);
+  if (stopping_)
+    return;
+  keeper_tasks_.push_back([this, weak] {
+    std::shared_ptr<Browser> b = weak.lock();
+    if (!b)
+      return;
+    std::optional<Tab> tab;
+    bool wanted = false;
+    {
+      // Only for the browser pages go to (not one being recycled or killed).
+      std::lock_guard current(mu_);
+      wanted = current_ == b && b->conn->alive();
+    }
+    if (wanted) {
+      auto opened = OpenTab(*b->conn, nullptr);
+      if (opened.ok())
+        tab = std::move(opened).value();
+    }
+    std::lock_guard spare(b->spare_mu);
+    --b->preparing;
+    if (tab)
+      b->spares.push_back(std::move(*tab));
+    else
+      --b->tabs;
+  });
+  keeper_cv_.notify_all();
+}
+
+Result<RenderedPage> Renderer::RenderIn(const std::shared_ptr<Browser>& browser_ptr,
+                                        const RenderRequest& request, bool* broken) {
+  Browser& browser = *browser_ptr;
   CdpConnection& cdp = *browser.conn;
   const auto start = SteadyClock::now();
   auto capped = [&](std::chrono::milliseconds t) {
     return request.timeout.count() > 0 ? std::min(t, request.timeout) : t;
   };
-  const auto load_deadline = start + capped(options_.navigation_timeout);
-  const auto deadline = start + capped(options_.total_timeout);
+  // The request's own budgets, else the options'.
+  const auto navigation_timeout = request.navigation_timeout.count() > 0
+                                      ? request.navigation_timeout
+                                      : options_.navigation_timeout;
+  const auto total_timeout =
+      request.total_timeout.count() > 0 ? request.total_timeout : options_.total_timeout;
+  const int max_requests = request.max_requests > 0 ? request.max_requests : options_.max_requests;
+  const int64_t max_bytes = request.max_bytes > 0 ? request.max_bytes : options_.max_bytes;
+  const auto load_deadline = start + capped(navigation_timeout);
+  const auto deadline = start + capped(total_timeout);
   const auto call = options_.call_timeout;
+  auto cancelled = [&] { return request.cancel && request.cancel->load(); };
+  const std::atomic<bool>* stop_flag = request.cancel.get();
+  // Capture calls come after the page's deadline: they get what is left of it, at least
+  // kMinCaptureTimeout, at most one call timeout.
+  auto capture_timeout = [&] {
+    auto left =
+        std::chrono::duration_cast<std::chrono::milliseconds>(deadline - SteadyClock::now());
+    return std::min(call, std::max(left, kMinCaptureTimeout));
+  };
 
   // A call that timed out: the tab may hang, or the whole browser. Only a browser that does
   // not answer a trivial call any more is killed.
@@ -384,53 +618,42 @@ Result<RenderedPage> Renderer::RenderIn(Browser& browser, const RenderRequest& r
     return s;
   };
 
-  auto ctx = cdp.Call("Target.createBrowserContext", {{"disposeOnDetach", true}}, "", call);
-  if (!ctx.ok())
-    return failed(ctx.status());
-  const std::string context_id = Str(ctx.value(), "browserContextId");
-  std::string session;
+  // A tab opened ahead when there is one, else a new one; another is opened ahead for the
+  // next page meanwhile.
+  std::optional<Tab> spare = TakeSpare(browser);
+  Tab tab;
+  if (spare) {
+    tab = std::move(*spare);
+  } else {
+    auto opened = OpenTab(cdp, stop_flag);
+    if (!opened.ok())
+      return failed(opened.status());
+    tab = std::move(opened).value();
+    std::lock_guard lock(browser.spare_mu);
+    ++browser.tabs;
+  }
+  PrepareSpare(browser_ptr);
+  const std::string& context_id = tab.context_id;
+  const std::string& target_id = tab.target_id;
+  const std::string& session = tab.session;
 
+  // After the page the tab is given back clean for the next one when the page ended well
+  // (`keep`), else its context is disposed; a broken browser is killed anyway.
   struct Cleanup {
-    CdpConnection& cdp;
-    const std::string& context;
-    const std::string& session;
+    Renderer* r;
+    Browser& browser;
+    Tab& tab;
     const bool& broken;
-    std::chrono::milliseconds timeout;
+    bool keep = false;
+    std::set<std::string> origins = {};
 
     ~Cleanup() {
-      if (!session.empty())
-        cdp.CloseSession(session);
-      if (cdp.alive() && !broken)
-        (void)cdp.Call("Target.disposeBrowserContext", {{"browserContextId", context}}, "",
-                       timeout);
+      if (keep && !broken)
+        r->KeepOrClose(browser, std::move(tab), origins);
+      else
+        r->DropTab(browser, tab);  // (a broken browser is killed anyway)
     }
-  } cleanup{cdp, context_id, session, *broken, call};
-
-  auto target = cdp.Call("Target.createTarget",
-                         {{"url", "about:blank"}, {"browserContextId", context_id}}, "", call);
-  if (!target.ok())
-    return failed(target.status());
-  const std::string target_id = Str(target.value(), "targetId");
-  auto attached =
-      cdp.Call("Target.attachToTarget", {{"targetId", target_id}, {"flatten", true}}, "", call);
-  if (!attached.ok())
-    return failed(attached.status());
-  session = Str(attached.value(), "sessionId");
-  cdp.OpenSession(session);
-  for (const char* method : {"Page.enable", "Network.enable"}) {
-    auto r = cdp.Call(method, Json::object(), session, call);
-    if (!r.ok())
-      return failed(r.status());
-  }
-  // WebSockets are not paused by Fetch: refuse them all. Service workers would fetch on
-  // their own: bypass them.
-  for (auto& [method, params] : std::vector<std::pair<const char*, Json>>{
-           {"Network.setBlockedURLs", {{"urls", Json::array({"ws://*", "wss://*"})}}},
-           {"Network.setBypassServiceWorker", {{"bypass", true}}}}) {
-    auto r = cdp.Call(method, params, session, call);
-    if (!r.ok())
-      return failed(r.status());
-  }
+  } cleanup{this, browser, tab, *broken};
 
   RenderedPage page;
   std::unordered_map<std::string, size_t> index;  // network id → requests[i]
@@ -438,11 +661,15 @@ Result<RenderedPage> Renderer::RenderIn(Browser& browser, const RenderRequest& r
   std::set<std::string> in_flight;
   int64_t bytes = 0;
   bool loaded = false;
+  bool busy_after_load = false;  // a request started after the load event
   bool stopped = false;
   auto last_change = SteadyClock::now();
+  // How long the network must stay quiet after the load event: a page whose scripts still
+  // fetch after load gets the full network_quiet, one that went still at load settle_quiet.
+  auto quiet = [&] { return busy_after_load ? options_.network_quiet : options_.settle_quiet; };
 
   auto nav = cdp.Call("Page.navigate", {{"url", request.url}}, session,
-                      capped(std::min(options_.navigation_timeout, options_.total_timeout)));
+                      capped(std::min(navigation_timeout, total_timeout)), stop_flag);
   if (!nav.ok()) {
     if (nav.status().error_code() == "renderer_crashed") {
       auto probe = cdp.Call("Browser.getVersion", Json::object(), "", kProbeTimeout);
@@ -462,12 +689,17 @@ Result<RenderedPage> Renderer::RenderIn(Browser& browser, const RenderRequest& r
     if (!stopped) {
       stopped = true;
       page.notes.push_back(note);
+      // No new request of this page goes out (scripts go on running until the capture); the
+      // ones already on their way may still land.
+      (void)cdp.Send("Network.setBlockedURLs", {{"urls", Json::array({"*"})}}, session);
       (void)cdp.Send("Page.stopLoading", Json::object(), session);
     }
   };
   while (!stopped) {
+    if (cancelled())
+      return Status::Cancelled("rendering cancelled: " + request.url);
     const auto now = SteadyClock::now();
-    if (loaded && in_flight.empty() && now - last_change >= options_.network_quiet)
+    if (loaded && in_flight.empty() && now - last_change >= quiet())
       break;
     if (now >= deadline) {
       page.notes.push_back(loaded ? "network not quiet within the time budget"
@@ -478,10 +710,11 @@ Result<RenderedPage> Renderer::RenderIn(Browser& browser, const RenderRequest& r
       page.notes.push_back("load event not reached within the navigation timeout");
       break;
     }
-    auto wake = std::min(
-        {deadline, loaded ? deadline : load_deadline, last_change + options_.network_quiet});
+    auto wake = std::min({deadline, loaded ? deadline : load_deadline, last_change + quiet()});
     if (wake <= now)
-      wake = now + options_.network_quiet;
+      wake = now + quiet();
+    if (request.cancel)
+      wake = std::min(wake, now + kCancelPoll);
     auto event = cdp.NextEvent(session, wake);
     if (!event) {
       if (!cdp.alive()) {
@@ -498,13 +731,14 @@ Result<RenderedPage> Renderer::RenderIn(Browser& browser, const RenderRequest& r
       if (auto redirect = p.find("redirectResponse"); redirect != p.end() && index.count(id) != 0) {
         page.requests[index[id]].status = redirect->value("status", 0);
       }
-      if (static_cast<int>(page.requests.size()) >= options_.max_requests) {
-        stop("request budget of " + std::to_string(options_.max_requests) + " reached");
+      if (static_cast<int>(page.requests.size()) >= max_requests) {
+        stop("request budget of " + std::to_string(max_requests) + " reached");
         continue;
       }
       index[id] = page.requests.size();
       page.requests.push_back({Str(req, "url"), Str(p, "type"), 0, "", ""});
       in_flight.insert(id);
+      busy_after_load = busy_after_load || loaded;
       last_change = SteadyClock::now();
     } else if (method == "Network.responseReceived") {
       const Json& resp = p.value("response", Json::object());
@@ -542,17 +776,20 @@ Result<RenderedPage> Renderer::RenderIn(Browser& browser, const RenderRequest& r
       }
       in_flight.erase(id);
       last_change = SteadyClock::now();
-    } else if (method == "Page.loadEventFired") {
+    } else if (method == "Page.loadEventFired" && !page.final_url.empty()) {
+      // (Only once this navigation's document answered: not a late load of the blank page
+      // a reused tab showed before.)
       loaded = true;
       last_change = SteadyClock::now();
     } else if (method == "Inspector.targetCrashed") {
       return Crashed("the tab crashed while rendering " + request.url);
     }
-    if (bytes > options_.max_bytes)
-      stop("byte budget of " + std::to_string(options_.max_bytes) + " reached");
+    if (bytes > max_bytes)
+      stop("byte budget of " + std::to_string(max_bytes) + " reached");
   }
 
   // The document.
+  auto html_timeout = capture_timeout();
   auto html = cdp.Call(
       "Runtime.evaluate",
       {{"expression",
@@ -560,8 +797,8 @@ Result<RenderedPage> Renderer::RenderIn(Browser& browser, const RenderRequest& r
         " return [h.length, h.slice(0, " +
             std::to_string(options_.max_dom_chars) + ").toWellFormed()]; })()"},
        {"returnByValue", true},
-       {"timeout", call.count()}},
-      session, call);
+       {"timeout", html_timeout.count()}},
+      session, html_timeout, stop_flag);
   if (!html.ok())
     return failed(html.status());
   if (const Json v = EvaluatedValue(html.value());
@@ -576,11 +813,12 @@ Result<RenderedPage> Renderer::RenderIn(Browser& browser, const RenderRequest& r
     if (chains.size() < options_.max_js_chains && ValidChain(c))
       chains.push_back(c);
   if (!chains.empty()) {
+    auto js_timeout = capture_timeout();
     auto js = cdp.Call("Runtime.evaluate",
                        {{"expression", JsGlobalsExpression(chains, options_.max_js_value_chars)},
                         {"returnByValue", true},
-                        {"timeout", call.count()}},
-                       session, call);
+                        {"timeout", js_timeout.count()}},
+                       session, js_timeout, stop_flag);
     if (!js.ok())
       return failed(js.status());
     const Json v = EvaluatedValue(js.value());
@@ -591,7 +829,8 @@ Result<RenderedPage> Renderer::RenderIn(Browser& browser, const RenderRequest& r
   }
 
   // The cookies of this context (set by headers and by scripts).
-  auto cookies = cdp.Call("Storage.getCookies", {{"browserContextId", context_id}}, "", call);
+  auto cookies = cdp.Call("Storage.getCookies", {{"browserContextId", context_id}}, "",
+                          capture_timeout(), stop_flag);
   if (!cookies.ok())
     return failed(cookies.status());
   if (auto list = cookies.value().find("cookies");
@@ -600,6 +839,25 @@ Result<RenderedPage> Renderer::RenderIn(Browser& browser, const RenderRequest& r
       page.cookies.push_back({Str(c, "name"), Str(c, "value"), Str(c, "domain"), Str(c, "path")});
   if (page.final_url.empty())
     page.final_url = request.url;
+  page.bytes = bytes;
+  // The page ended well: its tab may serve another page once emptied. A page stopped by a
+  // budget (its requests refused from then on) is not worth the cleaning.
+  cleanup.keep = !stopped;
+  for (const std::string& url : {request.url, page.final_url})
+    if (std::string origin = OriginOf(url); !origin.empty())
+      cleanup.origins.insert(origin);
+  for (const RenderedRequest& r : page.requests)
+    if (std::string origin = OriginOf(r.url); !origin.empty())
+      cleanup.origins.insert(origin);
+  // What the browser ended on may be a bot-protection page (served to it, or reached by a
+  // script): not the site.
+  std::vector<std::pair<std::string, std::string>> headers(page.headers.begin(),
+                                                           page.headers.end());
+  if (auto challenge = fetch::DetectBotChallenge(page.status, headers, page.html))
+    return fetch::FetchError(fetch::kBotChallenge, page.final_url + ": " + challenge->vendor +
+                                                       " bot challenge in the browser (HTTP " +
+                                                       std::to_string(page.status) + ", " +
+                                                       challenge->marker + ")");
   return page;
 }
 

@@ -57,8 +57,15 @@ RequestGuard::RequestGuard(fetch::AddressGuard guard, HostMapping mapping, size_
 
 std::string RequestGuard::Decide(std::string_view url, std::string_view resource_type,
                                  bool user_chosen) const {
-  if (resource_type == "Image" || resource_type == "Font" || resource_type == "Media")
-    return "resource type " + std::string(resource_type);
+  // Nothing detection reads: pictures, type, video and sound, style sheets (the DOM keeps
+  // their links), subtitles, manifests, beacons and reports, prefetches.
+  static constexpr std::string_view kRefused[] = {
+      "Image",     "Font",     "Media", "Stylesheet",
+      "TextTrack", "Manifest", "Ping",  "CSPViolationReport",
+      "Prefetch"};
+  for (std::string_view type : kRefused)
+    if (resource_type == type)
+      return "resource type " + std::string(resource_type);
   std::string scheme;
   std::string host;
   int port = 0;

@@ -1,6 +1,7 @@
 // RequestGuard: decides every request the browser is about to make (CDP Fetch.requestPaused at
-// the browser level, so every page, frame and worker of every context): images, fonts and
-// media are refused, only http and https go out, and the host — after the --resolve and
+// the browser level, so every page, frame and worker of every context): images, fonts, media,
+// style sheets and the like are refused, only http and https go out, and the host — after the
+// --resolve and
 // --connect-to mapping — must resolve to addresses the address guard allows. Remembers the
 // reasons of recent refusals by network request id. Thread-safe.
 #pragma once

@@ -52,12 +52,18 @@ TEST(RequestGuardTest, ChecksTheMappedAddressNotTheNamedHost) {
   EXPECT_NE(g.Decide("http://shop.test/", "Document").find("name not resolved"), std::string::npos);
 }
 
-TEST(RequestGuardTest, RefusesImagesFontsMediaAndOtherSchemes) {
+TEST(RequestGuardTest, RefusesWhatDetectionDoesNotReadAndOtherSchemes) {
   RequestGuard g = MakeGuard({"127.0.0.1/32:8443"});
   EXPECT_EQ(g.Decide("https://127.0.0.1:8443/a.png", "Image"), "resource type Image");
   EXPECT_EQ(g.Decide("https://127.0.0.1:8443/a.woff", "Font"), "resource type Font");
   EXPECT_EQ(g.Decide("https://127.0.0.1:8443/a.mp4", "Media"), "resource type Media");
+  EXPECT_EQ(g.Decide("https://127.0.0.1:8443/a.css", "Stylesheet"), "resource type Stylesheet");
+  EXPECT_EQ(g.Decide("https://127.0.0.1:8443/beacon", "Ping"), "resource type Ping");
+  EXPECT_EQ(g.Decide("https://127.0.0.1:8443/next", "Prefetch"), "resource type Prefetch");
   EXPECT_EQ(g.Decide("ftp://127.0.0.1:8443/a", "Other"), "scheme ftp");
+  // What detection reads goes out (the literal address is the caller's own choice here).
+  for (const char* type : {"Document", "Script", "XHR", "Fetch", "EventSource", "Other"})
+    EXPECT_EQ(g.Decide("https://127.0.0.1:8443/x", type, /*user_chosen=*/true), "") << type;
 }
 
 TEST(RequestGuardTest, RemembersOnlyTheNewestRefusals) {

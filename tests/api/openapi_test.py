@@ -629,6 +629,20 @@ def run_scenario(api, spec, doc, receiver):
                                                     "analysis_config": {"max_pages": 8}},
                       expect=200)
     assert now["result"]["ecommerce_platform"]["name"] == "Shopify", now["result"]
+    render = now["result"]["render"]
+    assert render["mode"] == "auto" and render["rendered"] is False, render
+    assert "names its platform, Shopify" in render["reason"], render
+    # The script-built shop is rendered (auto: a script shell); its evidence says where each
+    # match came from.
+    _, built = api.call("POST", "/api/analyze", body={"domain": "skriptbutiken.test",
+                                                      "analysis_type": "full_analysis"},
+                        expect=200)
+    render = built["result"]["render"]
+    assert render["rendered"] is True and render["reason"].startswith("auto: script shell"), \
+        render
+    origins = {e["origin"] for f in built["result"]["technologies"] + built["result"]["carriers"]
+               for e in f["evidence"]}
+    assert {"js", "dom"} <= origins, origins
     _, gone = api.call("POST", "/api/analyze", body={"domain": "nowhere-at-all.test",
                                                      "analysis_type": "ecommerce_detection"},
                        expect=200)
@@ -648,7 +662,12 @@ def run_scenario(api, spec, doc, receiver):
     ids = [l["id"] for l in all_leads["leads"] if l["domain"]]
     _, created = api.call("POST", jobs, body={"job_name": "OpenAPI-kontroll",
                                               "job_type": "full_analysis", "lead_ids": ids,
-                                              "analysis_config": {"timeout": 20000}},
+                                              "analysis_config": {
+                                                  "timeout": 20000, "render": "auto",
+                                                  "render_navigation_timeout": 10000,
+                                                  "render_timeout": 15000,
+                                                  "render_max_requests": 200,
+                                                  "render_max_bytes": 8388608}},
                           expect=201)
     job_id = created["job_id"]
     events = api.events(job_t + "/events", {"id": job_id})
@@ -836,6 +855,16 @@ def run_scenario(api, spec, doc, receiver):
     api.call("POST", jobs, body=dict(base, timezone="Mars/Olympus"), expect=400,
              request_valid=None)
     api.call("POST", jobs, body=dict(base, lead_ids=[nowhere]), request_valid=True)
+    # Render budgets: out of range, of the wrong type, unknown, and a load longer than the page.
+    for bad in ({"render_max_bytes": 1024}, {"render_timeout": "25s"},
+                {"render_block_images": False}):
+        _, err = api.call("POST", jobs, body=dict(base, analysis_config=bad), expect=400,
+                          request_valid=False)
+        assert err["error"]["field"] == "analysis_config." + list(bad)[0], err
+    _, err = api.call("POST", jobs, body=dict(base, analysis_config={
+        "render_navigation_timeout": 30000, "render_timeout": 20000}), expect=400,
+        request_valid=True)
+    assert err["error"]["field"] == "analysis_config.render_navigation_timeout", err
 
     # A scheduled job: edit its schedule, trigger it, cancel the run.
     _, sched = api.call("POST", jobs, body=dict(base, job_name="Varje natt", is_scheduled=True,

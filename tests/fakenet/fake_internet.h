@@ -63,6 +63,10 @@ inline constexpr std::string_view kGzipStallHost = "gzip-stall.hostile.test";
 inline constexpr std::string_view kDeepNestingHost = "deep-nesting.hostile.test";
 inline constexpr std::string_view kUnclosedAnchorsHost = "unclosed-anchors.hostile.test";
 inline constexpr std::string_view kSlowRobotsHost = "slow-robots.hostile.test";
+// Bot protection in front of a site (README: "Bot challenges").
+inline constexpr std::string_view kCloudflareChallengeHost = "cloudflare-challenge.hostile.test";
+inline constexpr std::string_view kDataDomeChallengeHost = "datadome-challenge.hostile.test";
+inline constexpr std::string_view kBrowserChallengeHost = "browser-challenge.hostile.test";
 inline constexpr std::string_view kHttp09Host = "http09.hostile.test";
 inline constexpr std::string_view kBadStatusLineHost = "bad-status-line.hostile.test";
 inline constexpr std::string_view kBadChunkHost = "bad-chunk.hostile.test";

@@ -503,6 +503,24 @@ TEST_F(FakeInternetTest, RateLimitAndUnavailableSendRetryAfter) {
   EXPECT_EQ(Get(*net_, kServerErrorHost, "/").status, 500);
 }
 
+TEST_F(FakeInternetTest, ChallengeHostsAnswerWithBotProtectionPages) {
+  ClientResponse cf = Get(*net_, kCloudflareChallengeHost, "/");
+  EXPECT_EQ(cf.status, 403);
+  EXPECT_EQ(cf.Header("cf-mitigated"), "challenge");
+  EXPECT_NE(cf.body.find("<title>Just a moment...</title>"), std::string::npos);
+  EXPECT_EQ(Get(*net_, kCloudflareChallengeHost, "/robots.txt").status, 403);
+  ClientResponse dd = Get(*net_, kDataDomeChallengeHost, "/frakt");
+  EXPECT_EQ(dd.status, 403);
+  EXPECT_NE(dd.body.find("ct.captcha-delivery.com"), std::string::npos);
+  ClientResponse home = Get(*net_, kBrowserChallengeHost, "/");
+  EXPECT_EQ(home.status, 200);
+  EXPECT_NE(home.body.find("location.replace('/blockerad')"), std::string::npos);
+  ClientResponse block = Get(*net_, kBrowserChallengeHost, "/blockerad");
+  EXPECT_EQ(block.status, 403);
+  EXPECT_NE(block.body.find("id=\"px-captcha\""), std::string::npos);
+  EXPECT_EQ(Get(*net_, kBrowserChallengeHost, "/robots.txt").status, 404);
+}
+
 TEST_F(FakeInternetTest, FlakyHostFailsTwicePerTargetThenSucceeds) {
   std::vector<ClientResponse> r = GetMany(*net_, std::string(kFlakyHost), {"/a", "/a", "/a", "/a"});
   ASSERT_EQ(r.size(), 4u);

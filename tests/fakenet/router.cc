@@ -105,6 +105,46 @@ std::string GzipTestPage() {
   return page;
 }
 
+// The bot-protection pages of the challenge hosts: shaped like each service's (title, the
+// script or frame that names it), written for these tests.
+std::string CloudflareChallengePage() {
+  return "<!DOCTYPE html><html lang=\"en-US\"><head><title>Just a moment...</title>"
+         "<meta http-equiv=\"refresh\" content=\"390\"><meta name=\"robots\" "
+         "content=\"noindex,nofollow\"></head><body><div class=\"main-wrapper\"><h1>Verifying "
+         "you are human. This may take a few seconds.</h1></div><noscript>Enable JavaScript and "
+         "cookies to continue</noscript><script>(function(){window._cf_chl_opt={cvId:'3',"
+         "cZone:location.hostname,cType:'managed'};var a=document.createElement('script');"
+         "a.src='/cdn-cgi/challenge-platform/h/b/orchestrate/chl_page/v1?ray=fakenet';"
+         "document.getElementsByTagName('head')[0].appendChild(a);}());</script></body></html>\n";
+}
+
+std::string DataDomeChallengePage() {
+  return "<html><head><title>Butik</title><style>#cmsg{animation:A 1.5s;}</style></head>"
+         "<body style=\"margin:0\"><p id=\"cmsg\">Please enable JS and disable any ad "
+         "blocker</p><script>var dd={'rt':'c','cid':'fakenet','t':'fe','host':"
+         "'geo.captcha-delivery.com'}</script><script "
+         "src=\"https://ct.captcha-delivery.com/c.js\"></script></body></html>\n";
+}
+
+// An ordinary WooCommerce shop page over HTTP whose sensor script sends the browser to a
+// PerimeterX-style block page: only a renderer meets the challenge.
+std::string BrowserChallengeHome() {
+  return "<!DOCTYPE html>\n<html lang=\"sv\"><head><meta charset=\"utf-8\"><title>Vaktbutiken"
+         "</title><link rel=\"stylesheet\" href=\"/wp-content/plugins/woocommerce/assets/css/"
+         "woocommerce.css?ver=8.4.0\"><script src=\"/wp-content/plugins/woocommerce/assets/js/"
+         "frontend/woocommerce.min.js?ver=8.4.0\"></script></head><body class=\"woocommerce-"
+         "page\"><h1>Vaktbutiken</h1><p>Handplockade verktyg sedan 1952. Vi skickar med "
+         "PostNord.</p><script>setTimeout(function(){location.replace('/blockerad');},50);"
+         "</script></body></html>\n";
+}
+
+std::string BrowserChallengeBlockPage() {
+  return "<!DOCTYPE html><html lang=\"en\"><head><meta charset=\"utf-8\"><title>Access to "
+         "this page has been denied</title></head><body><script>window._pxAppId='PXfakenet';"
+         "</script><h1>Before we continue...</h1><p>Press &amp; Hold to confirm you are a human "
+         "(and not a bot).</p><div id=\"px-captcha\"></div></body></html>\n";
+}
+
 std::optional<int> BenchNumber(std::string_view host) {
   if (!host.starts_with(kBenchPrefix) || !host.ends_with(kBenchSuffix))
     return std::nullopt;
@@ -426,6 +466,26 @@ bool Router::RouteHostile(const Request& request, int count, Reply& reply) {
     }
     reply.mode = ReplyMode::kDelayed;
     reply.delay = kSlowRobotsDelay;
+  } else if (host == kCloudflareChallengeHost) {
+    // Every path, robots.txt included, as Cloudflare does for a challenged client.
+    Html(reply, 403, CloudflareChallengePage());
+    reply.headers = {{"Content-Type", kHtml},
+                     {"Server", "cloudflare"},
+                     {"cf-mitigated", "challenge"},
+                     {"Cache-Control", "no-store"}};
+  } else if (host == kDataDomeChallengeHost) {
+    Html(reply, 403, DataDomeChallengePage());
+    reply.headers.emplace_back("X-DataDome", "protected");
+  } else if (host == kBrowserChallengeHost) {
+    if (target == "/robots.txt") {
+      reply.status = 404;
+      reply.headers = {{"Content-Type", "text/plain; charset=utf-8"}, {"Server", "fakenet"}};
+      reply.body = "not found\n";
+    } else if (target.starts_with("/blockerad")) {
+      Html(reply, 403, BrowserChallengeBlockPage());
+    } else {
+      Html(reply, 200, BrowserChallengeHome());
+    }
   } else if (host == kHttp09Host || host == kBadStatusLineHost || host == kBadChunkHost) {
     reply.mode = ReplyMode::kRaw;
     if (target == "/robots.txt") {

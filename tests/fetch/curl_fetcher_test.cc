@@ -407,6 +407,26 @@ TEST_F(CurlFetcherTest, RateLimitsAndServerErrorsAreRetryableWithRetryAfter) {
   EXPECT_FALSE(missing.status().retryable());
 }
 
+TEST_F(CurlFetcherTest, BotChallengesAreReportedNotHandedOutAsThePage) {
+  // A 403 that is Cloudflare's challenge (its header says so) is bot_challenge, not http_403.
+  auto cf = Get("https://" + Host(fakenet::kCloudflareChallengeHost) + "/");
+  ASSERT_FALSE(cf.ok());
+  EXPECT_EQ(cf.status().error_code(), kBotChallenge) << cf.status().ToString();
+  EXPECT_FALSE(cf.status().retryable());
+  EXPECT_NE(cf.status().message().find("Cloudflare"), std::string::npos);
+  // DataDome's page is known by its body alone.
+  auto dd = Get("http://" + Host(fakenet::kDataDomeChallengeHost) + "/frakt");
+  ASSERT_FALSE(dd.ok());
+  EXPECT_EQ(dd.status().error_code(), kBotChallenge) << dd.status().ToString();
+  EXPECT_NE(dd.status().message().find("DataDome"), std::string::npos);
+  // The control: an ordinary 403 stays http_403, the shop in front of the browser challenge
+  // is a page.
+  EXPECT_EQ(Get("http://" + Host(fakenet::kNotFoundHost) + "/").status().error_code(), kHttp404);
+  auto shop = Get("https://" + Host(fakenet::kBrowserChallengeHost) + "/");
+  ASSERT_TRUE(shop.ok()) << shop.status().ToString();
+  EXPECT_NE(shop->body.find("Vaktbutiken"), std::string::npos);
+}
+
 TEST_F(CurlFetcherTest, FlakyHostSucceedsAfterRetries) {
   FetchOptions o = NetOptions();
   o.ignore_robots = true;  // the flaky host fails every target twice, robots.txt included

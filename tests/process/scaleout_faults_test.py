@@ -79,8 +79,9 @@ class Cluster:
         self.procs = []
 
     def _common(self):
+        # No browser: the queue is under test here (render.serve covers rendering).
         return ["--db", self.db, "--concurrency", str(CONCURRENCY), "--lease-seconds",
-                str(LEASE_S)] + self.net
+                str(LEASE_S), "--render-tabs", "0"] + self.net
 
     def start(self, kind, name):
         port = free_port()

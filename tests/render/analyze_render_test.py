@@ -1,7 +1,9 @@
 """`leadscan analyze --render never|auto|always` on the script-built shop of the fake internet:
 never finds what curl sees (nothing), always and auto find the platform from the JS global and
 the cookie a script set and the carriers a script wrote from an XHR, with evidence that says it
-came from the browser; no Chromium is left when analyze exits."""
+came from the browser; bot challenges are reported as bot_challenge, on the HTTP page (the lead
+fails) and in the browser (the rendered page is not analysed); no Chromium is left when analyze
+exits."""
 import json
 import os
 import subprocess
@@ -46,6 +48,8 @@ def main():
         assert never["ecommerce_platform"] is None, never["ecommerce_platform"]
         assert never["carriers"] == [], never["carriers"]
         assert [p["via"] for p in never["pages"]].count("browser") == 0, never["pages"]
+        assert never["render"] == {"mode": "never", "rendered": False, "reason": "render never",
+                                   "error_code": None}, never["render"]
 
         for mode in ("always", "auto"):
             d = analyze(mode)
@@ -54,23 +58,58 @@ def main():
             fields = {e["field"]: e.get("source") for e in platform["evidence"]}
             assert fields.get("js.Shopify.shop") == "browser", (mode, fields)
             assert fields.get("cookies._shopify_y") == "browser", (mode, fields)
+            origins = {e["field"]: e["origin"] for e in platform["evidence"]}
+            assert origins["js.Shopify.shop"] == "js", origins
+            assert origins["cookies._shopify_y"] == "network", origins
             carriers = {c["name"]: c for c in d["carriers"]}
             assert {"PostNord", "Budbee"} <= set(carriers), (mode, list(carriers))
             assert all(e.get("source") == "browser" for e in carriers["PostNord"]["evidence"])
+            assert all(e["origin"] == "dom" for e in carriers["PostNord"]["evidence"])
             rendered = [p for p in d["pages"] if p["via"] == "browser"]
             assert len(rendered) == 1 and rendered[0]["status"] == 200, (mode, d["pages"])
             want = "render always" if mode == "always" else "auto: script shell"
             assert want in rendered[0]["reason"], (mode, rendered[0])
+            assert d["render"]["mode"] == mode and d["render"]["rendered"] is True, d["render"]
+            assert d["render"]["reason"].startswith(want), d["render"]
         # A shop whose HTTP page names its platform is not rendered in auto mode.
         r = subprocess.run([leadscan, "analyze", "--render", "auto"] + flags + ["kaffebonan.test"],
                            capture_output=True, timeout=120, env=env)
         d = json.loads(r.stdout.splitlines()[0])
         assert d["ecommerce_platform"]["name"] == "Shopify", d
         assert [p["via"] for p in d["pages"]].count("browser") == 0, d["pages"]
+        assert d["render"]["rendered"] is False, d["render"]
+        assert d["render"]["reason"].startswith("auto: not needed") and \
+            "Shopify" in d["render"]["reason"], d["render"]
+        assert all(e["origin"] == "http" for e in d["ecommerce_platform"]["evidence"]), d
+        # Bot protection: a challenge on the HTTP page fails the lead with bot_challenge (never
+        # analysed as the site); one met only by the browser is reported in errors and the
+        # block page adds nothing, while the HTTP page is analysed as usual.
+        for host in ("cloudflare-challenge.hostile.test", "datadome-challenge.hostile.test"):
+            r = subprocess.run([leadscan, "analyze", "--render", "always"] + flags + [host],
+                               capture_output=True, timeout=120, env=env)
+            assert r.returncode != 0, (host, r.stdout[:300])
+            out = json.loads(r.stdout.splitlines()[0])
+            assert out["error"]["code"] == "bot_challenge", (host, out)
+            assert out["error"]["retryable"] is False, out
+        r = subprocess.run([leadscan, "analyze", "--render", "always"] + flags +
+                           ["browser-challenge.hostile.test"], capture_output=True, timeout=120,
+                           env=env)
+        assert r.returncode == 0, r.stderr[-500:]
+        d = json.loads(r.stdout.splitlines()[0])
+        assert d["ecommerce_platform"]["name"] == "WooCommerce", d["ecommerce_platform"]
+        codes = [e["code"] for e in d["errors"]]
+        assert "bot_challenge" in codes, d["errors"]
+        rendered = [p for p in d["pages"] if p["via"] == "browser"]
+        assert len(rendered) == 1 and rendered[0]["error_code"] == "bot_challenge", d["pages"]
+        assert d["render"]["rendered"] is False and \
+            d["render"]["error_code"] == "bot_challenge", d["render"]
+        for group in ("technologies", "carriers", "payment_methods", "checkout_solutions"):
+            for f in d[group]:
+                assert all(e.get("source") != "browser" for e in f["evidence"]), (group, f)
         left = chromium_processes(b"leadscan-chromium-")
         left = [p for p in left if tmp.encode() in open("/proc/%d/cmdline" % p, "rb").read()]
         assert not left, "Chromium processes left: %s" % left
-        print("4 passed, 0 failed")
+        print("5 passed, 0 failed")
     finally:
         net.terminate()
         net.wait()

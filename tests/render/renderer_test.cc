@@ -18,6 +18,8 @@
 #include <chrono>
 #include <filesystem>
 #include <fstream>
+#include <map>
+#include <sstream>
 #include <thread>
 
 #include "fake_internet.h"
@@ -185,6 +187,28 @@ TEST_F(RendererTest, CapturesWhatTheScriptsBuilt) {
   EXPECT_EQ(cookie->value, "skript1");
 }
 
+// A tab serves page after page; what one page stored (cookies, local and session storage)
+// is gone before the next one, even on the same origin.
+TEST_F(RendererTest, NothingAPageStoredReachesTheNextPageInTheSameTab) {
+  RenderOptions o = Options();
+  o.max_tabs = 1;
+  o.spare_tabs = 0;
+  auto r = Renderer::Create(o);
+  ASSERT_TRUE(r.ok());
+  auto wrote = r.value()->Render({Url("/lagring.html?skriv=1"), {}});
+  ASSERT_TRUE(wrote.ok()) << wrote.status().ToString();
+  // The control: the page could store and read back.
+  EXPECT_NE(wrote.value().html.find("local=ja session=ja cookie=lagrat=ja"), std::string::npos)
+      << wrote.value().html;
+  auto next = r.value()->Render({Url("/lagring.html"), {}});
+  ASSERT_TRUE(next.ok()) << next.status().ToString();
+  EXPECT_NE(next.value().html.find("local=null session=null cookie=-"), std::string::npos)
+      << next.value().html;
+  EXPECT_TRUE(next.value().cookies.empty());
+  // Both pages were shown by one tab: the cleaning, not a new context, kept them apart.
+  EXPECT_EQ(r.value()->stats().tabs_opened, 1);
+}
+
 TEST_F(RendererTest, EachPageGetsAFreshContextAndNoImages) {
   ASSERT_TRUE(renderer_->Render({Url("/"), {}}).ok());
   auto page = renderer_->Render({Url("/om-oss.html"), {"Shopify"}});
@@ -234,6 +258,20 @@ TEST_F(RendererTest, AllowNetAndResolveOpenALoopbackNameForTheBrowser) {
   ASSERT_NE(req, nullptr);
   EXPECT_NE(req->blocked.find("named by the site"), std::string::npos) << req->blocked;
   EXPECT_EQ(service.Accepted(), 0);
+}
+
+TEST_F(RendererTest, BotChallengesFailAsBotChallenge) {
+  // Served to the browser straight away...
+  auto cf = renderer_->Render({"https://cloudflare-challenge.hostile.test/", {}});
+  ASSERT_FALSE(cf.ok());
+  EXPECT_EQ(cf.status().error_code(), "bot_challenge") << cf.status().ToString();
+  EXPECT_NE(cf.status().message().find("Cloudflare"), std::string::npos);
+  // ...or reached by the site's own script after an ordinary page loaded.
+  auto px = renderer_->Render({"https://browser-challenge.hostile.test/", {}});
+  ASSERT_FALSE(px.ok());
+  EXPECT_EQ(px.status().error_code(), "bot_challenge") << px.status().ToString();
+  EXPECT_NE(px.status().message().find("PerimeterX"), std::string::npos);
+  EXPECT_NE(px.status().message().find("/blockerad"), std::string::npos);
 }
 
 TEST_F(RendererTest, DocumentOnAGuardedAddressFailsAsBlocked) {
@@ -341,6 +379,100 @@ TEST_F(RendererTest, HungBrowserIsKilledAndRestarted) {
   EXPECT_NE(renderer.browser_pid(), first);
   EXPECT_EQ(renderer.browsers_started(), 2);
   EXPECT_NE(kill(first, 0), 0);  // the stopped browser was killed and reaped
+}
+
+// CPU seconds (user + system) a process has used; -1 when it is gone.
+double CpuSeconds(pid_t pid) {
+  std::ifstream in("/proc/" + std::to_string(pid) + "/stat");
+  std::string stat((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  const size_t close = stat.rfind(')');
+  if (close == std::string::npos)
+    return -1;
+  std::istringstream fields(stat.substr(close + 2));
+  std::string f;
+  double ticks = 0;
+  for (int i = 3; i <= 15 && fields >> f; ++i)
+    if (i == 14 || i == 15)
+      ticks += std::stod(f);
+  return ticks / static_cast<double>(sysconf(_SC_CLK_TCK));
+}
+
+// True when some process naming `dir` used more than half a CPU over the last half second
+// (a renderer still spinning in a page's endless loop).
+bool SomeProcessSpins(const std::string& dir) {
+  std::map<pid_t, double> before;
+  for (pid_t p : ProcessesNaming(dir))
+    before[p] = CpuSeconds(p);
+  std::this_thread::sleep_for(std::chrono::milliseconds(500));
+  for (auto [p, cpu] : before)
+    if (cpu >= 0 && CpuSeconds(p) - cpu > 0.25)
+      return true;
+  return false;
+}
+
+TEST_F(RendererTest, HungTabFailsAsCrashedAndTheBrowserGoesOn) {
+  RenderOptions o = Options();
+  o.navigation_timeout = std::chrono::milliseconds(1500);
+  o.call_timeout = std::chrono::milliseconds(2000);
+  auto r = Renderer::Create(o);
+  ASSERT_TRUE(r.ok());
+  Renderer& renderer = *r.value();
+  auto hung = renderer.Render({Url("/evig-loop.html"), {"Shopify"}});
+  ASSERT_FALSE(hung.ok());
+  EXPECT_EQ(hung.status().error_code(), "renderer_crashed") << hung.status().ToString();
+  EXPECT_TRUE(hung.status().retryable());
+  // The browser answers, so only the tab was given up: the next page renders in it.
+  auto page = renderer.Render({Url("/om-oss.html"), {}});
+  ASSERT_TRUE(page.ok()) << page.status().ToString();
+  EXPECT_EQ(renderer.browsers_started(), 1);
+  const RendererStats stats = renderer.stats();
+  EXPECT_EQ(stats.crashes, 1);
+  EXPECT_EQ(stats.pages_failed, 1);
+  EXPECT_EQ(stats.pages_rendered, 1);
+  EXPECT_EQ(stats.tabs_busy, 0);
+  // The renderer process stuck in the endless loop went with its context.
+  const std::string dir = renderer.browser_dir();
+  bool spins = true;
+  for (int i = 0; i < 20 && spins; ++i)
+    spins = SomeProcessSpins(dir);
+  EXPECT_FALSE(spins) << "a Chromium process of " << dir << " still burns a CPU";
+}
+
+TEST_F(RendererTest, CancelAbandonsAPageInFlight) {
+  RenderOptions o = Options();
+  o.navigation_timeout = std::chrono::milliseconds(60000);
+  o.total_timeout = std::chrono::milliseconds(60000);
+  o.call_timeout = std::chrono::milliseconds(60000);
+  auto r = Renderer::Create(o);
+  ASSERT_TRUE(r.ok());
+  auto cancel = std::make_shared<std::atomic<bool>>(false);
+  std::thread canceller([cancel] {
+    std::this_thread::sleep_for(std::chrono::milliseconds(1500));
+    cancel->store(true);
+  });
+  RenderRequest request{Url("/evig-loop.html"), {}};
+  request.cancel = cancel;
+  auto page = r.value()->Render(request);
+  canceller.join();
+  ASSERT_FALSE(page.ok());
+  // Without the flag the page would run into a 60 s timeout (renderer_crashed or timeout).
+  EXPECT_EQ(page.status().error_code(), "cancelled") << page.status().ToString();
+  // A cancelled wait for a tab ends the same way.
+  RenderOptions one = Options();
+  one.max_tabs = 1;
+  one.navigation_timeout = std::chrono::milliseconds(2000);
+  one.call_timeout = std::chrono::milliseconds(2000);
+  auto single = Renderer::Create(one);
+  ASSERT_TRUE(single.ok());
+  std::thread busy([&] { (void)single.value()->Render({Url("/evig-loop.html"), {}}); });
+  while (single.value()->stats().tabs_busy == 0)
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  RenderRequest waiting{Url("/om-oss.html"), {}};
+  waiting.cancel = std::make_shared<std::atomic<bool>>(true);
+  auto waited = single.value()->Render(waiting);
+  busy.join();
+  ASSERT_FALSE(waited.ok());
+  EXPECT_EQ(waited.status().error_code(), "cancelled") << waited.status().ToString();
 }
 
 TEST_F(RendererTest, NoChromiumOutlivesAParentKilledWithSigkill) {

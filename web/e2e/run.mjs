@@ -289,6 +289,11 @@ async function main() {
   check((await matched.innerText()).trim().length > 0, 'evidence shows matched text');
   check((await platform.locator('.ev-page').first().innerText()).includes('kaffebonan.test'),
         'evidence names the page');
+  // Where each finding came from: the HTTP page for a shop whose HTML says it all.
+  check((await platform.locator('.found-in').first().innerText()).includes('HTTP page'),
+        'the Shopify finding says it came from the HTTP page');
+  check((await platform.locator('.evidence .origin').first().innerText()) === 'HTTP page',
+        'each evidence line names its origin');
   await page.getByRole('heading', { name: 'History of analyses' }).waitFor();
   await page.getByText('first analysis').waitFor();
   // The analysis's notes read as sentences (site kind and why), never as raw JSON.
@@ -310,6 +315,47 @@ async function main() {
   check(await historyRows.count() === 2, 'two analyses in the history');
   const newest = await historyRows.first().innerText();
   check(/no changes|[+−]/.test(newest), `the newest analysis says what changed: ${newest}`);
+
+  // 5b. Render pages with a browser: a Full Analysis of the script-built shop with "Always";
+  // its lead page says the platform came from a JS global and the network, the carriers from
+  // the rendered DOM, and why the page was rendered.
+  log('step: render with a browser');
+  await page.getByRole('link', { name: 'Leads', exact: true }).click();
+  await page.getByLabel('Search').fill('skriptbutiken');
+  await page.getByText('Page 1 of 1 · 1 leads').waitFor();
+  await page.getByLabel('Select all leads on this page').check();
+  await page.getByText('1 selected').waitFor();
+  await page.getByLabel('Render pages with a browser').selectOption('always');
+  await shot('04b-render-choice');
+  await page.getByRole('button', { name: 'Full Analysis', exact: true }).click();
+  await page.waitForURL(/\/jobs\/[0-9a-f-]{36}$/);
+  const renderJobId = page.url().split('/').pop();
+  await page.locator('.meta .badge', { hasText: /^(completed|failed)$/ }).waitFor({ timeout: 120000 });
+  const renderJob = await (await fetch(`${base}/api/batch-analysis/jobs/${renderJobId}`, {
+    headers: { Authorization: `Bearer ${token}` } })).json();
+  check(renderJob.job.analysis_config?.render === 'always',
+        `the job asks for rendering: ${JSON.stringify(renderJob.job.analysis_config)}`);
+  check(renderJob.job.successful_count === 1, `the rendered analysis succeeded: ${renderJob.job.status}`);
+  await page.getByRole('link', { name: /skriptbutiken/ }).first().click();
+  const builtPlatform = page.locator('section', {
+    has: page.getByRole('heading', { name: 'E-commerce platform' }) });
+  await builtPlatform.locator('strong').filter({ hasText: /^Shopify$/ }).first().waitFor();
+  const foundIn = await builtPlatform.locator('.found-in').first().innerText();
+  check(foundIn.includes('JS global') && foundIn.includes('Network'),
+        `the platform came from a JS global and the network: ${foundIn}`);
+  check(!foundIn.includes('HTTP page'), `nothing of it was in the HTTP page: ${foundIn}`);
+  const builtCarriers = page.locator('section', {
+    has: page.getByRole('heading', { name: 'Carriers' }) });
+  await builtCarriers.locator('strong').filter({ hasText: /^PostNord$/ }).waitFor();
+  const carrierFrom = await builtCarriers.locator('.finding', { hasText: 'PostNord' })
+    .locator('.found-in').innerText();
+  check(carrierFrom.includes('Rendered DOM'), `the carrier came from the rendered DOM: ${carrierFrom}`);
+  await builtPlatform.locator('summary').first().click();
+  await builtPlatform.locator('.evidence .origin', { hasText: 'JS global' }).first().waitFor();
+  await page.getByRole('region', { name: 'Analysis notes' })
+    .getByText('The home page was also rendered in a browser, because the job asks for it.')
+    .waitFor();
+  await shot('04c-rendered-lead');
 
   // Filters and exports: platform filter on the server, CSV files through the browser.
   log('step: filter and export');
@@ -349,6 +395,7 @@ async function main() {
   await page.getByRole('button', { name: 'New scheduled job' }).click();
   await page.getByLabel('Name').fill('Weekday check');
   await page.getByLabel('Job type').selectOption('full_analysis');
+  await page.getByLabel('Render pages with a browser').selectOption('never');
   // A new schedule starts in the browser's zone (the context runs in Europe/Stockholm), not UTC.
   const startZone = await page.getByLabel('Time zone').inputValue();
   check(startZone === 'Europe/Stockholm', `the form starts in the browser's zone: ${startZone}`);
@@ -370,6 +417,11 @@ async function main() {
   await shot('05-schedule-form');
   await page.getByRole('button', { name: 'Create schedule' }).click();
   await page.getByText('Scheduled job created.').waitFor();
+  const scheduled = await (await fetch(`${base}/api/batch-analysis/jobs?limit=100`, {
+    headers: { Authorization: `Bearer ${token}` } })).json();
+  const weekday = scheduled.jobs.find((j) => j.job_name === 'Weekday check');
+  check(weekday?.analysis_config?.render === 'never',
+        `the schedule keeps the render choice: ${JSON.stringify(weekday?.analysis_config)}`);
   const row = page.locator('tbody tr', { hasText: 'Weekday check' });
   await row.getByText('30 7 * * MON-FRI').waitFor();
   await row.getByLabel('Enabled: Weekday check').click();

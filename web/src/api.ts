@@ -137,10 +137,15 @@ export async function streamEvents(path: string, onEvent: (e: SseEvent) => void,
 
 // ---- Shapes (see src/api/*.cc) ----
 
+// Where a match came from (src/analysis/analysis_result.h, FindingToJson).
+export type EvidenceOrigin = 'http' | 'dom' | 'js' | 'network';
+
 export interface Evidence {
   page: string;
   field: string;
   matched: string;
+  origin?: EvidenceOrigin;  // absent in results stored before it existed: the HTTP page
+  source?: string;
 }
 
 export interface Finding {
@@ -311,6 +316,15 @@ export interface CronPreview {
   description: string;
   next_runs: string[];
 }
+
+// analysis_config.render: whether a job also renders home pages in headless Chromium.
+export type RenderMode = 'auto' | 'always' | 'never';
+
+export const RENDER_MODES: { mode: RenderMode; label: string }[] = [
+  { mode: 'auto', label: 'When needed (auto)' },
+  { mode: 'always', label: 'Always' },
+  { mode: 'never', label: 'Never' },
+];
 
 export const ANALYSIS_TYPES: { type: string; label: string }[] = [
   { type: 'tech_analysis', label: 'Tech Analysis' },

@@ -20,8 +20,15 @@ export interface SiteKind {
   reasons: string[];
 }
 
+export interface RenderDecision {
+  mode: string;
+  rendered: boolean;
+  reason: string;
+  error_code: string | null;
+}
+
 export interface Note {
-  kind: 'site' | 'set_aside' | 'error';
+  kind: 'site' | 'render' | 'set_aside' | 'error';
   text: string;
 }
 
@@ -69,12 +76,13 @@ const PAGE_REASONS: Record<string, string> = {
   provider_unavailable: 'Firecrawl could not be reached or failed',
   provider_bad_response: 'Firecrawl gave an answer that could not be read',
   provider_rejected: 'Firecrawl refused to read it',
+  bot_challenge: 'a bot protection service (such as Cloudflare) showed a challenge instead',
 };
 
 const GENERAL: Record<string, (e: AnalysisError) => string> = {
   renderer_unavailable: () =>
-    'A browser was asked for (use_puppeteer), but none is configured, so the site was read ' +
-    'as plain HTML.',
+    'A browser was asked for (render always or use_puppeteer), but none is configured, so the ' +
+    'site was read as plain HTML.',
   firecrawl_unavailable: () =>
     'Firecrawl was asked for (use_firecrawl), but it is not configured, so the site was read ' +
     'as plain HTML.',
@@ -152,7 +160,38 @@ export function describeSetAside(f: SetAside, siteKind: string): string {
   return `${f.name} was seen but not counted as ${what}, because ${why}.`;
 }
 
-// Every note of one analysis result, site kind first, then what was set aside, then errors.
+// Why the home page was (or was not) rendered in a browser, from the result's `render`
+// (AnalysisResult::ToJson; reasons as src/analysis/analyzer.cc words them).
+export function describeRender(r: RenderDecision): string {
+  const reason = sentenceBody(r.reason);
+  const because = (why: string): string => {
+    const shell = why.match(/^auto: script shell \((\d+) characters of text\)/);
+    if (shell) return `its HTML is a script shell (${shell[1]} characters of text)`;
+    const none = why.match(/^auto: no platform in the HTTP page/);
+    if (none) return 'its HTML names no shop platform';
+    if (why.startsWith('render always') || why.startsWith('use_puppeteer'))
+      return 'the job asks for it';
+    return why;
+  };
+  if (r.mode === 'never') return 'The home page was not rendered in a browser: the job turns it off.';
+  if (r.rendered) return `The home page was also rendered in a browser, because ${because(reason)}.`;
+  if (r.error_code) {
+    const what = PAGE_REASONS[r.error_code] ?? r.error_code;
+    return `The home page was to be rendered in a browser (${because(reason)}), but ${what}.`;
+  }
+  const cut = reason.indexOf('; not rendered: ');
+  if (cut >= 0) {
+    const why = reason.slice(cut + '; not rendered: '.length);
+    return `The home page was to be rendered in a browser (${because(reason.slice(0, cut))}), ` +
+      `but it was not: ${why}.`;
+  }
+  const needless = reason.match(/^auto: not needed \((.*)\)$/);
+  if (needless) return `The home page was not rendered in a browser: not needed (${needless[1]}).`;
+  return `The home page was not rendered in a browser (${reason}).`;
+}
+
+// Every note of one analysis result, site kind first, then rendering, then what was set aside,
+// then errors.
 export function analysisNotes(result: unknown): Note[] {
   if (!isObject(result)) return [];
   const notes: Note[] = [];
@@ -164,6 +203,18 @@ export function analysisNotes(result: unknown): Note[] {
       ? site.reasons.filter((r) => typeof r === 'string')
       : [];
     notes.push({ kind: 'site', text: describeSiteKind({ kind, reasons: reasons as string[] }) });
+  }
+  const render = result.render;
+  if (isObject(render) && str(render.mode) && str(render.reason)) {
+    notes.push({
+      kind: 'render',
+      text: describeRender({
+        mode: str(render.mode),
+        rendered: render.rendered === true,
+        reason: str(render.reason),
+        error_code: str(render.error_code) || null,
+      }),
+    });
   }
   if (Array.isArray(result.set_aside)) {
     for (const f of result.set_aside) {

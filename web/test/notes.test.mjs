@@ -11,7 +11,7 @@ import { transform } from 'esbuild';
 const here = dirname(fileURLToPath(import.meta.url));
 const source = readFileSync(join(here, '..', 'src', 'notes.ts'), 'utf8');
 const { code } = await transform(source, { loader: 'ts', format: 'esm' });
-const { analysisNotes, describeError } = await import(
+const { analysisNotes, describeError, describeRender } = await import(
   'data:text/javascript;base64,' + Buffer.from(code).toString('base64'));
 
 // A result as AnalysisResult::ToJson writes it (fields that do not matter here left out).
@@ -37,7 +37,8 @@ test('a shop: why it looks like one, each reason once, then the errors as senten
   assert.equal(notes[0].text, 'This looks like a web shop: an e-commerce platform was detected, ' +
     'links to a cart or checkout and a cart page.');
   assert.equal(notes[1].text, 'The page /frakt was not read: it does not exist (HTTP 404).');
-  assert.match(notes[2].text, /^A browser was asked for \(use_puppeteer\), but none is configured/);
+  assert.match(notes[2].text,
+               /^A browser was asked for \(render always or use_puppeteer\), but none is configured/);
 });
 
 test('no raw JSON and no braces in any note', () => {
@@ -89,4 +90,36 @@ test('nothing to say: no result, or a result without notes', () => {
   assert.deepEqual(analysisNotes({ errors: [], set_aside: [] }), []);
   const unknown = analysisNotes({ site_kind: { kind: 'unknown', reasons: [] } });
   assert.deepEqual(unknown.map((n) => n.text), ['It is not clear what kind of site this is.']);
+});
+
+test('why the home page was rendered in a browser, or why not', () => {
+  const say = (r) => describeRender({ mode: 'auto', rendered: false, error_code: null, ...r });
+  assert.equal(say({ rendered: true, reason: 'auto: script shell (12 characters of text)' }),
+               'The home page was also rendered in a browser, because its HTML is a script shell ' +
+               '(12 characters of text).');
+  assert.equal(say({ rendered: true, reason: 'auto: no platform in the HTTP page (900 characters ' +
+                     'of text)' }),
+               'The home page was also rendered in a browser, because its HTML names no shop ' +
+               'platform.');
+  assert.equal(say({ mode: 'always', rendered: true, reason: 'render always' }),
+               'The home page was also rendered in a browser, because the job asks for it.');
+  assert.equal(say({ reason: 'auto: not needed (2400 characters of text; the HTTP page names ' +
+                     'its platform, Shopify)' }),
+               'The home page was not rendered in a browser: not needed (2400 characters of ' +
+               'text; the HTTP page names its platform, Shopify).');
+  assert.equal(say({ mode: 'always', reason: 'render always; not rendered: no browser in this ' +
+                     'process' }),
+               'The home page was to be rendered in a browser (the job asks for it), but it was ' +
+               'not: no browser in this process.');
+  assert.equal(say({ mode: 'always', reason: 'render always', error_code: 'bot_challenge' }),
+               'The home page was to be rendered in a browser (the job asks for it), but a bot ' +
+               'protection service (such as Cloudflare) showed a challenge instead.');
+  assert.equal(say({ mode: 'never', reason: 'render never' }),
+               'The home page was not rendered in a browser: the job turns it off.');
+  // In a result, the note comes after the site kind.
+  const notes = analysisNotes({ site_kind: { kind: 'shop', reasons: [] },
+                                render: { mode: 'auto', rendered: true, error_code: null,
+                                          reason: 'auto: script shell (3 characters of text)' },
+                                errors: [] });
+  assert.deepEqual(notes.map((n) => n.kind), ['site', 'render']);
 });

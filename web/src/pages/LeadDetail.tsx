@@ -1,6 +1,8 @@
 import { useEffect, useState } from 'react';
 
-import { ANALYSIS_TYPES, api, Finding, FindingPresence, LeadDetail, typeLabel } from '../api';
+import {
+  ANALYSIS_TYPES, api, Evidence, EvidenceOrigin, Finding, FindingPresence, LeadDetail, typeLabel,
+} from '../api';
 import { DomainSuggestionPanel } from '../components/DomainSuggestionPanel';
 import { Link } from '../components/Link';
 import { Empty, ErrorBox, formatTime, Loading } from '../components/States';
@@ -24,11 +26,26 @@ function asList(v: unknown): Finding[] {
   return (Array.isArray(v) ? v : [v]) as Finding[];
 }
 
+// Where a match came from, in the order the labels are listed.
+const ORIGINS: { origin: EvidenceOrigin; label: string; title: string }[] = [
+  { origin: 'http', label: 'HTTP page', title: 'The page as fetched over HTTP, before any script ran' },
+  { origin: 'dom', label: 'Rendered DOM', title: 'The page as the browser built it, after its scripts ran' },
+  { origin: 'js', label: 'JS global', title: 'A JavaScript variable of the rendered page' },
+  { origin: 'network', label: 'Network',
+    title: 'What the browser saw on the wire: requests the page made, response headers, cookies' },
+];
+
+function originOf(e: Evidence): (typeof ORIGINS)[number] {
+  return ORIGINS.find((o) => o.origin === e.origin) ?? ORIGINS[0];
+}
+
 function dayOf(iso: string): string {
   return formatTime(iso).slice(0, 10);
 }
 
 function FindingCard({ f, seen }: { f: Finding; seen?: FindingPresence }) {
+  const evidence = f.evidence ?? [];
+  const origins = ORIGINS.filter((o) => evidence.some((e) => originOf(e).origin === o.origin));
   return (
     <li className="finding">
       <div className="finding-head">
@@ -45,12 +62,24 @@ function FindingCard({ f, seen }: { f: Finding; seen?: FindingPresence }) {
           </span>
         )}
       </div>
-      {f.evidence && f.evidence.length > 0 && (
+      {origins.length > 0 && (
+        <p className="found-in">
+          Found in:{' '}
+          {origins.map((o) => (
+            <span key={o.origin} className={`origin origin-${o.origin}`} title={o.title}>
+              {o.label}
+            </span>
+          ))}
+        </p>
+      )}
+      {evidence.length > 0 && (
         <details>
-          <summary>Evidence ({f.evidence.length})</summary>
+          <summary>Evidence ({evidence.length})</summary>
           <ul className="evidence">
-            {f.evidence.map((e, i) => (
+            {evidence.map((e, i) => (
               <li key={i}>
+                <span className={`origin origin-${originOf(e).origin}`}
+                      title={originOf(e).title}>{originOf(e).label}</span>{' '}
                 <span className="ev-page">{e.page}</span>{' '}
                 <span className="ev-field">{e.field}</span>{' '}
                 <code className="ev-matched">{e.matched}</code>

@@ -1,9 +1,19 @@
 import { ChangeEvent, useCallback, useEffect, useRef, useState } from 'react';
 
-import { allLeadIds, ANALYSIS_TYPES, api, apiText, download, Finding, Lead } from '../api';
+import {
+  allLeadIds,
+  ANALYSIS_TYPES,
+  api,
+  apiText,
+  download,
+  Finding,
+  Lead,
+  RenderMode,
+} from '../api';
 import { useSelection } from '../App';
 import { LeadFilterForm } from '../components/LeadFilterForm';
 import { Link } from '../components/Link';
+import { RenderChoice } from '../components/RenderChoice';
 import { Empty, ErrorBox, formatTime, Loading } from '../components/States';
 import { Delimiter, exportPath, filterToApiQuery, hasFilter, withParams } from '../leadFilter';
 import { navigate } from '../router';
@@ -37,6 +47,7 @@ export function LeadsPage() {
   const [reload, setReload] = useState(0);
   const [actionError, setActionError] = useState<unknown>(null);
   const [busy, setBusy] = useState('');
+  const [render, setRender] = useState<RenderMode>('auto');
   const [report, setReport] = useState<ImportReport | null>(null);
   const fileRef = useRef<HTMLInputElement>(null);
   const { ids: selected, set: setSelected } = useSelection();
@@ -100,6 +111,7 @@ export function LeadsPage() {
       const r = await api<{ job_id: string }>('POST', '/api/batch-analysis/quick-analyze', {
         lead_ids: [...selected],
         analysis_type: type,
+        analysis_config: { render },
       });
       navigate(`/jobs/${r.job_id}`);
     } catch (e) {
@@ -204,6 +216,7 @@ export function LeadsPage() {
         <span className="count" aria-live="polite">
           {n} selected
         </span>
+        <RenderChoice id="batch-render" value={render} onChange={setRender} />
         {ANALYSIS_TYPES.map((t, i) => (
           <button
             key={t.type}

@@ -1,9 +1,10 @@
 import { FormEvent, useEffect, useMemo, useState } from 'react';
 
-import { allLeadIds, ANALYSIS_TYPES, api, ApiError, Job, typeLabel } from '../api';
+import { allLeadIds, ANALYSIS_TYPES, api, ApiError, Job, RenderMode, typeLabel } from '../api';
 import { useSelection } from '../App';
 import { CronField } from '../components/CronField';
 import { Link } from '../components/Link';
+import { RenderChoice } from '../components/RenderChoice';
 import { Empty, ErrorBox, formatTime, Loading } from '../components/States';
 import { initialScheduleZone, zoneList } from '../timezone';
 
@@ -16,6 +17,7 @@ function ScheduleForm({ job, onDone, onCancel }: {
   const { ids: selected } = useSelection();
   const [name, setName] = useState(job?.job_name ?? '');
   const [type, setType] = useState(job?.job_type ?? 'full_analysis');
+  const [render, setRender] = useState<RenderMode>('auto');
   const [scope, setScope] = useState<'selected' | 'all'>(selected.size > 0 ? 'selected' : 'all');
   const [cron, setCron] = useState(job?.schedule_cron ?? '0 6 * * MON');
   const [zone, setZone] = useState(() => initialScheduleZone(job?.timezone));
@@ -53,6 +55,7 @@ function ScheduleForm({ job, onDone, onCancel }: {
           schedule_cron: cron.trim(),
           timezone: zone.trim(),
           enabled,
+          analysis_config: { render },
         });
         onDone('Scheduled job created.');
       }
@@ -79,6 +82,7 @@ function ScheduleForm({ job, onDone, onCancel }: {
           <select id={`${prefix}-type`} value={type} onChange={(e) => setType(e.target.value)}>
             {ANALYSIS_TYPES.map((t) => <option key={t.type} value={t.type}>{t.label}</option>)}
           </select>
+          <RenderChoice id={`${prefix}-render`} value={render} onChange={setRender} />
           <fieldset>
             <legend>Leads</legend>
             <label>
