@@ -7,6 +7,7 @@
 #include <mycss/selectors/list.h>
 
 #include <algorithm>
+#include <cctype>
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
@@ -15,6 +16,7 @@
 #include <nlohmann/json.hpp>
 #include <set>
 #include <sstream>
+#include <string_view>
 
 #include "common/json_parse.h"
 #include "detect/js_regex.h"
@@ -585,6 +587,53 @@ bool SelectorListComplete(const mycss_selectors_list_t* list, int depth) {
 
 // A type selector naming a custom element anywhere in the part (myhtml's selector engine
 // does not match those reliably).
+// Whether every attribute selector of `part` names its attribute with a CSS identifier
+// (optionally after a namespace prefix). Debian's libmodest 0.0.6 calls a null function pointer
+// on an attribute name that is not one (`[1]`) followed by more compound selector inside a
+// functional pseudo-class (`:not([1]x)`; found by the rules fuzz target), so such selectors
+// never reach it.
+bool AttributeNamesValid(std::string_view part) {
+  auto ident_start = [](unsigned char c) {
+    return std::isalpha(c) || c == '_' || c == '\\' || c >= 0x80;
+  };
+  char quote = 0;
+  for (size_t i = 0; i < part.size(); ++i) {
+    const char c = part[i];
+    if (quote != 0) {
+      if (c == '\\')
+        ++i;
+      else if (c == quote)
+        quote = 0;
+      continue;
+    }
+    if (c == '"' || c == '\'') {
+      quote = c;
+      continue;
+    }
+    if (c == '\\') {
+      ++i;
+      continue;
+    }
+    if (c != '[')
+      continue;
+    size_t j = i + 1;
+    while (j < part.size() && std::isspace(static_cast<unsigned char>(part[j])))
+      ++j;
+    // A namespace prefix: `*|`, `|` or `ident|` (not `|=`).
+    size_t bar = part.find('|', j);
+    if (bar != std::string_view::npos && (bar + 1 >= part.size() || part[bar + 1] != '=')) {
+      std::string_view prefix = part.substr(j, bar - j);
+      if (prefix.find_first_of("]=~^$*") == std::string_view::npos || prefix == "*")
+        j = bar + 1;
+    }
+    if (j < part.size() && part[j] == '-')
+      ++j;
+    if (j >= part.size() || !ident_start(static_cast<unsigned char>(part[j])))
+      return false;
+  }
+  return true;
+}
+
 bool MentionsCustomTag(const std::string& part) {
   std::string word;
   auto flush = [&](bool is_type) {
@@ -699,7 +748,7 @@ void RuleSetBuilder::AddDom(RuleSet* rs, uint32_t tech, const Json& dom, const s
         d.parts.push_back(std::move(part));
         continue;
       }
-      if (part_text.empty() || MentionsCustomTag(part_text)) {
+      if (part_text.empty() || MentionsCustomTag(part_text) || !AttributeNamesValid(part_text)) {
         bad = true;
         continue;
       }

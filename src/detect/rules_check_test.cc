@@ -129,5 +129,16 @@ TEST(RulesCheckTest, NumbersTooLargeAndDeepNestingAreBadJsonNotACrash) {
   }
 }
 
+TEST(RulesCheckTest, AnAttributeSelectorWithoutANameIsSkippedNotACrash) {
+  // Found by the rules fuzz target: libmodest calls a null function pointer on `:not([1]x)`.
+  auto problems = Check(R"json({"T": {"cats": [1], "dom": [":not([1]x)", "a[1]", "[data-shop]",
+                        "[*|href]", "[lang|=sv]", "[a='x|[1]']"]}})json");
+  EXPECT_TRUE(Errors(problems).empty());
+  std::vector<std::string> skipped;
+  for (const RuleProblem& p : problems)
+    skipped.push_back(p.pattern);
+  EXPECT_EQ(skipped, (std::vector<std::string>{":not([1]x)", "a[1]"}));
+}
+
 }  // namespace
 }  // namespace leadscan::detect
