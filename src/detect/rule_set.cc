@@ -22,6 +22,7 @@
 #include "detect/js_regex.h"
 #include "detect/rule_set_builder.h"
 #include "detect/rules_check.h"
+#include "detect/selector_syntax.h"
 
 namespace leadscan::detect {
 
@@ -587,53 +588,6 @@ bool SelectorListComplete(const mycss_selectors_list_t* list, int depth) {
 
 // A type selector naming a custom element anywhere in the part (myhtml's selector engine
 // does not match those reliably).
-// Whether every attribute selector of `part` names its attribute with a CSS identifier
-// (optionally after a namespace prefix). Debian's libmodest 0.0.6 calls a null function pointer
-// on an attribute name that is not one (`[1]`) followed by more compound selector inside a
-// functional pseudo-class (`:not([1]x)`; found by the rules fuzz target), so such selectors
-// never reach it.
-bool AttributeNamesValid(std::string_view part) {
-  auto ident_start = [](unsigned char c) {
-    return std::isalpha(c) || c == '_' || c == '\\' || c >= 0x80;
-  };
-  char quote = 0;
-  for (size_t i = 0; i < part.size(); ++i) {
-    const char c = part[i];
-    if (quote != 0) {
-      if (c == '\\')
-        ++i;
-      else if (c == quote)
-        quote = 0;
-      continue;
-    }
-    if (c == '"' || c == '\'') {
-      quote = c;
-      continue;
-    }
-    if (c == '\\') {
-      ++i;
-      continue;
-    }
-    if (c != '[')
-      continue;
-    size_t j = i + 1;
-    while (j < part.size() && std::isspace(static_cast<unsigned char>(part[j])))
-      ++j;
-    // A namespace prefix: `*|`, `|` or `ident|` (not `|=`).
-    size_t bar = part.find('|', j);
-    if (bar != std::string_view::npos && (bar + 1 >= part.size() || part[bar + 1] != '=')) {
-      std::string_view prefix = part.substr(j, bar - j);
-      if (prefix.find_first_of("]=~^$*") == std::string_view::npos || prefix == "*")
-        j = bar + 1;
-    }
-    if (j < part.size() && part[j] == '-')
-      ++j;
-    if (j >= part.size() || !ident_start(static_cast<unsigned char>(part[j])))
-      return false;
-  }
-  return true;
-}
-
 bool MentionsCustomTag(const std::string& part) {
   std::string word;
   auto flush = [&](bool is_type) {
@@ -748,7 +702,7 @@ void RuleSetBuilder::AddDom(RuleSet* rs, uint32_t tech, const Json& dom, const s
         d.parts.push_back(std::move(part));
         continue;
       }
-      if (part_text.empty() || MentionsCustomTag(part_text) || !AttributeNamesValid(part_text)) {
+      if (part_text.empty() || MentionsCustomTag(part_text) || !IsSupportedSelector(part_text)) {
         bad = true;
         continue;
       }
@@ -772,7 +726,8 @@ void RuleSetBuilder::AddDom(RuleSet* rs, uint32_t tech, const Json& dom, const s
     if (bad) {
       Problem(RuleProblem::Severity::kWarning, file, tech_name, "dom", selector,
               "part of this CSS selector is not supported by the DOM engine (custom element "
-              "in a compound selector, or syntax mycss rejects); that part is skipped");
+              "in a compound selector, or syntax outside selector_syntax.h or that mycss "
+              "rejects); that part is skipped");
     }
     if (d.parts.empty()) {
       ++key_order;
