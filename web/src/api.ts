@@ -280,6 +280,8 @@ export interface Item {
   retry_count: number;
   error_code: string | null;
   error_message: string | null;
+  // domain_not_found: the web search's candidates ({candidates: [{url, title, score, ...}]}).
+  error_details?: { candidates?: { url: string; title?: string; score?: number }[] } | null;
   started_at: string | null;
   completed_at: string | null;
   duration_seconds: number | null;

@@ -298,7 +298,20 @@ export function JobDetailPage({ id }: { id: string }) {
                   <td><StatusBadge status={it.status} /></td>
                   <td>{it.duration_seconds != null ? `${it.duration_seconds.toFixed(2)} s` : '—'}</td>
                   <td>{it.error_code ? <code title={it.error_message ?? ''}>{it.error_code}</code>
-                                     : '—'}</td>
+                                     : '—'}
+                    {(it.error_details?.candidates?.length ?? 0) > 0 && (
+                      <details className="candidates">
+                        <summary>Search candidates ({it.error_details!.candidates!.length})</summary>
+                        <ul>
+                          {it.error_details!.candidates!.map((c) => (
+                            <li key={c.url}>
+                              {c.url}{c.score != null && ` — score ${c.score}`}
+                              {c.title && <span className="muted"> ({c.title})</span>}
+                            </li>
+                          ))}
+                        </ul>
+                      </details>
+                    )}</td>
                   <td>{it.retry_count}</td>
                 </tr>
               ))}
