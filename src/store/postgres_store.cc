@@ -138,7 +138,11 @@ class PgConn final : public SqlConn {
   }
 
   Status Run(std::string_view sql, const SqlParams& params, SqlRows* rows, int64_t* changes) {
-    auto name = Prepared(sql, static_cast<int>(params.size()));
+    // Planned at every execution: sent unnamed, never prepared (kPlanEachTime).
+    const bool plan_each_time = sql.substr(0, kPlanEachTime.size()) == kPlanEachTime;
+    Result<std::string> name = std::string();
+    if (!plan_each_time)
+      name = Prepared(sql, static_cast<int>(params.size()));
     if (!name.ok())
       return name.status();
     std::vector<std::string> texts(params.size());
@@ -166,8 +170,12 @@ class PgConn final : public SqlConn {
       }
       values[i] = texts[i].c_str();
     }
-    PGresult* res = PQexecPrepared(conn_, name.value().c_str(), static_cast<int>(params.size()),
-                                   values.data(), nullptr, nullptr, 0);
+    PGresult* res =
+        plan_each_time
+            ? PQexecParams(conn_, Renumber(sql).c_str(), static_cast<int>(params.size()), nullptr,
+                           values.data(), nullptr, nullptr, 0)
+            : PQexecPrepared(conn_, name.value().c_str(), static_cast<int>(params.size()),
+                             values.data(), nullptr, nullptr, 0);
     Status s = Check(res, "exec `" + std::string(sql.substr(0, 120)) + "`");
     if (s.ok()) {
       if (rows) {

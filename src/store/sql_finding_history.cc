@@ -223,9 +223,12 @@ Status RecordFindingChangesTx(SqlBackend& backend, SqlConn& c,
     SqlParams p = ids;
     p.insert(p.end(), ids.begin(), ids.end());
     const std::string in = "(" + Placeholders(outcomes.size()) + ")";
+    // Planned each time: these tables grow from empty in a new database's first batches.
     auto rows_r = c.Query(
-        "SELECT 'p' AS kind, lead_id, field, name, evidence, NULL AS partial, NULL AS unreached "
-        "FROM lead_finding_presence WHERE lead_id IN " +
+        std::string(kPlanEachTime) +
+            "SELECT 'p' AS kind, lead_id, field, name, evidence, NULL AS partial, NULL AS "
+            "unreached "
+            "FROM lead_finding_presence WHERE lead_id IN " +
             in +
             " AND removed_at IS NULL UNION ALL SELECT 'o', lead_id, field, NULL, NULL, partial, "
             "unreached FROM lead_field_observations WHERE lead_id IN " +
