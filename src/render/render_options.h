@@ -27,8 +27,10 @@ inline constexpr size_t kDefaultMaxJsValueChars = 256;                  // one g
 inline constexpr int kDefaultPagesPerBrowser = 200;  // then the browser is recycled
 inline constexpr int kDefaultMaxTabs = 4;            // pages rendered at once; others wait
 // Tabs opened ahead of the pages that will use them (a new context's first tab starts a
-// renderer process: 150-400 ms here, taken off the page's time).
-inline constexpr int kDefaultSpareTabs = 1;
+// renderer process: 150-400 ms here, taken off the page's time). Off by default: with tabs
+// reused for up to 20 pages one ahead gained ~4% pages/s and cost ~105 MB of PSS with 4 tabs
+// (bench/render, 2026-12-06).
+inline constexpr int kDefaultSpareTabs = 0;
 // After the load event, a page that started no request since is done after this much quiet;
 // one that did (scripts at work after load) gets network_quiet.
 inline constexpr std::chrono::milliseconds kDefaultSettleQuiet{250};
