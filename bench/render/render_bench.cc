@@ -26,9 +26,9 @@
 
 namespace {
 
-// Sum of PSS (kB) of the processes whose command line names `dir`.
-int64_t BrowserPssKb(const std::string& dir) {
-  int64_t total = 0;
+// Calls fn with the /proc folder of every process whose command line names `dir`.
+template <typename Fn>
+void ForEachBrowserProcess(const std::string& dir, Fn fn) {
   std::error_code ec;
   for (const auto& e : std::filesystem::directory_iterator("/proc", ec)) {
     const std::string name = e.path().filename().string();
@@ -36,14 +36,21 @@ int64_t BrowserPssKb(const std::string& dir) {
       continue;
     std::ifstream cmd(e.path() / "cmdline", std::ios::binary);
     std::string cmdline((std::istreambuf_iterator<char>(cmd)), std::istreambuf_iterator<char>());
-    if (cmdline.find(dir) == std::string::npos)
-      continue;
-    std::ifstream rollup(e.path() / "smaps_rollup");
+    if (cmdline.find(dir) != std::string::npos)
+      fn(e.path());
+  }
+}
+
+// Sum of PSS (kB) of the processes whose command line names `dir`.
+int64_t BrowserPssKb(const std::string& dir) {
+  int64_t total = 0;
+  ForEachBrowserProcess(dir, [&](const std::filesystem::path& proc) {
+    std::ifstream rollup(proc / "smaps_rollup");
     std::string line;
     while (std::getline(rollup, line))
       if (line.rfind("Pss:", 0) == 0)
         total += std::stoll(line.substr(4));
-  }
+  });
   return total;
 }
 
@@ -51,26 +58,18 @@ int64_t BrowserPssKb(const std::string& dir) {
 // their reaped children used (a renderer process that ended counts in its browser's).
 double BrowserCpuSeconds(const std::string& dir) {
   double ticks = 0;
-  std::error_code ec;
-  for (const auto& e : std::filesystem::directory_iterator("/proc", ec)) {
-    const std::string name = e.path().filename().string();
-    if (name.empty() || name.find_first_not_of("0123456789") != std::string::npos)
-      continue;
-    std::ifstream cmd(e.path() / "cmdline", std::ios::binary);
-    std::string cmdline((std::istreambuf_iterator<char>(cmd)), std::istreambuf_iterator<char>());
-    if (cmdline.find(dir) == std::string::npos)
-      continue;
-    std::ifstream in(e.path() / "stat");
+  ForEachBrowserProcess(dir, [&](const std::filesystem::path& proc) {
+    std::ifstream in(proc / "stat");
     std::string stat((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
     const size_t close = stat.rfind(')');
     if (close == std::string::npos)
-      continue;
+      return;
     std::istringstream fields(stat.substr(close + 2));
     std::string f;
     for (int i = 3; i <= 17 && fields >> f; ++i)
       if (i >= 14)  // utime, stime, cutime, cstime
         ticks += std::stod(f);
-  }
+  });
   return ticks / static_cast<double>(sysconf(_SC_CLK_TCK));
 }
 

@@ -28,6 +28,24 @@ def wait_for(pred, timeout, what):
     raise AssertionError("timed out waiting for " + what)
 
 
+def chromium_processes(marker):
+    """Chromium processes leadscan started (their profile folder is named leadscan-chromium-*)
+    whose command line also names `marker` (str or bytes: the test's TMPDIR)."""
+    want = marker.encode() if isinstance(marker, str) else marker
+    out = []
+    for pid in os.listdir("/proc"):
+        if not pid.isdigit():
+            continue
+        try:
+            with open("/proc/%s/cmdline" % pid, "rb") as f:
+                cmd = f.read()
+        except OSError:
+            continue
+        if b"leadscan-chromium-" in cmd and want in cmd:
+            out.append(int(pid))
+    return out
+
+
 def fakenet_flags(ports, ca):
     """The fetch flags that send every site to the fake internet: its two loopback ports
     allowed, every host's :80 and :443 connected there, its test CA trusted. A test that needs

@@ -12,21 +12,7 @@ import tempfile
 import shutil
 
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "process"))
-from procutil import fakenet_flags, start_fakenet  # noqa: E402
-
-
-def chromium_processes(marker):
-    out = []
-    for pid in os.listdir("/proc"):
-        if not pid.isdigit():
-            continue
-        try:
-            with open("/proc/%s/cmdline" % pid, "rb") as f:
-                if marker in f.read():
-                    out.append(int(pid))
-        except OSError:
-            pass
-    return out
+from procutil import chromium_processes, fakenet_flags, start_fakenet  # noqa: E402
 
 
 def main():
@@ -136,8 +122,7 @@ def main():
                 if f["name"] == "Klarna":
                     # Only the tag: the SDK was never loaded (no global, no request).
                     assert all(e["origin"] in ("http", "dom") for e in f["evidence"]), f
-        left = chromium_processes(b"leadscan-chromium-")
-        left = [p for p in left if tmp.encode() in open("/proc/%d/cmdline" % p, "rb").read()]
+        left = chromium_processes(tmp)
         assert not left, "Chromium processes left: %s" % left
         print("6 passed, 0 failed")
     finally:

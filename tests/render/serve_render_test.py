@@ -26,7 +26,7 @@ import time
 import urllib.request
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "process"))
-from procutil import fakenet_flags, free_port, start_fakenet, wait_for  # noqa: E402
+from procutil import chromium_processes, fakenet_flags, free_port, start_fakenet, wait_for  # noqa: E402,E501
 
 SHOP = "skriptbutiken.test"
 HUNG = "skriptbutiken.test/evig-loop.html"  # its script never ends
@@ -46,22 +46,6 @@ class Api:
             raw = r.read()
             return json.loads(raw) if r.headers.get_content_type() == "application/json" \
                 else raw.decode()
-
-
-def chromium_processes(marker):
-    """Processes whose command line names `marker` (the browser's folder lies under it)."""
-    out = []
-    for pid in os.listdir("/proc"):
-        if not pid.isdigit():
-            continue
-        try:
-            with open("/proc/%s/cmdline" % pid, "rb") as f:
-                cmd = f.read()
-        except OSError:
-            continue
-        if b"leadscan-chromium-" in cmd and marker.encode() in cmd:
-            out.append(int(pid))
-    return out
 
 
 def chromium_processes_after(marker, seconds):
