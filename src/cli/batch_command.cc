@@ -11,6 +11,10 @@
 #include "cli/lead_csv.h"
 #include "cli/ordered_runner.h"
 #include "cli/progress.h"
+#include "common/ascii.h"
+#include "common/clock.h"
+#include "fetch/curl_fetcher.h"
+#include "search/domain_finder.h"
 
 namespace leadscan::cli {
 namespace {
@@ -20,9 +24,12 @@ using common::Status;
 
 constexpr int64_t kMaxInputBytes = 256LL * 1024 * 1024;
 
-const std::vector<std::string> kCsvHeader = {"company_name",      "domain",     "platform",
-                                             "checkout",          "payment",    "carriers",
-                                             "shipping_software", "error_code", "error_message"};
+// found_domain: the domain a web search found for a row without one (the last column, so an
+// output of the nine columns before it can still be resumed).
+const std::vector<std::string> kCsvHeader = {
+    "company_name",      "domain",     "platform",      "checkout",    "payment", "carriers",
+    "shipping_software", "error_code", "error_message", "found_domain"};
+constexpr size_t kCsvColumnsBeforeFoundDomain = 9;
 
 // One input row: what it is identified by in an output (for --resume) and what to analyse.
 struct BatchRow {
@@ -31,6 +38,7 @@ struct BatchRow {
   std::string domain;        // as written in the input, trimmed
   std::string problem_code;  // set: the row fails without analysis
   std::string problem_message;
+  std::string country;  // the row's country column, lower-case ("" none)
 };
 
 using RowKey = std::pair<std::string, std::string>;  // company_name, domain as given
@@ -69,12 +77,15 @@ Result<std::vector<BatchRow>> ReadRows(const std::string& path) {
     row.line = r.line;
     row.company_name = Cell(r, cols.company_name);
     row.domain = Cell(r, cols.domain);
+    row.country = common::AsciiLower(Cell(r, cols.country));
+    if (row.country.size() != 2)
+      row.country.clear();  // two-letter codes only, as for a lead's imported country
     if (r.fields.size() > table->header.size()) {
       row.problem_code = "invalid_row";
       row.problem_message = "the row has " + std::to_string(r.fields.size()) +
                             " fields but the header has " + std::to_string(table->header.size());
     } else if (row.domain.empty()) {
-      // There is no domain-search provider to find a domain from the company name.
+      // Unless a web search finds one from the company name (Run).
       row.problem_code = "no_domain";
       row.problem_message = "the row has no domain";
     }
@@ -120,12 +131,14 @@ Result<std::map<RowKey, int>> ReadDone(const std::string& path) {
   if (!table.ok())
     return table.status();
   LeadColumns cols = FindLeadColumns(*table);
-  if (cols.domain < 0 || cols.company_name < 0 || table->header.size() != kCsvHeader.size()) {
+  const size_t columns = table->header.size();
+  if (cols.domain < 0 || cols.company_name < 0 ||
+      (columns != kCsvHeader.size() && columns != kCsvColumnsBeforeFoundDomain)) {
     return Status::InvalidArgument(
         "invalid_resume_file", path + " is not an output of leadscan batch (JSON lines or CSV)");
   }
   for (const auto& r : table->rows) {
-    if (r.fields.size() != kCsvHeader.size())
+    if (r.fields.size() != columns)
       continue;  // a row cut short by an interrupted run: redone
     ++done[{Cell(r, cols.company_name), Cell(r, cols.domain)}];
   }
@@ -142,9 +155,15 @@ std::string CsvCellForm(const std::string& cell) {
 }
 
 std::string CsvOf(const BatchRow& row, const nlohmann::json& json) {
+  std::string found;
+  if (auto it = json.find("domain_search"); it != json.end() && it->is_object()) {
+    auto d = it->find("domain");  // null when the search found none
+    if (d != it->end() && d->is_string())
+      found = d->get<std::string>();
+  }
   if (auto it = json.find("error"); it != json.end() && it->is_object()) {
     return api::CsvLine({row.company_name, row.domain, "", "", "", "", "", it->value("code", ""),
-                         it->value("message", "")});
+                         it->value("message", ""), found});
   }
   auto field = [&](const char* key) {
     auto it = json.find(key);
@@ -152,7 +171,7 @@ std::string CsvOf(const BatchRow& row, const nlohmann::json& json) {
   };
   return api::CsvLine({row.company_name, row.domain, field("ecommerce_platform"),
                        field("checkout_solutions"), field("payment_methods"), field("carriers"),
-                       field("shipping_software"), "", ""});
+                       field("shipping_software"), "", "", found});
 }
 
 }  // namespace
@@ -183,6 +202,7 @@ BatchCommand::BatchCommand(CLI::App& parent) {
                    "append them yourself (>>)")
       ->check(CLI::ExistingFile);
   AddAnalysisFlags(*app_, &flags_, "Rows analysed at once");
+  AddSearchFlags(*app_, &search_);
 }
 
 int BatchCommand::Run() {
@@ -221,6 +241,26 @@ int BatchCommand::Run() {
     std::cerr << "leadscan batch: " << live.status().ToString() << "\n";
     return kExitUsage;
   }
+  // Rows without a domain: found by web search from the company name when a provider is set.
+  common::SystemClock clock;
+  std::unique_ptr<fetch::CurlFetcher> search_pages;
+  std::unique_ptr<DomainSearchSetup> search;
+  if (!search_.provider.empty()) {
+    auto fetcher = fetch::CurlFetcher::Create(flags_.fetch_options, clock);
+    if (!fetcher.ok()) {
+      std::cerr << "leadscan batch: " << fetcher.status().ToString() << "\n";
+      return kExitUsage;
+    }
+    search_pages = std::move(*fetcher);
+    auto setup = DomainSearchSetup::Create(search_, flags_.fetch_options,
+                                           flags_.providers.provider_allow_net, *search_pages,
+                                           clock, nullptr, nullptr);
+    if (!setup.ok()) {
+      std::cerr << "leadscan batch: " << setup.status().ToString() << "\n";
+      return kExitUsage;
+    }
+    search = std::move(*setup);
+  }
   if (skipped > 0)
     std::cerr << "leadscan batch: skipping " << skipped << " rows already in " << resume_ << "\n";
   if (csv && resume_.empty())
@@ -241,15 +281,41 @@ int BatchCommand::Run() {
     const BatchRow& row = (*rows)[i];
     nlohmann::json json;
     bool row_failed = true;
-    if (!row.problem_code.empty()) {
+    std::string domain = row.domain;
+    nlohmann::json found_by_search;  // the search's answer, when the domain came from one
+    if (search != nullptr && row.problem_code == "no_domain" && !row.company_name.empty()) {
+      const std::string country = row.country.empty() ? search->default_country() : row.country;
+      auto found = search->finder().Find(row.company_name, country);
+      if (!found.ok()) {
+        json = FailureJson(row.domain, found.status());
+      } else if (!found->found()) {
+        json = FailureJson(row.domain,
+                           Status::InvalidArgument(std::string(search::kDomainNotFound),
+                                                   "no website for \"" + row.company_name +
+                                                       "\" was found with enough confidence"));
+        json["domain_search"] = found->ToJson();
+      } else {
+        domain = found->domain;
+        found_by_search = found->ToJson();
+      }
+    } else if (!row.problem_code.empty()) {
       json =
           FailureJson(row.domain, Status::InvalidArgument(row.problem_code, row.problem_message));
-    } else if (auto result = (*live)->Analyze(row.domain); !result.ok()) {
-      json = FailureJson(row.domain, result.status());
+    }
+    if (!json.is_null()) {
+      // failed above
+    } else if (auto result = (*live)->Analyze(domain); !result.ok()) {
+      json = FailureJson(domain, result.status());
+      json["input"] = row.domain;
     } else {
       json = result->ToJson();
       json["input"] = row.domain;
       row_failed = false;
+    }
+    if (found_by_search.is_object()) {
+      json["domain_source"] = "search";
+      json["domain_confidence"] = found_by_search.value("confidence", 0);
+      json["domain_search"] = std::move(found_by_search);
     }
     json["company_name"] = row.company_name;
     json["line"] = row.line;

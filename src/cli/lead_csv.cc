@@ -2,6 +2,8 @@
 
 #include <map>
 
+#include "common/ascii.h"
+
 namespace leadscan::cli {
 
 LeadColumns FindLeadColumns(const api::CsvTable& table) {
@@ -12,6 +14,8 @@ LeadColumns FindLeadColumns(const api::CsvTable& table) {
       cols.company_name = static_cast<int>(i);
     if (role == "domain" && cols.domain < 0)
       cols.domain = static_cast<int>(i);
+    if (common::AsciiLower(table.header[i]) == "country" && cols.country < 0)
+      cols.country = static_cast<int>(i);
   }
   return cols;
 }

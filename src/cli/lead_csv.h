@@ -14,6 +14,7 @@ namespace leadscan::cli {
 struct LeadColumns {
   int company_name = -1;
   int domain = -1;
+  int country = -1;  // a column named "country" (as the import keeps it in a lead's extra)
 };
 
 LeadColumns FindLeadColumns(const api::CsvTable& table);

@@ -2,6 +2,8 @@
 
 #include <algorithm>
 #include <atomic>
+#include <exception>
+#include <iostream>
 #include <thread>
 
 namespace leadscan::cli {
@@ -16,8 +18,18 @@ bool OrderedRunner::Run(int threads, const WorkFn& work) {
   for (size_t t = 0; t < n; ++t) {
     pool.emplace_back([&] {
       for (size_t i = next++; i < slots_.size(); i = next++) {
-        auto [json, failed] = work(i);
-        Finish(i, std::move(json), failed);
+        // No exception leaves the thread: a job that throws is a failed row of its own.
+        std::pair<nlohmann::json, bool> out;
+        try {
+          out = work(i);
+        } catch (const std::exception& e) {
+          out = {nlohmann::json{{"error",
+                                 {{"code", "internal_error"},
+                                  {"message", std::string("the row's analysis threw: ") + e.what()},
+                                  {"retryable", false}}}},
+                 true};
+        }
+        Finish(i, std::move(out.first), out.second);
       }
     });
   }
@@ -31,14 +43,25 @@ void OrderedRunner::Finish(size_t i, nlohmann::json json, bool failed) {
   if (failed)
     any_failed_ = true;
   if (order_ == Order::kDone) {
-    emit_(i, json, failed);
+    Emit(i, json, failed);
     return;
   }
   slots_[i].emplace(std::move(json), failed);
   while (emitted_ < slots_.size() && slots_[emitted_]) {
-    emit_(emitted_, slots_[emitted_]->first, slots_[emitted_]->second);
+    Emit(emitted_, slots_[emitted_]->first, slots_[emitted_]->second);
     slots_[emitted_].reset();  // emitted: free the JSON
     ++emitted_;
+  }
+}
+
+void OrderedRunner::Emit(size_t i, const nlohmann::json& json, bool failed) {
+  try {
+    emit_(i, json, failed);
+  } catch (const std::exception& e) {
+    // The row's output is lost: say so, count the run as failed, and go on with the others.
+    any_failed_ = true;
+    std::cerr << "leadscan: the result of row " << i << " could not be written: " << e.what()
+              << "\n";
   }
 }
 

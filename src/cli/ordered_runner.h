@@ -19,7 +19,9 @@ class OrderedRunner {
   // `emit(i, json, failed)` runs under the runner's lock, once per job, in the chosen order.
   using EmitFn = std::function<void(size_t index, const nlohmann::json& json, bool failed)>;
 
-  // `work(i)` returns the JSON for job i and whether it failed; it runs on a worker thread.
+  // `work(i)` returns the JSON for job i and whether it failed; it runs on a worker thread. A
+  // job that throws becomes a failed row {"error": {"code": "internal_error", ...}}; an emit
+  // that throws loses that row's output (said on stderr) and makes Run() return true.
   using WorkFn = std::function<std::pair<nlohmann::json, bool>(size_t index)>;
 
   OrderedRunner(size_t count, Order order, EmitFn emit);
@@ -29,6 +31,7 @@ class OrderedRunner {
 
  private:
   void Finish(size_t i, nlohmann::json json, bool failed);
+  void Emit(size_t i, const nlohmann::json& json, bool failed);  // under mu_
 
   std::mutex mu_;
   std::vector<std::optional<std::pair<nlohmann::json, bool>>> slots_;

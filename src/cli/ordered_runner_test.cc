@@ -5,6 +5,7 @@
 #include <chrono>
 #include <condition_variable>
 #include <mutex>
+#include <stdexcept>
 
 namespace leadscan::cli {
 namespace {
@@ -74,6 +75,27 @@ TEST(OrderedRunnerTest, ReportsNoFailureWhenEveryJobSucceeds) {
                        [&](size_t, const nlohmann::json&, bool) { ++count; });
   EXPECT_FALSE(runner.Run(2, [](size_t i) { return std::make_pair(nlohmann::json(i), false); }));
   EXPECT_EQ(count, 3u);
+}
+
+TEST(OrderedRunnerTest, AJobOrAnEmitThatThrowsFailsItsRowAndTheOthersGoOn) {
+  std::vector<nlohmann::json> emitted(4);
+  OrderedRunner runner(4, OrderedRunner::Order::kInput,
+                       [&](size_t i, const nlohmann::json& json, bool) {
+                         if (i == 2)
+                           throw std::runtime_error("disk full");
+                         emitted[i] = json;
+                       });
+  bool failed = runner.Run(2, [](size_t i) -> std::pair<nlohmann::json, bool> {
+    if (i == 1)
+      throw std::runtime_error("bad row");
+    return {nlohmann::json{{"i", i}}, false};
+  });
+  EXPECT_TRUE(failed);
+  EXPECT_EQ(emitted[0]["i"], 0);
+  EXPECT_EQ(emitted[1]["error"]["code"], "internal_error");
+  EXPECT_NE(emitted[1]["error"]["message"].get<std::string>().find("bad row"), std::string::npos);
+  EXPECT_TRUE(emitted[2].is_null());  // its emit threw
+  EXPECT_EQ(emitted[3]["i"], 3);
 }
 
 }  // namespace

@@ -261,6 +261,53 @@ def check_serve_batch(leadscan, tmp, ports):
     assert BRAVE_KEY not in text, "the key is in the serve log"
 
 
+def check_cli_batch(leadscan, tmp, ports):
+    """`leadscan batch` with the Brave stand-in: a row without a domain gets one found from its
+    company name (the row's country column used), an unknown company fails domain_not_found
+    with the candidates, a row with a domain is analysed as given; the CSV output's last column
+    is the found domain and --resume of it skips every row; without a provider the row still
+    fails no_domain."""
+    csv_in = os.path.join(tmp, "leads.csv")
+    with open(csv_in, "w", encoding="utf-8") as f:
+        f.write("company_name;domain;country\nKaffebönan AB;;SE\nOkänt Företag AB;;se\n"
+                "Garnkorgen;garnkorgen.test;\n")
+    base = [leadscan, "batch", csv_in, "--politeness-ms", "0", "--type", "ecommerce_detection"] + \
+        fakenet_flags(ports, os.path.join(tmp, "ca.pem"))
+    r = subprocess.run(base + PROVIDERS["brave"], capture_output=True, text=True, timeout=180)
+    assert r.returncode == 1, (r.returncode, r.stdout, r.stderr)  # one row failed
+    rows = [json.loads(l) for l in r.stdout.splitlines()]
+    assert [row["company_name"] for row in rows] == [
+        "Kaffebönan AB", "Okänt Företag AB", "Garnkorgen"], rows
+    kaffe, okant, garn = rows
+    assert kaffe["domain_source"] == "search" and kaffe["input"] == "", kaffe
+    assert kaffe["domain_search"]["domain"] == "kaffebonan.test", kaffe["domain_search"]
+    assert kaffe["domain_confidence"] >= 60, kaffe
+    assert kaffe["ecommerce_platform"]["name"] == "Shopify", kaffe
+    assert okant["error"]["code"] == "domain_not_found", okant
+    assert {c["domain"] for c in okant["domain_search"]["candidates"]} == {
+        "allabolag.se", "proff.se", "okantforetag-recensioner.test"}, okant
+    assert "domain_source" not in garn and garn["ecommerce_platform"]["name"] == "Quickbutik", garn
+    assert BRAVE_KEY not in r.stdout + r.stderr
+    # CSV: the found domain in the last column; resuming from it skips all three rows.
+    r = subprocess.run(base + PROVIDERS["brave"] + ["--format", "csv"], capture_output=True,
+                       text=True, timeout=180)
+    lines = r.stdout.splitlines()
+    assert lines[0].endswith(",found_domain"), lines[0]
+    assert lines[1].startswith("Kaffebönan AB,,Shopify") and \
+        lines[1].endswith(",kaffebonan.test"), lines[1]
+    out_csv = os.path.join(tmp, "out.csv")
+    with open(out_csv, "w", encoding="utf-8") as f:
+        f.write(r.stdout)
+    r = subprocess.run(base + PROVIDERS["brave"] + ["--format", "csv", "--resume", out_csv],
+                       capture_output=True, text=True, timeout=180)
+    assert r.returncode == 0 and r.stdout == "", (r.returncode, r.stdout, r.stderr)
+    assert "skipping 3 rows" in r.stderr, r.stderr
+    # No provider: no search, as before.
+    env = {k: v for k, v in os.environ.items() if not k.startswith("LEADSCAN_SEARCH_")}
+    r = subprocess.run(base, capture_output=True, text=True, timeout=180, env=env)
+    assert json.loads(r.stdout.splitlines()[0])["error"]["code"] == "no_domain", r.stdout
+
+
 def main():
     leadscan, fakenet, sites = sys.argv[1:4]
     with tempfile.TemporaryDirectory() as tmp:
@@ -275,6 +322,7 @@ def main():
             check_environment(f)
             check_cache(f, tmp)
             check_serve_batch(leadscan, tmp, ports)
+            check_cli_batch(leadscan, tmp, ports)
         finally:
             proc.terminate()
             proc.wait(timeout=10)
