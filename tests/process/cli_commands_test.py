@@ -107,7 +107,8 @@ def check_batch(cli, expected):
     r = cli.run("batch", path, "--format", "csv", fetch=True)
     table = list(csv.reader(io.StringIO(r.stdout)))
     assert table[0] == ["company_name", "domain", "platform", "checkout", "payment", "carriers",
-                        "shipping_software", "error_code", "error_message"], table[0]
+                        "shipping_software", "error_code", "error_message",
+                        "found_domain"], table[0]
     body = table[1:]
     assert len(body) == len(rows)
     assert body[0][0] == "Kaffebönan AB" and body[0][2] == "Shopify", body[0]
@@ -121,6 +122,12 @@ def check_batch(cli, expected):
     prev_csv = cli.write("prev.csv", "".join(
         ",".join('"%s"' % c.replace('"', '""') for c in row) + "\r\n" for row in table[:5]))
     r = cli.run("batch", path, "--format", "csv", "--resume", prev_csv, fetch=True)
+    rest = list(csv.reader(io.StringIO(r.stdout)))
+    assert [row[0] for row in rest] == [row[0] for row in body[4:]], rest
+    # An output of the nine columns before found_domain (an older leadscan) resumes the same.
+    prev_old = cli.write("prev-old.csv", "".join(
+        ",".join('"%s"' % c.replace('"', '""') for c in row[:9]) + "\r\n" for row in table[:5]))
+    r = cli.run("batch", path, "--format", "csv", "--resume", prev_old, fetch=True)
     rest = list(csv.reader(io.StringIO(r.stdout)))
     assert [row[0] for row in rest] == [row[0] for row in body[4:]], rest
     print("batch csv, order, resume ok")
