@@ -1,0 +1,55 @@
+// Checkout probing (issue 11): most Nordic checkouts (Klarna/Kustom, Svea, Walley, Qliro, Nets
+// Easy, Avarda...) load only on the checkout page with something in the cart. This file plans
+// the probe from what the analysis already has — the platform's slug and the pages' HTML — as a
+// few HTTP steps through the platform's public cart mechanism: put one in-stock product in the
+// cart, open the cart, open the checkout. It never fills in a form and never goes past the cart
+// page's "to checkout" step. Pure functions: no I/O; thread-safe.
+#pragma once
+
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace leadscan::analysis {
+
+// One HTTP request of a probe.
+struct ProbeStep {
+  enum class Kind {
+    kProductJson,  // GET a product's JSON to pick an in-stock variant (Shopify)
+    kAddToCart,    // put one product in the cart
+    kCart,         // open the cart page
+    kCheckout,     // open the checkout page (detect here)
+  };
+  Kind kind = Kind::kCart;
+  std::string method = "GET";
+  std::string url;           // absolute
+  std::string body;          // POST body (application/x-www-form-urlencoded)
+  std::string content_type;  // for a POST
+};
+
+// The mechanism the probe uses for a platform slug: "shopify", "woocommerce", "magento",
+// "prestashop"; nullopt for a platform it has no HTTP mechanism for (the browser would click).
+std::optional<std::string> ProbeMechanism(std::string_view platform_slug);
+
+// Shopify: the first product handle linked from `html` (/products/<handle>), as the product
+// JSON URL on `site` (https://host): https://host/products/<handle>.js. Empty when none.
+std::string ShopifyProductJsonUrl(std::string_view html, std::string_view page_url);
+
+// Shopify: the first variant marked available in a /products/<handle>.js answer; nullopt when
+// the JSON cannot be read or nothing is available.
+std::optional<int64_t> ShopifyAvailableVariant(std::string_view product_json);
+
+// WooCommerce: the first product id an add-to-cart control on `html` names
+// (`data-product_id="N"`, `?add-to-cart=N`, `name="add-to-cart" value="N"`); nullopt when none.
+std::optional<int64_t> WooCommerceProductId(std::string_view html);
+
+// The steps after the product is known, for `mechanism` on `site_url` (scheme://host/):
+// add to cart, cart, checkout. `product` is Shopify's variant id or WooCommerce's product id.
+// `cart_url` / `checkout_url`: the shop's own cart and checkout links when the pages name them
+// (e.g. WooCommerce's translated /varukorg/ and /kassan/), else the platform's defaults.
+std::vector<ProbeStep> PlanProbe(std::string_view mechanism, std::string_view site_url,
+                                 int64_t product, std::string_view cart_url = {},
+                                 std::string_view checkout_url = {});
+
+}  // namespace leadscan::analysis
