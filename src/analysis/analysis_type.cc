@@ -18,7 +18,7 @@ constexpr int64_t kMinRenderBytes = 64 * 1024;
 constexpr const char* kKnownKeys =
     "use_firecrawl, use_puppeteer, render, timeout, max_pages, max_bytes, max_retries, "
     "render_navigation_timeout, render_timeout, render_max_requests, render_max_bytes, "
-    "find_domain, search_country";
+    "find_domain, search_country, probe_checkout";
 
 Status BadConfig(const std::string& key, const std::string& message) {
   return Status::InvalidArgument("invalid_analysis_config",
@@ -148,6 +148,8 @@ nlohmann::json AnalysisConfig::ToJson() const {
                      {"render_max_bytes", render_max_bytes}};
   if (find_domain)
     out["find_domain"] = *find_domain;
+  if (probe_checkout)
+    out["probe_checkout"] = *probe_checkout;
   if (!search_country.empty())
     out["search_country"] = search_country;
   return out;
@@ -201,6 +203,11 @@ Result<AnalysisConfig> ParseAnalysisConfig(const nlohmann::json& json) {
       if (!n.ok())
         return n.status();
       config.max_retries = static_cast<int>(*n);
+    } else if (key == "probe_checkout") {
+      auto b = GetBool(value, key);
+      if (!b.ok())
+        return b.status();
+      config.probe_checkout = *b;
     } else if (key == "find_domain") {
       auto b = GetBool(value, key);
       if (!b.ok())

@@ -76,6 +76,9 @@ struct AnalysisConfig {
   // A lead without a domain gets one found by the configured web-search provider (issue 12);
   // nullopt: yes when a provider is configured.
   std::optional<bool> find_domain;
+  // Put a product in the cart and read the cart and checkout pages (issue 11); nullopt: yes for
+  // checkout_scraping, no for the other types (ProbesCheckout).
+  std::optional<bool> probe_checkout;
   std::string search_country;  // two lower-case letters; "": the lead's, else the default
   // One rendered page: load event within render_navigation_timeout, everything (load, network
   // quiet, capture) within render_timeout, at most render_max_requests requests and
@@ -87,6 +90,11 @@ struct AnalysisConfig {
   int64_t render_max_bytes = kDefaultRenderMaxBytes;
 
   nlohmann::json ToJson() const;
+
+  // Whether an analysis of `type` with this config probes the checkout.
+  bool ProbesCheckout(AnalysisType type) const {
+    return probe_checkout.value_or(type == AnalysisType::kCheckoutScraping);
+  }
 
   // The render mode in force: use_puppeteer forces always.
   RenderMode EffectiveRender() const { return use_puppeteer ? RenderMode::kAlways : render; }

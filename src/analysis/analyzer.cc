@@ -8,6 +8,7 @@
 #include <mutex>
 #include <set>
 
+#include "analysis/checkout_probe.h"
 #include "analysis/page_discovery.h"
 #include "detect/detector.h"
 #include "fetch/errors.h"
@@ -408,6 +409,101 @@ void Analyzer::JudgeSite(const detect::SiteDetection& site_detection,
   set_aside("shipping_software", &result->shipping_software);
 }
 
+// Checkout probing (checkout_probe.h): one product into the cart through the platform's cart
+// mechanism, then the cart and checkout pages with the cart's cookies, detected like the other
+// pages. Adds pages with reasons "checkout probe: ..."; a failed step ends the probe with its
+// error in `errors`. Robots.txt and politeness apply as to every fetch.
+void ProbeCheckout(fetch::Fetcher& source, const AnalysisConfig& config,
+                   const std::function<std::chrono::milliseconds()>& remaining, int64_t* bytes_used,
+                   const std::shared_ptr<std::atomic<bool>>& cancel,
+                   detect::SiteDetection* site_detection, AnalysisResult* result,
+                   const std::function<bool()>& expired) {
+  const auto mechanism = ProbeMechanism(PlatformSlug(site_detection->Findings()));
+  if (!mechanism)
+    return;
+  const auto& pages = site_detection->pages();
+  const std::string home_url = pages.front().url;
+  ProbeCookies jar;
+  auto fetch = [&](ProbeStep step, fetch::FetchKind kind,
+                   const std::string& reason) -> std::optional<fetch::FetchResponse> {
+    fetch::FetchRequest req;
+    req.url = step.url;
+    req.method = step.method;
+    req.body = step.body;
+    req.kind = kind;
+    req.timeout = remaining();
+    req.max_body_bytes = std::max<int64_t>(1024, config.max_bytes - *bytes_used);
+    req.cancel = cancel;
+    req.reason = reason;
+    if (!step.content_type.empty())
+      req.headers.emplace_back("content-type", step.content_type);
+    if (!jar.empty())
+      req.headers.emplace_back("cookie", jar.Header());
+    if (step.kind == ProbeStep::Kind::kAddToCart) {
+      // The answer itself sets the cart cookie (often on a redirect): read it, do not follow.
+      req.follow_redirects = false;
+      req.any_status = true;
+    }
+    fetch::FetchResult r = source.Fetch(std::move(req));
+    if (r.ok() && r->status >= 400) {
+      r = fetch::FetchError("http_" + std::to_string(r->status),
+                            step.url + ": the add-to-cart request was refused (HTTP " +
+                                std::to_string(r->status) + ")");
+    }
+    if (!r.ok()) {
+      result->pages.push_back(FailedRecord(step.url, reason, r.status()));
+      result->errors.push_back({r.status().error_code(), r.status().message(), step.url});
+      return std::nullopt;
+    }
+    *bytes_used += static_cast<int64_t>(r->body.size());
+    jar.Take(r->headers);
+    result->pages.push_back(RecordOf(*r));
+    return std::move(r).value();
+  };
+
+  // The product: Shopify's first linked product JSON and its available variant; WooCommerce's
+  // first add-to-cart product id on any page read so far.
+  std::optional<int64_t> product;
+  if (*mechanism == "shopify") {
+    for (const auto& page : pages) {
+      const std::string url = ShopifyProductJsonUrl(page.html, page.url);
+      if (url.empty())
+        continue;
+      auto json = fetch({ProbeStep::Kind::kProductJson, "GET", url, "", ""}, fetch::FetchKind::kRaw,
+                        "checkout probe: product");
+      if (json)
+        product = ShopifyAvailableVariant(json->body);
+      break;
+    }
+  } else if (*mechanism == "woocommerce") {
+    for (const auto& page : pages) {
+      if ((product = WooCommerceProductId(page.html)))
+        break;
+    }
+  }
+  if (!product || expired())
+    return;
+  std::string cart_url, checkout_url;
+  for (const auto& page : pages) {
+    if (page.role == "cart" && cart_url.empty())
+      cart_url = page.url;
+    if (page.role == "checkout" && checkout_url.empty())
+      checkout_url = page.url;
+  }
+  for (const ProbeStep& step : PlanProbe(*mechanism, home_url, *product, cart_url, checkout_url)) {
+    if (expired() || *bytes_used >= config.max_bytes)
+      return;
+    const bool add = step.kind == ProbeStep::Kind::kAddToCart;
+    const std::string role = step.kind == ProbeStep::Kind::kCheckout ? "checkout" : "cart";
+    auto r = fetch(step, add ? fetch::FetchKind::kRaw : fetch::FetchKind::kPage,
+                   add ? "checkout probe: add to cart" : "checkout probe: " + role);
+    if (!r)
+      return;
+    if (!add)
+      (void)site_detection->AddPage(ToPageInput(*r, role), expired);
+  }
+}
+
 Result<AnalysisResult> Analyzer::Analyze(std::string_view input, AnalysisType type,
                                          const AnalysisConfig& config,
                                          std::shared_ptr<std::atomic<bool>> cancel) {
@@ -611,6 +707,11 @@ Result<AnalysisResult> Analyzer::AnalyzeLead(std::string_view input, AnalysisTyp
                        [](const auto& a, const auto& b) { return a.score > b.score; });
       fetch_wave(SelectPages(next, type, std::min<size_t>(budget, kMaxSecondHopPages), seen));
     }
+  }
+  if (config.ProbesCheckout(type) && skipped_for_time == 0 && !expired() &&
+      bytes_used < config.max_bytes) {
+    ProbeCheckout(source, config, remaining, &bytes_used, cancel, &site_detection, &result,
+                  expired);
   }
   if (cancel && cancel->load())
     return Status::Cancelled("analysis cancelled");

@@ -131,4 +131,41 @@ std::vector<ProbeStep> PlanProbe(std::string_view mechanism, std::string_view si
   return steps;
 }
 
+void ProbeCookies::Take(const std::vector<std::pair<std::string, std::string>>& headers) {
+  constexpr size_t kMaxCookies = 50;
+  constexpr size_t kMaxCookieBytes = 4096;
+  for (const auto& [name, value] : headers) {
+    if (name != "set-cookie")
+      continue;
+    const std::string pair = value.substr(0, value.find(';'));
+    const size_t eq = pair.find('=');
+    if (eq == std::string::npos || eq == 0 || pair.size() > kMaxCookieBytes)
+      continue;
+    std::string key = pair.substr(0, eq);
+    const size_t a = key.find_first_not_of(" \t");
+    const size_t b = key.find_last_not_of(" \t");
+    if (a == std::string::npos)
+      continue;
+    key = key.substr(a, b - a + 1);
+    if (key.find_first_of("\r\n;, ") != std::string::npos)
+      continue;
+    std::string val = pair.substr(eq + 1);
+    if (val.find_first_of("\r\n;") != std::string::npos)
+      continue;
+    if (jar_.size() >= kMaxCookies && jar_.count(key) == 0)
+      continue;
+    jar_[key] = val;
+  }
+}
+
+std::string ProbeCookies::Header() const {
+  std::string out;
+  for (const auto& [k, v] : jar_) {
+    if (!out.empty())
+      out += "; ";
+    out += k + "=" + v;
+  }
+  return out;
+}
+
 }  // namespace leadscan::analysis

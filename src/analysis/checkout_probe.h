@@ -6,6 +6,7 @@
 // page's "to checkout" step. Pure functions: no I/O; thread-safe.
 #pragma once
 
+#include <map>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -51,5 +52,20 @@ std::optional<int64_t> WooCommerceProductId(std::string_view html);
 std::vector<ProbeStep> PlanProbe(std::string_view mechanism, std::string_view site_url,
                                  int64_t product, std::string_view cart_url = {},
                                  std::string_view checkout_url = {});
+
+// The cookies of one probe (name -> value), bounded: at most 50 cookies of at most 4,096 bytes.
+class ProbeCookies {
+ public:
+  // Takes every `set-cookie` header (name=value before the first ';'; attributes ignored, a
+  // probe stays on one site).
+  void Take(const std::vector<std::pair<std::string, std::string>>& headers);
+  // The Cookie request header ("a=1; b=2"), "" when empty.
+  std::string Header() const;
+
+  bool empty() const { return jar_.empty(); }
+
+ private:
+  std::map<std::string, std::string> jar_;
+};
 
 }  // namespace leadscan::analysis

@@ -55,5 +55,23 @@ TEST(CheckoutProbeTest, PlansAddCartCheckoutAndNothingElse) {
   EXPECT_EQ(ProbeMechanism("wix"), std::nullopt);
 }
 
+TEST(CheckoutProbeTest, CookiesAreKeptBoundedAndSentBack) {
+  ProbeCookies jar;
+  jar.Take({{"set-cookie", "cart=abc123; Path=/; HttpOnly"},
+            {"content-type", "text/html"},
+            {"set-cookie", "wp_woocommerce_session_x=1%7C2; expires=Thu"},
+            {"set-cookie", "bad\r\nname=1"},
+            {"set-cookie", "=novalue"},
+            {"set-cookie", "cart=def"}});
+  EXPECT_EQ(jar.Header(), "cart=def; wp_woocommerce_session_x=1%7C2");
+  ProbeCookies many;
+  for (int i = 0; i < 80; ++i)
+    many.Take({{"set-cookie", "c" + std::to_string(i) + "=v"}});
+  size_t count = 1;
+  for (char c : many.Header())
+    count += c == ';';
+  EXPECT_EQ(count, 50u);
+}
+
 }  // namespace
 }  // namespace leadscan::analysis

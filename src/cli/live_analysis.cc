@@ -27,6 +27,12 @@ void AddAnalysisFlags(CLI::App& app, AnalysisFlags* flags, const std::string& co
   app.add_flag("--use-firecrawl", flags->use_firecrawl,
                "Read pages through Firecrawl's scrape API (needs --firecrawl-key; without one, "
                "plain HTTP and a firecrawl_unavailable note)");
+  app.add_option("--probe-checkout", flags->probe_checkout,
+                 "auto (checkout_scraping only), on or off: put one product in the cart through "
+                 "the platform's cart (Shopify, WooCommerce) and read the cart and checkout "
+                 "pages (analysis_config.probe_checkout)")
+      ->check(CLI::IsMember({"auto", "on", "off"}))
+      ->capture_default_str();
   AddFetchFlags(app, &flags->fetch_options);
   AddProviderFlags(app, &flags->providers);
 }
@@ -83,6 +89,8 @@ common::Result<std::unique_ptr<LiveAnalysis>> LiveAnalysis::Create(const Analysi
   live->providers_ = std::move(*providers);
   live->analyzer_.SetFirecrawl(live->providers_->firecrawl());
   live->config_.use_firecrawl = flags.use_firecrawl;
+  if (flags.probe_checkout != "auto")
+    live->config_.probe_checkout = flags.probe_checkout == "on";
   live->config_.render = *mode;
   live->renderer_ = std::move(renderer);
   live->analyzer_.SetRenderer(live->renderer_.get());

@@ -30,7 +30,8 @@ struct AnalysisFlags {
   int concurrency = 64;
   // auto | always | never (analysis_config.render); commands without --render never render.
   std::string render = "never";
-  bool use_firecrawl = false;  // analysis_config.use_firecrawl
+  bool use_firecrawl = false;           // analysis_config.use_firecrawl
+  std::string probe_checkout = "auto";  // auto | on | off (analysis_config.probe_checkout)
   fetch::FetchOptions fetch_options;
   ProviderFlags providers;
 };

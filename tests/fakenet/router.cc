@@ -1,5 +1,6 @@
 #include "router.h"
 
+#include <cctype>
 #include <charconv>
 
 #include "corpus.h"
@@ -321,7 +322,9 @@ Reply Router::Route(const Request& request) {
     Html(reply, 200, GenerateBenchPage(*n, request.target));
     return reply;
   }
-  if (sites_ && sites_->Serve(request.host, request.target, reply))
+  if (sites_ && sites_->HasCart(request.host) && RouteCart(request, reply))
+    return reply;
+  if (sites_ && sites_->Serve(request.host, request.target, reply, InCart(request)))
     return reply;
   if (corpus_ && corpus_->Serve(request, reply))
     return reply;
@@ -329,6 +332,57 @@ Reply Router::Route(const Request& request) {
   reply.headers = {{"Content-Type", "text/plain; charset=utf-8"}, {"Server", "fakenet"}};
   reply.body = "fakenet: unknown host\n";
   return reply;
+}
+
+// The cart cookie a shop with a _cart/ folder sets when a product is added (RouteCart).
+constexpr std::string_view kCartCookie = "fakenet_cart=";
+
+bool Router::InCart(const Request& request) {
+  for (const auto& [name, value] : request.headers) {
+    if (name == "cookie" && value.find(kCartCookie) != std::string::npos)
+      return true;
+  }
+  return false;
+}
+
+bool Router::RouteCart(const Request& request, Reply& reply) {
+  const std::string path = request.target.substr(0, request.target.find('?'));
+  const std::string query = request.target.find('?') == std::string::npos
+                                ? std::string()
+                                : request.target.substr(request.target.find('?') + 1);
+  auto digits_after = [](const std::string& text, std::string_view key) -> std::string {
+    size_t at = text.find(key);
+    if (at == std::string::npos)
+      return {};
+    at += key.size();
+    size_t end = at;
+    while (end < text.size() && end - at < 18 &&
+           std::isdigit(static_cast<unsigned char>(text[end])))
+      ++end;
+    return text.substr(at, end - at);
+  };
+  std::string product;
+  if (request.method == "POST" && path == "/cart/add.js") {
+    // Shopify's AJAX cart: form body id=<variant>&quantity=1; answers the line item.
+    product = digits_after(request.body, "id=");
+    if (product.empty()) {
+      reply.status = 422;
+      reply.headers = {{"Content-Type", "application/json"}, {"Server", "fakenet"}};
+      reply.body = R"({"status": 422, "description": "Cannot find variant"})";
+      return true;
+    }
+    reply.status = 200;
+    reply.headers = {{"Content-Type", "application/json"}, {"Server", "fakenet"}};
+    reply.body = R"({"id": )" + product + R"(, "quantity": 1})";
+  } else if (request.method == "GET" && !(product = digits_after(query, "add-to-cart=")).empty()) {
+    // WooCommerce's ?add-to-cart=N: the product is added and the page shown again.
+    reply.status = 302;
+    reply.headers = {{"Location", path}, {"Server", "fakenet"}};
+  } else {
+    return false;
+  }
+  reply.headers.emplace_back("Set-Cookie", std::string(kCartCookie) + product + "; Path=/");
+  return true;
 }
 
 bool Router::RouteHostile(const Request& request, int count, Reply& reply) {

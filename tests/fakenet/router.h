@@ -90,6 +90,11 @@ class Router {
   // Counts and returns how many requests (this one included) host+target has had.
   int Count(const std::string& host, const std::string& target);
 
+  // Add-to-cart requests of a shop with a cart (StaticSites::HasCart): Shopify's POST
+  // /cart/add.js and WooCommerce's ?add-to-cart=N set the cart cookie. False: not one.
+  bool RouteCart(const Request& request, Reply& reply);
+  // Whether the request carries the cart cookie.
+  static bool InCart(const Request& request);
   bool RouteHostile(const Request& request, int count, Reply& reply);
   std::shared_ptr<const std::string> GzipBomb();
 

@@ -19,6 +19,7 @@ constexpr uintmax_t kMaxFileBytes = 64 * 1024 * 1024;
 constexpr const char* kHeadersFile = "_headers";
 constexpr const char* kNotFoundFile = "404.html";
 constexpr const char* kVariantsDir = "_variants";
+constexpr const char* kCartDir = "_cart";
 constexpr std::string_view kVariantSwitch = "/_fakenet/variant/";
 constexpr const char* kDefaultNotFound =
     "<!DOCTYPE html>\n<html><head><title>404 Not Found</title></head>"
@@ -190,7 +191,14 @@ bool StaticSites::SetVariant(const std::string& host, const std::string& name) c
   return true;
 }
 
-bool StaticSites::Serve(const std::string& host, std::string_view target, Reply& reply) const {
+bool StaticSites::HasCart(const std::string& host) const {
+  const Site* site = Find(host);
+  std::error_code ec;
+  return site != nullptr && fs::is_directory(site->root / kCartDir, ec);
+}
+
+bool StaticSites::Serve(const std::string& host, std::string_view target, Reply& reply,
+                        bool in_cart) const {
   const Site* site = Find(host);
   if (site == nullptr)
     return false;
@@ -238,7 +246,8 @@ bool StaticSites::Serve(const std::string& host, std::string_view target, Reply&
   std::optional<std::string> body;
   std::string file_name;
   bool traversal = path.find("/..") != std::string::npos || path.find('\0') != std::string::npos ||
-                   path.starts_with(std::string("/") + kVariantsDir + "/");
+                   path.starts_with(std::string("/") + kVariantsDir + "/") ||
+                   path.starts_with(std::string("/") + kCartDir + "/");
   if (!traversal) {
     std::vector<std::string> candidates;
     std::string rel = path.substr(1);
@@ -250,7 +259,9 @@ bool StaticSites::Serve(const std::string& host, std::string_view target, Reply&
     for (const std::string& c : candidates) {
       if (fs::path(c).filename() == kHeadersFile)
         continue;
-      if (!variant.empty())
+      if (in_cart)
+        body = ReadFile(site->root / kCartDir / c);
+      if (!body && !variant.empty())
         body = ReadFile(site->root / kVariantsDir / variant / c);
       if (!body)
         body = ReadFile(site->root / c);

@@ -25,7 +25,14 @@ class StaticSites {
   // Fills reply for host+target; false when no site serves host. A request for
   // /_fakenet/variant/<name> switches the host's site to that variant (see SetVariant) and
   // answers 200, or 404 when the site has no such variant.
-  bool Serve(const std::string& host, std::string_view target, Reply& reply) const;
+  // With `in_cart` (the request carries the cart cookie, router.cc), files under <site>/_cart/
+  // come first: the pages a shop shows with a product in its cart (checkout widgets).
+  bool Serve(const std::string& host, std::string_view target, Reply& reply,
+             bool in_cart = false) const;
+
+  // Whether host's site has a cart (a _cart/ folder): the router then answers its add-to-cart
+  // requests (Shopify's POST /cart/add.js, WooCommerce's ?add-to-cart=N) with the cookie.
+  bool HasCart(const std::string& host) const;
 
   // Serves `host`'s site from its variant `name` from now on: files under
   // <site>/_variants/<name>/ first, the site's own files for the rest; "" goes back to the site
