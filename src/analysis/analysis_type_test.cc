@@ -154,4 +154,22 @@ TEST(AnalysisConfigTest, RenderBudgetsHaveDefaultsAndAreChecked) {
   EXPECT_NE(unknown.status().message().find("render_max_bytes"), std::string::npos);
 }
 
+TEST(AnalysisConfigTest, ProbeCheckoutDefaultsToCheckoutScrapingOnly) {
+  auto defaults = ParseAnalysisConfig(nlohmann::json::object());
+  ASSERT_TRUE(defaults.ok());
+  EXPECT_TRUE(defaults->ProbesCheckout(AnalysisType::kCheckoutScraping));
+  EXPECT_FALSE(defaults->ProbesCheckout(AnalysisType::kFullAnalysis));
+  EXPECT_FALSE(defaults->ToJson().contains("probe_checkout"));
+  auto on = ParseAnalysisConfig(nlohmann::json::parse(R"({"probe_checkout": true})"));
+  ASSERT_TRUE(on.ok());
+  EXPECT_TRUE(on->ProbesCheckout(AnalysisType::kTechAnalysis));
+  EXPECT_EQ(on->ToJson()["probe_checkout"], true);
+  auto off = ParseAnalysisConfig(nlohmann::json::parse(R"({"probe_checkout": false})"));
+  ASSERT_TRUE(off.ok());
+  EXPECT_FALSE(off->ProbesCheckout(AnalysisType::kCheckoutScraping));
+  auto bad = ParseAnalysisConfig(nlohmann::json::parse(R"({"probe_checkout": "yes"})"));
+  ASSERT_FALSE(bad.ok());
+  EXPECT_EQ(bad.status().field(), "analysis_config.probe_checkout");
+}
+
 }  // namespace leadscan::analysis
