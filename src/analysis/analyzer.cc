@@ -710,7 +710,9 @@ Result<AnalysisResult> Analyzer::AnalyzeLead(std::string_view input, AnalysisTyp
   }
   if (config.ProbesCheckout(type) && skipped_for_time == 0 && !expired() &&
       bytes_used < config.max_bytes) {
-    ProbeCheckout(source, config, remaining, &bytes_used, cancel, &site_detection, &result,
+    // Through our own HTTP client even when pages came from Firecrawl: the cart lives in the
+    // cookies of one client.
+    ProbeCheckout(fetcher_, config, remaining, &bytes_used, cancel, &site_detection, &result,
                   expired);
   }
   if (cancel && cancel->load())
