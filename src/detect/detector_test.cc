@@ -6,6 +6,7 @@
 #include <thread>
 #include <vector>
 
+#include "common/utf8.h"
 #include "detect/rule_set.h"
 #include "detect/test_util.h"
 
@@ -327,6 +328,20 @@ TEST(DetectorTest, LoadFailsOnBadJsonNamingTheFile) {
   auto rs = RuleSet::Load({bad});
   ASSERT_FALSE(rs.ok());
   EXPECT_NE(rs.status().message().find("bad.json"), std::string::npos);
+}
+
+TEST(DetectorTest, InvalidUtf8ReachesTheHtmlParserRepaired) {
+  // Found by the html fuzz target: carriage returns, text, then a tag with invalid UTF-8 made
+  // libmodest merge text with an overlapping memcpy. The parser now gets U+FFFD instead.
+  const std::string bad = std::string(11, '\r') + "7<a\xff\xff~\xa2\xa1$@\xf5\xe7";
+  PageFeatures f;
+  Detector::ExtractFeatures(Page("<body><p>K\xf6p h\xe4r</p>" + bad + "</body>"), &f);
+  EXPECT_TRUE(common::IsValidUtf8(f.text)) << f.text;
+  EXPECT_NE(f.text.find("K\xEF\xBF\xBDp h\xEF\xBF\xBDr"), std::string::npos) << f.text;
+  EXPECT_NE(f.text.find('7'), std::string::npos) << f.text;
+  // Valid pages are parsed as they are.
+  Detector::ExtractFeatures(Page("<body><p>K\xc3\xb6p</p></body>"), &f);
+  EXPECT_NE(f.text.find("K\xc3\xb6p"), std::string::npos) << f.text;
 }
 
 TEST(SiteDetectionTest, ParsesEachPageOnceAndFindsWhatAnalyzeFinds) {

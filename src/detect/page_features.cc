@@ -8,6 +8,7 @@
 #include <cstring>
 
 #include "common/ascii.h"
+#include "common/utf8.h"
 #include "detect/html_bounds.h"
 
 namespace leadscan::detect {
@@ -191,7 +192,15 @@ void PageParser::Parse(const PageInput& page, PageFeatures* f, const DomVocabula
   f->parsed_bytes = cut.keep;
   f->truncated_reason = std::move(cut.reason);
   myhtml_tree_clean(tree);
-  myhtml_parse(tree, MyENCODING_UTF_8, f->html.data(), cut.keep);
+  // libmodest gets valid UTF-8 only: on invalid sequences it copies text with overlapping
+  // memcpy (found by the html fuzz target). Fetched and rendered pages are already valid; this
+  // keeps the guarantee for every other caller of the detector.
+  std::string_view parse_input = f->html.substr(0, cut.keep);
+  if (common::FindInvalidUtf8(parse_input)) {
+    repaired_ = common::ToValidUtf8(parse_input);
+    parse_input = repaired_;
+  }
+  myhtml_parse(tree, MyENCODING_UTF_8, parse_input.data(), parse_input.size());
   if (dom != nullptr)
     dom_index_.Clear(*dom);
   else

@@ -73,6 +73,9 @@ class PageParser {
   void* tree_ = nullptr;
   void* finder_ = nullptr;
   DomIndex dom_index_;
+  // The parsed prefix repaired to valid UTF-8 when the page was not (libmodest mis-copies text
+  // around invalid sequences); the tree may point into it until the next Parse.
+  std::string repaired_;
 };
 
 // Resolves a possibly relative reference against base (RFC 3986), as a browser's .src does.

@@ -8,6 +8,7 @@
 #include <utility>
 
 #include "common/ascii.h"
+#include "common/utf8.h"
 
 namespace leadscan::fetch {
 
@@ -163,83 +164,6 @@ void AppendCodePoint(std::string& out, uint32_t cp) {
   }
 }
 
-// Length of the valid UTF-8 sequence at s[i], or 0 with `bad` = the maximal invalid subpart
-// length (at least 1), as the WHATWG decoder replaces it.
-size_t Utf8Sequence(std::string_view s, size_t i, size_t& bad) {
-  auto b = [&](size_t k) { return static_cast<unsigned char>(s[k]); };
-  unsigned char c = b(i);
-  bad = 1;
-  if (c < 0x80)
-    return 1;
-  size_t need = 0;
-  unsigned char lo = 0x80, hi = 0xBF;
-  if (c >= 0xC2 && c <= 0xDF) {
-    need = 1;
-  } else if (c >= 0xE0 && c <= 0xEF) {
-    need = 2;
-    if (c == 0xE0)
-      lo = 0xA0;
-    if (c == 0xED)
-      hi = 0x9F;
-  } else if (c >= 0xF0 && c <= 0xF4) {
-    need = 3;
-    if (c == 0xF0)
-      lo = 0x90;
-    if (c == 0xF4)
-      hi = 0x8F;
-  } else {
-    return 0;
-  }
-  for (size_t k = 1; k <= need; ++k) {
-    if (i + k >= s.size()) {
-      bad = k;
-      return 0;
-    }
-    unsigned char d = b(i + k);
-    unsigned char l = k == 1 ? lo : 0x80, h = k == 1 ? hi : 0xBF;
-    if (d < l || d > h) {
-      bad = k;
-      return 0;
-    }
-  }
-  return need + 1;
-}
-
-bool AllValidUtf8(std::string_view s) {
-  size_t bad = 0;
-  for (size_t i = 0; i < s.size();) {
-    size_t n = Utf8Sequence(s, i, bad);
-    if (n == 0)
-      return false;
-    i += n;
-  }
-  return true;
-}
-
-std::string RepairUtf8(std::string_view s) {
-  std::string out;
-  out.reserve(s.size());
-  size_t bad = 0;
-  size_t run = 0;  // start of the valid bytes not yet copied; copied in bulk
-  for (size_t i = 0; i < s.size();) {
-    if (static_cast<unsigned char>(s[i]) < 0x80) {
-      ++i;
-      continue;
-    }
-    size_t n = Utf8Sequence(s, i, bad);
-    if (n == 0) {
-      out.append(s.data() + run, i - run);
-      out += kReplacement;
-      i += bad;
-      run = i;
-    } else {
-      i += n;
-    }
-  }
-  out.append(s.data() + run, s.size() - run);
-  return out;
-}
-
 std::string DecodeCp1252(std::string_view s, bool user_defined) {
   std::string out;
   out.reserve(s.size() + s.size() / 8);
@@ -291,7 +215,7 @@ std::string DecodeIconv(std::string_view s, const std::string& encoding) {
   iconv(cd, nullptr, nullptr, &o, &o_left);
   out.append(buf, o - buf);
   iconv_close(cd);
-  return RepairUtf8(out);
+  return common::ToValidUtf8(out);
 }
 
 // WHATWG "extracting a character encoding from a meta element" on a content attribute.
@@ -478,7 +402,7 @@ std::string PrescanMetaCharset(std::string_view body) {
 
 std::string DecodeAs(std::string_view bytes, const std::string& encoding) {
   if (encoding == "UTF-8")
-    return RepairUtf8(bytes);
+    return common::ToValidUtf8(bytes);
   if (encoding == "windows-1252")
     return DecodeCp1252(bytes, false);
   if (encoding == "x-user-defined")
@@ -512,24 +436,11 @@ DecodedText DecodeToUtf8(std::string_view body, std::string_view content_type, b
       out.source = "meta";
   }
   if (out.encoding.empty()) {
-    out.encoding = AllValidUtf8(body) ? "UTF-8" : "windows-1252";
+    out.encoding = common::IsValidUtf8(body) ? "UTF-8" : "windows-1252";
     out.source = "sniff";
   }
   out.text = DecodeAs(body, out.encoding);
   return out;
-}
-
-bool IsValidUtf8(std::string_view s) {
-  return AllValidUtf8(s);
-}
-
-std::string ToValidUtf8(std::string_view s) {
-  return AllValidUtf8(s) ? std::string(s) : RepairUtf8(s);
-}
-
-void MakeValidUtf8(std::string& s) {
-  if (!AllValidUtf8(s))
-    s = RepairUtf8(s);
 }
 
 }  // namespace leadscan::fetch

@@ -7,6 +7,8 @@
 #include <string>
 #include <string_view>
 
+#include "common/utf8.h"
+
 namespace leadscan::fetch {
 
 struct DecodedText {
@@ -34,15 +36,9 @@ DecodedText DecodeToUtf8(std::string_view body, std::string_view content_type, b
 // Decodes bytes in one known encoding (canonical name) to UTF-8, invalid sequences as U+FFFD.
 std::string DecodeAs(std::string_view bytes, const std::string& encoding);
 
-// Whether `s` is well-formed UTF-8 (no overlongs, surrogates or code points past U+10FFFF).
-bool IsValidUtf8(std::string_view s);
-
-// `s` with every invalid UTF-8 sequence replaced by U+FFFD (one per maximal invalid subpart, as
-// the WHATWG decoder does); valid input comes back unchanged. For bytes from outside (headers,
-// URLs, error texts) that must become valid UTF-8 before they enter a result, a log or the store.
-std::string ToValidUtf8(std::string_view s);
-
-// In place: the same as s = ToValidUtf8(s), without a copy when `s` is already valid.
-void MakeValidUtf8(std::string& s);
+// UTF-8 validation and repair live in common/utf8.h; fetch callers keep their names.
+using common::IsValidUtf8;
+using common::MakeValidUtf8;
+using common::ToValidUtf8;
 
 }  // namespace leadscan::fetch
