@@ -461,9 +461,10 @@ void ProbeCheckout(fetch::Fetcher& source, const AnalysisConfig& config,
     return std::move(r).value();
   };
 
-  // The product: Shopify's first linked product JSON and its available variant; WooCommerce's
-  // first add-to-cart product id on any page read so far.
+  // The product: Shopify's first linked product JSON and its available variant; the first
+  // add-to-cart product id on any page read so far for the others.
   std::optional<int64_t> product;
+  ProbeTarget target;
   if (*mechanism == "shopify") {
     for (const auto& page : pages) {
       const std::string url = ShopifyProductJsonUrl(page.html, page.url);
@@ -475,22 +476,51 @@ void ProbeCheckout(fetch::Fetcher& source, const AnalysisConfig& config,
         product = ShopifyAvailableVariant(json->body);
       break;
     }
-  } else if (*mechanism == "woocommerce") {
+  } else {
     for (const auto& page : pages) {
-      if ((product = WooCommerceProductId(page.html)))
+      if (*mechanism == "woocommerce")
+        product = WooCommerceProductId(page.html);
+      else if (*mechanism == "magento")
+        product = MagentoProductId(page.html);
+      else
+        product = PrestaShopProductId(page.html);
+      if (product)
         break;
+    }
+  }
+  if (*mechanism == "magento") {
+    target.token = MagentoFormKey();
+    jar.Set("form_key", target.token);
+  } else if (*mechanism == "prestashop") {
+    for (const auto& page : pages) {
+      PrestaShopContext ps = PrestaShopContextOf(page.html);
+      if (ps.static_token.empty())
+        continue;
+      target.token = ps.static_token;
+      target.cart_url = ps.cart_url;
+      target.checkout_url = ps.order_url;
+      break;
     }
   }
   if (!product || expired())
     return;
-  std::string cart_url, checkout_url;
+  target.product = *product;
+  // The shop's own cart and checkout pages among those read (translated paths such as
+  // /varukorg/ and /kassan/); a "checkout" page that is a cart (Magento's /checkout/cart/) is not
+  // the checkout.
   for (const auto& page : pages) {
-    if (page.role == "cart" && cart_url.empty())
-      cart_url = page.url;
-    if (page.role == "checkout" && checkout_url.empty())
-      checkout_url = page.url;
+    if (page.role == "cart" && target.cart_url.empty())
+      target.cart_url = page.url;
   }
-  for (const ProbeStep& step : PlanProbe(*mechanism, home_url, *product, cart_url, checkout_url)) {
+  for (const auto& page : pages) {
+    const size_t scheme = page.url.find("://");
+    const size_t slash = page.url.find('/', scheme == std::string::npos ? 0 : scheme + 3);
+    const std::string path = slash == std::string::npos ? "" : page.url.substr(slash);
+    if (page.role == "checkout" && target.checkout_url.empty() && page.url != target.cart_url &&
+        path.find("cart") == std::string::npos)
+      target.checkout_url = page.url;
+  }
+  for (const ProbeStep& step : PlanProbe(*mechanism, home_url, target)) {
     if (expired() || *bytes_used >= config.max_bytes)
       return;
     const bool add = step.kind == ProbeStep::Kind::kAddToCart;

@@ -1,7 +1,9 @@
 #include "analysis/checkout_probe.h"
 
+#include <algorithm>
 #include <cctype>
 #include <nlohmann/json.hpp>
+#include <random>
 
 #include "analysis/page_discovery.h"
 #include "common/json_parse.h"
@@ -38,6 +40,71 @@ std::optional<int64_t> NumberAfter(std::string_view text, std::string_view marke
       return n;
   }
   return std::nullopt;
+}
+
+// The whole tag around position `at` of `html` (from its '<' to its '>'), bounded to 1 KB each
+// way; empty when `at` is not inside a tag.
+std::string_view TagAround(std::string_view html, size_t at) {
+  constexpr size_t kReach = 1024;
+  const size_t from = at > kReach ? at - kReach : 0;
+  const size_t open = html.rfind('<', at);
+  if (open == std::string_view::npos || open < from ||
+      html.substr(open, at - open).find('>') != std::string_view::npos)
+    return {};
+  const size_t close = html.find('>', at);
+  const size_t end = close == std::string_view::npos ? std::min(html.size(), at + kReach)
+                                                     : std::min(close, at + kReach);
+  return html.substr(open, end - open);
+}
+
+// The number in the value="N" of the first tag that carries `name_attr` (name="..." as
+// written), wherever value= stands in the tag.
+std::optional<int64_t> ValueOfNamedInput(std::string_view html, std::string_view name_attr) {
+  for (size_t at = html.find(name_attr); at != std::string_view::npos;
+       at = html.find(name_attr, at + 1)) {
+    if (auto n = NumberAfter(TagAround(html, at), "value="))
+      return n;
+  }
+  return std::nullopt;
+}
+
+// application/x-www-form-urlencoded value.
+std::string FormEncode(std::string_view value) {
+  static constexpr char kHex[] = "0123456789ABCDEF";
+  std::string out;
+  for (unsigned char c : value) {
+    if (std::isalnum(c) || c == '-' || c == '_' || c == '.' || c == '~') {
+      out += static_cast<char>(c);
+    } else {
+      out += '%';
+      out += kHex[c >> 4];
+      out += kHex[c & 15];
+    }
+  }
+  return out;
+}
+
+// The JSON object that starts at html[open] ('{'), to its matching '}', with strings and
+// escapes skipped; empty when it does not close within `limit` bytes.
+std::string_view ObjectAt(std::string_view html, size_t open, size_t limit) {
+  int depth = 0;
+  bool in_string = false;
+  for (size_t i = open; i < html.size() && i - open < limit; ++i) {
+    const char c = html[i];
+    if (in_string) {
+      if (c == '\\')
+        ++i;
+      else if (c == '"')
+        in_string = false;
+    } else if (c == '"') {
+      in_string = true;
+    } else if (c == '{') {
+      ++depth;
+    } else if (c == '}' && --depth == 0) {
+      return html.substr(open, i - open + 1);
+    }
+  }
+  return {};
 }
 
 }  // namespace
@@ -94,40 +161,121 @@ std::optional<int64_t> WooCommerceProductId(std::string_view html) {
       return n;
   }
   // <button name="add-to-cart" value="N">: the value within the same tag.
-  for (size_t at = html.find("name=\"add-to-cart\""); at != std::string_view::npos;
-       at = html.find("name=\"add-to-cart\"", at + 1)) {
-    const size_t close = html.find('>', at);
-    const std::string_view tag =
-        html.substr(at, close == std::string_view::npos ? 200 : close - at);
-    if (auto n = NumberAfter(tag, "value="))
-      return n;
+  return ValueOfNamedInput(html, "name=\"add-to-cart\"");
+}
+
+std::optional<int64_t> MagentoProductId(std::string_view html) {
+  // The add-to-cart action, as an attribute or JSON-escaped inside data-post.
+  for (std::string_view marker : {"checkout/cart/add/", "checkout\\/cart\\/add\\/"}) {
+    for (size_t at = html.find(marker); at != std::string_view::npos;
+         at = html.find(marker, at + 1)) {
+      const std::string_view action = html.substr(at, 600);
+      const size_t stop = action.find_first_of("\"'<> ");
+      const std::string_view url = action.substr(0, stop);
+      for (std::string_view key : {"/product/", "\\/product\\/"}) {
+        const size_t k = url.find(key);
+        if (k != std::string_view::npos) {
+          if (auto n = DigitsAt(url, k + key.size()))
+            return n;
+        }
+      }
+    }
   }
-  return std::nullopt;
+  return ValueOfNamedInput(html, "name=\"product\"");
+}
+
+std::string MagentoFormKey() {
+  static constexpr char kAlphabet[] =
+      "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz";
+  thread_local std::mt19937 rng{std::random_device{}()};
+  std::uniform_int_distribution<size_t> pick(0, sizeof(kAlphabet) - 2);
+  std::string key(16, '0');
+  for (char& c : key)
+    c = kAlphabet[pick(rng)];
+  return key;
+}
+
+std::optional<int64_t> PrestaShopProductId(std::string_view html) {
+  if (auto n = NumberAfter(html, "data-id-product="))
+    return n;
+  return ValueOfNamedInput(html, "name=\"id_product\"");
+}
+
+PrestaShopContext PrestaShopContextOf(std::string_view html) {
+  constexpr size_t kMaxObject = 1 << 20;
+  PrestaShopContext out;
+  for (std::string_view marker : {"var prestashop = ", "var prestashop="}) {
+    const size_t at = html.find(marker);
+    if (at == std::string_view::npos)
+      continue;
+    const size_t open = html.find_first_not_of(" \t\r\n", at + marker.size());
+    if (open == std::string_view::npos || html[open] != '{')
+      continue;
+    auto json = common::ParseJson(ObjectAt(html, open, kMaxObject), "prestashop object");
+    if (!json.ok() || !json->is_object())
+      continue;
+    auto text = [](const nlohmann::json& j, const nlohmann::json::json_pointer& ptr) {
+      return j.contains(ptr) && j.at(ptr).is_string() ? j.at(ptr).get<std::string>()
+                                                      : std::string();
+    };
+    out.static_token = text(*json, nlohmann::json::json_pointer("/static_token"));
+    out.cart_url = text(*json, nlohmann::json::json_pointer("/urls/pages/cart"));
+    out.order_url = text(*json, nlohmann::json::json_pointer("/urls/pages/order"));
+    break;
+  }
+  return out;
 }
 
 std::vector<ProbeStep> PlanProbe(std::string_view mechanism, std::string_view site_url,
-                                 int64_t product, std::string_view cart_url,
-                                 std::string_view checkout_url) {
+                                 const ProbeTarget& target) {
   const std::string root = RootOf(site_url);
   if (root.empty())
     return {};
-  const std::string id = std::to_string(product);
-  auto or_default = [&](std::string_view own, const char* path) {
-    return own.empty() ? root + path : std::string(own);
+  const std::string id = std::to_string(target.product);
+  // The shop's own page when it is on this site; the probe never leaves the site.
+  auto own_or = [&](const std::string& own, const char* path) {
+    const bool usable = own.starts_with("http") && SameSite(SiteOf(own), SiteOf(root));
+    return usable ? own : root + path;
   };
+  constexpr const char* kForm = "application/x-www-form-urlencoded";
   std::vector<ProbeStep> steps;
+  std::string cart, checkout;
   if (mechanism == "shopify") {
     steps.push_back({ProbeStep::Kind::kAddToCart, "POST", root + "cart/add.js",
-                     "id=" + id + "&quantity=1", "application/x-www-form-urlencoded"});
-    steps.push_back({ProbeStep::Kind::kCart, "GET", or_default(cart_url, "cart"), "", ""});
-    steps.push_back(
-        {ProbeStep::Kind::kCheckout, "GET", or_default(checkout_url, "checkout"), "", ""});
+                     "id=" + id + "&quantity=1", kForm});
+    cart = own_or(target.cart_url, "cart");
+    checkout = own_or(target.checkout_url, "checkout");
   } else if (mechanism == "woocommerce") {
     steps.push_back({ProbeStep::Kind::kAddToCart, "GET", root + "?add-to-cart=" + id, "", ""});
-    steps.push_back({ProbeStep::Kind::kCart, "GET", or_default(cart_url, "cart/"), "", ""});
-    steps.push_back(
-        {ProbeStep::Kind::kCheckout, "GET", or_default(checkout_url, "checkout/"), "", ""});
+    cart = own_or(target.cart_url, "cart/");
+    checkout = own_or(target.checkout_url, "checkout/");
+  } else if (mechanism == "magento") {
+    // Magento 2 checks the posted form_key against the form_key cookie (its full-page cache
+    // takes the key from the cookie): the probe sends one key both ways.
+    if (target.token.empty())
+      return {};
+    steps.push_back({ProbeStep::Kind::kAddToCart, "POST",
+                     root + "checkout/cart/add/product/" + id + "/",
+                     "product=" + id + "&qty=1&form_key=" + FormEncode(target.token), kForm});
+    cart = own_or(target.cart_url, "checkout/cart/");
+    checkout = own_or(target.checkout_url, "checkout/");
+  } else if (mechanism == "prestashop") {
+    // PrestaShop's cart controller: add=1 with the page's static token, as its own
+    // add-to-cart button posts it.
+    if (target.token.empty())
+      return {};
+    cart = own_or(target.cart_url, "cart");
+    steps.push_back({ProbeStep::Kind::kAddToCart, "POST", cart,
+                     "token=" + FormEncode(target.token) + "&id_product=" + id +
+                         "&id_customization=0&qty=1&add=1&action=update",
+                     kForm});
+    cart += cart.find('?') == std::string::npos ? "?action=show" : "&action=show";
+    checkout = own_or(target.checkout_url, "order");
+  } else {
+    return {};
   }
+  steps.push_back({ProbeStep::Kind::kCart, "GET", cart, "", ""});
+  steps.push_back({ProbeStep::Kind::kCheckout, "GET", checkout, "", ""});
   return steps;
 }
 
@@ -156,6 +304,10 @@ void ProbeCookies::Take(const std::vector<std::pair<std::string, std::string>>& 
       continue;
     jar_[key] = val;
   }
+}
+
+void ProbeCookies::Set(const std::string& name, const std::string& value) {
+  Take({{"set-cookie", name + "=" + value}});
 }
 
 std::string ProbeCookies::Header() const {

@@ -45,13 +45,42 @@ std::optional<int64_t> ShopifyAvailableVariant(std::string_view product_json);
 // (`data-product_id="N"`, `?add-to-cart=N`, `name="add-to-cart" value="N"`); nullopt when none.
 std::optional<int64_t> WooCommerceProductId(std::string_view html);
 
-// The steps after the product is known, for `mechanism` on `site_url` (scheme://host/):
-// add to cart, cart, checkout. `product` is Shopify's variant id or WooCommerce's product id.
-// `cart_url` / `checkout_url`: the shop's own cart and checkout links when the pages name them
-// (e.g. WooCommerce's translated /varukorg/ and /kassan/), else the platform's defaults.
+// Magento 2: the first product id an add-to-cart form or button on `html` names (the
+// `.../checkout/cart/add/.../product/N/` action, plain or JSON-escaped in `data-post`, or the
+// form's `name="product" value="N"`); nullopt when none.
+std::optional<int64_t> MagentoProductId(std::string_view html);
+
+// A fresh Magento form key for one probe: 16 letters and digits, as Magento makes them.
+std::string MagentoFormKey();
+
+// PrestaShop 1.7/8: the first product id of a product miniature or add-to-cart form
+// (`data-id-product="N"`, `name="id_product" value="N"`); nullopt when none.
+std::optional<int64_t> PrestaShopProductId(std::string_view html);
+
+// PrestaShop's `var prestashop = {...};` on a page: the guest's static token and the shop's own
+// cart and order (checkout) pages. Empty fields when the page has no such object or it cannot
+// be read (bounded: at most 1 MB of object, JSON depth as common::ParseJson allows).
+struct PrestaShopContext {
+  std::string static_token;
+  std::string cart_url;
+  std::string order_url;
+};
+
+PrestaShopContext PrestaShopContextOf(std::string_view html);
+
+// What the add-to-cart step needs, read from the pages.
+struct ProbeTarget {
+  int64_t product = 0;       // Shopify's variant id; WooCommerce's, Magento's, PrestaShop's product
+  std::string token;         // PrestaShop's static token; Magento's form key (also sent as cookie)
+  std::string cart_url;      // the shop's own cart page when the pages name it (e.g. /varukorg/)
+  std::string checkout_url;  // the shop's own checkout page when the pages name it
+};
+
+// The steps after the product is known, for `mechanism` on `site_url` (scheme://host/): add to
+// cart, cart, checkout, with the platform's default cart and checkout paths unless `target`
+// names the shop's own.
 std::vector<ProbeStep> PlanProbe(std::string_view mechanism, std::string_view site_url,
-                                 int64_t product, std::string_view cart_url = {},
-                                 std::string_view checkout_url = {});
+                                 const ProbeTarget& target);
 
 // The cookies of one probe (name -> value), bounded: at most 50 cookies of at most 4,096 bytes.
 class ProbeCookies {
@@ -61,6 +90,8 @@ class ProbeCookies {
   void Take(const std::vector<std::pair<std::string, std::string>>& headers);
   // The Cookie request header ("a=1; b=2"), "" when empty.
   std::string Header() const;
+  // Sets one cookie the probe chose itself (Magento's form_key).
+  void Set(const std::string& name, const std::string& value);
 
   bool empty() const { return jar_.empty(); }
 

@@ -336,6 +336,8 @@ Reply Router::Route(const Request& request) {
 
 // The cart cookie a shop with a _cart/ folder sets when a product is added (RouteCart).
 constexpr std::string_view kCartCookie = "fakenet_cart=";
+// The guest's static token on the PrestaShop demo shop's pages (`var prestashop`).
+constexpr std::string_view kPrestaShopStaticToken = "5b0e3c9d27f14a6e8d2b71c4f0a93e56";
 
 bool Router::InCart(const Request& request) {
   for (const auto& [name, value] : request.headers) {
@@ -361,8 +363,51 @@ bool Router::RouteCart(const Request& request, Reply& reply) {
       ++end;
     return text.substr(at, end - at);
   };
+  auto cookie = [&](std::string_view name) -> std::string {
+    for (const auto& [key, value] : request.headers) {
+      if (key != "cookie")
+        continue;
+      const std::string wanted = std::string(name) + "=";
+      for (size_t at = value.find(wanted); at != std::string::npos;
+           at = value.find(wanted, at + 1)) {
+        if (at == 0 || value[at - 1] == ' ' || value[at - 1] == ';')
+          return value.substr(at + wanted.size(), value.find(';', at) - at - wanted.size());
+      }
+    }
+    return {};
+  };
+  auto form_value = [&](std::string_view name) -> std::string {
+    const std::string wanted = std::string(name) + "=";
+    for (size_t at = request.body.find(wanted); at != std::string::npos;
+         at = request.body.find(wanted, at + 1)) {
+      if (at == 0 || request.body[at - 1] == '&')
+        return request.body.substr(at + wanted.size(),
+                                   request.body.find('&', at) - at - wanted.size());
+    }
+    return {};
+  };
   std::string product;
-  if (request.method == "POST" && path == "/cart/add.js") {
+  if (request.method == "POST" && path.starts_with("/checkout/cart/add/")) {
+    // Magento 2: the posted form_key must equal the form_key cookie, else Magento sends the
+    // visitor back to the cart with "Invalid Form Key" and adds nothing.
+    reply.status = 302;
+    reply.headers = {{"Location", "/checkout/cart/"}, {"Server", "fakenet"}};
+    const std::string key = form_value("form_key");
+    product = digits_after(path, "/product/");
+    if (key.empty() || key != cookie("form_key") || product.empty())
+      return true;
+  } else if (request.method == "POST" && form_value("add") == "1" &&
+             !(product = digits_after(form_value("id_product"), "")).empty()) {
+    // PrestaShop's cart controller: the static token of the shop's pages (prestashop.test's
+    // `var prestashop`), else an error and nothing added.
+    reply.status = 200;
+    reply.headers = {{"Content-Type", "application/json"}, {"Server", "fakenet"}};
+    if (form_value("token") != kPrestaShopStaticToken) {
+      reply.body = R"({"hasError": true, "errors": ["Invalid token"]})";
+      return true;
+    }
+    reply.body = R"({"success": true, "id_product": )" + product + R"(, "quantity": 1})";
+  } else if (request.method == "POST" && path == "/cart/add.js") {
     // Shopify's AJAX cart: form body id=<variant>&quantity=1; answers the line item.
     product = digits_after(request.body, "id=");
     if (product.empty()) {
