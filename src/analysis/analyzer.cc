@@ -4,6 +4,7 @@
 #include <boost/url.hpp>
 #include <cctype>
 #include <condition_variable>
+#include <deque>
 #include <map>
 #include <mutex>
 #include <set>
@@ -272,6 +273,60 @@ std::pair<bool, std::string> AutoRender(const std::string& html,
                      platform->name + ")"};
 }
 
+// A page the browser showed, as detection takes it (moves the page's DOM, globals and
+// cookies out of `page`).
+detect::PageInput FromBrowser(render::RenderedPage& page, std::string role) {
+  detect::PageInput input;
+  input.url = page.final_url;
+  input.rendered_html = std::move(page.html);
+  for (const auto& [name, value] : page.headers)
+    input.headers.emplace_back(name, value);
+  for (const render::RenderedCookie& c : page.cookies)
+    input.cookies.emplace_back(c.name, c.value);
+  for (const render::RenderedRequest& r : page.requests)
+    if (r.blocked.empty() && (r.resource_type == "XHR" || r.resource_type == "Fetch"))
+      input.xhr.push_back(r.url);
+  input.js = std::move(page.js);
+  input.role = std::move(role);
+  input.source = "browser";
+  return input;
+}
+
+// A browser request with the config's budgets, capped by the lead's time left and what its
+// byte budget has left after `bytes_used`.
+render::RenderRequest BrowserRequest(const std::string& url, const std::vector<std::string>& chains,
+                                     const AnalysisConfig& config,
+                                     std::chrono::milliseconds time_left, int64_t bytes_used,
+                                     const std::shared_ptr<std::atomic<bool>>& cancel) {
+  render::RenderRequest request{url, chains, time_left, cancel};
+  request.navigation_timeout = config.render_navigation_timeout;
+  request.total_timeout = config.render_timeout;
+  request.max_requests = config.render_max_requests;
+  request.max_bytes =
+      std::max<int64_t>(1, std::min(config.render_max_bytes, config.max_bytes - bytes_used));
+  return request;
+}
+
+// The shop's own cart and checkout pages among those read (translated paths such as
+// /varukorg/ and /kassan/); a "checkout" page that is a cart (Magento's /checkout/cart/) is
+// not the checkout. Empty when none was read.
+std::pair<std::string, std::string> OwnCartAndCheckout(const std::deque<detect::PageInput>& pages) {
+  std::string cart, checkout;
+  for (const auto& page : pages) {
+    if (page.role == "cart" && cart.empty())
+      cart = page.url;
+  }
+  for (const auto& page : pages) {
+    const size_t scheme = page.url.find("://");
+    const size_t slash = page.url.find('/', scheme == std::string::npos ? 0 : scheme + 3);
+    const std::string path = slash == std::string::npos ? "" : page.url.substr(slash);
+    if (page.role == "checkout" && checkout.empty() && page.url != cart &&
+        path.find("cart") == std::string::npos)
+      checkout = page.url;
+  }
+  return {cart, checkout};
+}
+
 }  // namespace
 
 Status Analyzer::RenderHome(const std::string& url, const std::string& why,
@@ -280,14 +335,8 @@ Status Analyzer::RenderHome(const std::string& url, const std::string& why,
                             detect::SiteDetection* site_detection, AnalysisResult* result,
                             const std::function<bool()>& expired) const {
   const auto start = std::chrono::steady_clock::now();
-  render::RenderRequest request{url, js_chains_, time_left, cancel};
-  request.navigation_timeout = config.render_navigation_timeout;
-  request.total_timeout = config.render_timeout;
-  request.max_requests = config.render_max_requests;
-  // The rendered page's bytes count against what the lead has left.
-  request.max_bytes =
-      std::max<int64_t>(1, std::min(config.render_max_bytes, config.max_bytes - *bytes_used));
-  auto rendered = renderer_->Render(request);
+  auto rendered =
+      renderer_->Render(BrowserRequest(url, js_chains_, config, time_left, *bytes_used, cancel));
   const double ms =
       std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start).count();
   if (!rendered.ok()) {
@@ -303,19 +352,7 @@ Status Analyzer::RenderHome(const std::string& url, const std::string& why,
     return Status::Ok();
   }
   render::RenderedPage& page = rendered.value();
-  detect::PageInput input;
-  input.url = page.final_url;
-  input.rendered_html = std::move(page.html);
-  for (const auto& [name, value] : page.headers)
-    input.headers.emplace_back(name, value);
-  for (const render::RenderedCookie& c : page.cookies)
-    input.cookies.emplace_back(c.name, c.value);
-  for (const render::RenderedRequest& r : page.requests)
-    if (r.blocked.empty() && (r.resource_type == "XHR" || r.resource_type == "Fetch"))
-      input.xhr.push_back(r.url);
-  input.js = std::move(page.js);
-  input.role = "home";
-  input.source = "browser";
+  detect::PageInput input = FromBrowser(page, "home");
   *bytes_used += page.bytes;
   result->pages.push_back(
       {page.final_url, page.status, page.bytes, ms, "browser", "rendered (" + why + ")", ""});
@@ -324,6 +361,83 @@ Status Analyzer::RenderHome(const std::string& url, const std::string& why,
   if (!site_detection->AddPage(std::move(input), expired))
     result->errors.push_back(
         {"timeout", "the lead's time budget ran out before the rendered page was analysed", url});
+  return Status::Ok();
+}
+
+Status Analyzer::ProbeCheckoutInBrowser(fetch::Fetcher& source, const AnalysisConfig& config,
+                                        std::chrono::milliseconds time_left, int64_t* bytes_used,
+                                        const std::shared_ptr<std::atomic<bool>>& cancel,
+                                        detect::SiteDetection* site_detection,
+                                        AnalysisResult* result,
+                                        const std::function<bool()>& expired) const {
+  const auto& pages = site_detection->pages();
+  std::string url = pages.front().url;
+  for (const auto& page : pages) {
+    if (ShowsAddToCart(page.html) || ShowsAddToCart(page.rendered_html)) {
+      url = page.url;
+      break;
+    }
+  }
+  const std::string origin = OriginOf(url);
+  // robots.txt of the site, as the fetcher reads it (from its cache after the home page); the
+  // browser opens nothing it disallows, and nothing on another site.
+  fetch::FetchRequest robots_req;
+  robots_req.timeout = std::min(time_left, std::chrono::milliseconds(5000));
+  robots_req.cancel = cancel;
+  auto robots =
+      fetch::FetchRobots(source, origin, fetch::kRobotsProductToken, std::move(robots_req));
+  auto allowed = [&](const std::string& u) {
+    if (OriginOf(u) != origin || !robots.ok())
+      return false;
+    const std::string path = u.substr(origin.size());
+    return robots->rules.IsAllowed(path.empty() ? "/" : path);
+  };
+  if (!allowed(url))
+    return Status::Ok();
+  auto [cart, checkout] = OwnCartAndCheckout(pages);
+  render::RenderRequest request =
+      BrowserRequest(url, js_chains_, config, time_left, *bytes_used, cancel);
+  request.click_texts = AddToCartPhrases();
+  request.click_exact = AddToCartWords();
+  using Follow = render::RenderRequest::Follow;
+  request.then.push_back(cart.empty() ? Follow{"", CartLinkWords()} : Follow{cart, {}});
+  request.then.push_back(checkout.empty() ? Follow{"", CheckoutLinkWords()} : Follow{checkout, {}});
+  request.may_open = allowed;
+  const auto start = std::chrono::steady_clock::now();
+  auto rendered = renderer_->Render(request);
+  const double ms =
+      std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start).count();
+  const std::string reason = "checkout probe (browser): ";
+  if (!rendered.ok()) {
+    if (rendered.status().error_code() == "renderer_crashed" ||
+        rendered.status().code() == common::StatusCode::kCancelled)
+      return rendered.status();
+    result->pages.push_back(
+        {url, 0, 0, ms, "browser", reason + "product page", rendered.status().error_code()});
+    result->errors.push_back(
+        {rendered.status().error_code(), "checkout probe: " + rendered.status().message(), url});
+    return Status::Ok();
+  }
+  render::RenderedPage& page = rendered.value();
+  for (const std::string& note : page.notes)
+    result->errors.push_back({"render_budget", "checkout probe: " + note, page.final_url});
+  result->pages.push_back({page.final_url, page.status, page.bytes, ms, "browser",
+                           page.clicked.empty()
+                               ? reason + "product page (no add-to-cart control to click)"
+                               : reason + "clicked \"" + page.clicked + "\"",
+                           ""});
+  *bytes_used += page.bytes;
+  if (page.clicked.empty())
+    return Status::Ok();
+  (void)site_detection->AddPage(FromBrowser(page, "product"), expired);
+  // The pages after the click: a document the click opened, then the cart and the checkout.
+  for (render::RenderedPage& next : page.followed) {
+    const std::string role = next.then_index == 1 ? "checkout" : "cart";
+    *bytes_used += next.bytes;
+    result->pages.push_back(
+        {next.final_url, next.status, next.bytes, 0, "browser", reason + role, ""});
+    (void)site_detection->AddPage(FromBrowser(next, role), expired);
+  }
   return Status::Ok();
 }
 
@@ -412,15 +526,16 @@ void Analyzer::JudgeSite(const detect::SiteDetection& site_detection,
 // Checkout probing (checkout_probe.h): one product into the cart through the platform's cart
 // mechanism, then the cart and checkout pages with the cart's cookies, detected like the other
 // pages. Adds pages with reasons "checkout probe: ..."; a failed step ends the probe with its
-// error in `errors`. Robots.txt and politeness apply as to every fetch.
-void ProbeCheckout(fetch::Fetcher& source, const AnalysisConfig& config,
+// error in `errors`. Robots.txt and politeness apply as to every fetch. False when it did not
+// try: no platform with a cart mechanism, or no product found on the pages read.
+bool ProbeCheckout(fetch::Fetcher& source, const AnalysisConfig& config,
                    const std::function<std::chrono::milliseconds()>& remaining, int64_t* bytes_used,
                    const std::shared_ptr<std::atomic<bool>>& cancel,
                    detect::SiteDetection* site_detection, AnalysisResult* result,
                    const std::function<bool()>& expired) {
   const auto mechanism = ProbeMechanism(PlatformSlug(site_detection->Findings()));
   if (!mechanism)
-    return;
+    return false;
   const auto& pages = site_detection->pages();
   const std::string home_url = pages.front().url;
   ProbeCookies jar;
@@ -503,35 +618,26 @@ void ProbeCheckout(fetch::Fetcher& source, const AnalysisConfig& config,
     }
   }
   if (!product || expired())
-    return;
+    return false;
   target.product = *product;
-  // The shop's own cart and checkout pages among those read (translated paths such as
-  // /varukorg/ and /kassan/); a "checkout" page that is a cart (Magento's /checkout/cart/) is not
-  // the checkout.
-  for (const auto& page : pages) {
-    if (page.role == "cart" && target.cart_url.empty())
-      target.cart_url = page.url;
-  }
-  for (const auto& page : pages) {
-    const size_t scheme = page.url.find("://");
-    const size_t slash = page.url.find('/', scheme == std::string::npos ? 0 : scheme + 3);
-    const std::string path = slash == std::string::npos ? "" : page.url.substr(slash);
-    if (page.role == "checkout" && target.checkout_url.empty() && page.url != target.cart_url &&
-        path.find("cart") == std::string::npos)
-      target.checkout_url = page.url;
-  }
+  auto [cart, checkout] = OwnCartAndCheckout(pages);
+  if (target.cart_url.empty())
+    target.cart_url = cart;
+  if (target.checkout_url.empty())
+    target.checkout_url = checkout;
   for (const ProbeStep& step : PlanProbe(*mechanism, home_url, target)) {
     if (expired() || *bytes_used >= config.max_bytes)
-      return;
+      return true;
     const bool add = step.kind == ProbeStep::Kind::kAddToCart;
     const std::string role = step.kind == ProbeStep::Kind::kCheckout ? "checkout" : "cart";
     auto r = fetch(step, add ? fetch::FetchKind::kRaw : fetch::FetchKind::kPage,
                    add ? "checkout probe: add to cart" : "checkout probe: " + role);
     if (!r)
-      return;
+      return true;
     if (!add)
       (void)site_detection->AddPage(ToPageInput(*r, role), expired);
   }
+  return true;
 }
 
 Result<AnalysisResult> Analyzer::Analyze(std::string_view input, AnalysisType type,
@@ -742,8 +848,16 @@ Result<AnalysisResult> Analyzer::AnalyzeLead(std::string_view input, AnalysisTyp
       bytes_used < config.max_bytes) {
     // Through our own HTTP client even when pages came from Firecrawl: the cart lives in the
     // cookies of one client.
-    ProbeCheckout(fetcher_, config, remaining, &bytes_used, cancel, &site_detection, &result,
-                  expired);
+    const bool probed = ProbeCheckout(fetcher_, config, remaining, &bytes_used, cancel,
+                                      &site_detection, &result, expired);
+    // No HTTP mechanism fits: the browser clicks "add to cart", when the lead may use one.
+    if (!probed && renderer_ != nullptr && render_mode != RenderMode::kNever && !expired() &&
+        bytes_used < config.max_bytes) {
+      Status browsed = ProbeCheckoutInBrowser(fetcher_, config, remaining(), &bytes_used, cancel,
+                                              &site_detection, &result, expired);
+      if (!browsed.ok())
+        return browsed;
+    }
   }
   if (cancel && cancel->load())
     return Status::Cancelled("analysis cancelled");

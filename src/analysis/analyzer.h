@@ -97,6 +97,19 @@ class Analyzer final : public LeadAnalyzer {
                             detect::SiteDetection* site_detection, AnalysisResult* result,
                             const std::function<bool()>& expired) const;
 
+  // Checkout probing in the browser (checkout_probe.h) for a shop no HTTP cart mechanism fits:
+  // renders the first page read that shows an add-to-cart control (else the home page), clicks
+  // the control, then opens the cart and the checkout in the same browser context (the pages
+  // read name them, else links found after the click), on this site only and as robots.txt
+  // allows. The pages the browser showed join detection (roles product, cart, checkout) and
+  // `pages` (reasons "checkout probe (browser): ..."). Fails like RenderHome.
+  common::Status ProbeCheckoutInBrowser(fetch::Fetcher& source, const AnalysisConfig& config,
+                                        std::chrono::milliseconds time_left, int64_t* bytes_used,
+                                        const std::shared_ptr<std::atomic<bool>>& cancel,
+                                        detect::SiteDetection* site_detection,
+                                        AnalysisResult* result,
+                                        const std::function<bool()>& expired) const;
+
   fetch::Fetcher& fetcher_;
   const detect::Detector& detector_;
   render::Renderer* renderer_ = nullptr;

@@ -279,6 +279,44 @@ std::vector<ProbeStep> PlanProbe(std::string_view mechanism, std::string_view si
   return steps;
 }
 
+const std::vector<std::string>& AddToCartPhrases() {
+  static const std::vector<std::string> kPhrases = {
+      "lägg i varukorg", "lägg i kundvagn",   "lägg i korg",       "add to cart",
+      "add to basket",   "add to bag",        "legg i handlekurv", "legg i handlevogn",
+      "læg i kurv",      "læg i indkøbskurv", "tilføj til kurv",   "lisää ostoskoriin",
+      "lisää koriin",    "in den warenkorb"};
+  return kPhrases;
+}
+
+const std::vector<std::string>& AddToCartWords() {
+  static const std::vector<std::string> kWords = {"köp", "kjøp", "køb", "osta", "buy"};
+  return kWords;
+}
+
+const std::vector<std::string>& CartLinkWords() {
+  static const std::vector<std::string> kWords = {"varukorg",   "kundvagn",   "/cart",
+                                                  "handlekurv", "handlevogn", "kurv",
+                                                  "ostoskori",  "basket",     "warenkorb"};
+  return kWords;
+}
+
+const std::vector<std::string>& CheckoutLinkWords() {
+  static const std::vector<std::string> kWords = {"checkout", "kassa",       "kasse",
+                                                  "kassalle", "bestallning", "/order"};
+  return kWords;
+}
+
+bool ShowsAddToCart(std::string_view html) {
+  std::string lower(html.substr(0, 4 * 1024 * 1024));
+  for (char& c : lower)
+    c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  for (const std::string& phrase : AddToCartPhrases()) {
+    if (lower.find(phrase) != std::string::npos)
+      return true;
+  }
+  return false;
+}
+
 void ProbeCookies::Take(const std::vector<std::pair<std::string, std::string>>& headers) {
   constexpr size_t kMaxCookies = 50;
   constexpr size_t kMaxCookieBytes = 4096;

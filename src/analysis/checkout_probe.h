@@ -82,6 +82,21 @@ struct ProbeTarget {
 std::vector<ProbeStep> PlanProbe(std::string_view mechanism, std::string_view site_url,
                                  const ProbeTarget& target);
 
+// The browser's way, for a shop no HTTP mechanism fits (a platform without one, a shop built by
+// scripts): click an "add to cart" control on a page, then open the cart and the checkout in
+// the same browser context (render::RenderRequest::click_texts / then).
+// Lower-case phrases an add-to-cart control's text contains (sv, no, da, fi, en, de).
+const std::vector<std::string>& AddToCartPhrases();
+// Lower-case texts an add-to-cart control is exactly ("köp", "kjøp", "køb", "osta", "buy").
+const std::vector<std::string>& AddToCartWords();
+// Lower-case words of a link to the cart, or to the checkout (href path or text).
+const std::vector<std::string>& CartLinkWords();
+const std::vector<std::string>& CheckoutLinkWords();
+
+// Whether `html` shows an add-to-cart control's text (plain search, lower-cased ASCII and the
+// phrases as written): the page the browser should click on.
+bool ShowsAddToCart(std::string_view html);
+
 // The cookies of one probe (name -> value), bounded: at most 50 cookies of at most 4,096 bytes.
 class ProbeCookies {
  public:

@@ -115,6 +115,19 @@ TEST(CheckoutProbeTest, PrestaShopReadsTheTokenAndTheShopsOwnPages) {
   EXPECT_EQ(away[2].url, "https://p.test/order");
 }
 
+TEST(CheckoutProbeTest, TheBrowserLooksForAddToCartInTheShopsLanguages) {
+  EXPECT_TRUE(ShowsAddToCart("<button>L\xc3\xa4gg i varukorgen</button>"));
+  EXPECT_TRUE(ShowsAddToCart("<button class=\"btn\">ADD TO CART</button>"));
+  EXPECT_TRUE(ShowsAddToCart("<button>Legg i handlekurven</button>"));
+  EXPECT_TRUE(ShowsAddToCart("<a>Lis\xc3\xa4\xc3\xa4 ostoskoriin</a>"));
+  EXPECT_FALSE(ShowsAddToCart("<a href=\"/varukorg\">Varukorg</a> <p>Om oss</p>"));
+  // No add-to-cart phrase names the checkout: the click never aims at a checkout control.
+  for (const std::string& phrase : AddToCartPhrases()) {
+    for (const std::string& w : CheckoutLinkWords())
+      EXPECT_EQ(phrase.find(w), std::string::npos) << phrase << " / " << w;
+  }
+}
+
 TEST(CheckoutProbeTest, CookiesAreKeptBoundedAndSentBack) {
   ProbeCookies jar;
   jar.Take({{"set-cookie", "cart=abc123; Path=/; HttpOnly"},

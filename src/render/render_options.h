@@ -5,6 +5,7 @@
 #include <atomic>
 #include <chrono>
 #include <cstdint>
+#include <functional>
 #include <map>
 #include <memory>
 #include <string>
@@ -77,6 +78,24 @@ struct RenderRequest {
   std::chrono::milliseconds total_timeout{0};
   int max_requests = 0;
   int64_t max_bytes = 0;
+
+  // Checkout probing in the browser (analysis/checkout_probe.h). After the page is captured:
+  // click the first visible button or link whose text (lower-case, spaces folded) contains one
+  // of `click_texts` or equals one of `click_exact` (an "add to cart" button; nothing is typed
+  // and no other control is touched), wait for the network to go quiet, then take each of
+  // `then` in the same tab (the same context: the cart's cookies hold) and capture it as a page
+  // of RenderedPage::followed. All of it within this request's time and byte budgets.
+  std::vector<std::string> click_texts = {};
+  std::vector<std::string> click_exact = {};
+
+  struct Follow {
+    std::string url;  // open this URL; when empty, the first link of the page showing now
+    std::vector<std::string> link_words = {};  // (same origin) whose href or text has one
+  };
+
+  std::vector<Follow> then = {};
+  // Asked before each `then` navigation (e.g. robots.txt); false skips the rest.
+  std::function<bool(const std::string& url)> may_open = nullptr;
 };
 
 // One request the page made. `blocked` says why leadscan refused it ("" = let through):
@@ -107,6 +126,12 @@ struct RenderedPage {
   std::vector<RenderedCookie> cookies;    // of the page's browser context
   std::vector<std::string> notes;         // budgets that cut the page short, etc.
   int64_t bytes = 0;                      // encoded bytes of every request (the byte budget's)
+  // With click_texts: the text of the element clicked ("" when none was found) and the pages
+  // of `then` that were opened, in order (bytes and requests counted in each).
+  std::string clicked;
+  std::vector<RenderedPage> followed;
+  int then_index = -1;  // of a followed page: its entry in RenderRequest::then (-1: the
+                        // document the click itself opened)
 };
 
 }  // namespace leadscan::render

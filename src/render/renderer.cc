@@ -112,6 +112,36 @@ bool ValidChain(const std::string& chain) {
   return !chain.empty() && chain.size() <= kMaxJsChainLength && std::regex_match(chain, kChain);
 }
 
+// The expression that clicks the first visible, enabled button or link whose text (lower-case,
+// spaces folded, at most 80 characters) contains one of `texts` or equals one of `exact`;
+// answers the clicked element's text, "" when none. Nothing else on the page is touched.
+std::string ClickExpression(const std::vector<std::string>& texts,
+                            const std::vector<std::string>& exact) {
+  return "(() => { const texts = " + Json(texts).dump() + "; const exact = " + Json(exact).dump() +
+         "; const sel = 'button, a[href], input[type=submit], input[type=button], "
+         "[role=button]';"
+         " for (const el of document.querySelectorAll(sel)) {"
+         " const t = String(el.innerText || el.value || el.getAttribute('aria-label') || '')"
+         ".replace(/\\s+/g, ' ').trim().toLowerCase();"
+         " if (!t || t.length > 80 || el.disabled) continue;"
+         " if (!texts.some(w => t.includes(w)) && !exact.includes(t)) continue;"
+         " const r = el.getBoundingClientRect(); if (r.width === 0 || r.height === 0) continue;"
+         " el.scrollIntoView({block: 'center'}); el.click(); return t.toWellFormed(); }"
+         " return ''; })()";
+}
+
+// The expression that answers the absolute URL of the first link of the page, on its own
+// origin, whose href or text (lower-case) contains one of `words`; "" when none.
+std::string LinkExpression(const std::vector<std::string>& words) {
+  return "(() => { const words = " + Json(words).dump() +
+         "; for (const a of document.querySelectorAll('a[href]')) {"
+         " let u; try { u = new URL(a.href, location.href); } catch (e) { continue; }"
+         " if (u.origin !== location.origin) continue;"
+         " const t = (u.pathname + ' ' + String(a.innerText || '')).toLowerCase();"
+         " if (words.some(w => t.includes(w))) return u.href.toWellFormed(); }"
+         " return ''; })()";
+}
+
 }  // namespace
 
 // One browser: its process and its pipe. Destruction kills the process group first (so the
@@ -595,7 +625,6 @@ Result<RenderedPage> Renderer::RenderIn(const std::shared_ptr<Browser>& browser_
       request.total_timeout.count() > 0 ? request.total_timeout : options_.total_timeout;
   const int max_requests = request.max_requests > 0 ? request.max_requests : options_.max_requests;
   const int64_t max_bytes = request.max_bytes > 0 ? request.max_bytes : options_.max_bytes;
-  const auto load_deadline = start + capped(navigation_timeout);
   const auto deadline = start + capped(total_timeout);
   const auto call = options_.call_timeout;
   auto cancelled = [&] { return request.cancel && request.cancel->load(); };
@@ -655,209 +684,305 @@ Result<RenderedPage> Renderer::RenderIn(const std::shared_ptr<Browser>& browser_
     }
   } cleanup{this, browser, tab, *broken};
 
-  RenderedPage page;
-  std::unordered_map<std::string, size_t> index;  // network id → requests[i]
-  std::unordered_map<std::string, int64_t> bytes_of;
-  std::set<std::string> in_flight;
+  // The request's budgets hold for the whole of it: the page, a click and the pages after.
   int64_t bytes = 0;
-  bool loaded = false;
-  bool busy_after_load = false;  // a request started after the load event
+  int requests = 0;
   bool stopped = false;
-  auto last_change = SteadyClock::now();
-  // How long the network must stay quiet after the load event: a page whose scripts still
-  // fetch after load gets the full network_quiet, one that went still at load settle_quiet.
-  auto quiet = [&] { return busy_after_load ? options_.network_quiet : options_.settle_quiet; };
-
-  auto nav = cdp.Call("Page.navigate", {{"url", request.url}}, session,
-                      capped(std::min(navigation_timeout, total_timeout)), stop_flag);
-  if (!nav.ok()) {
-    if (nav.status().error_code() == "renderer_crashed") {
-      auto probe = cdp.Call("Browser.getVersion", Json::object(), "", kProbeTimeout);
-      if (!probe.ok()) {
-        *broken = true;
-        return nav.status();
-      }
-      return fetch::FetchError(fetch::kTimeout, request.url + ": navigation did not commit");
-    }
-    return nav.status();
-  }
-  if (std::string error_text = Str(nav.value(), "errorText"); !error_text.empty())
-    return NavigationError(error_text, guard_->ReasonFor(Str(nav.value(), "loaderId")),
-                           request.url);
-
-  auto stop = [&](const std::string& note) {
+  auto stop = [&](RenderedPage& into, const std::string& note) {
     if (!stopped) {
       stopped = true;
-      page.notes.push_back(note);
+      into.notes.push_back(note);
       // No new request of this page goes out (scripts go on running until the capture); the
       // ones already on their way may still land.
       (void)cdp.Send("Network.setBlockedURLs", {{"urls", Json::array({"*"})}}, session);
       (void)cdp.Send("Page.stopLoading", Json::object(), session);
     }
   };
-  while (!stopped) {
-    if (cancelled())
-      return Status::Cancelled("rendering cancelled: " + request.url);
-    const auto now = SteadyClock::now();
-    if (loaded && in_flight.empty() && now - last_change >= quiet())
-      break;
-    if (now >= deadline) {
-      page.notes.push_back(loaded ? "network not quiet within the time budget"
-                                  : "load event not reached within the time budget");
-      break;
-    }
-    if (!loaded && now >= load_deadline) {
-      page.notes.push_back("load event not reached within the navigation timeout");
-      break;
-    }
-    auto wake = std::min({deadline, loaded ? deadline : load_deadline, last_change + quiet()});
-    if (wake <= now)
-      wake = now + quiet();
-    if (request.cancel)
-      wake = std::min(wake, now + kCancelPoll);
-    auto event = cdp.NextEvent(session, wake);
-    if (!event) {
-      if (!cdp.alive()) {
-        *broken = true;
-        return Crashed("the browser died while rendering " + request.url);
+
+  // Waits for `into`'s document to load and the network to go quiet after it (`navigated`), or,
+  // after a click, for the network to go quiet (and for the load of a document the click
+  // opened). Records requests, bytes and the document's answer in `into`.
+  auto settle = [&](RenderedPage& into, bool navigated,
+                    SteadyClock::time_point load_deadline) -> Status {
+    std::unordered_map<std::string, size_t> index;  // network id → into.requests[i]
+    std::unordered_map<std::string, int64_t> bytes_of;
+    std::set<std::string> in_flight;
+    const int64_t bytes_before = bytes;
+    bool loaded = !navigated;
+    bool busy_after_load = false;  // a request started after the load event
+    auto last_change = SteadyClock::now();
+    // How long the network must stay quiet after the load event: a page whose scripts still
+    // fetch after load gets the full network_quiet, one that went still at load settle_quiet.
+    auto quiet = [&] {
+      return busy_after_load || !navigated ? options_.network_quiet : options_.settle_quiet;
+    };
+    while (!stopped) {
+      if (cancelled())
+        return Status::Cancelled("rendering cancelled: " + request.url);
+      const auto now = SteadyClock::now();
+      if (loaded && in_flight.empty() && now - last_change >= quiet())
+        break;
+      if (now >= deadline) {
+        into.notes.push_back(loaded ? "network not quiet within the time budget"
+                                    : "load event not reached within the time budget");
+        break;
       }
-      continue;
-    }
-    const std::string method = Str(*event, "method");
-    const Json& p = event->value("params", Json::object());
-    const std::string id = Str(p, "requestId");
-    if (method == "Network.requestWillBeSent") {
-      const Json& req = p.value("request", Json::object());
-      if (auto redirect = p.find("redirectResponse"); redirect != p.end() && index.count(id) != 0) {
-        page.requests[index[id]].status = redirect->value("status", 0);
+      if (!loaded && now >= load_deadline) {
+        into.notes.push_back("load event not reached within the navigation timeout");
+        break;
       }
-      if (static_cast<int>(page.requests.size()) >= max_requests) {
-        stop("request budget of " + std::to_string(max_requests) + " reached");
+      auto wake = std::min({deadline, loaded ? deadline : load_deadline, last_change + quiet()});
+      if (wake <= now)
+        wake = now + quiet();
+      if (request.cancel)
+        wake = std::min(wake, now + kCancelPoll);
+      auto event = cdp.NextEvent(session, wake);
+      if (!event) {
+        if (!cdp.alive()) {
+          *broken = true;
+          return Crashed("the browser died while rendering " + request.url);
+        }
         continue;
       }
-      index[id] = page.requests.size();
-      page.requests.push_back({Str(req, "url"), Str(p, "type"), 0, "", ""});
-      in_flight.insert(id);
-      busy_after_load = busy_after_load || loaded;
-      last_change = SteadyClock::now();
-    } else if (method == "Network.responseReceived") {
-      const Json& resp = p.value("response", Json::object());
-      if (auto it = index.find(id); it != index.end())
-        page.requests[it->second].status = resp.value("status", 0);
-      if (Str(p, "type") == "Document" && Str(p, "frameId") == target_id) {
-        page.final_url = Str(resp, "url");
-        page.status = resp.value("status", 0);
-        page.headers.clear();
-        if (auto h = resp.find("headers"); h != resp.end() && h->is_object())
-          for (auto& [name, value] : h->items()) {
-            std::string lower = name;
-            for (char& c : lower)
-              c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-            if (value.is_string())
-              page.headers[lower] = value.get<std::string>();
-          }
-      }
-    } else if (method == "Network.dataReceived") {
-      int64_t n = p.value("encodedDataLength", int64_t{0});
-      if (n == 0)
-        n = p.value("dataLength", int64_t{0});
-      bytes_of[id] += n;
-      bytes += n;
-    } else if (method == "Network.loadingFinished" || method == "Network.loadingFailed") {
-      if (method == "Network.loadingFinished") {
-        int64_t total = p.value("encodedDataLength", int64_t{0});
-        if (total > bytes_of[id]) {
-          bytes += total - bytes_of[id];
-          bytes_of[id] = total;
+      const std::string method = Str(*event, "method");
+      const Json& p = event->value("params", Json::object());
+      const std::string id = Str(p, "requestId");
+      if (method == "Network.requestWillBeSent") {
+        const Json& req = p.value("request", Json::object());
+        if (auto redirect = p.find("redirectResponse");
+            redirect != p.end() && index.count(id) != 0) {
+          into.requests[index[id]].status = redirect->value("status", 0);
         }
-      } else if (auto it = index.find(id); it != index.end()) {
-        page.requests[it->second].error = Str(p, "errorText");
-        page.requests[it->second].blocked = guard_->ReasonFor(id);
+        if (requests >= max_requests) {
+          stop(into, "request budget of " + std::to_string(max_requests) + " reached");
+          continue;
+        }
+        ++requests;
+        index[id] = into.requests.size();
+        into.requests.push_back({Str(req, "url"), Str(p, "type"), 0, "", ""});
+        in_flight.insert(id);
+        busy_after_load = busy_after_load || loaded;
+        // A click that opens a document (a form posted to the cart): wait for its load too.
+        if (!navigated && Str(p, "type") == "Document" && Str(p, "frameId") == target_id)
+          loaded = false;
+        last_change = SteadyClock::now();
+      } else if (method == "Network.responseReceived") {
+        const Json& resp = p.value("response", Json::object());
+        if (auto it = index.find(id); it != index.end())
+          into.requests[it->second].status = resp.value("status", 0);
+        if (Str(p, "type") == "Document" && Str(p, "frameId") == target_id) {
+          into.final_url = Str(resp, "url");
+          into.status = resp.value("status", 0);
+          into.headers.clear();
+          if (auto h = resp.find("headers"); h != resp.end() && h->is_object())
+            for (auto& [name, value] : h->items()) {
+              std::string lower = name;
+              for (char& c : lower)
+                c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+              if (value.is_string())
+                into.headers[lower] = value.get<std::string>();
+            }
+        }
+      } else if (method == "Network.dataReceived") {
+        int64_t n = p.value("encodedDataLength", int64_t{0});
+        if (n == 0)
+          n = p.value("dataLength", int64_t{0});
+        bytes_of[id] += n;
+        bytes += n;
+      } else if (method == "Network.loadingFinished" || method == "Network.loadingFailed") {
+        if (method == "Network.loadingFinished") {
+          int64_t total = p.value("encodedDataLength", int64_t{0});
+          if (total > bytes_of[id]) {
+            bytes += total - bytes_of[id];
+            bytes_of[id] = total;
+          }
+        } else if (auto it = index.find(id); it != index.end()) {
+          into.requests[it->second].error = Str(p, "errorText");
+          into.requests[it->second].blocked = guard_->ReasonFor(id);
+        }
+        in_flight.erase(id);
+        last_change = SteadyClock::now();
+      } else if (method == "Page.loadEventFired" && !into.final_url.empty()) {
+        // (Only once this navigation's document answered: not a late load of the blank page
+        // a reused tab showed before.)
+        loaded = true;
+        last_change = SteadyClock::now();
+      } else if (method == "Inspector.targetCrashed") {
+        return Crashed("the tab crashed while rendering " + request.url);
       }
-      in_flight.erase(id);
-      last_change = SteadyClock::now();
-    } else if (method == "Page.loadEventFired" && !page.final_url.empty()) {
-      // (Only once this navigation's document answered: not a late load of the blank page
-      // a reused tab showed before.)
-      loaded = true;
-      last_change = SteadyClock::now();
-    } else if (method == "Inspector.targetCrashed") {
-      return Crashed("the tab crashed while rendering " + request.url);
+      if (bytes > max_bytes)
+        stop(into, "byte budget of " + std::to_string(max_bytes) + " reached");
     }
-    if (bytes > max_bytes)
-      stop("byte budget of " + std::to_string(max_bytes) + " reached");
-  }
+    into.bytes += bytes - bytes_before;
+    return Status::Ok();
+  };
 
-  // The document.
-  auto html_timeout = capture_timeout();
-  auto html = cdp.Call(
-      "Runtime.evaluate",
-      {{"expression",
-        "(() => { const h = document.documentElement ? document.documentElement.outerHTML : '';"
-        " return [h.length, h.slice(0, " +
-            std::to_string(options_.max_dom_chars) + ").toWellFormed()]; })()"},
-       {"returnByValue", true},
-       {"timeout", html_timeout.count()}},
-      session, html_timeout, stop_flag);
-  if (!html.ok())
-    return failed(html.status());
-  if (const Json v = EvaluatedValue(html.value());
-      v.is_array() && v.size() == 2 && v[1].is_string()) {
-    page.html = v[1].get<std::string>();
-    page.html_truncated = v[0].is_number() && v[0].get<int64_t>() > options_.max_dom_chars;
-  }
+  // Navigates the tab to `url` and settles; a navigation that fails is the page's error.
+  auto navigate = [&](RenderedPage& into, const std::string& url,
+                      std::chrono::milliseconds budget) -> Status {
+    const auto load_deadline = std::min(deadline, SteadyClock::now() + budget);
+    auto nav = cdp.Call("Page.navigate", {{"url", url}}, session, budget, stop_flag);
+    if (!nav.ok()) {
+      if (nav.status().error_code() == "renderer_crashed") {
+        auto probe = cdp.Call("Browser.getVersion", Json::object(), "", kProbeTimeout);
+        if (!probe.ok()) {
+          *broken = true;
+          return nav.status();
+        }
+        return fetch::FetchError(fetch::kTimeout, url + ": navigation did not commit");
+      }
+      return nav.status();
+    }
+    if (std::string error_text = Str(nav.value(), "errorText"); !error_text.empty())
+      return NavigationError(error_text, guard_->ReasonFor(Str(nav.value(), "loaderId")), url);
+    return settle(into, true, load_deadline);
+  };
 
-  // The globals the caller asks for.
+  // One Runtime.evaluate by value within what is left of the page's time.
+  auto evaluate = [&](const std::string& expression) -> Result<Json> {
+    auto timeout = capture_timeout();
+    auto answer = cdp.Call(
+        "Runtime.evaluate",
+        {{"expression", expression}, {"returnByValue", true}, {"timeout", timeout.count()}},
+        session, timeout, stop_flag);
+    if (!answer.ok())
+      return failed(answer.status());
+    return EvaluatedValue(answer.value());
+  };
+
+  // The document, the globals the caller asks for and the context's cookies (set by headers
+  // and by scripts).
   std::vector<std::string> chains;
   for (const std::string& c : request.js_chains)
     if (chains.size() < options_.max_js_chains && ValidChain(c))
       chains.push_back(c);
-  if (!chains.empty()) {
-    auto js_timeout = capture_timeout();
-    auto js = cdp.Call("Runtime.evaluate",
-                       {{"expression", JsGlobalsExpression(chains, options_.max_js_value_chars)},
-                        {"returnByValue", true},
-                        {"timeout", js_timeout.count()}},
-                       session, js_timeout, stop_flag);
-    if (!js.ok())
-      return failed(js.status());
-    const Json v = EvaluatedValue(js.value());
-    if (v.is_object())
-      for (auto& [chain, value] : v.items())
-        if (value.is_string())
-          page.js[chain] = value.get<std::string>();
+  auto capture = [&](RenderedPage& into, const std::string& asked_url) -> Status {
+    auto html = evaluate(
+        "(() => { const h = document.documentElement ? document.documentElement.outerHTML : '';"
+        " return [h.length, h.slice(0, " +
+        std::to_string(options_.max_dom_chars) + ").toWellFormed()]; })()");
+    if (!html.ok())
+      return html.status();
+    if (const Json& v = html.value(); v.is_array() && v.size() == 2 && v[1].is_string()) {
+      into.html = v[1].get<std::string>();
+      into.html_truncated = v[0].is_number() && v[0].get<int64_t>() > options_.max_dom_chars;
+    }
+    if (!chains.empty()) {
+      auto js = evaluate(JsGlobalsExpression(chains, options_.max_js_value_chars));
+      if (!js.ok())
+        return js.status();
+      if (js.value().is_object())
+        for (auto& [chain, value] : js.value().items())
+          if (value.is_string())
+            into.js[chain] = value.get<std::string>();
+    }
+    auto cookies = cdp.Call("Storage.getCookies", {{"browserContextId", context_id}}, "",
+                            capture_timeout(), stop_flag);
+    if (!cookies.ok())
+      return failed(cookies.status());
+    if (auto list = cookies.value().find("cookies");
+        list != cookies.value().end() && list->is_array())
+      for (const Json& c : *list)
+        into.cookies.push_back({Str(c, "name"), Str(c, "value"), Str(c, "domain"), Str(c, "path")});
+    if (into.final_url.empty())
+      into.final_url = asked_url;
+    return Status::Ok();
+  };
+  // What the browser ended on may be a bot-protection page (served to it, or reached by a
+  // script): not the site.
+  auto challenge = [](const RenderedPage& shown) -> std::optional<Status> {
+    std::vector<std::pair<std::string, std::string>> headers(shown.headers.begin(),
+                                                             shown.headers.end());
+    if (auto c = fetch::DetectBotChallenge(shown.status, headers, shown.html))
+      return fetch::FetchError(fetch::kBotChallenge, shown.final_url + ": " + c->vendor +
+                                                         " bot challenge in the browser (HTTP " +
+                                                         std::to_string(shown.status) + ", " +
+                                                         c->marker + ")");
+    return std::nullopt;
+  };
+
+  RenderedPage page;
+  if (Status s = navigate(page, request.url, capped(std::min(navigation_timeout, total_timeout)));
+      !s.ok())
+    return s;
+  if (Status s = capture(page, request.url); !s.ok())
+    return s;
+  if (auto c = challenge(page))
+    return *c;
+
+  // Checkout probing: the click, then the pages after it in the same context.
+  if (!stopped && (!request.click_texts.empty() || !request.click_exact.empty())) {
+    auto clicked = evaluate(ClickExpression(request.click_texts, request.click_exact));
+    if (!clicked.ok())
+      return clicked.status();
+    page.clicked = clicked.value().is_string() ? clicked.value().get<std::string>() : "";
+    if (!page.clicked.empty()) {
+      RenderedPage after;
+      if (Status s = settle(after, false,
+                            std::min(deadline, SteadyClock::now() + capped(navigation_timeout)));
+          !s.ok())
+        return s;
+      // The click's requests (an XHR to the cart) belong to the page; a document it opened
+      // (a cart page after a posted form) is a page of its own.
+      if (after.final_url.empty()) {
+        page.requests.insert(page.requests.end(), after.requests.begin(), after.requests.end());
+        page.bytes += after.bytes;
+        page.notes.insert(page.notes.end(), after.notes.begin(), after.notes.end());
+      } else if (Status s = capture(after, after.final_url); !s.ok()) {
+        return s;
+      } else if (auto c = challenge(after)) {
+        page.notes.push_back("after the click: " + c->message());
+        stopped = true;
+      } else {
+        page.followed.push_back(std::move(after));
+      }
+      for (size_t i = 0; i < request.then.size(); ++i) {
+        const RenderRequest::Follow& follow = request.then[i];
+        if (stopped || cancelled() || SteadyClock::now() >= deadline)
+          break;
+        std::string url = follow.url;
+        if (url.empty() && !follow.link_words.empty()) {
+          auto link = evaluate(LinkExpression(follow.link_words));
+          if (!link.ok())
+            return link.status();
+          url = link.value().is_string() ? link.value().get<std::string>() : "";
+        }
+        if (url.empty() || (request.may_open && !request.may_open(url)))
+          break;
+        RenderedPage next;
+        next.then_index = static_cast<int>(i);
+        Status s = navigate(next, url, capped(navigation_timeout));
+        if (s.error_code() == "renderer_crashed" || s.code() == common::StatusCode::kCancelled)
+          return s;
+        if (!s.ok()) {
+          page.notes.push_back("after the click: " + s.message());
+          break;
+        }
+        if (Status captured = capture(next, url); !captured.ok())
+          return captured;
+        if (auto c = challenge(next)) {
+          page.notes.push_back("after the click: " + c->message());
+          break;
+        }
+        page.followed.push_back(std::move(next));
+      }
+    }
   }
 
-  // The cookies of this context (set by headers and by scripts).
-  auto cookies = cdp.Call("Storage.getCookies", {{"browserContextId", context_id}}, "",
-                          capture_timeout(), stop_flag);
-  if (!cookies.ok())
-    return failed(cookies.status());
-  if (auto list = cookies.value().find("cookies");
-      list != cookies.value().end() && list->is_array())
-    for (const Json& c : *list)
-      page.cookies.push_back({Str(c, "name"), Str(c, "value"), Str(c, "domain"), Str(c, "path")});
-  if (page.final_url.empty())
-    page.final_url = request.url;
-  page.bytes = bytes;
   // The page ended well: its tab may serve another page once emptied. A page stopped by a
   // budget (its requests refused from then on) is not worth the cleaning.
   cleanup.keep = !stopped;
-  for (const std::string& url : {request.url, page.final_url})
-    if (std::string origin = OriginOf(url); !origin.empty())
-      cleanup.origins.insert(origin);
-  for (const RenderedRequest& r : page.requests)
-    if (std::string origin = OriginOf(r.url); !origin.empty())
-      cleanup.origins.insert(origin);
-  // What the browser ended on may be a bot-protection page (served to it, or reached by a
-  // script): not the site.
-  std::vector<std::pair<std::string, std::string>> headers(page.headers.begin(),
-                                                           page.headers.end());
-  if (auto challenge = fetch::DetectBotChallenge(page.status, headers, page.html))
-    return fetch::FetchError(fetch::kBotChallenge, page.final_url + ": " + challenge->vendor +
-                                                       " bot challenge in the browser (HTTP " +
-                                                       std::to_string(page.status) + ", " +
-                                                       challenge->marker + ")");
+  std::vector<const RenderedPage*> shown = {&page};
+  for (const RenderedPage& f : page.followed)
+    shown.push_back(&f);
+  for (const RenderedPage* one : shown) {
+    for (const std::string& url : {request.url, one->final_url})
+      if (std::string origin = OriginOf(url); !origin.empty())
+        cleanup.origins.insert(origin);
+    for (const RenderedRequest& r : one->requests)
+      if (std::string origin = OriginOf(r.url); !origin.empty())
+        cleanup.origins.insert(origin);
+  }
   return page;
 }
 

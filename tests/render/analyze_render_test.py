@@ -12,7 +12,7 @@ import tempfile
 import shutil
 
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "process"))
-from procutil import chromium_processes, fakenet_flags, start_fakenet  # noqa: E402
+from procutil import chromium_processes, fakenet_flags, start_fakenet, switch_site  # noqa: E402,E501
 
 
 def main():
@@ -20,8 +20,8 @@ def main():
     tmp = tempfile.mkdtemp(prefix="leadscan-render-")
     net, (http_port, https_port) = start_fakenet(fakenet, sites, tmp)
     try:
-        flags = fakenet_flags((http_port, https_port), os.path.join(tmp, "ca.pem")) + [
-            "--type", "full_analysis"]
+        base = fakenet_flags((http_port, https_port), os.path.join(tmp, "ca.pem"))
+        flags = base + ["--type", "full_analysis"]
         env = dict(os.environ, TMPDIR=tmp)  # the browser's folder lands here, to be looked for
 
         def analyze(mode):
@@ -122,9 +122,45 @@ def main():
                 if f["name"] == "Klarna":
                     # Only the tag: the SDK was never loaded (no global, no request).
                     assert all(e["origin"] in ("http", "dom") for e in f["evidence"]), f
+        # Checkout probing in the browser: klickboden.test is built by scripts and no HTTP cart
+        # mechanism fits it; the browser clicks "Lägg i varukorgen" (the page's own script puts
+        # the product in the cart), opens the cart and follows its "Till kassan" link to the
+        # checkout, which shows Avarda and the carriers only with the product in the cart.
+        def probe(*extra):
+            r = subprocess.run([leadscan, "analyze", "--type", "checkout_scraping",
+                                "--politeness-ms", "0"] + list(extra) + base +
+                               ["klickboden.test"], capture_output=True, timeout=120, env=env)
+            assert r.returncode == 0, (extra, r.stderr[-500:])
+            return json.loads(r.stdout.splitlines()[0])
+
+        d = probe()
+        assert names(d, "checkout_solutions") == {"Avarda Checkout"}, d
+        assert names(d, "carriers") == {"Budbee", "Instabox"}, d["carriers"]
+        for f in d["checkout_solutions"] + d["carriers"]:
+            assert all(e["page"] == "https://klickboden.test/kassa" and e["source"] == "browser"
+                       for e in f["evidence"]), f
+        steps = [(p["reason"], p["url"]) for p in d["pages"] if "probe" in p["reason"]]
+        assert steps == [
+            ('checkout probe (browser): clicked "lägg i varukorgen"', "https://klickboden.test/"),
+            ("checkout probe (browser): cart", "https://klickboden.test/varukorg"),
+            ("checkout probe (browser): checkout", "https://klickboden.test/kassa")], steps
+        # Without probing, or without the browser, the checkout is never seen.
+        for extra in (["--probe-checkout", "off"], ["--render", "never"]):
+            d = probe(*extra)
+            assert d["checkout_solutions"] == [] and d["carriers"] == [], (extra, d)
+            assert not any("probe" in p["reason"] for p in d["pages"]), (extra, d["pages"])
+        # robots.txt that disallows the checkout: the browser stops at the cart.
+        switch_site(http_port, "klickboden.test", "robots")
+        try:
+            d = probe()
+        finally:
+            switch_site(http_port, "klickboden.test", "")
+        assert d["checkout_solutions"] == [], d["checkout_solutions"]
+        reasons = [p["reason"] for p in d["pages"] if "probe" in p["reason"]]
+        assert reasons[-1] == "checkout probe (browser): cart", reasons
         left = chromium_processes(tmp)
         assert not left, "Chromium processes left: %s" % left
-        print("6 passed, 0 failed")
+        print("7 passed, 0 failed")
     finally:
         net.terminate()
         net.wait()

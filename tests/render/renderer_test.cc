@@ -187,6 +187,54 @@ TEST_F(RendererTest, CapturesWhatTheScriptsBuilt) {
   EXPECT_EQ(cookie->value, "skript1");
 }
 
+// Checkout probing in the browser: the click puts the product in the cart (a request of the
+// page's own script sets the cart cookie), the cart and checkout open in the same context and
+// show what they show only with a product in the cart. The next page's context knows nothing.
+TEST_F(RendererTest, ClicksAddToCartThenOpensTheCartAndCheckoutInTheSameContext) {
+  const std::string shop = "https://klickboden.test/";
+  RenderRequest request{shop, {}};
+  request.click_texts = {"add to cart", "lägg i varukorg"};
+  request.then = {{"", {"varukorg"}}, {"", {"kassa"}}};
+  std::vector<std::string> asked;
+  request.may_open = [&](const std::string& url) {
+    asked.push_back(url);
+    return true;
+  };
+  auto page = renderer_->Render(request);
+  ASSERT_TRUE(page.ok()) << page.status().ToString();
+  const RenderedPage& p = page.value();
+  EXPECT_EQ(p.clicked, "lägg i varukorgen");
+  // The click's own request belongs to the clicked page.
+  const RenderedRequest* add = FindRequest(p, "/cart/add.js");
+  ASSERT_NE(add, nullptr);
+  EXPECT_EQ(add->status, 200);
+  ASSERT_EQ(p.followed.size(), 2u) << p.html;
+  EXPECT_EQ(asked, (std::vector<std::string>{shop + "varukorg", shop + "kassa"}));
+  EXPECT_EQ(p.followed[0].then_index, 0);
+  EXPECT_NE(p.followed[0].html.find("Stormlykta"), std::string::npos) << p.followed[0].html;
+  EXPECT_EQ(p.followed[1].final_url, shop + "kassa");
+  EXPECT_NE(p.followed[1].html.find("aco-wrapper"), std::string::npos) << p.followed[1].html;
+  EXPECT_GT(p.followed[1].bytes, 0);
+  // Without the click (no control with that text) nothing follows; and the cart of the page
+  // before is gone: the same checkout is empty.
+  RenderRequest other{shop, {}};
+  other.click_exact = {"köp nu"};
+  other.then = {{shop + "kassa", {}}};
+  auto none = renderer_->Render(other);
+  ASSERT_TRUE(none.ok()) << none.status().ToString();
+  EXPECT_EQ(none.value().clicked, "");
+  EXPECT_TRUE(none.value().followed.empty());
+  auto empty = renderer_->Render({shop + "kassa", {}});
+  ASSERT_TRUE(empty.ok());
+  EXPECT_EQ(empty.value().html.find("aco-wrapper"), std::string::npos);
+  // What may_open refuses (robots.txt, another site) is not opened, nor anything after it.
+  request.may_open = [](const std::string& url) { return url.find("kassa") == std::string::npos; };
+  auto refused = renderer_->Render(request);
+  ASSERT_TRUE(refused.ok()) << refused.status().ToString();
+  ASSERT_EQ(refused.value().followed.size(), 1u);
+  EXPECT_EQ(refused.value().followed[0].final_url, shop + "varukorg");
+}
+
 // A tab serves page after page; what one page stored (cookies, local and session storage)
 // is gone before the next one, even on the same origin.
 TEST_F(RendererTest, NothingAPageStoredReachesTheNextPageInTheSameTab) {
