@@ -55,6 +55,7 @@ render::RenderOptions RenderOptionsFor(const fetch::FetchOptions& fetch_options,
   ro.ca_file = fetch_options.ca_file;
   ro.user_agent = fetch_options.user_agent;
   ro.max_tabs = tabs;
+  ro.politeness = fetch_options.politeness_delay;
   return ro;
 }
 

@@ -63,6 +63,9 @@ struct RenderOptions {
   int pages_per_browser = kDefaultPagesPerBrowser;
   int max_tabs = kDefaultMaxTabs;
   int spare_tabs = kDefaultSpareTabs;  // 0: every page opens its own tab when it starts
+  // The gap before each step of a request after its first navigation (the click and each
+  // `then` page of checkout probing), as the fetcher's per-host politeness gap.
+  std::chrono::milliseconds politeness{0};
   size_t max_message_bytes = 32 * 1024 * 1024;
 };
 

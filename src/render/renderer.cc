@@ -910,8 +910,18 @@ Result<RenderedPage> Renderer::RenderIn(const std::shared_ptr<Browser>& browser_
   if (auto c = challenge(page))
     return *c;
 
+  // The politeness gap before each further step on the site (bounded by the deadline and
+  // cut short by a cancel). False when the request's time is up.
+  auto pause = [&]() -> bool {
+    const auto until = std::min(deadline, SteadyClock::now() + options_.politeness);
+    while (SteadyClock::now() < until && !cancelled())
+      std::this_thread::sleep_for(
+          std::min<SteadyClock::duration>(until - SteadyClock::now(), kCancelPoll));
+    return SteadyClock::now() < deadline && !cancelled();
+  };
+
   // Checkout probing: the click, then the pages after it in the same context.
-  if (!stopped && (!request.click_texts.empty() || !request.click_exact.empty())) {
+  if (!stopped && (!request.click_texts.empty() || !request.click_exact.empty()) && pause()) {
     auto clicked = evaluate(ClickExpression(request.click_texts, request.click_exact));
     if (!clicked.ok())
       return clicked.status();
@@ -938,7 +948,7 @@ Result<RenderedPage> Renderer::RenderIn(const std::shared_ptr<Browser>& browser_
       }
       for (size_t i = 0; i < request.then.size(); ++i) {
         const RenderRequest::Follow& follow = request.then[i];
-        if (stopped || cancelled() || SteadyClock::now() >= deadline)
+        if (stopped || !pause())
           break;
         std::string url = follow.url;
         if (url.empty() && !follow.link_words.empty()) {

@@ -227,6 +227,16 @@ TEST_F(RendererTest, ClicksAddToCartThenOpensTheCartAndCheckoutInTheSameContext)
   auto empty = renderer_->Render({shop + "kassa", {}});
   ASSERT_TRUE(empty.ok());
   EXPECT_EQ(empty.value().html.find("aco-wrapper"), std::string::npos);
+  // The politeness gap comes before the click and before each page after it.
+  RenderOptions polite = Options();
+  polite.politeness = std::chrono::milliseconds(700);
+  auto slow = Renderer::Create(polite);
+  ASSERT_TRUE(slow.ok());
+  const auto start = std::chrono::steady_clock::now();
+  auto paced = slow.value()->Render(request);
+  ASSERT_TRUE(paced.ok()) << paced.status().ToString();
+  EXPECT_EQ(paced.value().followed.size(), 2u);
+  EXPECT_GE(std::chrono::steady_clock::now() - start, std::chrono::milliseconds(3 * 700));
   // What may_open refuses (robots.txt, another site) is not opened, nor anything after it.
   request.may_open = [](const std::string& url) { return url.find("kassa") == std::string::npos; };
   auto refused = renderer_->Render(request);
