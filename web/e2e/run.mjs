@@ -361,7 +361,7 @@ async function main() {
   log('step: filter and export');
   await page.getByRole('link', { name: 'Leads', exact: true }).click();
   await page.getByLabel('Platform').fill('Shopify');
-  await page.getByRole('link', { name: 'Shop 6 kaffebonan' }).waitFor();
+  await page.getByRole('link', { name: /^Shop \d+ kaffebonan$/ }).waitFor();
   await page.waitForFunction(() => document.querySelectorAll('tbody tr').length > 0 &&
     [...document.querySelectorAll('tbody tr')].every((tr) =>
       tr.children[3]?.textContent === 'Shopify'));
