@@ -254,6 +254,16 @@ TEST(DetectorTest, WordsCountOnlyInContext) {
   ASSERT_NE(FindByName(both, "Bring"), nullptr);
   // Logos: image file names.
   EXPECT_NE(FindByName(d.Analyze({Page("<img src=\"/img/DHL-logo.svg?v=2\">")}), "DHL"), nullptr);
+  // A word ends at punctuation outside ASCII (´ ’ no-break space), not at a letter (Å, é).
+  for (const char* text : {"PostNord\xc2\xb4s", "PostNord\xe2\x80\x99s", "\xc2\xa0PostNord",
+                           "\xe2\x80\x9cPostNord\xe2\x80\x9d"}) {
+    PageInput p = Page(std::string("<body><p>Leverans med ") + text + " tar 2 dagar.</p></body>");
+    EXPECT_NE(FindByName(d.Analyze({p}), "PostNord"), nullptr) << text;
+  }
+  for (const char* text : {"PostNord\xc3\xa9n", "\xc3\x85PostNord", "PostNordX"}) {
+    PageInput p = Page(std::string("<body><p>Leverans med ") + text + " tar 2 dagar.</p></body>");
+    EXPECT_EQ(FindByName(d.Analyze({p}), "PostNord"), nullptr) << text;
+  }
 }
 
 TEST(DetectorTest, PathologicalPatternIsBoundedByMatchLimits) {

@@ -180,6 +180,36 @@ bool IsWordByte(unsigned char c) {
   return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c >= 0x80;
 }
 
+// Whether the code point encoded at text[at] (a lead byte) is punctuation or a space outside
+// ASCII: Latin-1's U+00A0-U+00BF (no-break space, « », ´, ·) and General Punctuation's
+// U+2000-U+206F (’ ” – — …). "DHL´s" and "Australia Post’s" end the name there.
+bool IsNonAsciiPunctuation(std::string_view text, size_t at) {
+  const auto b = [&](size_t k) { return static_cast<unsigned char>(text[k]); };
+  if (at + 1 < text.size() && b(at) == 0xC2 && b(at + 1) >= 0xA0 && b(at + 1) <= 0xBF)
+    return true;
+  return at + 2 < text.size() && b(at) == 0xE2 && (b(at + 1) == 0x80 || b(at + 1) == 0x81);
+}
+
+// Whether a word that ends before text[end] is followed by more of a word.
+bool WordGoesOn(std::string_view text, size_t end) {
+  if (end >= text.size() || !IsWordByte(static_cast<unsigned char>(text[end])))
+    return false;
+  return !IsNonAsciiPunctuation(text, end);
+}
+
+// Whether a word that starts at text[start] continues one before it.
+bool WordCameBefore(std::string_view text, size_t start) {
+  if (start == 0 || !IsWordByte(static_cast<unsigned char>(text[start - 1])))
+    return false;
+  if (static_cast<unsigned char>(text[start - 1]) < 0x80)
+    return true;
+  // The lead byte of the code point before (at most 3 continuation bytes back).
+  size_t lead = start - 1;
+  while (lead > 0 && start - lead < 4 && (static_cast<unsigned char>(text[lead]) & 0xC0) == 0x80)
+    --lead;
+  return !IsNonAsciiPunctuation(text, lead);
+}
+
 // The context words by their first byte, so a sentence is read once, word start by word start.
 const std::array<std::vector<std::string_view>, 256>& ContextByFirstByte() {
   static const std::array<std::vector<std::string_view>, 256> table = [] {
@@ -308,9 +338,7 @@ void MatchWords(const RuleSet& rules, const std::vector<PageFeatures>& pages, hs
     for (const auto& [id, end] : hits) {
       const size_t len = rules.words().literal(id).size();
       const size_t start = end - len;
-      if (start > 0 && IsWordByte(static_cast<unsigned char>(f.text[start - 1])))
-        continue;
-      if (end < f.text.size() && IsWordByte(static_cast<unsigned char>(f.text[end])))
+      if (WordCameBefore(f.text, start) || WordGoesOn(f.text, end))
         continue;
       std::string_view sentence;
       bool context_known = false;
