@@ -122,9 +122,24 @@ constexpr std::array kArticleMarkers = {"property=\"og:type\" content=\"article\
                                         "\"@type\":\"article\"",
                                         "\"@type\": \"article\"",
                                         "\"@type\":\"reportagenewsarticle\""};
-constexpr std::array kArticlePathSegments = {"/news/",    "/nyheter/",  "/nyheder/", "/uutiset/",
-                                             "/blog/",    "/blogg/",    "/article/", "/articles/",
-                                             "/artikel/", "/artikkel/", "/press/",   "/story/"};
+constexpr std::array kArticlePathSegments = {"/news/",
+                                             "/nyheter/",
+                                             "/nyheder/",
+                                             "/uutiset/",
+                                             "/blog/",
+                                             "/blogg/",
+                                             "/article/",
+                                             "/articles/",
+                                             "/artikel/",
+                                             "/artikkel/",
+                                             "/press/",
+                                             "/story/",
+                                             "/pressmeddelanden/",
+                                             "/pressemeddelelser/",
+                                             "/pressemeldinger/",
+                                             "/tiedotteet/",
+                                             "/press-releases/",
+                                             "/pressreleases/"};
 
 std::string Lower(std::string_view s) {
   std::string out(s.substr(0, kMaxScannedBytes));
@@ -329,7 +344,7 @@ SiteJudgement JudgeSite(const std::vector<SitePage>& pages, bool platform_found,
     // A shop's own help pages speak of its orders and link its cart; a help centre that does
     // neither is a provider's or a platform's.
     decide(SiteKind::kDocumentation, std::move(help_why));
-  } else if (article >= kArticleEnough && shop < kShopEnough) {
+  } else if ((article >= kArticleEnough && shop < kShopEnough) || (article >= 2 && shop == 0)) {
     decide(SiteKind::kArticle, std::move(article_why));
   } else if (shop > 0) {
     decide(SiteKind::kShop, std::move(shop_why));

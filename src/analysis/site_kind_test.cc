@@ -74,6 +74,21 @@ TEST(SiteKindTest, NoSignalLeavesTheCommerceFindingsCounting) {
   EXPECT_TRUE(j.commerce_counts());
 }
 
+TEST(SiteKindTest, AnArticlePathAloneIsEnoughWhereNothingSpeaksOfAShop) {
+  // Page text without markup (a news excerpt, a press release): the path says article.
+  for (const char* url :
+       {"https://lindenytt.example/nyheter/postpaket-hittat",
+        "https://www.carrier.example/sv/media/pressmeddelanden/2016/paketrekord/"}) {
+    auto j = Judge(url, "Paketrekord: en halv miljon paket hos PostNord på ett dygn.");
+    EXPECT_EQ(j.kind, SiteKind::kArticle) << url;
+    EXPECT_FALSE(j.commerce_counts()) << url;
+  }
+  // Any sign of a shop keeps the findings: a blog page of a shop that speaks of its orders.
+  auto shop = Judge("https://shop.example/blogg/nyheter",
+                    "<p>Din beställning skickas med PostNord inom två dagar.</p>");
+  EXPECT_TRUE(shop.commerce_counts()) << SiteKindName(shop.kind);
+}
+
 TEST(SiteKindTest, ABlogPostOnAShopWithProductsStaysAShop) {
   auto j = Judge("https://shop.se/blog/nyheter",
                  "<meta property=\"og:type\" content=\"article\"><a href=\"/cart\">Cart</a>"
