@@ -36,6 +36,18 @@ TEST(PageDiscoveryTest, RoleOfAUrlIsTheRoleItsPathWouldGiveALink) {
   EXPECT_EQ(RoleOfUrl("https://shop.se"), PageRole::kHome);
   EXPECT_EQ(RoleOfUrl("https://shop.se/products/blue-mug"), PageRole::kOther);
   EXPECT_EQ(RoleOfUrl("not a url"), PageRole::kOther);
+  // Other languages of Europe: fr, es, it, nl, pl, ro, tr, hu.
+  EXPECT_EQ(RoleOfUrl("https://boutique.fr/livraison"), PageRole::kShipping);
+  EXPECT_EQ(RoleOfUrl("https://tienda.es/formas-de-pago"), PageRole::kPayment);
+  EXPECT_EQ(RoleOfUrl("https://negozio.it/pagamenti"), PageRole::kPayment);
+  EXPECT_EQ(RoleOfUrl("https://negozio.it/spedizioni"), PageRole::kShipping);
+  EXPECT_EQ(RoleOfUrl("https://winkel.nl/verzending"), PageRole::kShipping);
+  EXPECT_EQ(RoleOfUrl("https://sklep.pl/dostawa"), PageRole::kShipping);
+  EXPECT_EQ(RoleOfUrl("https://magazin.ro/plata-livrare"), PageRole::kPayment);
+  EXPECT_EQ(RoleOfUrl("https://magaza.com.tr/kapida-odeme"), PageRole::kPayment);
+  EXPECT_EQ(RoleOfUrl("https://bolt.hu/aszf"), PageRole::kTerms);
+  // A word inside another one is no role: silver rings are not a payment page.
+  EXPECT_EQ(RoleOfUrl("https://joyas.es/anillos-de-plata"), PageRole::kOther);
 }
 
 TEST(PageDiscoveryTest, SameSiteIgnoresWwwAndCase) {
