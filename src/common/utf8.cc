@@ -1,5 +1,8 @@
 #include "common/utf8.h"
 
+#include <cstdint>
+#include <cstring>
+
 namespace leadscan::common {
 namespace {
 
@@ -52,6 +55,15 @@ size_t Utf8Sequence(std::string_view s, size_t i, size_t& bad) {
 std::optional<size_t> FindInvalidUtf8(std::string_view text) {
   size_t bad = 0;
   for (size_t i = 0; i < text.size();) {
+    // ASCII eight bytes at a time: most of a page is.
+    uint64_t word = 0;
+    if (i + sizeof word <= text.size()) {
+      std::memcpy(&word, text.data() + i, sizeof word);
+      if ((word & 0x8080808080808080ULL) == 0) {
+        i += sizeof word;
+        continue;
+      }
+    }
     if (static_cast<unsigned char>(text[i]) < 0x80) {
       ++i;
       continue;

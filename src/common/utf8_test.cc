@@ -23,5 +23,34 @@ TEST(Utf8Test, ReportsTheOffsetOfTheFirstBadByte) {
   EXPECT_EQ(FindInvalidUtf8("a\xC3\xA5\xE2\x82"), 3u);  // "å" then a truncated euro sign
 }
 
+TEST(Utf8Test, FindsTheBadByteWhereverItSitsInLongAsciiRuns) {
+  // The ASCII fast path reads eight bytes at a time: every offset within and across words.
+  for (size_t at = 0; at < 40; ++at) {
+    std::string text(40, 'a');
+    text[at] = '\xff';
+    EXPECT_EQ(FindInvalidUtf8(text), at) << at;
+    text[at] = 'a';
+    text.insert(at, "\xC3\xA5");  // å: valid wherever it sits
+    EXPECT_EQ(FindInvalidUtf8(text), std::nullopt) << at;
+  }
+}
+
+TEST(Utf8Test, RepairReplacesEachMaximalInvalidSubpart) {
+  EXPECT_EQ(ToValidUtf8("ok"), "ok");
+  EXPECT_EQ(ToValidUtf8("a\xff"
+                        "b"),
+            "a\xEF\xBF\xBD"
+            "b");
+  // A truncated three-byte sequence is one replacement, as the WHATWG decoder does.
+  EXPECT_EQ(ToValidUtf8("\xE2\x82"
+                        "x"),
+            "\xEF\xBF\xBD"
+            "x");
+  std::string s = "K\xf6p";
+  MakeValidUtf8(s);
+  EXPECT_EQ(s, "K\xEF\xBF\xBDp");
+  EXPECT_TRUE(IsValidUtf8(ToValidUtf8(std::string(1000, '\x80'))));
+}
+
 }  // namespace
 }  // namespace leadscan::common
