@@ -7,12 +7,12 @@
 set -euo pipefail
 build=${1:-build}
 jobs=${2:-$(nproc)}
+src=$(cd "$(dirname "$0")/.." && pwd)
 cd "$build"
 exclude=()
 if [[ "${LEADSCAN_SANITIZED:-0}" == "1" ]]; then
   exclude=(-E "^(e2e\.|cron_diff|detect_reference_diff)")
   # Upstream bugs we cannot fix here, each scoped to one function (the file says which).
-  src=$(cd "$(dirname "$0")/.." && pwd)
   export ASAN_OPTIONS="${ASAN_OPTIONS:+$ASAN_OPTIONS:}suppressions=$src/tests/sanitizer/asan.supp"
 fi
 ctest --output-on-failure -j "$jobs" --timeout 900 "${exclude[@]}"
