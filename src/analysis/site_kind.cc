@@ -122,24 +122,13 @@ constexpr std::array kArticleMarkers = {"property=\"og:type\" content=\"article\
                                         "\"@type\":\"article\"",
                                         "\"@type\": \"article\"",
                                         "\"@type\":\"reportagenewsarticle\""};
-constexpr std::array kArticlePathSegments = {"/news/",
-                                             "/nyheter/",
-                                             "/nyheder/",
-                                             "/uutiset/",
-                                             "/blog/",
-                                             "/blogg/",
-                                             "/article/",
-                                             "/articles/",
-                                             "/artikel/",
-                                             "/artikkel/",
-                                             "/press/",
-                                             "/story/",
-                                             "/pressmeddelanden/",
-                                             "/pressemeddelelser/",
-                                             "/pressemeldinger/",
-                                             "/tiedotteet/",
-                                             "/press-releases/",
-                                             "/pressreleases/"};
+constexpr std::array kArticlePathSegments = {"/news/",    "/nyheter/",  "/nyheder/", "/uutiset/",
+                                             "/blog/",    "/blogg/",    "/article/", "/articles/",
+                                             "/artikel/", "/artikkel/", "/press/",   "/story/"};
+// A press release is an article whatever it says of deliveries.
+constexpr std::array kPressReleasePathSegments = {"/pressmeddelanden/", "/pressemeddelelser/",
+                                                  "/pressemeldinger/",  "/tiedotteet/",
+                                                  "/press-releases/",   "/pressreleases/"};
 
 std::string Lower(std::string_view s) {
   std::string out(s.substr(0, kMaxScannedBytes));
@@ -197,16 +186,21 @@ bool HostStartsWithLabel(const std::string& host, const std::array<const char*, 
 }
 
 // "/2024/05/" in a path: a dated article.
-bool HasDatedPath(const std::string& path) {
+// 2 for a path dated to the day (/2024/05/17/), 1 to the month (/2024/05/), else 0.
+int DatedPath(const std::string& path) {
+  auto digit = [&](size_t i) {
+    return i < path.size() && std::isdigit(static_cast<unsigned char>(path[i]));
+  };
+  int best = 0;
   for (size_t p = path.find("/20"); p != std::string::npos; p = path.find("/20", p + 1)) {
-    if (p + 8 <= path.size() && std::isdigit(static_cast<unsigned char>(path[p + 3])) &&
-        std::isdigit(static_cast<unsigned char>(path[p + 4])) && path[p + 5] == '/' &&
-        std::isdigit(static_cast<unsigned char>(path[p + 6])) &&
-        std::isdigit(static_cast<unsigned char>(path[p + 7]))) {
-      return true;
+    if (digit(p + 3) && digit(p + 4) && p + 5 < path.size() && path[p + 5] == '/' && digit(p + 6) &&
+        digit(p + 7)) {
+      const bool day = p + 8 < path.size() && path[p + 8] == '/' && digit(p + 9) && digit(p + 10) &&
+                       (p + 11 == path.size() || path[p + 11] == '/');
+      best = std::max(best, day ? 2 : 1);
     }
   }
-  return false;
+  return best;
 }
 
 bool IsCommerceRole(std::string_view role) {
@@ -315,13 +309,16 @@ SiteJudgement JudgeSite(const std::vector<SitePage>& pages, bool platform_found,
       article += 3;
       article_why.push_back(std::string("marked up as an article (") + m + ")");
     }
-    if (const char* seg = FirstFound(url.path, kArticlePathSegments)) {
+    if (const char* press = FirstFound(url.path, kPressReleasePathSegments)) {
+      article += 3;
+      article_why.push_back(std::string("a press-release path (") + press + ")");
+    } else if (const char* seg = FirstFound(url.path, kArticlePathSegments)) {
       article += 2;
       article_why.push_back(std::string("an article path (") + seg + ")");
     }
-    if (HasDatedPath(url.path)) {
-      article += 1;
-      article_why.push_back("a dated path");
+    if (const int dated = DatedPath(url.path); dated > 0) {
+      article += dated;
+      article_why.push_back(dated == 2 ? "a path dated to the day" : "a dated path");
     }
   }
 

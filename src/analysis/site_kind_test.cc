@@ -83,6 +83,13 @@ TEST(SiteKindTest, AnArticlePathAloneIsEnoughWhereNothingSpeaksOfAShop) {
     EXPECT_EQ(j.kind, SiteKind::kArticle) << url;
     EXPECT_FALSE(j.commerce_counts()) << url;
   }
+  // A press release stays one when it speaks of deliveries; a path dated to the day is enough.
+  auto press = Judge("https://www.carrier.example/sv/media/pressmeddelanden/2016/paketrekord/",
+                     "Rekordmånga leveranser: vi skickar en halv miljon paket på ett dygn.");
+  EXPECT_EQ(press.kind, SiteKind::kArticle) << press.reasons.front();
+  auto dated = Judge("https://news.example/2017/01/18/apple-pencil-2", "Apple Pay and PayPal.");
+  EXPECT_EQ(dated.kind, SiteKind::kArticle);
+  EXPECT_EQ(Judge("https://shop.example/2017/01/sale", "PayPal").kind, SiteKind::kUnknown);
   // Any sign of a shop keeps the findings: a blog page of a shop that speaks of its orders.
   auto shop = Judge("https://shop.example/blogg/nyheter",
                     "<p>Din beställning skickas med PostNord inom två dagar.</p>");
