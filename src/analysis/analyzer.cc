@@ -317,9 +317,8 @@ std::pair<std::string, std::string> OwnCartAndCheckout(const std::deque<detect::
       cart = page.url;
   }
   for (const auto& page : pages) {
-    const size_t scheme = page.url.find("://");
-    const size_t slash = page.url.find('/', scheme == std::string::npos ? 0 : scheme + 3);
-    const std::string path = slash == std::string::npos ? "" : page.url.substr(slash);
+    auto parsed = boost::urls::parse_uri(page.url);
+    const std::string path = parsed ? std::string(parsed->path()) : std::string();
     if (page.role == "checkout" && checkout.empty() && page.url != cart &&
         path.find("cart") == std::string::npos)
       checkout = page.url;
