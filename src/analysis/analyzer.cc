@@ -498,6 +498,60 @@ Analyzer::Analyzer(fetch::Fetcher& fetcher, const detect::Detector& detector, co
   }
 }
 
+namespace {
+
+constexpr size_t kListedProviders = 3;
+
+// Evidence read from the page's running text, not from its markup, scripts or headers.
+bool IsProse(const detect::Evidence& e) {
+  return e.field == "text" || e.field.rfind("text.", 0) == 0;
+}
+
+}  // namespace
+
+void SetAsideMentions(AnalysisResult* result) {
+  std::set<std::string> prose_only;
+  auto only_prose = [&](const detect::Finding& f) {
+    if (f.evidence.empty())
+      return false;
+    return std::all_of(f.evidence.begin(), f.evidence.end(), [&](const detect::Evidence& e) {
+      return IsProse(e) || (e.field == "implies" && prose_only.count(e.matched) > 0);
+    });
+  };
+  // A page that lists three or more providers in its text sets out options (a shop's terms
+  // page); a mention is one or two names.
+  size_t named = 0;
+  for (const auto* findings : {&result->payment_methods, &result->carriers,
+                               &result->shipping_software, &result->checkout_solutions}) {
+    named += std::count_if(findings->begin(), findings->end(), only_prose);
+  }
+  if (named >= kListedProviders)
+    return;
+  std::vector<std::pair<const char*, std::vector<detect::Finding>*>> fields = {
+      {"payment_methods", &result->payment_methods},
+      {"carriers", &result->carriers},
+      {"shipping_software", &result->shipping_software},
+      {"checkout_solutions", &result->checkout_solutions}};
+  // Implications run from payment methods and carriers to checkouts and platforms, so the
+  // fields are read in that order.
+  for (auto& [field, findings] : fields) {
+    std::vector<detect::Finding> kept;
+    for (detect::Finding& f : *findings) {
+      if (only_prose(f)) {
+        prose_only.insert(f.name);
+        result->set_aside.emplace_back(field, std::move(f));
+      } else {
+        kept.push_back(std::move(f));
+      }
+    }
+    *findings = std::move(kept);
+  }
+  if (result->ecommerce_platform && only_prose(*result->ecommerce_platform)) {
+    result->set_aside.emplace_back("ecommerce_platform", *result->ecommerce_platform);
+    result->ecommerce_platform.reset();
+  }
+}
+
 void Analyzer::JudgeSite(const detect::SiteDetection& site_detection,
                          AnalysisResult* result) const {
   std::vector<SitePage> pages;
@@ -505,6 +559,10 @@ void Analyzer::JudgeSite(const detect::SiteDetection& site_detection,
     pages.push_back({p.url, p.role, p.html});
   result->site =
       analysis::JudgeSite(pages, result->ecommerce_platform.has_value(), provider_domains_);
+  if (result->site.kind == SiteKind::kUnknown) {
+    SetAsideMentions(result);
+    return;
+  }
   if (result->site.commerce_counts())
     return;
   auto set_aside = [&](const char* field, std::vector<detect::Finding>* findings) {

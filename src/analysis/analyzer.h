@@ -34,6 +34,13 @@ class Renderer;
 namespace leadscan::analysis {
 
 // The seam the batch runner and the API analyse leads through; Analyzer is the real one.
+// On a site with no sign of a shop (SiteKind::kUnknown), a brand named only in running text
+// is a mention, not a provider the site uses: news, blogs and guides name PayPal or PostNord in
+// prose. Moves such findings, and what they alone imply, to `set_aside`, unless the text names
+// three or more (a list of options: a shop's terms page). Markup, scripts, icons and headers
+// still count (docs/decisions/site-kind.md).
+void SetAsideMentions(AnalysisResult* result);
+
 class LeadAnalyzer {
  public:
   virtual ~LeadAnalyzer() = default;

@@ -448,5 +448,48 @@ TEST_F(AnalyzerTest, APageSourceFailureOfTheHomePageFailsTheLeadWithItsCode) {
   EXPECT_TRUE(analyzer_->Analyze("q.example", AnalysisType::kFullAnalysis, {}).ok());
 }
 
+detect::Finding Found(const std::string& name, std::vector<detect::Evidence> evidence) {
+  detect::Finding f;
+  f.name = name;
+  f.evidence = std::move(evidence);
+  return f;
+}
+
+TEST(SetAsideMentionsTest, ABrandNamedOnlyInProseIsAMentionWithWhatItImplies) {
+  AnalysisResult r;
+  r.payment_methods.push_back(
+      Found("PayPal", {{"https://news.example/", "text.words", "partnered with PayPal", ""}}));
+  r.checkout_solutions.push_back(Found("PayPal Checkout", {{"", "implies", "PayPal", ""}}));
+  r.carriers.push_back(Found("PostNord", {{"https://news.example/", "html", "postnord.svg", ""}}));
+  SetAsideMentions(&r);
+  EXPECT_TRUE(r.payment_methods.empty());
+  EXPECT_TRUE(r.checkout_solutions.empty());
+  ASSERT_EQ(r.carriers.size(), 1u);  // markup, not prose: kept
+  ASSERT_EQ(r.set_aside.size(), 2u);
+  EXPECT_EQ(r.set_aside[0].first, "payment_methods");
+  EXPECT_EQ(r.set_aside[1].second.name, "PayPal Checkout");
+}
+
+TEST(SetAsideMentionsTest, ThreeProvidersListedInTheTextAreATermsPageAndStay) {
+  AnalysisResult r;
+  for (const char* name : {"Visa", "Mastercard", "Swish"})
+    r.payment_methods.push_back(
+        Found(name, {{"https://s.example/", "text", "Visa, Mastercard", ""}}));
+  SetAsideMentions(&r);
+  EXPECT_EQ(r.payment_methods.size(), 3u);
+  EXPECT_TRUE(r.set_aside.empty());
+}
+
+TEST(SetAsideMentionsTest, APlatformWithMarkupEvidenceStaysWhatsoeverTheProse) {
+  AnalysisResult r;
+  r.ecommerce_platform =
+      Found("Shopify", {{"https://s.example/", "text.words", "Shopify", ""},
+                        {"https://s.example/", "scriptSrc", "cdn.shopify.com", ""}});
+  r.carriers.push_back(Found("DHL", {{"https://s.example/", "text.words", "DHL", ""}}));
+  SetAsideMentions(&r);
+  EXPECT_TRUE(r.ecommerce_platform.has_value());
+  EXPECT_TRUE(r.carriers.empty());
+}
+
 }  // namespace
 }  // namespace leadscan::analysis

@@ -94,6 +94,176 @@ constexpr std::array kShopVoice = {
     "shipping policy",
 };
 
+// A shop's own page of payment or delivery terms names the buyer's order or purchase ...
+constexpr std::array kOrderWords = {
+    "your order",
+    "the order",
+    "place an order",
+    "all orders",
+    "each order",
+    "per order",
+    "order confirmation",
+    "checkout",
+    "purchase",
+    "bestellung",
+    "bestellvorgang",
+    "einkauf",
+    "my order",
+    "orders will",
+    "orders are",
+    "orders over",
+    "orders under",
+    "ordrer",
+    "bestill",
+    "beställ",
+    "pedido",
+    "compra",
+    "ordine",
+    "acquist",
+    "objednávk",
+    "nákup",
+    "megrendel",
+    "rendelés",
+    "vásárl",
+    "comanda",
+    "comandă",
+    "comenzi",
+    "cumpăr",
+    "encomenda",
+    "bestelling",
+    "aankoop",
+    "zamówieni",
+    "zakup",
+    "tilaus",
+    "ostoskori",
+    "beställning",
+    "köp",
+    "bestilling",
+    "ordre",
+    "køb",
+    "kjøp",
+    "commande",
+    "sipariş",
+    "注文",
+    "παραγγελ",
+};
+
+// ... and how it is paid for or delivered: payment methods, cards, shipping costs.
+constexpr std::array kTermsWords = {
+    "payment method",
+    "payment options",
+    "shipping cost",
+    "delivery cost",
+    "free shipping",
+    "free delivery",
+    "zahlungsart",
+    "zahlungsmethod",
+    "zahlungsmöglich",
+    "versandkosten",
+    "versandkostenfrei",
+    "kostenloser versand",
+    "kreditkarte",
+    "métodos de pago",
+    "formas de pago",
+    "gastos de envío",
+    "envío gratis",
+    "tarjeta de crédito",
+    "pago",
+    "metodo di pagamento",
+    "metodi di pagamento",
+    "modalità di pagamento",
+    "spese di spedizione",
+    "spedizion",
+    "carta di credito",
+    "způsob platby",
+    "způsoby platby",
+    "platba",
+    "doprava",
+    "platební kart",
+    "fizetési mód",
+    "szállítási díj",
+    "szállítási költség",
+    "ingyenes szállítás",
+    "bankkártya",
+    "metode de plat",
+    "modalitati de plata",
+    "modalități de plată",
+    "plată",
+    "cost livrare",
+    "taxa de livrare",
+    "livrare gratuit",
+    "card bancar",
+    "formas de pagamento",
+    "meios de pagamento",
+    "pagamento",
+    "frete",
+    "portes",
+    "cartão de crédito",
+    "betaalmethode",
+    "betaalmogelijkhed",
+    "verzendkosten",
+    "gratis verzending",
+    "creditcard",
+    "metody płatności",
+    "formy płatności",
+    "koszty dostawy",
+    "darmowa dostawa",
+    "betalningssätt",
+    "betalsätt",
+    "fraktkostnad",
+    "fraktfri",
+    "fri frakt",
+    "leveranstid",
+    "betalingsmåte",
+    "betalingsmuligheder",
+    "betalingsmetode",
+    "fragtfri",
+    "gratis fragt",
+    "fri levering",
+    "forsendelse",
+    "kreditkort",
+    "maksutav",
+    "toimitus",
+    "luottokortti",
+    "ilmainen toimitus",
+    "moyens de paiement",
+    "modes de paiement",
+    "frais de port",
+    "frais de livraison",
+    "livraison gratuite",
+    "ödeme",
+    "送料",
+    "お支払",
+    "支払い",
+    "πληρωμ",
+    "αποστολ",
+    "shipping",
+    "postage",
+    "delivery time",
+    "lieferzeit",
+    "versand",
+    "frakt",
+    "porto",
+    "leveringstid",
+    "betaling",
+    "betalning",
+    "maksu",
+    "paiement",
+    "zahlung",
+    "έξοδα",
+};
+
+// A product page on a marketplace: where a site without a cart of its own sends its buyers.
+constexpr std::array kMarketplaceProductLinks = {
+    "amzn.to/",          "amzn.eu/",      "/dp/b0",       "/gp/product/",
+    "etsy.com/listing/", "ebay.com/itm/", "ebay.de/itm/", "ebay.co.uk/itm/",
+    "ebay.fr/itm/",      "ebay.it/itm/",  "ebay.es/itm/"};
+constexpr std::array kBuyElsewherePhrases = {
+    "buy on amazon",      "buy it on amazon",  "view on amazon",     "available on amazon",
+    "auf amazon kaufen",  "bei amazon kaufen", "auf amazon ansehen", "köp på amazon",
+    "kjøp på amazon",     "køb på amazon",     "acheter sur amazon", "comprar en amazon",
+    "acquista su amazon", "buy on etsy",       "auf etsy kaufen",    "buy on ebay"};
+
 constexpr std::array kCartPaths = {"/cart",   "/checkout",  "/kassa",   "/varukorg", "/warenkorb",
                                    "/panier", "/carrello",  "/carrito", "/basket",   "/handlekurv",
                                    "/kurv",   "/ostoskori", "/koszyk",  "/kosik",    "/kosar"};
@@ -219,6 +389,8 @@ const char* SiteKindName(SiteKind kind) {
       return "documentation";
     case SiteKind::kArticle:
       return "article";
+    case SiteKind::kSellsElsewhere:
+      return "sells_elsewhere";
     case SiteKind::kUnknown:
       break;
   }
@@ -232,6 +404,10 @@ SiteJudgement JudgeSite(const std::vector<SitePage>& pages, bool platform_found,
   std::vector<std::string> shop_why, docs_why, help_why, article_why;
   bool provider = false;
   std::string provider_domain;
+  std::string terms_why;
+  bool own_cart = false;  // add-to-cart wording, a cart link or a cart page
+  int marketplace = 0;    // marketplace product links and "buy on Amazon" wording
+  std::string elsewhere_why;
   for (size_t i = 0; i < pages.size(); ++i) {
     const SitePage& page = pages[i];
     const UrlParts url = SplitUrl(page.url);
@@ -253,6 +429,21 @@ SiteJudgement JudgeSite(const std::vector<SitePage>& pages, bool platform_found,
       shop += 2;
       shop_why.push_back("product data with a price");
     }
+    if (FirstFound(text, kCartPhrases) != nullptr || IsCommerceRole(page.role))
+      own_cart = true;
+    for (const char* link : kMarketplaceProductLinks) {
+      // Two links on one page count twice: a product list, not one "also on Amazon".
+      for (size_t at = text.find(link); at != std::string::npos && marketplace < 2;
+           at = text.find(link, at + 1)) {
+        ++marketplace;
+        if (elsewhere_why.empty())
+          elsewhere_why = std::string("its products link to a marketplace (") + link + ")";
+      }
+    }
+    if (const char* phrase = FirstFound(text, kBuyElsewherePhrases)) {
+      marketplace += 1;
+      elsewhere_why = std::string("its products are bought elsewhere (\"") + phrase + "\")";
+    }
     if (IsCommerceRole(page.role)) {
       shop += 2;
       shop_why.push_back("a " + std::string(page.role) + " page");
@@ -266,8 +457,18 @@ SiteJudgement JudgeSite(const std::vector<SitePage>& pages, bool platform_found,
       }
     }
     if (cart_link) {
+      own_cart = true;
       shop += 1;
       shop_why.push_back("links to a cart or checkout");
+    }
+    // Weak: it tells a shop's terms page from an unknown one, never a shop from an article,
+    // a help centre or documentation.
+    if (const char* order = FirstFound(text, kOrderWords)) {
+      if (const char* terms = FirstFound(text, kTermsWords);
+          terms != nullptr && terms_why.empty()) {
+        terms_why = std::string("terms of payment or delivery for orders (\"") + order + "\", \"" +
+                    terms + "\")";
+      }
     }
     if (int voice = CountFound(text, kShopVoice); voice > 0) {
       shop += std::min(voice, 2);
@@ -343,8 +544,14 @@ SiteJudgement JudgeSite(const std::vector<SitePage>& pages, bool platform_found,
     decide(SiteKind::kDocumentation, std::move(help_why));
   } else if ((article >= kArticleEnough && shop < kShopEnough) || (article >= 2 && shop == 0)) {
     decide(SiteKind::kArticle, std::move(article_why));
+  } else if (marketplace >= 2 && !own_cart) {
+    // A shop's theme without a cart, whose "buy" links lead to a marketplace: the payment and
+    // delivery marks are the marketplace's business, not this site's.
+    decide(SiteKind::kSellsElsewhere, {elsewhere_why});
   } else if (shop > 0) {
     decide(SiteKind::kShop, std::move(shop_why));
+  } else if (!terms_why.empty()) {
+    decide(SiteKind::kShop, {terms_why});
   } else {
     decide(SiteKind::kUnknown, {"no sign of a shop, documentation or an article"});
   }

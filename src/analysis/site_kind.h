@@ -13,11 +13,12 @@
 namespace leadscan::analysis {
 
 enum class SiteKind {
-  kShop,           // sells here: cart, products, prices, its own terms of sale
-  kProvider,       // a provider's own site (payment, checkout, carrier, platform vendor)
-  kDocumentation,  // developer documentation, manuals, a provider's help centre
-  kArticle,        // news, blog posts, magazine articles
-  kUnknown,        // no signal either way
+  kShop,            // sells here: cart, products, prices, its own terms of sale
+  kProvider,        // a provider's own site (payment, checkout, carrier, platform vendor)
+  kDocumentation,   // developer documentation, manuals, a provider's help centre
+  kArticle,         // news, blog posts, magazine articles
+  kSellsElsewhere,  // its products are bought on a marketplace (Amazon, Etsy, eBay), no own cart
+  kUnknown,         // no signal either way
 };
 
 const char* SiteKindName(SiteKind kind);

@@ -104,5 +104,45 @@ TEST(SiteKindTest, ABlogPostOnAShopWithProductsStaysAShop) {
   EXPECT_EQ(j.kind, SiteKind::kShop);
 }
 
+TEST(SiteKindTest, APageThatSetsOutPaymentOrDeliveryForOrdersIsAShop) {
+  // A shop's payment or delivery page as text: no cart, no markup, but its own terms.
+  for (const char* text :
+       {"Zahlungsarten: Wir bieten Vorkasse und PayPal. Nach Abschluss der Bestellung erhalten "
+        "Sie eine E-Mail.",
+        "Al formular el pedido, el cliente puede elegir las formas de pago: PayPal o tarjeta.",
+        "Frakt: Vid order under 3000 kr debiteras fraktkostnad 139 kr. Leveranstid 2-3 dagar, "
+        "beställ före 14."}) {
+    auto j = Judge("https://unknown.invalid/", text);
+    EXPECT_EQ(j.kind, SiteKind::kShop) << text;
+  }
+  // News that names a carrier and parcels, with no order and no terms, stays unknown.
+  EXPECT_EQ(Judge("https://unknown.invalid/",
+                  "Fra næste måned vil PostNord også køre ud med pakker om søndagen.")
+                .kind,
+            SiteKind::kUnknown);
+  // Terms wording never outweighs an article or a help centre.
+  EXPECT_EQ(Judge("https://news.example/nyheter/paket",
+                  "Beställningar ökar: fraktkostnad och leveranstid hos PostNord.")
+                .kind,
+            SiteKind::kArticle);
+}
+
+TEST(SiteKindTest, ASiteWhoseProductsAreBoughtOnAMarketplaceSellsElsewhere) {
+  auto j = Judge("https://puzzles.example/fussball",
+                 "<p>8,99 &euro;</p><a id=\"amazon-button\" "
+                 "href=\"https://www.amazon.de/dp/B0BQ99WJKN?tag=x-21\">Auf Amazon kaufen</a>"
+                 "<svg aria-labelledby=\"pi-paypal\"></svg>",
+                 /*platform=*/true);
+  EXPECT_EQ(j.kind, SiteKind::kSellsElsewhere);
+  EXPECT_STREQ(SiteKindName(j.kind), "sells_elsewhere");
+  EXPECT_FALSE(j.commerce_counts());
+  // A shop with its own cart that also links its Amazon listing is a shop.
+  auto shop = Judge("https://shop.example/p/1",
+                    "<button>Add to cart</button><a href=\"/cart\">Cart</a>"
+                    "<a href=\"https://www.amazon.com/dp/B0BQ99WJKN\">Also on Amazon</a>"
+                    "<a href=\"https://amzn.to/3x\">Buy on Amazon</a>");
+  EXPECT_EQ(shop.kind, SiteKind::kShop);
+}
+
 }  // namespace
 }  // namespace leadscan::analysis
