@@ -2,6 +2,7 @@
 
 #include <gtest/gtest.h>
 
+#include <cstdlib>
 #include <string>
 #include <thread>
 #include <vector>
@@ -413,6 +414,42 @@ TEST(SiteDetectionTest, AnExpiredDeadlineStopsBeforeThePageIsParsed) {
   EXPECT_EQ(stats.pages_parsed, 0u);
   EXPECT_TRUE(site.Findings().empty());
   EXPECT_TRUE(site.pages().empty());
+}
+
+// Our own rules (rules/technologies), each platform added for European shops on a page that
+// shows what such a shop serves, and not on a page that only names the platform in passing.
+TEST(DetectorTest, OurRulesFindTheEuropeanPlatformsByTheirMarkup) {
+  const char* source = std::getenv("LEADSCAN_SOURCE_DIR");
+  ASSERT_NE(source, nullptr);
+  auto rs = RuleSet::Load({std::string(source) + "/rules"});
+  ASSERT_TRUE(rs.ok()) << rs.status().ToString();
+  Detector d(*rs);
+  const std::vector<std::pair<std::string, PageInput>> cases = {
+      {"JTL-Shop", Page("<form><input type=\"hidden\" class=\"jtl_token\" name=\"jtl_token\" "
+                        "value=\"ab12\"></form>")},
+      {"Shoptet", Page("<link rel=\"stylesheet\" href=\"https://cdn.myshoptet.com/prj/a/b.css\">")},
+      {"Shoper",
+       Page("<a href=\"/pl/p/Kubek-bialy/123\">Kubek</a><a href=\"/pl/c/Kubki/7\">K</a>")},
+      {"Shoper", Page("Regulamin sklepu", "https://www.sklep.example/pl/i/Regulamin/109")},
+      {"Gambio", Page("<script src=\"/gm_javascript.js.php?page=Index\"></script>")},
+      {"plentymarkets", Page("<script src=\"/plugin/plentyShopLTS/js/dist/ceres-base.min.js\">"
+                             "</script>")},
+      {"Lightspeed eCom", Page("<script src=\"https://cdn.webshopapp.com/assets/x.js\"></script>")},
+      {"nopCommerce", Page("<meta name=\"generator\" content=\"nopCommerce\">")},
+      {"osCommerce", Page("<a href=\"product_info.php?products_id=1&amp;osCsid="
+                          "0123456789abcdef0123456789abcdef\">x</a>")},
+      {"Big Cartel", Page("<meta name=\"generator\" content=\"Big Cartel\">")},
+  };
+  for (const auto& [name, page] : cases) {
+    auto fs = d.Analyze({page});
+    const Finding* f = FindByName(fs, name);
+    ASSERT_NE(f, nullptr) << name << " on " << page.url << ": " << page.html;
+    EXPECT_EQ(f->group, Group::kPlatform) << name;
+  }
+  // Named in passing: no platform.
+  auto fs = d.Analyze({Page("<p>We compared Shoptet, Shoper, JTL-Shop and Gambio.</p>")});
+  for (const char* name : {"Shoptet", "Shoper", "JTL-Shop", "Gambio"})
+    EXPECT_EQ(FindByName(fs, name), nullptr) << name;
 }
 
 }  // namespace
