@@ -47,6 +47,7 @@ const KIND_SENTENCES: Record<string, string> = {
     'This looks like the site of a provider (payments, shipping or shop software), not a shop',
   documentation: 'This looks like documentation or a help centre, not a shop',
   article: 'This looks like an article or a blog, not a shop',
+  sells_elsewhere: 'This site sends its buyers to a marketplace; it has no cart of its own',
   unknown: 'It is not clear what kind of site this is',
 };
 
@@ -156,6 +157,8 @@ export function describeSetAside(f: SetAside, siteKind: string): string {
     ? 'the site looks like the provider’s own, not a shop using it'
     : siteKind === 'documentation' ? 'it is only mentioned in documentation'
     : siteKind === 'article' ? 'it is only mentioned in an article'
+    : siteKind === 'sells_elsewhere' ? 'buyers pay on the marketplace, not on this site'
+    : siteKind === 'unknown' ? 'it is only named in the text of a site that shows no sign of a shop'
     : 'of the kind of site this is';
   return `${f.name} was seen but not counted as ${what}, because ${why}.`;
 }

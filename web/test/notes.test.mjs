@@ -123,3 +123,22 @@ test('why the home page was rendered in a browser, or why not', () => {
                                 errors: [] });
   assert.deepEqual(notes.map((n) => n.kind), ['site', 'render']);
 });
+
+test('mentions on a site of no clear kind, and a site that sells on a marketplace', () => {
+  const mention = analysisNotes({
+    site_kind: { kind: 'unknown', reasons: ['no sign of a shop, documentation or an article'] },
+    set_aside: [{ name: 'PostNord', field: 'carriers', evidence: [] }],
+    errors: [],
+  });
+  assert.equal(mention[1].text, 'PostNord was seen but not counted as a carrier, because it is ' +
+    'only named in the text of a site that shows no sign of a shop.');
+  const elsewhere = analysisNotes({
+    site_kind: { kind: 'sells_elsewhere',
+                 reasons: ['its products are bought elsewhere ("auf amazon kaufen")'] },
+    set_aside: [{ name: 'Visa', field: 'payment_methods', evidence: [] }],
+    errors: [],
+  });
+  assert.equal(elsewhere[0].text, 'This site sends its buyers to a marketplace; it has no cart ' +
+    'of its own: its products are bought elsewhere ("auf amazon kaufen").');
+  assert.match(elsewhere[1].text, /because buyers pay on the marketplace, not on this site\.$/);
+});
