@@ -146,6 +146,15 @@ constexpr std::array kOrderWords = {
     "sipariş",
     "注文",
     "παραγγελ",
+    "your items",
+    "your parcel",
+    "your package",
+    "your purchase",
+    "din pakke",
+    "ditt paket",
+    "dein paket",
+    "ihr paket",
+    "bestelproces",
 };
 
 // ... and how it is paid for or delivered: payment methods, cards, shipping costs.
@@ -251,6 +260,16 @@ constexpr std::array kTermsWords = {
     "paiement",
     "zahlung",
     "έξοδα",
+    "tracking number",
+    "sendungsnummer",
+    "trackingnummer",
+    "spårningsnummer",
+    "sporingsnummer",
+    "seurantakoodi",
+    "delivery",
+    "lieferung",
+    "shipment",
+    "dispatch",
 };
 
 // A product page on a marketplace: where a site without a cart of its own sends its buyers.
