@@ -439,6 +439,7 @@ TEST(DetectorTest, OurRulesFindTheEuropeanPlatformsByTheirMarkup) {
       {"osCommerce", Page("<a href=\"product_info.php?products_id=1&amp;osCsid="
                           "0123456789abcdef0123456789abcdef\">x</a>")},
       {"Big Cartel", Page("<meta name=\"generator\" content=\"Big Cartel\">")},
+      {"Shopify", Page("Shipping policy", "https://shop.example/en-eu/policies/shipping-policy")},
   };
   for (const auto& [name, page] : cases) {
     auto fs = d.Analyze({page});
