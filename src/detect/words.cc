@@ -19,8 +19,8 @@ constexpr size_t kSentenceReach = 200;
 // Occurrences of one word examined per page.
 constexpr int kMaxOccurrences = 50;
 
-// Context vocabulary (sv, no, da, fi, en, de, fr, es, it, pt, nl, pl, cs, hu, ro), matched at
-// the start of a word, lower-case (ASCII case folding: a word that starts with a non-ASCII
+// Context vocabulary (sv, no, da, fi, en, de, fr, es, it, pt, nl, pl, cs, hu, ro, tr, el), matched
+// at the start of a word, lower-case (ASCII case folding: a word that starts with a non-ASCII
 // capital letter must be listed as written).
 constexpr std::string_view kContext[] = {
     // Swedish
@@ -172,6 +172,24 @@ constexpr std::string_view kContext[] = {
     "plata",
     "curier",
     "coș",
+    // Turkish (a capital Ö or Ş is listed as written)
+    "ödeme",
+    "Ödeme",
+    "kargo",
+    "teslimat",
+    "sepet",
+    "sipariş",
+    "Sipariş",
+    // Greek
+    "πληρωμ",
+    "Πληρωμ",
+    "αποστολ",
+    "Αποστολ",
+    "παράδοσ",
+    "Παράδοσ",
+    "παραλαβ",
+    "Παραλαβ",
+    "μεταφορ",
 };
 
 constexpr std::string_view kContextRoles[] = {"shipping", "payment", "checkout", "terms", "cart"};
