@@ -453,5 +453,22 @@ TEST(DetectorTest, OurRulesFindTheEuropeanPlatformsByTheirMarkup) {
     EXPECT_EQ(FindByName(fs, name), nullptr) << name;
 }
 
+TEST(DetectorTest, OurRulesFindTheAddedGatewaysByTheirScripts) {
+  const char* source = std::getenv("LEADSCAN_SOURCE_DIR");
+  ASSERT_NE(source, nullptr);
+  auto rs = RuleSet::Load({std::string(source) + "/rules"});
+  ASSERT_TRUE(rs.ok()) << rs.status().ToString();
+  Detector d(*rs);
+  auto fs =
+      d.Analyze({Page("<script src=\"https://js.paystack.co/v1/inline.js\"></script>"
+                      "<form action=\"https://checkout.google.com/api/checkout/v2/checkout\">"
+                      "</form>")});
+  for (const char* name : {"Paystack", "Google Checkout"}) {
+    const Finding* f = FindByName(fs, name);
+    ASSERT_NE(f, nullptr) << name;
+    EXPECT_EQ(f->group, Group::kCheckout) << name;
+  }
+}
+
 }  // namespace
 }  // namespace leadscan::detect
