@@ -470,5 +470,25 @@ TEST(DetectorTest, OurRulesFindTheAddedGatewaysByTheirScripts) {
   }
 }
 
+// Carrier names that are also common words: Spanish "correos" (e-mails), Portuguese
+// "estafeta" (a courier). The word alone on a shop's delivery page is no carrier.
+TEST(DetectorTest, OurRulesTellACarrierFromTheCommonWordItShares) {
+  const char* source = std::getenv("LEADSCAN_SOURCE_DIR");
+  ASSERT_NE(source, nullptr);
+  auto rs = RuleSet::Load({std::string(source) + "/rules"});
+  ASSERT_TRUE(rs.ok()) << rs.status().ToString();
+  Detector d(*rs);
+  auto words = d.Analyze({Page(
+      "<body><p>Envío y pago: le enviaremos correos electrónicos con el seguimiento del envío.</p>"
+      "<p>Entrega: a encomenda é entregue por estafeta em 48 horas.</p></body>")});
+  EXPECT_EQ(FindByName(words, "Correos"), nullptr);
+  EXPECT_EQ(FindByName(words, "Estafeta"), nullptr);
+  auto carriers =
+      d.Analyze({Page("<body><p>Envío: su pedido se envía con Correos.</p>"
+                      "<p>Enviamos por DHL o Estafeta.</p></body>")});
+  EXPECT_NE(FindByName(carriers, "Correos"), nullptr);
+  EXPECT_NE(FindByName(carriers, "Estafeta"), nullptr);
+}
+
 }  // namespace
 }  // namespace leadscan::detect
