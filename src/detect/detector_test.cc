@@ -255,6 +255,13 @@ TEST(DetectorTest, WordsCountOnlyInContext) {
   ASSERT_NE(FindByName(both, "Bring"), nullptr);
   // Logos: image file names.
   EXPECT_NE(FindByName(d.Analyze({Page("<img src=\"/img/DHL-logo.svg?v=2\">")}), "DHL"), nullptr);
+  EXPECT_NE(FindByName(d.Analyze({Page("<img src=\"/img/footerdhl-logo.png\">")}), "DHL"), nullptr);
+  // ... and alt texts, as whole words there: a caption's longer word holds no logo.
+  EXPECT_NE(
+      FindByName(d.Analyze({Page("<img src=\"/a.png\" alt=\"Vi skickar: dhl-logo\">")}), "DHL"),
+      nullptr);
+  EXPECT_EQ(FindByName(d.Analyze({Page("<img src=\"/a.png\" alt=\"Xdhl-logos of 2024\">")}), "DHL"),
+            nullptr);
   // A word ends at punctuation outside ASCII (´ ’ no-break space), not at a letter (Å, é).
   for (const char* text : {"PostNord\xc2\xb4s", "PostNord\xe2\x80\x99s", "\xc2\xa0PostNord",
                            "\xe2\x80\x9cPostNord\xe2\x80\x9d"}) {

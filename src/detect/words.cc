@@ -247,15 +247,32 @@ constexpr uint32_t kNoLiteral = UINT32_MAX;
 
 // first[l] becomes the index of the first value holding literal l (values.size() when none):
 // one scan of the values joined by newlines (no literal holds one).
+// `needle` occurs in `value` (lower-case); with `whole_words`, only where no word byte
+// touches it on either side: an alt text's "Theaterregisseur" holds no SEUR logo. File names
+// are searched without it ("creditcardvisa.gif").
+bool Holds(std::string_view value, std::string_view needle, bool whole_words) {
+  for (size_t at = value.find(needle); at != std::string_view::npos;
+       at = value.find(needle, at + 1)) {
+    if (!whole_words)
+      return true;
+    const size_t end = at + needle.size();
+    const bool open = at == 0 || !IsWordByte(static_cast<unsigned char>(value[at - 1]));
+    const bool close = end == value.size() || !IsWordByte(static_cast<unsigned char>(value[end]));
+    if (open && close)
+      return true;
+  }
+  return false;
+}
+
 void FirstHolders(const LiteralSet& literals, const std::vector<std::string>& values,
-                  hs_scratch_t* scratch, std::vector<size_t>* first) {
+                  hs_scratch_t* scratch, bool whole_words, std::vector<size_t>* first) {
   first->assign(literals.size(), values.size());
   if (values.empty() || literals.size() == 0)
     return;
   if (scratch == nullptr) {  // no Vectorscan scratch: search each value
     for (uint32_t id = 0; id < literals.size(); ++id) {
       size_t i = 0;
-      while (i < values.size() && values[i].find(literals.literal(id)) == std::string::npos)
+      while (i < values.size() && !Holds(values[i], literals.literal(id), whole_words))
         ++i;
       (*first)[id] = i;
     }
@@ -273,6 +290,13 @@ void FirstHolders(const LiteralSet& literals, const std::vector<std::string>& va
   for (const auto& [id, end] : hits) {
     const auto value = static_cast<size_t>(std::upper_bound(starts.begin(), starts.end(), end - 1) -
                                            starts.begin() - 1);
+    if (whole_words) {
+      // Values are joined with '\n', which is no letter: the neighbours are the value's own.
+      const size_t begin = end - literals.literal(id).size();
+      if ((begin > 0 && IsWordByte(static_cast<unsigned char>(joined[begin - 1]))) ||
+          IsWordByte(static_cast<unsigned char>(joined[end])))
+        continue;
+    }
     (*first)[id] = std::min((*first)[id], value);
   }
 }
@@ -397,8 +421,8 @@ void MatchWords(const RuleSet& rules, const std::vector<PageFeatures>& pages, hs
     for (const std::string& alt : f.img_alt)
       img_alts.push_back(common::AsciiLower(alt));
     // The first file name and the first alt text holding each logo: one scan of each list.
-    FirstHolders(rules.logos(), img_files, scratch, &first_file);
-    FirstHolders(rules.logos(), img_alts, scratch, &first_alt);
+    FirstHolders(rules.logos(), img_files, scratch, /*whole_words=*/false, &first_file);
+    FirstHolders(rules.logos(), img_alts, scratch, /*whole_words=*/true, &first_alt);
     for (size_t ti = 0; ti < techs.size(); ++ti) {
       const uint32_t t = techs[ti];
       const Technology& tech = rules.technologies()[t];
@@ -408,12 +432,12 @@ void MatchWords(const RuleSet& rules, const std::vector<PageFeatures>& pages, hs
         const uint32_t literal = tech.logo_literals[li];
         auto match = [&](const std::vector<std::string>& lowered,
                          const std::vector<std::string>& original, const std::vector<size_t>& first,
-                         const char* field) {
+                         const char* field, bool whole_words) {
           size_t i = 0;
           if (literal != kNoLiteral) {
             i = first[literal];
           } else {
-            while (i < lowered.size() && lowered[i].find(l) == std::string::npos)
+            while (i < lowered.size() && !Holds(lowered[i], l, whole_words))
               ++i;
           }
           if (i < lowered.size()) {
@@ -431,8 +455,8 @@ void MatchWords(const RuleSet& rules, const std::vector<PageFeatures>& pages, hs
           }
           return false;
         };
-        if (!match(img_files, f.img_src, first_file, "logo.src"))
-          match(img_alts, f.img_alt, first_alt, "logo.alt");
+        if (!match(img_files, f.img_src, first_file, "logo.src", false))
+          match(img_alts, f.img_alt, first_alt, "logo.alt", true);
         ++order;
       }
     }
