@@ -223,6 +223,26 @@ TEST(DetectorTest, ExtensionSetsGroupSlugAndFormerName) {
   EXPECT_EQ(FindByName(fs, "Some Lib")->slug, "some-lib");
 }
 
+// Japanese sets words off without spaces: kana, kanji and full-width punctuation end a Latin
+// name, and a context word may start right after them.
+TEST(DetectorTest, WordsInJapaneseTextStartAndEndAtKanaKanjiAndFullWidthPunctuation) {
+  auto rs = Load(R"({
+    "PostNord": {"cats": [1], "x-leadscan": {"group": "carrier", "words": ["PostNord"]}}
+  })");
+  ASSERT_NE(rs, nullptr);
+  Detector d(rs);
+  // "送料：PostNordでお届けします。" (shipping: delivered by PostNord)
+  auto fs =
+      d.Analyze({Page("<body><p>\xe9\x80\x81\xe6\x96\x99\xef\xbc\x9aPostNord\xe3\x81\xa7"
+                      "\xe3\x81\x8a\xe5\xb1\x8a\xe3\x81\x91\xe3\x81\x97\xe3\x81\xbe"
+                      "\xe3\x81\x99\xe3\x80\x82</p></body>")});
+  EXPECT_NE(FindByName(fs, "PostNord"), nullptr);
+  // A Latin letter still continues a word: "XPostNord" is not the name.
+  EXPECT_EQ(FindByName(d.Analyze({Page("<body><p>\xe9\x80\x81\xe6\x96\x99 XPostNord</p></body>")}),
+                       "PostNord"),
+            nullptr);
+}
+
 TEST(DetectorTest, WordsCountOnlyInContext) {
   auto rs = Load(R"({
     "PostNord": {"cats": [1], "x-leadscan": {"group": "carrier", "words": ["PostNord"]}},
@@ -264,7 +284,7 @@ TEST(DetectorTest, WordsCountOnlyInContext) {
             nullptr);
   // A word ends at punctuation outside ASCII (´ ’ no-break space), not at a letter (Å, é).
   for (const char* text : {"PostNord\xc2\xb4s", "PostNord\xe2\x80\x99s", "\xc2\xa0PostNord",
-                           "\xe2\x80\x9cPostNord\xe2\x80\x9d"}) {
+                           "\xe2\x80\x9cPostNord\xe2\x80\x9d", "PostNord\xe2\x84\xa2"}) {
     PageInput p = Page(std::string("<body><p>Leverans med ") + text + " tar 2 dagar.</p></body>");
     EXPECT_NE(FindByName(d.Analyze({p}), "PostNord"), nullptr) << text;
   }

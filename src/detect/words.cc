@@ -19,9 +19,9 @@ constexpr size_t kSentenceReach = 200;
 // Occurrences of one word examined per page.
 constexpr int kMaxOccurrences = 50;
 
-// Context vocabulary (sv, no, da, fi, en, de, fr, es, it, pt, nl, pl, cs, hu, ro, tr, el), matched
-// at the start of a word, lower-case (ASCII case folding: a word that starts with a non-ASCII
-// capital letter must be listed as written).
+// Context vocabulary (sv, no, da, fi, en, de, fr, es, it, pt, nl, pl, cs, hu, ro, tr, el, ja),
+// matched at the start of a word, lower-case (ASCII case folding: a word that starts with a
+// non-ASCII capital letter must be listed as written).
 constexpr std::string_view kContext[] = {
     // Swedish
     "frakt",
@@ -190,6 +190,14 @@ constexpr std::string_view kContext[] = {
     "παραλαβ",
     "Παραλαβ",
     "μεταφορ",
+    // Japanese (no spaces: a word starts after punctuation, kana or a kanji)
+    "支払",
+    "お支払",
+    "決済",
+    "送料",
+    "配送",
+    "発送",
+    "お届け",
 };
 
 constexpr std::string_view kContextRoles[] = {"shipping", "payment", "checkout", "terms", "cart"};
@@ -198,14 +206,22 @@ bool IsWordByte(unsigned char c) {
   return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c >= 0x80;
 }
 
-// Whether the code point encoded at text[at] (a lead byte) is punctuation or a space outside
-// ASCII: Latin-1's U+00A0-U+00BF (no-break space, « », ´, ·) and General Punctuation's
-// U+2000-U+206F (’ ” – — …). "DHL´s" and "Australia Post’s" end the name there.
+// Whether the code point encoded at text[at] (a lead byte) ends a word written in Latin
+// letters: Latin-1's U+00A0-U+00BF (no-break space, « », ´, ·, ®), General Punctuation's
+// U+2000-U+206F (’ ” – — …), the trade mark sign U+2122, and East Asian text U+3000-U+D7FF
+// (CJK punctuation, kana, ideographs, Hangul) and full-width punctuation, which sets words off
+// without spaces. "DHL´s", "Australia Post’s", "PayPal™" and "・VISA" end or start the name there.
 bool IsNonAsciiPunctuation(std::string_view text, size_t at) {
   const auto b = [&](size_t k) { return static_cast<unsigned char>(text[k]); };
   if (at + 1 < text.size() && b(at) == 0xC2 && b(at + 1) >= 0xA0 && b(at + 1) <= 0xBF)
     return true;
-  return at + 2 < text.size() && b(at) == 0xE2 && (b(at + 1) == 0x80 || b(at + 1) == 0x81);
+  if (at + 2 >= text.size())
+    return false;
+  if (b(at) == 0xE2)
+    return b(at + 1) == 0x80 || b(at + 1) == 0x81 || (b(at + 1) == 0x84 && b(at + 2) == 0xA2);
+  if (b(at) >= 0xE3 && b(at) <= 0xED)
+    return true;
+  return b(at) == 0xEF && b(at + 1) == 0xBC && (b(at + 2) <= 0x8F || b(at + 2) >= 0x9A);
 }
 
 // Whether a word that ends before text[end] is followed by more of a word.
@@ -245,8 +261,6 @@ char LowerByte(char c) {
 
 constexpr uint32_t kNoLiteral = UINT32_MAX;
 
-// first[l] becomes the index of the first value holding literal l (values.size() when none):
-// one scan of the values joined by newlines (no literal holds one).
 // `needle` occurs in `value` (lower-case); with `whole_words`, only where no word byte
 // touches it on either side: an alt text's "Theaterregisseur" holds no SEUR logo. File names
 // are searched without it ("creditcardvisa.gif").
@@ -264,6 +278,8 @@ bool Holds(std::string_view value, std::string_view needle, bool whole_words) {
   return false;
 }
 
+// first[l] becomes the index of the first value holding literal l (values.size() when none):
+// one scan of the values joined by newlines (no literal holds one).
 void FirstHolders(const LiteralSet& literals, const std::vector<std::string>& values,
                   hs_scratch_t* scratch, bool whole_words, std::vector<size_t>* first) {
   first->assign(literals.size(), values.size());
@@ -333,7 +349,7 @@ bool InContext(std::string_view text, size_t pos, size_t len, std::string_view* 
   // lower-case).
   const auto& by_first = ContextByFirstByte();
   for (size_t p = 0; p < s.size(); ++p) {
-    if (p > 0 && IsWordByte(static_cast<unsigned char>(LowerByte(s[p - 1]))))
+    if (WordCameBefore(s, p))
       continue;
     for (std::string_view w : by_first[static_cast<unsigned char>(LowerByte(s[p]))]) {
       if (w.size() > s.size() - p)
