@@ -155,6 +155,8 @@ constexpr std::array kOrderWords = {
     "dein paket",
     "ihr paket",
     "bestelproces",
+    "geldeingang",
+    "zahlungseingang",
 };
 
 // ... and how it is paid for or delivered: payment methods, cards, shipping costs.
@@ -319,10 +321,21 @@ constexpr std::array kPressReleasePathSegments = {"/pressmeddelanden/", "/presse
                                                   "/pressemeldinger/",  "/tiedotteet/",
                                                   "/press-releases/",   "/pressreleases/"};
 
+// ASCII and Latin-1's capitals (U+00C0-U+00DE: Å Ä Ö Ø Æ Ü É ...) folded to lower case, so
+// "KØB" and "BESTÄLLNING" read as the vocabulary is written.
 std::string Lower(std::string_view s) {
   std::string out(s.substr(0, kMaxScannedBytes));
-  std::transform(out.begin(), out.end(), out.begin(),
-                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+  for (size_t i = 0; i < out.size(); ++i) {
+    const auto c = static_cast<unsigned char>(out[i]);
+    if (c < 0x80) {
+      out[i] = static_cast<char>(std::tolower(c));
+    } else if (c == 0xC3 && i + 1 < out.size()) {
+      const auto next = static_cast<unsigned char>(out[i + 1]);
+      if (next >= 0x80 && next <= 0x9E && next != 0x97)  // U+00D7 is the multiplication sign
+        out[i + 1] = static_cast<char>(next + 0x20);
+      ++i;
+    }
+  }
   return out;
 }
 

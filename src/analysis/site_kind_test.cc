@@ -115,6 +115,9 @@ TEST(SiteKindTest, APageThatSetsOutPaymentOrDeliveryForOrdersIsAShop) {
     auto j = Judge("https://unknown.invalid/", text);
     EXPECT_EQ(j.kind, SiteKind::kShop) << text;
   }
+  // Capitals outside ASCII are folded too: "KØB" is "køb".
+  EXPECT_EQ(Judge("https://unknown.invalid/", "GRATIS FRAGT VED KØB OVER 300 KR.").kind,
+            SiteKind::kShop);
   // News that names a carrier and parcels, with no order and no terms, stays unknown.
   EXPECT_EQ(Judge("https://unknown.invalid/",
                   "Fra næste måned vil PostNord også køre ud med pakker om søndagen.")
