@@ -27,6 +27,17 @@ std::shared_ptr<const RuleSet> Load(const std::string& technologies) {
   return rs.ok() ? *rs : nullptr;
 }
 
+// The repository's own rules (rules/), as the product loads them.
+std::shared_ptr<const RuleSet> LoadOurRules() {
+  const char* source = std::getenv("LEADSCAN_SOURCE_DIR");
+  EXPECT_NE(source, nullptr) << "LEADSCAN_SOURCE_DIR is set by CTest";
+  if (source == nullptr)
+    return nullptr;
+  auto rs = RuleSet::Load({std::string(source) + "/rules"});
+  EXPECT_TRUE(rs.ok()) << rs.status().ToString();
+  return rs.ok() ? *rs : nullptr;
+}
+
 const Finding* FindByName(const std::vector<Finding>& fs, const std::string& name) {
   for (const Finding& f : fs) {
     if (f.name == name)
@@ -446,11 +457,9 @@ TEST(SiteDetectionTest, AnExpiredDeadlineStopsBeforeThePageIsParsed) {
 // Our own rules (rules/technologies), each platform added for European shops on a page that
 // shows what such a shop serves, and not on a page that only names the platform in passing.
 TEST(DetectorTest, OurRulesFindTheEuropeanPlatformsByTheirMarkup) {
-  const char* source = std::getenv("LEADSCAN_SOURCE_DIR");
-  ASSERT_NE(source, nullptr);
-  auto rs = RuleSet::Load({std::string(source) + "/rules"});
-  ASSERT_TRUE(rs.ok()) << rs.status().ToString();
-  Detector d(*rs);
+  auto rules = LoadOurRules();
+  ASSERT_NE(rules, nullptr);
+  Detector d(rules);
   const std::vector<std::pair<std::string, PageInput>> cases = {
       {"JTL-Shop", Page("<form><input type=\"hidden\" class=\"jtl_token\" name=\"jtl_token\" "
                         "value=\"ab12\"></form>")},
@@ -481,11 +490,9 @@ TEST(DetectorTest, OurRulesFindTheEuropeanPlatformsByTheirMarkup) {
 }
 
 TEST(DetectorTest, OurRulesFindTheAddedGatewaysByTheirScripts) {
-  const char* source = std::getenv("LEADSCAN_SOURCE_DIR");
-  ASSERT_NE(source, nullptr);
-  auto rs = RuleSet::Load({std::string(source) + "/rules"});
-  ASSERT_TRUE(rs.ok()) << rs.status().ToString();
-  Detector d(*rs);
+  auto rules = LoadOurRules();
+  ASSERT_NE(rules, nullptr);
+  Detector d(rules);
   auto fs =
       d.Analyze({Page("<script src=\"https://js.paystack.co/v1/inline.js\"></script>"
                       "<form action=\"https://checkout.google.com/api/checkout/v2/checkout\">"
@@ -500,11 +507,9 @@ TEST(DetectorTest, OurRulesFindTheAddedGatewaysByTheirScripts) {
 // Carrier names that are also common words: Spanish "correos" (e-mails), Portuguese
 // "estafeta" (a courier). The word alone on a shop's delivery page is no carrier.
 TEST(DetectorTest, OurRulesTellACarrierFromTheCommonWordItShares) {
-  const char* source = std::getenv("LEADSCAN_SOURCE_DIR");
-  ASSERT_NE(source, nullptr);
-  auto rs = RuleSet::Load({std::string(source) + "/rules"});
-  ASSERT_TRUE(rs.ok()) << rs.status().ToString();
-  Detector d(*rs);
+  auto rules = LoadOurRules();
+  ASSERT_NE(rules, nullptr);
+  Detector d(rules);
   auto words = d.Analyze({Page(
       "<body><p>Envío y pago: le enviaremos correos electrónicos con el seguimiento del envío.</p>"
       "<p>Entrega: a encomenda é entregue por estafeta em 48 horas.</p></body>")});
