@@ -580,19 +580,25 @@ void Analyzer::JudgeSite(const detect::SiteDetection& site_detection,
   set_aside("shipping_software", &result->shipping_software);
 }
 
+// How far checkout probing over HTTP came.
+enum class ProbeOutcome {
+  kNotTried,         // no platform with a cart mechanism, or no product found on the pages read
+  kIncomplete,       // a step failed (refused, not found) before the checkout page was read
+  kReachedCheckout,  // the checkout page was read with the product in the cart, or time ran out
+};
+
 // Checkout probing (checkout_probe.h): one product into the cart through the platform's cart
 // mechanism, then the cart and checkout pages with the cart's cookies, detected like the other
 // pages. Adds pages with reasons "checkout probe: ..."; a failed step ends the probe with its
-// error in `errors`. Robots.txt and politeness apply as to every fetch. False when it did not
-// try: no platform with a cart mechanism, or no product found on the pages read.
-bool ProbeCheckout(fetch::Fetcher& source, const AnalysisConfig& config,
-                   const std::function<std::chrono::milliseconds()>& remaining, int64_t* bytes_used,
-                   const std::shared_ptr<std::atomic<bool>>& cancel,
-                   detect::SiteDetection* site_detection, AnalysisResult* result,
-                   const std::function<bool()>& expired) {
+// error in `errors`. Robots.txt and politeness apply as to every fetch.
+ProbeOutcome ProbeCheckout(fetch::Fetcher& source, const AnalysisConfig& config,
+                           const std::function<std::chrono::milliseconds()>& remaining,
+                           int64_t* bytes_used, const std::shared_ptr<std::atomic<bool>>& cancel,
+                           detect::SiteDetection* site_detection, AnalysisResult* result,
+                           const std::function<bool()>& expired) {
   const auto mechanism = ProbeMechanism(PlatformSlug(site_detection->Findings()));
   if (!mechanism)
-    return false;
+    return ProbeOutcome::kNotTried;
   const auto& pages = site_detection->pages();
   const std::string home_url = pages.front().url;
   ProbeCookies jar;
@@ -675,7 +681,7 @@ bool ProbeCheckout(fetch::Fetcher& source, const AnalysisConfig& config,
     }
   }
   if (!product || expired())
-    return false;
+    return ProbeOutcome::kNotTried;
   target.product = *product;
   auto [cart, checkout] = OwnCartAndCheckout(pages);
   if (target.cart_url.empty())
@@ -684,17 +690,17 @@ bool ProbeCheckout(fetch::Fetcher& source, const AnalysisConfig& config,
     target.checkout_url = checkout;
   for (const ProbeStep& step : PlanProbe(*mechanism, home_url, target)) {
     if (expired() || *bytes_used >= config.max_bytes)
-      return true;
+      return ProbeOutcome::kReachedCheckout;  // no budget left for the browser either
     const bool add = step.kind == ProbeStep::Kind::kAddToCart;
     const std::string role = step.kind == ProbeStep::Kind::kCheckout ? "checkout" : "cart";
     auto r = fetch(step, add ? fetch::FetchKind::kRaw : fetch::FetchKind::kPage,
                    add ? "checkout probe: add to cart" : "checkout probe: " + role);
     if (!r)
-      return true;
+      return ProbeOutcome::kIncomplete;
     if (!add)
       (void)site_detection->AddPage(ToPageInput(*r, role), expired);
   }
-  return true;
+  return ProbeOutcome::kReachedCheckout;
 }
 
 Result<AnalysisResult> Analyzer::Analyze(std::string_view input, AnalysisType type,
@@ -905,11 +911,12 @@ Result<AnalysisResult> Analyzer::AnalyzeLead(std::string_view input, AnalysisTyp
       bytes_used < config.max_bytes) {
     // Through our own HTTP client even when pages came from Firecrawl: the cart lives in the
     // cookies of one client.
-    const bool probed = ProbeCheckout(fetcher_, config, remaining, &bytes_used, cancel,
-                                      &site_detection, &result, expired);
-    // No HTTP mechanism fits: the browser clicks "add to cart", when the lead may use one.
-    if (!probed && renderer_ != nullptr && render_mode != RenderMode::kNever && !expired() &&
-        bytes_used < config.max_bytes) {
+    const ProbeOutcome probed = ProbeCheckout(fetcher_, config, remaining, &bytes_used, cancel,
+                                              &site_detection, &result, expired);
+    // No HTTP mechanism fits, or it stopped short of the checkout (a refused add, a cart or
+    // checkout address of its own): the browser clicks "add to cart", when the lead may use one.
+    if (probed != ProbeOutcome::kReachedCheckout && renderer_ != nullptr &&
+        render_mode != RenderMode::kNever && !expired() && bytes_used < config.max_bytes) {
       Status browsed = ProbeCheckoutInBrowser(fetcher_, config, remaining(), &bytes_used, cancel,
                                               &site_detection, &result, expired);
       if (!browsed.ok())

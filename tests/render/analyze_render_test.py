@@ -158,6 +158,25 @@ def main():
         assert d["checkout_solutions"] == [], d["checkout_solutions"]
         reasons = [p["reason"] for p in d["pages"] if "probe" in p["reason"]]
         assert reasons[-1] == "checkout probe (browser): cart", reasons
+        # Markup that says Shopify, a checkout of its own (/kassa): the HTTP probe puts the
+        # product in the cart, reads the cart, finds no /checkout, and the browser takes over.
+        switch_site(http_port, "klickboden.test", "shopify")
+        try:
+            d = probe()
+        finally:
+            switch_site(http_port, "klickboden.test", "")
+        steps = [(p["reason"], p["url"]) for p in d["pages"] if "probe" in p["reason"]]
+        assert steps == [
+            ("checkout probe: product", "https://klickboden.test/products/stormlykta.js"),
+            ("checkout probe: add to cart", "https://klickboden.test/cart/add.js"),
+            ("checkout probe: cart", "https://klickboden.test/varukorg"),
+            ("checkout probe: checkout", "https://klickboden.test/checkout"),
+            ('checkout probe (browser): clicked "lägg i varukorgen"', "https://klickboden.test/"),
+            ("checkout probe (browser): cart", "https://klickboden.test/varukorg"),
+            ("checkout probe (browser): checkout", "https://klickboden.test/kassa")], steps
+        assert any(e["url"] == "https://klickboden.test/checkout" and e["code"] == "http_404"
+                   for e in d["errors"]), d["errors"]
+        assert "Avarda Checkout" in names(d, "checkout_solutions"), d["checkout_solutions"]
         left = chromium_processes(tmp)
         assert not left, "Chromium processes left: %s" % left
         print("7 passed, 0 failed")
