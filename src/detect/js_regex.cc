@@ -243,6 +243,26 @@ ParsedPattern ParseWappalyzerPattern(std::string_view raw) {
   return out;
 }
 
+namespace {
+
+// The length of the well-formed UTF-8 character of two to four bytes at s[at], else 1.
+size_t Utf8Width(std::string_view s, size_t at) {
+  const auto lead = static_cast<unsigned char>(s[at]);
+  const size_t width = lead >= 0xF0 && lead <= 0xF4   ? 4
+                       : lead >= 0xE0 && lead <= 0xEF ? 3
+                       : lead >= 0xC2 && lead <= 0xDF ? 2
+                                                      : 1;
+  if (width == 1 || at + width > s.size())
+    return 1;
+  for (size_t k = 1; k < width; ++k) {
+    if ((static_cast<unsigned char>(s[at + k]) & 0xC0) != 0x80)
+      return 1;
+  }
+  return width;
+}
+
+}  // namespace
+
 Result<std::string> TranslateJsRegex(std::string_view s, std::string* prefilter) {
   bool named = false;
   int groups = CountGroups(s, &named);
@@ -269,7 +289,15 @@ Result<std::string> TranslateJsRegex(std::string_view s, std::string* prefilter)
         i = j + 1;
         continue;
       }
-      out += negated ? "[^" : "[";
+      // The class body as bytes, and apart: its one-byte members and its characters of two to
+      // four UTF-8 bytes. Matching is byte-oriented, where [aå] would be three one-byte
+      // members; JavaScript (the rules' language) means two characters, so a class with such
+      // characters becomes (?:[a]|å). Negated classes and ranges that end at such a character
+      // keep the bytes (no byte-level equivalent).
+      std::string body;
+      std::string narrow;
+      std::vector<std::string_view> wide;
+      bool wide_range = false;
       bool closed = false;
       while (j < s.size()) {
         char d = s[j];
@@ -282,19 +310,47 @@ Result<std::string> TranslateJsRegex(std::string_view s, std::string* prefilter)
           Result<std::string> e = TranslateEscape(s, &j, true, groups, named);
           if (!e.ok())
             return e.status();
-          out += *e;
+          body += *e;
+          narrow += *e;
+          continue;
+        }
+        const size_t width = Utf8Width(s, j);
+        if (width > 1) {
+          const bool dash_before = j > 0 && s[j - 1] == '-' && !narrow.empty();
+          const bool dash_after =
+              j + width + 1 < s.size() && s[j + width] == '-' && s[j + width + 1] != ']';
+          wide_range = wide_range || dash_before || dash_after;
+          wide.push_back(s.substr(j, width));
+          body.append(s.substr(j, width));
+          j += width;
           continue;
         }
         if (d == '[') {
-          out += "\\[";
+          body += "\\[";
+          narrow += "\\[";
         } else {
-          out += d;
+          body += d;
+          narrow += d;
         }
         ++j;
       }
       if (!closed)
         return Status::InvalidArgument("invalid_regex", "unterminated character class");
-      out += ']';
+      if (wide.empty() || negated || wide_range) {
+        out += negated ? "[^" : "[";
+        out += body;
+        out += ']';
+      } else {
+        out += "(?:";
+        if (!narrow.empty())
+          out += "[" + narrow + "]|";
+        for (size_t k = 0; k < wide.size(); ++k) {
+          if (k > 0)
+            out += '|';
+          out.append(wide[k]);
+        }
+        out += ')';
+      }
       i = j;
       continue;
     }

@@ -46,6 +46,23 @@ TEST(JsRegexTest, TranslatesJavaScriptSyntax) {
   EXPECT_TRUE(Matches("[a-c]\\d", "B7"));
 }
 
+// A class holding characters outside ASCII means those characters, as in JavaScript, not their
+// bytes: "brevl[aå]da" matches "brevlåda" and not a lone lead byte; "Posti [–-]" the en dash.
+TEST(JsRegexTest, AClassWithCharactersOutsideAsciiMatchesTheCharacters) {
+  EXPECT_TRUE(Matches("brevl[aå]da", "brevlåda"));
+  EXPECT_TRUE(Matches("brevl[aå]da", "brevlada"));
+  EXPECT_FALSE(Matches("brevl[aå]da", "brevl\xc3" "da"));
+  EXPECT_TRUE(Matches("Posti [–-] Express", "Posti – Express"));
+  EXPECT_TRUE(Matches("Vytvo[řr]il", "Vytvořil"));
+  EXPECT_TRUE(Matches("x[å]{2}y", "xååy"));
+  EXPECT_FALSE(Matches("x[å]{2}y", "xåy"));
+  EXPECT_EQ(*TranslateJsRegex("[aå]"), "(?:[a]|å)");
+  EXPECT_EQ(*TranslateJsRegex("[å\\d]"), "(?:[\\d]|å)");
+  // Negated classes and ranges to such a character keep the bytes.
+  EXPECT_EQ(*TranslateJsRegex("[^å]"), "[^å]");
+  EXPECT_EQ(*TranslateJsRegex("[a-å]"), "[a-å]");
+}
+
 TEST(JsRegexTest, RejectsWhatJavaScriptRejects) {
   EXPECT_FALSE(TranslateJsRegex("[abc").ok());
   EXPECT_FALSE(TranslateJsRegex("(?i)abc").ok());
