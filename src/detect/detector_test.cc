@@ -467,6 +467,9 @@ TEST(DetectorTest, OurRulesFindTheEuropeanPlatformsByTheirMarkup) {
       {"Shoper",
        Page("<a href=\"/pl/p/Kubek-bialy/123\">Kubek</a><a href=\"/pl/c/Kubki/7\">K</a>")},
       {"Shoper", Page("Regulamin sklepu", "https://www.sklep.example/pl/i/Regulamin/109")},
+      {"Shoper", Page("<footer><p>Sklep internetowy Shoper.pl</p></footer>")},
+      {"Shoptet", Page("<footer><span id=\"signature\"><a class=\"title\">Vytvořil Shoptet</a>"
+                       "</span></footer>")},
       {"Gambio", Page("<script src=\"/gm_javascript.js.php?page=Index\"></script>")},
       {"plentymarkets", Page("<script src=\"/plugin/plentyShopLTS/js/dist/ceres-base.min.js\">"
                              "</script>")},
