@@ -525,5 +525,22 @@ TEST(DetectorTest, OurRulesTellACarrierFromTheCommonWordItShares) {
   EXPECT_NE(FindByName(carriers, "Estafeta"), nullptr);
 }
 
+TEST(DetectorTest, OurRulesReadShopPayInstallmentsAndIdealInShopText) {
+  auto rules = LoadOurRules();
+  ASSERT_NE(rules, nullptr);
+  Detector d(rules);
+  auto fs =
+      d.Analyze({Page("<body><p>Betaling: als u kiest om met iDEAL te betalen, wordt u "
+                      "doorgestuurd.</p><p>Checkout: pay in 4 interest-free installments "
+                      "with Shop Pay.</p></body>")});
+  for (const char* name : {"iDEAL", "Shop Pay Installments", "Shop Pay"})
+    EXPECT_NE(FindByName(fs, name), nullptr) << name;
+  // The English adjective is no payment method.
+  EXPECT_EQ(FindByName(d.Analyze({Page("<body><p>Shipping: ideal for gifts, with ideal "
+                                       "conditions for payment.</p></body>")}),
+                       "iDEAL"),
+            nullptr);
+}
+
 }  // namespace
 }  // namespace leadscan::detect
