@@ -542,5 +542,30 @@ TEST(DetectorTest, OurRulesReadShopPayInstallmentsAndIdealInShopText) {
             nullptr);
 }
 
+// JSON state: a carrier in a checkout's JSON configuration, with its key path as context.
+TEST(DetectorTest, WordsInJsonStateCountWithTheirKeyPathAsContext) {
+  auto rs = Load(R"({
+    "PostNord": {"cats": [1], "x-leadscan": {"group": "carrier", "words": ["PostNord"]}}
+  })");
+  ASSERT_NE(rs, nullptr);
+  Detector d(rs);
+  auto fs = d.Analyze(
+      {Page("<script type=\"application/json\" id=\"state\">{\"checkout\": {\"shippingMethods\": "
+            "[{\"name\": \"PostNord MyPack Home\"}]}}</script><body><p>Hej</p></body>")});
+  const Finding* pn = FindByName(fs, "PostNord");
+  ASSERT_NE(pn, nullptr);
+  EXPECT_EQ(pn->evidence.at(0).field, "json.words");
+  EXPECT_EQ(pn->evidence.at(0).matched, "checkout.shippingMethods.name: PostNord MyPack Home");
+  // A key path that says nothing of shipping or payment: no context.
+  EXPECT_EQ(FindByName(d.Analyze({Page("<script type=\"application/ld+json\">{\"partners\": "
+                                       "[\"PostNord\"]}</script><body><p>Hej</p></body>")}),
+                       "PostNord"),
+            nullptr);
+  // Plain JavaScript is not JSON state.
+  EXPECT_EQ(FindByName(d.Analyze({Page("<script>var shipping = {name: 'PostNord'};</script>")}),
+                       "PostNord"),
+            nullptr);
+}
+
 }  // namespace
 }  // namespace leadscan::detect

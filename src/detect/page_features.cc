@@ -10,6 +10,7 @@
 #include "common/ascii.h"
 #include "common/utf8.h"
 #include "detect/html_bounds.h"
+#include "detect/json_state.h"
 
 namespace leadscan::detect {
 
@@ -243,7 +244,12 @@ void PageParser::Parse(const PageInput& page, PageFeatures* f, const DomVocabula
           } else {
             if (!f->scripts.empty())
               f->scripts.push_back('\n');
+            const size_t begin = f->scripts.size();
             NodeText(node, &f->scripts, kMaxFieldBytes);
+            if (IsJsonScriptType(Attr(node, "type"))) {
+              AppendJsonState(std::string_view(f->scripts).substr(begin), kMaxJsonStateBytes,
+                              &f->json_state);
+            }
           }
           break;
         case MyHTML_TAG_STYLE:

@@ -19,16 +19,18 @@ namespace leadscan::detect {
 inline constexpr size_t kMaxHtmlBytes = 4 * 1024 * 1024;
 inline constexpr size_t kMaxFieldBytes = 1024 * 1024;
 inline constexpr size_t kMaxListItems = 2000;
+inline constexpr size_t kMaxJsonStateBytes = 64 * 1024;
 
 // Features of one page. `html` views the PageInput's HTML (no copy: pages can be megabytes),
 // so the features are valid only while the page they were parsed from is.
 struct PageFeatures {
   std::string url;
-  std::string source;     // PageInput::source
-  std::string_view html;  // at most kMaxHtmlBytes of the page's (rendered) HTML
-  std::string text;       // visible text of <body>, blocks on their own lines
-  std::string css;        // inline <style> contents
-  std::string scripts;    // inline <script> contents
+  std::string source;      // PageInput::source
+  std::string_view html;   // at most kMaxHtmlBytes of the page's (rendered) HTML
+  std::string text;        // visible text of <body>, blocks on their own lines
+  std::string css;         // inline <style> contents
+  std::string scripts;     // inline <script> contents
+  std::string json_state;  // JSON scripts' string values as "key.path: value" lines (json_state.h)
   std::string robots;
   std::string cert_issuer;
   std::vector<std::string> script_src;  // absolute URLs, as a browser's script.src

@@ -388,39 +388,45 @@ void MatchWords(const RuleSet& rules, const std::vector<PageFeatures>& pages, hs
     const PageFeatures& f = pages[page];
     const bool role_context = std::find(std::begin(kContextRoles), std::end(kContextRoles),
                                         f.role) != std::end(kContextRoles);
-    // Words: one literal scan of the text, then boundaries and context per occurrence.
-    std::vector<std::pair<uint32_t, size_t>> hits;
-    rules.words().ScanAll(f.text, scratch, &hits);
+    // Words: one literal scan of the text, then boundaries and context per occurrence; then
+    // the same over the page's JSON state (json_state.h), where a line's key path is its
+    // context ("shippingMethods.name: PostNord MyPack Home").
     std::set<std::pair<uint32_t, uint32_t>> done;  // (technology, word) found on this page
     std::map<std::pair<uint32_t, uint32_t>, int> tries;
-    for (const auto& [id, end] : hits) {
-      const size_t len = rules.words().literal(id).size();
-      const size_t start = end - len;
-      if (WordCameBefore(f.text, start) || WordGoesOn(f.text, end))
-        continue;
-      std::string_view sentence;
-      bool context_known = false;
-      bool context = false;
-      for (const auto& [t, w] : rules.word_owners()[id]) {
-        if (done.count({t, w}) || ++tries[{t, w}] > kMaxOccurrences)
+    auto scan = [&](std::string_view text, const char* field) {
+      std::vector<std::pair<uint32_t, size_t>> hits;
+      rules.words().ScanAll(text, scratch, &hits);
+      for (const auto& [id, end] : hits) {
+        const size_t len = rules.words().literal(id).size();
+        const size_t start = end - len;
+        if (WordCameBefore(text, start) || WordGoesOn(text, end))
           continue;
-        if (!context_known) {
-          context = InContext(f.text, start, len, &sentence) || role_context;
-          context_known = true;
+        std::string_view sentence;
+        bool context_known = false;
+        bool context = false;
+        for (const auto& [t, w] : rules.word_owners()[id]) {
+          if (done.count({t, w}) || ++tries[{t, w}] > kMaxOccurrences)
+            continue;
+          if (!context_known) {
+            context = InContext(text, start, len, &sentence) || role_context;
+            context_known = true;
+          }
+          if (!context)
+            continue;
+          done.insert({t, w});
+          Detection d;
+          d.tech = t;
+          d.page = page;
+          d.field = Field::kText;
+          d.a = 1000000 + w;  // after the technology's own text patterns
+          d.confidence = kWordConfidence;
+          d.evidence = Evidence{f.url, field, std::string(sentence), f.source};
+          found.push_back(std::move(d));
         }
-        if (!context)
-          continue;
-        done.insert({t, w});
-        Detection d;
-        d.tech = t;
-        d.page = page;
-        d.field = Field::kText;
-        d.a = 1000000 + w;  // after the technology's own text patterns
-        d.confidence = kWordConfidence;
-        d.evidence = Evidence{f.url, "text.words", std::string(sentence), f.source};
-        found.push_back(std::move(d));
       }
-    }
+    };
+    scan(f.text, "text.words");
+    scan(f.json_state, "json.words");
     // Image file names (path and query stripped) and alt texts, lower-case.
     std::vector<std::string> img_files;
     std::vector<std::string> img_alts;
