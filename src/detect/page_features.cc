@@ -5,7 +5,6 @@
 
 #include <algorithm>
 #include <boost/url.hpp>
-#include <cstring>
 
 #include "common/ascii.h"
 #include "common/utf8.h"
@@ -67,17 +66,27 @@ bool IsBlock(myhtml_tag_id_t id) {
   }
 }
 
-// Appends text with whitespace runs collapsed to one space (or one newline at block edges).
+bool IsSpace(char c) {
+  return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\f';
+}
+
+// Appends text with whitespace runs collapsed to one space (or one newline at block edges),
+// stopping at kMaxFieldBytes. Copies runs of other bytes whole.
 void AppendText(std::string* out, const char* s, size_t n) {
-  for (size_t i = 0; i < n && out->size() < kMaxFieldBytes; ++i) {
-    char c = s[i];
-    bool space = c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\f';
-    if (space) {
-      if (!out->empty() && out->back() != ' ' && out->back() != '\n')
-        out->push_back(' ');
-    } else {
-      out->push_back(c);
+  size_t i = 0;
+  while (i < n && out->size() < kMaxFieldBytes) {
+    size_t j = i;
+    while (j < n && !IsSpace(s[j]))
+      ++j;
+    if (j > i) {
+      out->append(s + i, std::min(j - i, kMaxFieldBytes - out->size()));
+      i = j;
+      continue;
     }
+    if (!out->empty() && out->back() != ' ' && out->back() != '\n')
+      out->push_back(' ');
+    while (i < n && IsSpace(s[i]))
+      ++i;
   }
 }
 
@@ -90,8 +99,8 @@ void BlockBreak(std::string* out) {
     out->push_back('\n');
 }
 
-std::string Attr(myhtml_tree_node_t* node, const char* key) {
-  myhtml_tree_attr_t* a = myhtml_attribute_by_key(node, key, std::strlen(key));
+// The value of an attribute found by myhtml_attribute_by_key (empty for none).
+std::string AttrValue(myhtml_tree_attr_t* a) {
   if (a == nullptr)
     return {};
   size_t len = 0;
@@ -99,8 +108,12 @@ std::string Attr(myhtml_tree_node_t* node, const char* key) {
   return v == nullptr ? std::string() : std::string(v, len);
 }
 
-bool HasAttr(myhtml_tree_node_t* node, const char* key) {
-  return myhtml_attribute_by_key(node, key, std::strlen(key)) != nullptr;
+myhtml_tree_attr_t* FindAttr(myhtml_tree_node_t* node, std::string_view key) {
+  return myhtml_attribute_by_key(node, key.data(), key.size());
+}
+
+std::string Attr(myhtml_tree_node_t* node, std::string_view key) {
+  return AttrValue(FindAttr(node, key));
 }
 
 void NodeText(myhtml_tree_node_t* node, std::string* out, size_t cap) {
@@ -236,8 +249,8 @@ void PageParser::Parse(const PageInput& page, PageFeatures* f, const DomVocabula
           break;
         }
         case MyHTML_TAG_SCRIPT:
-          if (HasAttr(node, "src")) {
-            std::string s = Attr(node, "src");
+          if (myhtml_tree_attr_t* src_attr = FindAttr(node, "src")) {
+            std::string s = AttrValue(src_attr);
             if (!s.empty())
               PushCapped(&f->script_src, ResolveUrl(page.url, s));
           } else {
@@ -252,21 +265,21 @@ void PageParser::Parse(const PageInput& page, PageFeatures* f, const DomVocabula
           NodeText(node, &f->css, kMaxFieldBytes);
           break;
         case MyHTML_TAG_A:
-          if (HasAttr(node, "href"))
-            PushCapped(&f->links, Attr(node, "href"));
+          if (myhtml_tree_attr_t* href = FindAttr(node, "href"))
+            PushCapped(&f->links, AttrValue(href));
           break;
         case MyHTML_TAG_IFRAME:
-          if (HasAttr(node, "src"))
-            PushCapped(&f->iframes, Attr(node, "src"));
+          if (myhtml_tree_attr_t* src_attr = FindAttr(node, "src"))
+            PushCapped(&f->iframes, AttrValue(src_attr));
           break;
         case MyHTML_TAG_FORM:
           PushCapped(&f->forms, Attr(node, "action"));
           break;
         case MyHTML_TAG_IMG:
-          if (HasAttr(node, "src"))
-            PushCapped(&f->img_src, Attr(node, "src"));
-          if (HasAttr(node, "alt"))
-            PushCapped(&f->img_alt, Attr(node, "alt"));
+          if (myhtml_tree_attr_t* src_attr = FindAttr(node, "src"))
+            PushCapped(&f->img_src, AttrValue(src_attr));
+          if (myhtml_tree_attr_t* alt = FindAttr(node, "alt"))
+            PushCapped(&f->img_alt, AttrValue(alt));
           break;
         default:
           break;
