@@ -5,6 +5,7 @@
 
 #include <algorithm>
 #include <boost/url.hpp>
+#include <optional>
 
 #include "common/ascii.h"
 #include "common/utf8.h"
@@ -129,16 +130,27 @@ void NodeText(myhtml_tree_node_t* node, std::string* out, size_t cap) {
 
 }  // namespace
 
-std::string ResolveUrl(const std::string& base, const std::string& ref) {
-  auto b = boost::urls::parse_uri(base);
+namespace {
+
+// ResolveUrl with the base parsed already (null: it did not parse, ref is kept).
+std::string ResolveAgainst(const boost::urls::url_view* base, const std::string& ref) {
+  if (base == nullptr)
+    return ref;
   auto r = boost::urls::parse_uri_reference(ref);
-  if (!b || !r)
+  if (!r)
     return ref;
   boost::urls::url dest;
-  auto rc = boost::urls::resolve(*b, *r, dest);
+  auto rc = boost::urls::resolve(*base, *r, dest);
   if (!rc)
     return ref;
   return std::string(dest.buffer());
+}
+
+}  // namespace
+
+std::string ResolveUrl(const std::string& base, const std::string& ref) {
+  auto b = boost::urls::parse_uri(base);
+  return ResolveAgainst(b ? &*b : nullptr, ref);
 }
 
 PageParser::PageParser() {
@@ -219,6 +231,18 @@ void PageParser::Parse(const PageInput& page, PageFeatures* f, const DomVocabula
   else
     dom_index_.Reset();
 
+  // The page's URL parsed once, on the first script src to resolve against it.
+  std::optional<boost::urls::url_view> base;
+  bool base_parsed = false;
+  auto resolve = [&](const std::string& ref) {
+    if (!base_parsed) {
+      base_parsed = true;
+      if (auto b = boost::urls::parse_uri(page.url))
+        base = *b;
+    }
+    return ResolveAgainst(base ? &*base : nullptr, ref);
+  };
+
   myhtml_tree_node_t* body = myhtml_tree_get_node_body(tree);
   myhtml_tree_node_t* root = myhtml_tree_get_document(tree);
   // Iterative pre-order walk; skip_depth > 0 while inside script/style/noscript/template.
@@ -252,7 +276,7 @@ void PageParser::Parse(const PageInput& page, PageFeatures* f, const DomVocabula
           if (myhtml_tree_attr_t* src_attr = FindAttr(node, "src")) {
             std::string s = AttrValue(src_attr);
             if (!s.empty())
-              PushCapped(&f->script_src, ResolveUrl(page.url, s));
+              PushCapped(&f->script_src, resolve(s));
           } else {
             if (!f->scripts.empty())
               f->scripts.push_back('\n');
