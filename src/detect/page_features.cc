@@ -117,13 +117,39 @@ std::string Attr(myhtml_tree_node_t* node, std::string_view key) {
   return AttrValue(FindAttr(node, key));
 }
 
-void NodeText(myhtml_tree_node_t* node, std::string* out, size_t cap) {
+using TextOp = PageParser::TextOp;
+
+// Records the texts of a node's text children (appended up to kMaxFieldBytes on replay).
+void NodeText(myhtml_tree_node_t* node, std::vector<TextOp>* ops) {
   for (myhtml_tree_node_t* c = myhtml_node_child(node); c != nullptr; c = myhtml_node_next(c)) {
     if (myhtml_node_tag_id(c) == MyHTML_TAG__TEXT) {
       size_t len = 0;
       const char* t = myhtml_node_text(c, &len);
       if (t != nullptr)
-        AppendCapped(out, t, len, cap);
+        ops->push_back({t, len});
+    }
+  }
+}
+
+// Builds a field from the appends the walk recorded, in their order, into a string reserved
+// once: min(text bytes, kMaxFieldBytes) plus one byte per separator bounds the result (the
+// appends stop at the cap; a separator adds one byte).
+void Replay(const std::vector<TextOp>& ops, std::string* out) {
+  size_t text_bytes = 0;
+  size_t separators = 0;
+  for (const TextOp& op : ops) {
+    if (op.data == nullptr)
+      ++separators;
+    else
+      text_bytes += op.size;
+  }
+  out->reserve(std::min(text_bytes, kMaxFieldBytes) + separators);
+  for (const TextOp& op : ops) {
+    if (op.data == nullptr) {
+      if (!out->empty())
+        out->push_back('\n');
+    } else {
+      AppendCapped(out, op.data, op.size, kMaxFieldBytes);
     }
   }
 }
@@ -243,6 +269,8 @@ void PageParser::Parse(const PageInput& page, PageFeatures* f, const DomVocabula
     return ResolveAgainst(base ? &*base : nullptr, ref);
   };
 
+  script_ops_.clear();
+  css_ops_.clear();
   myhtml_tree_node_t* body = myhtml_tree_get_node_body(tree);
   myhtml_tree_node_t* root = myhtml_tree_get_document(tree);
   // Iterative pre-order walk; skip_depth > 0 while inside script/style/noscript/template.
@@ -278,15 +306,13 @@ void PageParser::Parse(const PageInput& page, PageFeatures* f, const DomVocabula
             if (!s.empty())
               PushCapped(&f->script_src, resolve(s));
           } else {
-            if (!f->scripts.empty())
-              f->scripts.push_back('\n');
-            NodeText(node, &f->scripts, kMaxFieldBytes);
+            script_ops_.push_back({nullptr, 0});
+            NodeText(node, &script_ops_);
           }
           break;
         case MyHTML_TAG_STYLE:
-          if (!f->css.empty())
-            f->css.push_back('\n');
-          NodeText(node, &f->css, kMaxFieldBytes);
+          css_ops_.push_back({nullptr, 0});
+          NodeText(node, &css_ops_);
           break;
         case MyHTML_TAG_A:
           if (myhtml_tree_attr_t* href = FindAttr(node, "href"))
@@ -345,6 +371,8 @@ void PageParser::Parse(const PageInput& page, PageFeatures* f, const DomVocabula
     if (node != nullptr)
       node = myhtml_node_next(node);
   }
+  Replay(script_ops_, &f->scripts);
+  Replay(css_ops_, &f->css);
   while (!f->text.empty() && (f->text.back() == ' ' || f->text.back() == '\n'))
     f->text.pop_back();
   if (dom != nullptr)
