@@ -123,10 +123,11 @@ bool Inside(myhtml_tree_node_t* node, myhtml_tree_node_t* ancestor) {
 }  // namespace
 
 uint32_t DomVocabulary::Token(Map<uint32_t>* m, const std::string& s) {
-  auto [it, added] = m->try_emplace(s, tokens_);
+  bool added = false;
+  const uint32_t t = m->Insert(s, tokens_, &added);
   if (added)
     ++tokens_;
-  return it->second;
+  return t;
 }
 
 uint32_t DomVocabulary::AddTag(const std::string& lower) {
@@ -145,7 +146,8 @@ uint32_t DomVocabulary::AddClass(const std::string& cls) {
 
 uint32_t DomVocabulary::AddAttr(const std::string& lower) {
   attr_lengths_ |= LengthBit(lower.size());
-  Attr& a = attrs_[lower];
+  bool added = false;
+  Attr& a = attrs_.Insert(lower, Attr{}, &added);
   if (a.token == kNone)
     a.token = tokens_++;
   return a.token;
@@ -153,7 +155,8 @@ uint32_t DomVocabulary::AddAttr(const std::string& lower) {
 
 uint32_t DomVocabulary::IndexAttr(const std::string& lower) {
   attr_lengths_ |= LengthBit(lower.size());
-  Attr& a = attrs_[lower];
+  bool added = false;
+  Attr& a = attrs_.Insert(lower, Attr{}, &added);
   if (a.slot == kNone)
     a.slot = attr_slots_++;
   return a.slot;
@@ -236,7 +239,7 @@ void DomIndex::Add(myhtml_tree* /*tree*/, myhtml_tree_node* node, const DomVocab
   if (id >= by_tag_.size())
     by_tag_.resize(id + 1);
   by_tag_[id].push_back(pos);
-  std::array<char, kShortName> buf{};
+  std::array<char, kShortName> buf;
   std::string long_name;
   for (myhtml_tree_attr_t* a = myhtml_node_attribute_first(node); a != nullptr;
        a = myhtml_attribute_next(a)) {
@@ -272,17 +275,20 @@ void DomIndex::Add(myhtml_tree* /*tree*/, myhtml_tree_node* node, const DomVocab
           present_[t] = 1;
       }
     } else if (key == "class" && vocabulary.has_classes()) {
-      const std::string_view cls(v, vlen);
-      constexpr std::string_view kSpace = " \t\n\r\f";
+      // The class words, split at " \t\n\r\f".
+      auto space = [](char c) {
+        return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\f';
+      };
       size_t p = 0;
-      while (p < cls.size()) {
-        const size_t s = cls.find_first_not_of(kSpace, p);
-        if (s == std::string_view::npos)
+      while (p < vlen) {
+        while (p < vlen && space(v[p]))
+          ++p;
+        if (p == vlen)
           break;
-        size_t e = cls.find_first_of(kSpace, s);
-        if (e == std::string_view::npos)
-          e = cls.size();
-        const uint32_t t = vocabulary.FindClass(cls.substr(s, e - s));
+        size_t e = p + 1;
+        while (e < vlen && !space(v[e]))
+          ++e;
+        const uint32_t t = vocabulary.FindClass(std::string_view(v + p, e - p));
         if (t != DomVocabulary::kNone)
           present_[t] = 1;
         p = e;

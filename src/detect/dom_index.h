@@ -7,12 +7,13 @@
 // vocabulary is immutable after loading and shareable, an index belongs to one thread.
 #pragma once
 
+#include <algorithm>
 #include <cstddef>
 #include <cstdint>
 #include <functional>
 #include <string>
 #include <string_view>
-#include <unordered_map>
+#include <utility>
 #include <vector>
 
 struct myhtml_tree;
@@ -76,8 +77,7 @@ class DomVocabulary {
   const Attr* FindAttr(std::string_view lower) const {
     if ((attr_lengths_ & LengthBit(lower.size())) == 0)
       return nullptr;
-    auto it = attrs_.find(lower);
-    return it == attrs_.end() ? nullptr : &it->second;
+    return attrs_.Find(lower);
   }
 
   bool has_ids() const { return !ids_.empty(); }
@@ -85,18 +85,70 @@ class DomVocabulary {
   bool has_classes() const { return !classes_.empty(); }
 
  private:
-  struct Hash {
-    using is_transparent = void;
+  // String keys to values, looked up by string_view during a page walk (once per attribute of
+  // every element): open addressing over a power-of-two table, FNV-1a hashes, no allocation.
+  template <typename V>
+  class Map {
+   public:
+    const V* Find(std::string_view key) const {
+      if (table_.empty())
+        return nullptr;
+      const uint64_t h = HashOf(key);
+      const size_t mask = table_.size() - 1;
+      for (size_t i = h & mask;; i = (i + 1) & mask) {
+        const uint32_t e = table_[i];
+        if (e == kNone)
+          return nullptr;
+        if (hashes_[e] == h && entries_[e].first == key)
+          return &entries_[e].second;
+      }
+    }
 
-    size_t operator()(std::string_view s) const { return std::hash<std::string_view>{}(s); }
+    // The value of key, inserted as `value` when absent; *added says which.
+    V& Insert(const std::string& key, const V& value, bool* added) {
+      if (const V* v = Find(key)) {
+        *added = false;
+        return const_cast<V&>(*v);
+      }
+      *added = true;
+      entries_.emplace_back(key, value);
+      hashes_.push_back(HashOf(key));
+      if (entries_.size() * 2 > table_.size()) {  // at most half full
+        table_.assign(std::max<size_t>(16, table_.size() * 2), kNone);
+        for (uint32_t e = 0; e < entries_.size(); ++e)
+          Place(e);
+      } else {
+        Place(static_cast<uint32_t>(entries_.size() - 1));
+      }
+      return entries_.back().second;
+    }
+
+    bool empty() const { return entries_.empty(); }
+
+   private:
+    static uint64_t HashOf(std::string_view s) {
+      uint64_t h = 14695981039346656037ull;
+      for (char c : s)
+        h = (h ^ static_cast<unsigned char>(c)) * 1099511628211ull;
+      return h;
+    }
+
+    void Place(uint32_t e) {
+      const size_t mask = table_.size() - 1;
+      size_t i = hashes_[e] & mask;
+      while (table_[i] != kNone)
+        i = (i + 1) & mask;
+      table_[i] = e;
+    }
+
+    std::vector<std::pair<std::string, V>> entries_;
+    std::vector<uint64_t> hashes_;  // of entries_, same order
+    std::vector<uint32_t> table_;   // entry index or kNone
   };
 
-  template <typename V>
-  using Map = std::unordered_map<std::string, V, Hash, std::equal_to<>>;
-
   static uint32_t Find(const Map<uint32_t>& m, std::string_view s) {
-    auto it = m.find(s);
-    return it == m.end() ? kNone : it->second;
+    const uint32_t* v = m.Find(s);
+    return v == nullptr ? kNone : *v;
   }
 
   uint32_t Token(Map<uint32_t>* m, const std::string& s);

@@ -2,9 +2,10 @@
 
 #include <algorithm>
 #include <array>
-#include <cctype>
-#include <unordered_map>
+#include <cstdint>
 #include <vector>
+
+#include "common/ascii.h"
 
 namespace leadscan::detect {
 namespace {
@@ -36,40 +37,119 @@ bool IsSpace(char c) {
 }
 
 bool IsAlpha(char c) {
-  return std::isalpha(static_cast<unsigned char>(c)) != 0;
+  return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z');
 }
 
-// The lower-case tag name starting at html[i]; *end is just past it.
-std::string TagName(std::string_view html, size_t i, size_t* end) {
-  std::string name;
-  while (i < html.size() && !IsSpace(html[i]) && html[i] != '/' && html[i] != '>') {
-    name.push_back(static_cast<char>(std::tolower(static_cast<unsigned char>(html[i]))));
-    ++i;
-  }
-  *end = i;
-  return name;
+// Bytes that end a tag name.
+bool EndsName(char c) {
+  return IsSpace(c) || c == '/' || c == '>';
 }
+
+// The tag names of one document, each numbered once (lower-case), with what kind of element
+// each is, so that the pass compares and counts numbers instead of strings.
+class TagNames {
+ public:
+  enum Kind : uint8_t { kOther, kVoidElement, kRawTextElement, kSibling, kPlainText };
+
+  // The number of the lower-case tag name starting at html[i]; *end is just past it.
+  uint32_t Read(std::string_view html, size_t i, size_t* end) {
+    const size_t start = i;
+    uint64_t h = 14695981039346656037ull;  // FNV-1a over the lower-case bytes
+    while (i < html.size() && !EndsName(html[i])) {
+      h = (h ^ static_cast<unsigned char>(common::AsciiLower(html[i]))) * 1099511628211ull;
+      ++i;
+    }
+    *end = i;
+    const std::string_view raw = html.substr(start, i - start);
+    if (slots_.empty())
+      slots_.assign(kInitialSlots, kEmpty);
+    size_t mask = slots_.size() - 1;
+    for (size_t s = h & mask;; s = (s + 1) & mask) {
+      const uint32_t id = slots_[s];
+      if (id == kEmpty)
+        return Insert(raw, h, s);
+      if (hashes_[id] == h && SameFolded(names_[id], raw))
+        return id;
+    }
+  }
+
+  Kind kind(uint32_t id) const { return kinds_[id]; }
+
+  const std::string& name(uint32_t id) const { return names_[id]; }
+
+  size_t size() const { return names_.size(); }
+
+ private:
+  static constexpr uint32_t kEmpty = UINT32_MAX;
+  static constexpr size_t kInitialSlots = 256;
+
+  static bool SameFolded(const std::string& lower, std::string_view raw) {
+    if (lower.size() != raw.size())
+      return false;
+    for (size_t k = 0; k < raw.size(); ++k) {
+      if (common::AsciiLower(raw[k]) != lower[k])
+        return false;
+    }
+    return true;
+  }
+
+  uint32_t Insert(std::string_view raw, uint64_t h, size_t slot) {
+    const auto id = static_cast<uint32_t>(names_.size());
+    std::string name = common::AsciiLower(raw);
+    Kind kind = kOther;
+    if (OneOf(kVoid, name))
+      kind = kVoidElement;
+    else if (OneOf(kRawText, name))
+      kind = kRawTextElement;
+    else if (name == "plaintext")
+      kind = kPlainText;
+    else if (OneOf(kSelfClosingSiblings, name))
+      kind = kSibling;
+    names_.push_back(std::move(name));
+    hashes_.push_back(h);
+    kinds_.push_back(kind);
+    slots_[slot] = id;
+    if (names_.size() * 2 > slots_.size()) {  // keep the table at most half full
+      slots_.assign(slots_.size() * 2, kEmpty);
+      const size_t mask = slots_.size() - 1;
+      for (uint32_t n = 0; n < names_.size(); ++n) {
+        size_t s = hashes_[n] & mask;
+        while (slots_[s] != kEmpty)
+          s = (s + 1) & mask;
+        slots_[s] = n;
+      }
+    }
+    return id;
+  }
+
+  std::vector<uint32_t> slots_;
+  std::vector<std::string> names_;
+  std::vector<uint64_t> hashes_;
+  std::vector<Kind> kinds_;
+};
 
 // Index just past the '>' that ends the tag whose attributes start at html[i] (quoted values
 // may hold '>'); html.size() when the tag never ends. *self_closing: it ended with "/>".
 size_t TagEnd(std::string_view html, size_t i, bool* self_closing) {
   *self_closing = false;
-  while (i < html.size()) {
-    char c = html[i];
+  const char* p = html.data();
+  const size_t n = html.size();
+  while (i < n) {
+    const char c = p[i];
     if (c == '"' || c == '\'') {
       size_t close = html.find(c, i + 1);
       if (close == std::string_view::npos)
-        return html.size();
+        return n;
       i = close + 1;
       continue;
     }
     if (c == '>') {
-      *self_closing = i > 0 && html[i - 1] == '/';
+      *self_closing = i > 0 && p[i - 1] == '/';
       return i + 1;
     }
     ++i;
   }
-  return html.size();
+  return n;
 }
 
 // Index just past the end tag </name ...> at or after i; html.size() when there is none.
@@ -80,9 +160,8 @@ size_t SkipRawText(std::string_view html, size_t i, std::string_view name) {
       return html.size();
     size_t p = at + 2;
     bool same = p + name.size() <= html.size();
-    for (size_t k = 0; same && k < name.size(); ++k) {
-      same = std::tolower(static_cast<unsigned char>(html[p + k])) == name[k];
-    }
+    for (size_t k = 0; same && k < name.size(); ++k)
+      same = common::AsciiLower(html[p + k]) == name[k];
     size_t after = p + name.size();
     if (same && (after >= html.size() || IsSpace(html[after]) || html[after] == '>' ||
                  html[after] == '/')) {
@@ -98,9 +177,15 @@ size_t SkipRawText(std::string_view html, size_t i, std::string_view name) {
 HtmlCut BoundHtml(std::string_view html, const HtmlLimits& limits) {
   HtmlCut out;
   out.keep = html.size();
-  std::vector<std::string> stack;
-  std::unordered_map<std::string, size_t> open;  // name -> elements of that name on the stack
+  TagNames names;
+  std::vector<uint32_t> stack;  // tag numbers of the open elements
+  std::vector<uint32_t> open;   // tag number -> elements of that name on the stack
   size_t elements = 0;
+  auto count = [&](uint32_t id) -> uint32_t& {
+    if (id >= open.size())
+      open.resize(names.size(), 0);
+    return open[id];
+  };
   auto pop = [&] {
     --open[stack.back()];
     stack.pop_back();
@@ -137,11 +222,10 @@ HtmlCut BoundHtml(std::string_view html, const HtmlLimits& limits) {
     }
     if (next == '/' && lt + 2 < html.size() && IsAlpha(html[lt + 2])) {
       size_t name_end = 0;
-      std::string name = TagName(html, lt + 2, &name_end);
+      const uint32_t name = names.Read(html, lt + 2, &name_end);
       bool unused = false;
       i = TagEnd(html, name_end, &unused);
-      auto it = open.find(name);
-      if (it != open.end() && it->second > 0) {
+      if (count(name) > 0) {
         while (!stack.empty()) {
           bool match = stack.back() == name;
           pop();
@@ -156,7 +240,7 @@ HtmlCut BoundHtml(std::string_view html, const HtmlLimits& limits) {
       continue;
     }
     size_t name_end = 0;
-    std::string name = TagName(html, lt + 1, &name_end);
+    const uint32_t name = names.Read(html, lt + 1, &name_end);
     bool self_closing = false;
     size_t tag_end = TagEnd(html, name_end, &self_closing);
     if (++elements > limits.max_elements) {
@@ -166,15 +250,16 @@ HtmlCut BoundHtml(std::string_view html, const HtmlLimits& limits) {
       return out;
     }
     i = tag_end;
-    if (OneOf(kVoid, name) || self_closing)
+    const TagNames::Kind kind = names.kind(name);
+    if (kind == TagNames::kVoidElement || self_closing)
       continue;
-    if (OneOf(kRawText, name)) {
-      i = SkipRawText(html, tag_end, name);
+    if (kind == TagNames::kRawTextElement) {
+      i = SkipRawText(html, tag_end, names.name(name));
       continue;
     }
-    if (name == "plaintext")
+    if (kind == TagNames::kPlainText)
       break;  // everything after it is text
-    if (OneOf(kSelfClosingSiblings, name) && open[name] > 0) {
+    if (kind == TagNames::kSibling && count(name) > 0) {
       size_t limit = std::min(stack.size(), kImpliedEndSearch);
       for (size_t k = 1; k <= limit; ++k) {
         if (stack[stack.size() - k] == name) {
@@ -190,8 +275,8 @@ HtmlCut BoundHtml(std::string_view html, const HtmlLimits& limits) {
       out.reason = "nesting deeper than " + std::to_string(limits.max_depth) + " elements";
       return out;
     }
-    ++open[name];
-    stack.push_back(std::move(name));
+    ++count(name);
+    stack.push_back(name);
   }
   return out;
 }

@@ -5,7 +5,7 @@
 
 #include <algorithm>
 #include <boost/url.hpp>
-#include <cstring>
+#include <optional>
 
 #include "common/ascii.h"
 #include "common/utf8.h"
@@ -68,17 +68,27 @@ bool IsBlock(myhtml_tag_id_t id) {
   }
 }
 
-// Appends text with whitespace runs collapsed to one space (or one newline at block edges).
+bool IsSpace(char c) {
+  return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\f';
+}
+
+// Appends text with whitespace runs collapsed to one space (or one newline at block edges),
+// stopping at kMaxFieldBytes. Copies runs of other bytes whole.
 void AppendText(std::string* out, const char* s, size_t n) {
-  for (size_t i = 0; i < n && out->size() < kMaxFieldBytes; ++i) {
-    char c = s[i];
-    bool space = c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\f';
-    if (space) {
-      if (!out->empty() && out->back() != ' ' && out->back() != '\n')
-        out->push_back(' ');
-    } else {
-      out->push_back(c);
+  size_t i = 0;
+  while (i < n && out->size() < kMaxFieldBytes) {
+    size_t j = i;
+    while (j < n && !IsSpace(s[j]))
+      ++j;
+    if (j > i) {
+      out->append(s + i, std::min(j - i, kMaxFieldBytes - out->size()));
+      i = j;
+      continue;
     }
+    if (!out->empty() && out->back() != ' ' && out->back() != '\n')
+      out->push_back(' ');
+    while (i < n && IsSpace(s[i]))
+      ++i;
   }
 }
 
@@ -91,8 +101,8 @@ void BlockBreak(std::string* out) {
     out->push_back('\n');
 }
 
-std::string Attr(myhtml_tree_node_t* node, const char* key) {
-  myhtml_tree_attr_t* a = myhtml_attribute_by_key(node, key, std::strlen(key));
+// The value of an attribute found by myhtml_attribute_by_key (empty for none).
+std::string AttrValue(myhtml_tree_attr_t* a) {
   if (a == nullptr)
     return {};
   size_t len = 0;
@@ -100,33 +110,74 @@ std::string Attr(myhtml_tree_node_t* node, const char* key) {
   return v == nullptr ? std::string() : std::string(v, len);
 }
 
-bool HasAttr(myhtml_tree_node_t* node, const char* key) {
-  return myhtml_attribute_by_key(node, key, std::strlen(key)) != nullptr;
+myhtml_tree_attr_t* FindAttr(myhtml_tree_node_t* node, std::string_view key) {
+  return myhtml_attribute_by_key(node, key.data(), key.size());
 }
 
-void NodeText(myhtml_tree_node_t* node, std::string* out, size_t cap) {
+std::string Attr(myhtml_tree_node_t* node, std::string_view key) {
+  return AttrValue(FindAttr(node, key));
+}
+
+using TextOp = PageParser::TextOp;
+
+// Records the texts of a node's text children (appended up to kMaxFieldBytes on replay).
+void NodeText(myhtml_tree_node_t* node, std::vector<TextOp>* ops) {
   for (myhtml_tree_node_t* c = myhtml_node_child(node); c != nullptr; c = myhtml_node_next(c)) {
     if (myhtml_node_tag_id(c) == MyHTML_TAG__TEXT) {
       size_t len = 0;
       const char* t = myhtml_node_text(c, &len);
       if (t != nullptr)
-        AppendCapped(out, t, len, cap);
+        ops->push_back({t, len});
+    }
+  }
+}
+
+// Builds a field from the appends the walk recorded, in their order, into a string reserved
+// once: min(text bytes, kMaxFieldBytes) plus one byte per separator bounds the result (the
+// appends stop at the cap; a separator adds one byte).
+void Replay(const std::vector<TextOp>& ops, std::string* out) {
+  size_t text_bytes = 0;
+  size_t separators = 0;
+  for (const TextOp& op : ops) {
+    if (op.data == nullptr)
+      ++separators;
+    else
+      text_bytes += op.size;
+  }
+  out->reserve(std::min(text_bytes, kMaxFieldBytes) + separators);
+  for (const TextOp& op : ops) {
+    if (op.data == nullptr) {
+      if (!out->empty())
+        out->push_back('\n');
+    } else {
+      AppendCapped(out, op.data, op.size, kMaxFieldBytes);
     }
   }
 }
 
 }  // namespace
 
-std::string ResolveUrl(const std::string& base, const std::string& ref) {
-  auto b = boost::urls::parse_uri(base);
+namespace {
+
+// ResolveUrl with the base parsed already (null: it did not parse, ref is kept).
+std::string ResolveAgainst(const boost::urls::url_view* base, const std::string& ref) {
+  if (base == nullptr)
+    return ref;
   auto r = boost::urls::parse_uri_reference(ref);
-  if (!b || !r)
+  if (!r)
     return ref;
   boost::urls::url dest;
-  auto rc = boost::urls::resolve(*b, *r, dest);
+  auto rc = boost::urls::resolve(*base, *r, dest);
   if (!rc)
     return ref;
   return std::string(dest.buffer());
+}
+
+}  // namespace
+
+std::string ResolveUrl(const std::string& base, const std::string& ref) {
+  auto b = boost::urls::parse_uri(base);
+  return ResolveAgainst(b ? &*b : nullptr, ref);
 }
 
 PageParser::PageParser() {
@@ -207,6 +258,20 @@ void PageParser::Parse(const PageInput& page, PageFeatures* f, const DomVocabula
   else
     dom_index_.Reset();
 
+  // The page's URL parsed once, on the first script src to resolve against it.
+  std::optional<boost::urls::url_view> base;
+  bool base_parsed = false;
+  auto resolve = [&](const std::string& ref) {
+    if (!base_parsed) {
+      base_parsed = true;
+      if (auto b = boost::urls::parse_uri(page.url))
+        base = *b;
+    }
+    return ResolveAgainst(base ? &*base : nullptr, ref);
+  };
+
+  script_ops_.clear();
+  css_ops_.clear();
   myhtml_tree_node_t* body = myhtml_tree_get_node_body(tree);
   myhtml_tree_node_t* root = myhtml_tree_get_document(tree);
   // Iterative pre-order walk; skip_depth > 0 while inside script/style/noscript/template.
@@ -237,42 +302,48 @@ void PageParser::Parse(const PageInput& page, PageFeatures* f, const DomVocabula
           break;
         }
         case MyHTML_TAG_SCRIPT:
-          if (HasAttr(node, "src")) {
-            std::string s = Attr(node, "src");
+          if (myhtml_tree_attr_t* src_attr = FindAttr(node, "src")) {
+            std::string s = AttrValue(src_attr);
             if (!s.empty())
-              PushCapped(&f->script_src, ResolveUrl(page.url, s));
+              PushCapped(&f->script_src, resolve(s));
           } else {
-            if (!f->scripts.empty())
-              f->scripts.push_back('\n');
-            const size_t begin = f->scripts.size();
-            NodeText(node, &f->scripts, kMaxFieldBytes);
+            script_ops_.push_back({nullptr, 0});
+            const size_t first = script_ops_.size();
+            NodeText(node, &script_ops_);
             if (IsJsonScriptType(Attr(node, "type"))) {
-              AppendJsonState(std::string_view(f->scripts).substr(begin), kMaxJsonStateBytes,
-                              &f->json_state);
+              size_t bytes = 0;
+              for (size_t k = first; k < script_ops_.size(); ++k)
+                bytes += script_ops_[k].size;
+              if (bytes <= kMaxJsonStateScript) {
+                std::string json;
+                json.reserve(bytes);
+                for (size_t k = first; k < script_ops_.size(); ++k)
+                  json.append(script_ops_[k].data, script_ops_[k].size);
+                AppendJsonState(json, kMaxJsonStateBytes, &f->json_state);
+              }
             }
           }
           break;
         case MyHTML_TAG_STYLE:
-          if (!f->css.empty())
-            f->css.push_back('\n');
-          NodeText(node, &f->css, kMaxFieldBytes);
+          css_ops_.push_back({nullptr, 0});
+          NodeText(node, &css_ops_);
           break;
         case MyHTML_TAG_A:
-          if (HasAttr(node, "href"))
-            PushCapped(&f->links, Attr(node, "href"));
+          if (myhtml_tree_attr_t* href = FindAttr(node, "href"))
+            PushCapped(&f->links, AttrValue(href));
           break;
         case MyHTML_TAG_IFRAME:
-          if (HasAttr(node, "src"))
-            PushCapped(&f->iframes, Attr(node, "src"));
+          if (myhtml_tree_attr_t* src_attr = FindAttr(node, "src"))
+            PushCapped(&f->iframes, AttrValue(src_attr));
           break;
         case MyHTML_TAG_FORM:
           PushCapped(&f->forms, Attr(node, "action"));
           break;
         case MyHTML_TAG_IMG:
-          if (HasAttr(node, "src"))
-            PushCapped(&f->img_src, Attr(node, "src"));
-          if (HasAttr(node, "alt"))
-            PushCapped(&f->img_alt, Attr(node, "alt"));
+          if (myhtml_tree_attr_t* src_attr = FindAttr(node, "src"))
+            PushCapped(&f->img_src, AttrValue(src_attr));
+          if (myhtml_tree_attr_t* alt = FindAttr(node, "alt"))
+            PushCapped(&f->img_alt, AttrValue(alt));
           break;
         default:
           break;
@@ -314,6 +385,8 @@ void PageParser::Parse(const PageInput& page, PageFeatures* f, const DomVocabula
     if (node != nullptr)
       node = myhtml_node_next(node);
   }
+  Replay(script_ops_, &f->scripts);
+  Replay(css_ops_, &f->css);
   while (!f->text.empty() && (f->text.back() == ' ' || f->text.back() == '\n'))
     f->text.pop_back();
   if (dom != nullptr)

@@ -70,6 +70,15 @@ class PageParser {
 
   void* tree() const { return tree_; }  // myhtml_tree_t*
 
+  // One append to the scripts or css field, recorded during the walk and replayed once it is
+  // over into a string of the right capacity: grown by doubling, a field copies itself at every
+  // step and, past the allocator's mmap threshold, faults in fresh pages each time. `data`
+  // points into the tree; null is the '\n' that separates two elements' texts.
+  struct TextOp {
+    const char* data;
+    size_t size;
+  };
+
  private:
   void* myhtml_ = nullptr;
   void* tree_ = nullptr;
@@ -78,6 +87,7 @@ class PageParser {
   // The parsed prefix repaired to valid UTF-8 when the page was not (libmodest mis-copies text
   // around invalid sequences); the tree may point into it until the next Parse.
   std::string repaired_;
+  std::vector<TextOp> script_ops_, css_ops_;  // the last Parse's (kept for their capacity)
 };
 
 // Resolves a possibly relative reference against base (RFC 3986), as a browser's .src does.

@@ -374,11 +374,6 @@ void MatchWords(const RuleSet& rules, const std::vector<PageFeatures>& pages, hs
   }
   if (techs.empty())
     return;
-  std::vector<std::vector<std::string>> logos(techs.size());  // lower-case, per technology
-  for (size_t i = 0; i < techs.size(); ++i) {
-    for (const std::string& logo : rules.technologies()[techs[i]].logos)
-      logos[i].push_back(common::AsciiLower(logo));
-  }
   std::vector<bool> has_signal(rules.technologies().size(), false);
   for (const Detection& d : *detections)
     has_signal[d.tech] = true;
@@ -449,9 +444,11 @@ void MatchWords(const RuleSet& rules, const std::vector<PageFeatures>& pages, hs
       const uint32_t t = techs[ti];
       const Technology& tech = rules.technologies()[t];
       uint32_t order = static_cast<uint32_t>(tech.words.size());
-      for (size_t li = 0; li < logos[ti].size(); ++li) {
-        const std::string& l = logos[ti][li];
+      for (size_t li = 0; li < tech.logos.size(); ++li) {
         const uint32_t literal = tech.logo_literals[li];
+        // Only a logo without a literal (one holding a newline) is searched value by value.
+        const std::string l =
+            literal == kNoLiteral ? common::AsciiLower(tech.logos[li]) : std::string();
         auto match = [&](const std::vector<std::string>& lowered,
                          const std::vector<std::string>& original, const std::vector<size_t>& first,
                          const char* field, bool whole_words) {
