@@ -51,7 +51,9 @@ TEST(JsRegexTest, TranslatesJavaScriptSyntax) {
 TEST(JsRegexTest, AClassWithCharactersOutsideAsciiMatchesTheCharacters) {
   EXPECT_TRUE(Matches("brevl[aå]da", "brevlåda"));
   EXPECT_TRUE(Matches("brevl[aå]da", "brevlada"));
-  EXPECT_FALSE(Matches("brevl[aå]da", "brevl\xc3" "da"));
+  EXPECT_FALSE(Matches("brevl[aå]da",
+                       "brevl\xc3"
+                       "da"));
   EXPECT_TRUE(Matches("Posti [–-] Express", "Posti – Express"));
   EXPECT_TRUE(Matches("Vytvo[řr]il", "Vytvořil"));
   EXPECT_TRUE(Matches("x[å]{2}y", "xååy"));
