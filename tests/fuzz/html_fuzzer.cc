@@ -1,7 +1,8 @@
 // Fuzz target: detection on one page of hostile HTML: the bounds pre-pass (html_bounds), the
 // parse into page features (page_features, with the DOM index of dom_index), and the detector
 // with a small rule set that has a rule of every field the page feeds (html, text, css,
-// scripts, script src, meta, links, dom exists / text / attributes, words and logos).
+// scripts, script src, meta, links, dom exists / text / attributes, words and logos), and
+// the JSON state read from application/json scripts (json_state.h).
 // Input: the HTML; its first line is also resolved as a link against the page's URL.
 #include <cstddef>
 #include <cstdint>
@@ -76,6 +77,14 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   FUZZ_CHECK(site.notes().size() == 1);
   for (const auto& finding : site.Findings())
     FUZZ_CHECK(!finding.name.empty());
+  // JSON state: bounded, one "key.path: value" line per string.
+  {
+    static detect::PageParser parser;
+    detect::PageFeatures features;
+    parser.Parse(page, &features);
+    FUZZ_CHECK(features.json_state.size() <= detect::kMaxJsonStateBytes);
+    FUZZ_CHECK(features.json_state.empty() || features.json_state.back() == '\n');
+  }
   // The same page rendered by a browser goes through the rendered_html path.
   page.rendered_html = std::string(rest);
   (void)detector.Analyze({page});
