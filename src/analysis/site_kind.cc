@@ -113,7 +113,6 @@ constexpr std::array kOrderWords = {
     "orders are",
     "orders over",
     "orders under",
-    "ordrer",
     "bestill",
     "beställ",
     "pedido",
@@ -136,9 +135,7 @@ constexpr std::array kOrderWords = {
     "zakup",
     "tilaus",
     "ostoskori",
-    "beställning",
     "köp",
-    "bestilling",
     "ordre",
     "køb",
     "kjøp",
@@ -149,7 +146,6 @@ constexpr std::array kOrderWords = {
     "your items",
     "your parcel",
     "your package",
-    "your purchase",
     "din pakke",
     "ditt paket",
     "dein paket",
@@ -163,27 +159,11 @@ constexpr std::array kOrderWords = {
 constexpr std::array kTermsWords = {
     "payment method",
     "payment options",
-    "shipping cost",
-    "delivery cost",
-    "free shipping",
-    "free delivery",
-    "zahlungsart",
-    "zahlungsmethod",
-    "zahlungsmöglich",
-    "versandkosten",
-    "versandkostenfrei",
-    "kostenloser versand",
     "kreditkarte",
-    "métodos de pago",
-    "formas de pago",
     "gastos de envío",
     "envío gratis",
     "tarjeta de crédito",
     "pago",
-    "metodo di pagamento",
-    "metodi di pagamento",
-    "modalità di pagamento",
-    "spese di spedizione",
     "spedizion",
     "carta di credito",
     "způsob platby",
@@ -198,14 +178,11 @@ constexpr std::array kTermsWords = {
     "bankkártya",
     "metode de plat",
     "modalitati de plata",
-    "modalități de plată",
     "plată",
     "cost livrare",
     "taxa de livrare",
     "livrare gratuit",
     "card bancar",
-    "formas de pagamento",
-    "meios de pagamento",
     "pagamento",
     "frete",
     "portes",
@@ -219,26 +196,15 @@ constexpr std::array kTermsWords = {
     "formy płatności",
     "koszty dostawy",
     "darmowa dostawa",
-    "betalningssätt",
     "betalsätt",
-    "fraktkostnad",
-    "fraktfri",
-    "fri frakt",
     "leveranstid",
-    "betalingsmåte",
-    "betalingsmuligheder",
-    "betalingsmetode",
     "fragtfri",
     "gratis fragt",
     "fri levering",
     "forsendelse",
     "kreditkort",
-    "maksutav",
     "toimitus",
     "luottokortti",
-    "ilmainen toimitus",
-    "moyens de paiement",
-    "modes de paiement",
     "frais de port",
     "frais de livraison",
     "livraison gratuite",
@@ -250,7 +216,6 @@ constexpr std::array kTermsWords = {
     "αποστολ",
     "shipping",
     "postage",
-    "delivery time",
     "lieferzeit",
     "versand",
     "frakt",
@@ -452,6 +417,7 @@ SiteJudgement JudgeSite(const std::vector<SitePage>& pages, bool platform_found,
       }
     }
     if (const char* p = FirstFound(text, kCartPhrases)) {
+      own_cart = true;
       shop += 2;
       shop_why.push_back(std::string("a product can be put in a cart (\"") + p + "\")");
     }
@@ -461,8 +427,6 @@ SiteJudgement JudgeSite(const std::vector<SitePage>& pages, bool platform_found,
       shop += 2;
       shop_why.push_back("product data with a price");
     }
-    if (FirstFound(text, kCartPhrases) != nullptr || IsCommerceRole(page.role))
-      own_cart = true;
     for (const char* link : kMarketplaceProductLinks) {
       // Two links on one page count twice: a product list, not one "also on Amazon".
       for (size_t at = text.find(link); at != std::string::npos && marketplace < 2;
@@ -477,6 +441,7 @@ SiteJudgement JudgeSite(const std::vector<SitePage>& pages, bool platform_found,
       elsewhere_why = std::string("its products are bought elsewhere (\"") + phrase + "\")";
     }
     if (IsCommerceRole(page.role)) {
+      own_cart = true;
       shop += 2;
       shop_why.push_back("a " + std::string(page.role) + " page");
     }

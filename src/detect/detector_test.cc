@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include <cstdlib>
+#include <memory>
 #include <string>
 #include <thread>
 #include <vector>
@@ -23,17 +24,6 @@ std::shared_ptr<const RuleSet> Load(const std::string& technologies) {
   WriteFile(dir, "categories.json", kCategories);
   WriteFile(dir, "technologies.json", technologies);
   auto rs = RuleSet::Load({dir});
-  EXPECT_TRUE(rs.ok()) << rs.status().ToString();
-  return rs.ok() ? *rs : nullptr;
-}
-
-// The repository's own rules (rules/), as the product loads them.
-std::shared_ptr<const RuleSet> LoadOurRules() {
-  const char* source = std::getenv("LEADSCAN_SOURCE_DIR");
-  EXPECT_NE(source, nullptr) << "LEADSCAN_SOURCE_DIR is set by CTest";
-  if (source == nullptr)
-    return nullptr;
-  auto rs = RuleSet::Load({std::string(source) + "/rules"});
   EXPECT_TRUE(rs.ok()) << rs.status().ToString();
   return rs.ok() ? *rs : nullptr;
 }
@@ -454,12 +444,31 @@ TEST(SiteDetectionTest, AnExpiredDeadlineStopsBeforeThePageIsParsed) {
   EXPECT_TRUE(site.pages().empty());
 }
 
+// The repository's own rules (rules/), loaded once as the product loads them.
+class OurRulesTest : public ::testing::Test {
+ protected:
+  static void SetUpTestSuite() {
+    const char* source = std::getenv("LEADSCAN_SOURCE_DIR");
+    ASSERT_NE(source, nullptr) << "LEADSCAN_SOURCE_DIR is set by CTest";
+    auto rs = RuleSet::Load({std::string(source) + "/rules"});
+    ASSERT_TRUE(rs.ok()) << rs.status().ToString();
+    detector_ = std::make_unique<const Detector>(*rs);
+  }
+
+  static void TearDownTestSuite() { detector_.reset(); }
+
+  void SetUp() override { ASSERT_NE(detector_, nullptr); }
+
+  static const Detector& detector() { return *detector_; }
+
+ private:
+  static inline std::unique_ptr<const Detector> detector_;
+};
+
 // Our own rules (rules/technologies), each platform added for European shops on a page that
 // shows what such a shop serves, and not on a page that only names the platform in passing.
-TEST(DetectorTest, OurRulesFindTheEuropeanPlatformsByTheirMarkup) {
-  auto rules = LoadOurRules();
-  ASSERT_NE(rules, nullptr);
-  Detector d(rules);
+TEST_F(OurRulesTest, FindTheEuropeanPlatformsByTheirMarkup) {
+  const Detector& d = detector();
   const std::vector<std::pair<std::string, PageInput>> cases = {
       {"JTL-Shop", Page("<form><input type=\"hidden\" class=\"jtl_token\" name=\"jtl_token\" "
                         "value=\"ab12\"></form>")},
@@ -492,10 +501,8 @@ TEST(DetectorTest, OurRulesFindTheEuropeanPlatformsByTheirMarkup) {
     EXPECT_EQ(FindByName(fs, name), nullptr) << name;
 }
 
-TEST(DetectorTest, OurRulesFindTheAddedGatewaysByTheirScripts) {
-  auto rules = LoadOurRules();
-  ASSERT_NE(rules, nullptr);
-  Detector d(rules);
+TEST_F(OurRulesTest, FindTheAddedGatewaysByTheirScripts) {
+  const Detector& d = detector();
   auto fs =
       d.Analyze({Page("<script src=\"https://js.paystack.co/v1/inline.js\"></script>"
                       "<form action=\"https://checkout.google.com/api/checkout/v2/checkout\">"
@@ -509,10 +516,8 @@ TEST(DetectorTest, OurRulesFindTheAddedGatewaysByTheirScripts) {
 
 // Carrier names that are also common words: Spanish "correos" (e-mails), Portuguese
 // "estafeta" (a courier). The word alone on a shop's delivery page is no carrier.
-TEST(DetectorTest, OurRulesTellACarrierFromTheCommonWordItShares) {
-  auto rules = LoadOurRules();
-  ASSERT_NE(rules, nullptr);
-  Detector d(rules);
+TEST_F(OurRulesTest, TellACarrierFromTheCommonWordItShares) {
+  const Detector& d = detector();
   auto words = d.Analyze({Page(
       "<body><p>Envío y pago: le enviaremos correos electrónicos con el seguimiento del envío.</p>"
       "<p>Entrega: a encomenda é entregue por estafeta em 48 horas.</p></body>")});
@@ -525,10 +530,8 @@ TEST(DetectorTest, OurRulesTellACarrierFromTheCommonWordItShares) {
   EXPECT_NE(FindByName(carriers, "Estafeta"), nullptr);
 }
 
-TEST(DetectorTest, OurRulesReadShopPayInstallmentsAndIdealInShopText) {
-  auto rules = LoadOurRules();
-  ASSERT_NE(rules, nullptr);
-  Detector d(rules);
+TEST_F(OurRulesTest, ReadShopPayInstallmentsAndIdealInShopText) {
+  const Detector& d = detector();
   auto fs =
       d.Analyze({Page("<body><p>Betaling: als u kiest om met iDEAL te betalen, wordt u "
                       "doorgestuurd.</p><p>Checkout: pay in 4 interest-free installments "

@@ -261,18 +261,19 @@ char LowerByte(char c) {
 
 constexpr uint32_t kNoLiteral = UINT32_MAX;
 
+// Whether no word byte touches value[begin, end) on either side.
+bool WholeWordAt(std::string_view value, size_t begin, size_t end) {
+  return (begin == 0 || !IsWordByte(static_cast<unsigned char>(value[begin - 1]))) &&
+         (end == value.size() || !IsWordByte(static_cast<unsigned char>(value[end])));
+}
+
 // `needle` occurs in `value` (lower-case); with `whole_words`, only where no word byte
 // touches it on either side: an alt text's "Theaterregisseur" holds no SEUR logo. File names
 // are searched without it ("creditcardvisa.gif").
 bool Holds(std::string_view value, std::string_view needle, bool whole_words) {
   for (size_t at = value.find(needle); at != std::string_view::npos;
        at = value.find(needle, at + 1)) {
-    if (!whole_words)
-      return true;
-    const size_t end = at + needle.size();
-    const bool open = at == 0 || !IsWordByte(static_cast<unsigned char>(value[at - 1]));
-    const bool close = end == value.size() || !IsWordByte(static_cast<unsigned char>(value[end]));
-    if (open && close)
+    if (!whole_words || WholeWordAt(value, at, at + needle.size()))
       return true;
   }
   return false;
@@ -306,13 +307,9 @@ void FirstHolders(const LiteralSet& literals, const std::vector<std::string>& va
   for (const auto& [id, end] : hits) {
     const auto value = static_cast<size_t>(std::upper_bound(starts.begin(), starts.end(), end - 1) -
                                            starts.begin() - 1);
-    if (whole_words) {
-      // Values are joined with '\n', which is no letter: the neighbours are the value's own.
-      const size_t begin = end - literals.literal(id).size();
-      if ((begin > 0 && IsWordByte(static_cast<unsigned char>(joined[begin - 1]))) ||
-          IsWordByte(static_cast<unsigned char>(joined[end])))
-        continue;
-    }
+    // Values are joined with '\n', which is no word byte: the neighbours are the value's own.
+    if (whole_words && !WholeWordAt(joined, end - literals.literal(id).size(), end))
+      continue;
     (*first)[id] = std::min((*first)[id], value);
   }
 }
