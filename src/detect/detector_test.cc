@@ -545,6 +545,43 @@ TEST_F(OurRulesTest, ReadShopPayInstallmentsAndIdealInShopText) {
             nullptr);
 }
 
+// A link to a carrier's own tracking page names the carrier; a link to its other pages does not.
+TEST_F(OurRulesTest, ReadCarriersFromLinksToTheirTrackingPages) {
+  const Detector& d = detector();
+  auto fs = d.Analyze(
+      {Page("<footer><a href=\"http://www.fedex.com/Tracking?cntry_code=us\">Track</a> "
+            "<a href=\"https://www.ups.com/track?loc=en_US\">Track</a> "
+            "<a href=\"http://www.usps.com/shipping/trackandconfirm.htm\">Track</a></footer>")});
+  for (const char* name : {"FedEx", "UPS", "USPS"})
+    EXPECT_NE(FindByName(fs, name), nullptr) << name;
+  auto other =
+      d.Analyze({Page("<footer><a href=\"https://www.fedex.com/en-us/home.html\">x</a> "
+                      "<a href=\"https://www.ups.com/se/sv/about-ups\">y</a></footer>")});
+  EXPECT_EQ(FindByName(other, "FedEx"), nullptr);
+  EXPECT_EQ(FindByName(other, "UPS"), nullptr);
+}
+
+// "Posten" is Bring in Norwegian (the possessive "Posten sine", "utlevering", "hentested"), not
+// in Swedish or Danish, where it is PostNord's.
+TEST_F(OurRulesTest, ReadNorwegianPostenAsBring) {
+  const Detector& d = detector();
+  for (const char* text :
+       {"Dette er Posten sine reglar.", "Posten har strenge regler ift utlevering av pakker.",
+        "Pakken ligger klar på hentested hos Posten."}) {
+    EXPECT_NE(
+        FindByName(d.Analyze({Page(std::string("<body><p>") + text + "</p></body>")}), "Bring"),
+        nullptr)
+        << text;
+  }
+  for (const char* text :
+       {"Postens utlämningsställe flyttar till Ica.", "Postens udlevering i Tønder er flyttet."}) {
+    EXPECT_EQ(
+        FindByName(d.Analyze({Page(std::string("<body><p>") + text + "</p></body>")}), "Bring"),
+        nullptr)
+        << text;
+  }
+}
+
 // JSON state: a carrier in a checkout's JSON configuration, with its key path as context.
 TEST(DetectorTest, WordsInJsonStateCountWithTheirKeyPathAsContext) {
   auto rs = Load(R"({

@@ -3,7 +3,7 @@
 
 traps/: pages that are no shop and use the ambiguous provider names of issue 5 in their
 ordinary meaning (Bring, Early Bird, UPS in "pop-ups", Ingrid as a first name, "resurs", DAO,
-Posti, nets, collector, Posten as the mail). Every field is labelled empty, so any commerce
+Posti, nets, collector, Posten as the mail, carriers' pages that are not tracking pages). Every field is labelled empty, so any commerce
 finding on them is a false positive.
 
 mirrors/: single pages written to mirror what a platform's stock templates put in a page
@@ -22,6 +22,9 @@ TRAPS = {
                           " Posten (the mail), Dao De Jing, pop-ups; payment words nearby",
     "trailnotes-en.html": "English hiking blog: bring, nets, stamp collector, early bird rate,"
                           " Dao, Posti (a name, Italian 'posti'), pop-ups/ups",
+    "utlamning-sv.html": "Swedish local news: Postens utlämning (PostNord's, not Bring's), a"
+                         " Danish 'Postens udlevering', 'hentested' named as a word, links to"
+                         " carriers' own pages that are not their tracking pages",
 }
 MIRRORS = {
     "shopware5-detail.html": (
