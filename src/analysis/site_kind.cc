@@ -254,6 +254,19 @@ constexpr std::array kCartPaths = {"/cart",   "/checkout",  "/kassa",   "/varuko
                                    "/panier", "/carrello",  "/carrito", "/basket",   "/handlekurv",
                                    "/kurv",   "/ostoskori", "/koszyk",  "/kosik",    "/kosar"};
 
+// A provider speaking to merchants about their store and their customers (an app's or a
+// service's terms, a platform's manual). A shop speaks to its buyers; one such phrase happens on
+// a shop's page, three distinct ones on one page do not (docs/decisions/site-kind.md).
+constexpr std::array kMerchantVoice = {
+    "merchants",      "your store",      "your shop",      "your online store", "your webshop",
+    "your customers", "install the app", "din webshop",    "din nettbutikk",    "din netbutik",
+    "din webbutik",   "din e-handel",    "dine kunder",    "dina kunder",       "dine kunders",
+    "dina kunders",   "verkkokauppasi",  "asiakkaasi",     "ihre kunden",       "ihren shop",
+    "ihrem shop",     "ihres shops",     "vos clients",    "votre boutique",    "sus clientes",
+    "tu tienda",      "i tuoi clienti",  "il tuo negozio", "uw klanten",        "uw webshop",
+    "twoi klienci",   "twój sklep"};
+constexpr int kMerchantVoiceEnough = 3;
+
 constexpr std::array kDocsHostLabels = {"docs",    "developer", "developers", "dev",
                                         "devdocs", "api",       "apidocs"};
 constexpr std::array kDocsPathSegments = {"/docs/",       "/documentation/", "/developer/",
@@ -401,6 +414,7 @@ SiteJudgement JudgeSite(const std::vector<SitePage>& pages, bool platform_found,
   std::vector<std::string> shop_why, docs_why, help_why, article_why;
   bool provider = false;
   std::string provider_domain;
+  int merchant_voice = 0;  // the most distinct kMerchantVoice phrases on one page
   std::string terms_why;
   bool own_cart = false;  // add-to-cart wording, a cart link or a cart page
   int marketplace = 0;    // marketplace product links and "buy on Amazon" wording
@@ -472,6 +486,8 @@ SiteJudgement JudgeSite(const std::vector<SitePage>& pages, bool platform_found,
       shop_why.push_back("the site speaks of its own orders, deliveries or terms of sale");
     }
 
+    merchant_voice = std::max(merchant_voice, CountFound(text, kMerchantVoice));
+
     if (HostStartsWithLabel(url.host, kDocsHostLabels)) {
       docs += 3;
       docs_why.push_back("a documentation host (" + url.host + ")");
@@ -533,6 +549,8 @@ SiteJudgement JudgeSite(const std::vector<SitePage>& pages, bool platform_found,
   if (provider && shop < kStrongShop) {
     std::vector<std::string> why = {"the site is a provider's own (" + provider_domain + ")"};
     decide(SiteKind::kProvider, std::move(why));
+  } else if (merchant_voice >= kMerchantVoiceEnough && shop < kStrongShop) {
+    decide(SiteKind::kProvider, {"it speaks to merchants of their store and their customers"});
   } else if (docs >= kDocsEnough && shop < kShopEnough) {
     decide(SiteKind::kDocumentation, std::move(docs_why));
   } else if (help >= kHelpEnough && shop == 0) {

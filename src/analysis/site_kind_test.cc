@@ -147,5 +147,34 @@ TEST(SiteKindTest, ASiteWhoseProductsAreBoughtOnAMarketplaceSellsElsewhere) {
   EXPECT_EQ(shop.kind, SiteKind::kShop);
 }
 
+TEST(SiteKindTest, APageThatSpeaksToMerchantsOfTheirStoreIsAProvidersOwn) {
+  // A shipping app's privacy policy: it lists the carriers it integrates, on no shop.
+  auto app =
+      Judge("https://rates-app.example/privacy",
+            "The App provides shipping rates to merchants who use Shopify. When you install "
+            "the App in your shop we share the addresses of your customers with the carriers: "
+            "PostNord, GLS, Bring.");
+  EXPECT_EQ(app.kind, SiteKind::kProvider);
+  EXPECT_FALSE(app.commerce_counts());
+  // The same in Swedish.
+  EXPECT_EQ(Judge("https://frakt-app.example/",
+                  "Fraktappen visar dina kunder PostNord och DHL i kassan. Koppla din webbutik och "
+                  "låt dina kunders paket spåras.")
+                .kind,
+            SiteKind::kProvider);
+  // One or two such phrases happen on a shop's pages; a strong shop outweighs three.
+  EXPECT_EQ(Judge("https://kaffebonan.se/",
+                  "<button>Lägg i varukorg</button><p>Vi skickar med PostNord till dig och "
+                  "dina kunder.</p>")
+                .kind,
+            SiteKind::kShop);
+  EXPECT_EQ(Judge("https://kaffebonan.se/grossist",
+                  "<a href=\"/cart\">Varukorg</a><button>Lägg i varukorg</button>"
+                  "<script type=\"application/ld+json\">{\"@type\":\"Product\"}</script>"
+                  "<p>För återförsäljare: merchants, din webbutik, dina kunder.</p>")
+                .kind,
+            SiteKind::kShop);
+}
+
 }  // namespace
 }  // namespace leadscan::analysis
