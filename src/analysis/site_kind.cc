@@ -258,13 +258,12 @@ constexpr std::array kCartPaths = {"/cart",   "/checkout",  "/kassa",   "/varuko
 // service's terms, a platform's manual). A shop speaks to its buyers; one such phrase happens on
 // a shop's page, three distinct ones on one page do not (docs/decisions/site-kind.md).
 constexpr std::array kMerchantVoice = {
-    "merchants",      "your store",      "your shop",      "your online store", "your webshop",
-    "your customers", "install the app", "din webshop",    "din nettbutikk",    "din netbutik",
-    "din webbutik",   "din e-handel",    "dine kunder",    "dina kunder",       "dine kunders",
-    "dina kunders",   "verkkokauppasi",  "asiakkaasi",     "ihre kunden",       "ihren shop",
-    "ihrem shop",     "ihres shops",     "vos clients",    "votre boutique",    "sus clientes",
-    "tu tienda",      "i tuoi clienti",  "il tuo negozio", "uw klanten",        "uw webshop",
-    "twoi klienci",   "twój sklep"};
+    "merchants",      "your store",      "your shop",    "your online store", "your webshop",
+    "your customers", "install the app", "din webshop",  "din nettbutikk",    "din netbutik",
+    "din webbutik",   "din e-handel",    "dine kunder",  "dina kunder",       "verkkokauppasi",
+    "asiakkaasi",     "ihre kunden",     "ihren shop",   "ihrem shop",        "ihres shops",
+    "vos clients",    "votre boutique",  "sus clientes", "tu tienda",         "i tuoi clienti",
+    "il tuo negozio", "uw klanten",      "uw webshop",   "twoi klienci",      "twój sklep"};
 constexpr int kMerchantVoiceEnough = 3;
 
 constexpr std::array kDocsHostLabels = {"docs",    "developer", "developers", "dev",

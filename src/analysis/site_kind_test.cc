@@ -158,8 +158,8 @@ TEST(SiteKindTest, APageThatSpeaksToMerchantsOfTheirStoreIsAProvidersOwn) {
   EXPECT_FALSE(app.commerce_counts());
   // The same in Swedish.
   EXPECT_EQ(Judge("https://frakt-app.example/",
-                  "Fraktappen visar dina kunder PostNord och DHL i kassan. Koppla din webbutik och "
-                  "låt dina kunders paket spåras.")
+                  "Fraktappen visar dina kunder PostNord och DHL i kassan. Koppla din webbutik, så "
+                  "spåras paketen från din e-handel.")
                 .kind,
             SiteKind::kProvider);
   // One or two such phrases happen on a shop's pages; a strong shop outweighs three.
