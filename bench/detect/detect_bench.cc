@@ -19,6 +19,7 @@
 #include <string>
 #include <vector>
 
+#include "common/allocator.h"
 #include "detect/detector.h"
 #include "detect/rule_set.h"
 
@@ -116,6 +117,7 @@ nlohmann::json FindingJson(const Finding& f) {
 }  // namespace
 
 int main(int argc, char** argv) {
+  leadscan::common::TuneAllocator();  // as leadscan's own main does
   std::vector<std::string> rules;
   std::string list;
   std::string features_path;

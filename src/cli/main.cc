@@ -4,11 +4,13 @@
 
 #include "cli/command_line.h"
 #include "cli/layered_options.h"
+#include "common/allocator.h"
 #include "common/config.h"
 #include "common/logging.h"
 
 int main(int argc, char** argv) {
   using namespace leadscan;
+  common::TuneAllocator();
   auto cl = cli::BuildCommandLine();
   CLI::App& app = cl->app;
   try {
