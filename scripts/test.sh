@@ -15,4 +15,6 @@ if [[ "${LEADSCAN_SANITIZED:-0}" == "1" ]]; then
   # Upstream bugs we cannot fix here, each scoped to one function (the file says which).
   export ASAN_OPTIONS="${ASAN_OPTIONS:+$ASAN_OPTIONS:}suppressions=$src/tests/sanitizer/asan.supp"
 fi
+# Compiled rules are kept inside the build folder, not in the home folder (--rules-cache).
+export LEADSCAN_RULES_CACHE="$PWD/test-rules-cache"
 ctest --output-on-failure -j "$jobs" --timeout 900 "${exclude[@]}"

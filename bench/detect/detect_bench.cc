@@ -5,7 +5,9 @@
 // harness's input) as JSON lines; with --features-only it does only that and times nothing.
 //
 // usage: leadscan_detect_bench --rules PATH [--rules PATH]... [--no-dom] [--no-js]
-//        [--no-words] [--features FILE [--features-only]] [--repeat N] LIST
+//        [--no-words] [--features FILE [--features-only]] [--cache DIR] [--repeat N] LIST
+// --cache DIR keeps the compiled rules in DIR between runs, as leadscan does
+// (detect/compiled_cache.h); without it every run compiles.
 #include <sys/resource.h>
 #include <zlib.h>
 
@@ -124,6 +126,7 @@ int main(int argc, char** argv) {
   bool features_only = false;  // write --features and time nothing (a pass of its own, so the
                                // timed runs' peak memory is not the JSON writer's)
   DetectorOptions options;
+  leadscan::detect::LoadOptions load_options;  // no compiled-rules cache unless --cache
   int repeat = 1;
   for (int i = 1; i < argc; ++i) {
     std::string a = argv[i];
@@ -133,6 +136,8 @@ int main(int argc, char** argv) {
       features_path = argv[++i];
     } else if (a == "--features-only") {
       features_only = true;
+    } else if (a == "--cache" && i + 1 < argc) {
+      load_options.compiled_cache_dir = argv[++i];
     } else if (a == "--repeat" && i + 1 < argc) {
       repeat = std::max(1, std::atoi(argv[++i]));
     } else if (a == "--no-dom") {
@@ -145,7 +150,7 @@ int main(int argc, char** argv) {
       list = a;
     } else {
       std::cerr << "usage: leadscan_detect_bench --rules PATH... [--no-dom] [--no-words] "
-                   "[--features FILE [--features-only]] [--repeat N] LIST\n";
+                   "[--features FILE [--features-only]] [--cache DIR] [--repeat N] LIST\n";
       return 2;
     }
   }
@@ -154,7 +159,7 @@ int main(int argc, char** argv) {
     return 2;
   }
   auto t0 = std::chrono::steady_clock::now();
-  auto loaded = RuleSet::Load(rules);
+  auto loaded = RuleSet::Load(rules, load_options);
   if (!loaded.ok()) {
     std::cerr << "leadscan_detect_bench: " << loaded.status().ToString() << "\n";
     return 1;
@@ -250,6 +255,8 @@ int main(int argc, char** argv) {
       {"patterns", (*loaded)->pattern_count()},
       {"pcre_only_patterns", (*loaded)->fallback_count()},
       {"load_ms", load_ms},
+      {"compiled_cache",
+       {{"hits", (*loaded)->cache_stats().hits}, {"misses", (*loaded)->cache_stats().misses}}},
       {"p50_ms", p50(times)},
       {"mean_ms", mean(times)},
       {"max_ms", times.empty() ? 0 : *std::max_element(times.begin(), times.end())},

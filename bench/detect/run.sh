@@ -32,23 +32,32 @@ bench() {  # label rules...
   for r in "$@"; do rules+=(--rules "$r"); done
   echo
   echo "== $label =="
+  # leadscan keeps compiled rules between runs (detect/compiled_cache.h): the first pass below
+  # compiles them into an empty cache, the timed passes after it load them, as every run of
+  # leadscan after its first does. One full-mode pass without the cache is timed as well.
+  local cache="$out/$label.compiled-rules"
+  rm -rf "$cache"
   # The page features for the reference (a pass of its own, untimed).
-  "$bin" --features "$out/$label.features" --features-only "${rules[@]}" "$out/pages.tsv" \
-    >/dev/null 2>"$out/$label.features.err"
+  "$bin" --features "$out/$label.features" --features-only --cache "$cache" "${rules[@]}" \
+    "$out/pages.tsv" >/dev/null 2>"$out/$label.features.err"
   # Reference-equal mode (no dom, no words: the reference core evaluates neither) for the
   # comparison.
-  "$bin" --no-dom --no-words "${rules[@]}" "$out/pages.tsv" \
+  "$bin" --no-dom --no-words --cache "$cache" "${rules[@]}" "$out/pages.tsv" \
     >"$out/$label.ours.jsonl" 2>"$out/$label.ours.err"
   # Full mode (dom rules and our words/logos on), as leadscan runs.
-  "$bin" "${rules[@]}" "$out/pages.tsv" >"$out/$label.full.jsonl" 2>"$out/$label.full.err"
+  "$bin" --cache "$cache" "${rules[@]}" "$out/pages.tsv" >"$out/$label.full.jsonl" \
+    2>"$out/$label.full.err"
+  # The same with the rules compiled in the run (a first run, or no cache folder).
+  "$bin" "${rules[@]}" "$out/pages.tsv" >"$out/$label.cold.jsonl" 2>"$out/$label.cold.err"
   node "$root/tests/detect_ref/ref_analyze.js" --core "$core" "${rules[@]}" "$out/$label.features" \
     >"$out/$label.ref.jsonl" 2>"$out/$label.ref.err"
-  local o f r
+  local o f r c
   o="$(summary "$out/$label.ours.err")"
   f="$(summary "$out/$label.full.err")"
   r="$(summary "$out/$label.ref.err")"
+  c="$(summary "$out/$label.cold.err")"
   node -e '
-    const [o, f, r] = process.argv.slice(1).map((s) => JSON.parse(s));
+    const [o, f, r, c] = process.argv.slice(1).map((s) => JSON.parse(s));
     const fmt = (x) => x.toFixed(3);
     console.log(`technologies: ${o.technologies}, patterns: ${o.patterns}, PCRE2-only patterns: ${o.pcre_only_patterns}, rule load ${fmt(o.load_ms)} ms`);
     console.log(`reference matcher (analyze+resolve only): p50 ${fmt(r.p50_ms)} ms, mean ${fmt(r.mean_ms)} ms, peak RSS ${(r.peak_rss_kb / 1024).toFixed(1)} MiB`);
@@ -59,7 +68,19 @@ bench() {  # label rules...
     console.log(`speed ratio (reference / leadscan): p50 ${(r.p50_ms / o.p50_ms).toFixed(1)}x, mean ${(r.mean_ms / o.mean_ms).toFixed(1)}x (reference-equal mode, parse + match); full mode: p50 ${(r.p50_ms / f.p50_ms).toFixed(1)}x, mean ${(r.mean_ms / f.mean_ms).toFixed(1)}x`);
     console.log(`speed ratio, matcher alone on both sides (the reference is timed without its feature extraction): p50 ${(r.p50_ms / o.match_p50_ms).toFixed(1)}x, mean ${(r.mean_ms / o.match_mean_ms).toFixed(1)}x`);
     console.log(`peak RSS ratio (leadscan / reference): ${(o.peak_rss_kb / r.peak_rss_kb).toFixed(2)} (reference-equal), ${(f.peak_rss_kb / r.peak_rss_kb).toFixed(2)} (full)`);
-  ' "$o" "$f" "$r"
+    console.log(`compiled rules: loaded from the cache in ${fmt(f.load_ms)} ms (${f.compiled_cache.hits} databases) in the passes above; compiled in ${fmt(c.load_ms)} ms without it`);
+    console.log(`leadscan, full mode, rules compiled in the run: p50 ${fmt(c.p50_ms)} ms, mean ${fmt(c.mean_ms)} ms (${(r.mean_ms / c.mean_ms).toFixed(1)}x by mean), peak RSS ${(c.peak_rss_kb / 1024).toFixed(1)} MiB (${(c.peak_rss_kb / r.peak_rss_kb).toFixed(2)} of the reference)`);
+  ' "$o" "$f" "$r" "$c"
+  # Findings per page (timings differ by nature) must be the same either way.
+  node -e '
+    const fs = require("fs");
+    const pages = (f) => fs.readFileSync(f, "utf8").trim().split("\n")
+      .map((l) => JSON.parse(l)).map((j) => JSON.stringify([j.file, j.findings]));
+    const [a, b] = process.argv.slice(1).map(pages);
+    const same = a.length === b.length && a.every((x, i) => x === b[i]);
+    console.log(`findings with the rules from the cache and compiled in the run: ${same ? "identical" : "DIFFERENT"} (${a.length} pages)`);
+    process.exit(same ? 0 : 1);
+  ' "$out/$label.full.jsonl" "$out/$label.cold.jsonl"
   echo "-- differences, reference-equal mode:"
   node "$root/tests/detect_ref/compare.js" "$out/$label.ours.jsonl" "$out/$label.ref.jsonl" || true
   echo "-- differences, full mode (dom rules and words are ours only):"

@@ -215,7 +215,7 @@ int AnalyzeCommand::RunSaved() {
     }
     headers = std::move(*h);
   }
-  auto rules = LoadRules(flags_.rules, flags_.only_rules);
+  auto rules = LoadRules(flags_.rules, flags_.only_rules, flags_.rules_cache);
   if (!rules.ok()) {
     std::cerr << "leadscan analyze: " << rules.status().ToString() << "\n";
     return kExitUsage;

@@ -18,6 +18,7 @@ void AddAnalysisFlags(CLI::App& app, AnalysisFlags* flags, const std::string& co
   app.add_option("--only-rules", flags->only_rules,
                  "Use only these rule files or folders (repeatable)")
       ->check(CLI::ExistingPath);
+  AddRulesCacheFlag(app, &flags->rules_cache);
   app.add_option("--timeout", flags->timeout_ms, "Time budget per input in ms")
       ->check(CLI::Range(int64_t{1000}, int64_t{600000}))
       ->capture_default_str();
@@ -63,7 +64,7 @@ common::Result<std::unique_ptr<LiveAnalysis>> LiveAnalysis::Create(const Analysi
   auto type = analysis::ParseAnalysisType(flags.type, "type");
   if (!type.ok())
     return type.status();
-  auto rules = LoadRules(flags.rules, flags.only_rules);
+  auto rules = LoadRules(flags.rules, flags.only_rules, flags.rules_cache);
   if (!rules.ok())
     return rules.status();
   // The fetcher keeps a reference to the clock, so the clock is made first and dies last.

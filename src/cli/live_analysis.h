@@ -26,6 +26,7 @@ struct AnalysisFlags {
   std::string type = "full_analysis";
   std::vector<std::string> rules;
   std::vector<std::string> only_rules;
+  std::string rules_cache;  // --rules-cache
   int64_t timeout_ms = 20000;
   int concurrency = 64;
   // auto | always | never (analysis_config.render); commands without --render never render.

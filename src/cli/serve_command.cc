@@ -213,6 +213,7 @@ ServeCommand::ServeCommand(CLI::App& parent, bool workers_only) : workers_only_(
       ->capture_default_str();
   app_->add_option("--rules", rules_, "Add rule files or folders to ours (repeatable)")
       ->check(CLI::ExistingPath);
+  AddRulesCacheFlag(*app_, &rules_cache_);
   app_->add_option("--render-tabs", render_tabs_,
                    "Pages rendered at once in this process's headless Chromium (started on the "
                    "first render); 0: no browser, render always reports renderer_unavailable")
@@ -373,7 +374,7 @@ int ServeCommand::Run() {
     std::cerr << "leadscan " << name << ": " << store.status().ToString() << "\n";
     return kExitSomeFailed;
   }
-  auto rules = LoadRules(rules_, {});
+  auto rules = LoadRules(rules_, {}, rules_cache_);
   if (!rules.ok()) {
     std::cerr << "leadscan " << name << ": " << rules.status().ToString() << "\n";
     return kExitUsage;

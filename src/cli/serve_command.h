@@ -56,6 +56,7 @@ class ServeCommand final : public Command {
   int64_t stream_idle_timeout_s_ = 600;
   int64_t stream_max_lifetime_s_ = 3600;
   std::vector<std::string> rules_;
+  std::string rules_cache_;
   fetch::FetchOptions fetch_options_;
   ProviderFlags provider_flags_;
   SearchFlags search_flags_;

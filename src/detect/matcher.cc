@@ -5,6 +5,7 @@
 
 #include <algorithm>
 
+#include "detect/compiled_cache.h"
 #include "detect/required_literals.h"
 
 namespace leadscan::detect {
@@ -174,20 +175,18 @@ void MultiMatcher::Add(uint32_t id, std::string pcre) {
   sources_.push_back(std::move(pcre));
 }
 
-Status MultiMatcher::Build(ScratchPool* pool, bool multi_value) {
+Status MultiMatcher::Build(ScratchPool* pool, bool multi_value, CompiledCache* cache) {
   multi_value_ = multi_value;
   const unsigned kFlags =
       multi_value ? HS_FLAG_CASELESS | HS_FLAG_PREFILTER | HS_FLAG_ALLOWEMPTY | HS_FLAG_MULTILINE
                   : HS_FLAG_CASELESS | HS_FLAG_PREFILTER | HS_FLAG_SINGLEMATCH | HS_FLAG_ALLOWEMPTY;
-  std::vector<const char*> exprs;
-  std::vector<unsigned> flags;
-  std::vector<unsigned> idx;
   if (sources_.size() < kMinVectorscanPatterns) {  // a database costs more than PCRE2 here
     fallback_ = ids_;
     sources_.clear();
     return Status::Ok();
   }
   literals_ = std::make_unique<LiteralSet>(/*all_matches=*/multi_value);
+  std::vector<uint32_t> pending;  // the patterns a regex database has to prefilter
   for (size_t i = 0; i < sources_.size(); ++i) {
     if (auto clauses = RequiredLiterals(sources_[i], kMinRequiredLiteral)) {
       for (const std::vector<std::string>& clause : *clauses) {
@@ -207,47 +206,48 @@ Status MultiMatcher::Build(ScratchPool* pool, bool multi_value) {
       ++literal_prefiltered_;
       continue;
     }
-    hs_expr_info_t* info = nullptr;
-    hs_compile_error_t* err = nullptr;
-    if (hs_expression_info(sources_[i].c_str(), kFlags, &info, &err) != HS_SUCCESS) {
-      hs_free_compile_error(err);
-      fallback_.push_back(ids_[i]);
-      continue;
-    }
-    free(info);  // NOLINT: allocated by Vectorscan with malloc
-    exprs.push_back(sources_[i].c_str());
-    flags.push_back(kFlags);
-    idx.push_back(static_cast<unsigned>(i));
+    pending.push_back(static_cast<uint32_t>(i));
   }
-  // A pattern can pass the syntax check and still fail to compile (too large): drop it to
-  // the fallback list and compile that chunk again. (exprs points into sources_.)
-  for (size_t begin = 0; begin < exprs.size(); begin += kMaxPatternsPerDatabase) {
-    size_t end = std::min(exprs.size(), begin + kMaxPatternsPerDatabase);
-    std::vector<const char*> ce(exprs.begin() + begin, exprs.begin() + end);
-    std::vector<unsigned> cf(flags.begin() + begin, flags.begin() + end);
-    std::vector<unsigned> ci(idx.begin() + begin, idx.begin() + end);
-    while (!ce.empty()) {
-      hs_database_t* db = nullptr;
-      hs_compile_error_t* err = nullptr;
-      hs_error_t rc =
-          hs_compile_multi(ce.data(), cf.data(), ci.data(), static_cast<unsigned>(ce.size()),
-                           HS_MODE_BLOCK, Platform(), &db, &err);
-      if (rc == HS_SUCCESS) {
-        dbs_.push_back(db);
-        if (pool != nullptr)
-          LEADSCAN_RETURN_IF_ERROR(pool->Fit(db));
-        break;
-      }
-      int bad = err != nullptr ? err->expression : -1;
-      std::string message = err != nullptr && err->message != nullptr ? err->message : "unknown";
-      hs_free_compile_error(err);
-      if (bad < 0 || static_cast<size_t>(bad) >= ce.size()) {
-        return Status::Internal("Vectorscan compile failed: " + message);
-      }
-      fallback_.push_back(ids_[ci[bad]]);
-      ce.erase(ce.begin() + bad);
-      cf.erase(cf.begin() + bad);
-      ci.erase(ci.begin() + bad);
+  std::optional<CompiledCache::Key> key;
+  std::optional<CompiledCache::Entry> cached;
+  if (cache != nullptr && !pending.empty()) {
+    key.emplace();
+    key->Add(std::string_view("multi"));
+    key->AddPlatform(Platform());
+    key->Add(uint64_t{HS_MODE_BLOCK});
+    key->Add(uint64_t{kFlags});
+    key->Add(uint64_t{kMaxPatternsPerDatabase});
+    for (uint32_t i : pending) {
+      key->Add(uint64_t{i});
+      key->Add(sources_[i]);
+    }
+    cached = cache->Find(*key);
+  }
+  if (cached && std::any_of(cached->fallback.begin(), cached->fallback.end(),
+                            [&](uint32_t i) { return i >= ids_.size(); })) {
+    for (hs_database_t* db : cached->dbs)  // not a file of this key after all: compile
+      hs_free_database(db);
+    cached.reset();
+  }
+  if (cached) {
+    for (uint32_t i : cached->fallback)
+      fallback_.push_back(ids_[i]);
+    dbs_ = std::move(cached->dbs);
+    if (pool != nullptr) {
+      for (hs_database_t* db : dbs_)
+        LEADSCAN_RETURN_IF_ERROR(pool->Fit(db));
+    }
+  } else if (!pending.empty()) {
+    Result<std::vector<uint32_t>> refused = Compile(pending, kFlags);
+    if (!refused.ok())
+      return refused.status();
+    for (uint32_t i : *refused)
+      fallback_.push_back(ids_[i]);
+    if (key)
+      cache->Store(*key, *refused, dbs_);
+    if (pool != nullptr) {
+      for (hs_database_t* db : dbs_)
+        LEADSCAN_RETURN_IF_ERROR(pool->Fit(db));
     }
   }
   sources_.clear();
@@ -263,7 +263,55 @@ Status MultiMatcher::Build(ScratchPool* pool, bool multi_value) {
     literals_.reset();
     return Status::Ok();
   }
-  return literals_->Build(pool);
+  return literals_->Build(pool, cache);
+}
+
+Result<std::vector<uint32_t>> MultiMatcher::Compile(const std::vector<uint32_t>& pending,
+                                                    unsigned flags) {
+  std::vector<uint32_t> refused;
+  std::vector<const char*> exprs;
+  std::vector<unsigned> idx;
+  for (uint32_t i : pending) {
+    hs_expr_info_t* info = nullptr;
+    hs_compile_error_t* err = nullptr;
+    if (hs_expression_info(sources_[i].c_str(), flags, &info, &err) != HS_SUCCESS) {
+      hs_free_compile_error(err);
+      refused.push_back(i);
+      continue;
+    }
+    free(info);  // NOLINT: allocated by Vectorscan with malloc
+    exprs.push_back(sources_[i].c_str());
+    idx.push_back(i);
+  }
+  // A pattern can pass the syntax check and still fail to compile (too large): drop it to
+  // the fallback list and compile that chunk again. (exprs points into sources_.)
+  for (size_t begin = 0; begin < exprs.size(); begin += kMaxPatternsPerDatabase) {
+    size_t end = std::min(exprs.size(), begin + kMaxPatternsPerDatabase);
+    std::vector<const char*> ce(exprs.begin() + begin, exprs.begin() + end);
+    std::vector<unsigned> ci(idx.begin() + begin, idx.begin() + end);
+    while (!ce.empty()) {
+      std::vector<unsigned> cf(ce.size(), flags);
+      hs_database_t* db = nullptr;
+      hs_compile_error_t* err = nullptr;
+      hs_error_t rc =
+          hs_compile_multi(ce.data(), cf.data(), ci.data(), static_cast<unsigned>(ce.size()),
+                           HS_MODE_BLOCK, Platform(), &db, &err);
+      if (rc == HS_SUCCESS) {
+        dbs_.push_back(db);
+        break;
+      }
+      int bad = err != nullptr ? err->expression : -1;
+      std::string message = err != nullptr && err->message != nullptr ? err->message : "unknown";
+      hs_free_compile_error(err);
+      if (bad < 0 || static_cast<size_t>(bad) >= ce.size()) {
+        return Status::Internal("Vectorscan compile failed: " + message);
+      }
+      refused.push_back(ci[bad]);
+      ce.erase(ce.begin() + bad);
+      ci.erase(ci.begin() + bad);
+    }
+  }
+  return refused;
 }
 
 namespace {
@@ -341,13 +389,31 @@ uint32_t LiteralSet::Add(const std::string& literal) {
   return it->second;
 }
 
-Status LiteralSet::Build(ScratchPool* pool) {
+Status LiteralSet::Build(ScratchPool* pool, CompiledCache* cache) {
   if (literals_.empty())
     return Status::Ok();
+  const unsigned flag = all_matches_ ? HS_FLAG_CASELESS : HS_FLAG_CASELESS | HS_FLAG_SINGLEMATCH;
+  std::optional<CompiledCache::Key> key;
+  if (cache != nullptr) {
+    key.emplace();
+    key->Add(std::string_view("literals"));
+    key->AddPlatform(Platform());
+    key->Add(uint64_t{HS_MODE_BLOCK});
+    key->Add(uint64_t{flag});
+    for (const std::string& literal : literals_)
+      key->Add(literal);
+    if (std::optional<CompiledCache::Entry> cached = cache->Find(*key)) {
+      if (cached->dbs.size() == 1 && cached->fallback.empty()) {
+        db_ = cached->dbs[0];
+        return pool != nullptr ? pool->Fit(db_) : Status::Ok();
+      }
+      for (hs_database_t* db : cached->dbs)  // not a file of this key after all: compile
+        hs_free_database(db);
+    }
+  }
   std::vector<const char*> exprs;
   std::vector<size_t> lens;
-  std::vector<unsigned> flags(
-      literals_.size(), all_matches_ ? HS_FLAG_CASELESS : HS_FLAG_CASELESS | HS_FLAG_SINGLEMATCH);
+  std::vector<unsigned> flags(literals_.size(), flag);
   std::vector<unsigned> ids;
   for (size_t i = 0; i < literals_.size(); ++i) {
     exprs.push_back(literals_[i].data());
@@ -363,6 +429,8 @@ Status LiteralSet::Build(ScratchPool* pool) {
     db_ = nullptr;
     return Status::Internal("Vectorscan literal compile failed: " + message);
   }
+  if (key)
+    cache->Store(*key, {}, {db_});
   return pool != nullptr ? pool->Fit(db_) : Status::Ok();
 }
 

@@ -85,6 +85,7 @@ class ScratchPool {
 };
 
 class LiteralSet;
+class CompiledCache;
 
 class MultiMatcher {
  public:
@@ -106,7 +107,8 @@ class MultiMatcher {
 
   // Compiles the database; patterns Vectorscan refuses are kept as fallbacks (always offered).
   // multi_value: the database will scan many short values at once (CandidatesPerValue).
-  common::Status Build(ScratchPool* pool, bool multi_value = false);
+  // With a cache, databases an earlier run compiled from the same patterns are loaded instead.
+  common::Status Build(ScratchPool* pool, bool multi_value = false, CompiledCache* cache = nullptr);
 
   // For many values at once (one scan of the values joined by newlines, `^`/`$` per line):
   // appends (value index, id) for every pattern that may match each value, fallbacks included.
@@ -150,6 +152,10 @@ class MultiMatcher {
   bool multi_value_ = false;
   std::vector<std::string> extra_;          // extra literals, until Build
   std::vector<uint32_t> extra_of_literal_;  // literal index -> extra index (or UINT32_MAX)
+
+  // Compiles sources_[pending...] into dbs_; returns the indices Vectorscan refused, in order.
+  common::Result<std::vector<uint32_t>> Compile(const std::vector<uint32_t>& pending,
+                                                unsigned flags);
 };
 
 // LiteralSet: one Vectorscan literal database (caseless) telling which of many strings occur
@@ -165,7 +171,7 @@ class LiteralSet {
 
   // Returns the index of literal (adding it once). Call before Build.
   uint32_t Add(const std::string& literal);
-  common::Status Build(ScratchPool* pool);
+  common::Status Build(ScratchPool* pool, CompiledCache* cache = nullptr);
   // present[i] becomes true for every literal i found in text (present is resized).
   void Scan(std::string_view text, hs_scratch_t* scratch, std::vector<bool>* present) const;
 

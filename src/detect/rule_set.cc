@@ -935,7 +935,7 @@ void RuleSetBuilder::AddExtension(Technology* t, const Json& x, const std::strin
   }
 }
 
-std::shared_ptr<RuleSet> RuleSetBuilder::Build() {
+std::shared_ptr<RuleSet> RuleSetBuilder::Build(CompiledCache* cache) {
   std::shared_ptr<RuleSet> rs(new RuleSet());
   rs->categories_ = categories_;
   auto* css = mycss_create();
@@ -1028,11 +1028,11 @@ std::shared_ptr<RuleSet> RuleSetBuilder::Build() {
                                                                       : UINT32_MAX);
     }
   }
-  if (Status s = rs->logos_.Build(&rs->scratch_); !s.ok())
+  if (Status s = rs->logos_.Build(&rs->scratch_, cache); !s.ok())
     Error("", "", "logos", "", s.message());
-  if (Status s = rs->words_.Build(&rs->scratch_); !s.ok())
+  if (Status s = rs->words_.Build(&rs->scratch_, cache); !s.ok())
     Error("", "", "words", "", s.message());
-  if (Status s = rs->dom_literals_.Build(&rs->scratch_); !s.ok()) {
+  if (Status s = rs->dom_literals_.Build(&rs->scratch_, cache); !s.ok()) {
     Error("", "", "dom", "", s.message());
   }
   // The html field's scan also reports the dom rules' literals (one pass over the HTML).
@@ -1042,7 +1042,7 @@ std::shared_ptr<RuleSet> RuleSetBuilder::Build() {
   }
   for (auto& [field, index] : rs->plain_) {
     const bool list = field == Field::kScriptSrc || field == Field::kXhr;
-    Status s = index.matcher.Build(&rs->scratch_, list);
+    Status s = index.matcher.Build(&rs->scratch_, list, cache);
     lap(std::string("vectorscan ") + FieldName(field) + " (" +
         std::to_string(index.matcher.size()) + ")");
     if (!s.ok())
@@ -1050,7 +1050,7 @@ std::shared_ptr<RuleSet> RuleSetBuilder::Build() {
   }
   for (auto& [field, keys] : rs->keyed_) {
     for (auto& [key, index] : keys) {
-      Status s = index.matcher.Build(&rs->scratch_);
+      Status s = index.matcher.Build(&rs->scratch_, false, cache);
       if (!s.ok())
         Error("", "", std::string(FieldName(field)) + "." + key, "", s.message());
     }
@@ -1102,7 +1102,8 @@ size_t RuleSet::fallback_count() const {
   return n;
 }
 
-Result<std::shared_ptr<const RuleSet>> RuleSet::Load(const std::vector<std::string>& paths) {
+Result<std::shared_ptr<const RuleSet>> RuleSet::Load(const std::vector<std::string>& paths,
+                                                     const LoadOptions& options) {
   std::vector<RuleProblem> problems;
   RuleSetBuilder builder(&problems, false);
   std::vector<std::string> files = RuleSetBuilder::ExpandPaths(paths);
@@ -1113,7 +1114,12 @@ Result<std::shared_ptr<const RuleSet>> RuleSet::Load(const std::vector<std::stri
       return Status::InvalidArgument("rules_invalid", problems.back().ToString());
     }
   }
-  std::shared_ptr<RuleSet> rs = builder.Build();
+  std::optional<CompiledCache> cache;
+  if (!options.compiled_cache_dir.empty())
+    cache.emplace(options.compiled_cache_dir);
+  std::shared_ptr<RuleSet> rs = builder.Build(cache ? &*cache : nullptr);
+  if (cache)
+    rs->cache_stats_ = cache->stats();
   for (const RuleProblem& p : problems)
     rs->warnings_.push_back(p.ToString());
   return std::shared_ptr<const RuleSet>(std::move(rs));

@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "common/result.h"
+#include "detect/compiled_cache.h"
 #include "detect/dom_index.h"
 #include "detect/finding.h"
 #include "detect/matcher.h"
@@ -111,6 +112,13 @@ struct DomSelector {
   std::vector<DomSelectorPart> parts;
 };
 
+// How RuleSet::Load compiles.
+struct LoadOptions {
+  // A folder where compiled Vectorscan databases are kept between runs (CompiledCache); empty:
+  // compile every time.
+  std::string compiled_cache_dir;
+};
+
 class RuleSet {
  public:
   // Loads every file named (folders: every *.json below, in name order; later definitions of
@@ -118,7 +126,8 @@ class RuleSet {
   // from files named categories.json, from objects whose keys are all numeric, or from a
   // "categories" member next to "technologies". Fails with rules_invalid naming the first
   // error; use CheckRules for the full list.
-  static common::Result<std::shared_ptr<const RuleSet>> Load(const std::vector<std::string>& paths);
+  static common::Result<std::shared_ptr<const RuleSet>> Load(const std::vector<std::string>& paths,
+                                                             const LoadOptions& options = {});
 
   ~RuleSet();
   RuleSet(const RuleSet&) = delete;
@@ -175,6 +184,9 @@ class RuleSet {
 
   size_t fallback_count() const;
 
+  // What the compiled-database cache did while loading (all zero without one).
+  const CompiledCache::Stats& cache_stats() const { return cache_stats_; }
+
  private:
   friend class RuleSetBuilder;
   friend class Detector;
@@ -185,6 +197,7 @@ class RuleSet {
   std::map<int, Category> categories_;
   std::vector<PatternInfo> patterns_;
   std::vector<std::string> warnings_;
+  CompiledCache::Stats cache_stats_;
 
   // The reference driver's second pass: technologies analysed when a named technology or a
   // category was found. Lists in the reference's order.

@@ -27,8 +27,8 @@ class RuleSetBuilder {
   // Reads one file; false when it cannot be read or parsed (problem recorded).
   bool AddFile(const std::string& path);
 
-  // Compiles everything added so far.
-  std::shared_ptr<RuleSet> Build();
+  // Compiles everything added so far (through cache when not null).
+  std::shared_ptr<RuleSet> Build(CompiledCache* cache = nullptr);
 
  private:
   struct RawTech {

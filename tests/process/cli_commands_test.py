@@ -235,6 +235,40 @@ def check_backup(cli, leadscan, tmp):
         log.close()
 
 
+def check_rules_cache(cli, tmp):
+    """--rules-cache: the first run leaves the compiled rules there, later runs load them and
+    find the same; damaged files are compiled again, and `off` writes nothing."""
+    folder = os.path.join(tmp, "rules-cache")
+
+    def analyze(*extra):
+        r = cli.run("analyze", "kaffebonan.test", *extra, fetch=True)
+        assert r.returncode == 0, r.stderr
+        found = jsonl(r.stdout)[0]
+        return json.dumps([found.get(k) for k in ("ecommerce_platform", "payment_methods",
+                                                  "carriers", "technologies")], sort_keys=True)
+
+    first = analyze("--rules-cache", folder)
+    files = sorted(os.listdir(folder))
+    assert len(files) >= 4 and all(f.endswith(".hsdb") for f in files), files
+    assert analyze("--rules-cache", folder) == first, "loaded rules find the same"
+    for f in files:  # damage every file: each is compiled and written again
+        with open(os.path.join(folder, f), "r+b") as h:
+            h.seek(40)
+            h.write(b"\xff\x00\xff")
+    assert analyze("--rules-cache", folder) == first, "damaged files are compiled again"
+    assert sorted(os.listdir(folder)) == files
+    for f in files:
+        with open(os.path.join(folder, f), "rb") as h:
+            h.seek(40)
+            assert h.read(3) != b"\xff\x00\xff", f + " was not written again"
+    off = os.path.join(tmp, "rules-cache-off")
+    env_off = dict(os.environ, LEADSCAN_RULES_CACHE="off", HOME=off, XDG_CACHE_HOME=off)
+    r = subprocess.run([cli.leadscan, "analyze", "kaffebonan.test"] + cli.fetch_flags,
+                       capture_output=True, text=True, timeout=300, env=env_off)
+    assert r.returncode == 0, r.stderr
+    assert not os.path.exists(off), "off writes nothing"
+
+
 def main():
     leadscan, fakenet, sites = sys.argv[1:4]
     with open(os.path.join(sites, "expected.json")) as f:
@@ -249,7 +283,8 @@ def main():
         check_batch(cli, expected)
         check_leads(cli, os.path.join(tmp, "leads.db"))
         check_backup(cli, leadscan, tmp)
-        print("4 passed, 0 failed")
+        check_rules_cache(cli, tmp)
+        print("5 passed, 0 failed")
     finally:
         net.terminate()
         net.wait()
