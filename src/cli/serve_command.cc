@@ -174,6 +174,9 @@ void RegisterRenderMetrics(common::Metrics& metrics, render::Renderer& renderer)
   metrics.DefineCounter("leadscan_render_browser_starts_total", "Browsers started");
   metrics.DefineCounter("leadscan_render_browser_recycles_total",
                         "Browsers retired after their page budget");
+  metrics.DefineCounter(
+      "leadscan_render_browser_start_retries_total",
+      "New browsers that exited before their first answer and were started again");
   metrics.SetCallback("leadscan_render_tabs", {{"state", "busy"}},
                       [&renderer] { return static_cast<double>(renderer.stats().tabs_busy); });
   metrics.SetCallback("leadscan_render_tabs", {{"state", "max"}},
@@ -184,7 +187,8 @@ void RegisterRenderMetrics(common::Metrics& metrics, render::Renderer& renderer)
       {"leadscan_render_pages_total", "failed", &Stats::pages_failed},
       {"leadscan_render_crashes_total", "", &Stats::crashes},
       {"leadscan_render_browser_starts_total", "", &Stats::browsers_started},
-      {"leadscan_render_browser_recycles_total", "", &Stats::recycles}};
+      {"leadscan_render_browser_recycles_total", "", &Stats::recycles},
+      {"leadscan_render_browser_start_retries_total", "", &Stats::start_retries}};
   for (const auto& [name, outcome, member] : counters) {
     common::MetricLabels labels;
     if (*outcome != '\0')

@@ -237,6 +237,7 @@ RendererStats Renderer::stats() const {
   s.crashes = crashes_.load();
   s.browsers_started = browsers_started_.load();
   s.recycles = recycles_.load();
+  s.start_retries = start_retries_.load();
   s.tabs_opened = tabs_opened_.load();
   return s;
 }
@@ -311,7 +312,8 @@ void Renderer::OnBrowserEvent(const std::weak_ptr<Browser>& browser, const Json&
   guard_cv_.notify_one();
 }
 
-Result<std::shared_ptr<Renderer::Browser>> Renderer::Launch() {
+Result<std::shared_ptr<Renderer::Browser>> Renderer::Launch(bool* died) {
+  *died = false;
   ChromiumLaunch launch = options_.launch;
   launch.ca_file = options_.ca_file;
   launch.user_agent = options_.user_agent;
@@ -338,10 +340,12 @@ Result<std::shared_ptr<Renderer::Browser>> Renderer::Launch() {
       options_.max_message_bytes, [this, weak](const Json& e) { OnBrowserEvent(weak, e); });
   ++browsers_started_;
   auto version = browser->conn->Call("Browser.getVersion", Json::object(), "", kStartTimeout);
-  if (!version.ok())
+  if (!version.ok()) {
+    *died = !browser->conn->alive();
     return Status::Error(StatusCode::kUnavailable, "renderer_unavailable",
                          "Chromium did not answer after start: " + version.status().message(),
                          true);
+  }
   // Every request of every context and frame stops here until the guard decides.
   auto fetch = browser->conn->Call(
       "Fetch.enable",
@@ -365,7 +369,14 @@ Result<std::shared_ptr<Renderer::Browser>> Renderer::Acquire() {
   if (!current_) {
     // Launch outside the lock would let two threads start two browsers; a start is rare
     // (first page, crash, recycle), so others wait for it.
-    auto launched = Launch();
+    bool died = false;
+    auto launched = Launch(&died);
+    if (!launched.ok() && died) {
+      // A browser that exits before its first answer is usually a start that lost a race for
+      // resources (memory, a busy machine); one more start, and the error if it fails too.
+      ++start_retries_;
+      launched = Launch(&died);
+    }
     if (!launched.ok())
       return launched.status();
     current_ = std::move(launched).value();

@@ -40,6 +40,7 @@ struct RendererStats {
   int64_t crashes = 0;           // of those, renderer_crashed: a tab or browser crashed or hung
   int64_t browsers_started = 0;  // launches (the first, after crashes and after recycles)
   int64_t recycles = 0;          // browsers retired after pages_per_browser pages
+  int64_t start_retries = 0;     // new browsers that died before their first answer, started again
   int64_t tabs_opened = 0;       // tabs (each a fresh context) opened; the rest were reused
 };
 
@@ -102,7 +103,9 @@ class Renderer {
   common::Result<RenderedPage> RenderInTab(const RenderRequest& request);
   common::Result<std::shared_ptr<Browser>> Acquire();
   void Release(const std::shared_ptr<Browser>& browser, bool broken);
-  common::Result<std::shared_ptr<Browser>> Launch();
+  // Starts a browser and waits for its first answer; *died tells whether a failure was the
+  // browser exiting before that answer (rather than not answering in time).
+  common::Result<std::shared_ptr<Browser>> Launch(bool* died);
   common::Result<RenderedPage> RenderIn(const std::shared_ptr<Browser>& browser,
                                         const RenderRequest& request, bool* broken);
   // Opens a tab in a fresh context (blank, attached, Page and Network enabled, WebSockets
@@ -137,6 +140,7 @@ class Renderer {
   std::atomic<int64_t> pages_failed_{0};
   std::atomic<int64_t> crashes_{0};
   std::atomic<int64_t> recycles_{0};
+  std::atomic<int64_t> start_retries_{0};
   std::atomic<int64_t> tabs_opened_{0};
 
   mutable std::mutex tabs_mu_;

@@ -439,6 +439,47 @@ TEST_F(RendererTest, HungBrowserIsKilledAndRestarted) {
   EXPECT_NE(kill(first, 0), 0);  // the stopped browser was killed and reaped
 }
 
+// A browser binary that exits at once on its first start (as a start that lost a race for
+// memory does) and is Chromium from then on.
+std::string FlakyFirstStartBinary(const std::string& dir) {
+  fs::create_directories(dir);
+  const std::string script = dir + "/chromium";
+  std::ofstream(script) << "#!/bin/sh\n"
+                        << "if [ ! -e '" << dir << "/started' ]; then\n"
+                        << "  touch '" << dir << "/started'; exit 1\n"
+                        << "fi\n"
+                        << "exec " << kDefaultChromiumBinary << " \"$@\"\n";
+  fs::permissions(script, fs::perms::owner_all);
+  return script;
+}
+
+TEST_F(RendererTest, ABrowserThatDiesBeforeItsFirstAnswerIsStartedOnceMore) {
+  const std::string dir = ::testing::TempDir() + "leadscan-flaky-start-" + std::to_string(getpid());
+  fs::remove_all(dir);
+  RenderOptions o = Options();
+  o.launch.binary = FlakyFirstStartBinary(dir);
+  auto r = Renderer::Create(o);
+  ASSERT_TRUE(r.ok());
+  Renderer& renderer = *r.value();
+  auto page = renderer.Render({Url("/om-oss.html"), {}});
+  ASSERT_TRUE(page.ok()) << page.status().ToString();
+  EXPECT_TRUE(fs::exists(dir + "/started"));
+  EXPECT_EQ(renderer.stats().start_retries, 1);
+  EXPECT_EQ(renderer.browsers_started(), 2);
+
+  // A browser that never comes up is not retried forever: one more start, then the error.
+  RenderOptions broken = Options();
+  broken.launch.binary = "/bin/false";
+  auto b = Renderer::Create(broken);
+  ASSERT_TRUE(b.ok());
+  auto failed = b.value()->Render({Url("/om-oss.html"), {}});
+  ASSERT_FALSE(failed.ok());
+  EXPECT_EQ(failed.status().error_code(), "renderer_unavailable") << failed.status().ToString();
+  EXPECT_EQ(b.value()->stats().start_retries, 1);
+  EXPECT_EQ(b.value()->browsers_started(), 2);
+  fs::remove_all(dir);
+}
+
 // CPU seconds (user + system) a process has used; -1 when it is gone.
 double CpuSeconds(pid_t pid) {
   std::ifstream in("/proc/" + std::to_string(pid) + "/stat");
