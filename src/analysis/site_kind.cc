@@ -268,9 +268,10 @@ constexpr int kMerchantVoiceEnough = 3;
 
 constexpr std::array kDocsHostLabels = {"docs",    "developer", "developers", "dev",
                                         "devdocs", "api",       "apidocs"};
-constexpr std::array kDocsPathSegments = {"/docs/",       "/documentation/", "/developer/",
-                                          "/developers/", "/api-reference/", "/sdk/",
-                                          "/dev-docs/",   "/reference/"};
+constexpr std::array kDocsPathSegments = {"/docs/",        "/documentation/", "/developer/",
+                                          "/developers/",  "/api-reference/", "/sdk/",
+                                          "/dev-docs/",    "/reference/",     "/user-guide/",
+                                          "/user-guides/", "/manual/",        "/manuals/"};
 constexpr std::array kDocsWords = {
     "api key", "endpoint", " sdk",          "npm install",       "curl -",
     "webhook", "sandbox",  "api reference", "integration guide", "request body"};

@@ -58,6 +58,20 @@ TEST(SiteKindTest, ANewsArticleNamingBrandsIsAnArticle) {
   EXPECT_FALSE(j.commerce_counts());
 }
 
+// A platform's user guide speaks of "your order" (its merchants' orders) and names the
+// shipping software it plugs into: documentation, not a shop using that software.
+TEST(SiteKindTest, APlatformsUserGuideIsDocumentationThoughItSpeaksOfOrders) {
+  auto j = Judge("https://support.someplatform.com/en/user-guide/shipping-extension",
+                 "<p>The extension prints labels for your order and tracks the parcel.</p>");
+  EXPECT_EQ(j.kind, SiteKind::kDocumentation);
+  EXPECT_FALSE(j.commerce_counts());
+  // A shop's page with a cart under such a path stays a shop.
+  auto shop = Judge("https://shop.example.se/manual/kaffekvarn",
+                    "<a href=\"/cart\">Varukorg</a><button>Lägg i varukorgen</button>"
+                    "<p>Vi skickar din beställning med PostNord.</p>");
+  EXPECT_EQ(shop.kind, SiteKind::kShop);
+}
+
 TEST(SiteKindTest, AHelpCentreWithoutAnyShopSignalIsDocumentation) {
   auto j = Judge("https://support.somepsp.com/hc/en-us/articles/123",
                  "<p>How to enable MobilePay for your customers.</p>");
