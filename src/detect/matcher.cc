@@ -233,10 +233,6 @@ Status MultiMatcher::Build(ScratchPool* pool, bool multi_value, CompiledCache* c
     for (uint32_t i : cached->fallback)
       fallback_.push_back(ids_[i]);
     dbs_ = std::move(cached->dbs);
-    if (pool != nullptr) {
-      for (hs_database_t* db : dbs_)
-        LEADSCAN_RETURN_IF_ERROR(pool->Fit(db));
-    }
   } else if (!pending.empty()) {
     Result<std::vector<uint32_t>> refused = Compile(pending, kFlags);
     if (!refused.ok())
@@ -245,10 +241,10 @@ Status MultiMatcher::Build(ScratchPool* pool, bool multi_value, CompiledCache* c
       fallback_.push_back(ids_[i]);
     if (key)
       cache->Store(*key, *refused, dbs_);
-    if (pool != nullptr) {
-      for (hs_database_t* db : dbs_)
-        LEADSCAN_RETURN_IF_ERROR(pool->Fit(db));
-    }
+  }
+  if (pool != nullptr) {
+    for (hs_database_t* db : dbs_)
+      LEADSCAN_RETURN_IF_ERROR(pool->Fit(db));
   }
   sources_.clear();
   sources_.shrink_to_fit();
