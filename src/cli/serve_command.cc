@@ -6,6 +6,7 @@
 #include <unistd.h>
 
 #include <cerrno>
+#include <chrono>
 #include <cstring>
 #include <filesystem>
 #include <iostream>
@@ -378,10 +379,24 @@ int ServeCommand::Run() {
     std::cerr << "leadscan " << name << ": " << store.status().ToString() << "\n";
     return kExitSomeFailed;
   }
+  const auto rules_start = std::chrono::steady_clock::now();
   auto rules = LoadRules(rules_, {}, rules_cache_);
   if (!rules.ok()) {
     std::cerr << "leadscan " << name << ": " << rules.status().ToString() << "\n";
     return kExitUsage;
+  }
+  {
+    const detect::CompiledCache::Stats& cache = (*rules)->cache_stats();
+    const auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(
+                        std::chrono::steady_clock::now() - rules_start)
+                        .count();
+    const std::string from = rules_cache_ == "off" || rules_cache_.empty()
+                                 ? std::string("compiled; --rules-cache off")
+                                 : std::to_string(cache.hits) + " compiled databases loaded from " +
+                                       rules_cache_ + ", " +
+                                       std::to_string(cache.misses + cache.rejected) + " compiled";
+    spdlog::info("{}: {} technologies ready in {} ms ({})", name, (*rules)->technologies().size(),
+                 ms, from);
   }
   auto fetcher = fetch::CurlFetcher::Create(fetch_options_, clock);
   if (!fetcher.ok()) {
