@@ -203,10 +203,12 @@ void CompiledCache::Store(const Key& key, const std::vector<uint32_t>& fallback,
     return;
   }
   ++stored_;
-  Prune();
 }
 
 void CompiledCache::Prune() {
+  if (stored_.load() == 0)
+    return;
+
   struct File {
     fs::path path;
     fs::file_time_type used;

@@ -64,16 +64,19 @@ class CompiledCache {
   // The databases stored under key, deserialized; nullopt on a miss.
   std::optional<Entry> Find(const Key& key);
   // Stores dbs and fallback under key (written to a temporary file, then renamed).
+  // Call Prune once the stores of a load are done.
   void Store(const Key& key, const std::vector<uint32_t>& fallback,
              const std::vector<hs_database_t*>& dbs);
 
   const std::string& dir() const { return dir_; }
 
+  // Holds the folder under kMaxFolderBytes (least recently used files go); nothing when this
+  // cache stored nothing.
+  void Prune();
+
   Stats stats() const;
 
  private:
-  void Prune();
-
   std::string dir_;
   std::atomic<uint64_t> hits_{0}, misses_{0}, stored_{0}, rejected_{0}, unwritable_{0};
 };

@@ -51,6 +51,17 @@ const hs_platform_info_t* Platform() {
   return &info;
 }
 
+// The start of a compiled-rules cache key for a database of this kind, compiled with these
+// flags in block mode for Platform(); the caller adds its expressions.
+CompiledCache::Key DatabaseKey(std::string_view kind, unsigned flags) {
+  CompiledCache::Key key;
+  key.Add(kind);
+  key.AddPlatform(Platform());
+  key.Add(uint64_t{HS_MODE_BLOCK});
+  key.Add(uint64_t{flags});
+  return key;
+}
+
 }  // namespace
 
 Result<std::unique_ptr<Regex>> Regex::Compile(std::string_view pcre) {
@@ -211,11 +222,7 @@ Status MultiMatcher::Build(ScratchPool* pool, bool multi_value, CompiledCache* c
   std::optional<CompiledCache::Key> key;
   std::optional<CompiledCache::Entry> cached;
   if (cache != nullptr && !pending.empty()) {
-    key.emplace();
-    key->Add(std::string_view("multi"));
-    key->AddPlatform(Platform());
-    key->Add(uint64_t{HS_MODE_BLOCK});
-    key->Add(uint64_t{kFlags});
+    key = DatabaseKey("multi", kFlags);
     key->Add(uint64_t{kMaxPatternsPerDatabase});
     for (uint32_t i : pending) {
       key->Add(uint64_t{i});
@@ -391,11 +398,7 @@ Status LiteralSet::Build(ScratchPool* pool, CompiledCache* cache) {
   const unsigned flag = all_matches_ ? HS_FLAG_CASELESS : HS_FLAG_CASELESS | HS_FLAG_SINGLEMATCH;
   std::optional<CompiledCache::Key> key;
   if (cache != nullptr) {
-    key.emplace();
-    key->Add(std::string_view("literals"));
-    key->AddPlatform(Platform());
-    key->Add(uint64_t{HS_MODE_BLOCK});
-    key->Add(uint64_t{flag});
+    key = DatabaseKey("literals", flag);
     for (const std::string& literal : literals_)
       key->Add(literal);
     if (std::optional<CompiledCache::Entry> cached = cache->Find(*key)) {

@@ -1118,8 +1118,10 @@ Result<std::shared_ptr<const RuleSet>> RuleSet::Load(const std::vector<std::stri
   if (!options.compiled_cache_dir.empty())
     cache.emplace(options.compiled_cache_dir);
   std::shared_ptr<RuleSet> rs = builder.Build(cache ? &*cache : nullptr);
-  if (cache)
+  if (cache) {
+    cache->Prune();
     rs->cache_stats_ = cache->stats();
+  }
   for (const RuleProblem& p : problems)
     rs->warnings_.push_back(p.ToString());
   return std::shared_ptr<const RuleSet>(std::move(rs));
