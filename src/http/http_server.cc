@@ -142,6 +142,8 @@ struct HttpServer::Impl {
                             "Time from a request's last byte to its response, by route.");
     metrics.DefineGauge("http_open_connections", "Open client connections.");
     metrics.DefineGauge("http_open_event_streams", "Open Server-Sent Events streams.");
+    metrics.DefineGauge("http_idle_connections",
+                        "Keep-alive connections waiting for their next request.");
   }
 
   // Routing and authentication from the request line and headers alone (no body yet). Runs on
@@ -909,6 +911,7 @@ bool HttpServer::Impl::BeginIdle(const std::string& address) {
   }
   ++mine;
   ++idle_total;
+  metrics.Set("http_idle_connections", {}, static_cast<double>(idle_total));
   return true;
 }
 
@@ -918,6 +921,7 @@ void HttpServer::Impl::EndIdle(const std::string& address) {
   if (it == idle_by_address.end())
     return;
   --idle_total;
+  metrics.Set("http_idle_connections", {}, static_cast<double>(idle_total));
   if (--it->second <= 0)
     idle_by_address.erase(it);
 }

@@ -877,7 +877,12 @@ TEST_F(HttpServerTest, IdleKeepAliveConnectionsAreCappedPerAddress) {
   options_.max_idle_per_address = 1;
   Start();
   Client first(server_->port());
-  ASSERT_EQ(first.Send(bhttp::verb::get, "/healthz").result_int(), 200);  // now idle
+  ASSERT_EQ(first.Send(bhttp::verb::get, "/healthz").result_int(), 200);
+  // The client has its answer before the server has finished writing it and begun to wait:
+  // wait until the server holds the first connection idle, or the second might take its place.
+  for (int i = 0; i < 500 && metrics_.Value("http_idle_connections") < 1; ++i)
+    std::this_thread::sleep_for(10ms);
+  ASSERT_EQ(metrics_.Value("http_idle_connections"), 1);
   Client second(server_->port());
   Reply r = second.Send(bhttp::verb::get, "/healthz");
   EXPECT_EQ(r.result_int(), 200);
