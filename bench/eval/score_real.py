@@ -74,6 +74,8 @@ ALIASES = {
     "yamato": "yamato transport", "kuroneko yamato": "yamato transport",
     "sagawa": "sagawa express",
     "clearpay": "afterpay",
+    "amazon pay checkout": "amazon pay", "mercado pago checkout": "mercado pago",
+    "przelewy24 checkout": "przelewy24",
     "sofort berweisung": "sofort", "sofortuberweisung": "sofort", "klarna sofort": "sofort",
 }
 

@@ -514,6 +514,32 @@ TEST_F(OurRulesTest, FindTheAddedGatewaysByTheirScripts) {
   }
 }
 
+// Mercado Pago and Przelewy24 are gateways: a shop that offers them takes the payment on their
+// page, so each is a payment method and the shop's checkout, as PayPal is.
+TEST_F(OurRulesTest, AGatewayOfferedAsAPaymentMethodIsTheCheckoutToo) {
+  const Detector& d = detector();
+  const std::vector<std::tuple<std::string, std::string, std::string>> cases = {
+      {"Mercado Pago", "Mercado Pago Checkout",
+       "<body><p>Pagamento: todos os pagamentos são feitos através do Mercado Pago.</p></body>"},
+      {"Przelewy24", "Przelewy24 Checkout",
+       "<body><p>Płatności realizowane są za pośrednictwem systemu Przelewy24.</p></body>"},
+  };
+  for (const auto& [method, checkout, html] : cases) {
+    auto fs = d.Analyze({Page(html)});
+    const Finding* m = FindByName(fs, method);
+    ASSERT_NE(m, nullptr) << method;
+    EXPECT_EQ(m->group, Group::kPayment) << method;
+    const Finding* c = FindByName(fs, checkout);
+    ASSERT_NE(c, nullptr) << checkout;
+    EXPECT_EQ(c->group, Group::kCheckout) << checkout;
+  }
+  // Another payment method implies no checkout.
+  auto fs = d.Analyze({Page("<body><p>Payment: we accept BLIK and Visa.</p></body>")});
+  ASSERT_NE(FindByName(fs, "BLIK"), nullptr);
+  for (const auto& f : fs)
+    EXPECT_NE(f.group, Group::kCheckout) << f.name;
+}
+
 // Carrier names that are also common words: Spanish "correos" (e-mails), Portuguese
 // "estafeta" (a courier). The word alone on a shop's delivery page is no carrier.
 TEST_F(OurRulesTest, TellACarrierFromTheCommonWordItShares) {
