@@ -134,6 +134,9 @@ constexpr std::array kOrderWords = {
     "zamówieni",
     "zakup",
     "tilaus",
+    "tilauk",  // tilauksen, tilaukset, tilauksesi
+    "tilattu",
+    "tilaamasi",
     "ostoskori",
     "köp",
     "ordre",

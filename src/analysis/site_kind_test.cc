@@ -125,7 +125,11 @@ TEST(SiteKindTest, APageThatSetsOutPaymentOrDeliveryForOrdersIsAShop) {
         "Sie eine E-Mail.",
         "Al formular el pedido, el cliente puede elegir las formas de pago: PayPal o tarjeta.",
         "Frakt: Vid order under 3000 kr debiteras fraktkostnad 139 kr. Leveranstid 2-3 dagar, "
-        "beställ före 14."}) {
+        "beställ före 14.",
+        // Finnish inflects its order words: "tilauksen" (of the order), "tilattu" (ordered).
+        "Maksutavat: voit maksaa tilauksen verkkopankissa tai luottokortilla.",
+        "Jos haluat palauttaa tuotteen, ota yhteyttä kauppaan, josta tuote on tilattu. Maksu "
+        "välitetään kauppiaalle."}) {
     auto j = Judge("https://unknown.invalid/", text);
     EXPECT_EQ(j.kind, SiteKind::kShop) << text;
   }
