@@ -7,6 +7,26 @@ namespace leadscan::detect {
 namespace {
 
 constexpr int kMaxDepth = 64;
+// At most this many strings stand for one adjacent run ("https?" is 2, "[\"'](?:a|b)" is 4);
+// past it the run ends there.
+constexpr size_t kMaxExact = 16;
+// A class of at most this many members (single ASCII bytes) is read as alternatives.
+constexpr size_t kMaxClassMembers = 4;
+
+using Strings = std::vector<std::string>;
+
+std::string Folded(std::string s) {
+  for (char& c : s) {
+    if (c >= 'A' && c <= 'Z')
+      c = static_cast<char>(c - 'A' + 'a');
+  }
+  return s;
+}
+
+void SortUnique(Strings* v) {
+  std::sort(v->begin(), v->end());
+  v->erase(std::unique(v->begin(), v->end()), v->end());
+}
 
 bool IsDigit(char c) {
   return c >= '0' && c <= '9';
@@ -59,7 +79,7 @@ class Analysis {
   Analysis(std::string_view s, size_t min_length) : s_(s), min_(std::max<size_t>(1, min_length)) {}
 
   std::optional<LiteralClauses> Run() {
-    std::optional<LiteralClauses> result = Alternation(0);
+    std::optional<LiteralClauses> result = Alternation(0, nullptr);
     if (bad_ || i_ != s_.size())
       return std::nullopt;
     return result;
@@ -67,27 +87,39 @@ class Analysis {
 
  private:
   // Branches up to `)` or the end: the clauses of every branch, or nullopt when a branch has
-  // none.
-  std::optional<LiteralClauses> Alternation(int depth) {
+  // none. *exact (when asked): the strings the alternation can match, when every branch is one
+  // adjacent run of literals and there are at most kMaxExact of them.
+  std::optional<LiteralClauses> Alternation(int depth, std::optional<Strings>* exact) {
     if (depth > kMaxDepth) {
       bad_ = true;
       return std::nullopt;
     }
     LiteralClauses all;
     bool every = true;
+    std::optional<Strings> strings = Strings{};
     while (true) {
-      std::optional<LiteralClauses> branch = Sequence(depth);
+      std::optional<Strings> branch_strings;
+      std::optional<LiteralClauses> branch = Sequence(depth, &branch_strings);
       if (bad_)
         return std::nullopt;
       if (branch)
         all.insert(all.end(), branch->begin(), branch->end());
       else
         every = false;
+      if (strings && branch_strings && strings->size() + branch_strings->size() <= kMaxExact) {
+        strings->insert(strings->end(), branch_strings->begin(), branch_strings->end());
+      } else {
+        strings.reset();
+      }
       if (i_ < s_.size() && s_[i_] == '|') {
         ++i_;
         continue;
       }
       break;
+    }
+    if (exact != nullptr && strings) {
+      SortUnique(&*strings);
+      *exact = std::move(strings);
     }
     if (!every || all.size() > kMaxLiteralClauses)
       return std::nullopt;
@@ -96,16 +128,15 @@ class Analysis {
   }
 
   // One branch: all its literal runs and single-clause groups, joined with the best of its
-  // groups of several clauses.
-  std::optional<LiteralClauses> Sequence(int depth) {
+  // groups of several clauses. A run is adjacent text, kept as the set of strings it can be
+  // ("https?://" is "http://" or "https://"), so optional characters, small classes and groups
+  // of literal alternatives extend it instead of ending it. *exact: that set when the whole
+  // branch is one run.
+  std::optional<LiteralClauses> Sequence(int depth, std::optional<Strings>* exact) {
     std::vector<std::string> conjunction;
     std::optional<LiteralClauses> split;  // the best group of several clauses
-    std::string run;
-    auto flush = [&] {
-      if (run.size() >= min_)
-        conjunction.push_back(run);
-      run.clear();
-    };
+    Strings run{std::string()};
+    bool whole = true;  // the branch so far is one run
     auto group = [&](LiteralClauses clauses) {
       if (clauses.size() == 1) {
         conjunction.insert(conjunction.end(), clauses[0].begin(), clauses[0].end());
@@ -113,25 +144,83 @@ class Analysis {
         split = std::move(clauses);
       }
     };
+    auto flush = [&] {
+      if (run.size() == 1) {
+        if (run[0].size() >= min_)
+          conjunction.push_back(run[0]);
+      } else if (std::all_of(run.begin(), run.end(),
+                             [&](const std::string& r) { return r.size() >= min_; })) {
+        // A string that holds another is implied by it: "abc" or "xabc" is "abc".
+        LiteralClauses alternatives;
+        for (size_t a = 0; a < run.size(); ++a) {
+          const bool implied = std::any_of(run.begin(), run.end(), [&](const std::string& b) {
+            return &b != &run[a] && b.size() <= run[a].size() &&
+                   Folded(run[a]).find(Folded(b)) != std::string::npos &&
+                   (b.size() < run[a].size() || &b < &run[a]);
+          });
+          if (!implied)
+            alternatives.push_back({run[a]});
+        }
+        group(std::move(alternatives));
+      }
+      run.assign(1, std::string());
+    };
+    auto end_run = [&] {
+      flush();
+      whole = false;
+    };
+    // The run followed by one of tails; past kMaxExact strings the run ends and tails start
+    // the next.
+    auto extend = [&](Strings tails) {
+      SortUnique(&tails);
+      if (run.size() * tails.size() > kMaxExact) {
+        end_run();
+        run = std::move(tails);
+        return;
+      }
+      Strings next;
+      for (const std::string& r : run) {
+        for (const std::string& t : tails)
+          next.push_back(r + t);
+      }
+      SortUnique(&next);
+      run = std::move(next);
+    };
     while (i_ < s_.size() && !bad_) {
       const char c = s_[i_];
       if (c == '|' || c == ')')
         break;
       if (c == '(') {
-        flush();
-        std::optional<LiteralClauses> g = Group(depth);
+        std::optional<Strings> strings;
+        std::optional<LiteralClauses> g = Group(depth, &strings);
+        if (bad_)
+          break;
+        if (strings) {
+          extend(std::move(*strings));
+          continue;
+        }
+        end_run();
         if (g)
           group(std::move(*g));
         continue;
       }
       if (c == '[') {
-        flush();
-        SkipClass();
-        Quantifier();
+        std::optional<Strings> members = ClassMembers();
+        if (bad_)
+          break;
+        bool at_most_one = false;
+        std::optional<unsigned> min = Quantifier(&at_most_one);
+        if (members && (!min || at_most_one)) {
+          if (min && *min == 0)
+            members->push_back(std::string());
+          extend(std::move(*members));
+        } else {
+          end_run();
+        }
         continue;
       }
       if (c == '.' || c == '^' || c == '$') {
-        flush();
+        end_run();
         ++i_;
         Quantifier();
         continue;
@@ -149,21 +238,30 @@ class Analysis {
       }
       if (bad_)
         break;
-      std::optional<unsigned> min = Quantifier();
+      bool at_most_one = false;
+      std::optional<unsigned> min = Quantifier(&at_most_one);
       if (!literal) {
-        flush();
+        end_run();
         continue;
       }
       if (!min) {
-        run += *literal;
+        extend({std::string(1, *literal)});
+        continue;
+      }
+      if (at_most_one) {
+        extend(*min == 0 ? Strings{std::string(), std::string(1, *literal)}
+                         : Strings{std::string(1, *literal)});
         continue;
       }
       if (*min > 0)
-        run += *literal;  // present at least once; what follows is not adjacent for sure
-      flush();
+        extend({std::string(1, *literal)});  // present at least once; what follows is not
+                                             // adjacent for sure
+      end_run();
     }
     if (bad_)
       return std::nullopt;
+    if (exact != nullptr && whole)
+      *exact = run;
     flush();
     if (!split) {
       if (conjunction.empty())
@@ -175,8 +273,10 @@ class Analysis {
     return split;
   }
 
-  // At `(`: consumes the group and its quantifier; its literals when it must match.
-  std::optional<LiteralClauses> Group(int depth) {
+  // At `(`: consumes the group and its quantifier; its literals when it must match. *exact:
+  // the strings it can match when it is literal alternatives taken at most once (with the
+  // empty string when it may be skipped).
+  std::optional<LiteralClauses> Group(int depth, std::optional<Strings>* exact) {
     ++i_;
     bool counts = true;
     if (i_ < s_.size() && s_[i_] == '?') {
@@ -224,7 +324,8 @@ class Analysis {
           return std::nullopt;
       }
     }
-    std::optional<LiteralClauses> inner = Alternation(depth + 1);
+    std::optional<Strings> strings;
+    std::optional<LiteralClauses> inner = Alternation(depth + 1, &strings);
     if (bad_)
       return std::nullopt;
     if (i_ >= s_.size() || s_[i_] != ')') {
@@ -232,10 +333,59 @@ class Analysis {
       return std::nullopt;
     }
     ++i_;
-    std::optional<unsigned> min = Quantifier();
+    bool at_most_one = false;
+    std::optional<unsigned> min = Quantifier(&at_most_one);
+    if (counts && strings && (!min || at_most_one)) {
+      if (min && *min == 0)
+        strings->push_back(std::string());
+      *exact = std::move(strings);
+    }
     if (!counts || (min && *min == 0))
       return std::nullopt;
     return inner;
+  }
+
+  // At `[`: consumes the class; its members as one-byte strings (ASCII letters lower-cased:
+  // literals are compared caseless) when it is a short list of ASCII bytes without ranges or
+  // negation, else nullopt.
+  std::optional<Strings> ClassMembers() {
+    const size_t start = i_;
+    Strings members;
+    bool simple = true;
+    size_t j = i_ + 1;
+    if (j < s_.size() && s_[j] == '^')
+      simple = false;
+    for (bool first = true; j < s_.size() && simple; first = false) {
+      char c = s_[j];
+      if (c == ']' && !first)
+        break;
+      if (c == '\\') {
+        if (j + 1 >= s_.size() || IsAsciiAlnum(s_[j + 1]) ||
+            static_cast<unsigned char>(s_[j + 1]) >= 0x80) {
+          simple = false;
+          break;
+        }
+        c = s_[j + 1];
+        j += 2;
+      } else if (c == '[' || (c == '-' && !first && j + 1 < s_.size() && s_[j + 1] != ']') ||
+                 static_cast<unsigned char>(c) >= 0x80) {
+        simple = false;
+        break;
+      } else {
+        ++j;
+      }
+      if (c >= 'A' && c <= 'Z')
+        c = static_cast<char>(c - 'A' + 'a');
+      members.push_back(std::string(1, c));
+    }
+    i_ = start;
+    SkipClass();
+    if (bad_ || !simple || members.empty())
+      return std::nullopt;
+    SortUnique(&members);
+    if (members.size() > kMaxClassMembers)
+      return std::nullopt;
+    return members;
   }
 
   // At `[`: consumes the class.
@@ -383,12 +533,19 @@ class Analysis {
   }
 
   // A quantifier at i_: consumes it and returns its minimum; nullopt when there is none.
-  std::optional<unsigned> Quantifier() {
+  // *at_most_one (when given): whether it allows one repetition at most (`?`, `{0,1}`, `{1}`).
+  std::optional<unsigned> Quantifier(bool* at_most_one = nullptr) {
+    if (at_most_one != nullptr)
+      *at_most_one = false;
     if (i_ >= s_.size())
       return std::nullopt;
     unsigned min = 0;
+    unsigned max = 2;  // more than one
     const char c = s_[i_];
-    if (c == '?' || c == '*') {
+    if (c == '?') {
+      max = 1;
+      ++i_;
+    } else if (c == '*') {
       ++i_;
     } else if (c == '+') {
       min = 1;
@@ -403,10 +560,17 @@ class Analysis {
       }
       if (j == digits)
         return std::nullopt;  // `{` that is no quantifier is a literal (PCRE2 10.42)
+      max = min;
       if (j < s_.size() && s_[j] == ',') {
         ++j;
-        while (j < s_.size() && IsDigit(s_[j]))
+        const size_t upper = j;
+        unsigned m = 0;
+        while (j < s_.size() && IsDigit(s_[j])) {
+          if (m < 100000)
+            m = m * 10 + static_cast<unsigned>(s_[j] - '0');
           ++j;
+        }
+        max = j == upper ? 2 : m;  // `{n,}` is unbounded
       }
       if (j >= s_.size() || s_[j] != '}')
         return std::nullopt;
@@ -416,6 +580,8 @@ class Analysis {
     }
     if (i_ < s_.size() && (s_[i_] == '?' || s_[i_] == '+'))
       ++i_;  // lazy or possessive
+    if (at_most_one != nullptr)
+      *at_most_one = max <= 1 && min <= max;
     return min;
   }
 

@@ -3,11 +3,14 @@
 // literals of all its patterns and confirms only the patterns with a clause whose literals all
 // occur, the way RE2's FilteredRE2 prefilters regexes.
 //
-// The analysis is conservative: a character joins a literal only where the pattern matches it
-// literally and unconditionally; anything not understood (classes, escapes with arguments,
-// optional parts, lookarounds, unknown syntax) ends the literal or, when it cannot be skipped
-// safely, gives up. Giving up is always safe: the pattern then has no literals and is
-// prefiltered by a regex database instead. Pure; thread-safe.
+// The analysis is conservative: a run of adjacent text is kept as the few strings it can be
+// (at most 16): literal characters, optional characters ("https?"), classes of up to four
+// single bytes ("[\"']") and groups of literal alternatives taken at most once
+// ("(?:core|plugins)", "(?:ue)?") extend it; anything else (repeats, larger classes and
+// ranges, escapes with arguments, lookarounds, unknown syntax) ends it or, when it cannot be
+// skipped safely, gives up. A run of several strings becomes clauses, one per string. Giving up
+// is always safe: the pattern then has no literals and is prefiltered by a regex database
+// instead. Pure; thread-safe.
 #pragma once
 
 #include <cstddef>
