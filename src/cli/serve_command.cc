@@ -390,11 +390,11 @@ int ServeCommand::Run() {
     const auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(
                         std::chrono::steady_clock::now() - rules_start)
                         .count();
-    const std::string from = rules_cache_ == "off" || rules_cache_.empty()
-                                 ? std::string("compiled; --rules-cache off")
-                                 : std::to_string(cache.hits) + " compiled databases loaded from " +
-                                       rules_cache_ + ", " +
-                                       std::to_string(cache.misses + cache.rejected) + " compiled";
+    const std::string& dir = (*rules)->compiled_cache_dir();
+    const std::string from =
+        dir.empty() ? std::string("compiled; --rules-cache off")
+                    : std::to_string(cache.hits) + " compiled databases loaded from " + dir + ", " +
+                          std::to_string(cache.misses + cache.rejected) + " compiled";
     spdlog::info("{}: {} technologies ready in {} ms ({})", name, (*rules)->technologies().size(),
                  ms, from);
   }

@@ -74,6 +74,8 @@ TEST(CompiledCacheTest, ASecondLoadTakesWhatTheFirstCompiledAndFindsTheSame) {
   ASSERT_TRUE(compiled && cold && warm);
 
   EXPECT_EQ(compiled->cache_stats().misses, 0u);
+  EXPECT_EQ(compiled->compiled_cache_dir(), "");
+  EXPECT_EQ(warm->compiled_cache_dir(), cache);
   EXPECT_GT(cold->cache_stats().misses, 3u);  // several fields, words, logos, dom literals
   EXPECT_EQ(cold->cache_stats().hits, 0u);
   EXPECT_EQ(cold->cache_stats().stored, cold->cache_stats().misses);

@@ -150,14 +150,18 @@ class Analysis {
           conjunction.push_back(run[0]);
       } else if (std::all_of(run.begin(), run.end(),
                              [&](const std::string& r) { return r.size() >= min_; })) {
-        // A string that holds another is implied by it: "abc" or "xabc" is "abc".
+        // A string that holds another is implied by it: "abc" or "xabc" is "abc". Of strings
+        // equal but for case the first stays.
+        Strings folded;
+        for (const std::string& r : run)
+          folded.push_back(Folded(r));
         LiteralClauses alternatives;
         for (size_t a = 0; a < run.size(); ++a) {
-          const bool implied = std::any_of(run.begin(), run.end(), [&](const std::string& b) {
-            return &b != &run[a] && b.size() <= run[a].size() &&
-                   Folded(run[a]).find(Folded(b)) != std::string::npos &&
-                   (b.size() < run[a].size() || &b < &run[a]);
-          });
+          bool implied = false;
+          for (size_t b = 0; b < run.size() && !implied; ++b) {
+            implied = b != a && folded[a].find(folded[b]) != std::string::npos &&
+                      (folded[b].size() < folded[a].size() || b < a);
+          }
           if (!implied)
             alternatives.push_back({run[a]});
         }

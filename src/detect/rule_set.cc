@@ -1121,6 +1121,7 @@ Result<std::shared_ptr<const RuleSet>> RuleSet::Load(const std::vector<std::stri
   if (cache) {
     cache->Prune();
     rs->cache_stats_ = cache->stats();
+    rs->compiled_cache_dir_ = cache->dir();
   }
   for (const RuleProblem& p : problems)
     rs->warnings_.push_back(p.ToString());

@@ -187,6 +187,9 @@ class RuleSet {
   // What the compiled-database cache did while loading (all zero without one).
   const CompiledCache::Stats& cache_stats() const { return cache_stats_; }
 
+  // The folder of that cache (LoadOptions::compiled_cache_dir); empty when there was none.
+  const std::string& compiled_cache_dir() const { return compiled_cache_dir_; }
+
  private:
   friend class RuleSetBuilder;
   friend class Detector;
@@ -198,6 +201,7 @@ class RuleSet {
   std::vector<PatternInfo> patterns_;
   std::vector<std::string> warnings_;
   CompiledCache::Stats cache_stats_;
+  std::string compiled_cache_dir_;
 
   // The reference driver's second pass: technologies analysed when a named technology or a
   // category was found. Lists in the reference's order.
