@@ -2,6 +2,7 @@
 
 #include <fcntl.h>
 #include <poll.h>
+#include <signal.h>
 #include <unistd.h>
 
 #include <cerrno>
@@ -22,6 +23,32 @@ constexpr std::chrono::milliseconds kSendTimeout{5000};
 
 Status Crashed(std::string message) {
   return Status::Error(StatusCode::kUnavailable, "renderer_crashed", std::move(message), true);
+}
+
+// write(2) to the browser's pipe without SIGPIPE: a browser that died leaves its end closed,
+// and the signal's default action would end this whole process. The signal is blocked in this
+// thread for the call and, when the write raised it, taken back (a SIGPIPE already pending
+// before the call is left for its owner), so the caller sees EPIPE whatever the process's
+// disposition of SIGPIPE.
+ssize_t WriteNoSigpipe(int fd, const char* data, size_t size) {
+  sigset_t pipe_only;
+  sigemptyset(&pipe_only);
+  sigaddset(&pipe_only, SIGPIPE);
+  sigset_t before;
+  pthread_sigmask(SIG_BLOCK, &pipe_only, &before);
+  sigset_t pending;
+  sigpending(&pending);
+  const bool was_pending = sigismember(&pending, SIGPIPE) == 1;
+  const ssize_t n = write(fd, data, size);
+  const int saved = errno;
+  if (n < 0 && saved == EPIPE && !was_pending) {
+    const timespec now{0, 0};
+    while (sigtimedwait(&pipe_only, nullptr, &now) == -1 && errno == EINTR) {
+    }
+  }
+  pthread_sigmask(SIG_SETMASK, &before, nullptr);
+  errno = saved;
+  return n;
 }
 
 }  // namespace
@@ -168,7 +195,7 @@ Status CdpConnection::Write(const std::string& frame, std::chrono::milliseconds 
   const auto deadline = std::chrono::steady_clock::now() + timeout;
   size_t off = 0;
   while (off < frame.size()) {
-    ssize_t n = write(to_browser_, frame.data() + off, frame.size() - off);
+    ssize_t n = WriteNoSigpipe(to_browser_, frame.data() + off, frame.size() - off);
     if (n > 0) {
       off += static_cast<size_t>(n);
       continue;
