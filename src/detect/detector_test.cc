@@ -501,6 +501,41 @@ TEST_F(OurRulesTest, FindTheEuropeanPlatformsByTheirMarkup) {
     EXPECT_EQ(FindByName(fs, name), nullptr) << name;
 }
 
+// Shop software of Joomla sites, older PHP shops and Polish hosted platforms, each by what its
+// pages serve; a page that only names them finds none.
+TEST_F(OurRulesTest, FindJoomlaAndOlderShopSoftwareByWhatTheirPagesServe) {
+  const Detector& d = detector();
+  const std::vector<std::pair<std::string, PageInput>> cases = {
+      {"VirtueMart", Page("<link href=\"/components/com_virtuemart/assets/css/vm-ltr-common.css\" "
+                          "rel=\"stylesheet\">")},
+      {"VirtueMart", Page("<script>vmSiteurl = 'https://shop.example/' ;\nvmLang = '';</script>")},
+      {"VirtueMart",
+       Page("<a href=\"/index.php?option=com_virtuemart&amp;view=cart\">Kundvagn</a>")},
+      {"HikaShop", Page("<img src=\"/images/com_hikashop/upload/mug.jpg\" alt=\"\">")},
+      {"CS-Cart",
+       Page("<script>(function(_, $) { $.ceEvent('on', 'x'); }(Tygh, Tygh.$));</script>")},
+      {"X-Cart", Page("<script>var xcart_web_dir = \"/shop\";</script>")},
+      {"Sky-Shop", Page("<img src=\"https://static.sky-shop.pl/img/logo.png\">")},
+      {"Sky-Shop", Page("<footer>Sklep internetowy na oprogramowaniu Sky-Shop.pl</footer>")},
+      {"RedCart",
+       Page("<img src=\"https://static4.redcart.pl/templates/images/products/1/a.jpg\">")},
+      // Only a Shopify shop's payment page says this of its platform.
+      {"Shopify", Page("<p>Il est important de noter que Shopify ne collecte pas votre numéro de "
+                       "carte.</p>")},
+      {"Shopify", Page("<p>Vi tar betalt med Shopify Payments: kort och Apple Pay.</p>")},
+  };
+  for (const auto& [name, page] : cases) {
+    auto fs = d.Analyze({page});
+    const Finding* f = FindByName(fs, name);
+    ASSERT_NE(f, nullptr) << name << ": " << page.html;
+    EXPECT_EQ(f->group, Group::kPlatform) << name;
+  }
+  auto fs = d.Analyze({Page(
+      "<p>VirtueMart, HikaShop, CS-Cart, X-Cart, Sky-Shop and RedCart are shop software.</p>")});
+  for (const char* name : {"VirtueMart", "HikaShop", "CS-Cart", "X-Cart", "Sky-Shop", "RedCart"})
+    EXPECT_EQ(FindByName(fs, name), nullptr) << name;
+}
+
 TEST_F(OurRulesTest, FindTheAddedGatewaysByTheirScripts) {
   const Detector& d = detector();
   auto fs =
