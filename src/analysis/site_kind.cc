@@ -20,6 +20,7 @@ constexpr int kShopEnough = 3;  // outweighs documentation or article signals
 constexpr int kDocsEnough = 3;
 constexpr int kArticleEnough = 3;
 constexpr int kHelpEnough = 2;
+constexpr int kEventEnough = 3;  // an event's name and two of speakers, sponsors, tickets
 
 // Adding a product to a cart, in the languages of the shops we analyse.
 constexpr std::array kCartPhrases = {
@@ -302,6 +303,26 @@ constexpr std::array kPressReleasePathSegments = {"/pressmeddelanden/", "/presse
                                                   "/pressemeldinger/",  "/tiedotteet/",
                                                   "/press-releases/",   "/pressreleases/"};
 
+// An event's site (a conference, a fair, a meetup) names the firms of its sponsors,
+// exhibitors and speakers, payment and delivery firms among them: none of them is a shop's
+// provider. A page is an event's when it calls itself a conference and has two of speakers,
+// sponsors or exhibitors, and tickets or registration (unless it is plainly a shop). Words are
+// matched at the start of a word: "talare" is a speaker, "högtalare" a loudspeaker. English
+// "speakers" and "summit", "agenda" (a diary) and event markup (ticket shops carry it) are
+// shops' words too.
+constexpr std::array kEventNames = {"conference",  "konferens", "konferanse", "konference",
+                                    "konferenssi", "konferenz", "konferencj", "kongress",
+                                    "congress",    "symposium", "meetup"};
+constexpr std::array kEventSpeakers = {"keynote",  "talare",     "talere",     "foredragsholder",
+                                       "puhujat",  "referenten", "sprecher",   "intervenants",
+                                       "ponentes", "relatori",   "prelegenci", "prelegent"};
+constexpr std::array kEventSponsors = {"sponsors",   "sponsorer",  "sponsorzy",  "sponsoren",
+                                       "sponsorit",  "exhibitors", "utställare", "udstillere",
+                                       "utstillere", "aussteller", "wystawcy",   "exposants"};
+constexpr std::array kEventTickets = {
+    "tickets",     "biljetter", "billetter",   "liput",       "bilety",      "register now",
+    "zarejestruj", "anmäl dig", "tilmeld dig", "meld deg på", "ilmoittaudu", "jetzt anmelden"};
+
 // ASCII and Latin-1's capitals (U+00C0-U+00DE: Å Ä Ö Ø Æ Ü É ...) folded to lower case, so
 // "KØB" and "BESTÄLLNING" read as the vocabulary is written.
 std::string Lower(std::string_view s) {
@@ -335,6 +356,20 @@ const char* FirstFound(const std::string& text, const std::array<const char*, N>
   for (const char* needle : needles) {
     if (text.find(needle) != std::string::npos)
       return needle;
+  }
+  return nullptr;
+}
+
+// The first needle found at the start of a word of `text` (no letter or digit, ASCII or not,
+// right before it).
+template <size_t N>
+const char* FirstWord(const std::string& text, const std::array<const char*, N>& needles) {
+  for (const char* needle : needles) {
+    for (size_t at = text.find(needle); at != std::string::npos; at = text.find(needle, at + 1)) {
+      const auto before = at == 0 ? ' ' : static_cast<unsigned char>(text[at - 1]);
+      if (!std::isalnum(before) && before < 0x80)
+        return needle;
+    }
   }
   return nullptr;
 }
@@ -404,6 +439,8 @@ const char* SiteKindName(SiteKind kind) {
       return "article";
     case SiteKind::kSellsElsewhere:
       return "sells_elsewhere";
+    case SiteKind::kEvent:
+      return "event";
     case SiteKind::kUnknown:
       break;
   }
@@ -422,6 +459,8 @@ SiteJudgement JudgeSite(const std::vector<SitePage>& pages, bool platform_found,
   bool own_cart = false;  // add-to-cart wording, a cart link or a cart page
   int marketplace = 0;    // marketplace product links and "buy on Amazon" wording
   std::string elsewhere_why;
+  int event = 0;  // the most kinds of event vocabulary on a page that names an event
+  std::vector<std::string> event_why;
   for (size_t i = 0; i < pages.size(); ++i) {
     const SitePage& page = pages[i];
     const UrlParts url = SplitUrl(page.url);
@@ -537,6 +576,22 @@ SiteJudgement JudgeSite(const std::vector<SitePage>& pages, bool platform_found,
       article += dated;
       article_why.push_back(dated == 2 ? "a path dated to the day" : "a dated path");
     }
+
+    if (const char* name = FirstWord(text, kEventNames)) {
+      std::string list = std::string("\"") + name + "\"";
+      int here = 1;
+      for (const char* w : {FirstWord(text, kEventSpeakers), FirstWord(text, kEventSponsors),
+                            FirstWord(text, kEventTickets)}) {
+        if (w != nullptr) {
+          ++here;
+          list += std::string(", \"") + w + "\"";
+        }
+      }
+      if (here > event) {
+        event = here;
+        event_why = {"an event's site: " + list};
+      }
+    }
   }
 
   // On a provider's own site the platform found may be the provider's own product (Shop Pay on
@@ -562,6 +617,8 @@ SiteJudgement JudgeSite(const std::vector<SitePage>& pages, bool platform_found,
     decide(SiteKind::kDocumentation, std::move(help_why));
   } else if ((article >= kArticleEnough && shop < kShopEnough) || (article >= 2 && shop == 0)) {
     decide(SiteKind::kArticle, std::move(article_why));
+  } else if (event >= kEventEnough && shop < kShopEnough) {
+    decide(SiteKind::kEvent, std::move(event_why));
   } else if (marketplace >= 2 && !own_cart) {
     // A shop's theme without a cart, whose "buy" links lead to a marketplace: the payment and
     // delivery marks are the marketplace's business, not this site's.

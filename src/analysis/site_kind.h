@@ -1,8 +1,8 @@
 // JudgeSite: is the analysed site a shop that sells here, or a provider's own site,
-// documentation or a help centre, or an article (news, blog)? Commerce findings (platform,
-// checkout, payment methods, carriers, shipping software) describe what a shop uses, so they
-// count only when the site is a shop or nothing speaks against it (docs/decisions/site-kind.md).
-// Pure functions over page text; bounded work per page; thread-safe.
+// documentation or a help centre, an article (news, blog) or an event's site? Commerce findings
+// (platform, checkout, payment methods, carriers, shipping software) describe what a shop uses, so
+// they count only when the site is a shop or nothing speaks against it
+// (docs/decisions/site-kind.md). Pure functions over page text; bounded work per page; thread-safe.
 #pragma once
 
 #include <set>
@@ -18,6 +18,7 @@ enum class SiteKind {
   kDocumentation,   // developer documentation, manuals, a provider's help centre
   kArticle,         // news, blog posts, magazine articles
   kSellsElsewhere,  // its products are bought on a marketplace (Amazon, Etsy, eBay), no own cart
+  kEvent,           // an event's site (conference, fair): sponsors and speakers' firms are named
   kUnknown,         // no signal either way
 };
 

@@ -194,5 +194,38 @@ TEST(SiteKindTest, APageThatSpeaksToMerchantsOfTheirStoreIsAProvidersOwn) {
             SiteKind::kShop);
 }
 
+TEST(SiteKindTest, AConferenceSiteThatListsItsSponsorsIsAnEvent) {
+  // An e-commerce conference: its speakers and sponsors come from PayPal, PayU and InPost.
+  auto j = Judge("https://ecommerceday.example/",
+                 "<nav>bilety prelegenci program sponsorzy</nav><p>Druga edycja konferencji dla "
+                 "sklepów internetowych. 9:40 Evolution of payments, PayPal. 16:00 Płatności "
+                 "w ecommerce, PayU.</p><img src=\"img/sl-inpost.png\">");
+  EXPECT_EQ(j.kind, SiteKind::kEvent);
+  EXPECT_STREQ(SiteKindName(j.kind), "event");
+  EXPECT_FALSE(j.commerce_counts());
+  ASSERT_EQ(j.reasons.size(), 1u);
+  EXPECT_NE(j.reasons[0].find("konferencj"), std::string::npos) << j.reasons[0];
+  // The same in Swedish.
+  EXPECT_EQ(Judge("https://ehandelsdagen.example/",
+                  "<h1>Ehandelsdagen – konferensen för e-handlare</h1><h2>Talare</h2>"
+                  "<h2>Utställare</h2><p>Klarna, PostNord, Bring.</p>")
+                .kind,
+            SiteKind::kEvent);
+}
+
+TEST(SiteKindTest, ShopsThatShareAnEventsWordsAreShops) {
+  // Loudspeakers, conference tables and concert tickets: a shop's words, not an event's.
+  auto speakers = Judge("https://ljud.example/",
+                        "<p>Bluetooth speakers och högtalare till konferensbord. Tickets "
+                        "till konserten på köpet.</p><a href=\"/kassa\">Kassa</a>");
+  EXPECT_EQ(speakers.kind, SiteKind::kShop);
+  // A ticket shop for a conference: it has a cart, it is a shop.
+  auto tickets = Judge("https://tickets.example/konferens-2025",
+                       "<h1>Konferens 2025</h1><p>Talare, utställare och biljetter.</p>"
+                       "<button>Lägg i varukorg</button><a href=\"/checkout\">Kassa</a>"
+                       "<p>Vi accepterar Visa och Swish.</p>");
+  EXPECT_EQ(tickets.kind, SiteKind::kShop);
+}
+
 }  // namespace
 }  // namespace leadscan::analysis

@@ -48,6 +48,7 @@ const KIND_SENTENCES: Record<string, string> = {
   documentation: 'This looks like documentation or a help centre, not a shop',
   article: 'This looks like an article or a blog, not a shop',
   sells_elsewhere: 'This site sends its buyers to a marketplace; it has no cart of its own',
+  event: 'This looks like the site of an event (a conference or a fair), not a shop',
   unknown: 'It is not clear what kind of site this is',
 };
 
@@ -158,6 +159,7 @@ export function describeSetAside(f: SetAside, siteKind: string): string {
     : siteKind === 'documentation' ? 'it is only mentioned in documentation'
     : siteKind === 'article' ? 'it is only mentioned in an article'
     : siteKind === 'sells_elsewhere' ? 'buyers pay on the marketplace, not on this site'
+    : siteKind === 'event' ? 'the event only names it (a sponsor, an exhibitor or a speaker’s firm)'
     : siteKind === 'unknown' ? 'it is only named in the text of a site that shows no sign of a shop'
     : 'of the kind of site this is';
   return `${f.name} was seen but not counted as ${what}, because ${why}.`;

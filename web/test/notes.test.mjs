@@ -142,3 +142,16 @@ test('mentions on a site of no clear kind, and a site that sells on a marketplac
     'of its own: its products are bought elsewhere ("auf amazon kaufen").');
   assert.match(elsewhere[1].text, /because buyers pay on the marketplace, not on this site\.$/);
 });
+
+test('an event\'s site names its sponsors', () => {
+  const event = analysisNotes({
+    site_kind: { kind: 'event',
+                 reasons: ['an event\'s site: "konferencj", "prelegenci", "sponsorzy", "bilety"'] },
+    set_aside: [{ name: 'PayU', field: 'checkout_solutions', evidence: [] }],
+    errors: [],
+  });
+  assert.equal(event[0].text, 'This looks like the site of an event (a conference or a fair), ' +
+    'not a shop: an event\'s site: "konferencj", "prelegenci", "sponsorzy", "bilety".');
+  assert.equal(event[1].text, 'PayU was seen but not counted as a checkout solution, because ' +
+    'the event only names it (a sponsor, an exhibitor or a speaker’s firm).');
+});
