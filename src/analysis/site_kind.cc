@@ -298,6 +298,27 @@ constexpr std::array kArticleMarkers = {"property=\"og:type\" content=\"article\
 constexpr std::array kArticlePathSegments = {"/news/",    "/nyheter/",  "/nyheder/", "/uutiset/",
                                              "/blog/",    "/blogg/",    "/article/", "/articles/",
                                              "/artikel/", "/artikkel/", "/press/",   "/story/"};
+// An explainer's title ("Betalingsmuligheder: alt du skal vide om betaling"): a guide for
+// readers, not a shop's terms. Weak (2): it makes an article only where no page shows a sign
+// of a shop.
+constexpr std::array kExplainerPhrases = {"alt du skal vide",
+                                          "alt du behøver at vide",
+                                          "everything you need to know",
+                                          "allt du behöver veta",
+                                          "allt du behover veta",
+                                          "alt du trenger å vite",
+                                          "alt du må vite",
+                                          "kaikki mitä sinun tulee tietää",
+                                          "kaikki mitä pitää tietää",
+                                          "alles, was sie wissen",
+                                          "alles was sie wissen",
+                                          "wszystko, co musisz wiedzieć",
+                                          "wszystko co musisz wiedzieć",
+                                          "the ultimate guide",
+                                          "the complete guide",
+                                          "den ultimative guide",
+                                          "den kompletta guiden",
+                                          "den komplette guiden"};
 // A press release is an article whatever it says of deliveries.
 constexpr std::array kPressReleasePathSegments = {"/pressmeddelanden/", "/pressemeddelelser/",
                                                   "/pressemeldinger/",  "/tiedotteet/",
@@ -571,6 +592,10 @@ SiteJudgement JudgeSite(const std::vector<SitePage>& pages, bool platform_found,
     } else if (const char* seg = FirstFound(url.path, kArticlePathSegments)) {
       article += 2;
       article_why.push_back(std::string("an article path (") + seg + ")");
+    }
+    if (const char* explainer = FirstFound(text, kExplainerPhrases)) {
+      article += 2;
+      article_why.push_back(std::string("an explainer (\"") + explainer + "\")");
     }
     if (const int dated = DatedPath(url.path); dated > 0) {
       article += dated;

@@ -194,6 +194,21 @@ TEST(SiteKindTest, APageThatSpeaksToMerchantsOfTheirStoreIsAProvidersOwn) {
             SiteKind::kShop);
 }
 
+TEST(SiteKindTest, AnExplainerAboutPaymentsIsAnArticle) {
+  // A guide for readers names card brands and order words, as a shop's terms page does.
+  auto j = Judge("https://agency.example/betalingsmuligheder/",
+                 "Betalingsmuligheder og metoder: Alt du skal vide om betaling. Når du køber "
+                 "varer, kan du betale med Visa, Mastercard og Dankort eller MobilePay.");
+  EXPECT_EQ(j.kind, SiteKind::kArticle);
+  EXPECT_FALSE(j.commerce_counts());
+  // A shop's own page with the same title is a shop: it shows its cart.
+  EXPECT_EQ(Judge("https://kaffebonan.dk/levering",
+                  "<a href=\"/kurv\">Kurv</a><a href=\"/checkout\">Til kassen</a>"
+                  "<h1>Alt du skal vide om levering</h1><p>Vi sender med PostNord.</p>")
+                .kind,
+            SiteKind::kShop);
+}
+
 TEST(SiteKindTest, AConferenceSiteThatListsItsSponsorsIsAnEvent) {
   // An e-commerce conference: its speakers and sponsors come from PayPal, PayU and InPost.
   auto j = Judge("https://ecommerceday.example/",
