@@ -479,6 +479,12 @@ TEST_F(OurRulesTest, FindTheEuropeanPlatformsByTheirMarkup) {
       {"Shoper", Page("<footer><p>Sklep internetowy Shoper.pl</p></footer>")},
       {"Shoptet", Page("<footer><span id=\"signature\"><a class=\"title\">Vytvořil Shoptet</a>"
                        "</span></footer>")},
+      // The platform's company named as the shop's data processor, or the platform named as
+      // the shop's, in its privacy and terms pages.
+      {"Shoper", Page("<p>Podmiotem przetwarzającym dane jest Shoper S.A. z siedzibą w "
+                      "Krakowie.</p>")},
+      {"Shoptet", Page("<p>Zpracovatelem je společnost Shoptet a.s., provozovatel "
+                       "e-shopu na platformě Shoptet.</p>")},
       {"Gambio", Page("<script src=\"/gm_javascript.js.php?page=Index\"></script>")},
       {"plentymarkets", Page("<script src=\"/plugin/plentyShopLTS/js/dist/ceres-base.min.js\">"
                              "</script>")},
@@ -523,6 +529,9 @@ TEST_F(OurRulesTest, FindJoomlaAndOlderShopSoftwareByWhatTheirPagesServe) {
       {"Shopify", Page("<p>Il est important de noter que Shopify ne collecte pas votre numéro de "
                        "carte.</p>")},
       {"Shopify", Page("<p>Vi tar betalt med Shopify Payments: kort och Apple Pay.</p>")},
+      {"Shopify", Page("<p>We use Shopify to power our online store.</p>")},
+      {"Shopify", Page("<footer>© 2025 Kaffebönan. Drivs av Shopify</footer>")},
+      {"Shopify", Page("<footer>© 2025 Café. Propulsé par Shopify</footer>")},
   };
   for (const auto& [name, page] : cases) {
     auto fs = d.Analyze({page});
@@ -530,9 +539,11 @@ TEST_F(OurRulesTest, FindJoomlaAndOlderShopSoftwareByWhatTheirPagesServe) {
     ASSERT_NE(f, nullptr) << name << ": " << page.html;
     EXPECT_EQ(f->group, Group::kPlatform) << name;
   }
-  auto fs = d.Analyze({Page(
-      "<p>VirtueMart, HikaShop, CS-Cart, X-Cart, Sky-Shop and RedCart are shop software.</p>")});
-  for (const char* name : {"VirtueMart", "HikaShop", "CS-Cart", "X-Cart", "Sky-Shop", "RedCart"})
+  auto fs = d.Analyze(
+      {Page("<p>VirtueMart, HikaShop, CS-Cart, X-Cart, Sky-Shop and RedCart are shop software. "
+            "Agencies build on Shopify Plus.</p>")});
+  for (const char* name :
+       {"VirtueMart", "HikaShop", "CS-Cart", "X-Cart", "Sky-Shop", "RedCart", "Shopify"})
     EXPECT_EQ(FindByName(fs, name), nullptr) << name;
 }
 
