@@ -477,6 +477,8 @@ TEST_F(OurRulesTest, FindTheEuropeanPlatformsByTheirMarkup) {
        Page("<a href=\"/pl/p/Kubek-bialy/123\">Kubek</a><a href=\"/pl/c/Kubki/7\">K</a>")},
       {"Shoper", Page("Regulamin sklepu", "https://www.sklep.example/pl/i/Regulamin/109")},
       {"Shoper", Page("<footer><p>Sklep internetowy Shoper.pl</p></footer>")},
+      {"Shoper", Page("<script src=\"https://cdn.dcsaas.net/js/front-api-1.0.5.min.js\" async>"
+                      "</script><a href=\"/pl/basket\" title=\"Koszyk\">Koszyk</a>")},
       {"Shoptet", Page("<footer><span id=\"signature\"><a class=\"title\">Vytvořil Shoptet</a>"
                        "</span></footer>")},
       // The platform's company named as the shop's data processor, or the platform named as
