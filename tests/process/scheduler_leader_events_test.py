@@ -269,7 +269,17 @@ def events_test(leadscan, db, net, tmp):
                                   stdout=worker_log, stderr=subprocess.STDOUT)
         final = lambda ev: any(n == "job_status" and d["status"] in ("completed", "failed")
                                for n, d in ev)
-        events = stream.read_until(final, 120, "the job's completion")
+        try:
+            events = stream.read_until(final, 120, "the job's completion")
+        except AssertionError:
+            # Which side stalled: items still pending (never claimed), running (claimed, not
+            # finished) or done (finished, their events lost between the processes).
+            job = api.call("GET", "/api/batch-analysis/jobs/%s" % job_id)["job"]
+            print("job at the timeout:", job["status"], "progress", job["progress"], "items",
+                  sorted(str((i["status"], i.get("retry_count"), i.get("started_at")))
+                         for i in job["items"]))
+            print("events received:", [n for n, _ in stream.events])
+            raise
         names = [n for n, _ in events]
         done = item_events(events)
         done_ids = [d["item_id"] for d in done]
