@@ -532,6 +532,8 @@ TEST_F(OurRulesTest, FindJoomlaAndOlderShopSoftwareByWhatTheirPagesServe) {
                        "carte.</p>")},
       {"Shopify", Page("<p>Vi tar betalt med Shopify Payments: kort och Apple Pay.</p>")},
       {"Shopify", Page("<p>We use Shopify to power our online store.</p>")},
+      {"Shopify", Page("<p>Vi använder Shopify för vår webbutik.</p>")},
+      {"Shopify", Page("<p>Read Shopify’s Privacy Policy for how they handle your data.</p>")},
       {"Shopify", Page("<footer>© 2025 Kaffebönan. Drivs av Shopify</footer>")},
       {"Shopify", Page("<footer>© 2025 Café. Propulsé par Shopify</footer>")},
   };
