@@ -461,6 +461,23 @@ class OurRulesTest : public ::testing::Test {
 
   static const Detector& detector() { return *detector_; }
 
+  // Each page alone finds its platform, as a platform.
+  static void ExpectPlatformOnEach(const std::vector<std::pair<std::string, PageInput>>& cases) {
+    for (const auto& [name, page] : cases) {
+      auto fs = detector().Analyze({page});
+      const Finding* f = FindByName(fs, name);
+      ASSERT_NE(f, nullptr) << name << " on " << page.url << ": " << page.html;
+      EXPECT_EQ(f->group, Group::kPlatform) << name;
+    }
+  }
+
+  // A page that names these in passing finds none of them.
+  static void ExpectNoneFoundIn(const std::string& html, std::vector<std::string> names) {
+    auto fs = detector().Analyze({Page(html)});
+    for (const std::string& name : names)
+      EXPECT_EQ(FindByName(fs, name), nullptr) << name;
+  }
+
  private:
   static inline std::unique_ptr<const Detector> detector_;
 };
@@ -468,7 +485,6 @@ class OurRulesTest : public ::testing::Test {
 // Our own rules (rules/technologies), each platform added for European shops on a page that
 // shows what such a shop serves, and not on a page that only names the platform in passing.
 TEST_F(OurRulesTest, FindTheEuropeanPlatformsByTheirMarkup) {
-  const Detector& d = detector();
   const std::vector<std::pair<std::string, PageInput>> cases = {
       {"JTL-Shop", Page("<form><input type=\"hidden\" class=\"jtl_token\" name=\"jtl_token\" "
                         "value=\"ab12\"></form>")},
@@ -497,22 +513,14 @@ TEST_F(OurRulesTest, FindTheEuropeanPlatformsByTheirMarkup) {
       {"Big Cartel", Page("<meta name=\"generator\" content=\"Big Cartel\">")},
       {"Shopify", Page("Shipping policy", "https://shop.example/en-eu/policies/shipping-policy")},
   };
-  for (const auto& [name, page] : cases) {
-    auto fs = d.Analyze({page});
-    const Finding* f = FindByName(fs, name);
-    ASSERT_NE(f, nullptr) << name << " on " << page.url << ": " << page.html;
-    EXPECT_EQ(f->group, Group::kPlatform) << name;
-  }
-  // Named in passing: no platform.
-  auto fs = d.Analyze({Page("<p>We compared Shoptet, Shoper, JTL-Shop and Gambio.</p>")});
-  for (const char* name : {"Shoptet", "Shoper", "JTL-Shop", "Gambio"})
-    EXPECT_EQ(FindByName(fs, name), nullptr) << name;
+  ExpectPlatformOnEach(cases);
+  ExpectNoneFoundIn("<p>We compared Shoptet, Shoper, JTL-Shop and Gambio.</p>",
+                    {"Shoptet", "Shoper", "JTL-Shop", "Gambio"});
 }
 
 // Shop software of Joomla sites, older PHP shops and Polish hosted platforms, each by what its
 // pages serve; a page that only names them finds none.
 TEST_F(OurRulesTest, FindJoomlaAndOlderShopSoftwareByWhatTheirPagesServe) {
-  const Detector& d = detector();
   const std::vector<std::pair<std::string, PageInput>> cases = {
       {"VirtueMart", Page("<link href=\"/components/com_virtuemart/assets/css/vm-ltr-common.css\" "
                           "rel=\"stylesheet\">")},
@@ -537,18 +545,11 @@ TEST_F(OurRulesTest, FindJoomlaAndOlderShopSoftwareByWhatTheirPagesServe) {
       {"Shopify", Page("<footer>© 2025 Kaffebönan. Drivs av Shopify</footer>")},
       {"Shopify", Page("<footer>© 2025 Café. Propulsé par Shopify</footer>")},
   };
-  for (const auto& [name, page] : cases) {
-    auto fs = d.Analyze({page});
-    const Finding* f = FindByName(fs, name);
-    ASSERT_NE(f, nullptr) << name << ": " << page.html;
-    EXPECT_EQ(f->group, Group::kPlatform) << name;
-  }
-  auto fs = d.Analyze(
-      {Page("<p>VirtueMart, HikaShop, CS-Cart, X-Cart, Sky-Shop and RedCart are shop software. "
-            "Agencies build on Shopify Plus.</p>")});
-  for (const char* name :
-       {"VirtueMart", "HikaShop", "CS-Cart", "X-Cart", "Sky-Shop", "RedCart", "Shopify"})
-    EXPECT_EQ(FindByName(fs, name), nullptr) << name;
+  ExpectPlatformOnEach(cases);
+  ExpectNoneFoundIn(
+      "<p>VirtueMart, HikaShop, CS-Cart, X-Cart, Sky-Shop and RedCart are shop software. "
+      "Agencies build on Shopify Plus.</p>",
+      {"VirtueMart", "HikaShop", "CS-Cart", "X-Cart", "Sky-Shop", "RedCart", "Shopify"});
 }
 
 TEST_F(OurRulesTest, FindTheAddedGatewaysByTheirScripts) {
