@@ -552,6 +552,26 @@ TEST_F(OurRulesTest, FindJoomlaAndOlderShopSoftwareByWhatTheirPagesServe) {
       {"VirtueMart", "HikaShop", "CS-Cart", "X-Cart", "Sky-Shop", "RedCart", "Shopify"});
 }
 
+// Shoper's own payment service exists on Shoper stores only: a page that names it as the way
+// its orders are paid has Shoper's checkout and is a Shoper store.
+TEST_F(OurRulesTest, ShoperPaymentsIsTheCheckoutOfAShoperStore) {
+  const Detector& d = detector();
+  for (const char* html :
+       {"<p>Płatności obsługuje system Płatności Shoper (Autopay S.A.).</p>",
+        "<p>Dostępne formy płatności: Shoper Płatności x Przelewy24, przelew tradycyjny.</p>"}) {
+    auto fs = d.Analyze({Page(html)});
+    const Finding* c = FindByName(fs, "Shoper Payments");
+    ASSERT_NE(c, nullptr) << html;
+    EXPECT_EQ(c->group, Group::kCheckout) << html;
+    const Finding* p = FindByName(fs, "Shoper");
+    ASSERT_NE(p, nullptr) << html;
+    EXPECT_EQ(p->group, Group::kPlatform) << html;
+  }
+  // The platform's own word alone is no payment service.
+  auto fs = d.Analyze({Page("<p>Płatności w sklepach na platformie Shopify i Shoper.</p>")});
+  EXPECT_EQ(FindByName(fs, "Shoper Payments"), nullptr);
+}
+
 TEST_F(OurRulesTest, FindTheAddedGatewaysByTheirScripts) {
   const Detector& d = detector();
   auto fs =
