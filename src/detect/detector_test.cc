@@ -265,6 +265,11 @@ TEST(DetectorTest, WordsCountOnlyInContext) {
   // Without context on a home page: nothing.
   EXPECT_EQ(FindByName(d.Analyze({Page("<body><p>PostNord is a company.</p></body>")}), "PostNord"),
             nullptr);
+  // A privacy policy names the transport firms it passes addresses to: that is context too.
+  EXPECT_NE(FindByName(d.Analyze({Page("<body><p>Adressen lämnas till transportföretaget, "
+                                       "Posti eller PostNord.</p></body>")}),
+                       "PostNord"),
+            nullptr);
   // On a shipping page the role is the context.
   PageInput shipping = Page("<body><p>PostNord</p></body>");
   shipping.role = "shipping";
@@ -609,6 +614,22 @@ TEST_F(OurRulesTest, AGatewayOfferedAsAPaymentMethodIsTheCheckoutToo) {
   ASSERT_NE(FindByName(fs, "BLIK"), nullptr);
   for (const auto& f : fs)
     EXPECT_NE(f.group, Group::kCheckout) << f.name;
+}
+
+// A Czech shop's delivery page (the analyzer reads it in the shipping role): its pick-up
+// networks are carriers.
+TEST_F(OurRulesTest, FindCzechPickUpNetworksOnADeliveryPage) {
+  PageInput page = Page(
+      "<body><h1>Způsob dopravy</h1><table><tr><td>Zásilkovna - výdejní místo</td><td>74 Kč</td>"
+      "</tr><tr><td>AlzaBox</td><td>76 Kč</td></tr><tr><td>PPL Parcelshop</td><td>76 Kč</td></tr>"
+      "</table></body>");
+  page.role = "shipping";
+  auto fs = detector().Analyze({page});
+  for (const char* name : {"Packeta", "AlzaBox", "PPL"}) {
+    const Finding* f = FindByName(fs, name);
+    ASSERT_NE(f, nullptr) << name;
+    EXPECT_EQ(f->group, Group::kCarrier) << name;
+  }
 }
 
 // Carrier names that are also common words: Spanish "correos" (e-mails), Portuguese

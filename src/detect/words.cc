@@ -42,6 +42,8 @@ constexpr std::string_view kContext[] = {
     "villkor",
     "kortbetalning",
     "fraktfri",
+    "transportör",
+    "transportföretag",
     // Norwegian / Danish
     "levering",
     "sending",
@@ -57,6 +59,9 @@ constexpr std::string_view kContext[] = {
     "handelsbetingelser",
     "utlevering",
     "fraktmetode",
+    "transportør",
+    "transportselskap",
+    "fragtfirma",
     // Finnish
     "toimitus",
     "toimitukset",
@@ -70,6 +75,7 @@ constexpr std::string_view kContext[] = {
     "rahti",
     "kassalle",
     "tilaus",
+    "kuljetus",
     // English
     "shipping",
     "delivery",
