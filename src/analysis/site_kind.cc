@@ -90,6 +90,10 @@ constexpr std::array kShopVoice = {
     "rendelésed",
     "comanda ta",
     "terms of sale",
+    "umowy sprzedaży",  // the contract of sale in a Polish shop's terms
+    "umowa sprzedaży",
+    "umowę sprzedaży",
+    "kupní smlouv",  // Czech: kupní smlouva, smlouvy
     "returns policy",
     "refund policy",
     "shipping policy",
@@ -120,7 +124,7 @@ constexpr std::array kOrderWords = {
     "compra",
     "ordine",
     "acquist",
-    "objednávk",
+    "objednáv",  // objednávka, objednávce, objednávku
     "nákup",
     "megrendel",
     "rendelés",
@@ -174,6 +178,9 @@ constexpr std::array kTermsWords = {
     "způsoby platby",
     "platba",
     "doprava",
+    "dopravy",  // Czech inflects it: způsob dopravy, dopravné, dopravce
+    "dopravné",
+    "dopravce",
     "platební kart",
     "fizetési mód",
     "szállítási díj",

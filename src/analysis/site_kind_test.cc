@@ -129,7 +129,9 @@ TEST(SiteKindTest, APageThatSetsOutPaymentOrDeliveryForOrdersIsAShop) {
         // Finnish inflects its order words: "tilauksen" (of the order), "tilattu" (ordered).
         "Maksutavat: voit maksaa tilauksen verkkopankissa tai luottokortilla.",
         "Jos haluat palauttaa tuotteen, ota yhteyttä kauppaan, josta tuote on tilattu. Maksu "
-        "välitetään kauppiaalle."}) {
+        "välitetään kauppiaalle.",
+        // Czech inflects it too: "při objednávce" (when ordering).
+        "Způsob dopravy: délka doručení při objednávce učiněné do 12 hodin."}) {
     auto j = Judge("https://unknown.invalid/", text);
     EXPECT_EQ(j.kind, SiteKind::kShop) << text;
   }
@@ -141,6 +143,13 @@ TEST(SiteKindTest, APageThatSetsOutPaymentOrDeliveryForOrdersIsAShop) {
                   "Fra næste måned vil PostNord også køre ud med pakker om søndagen.")
                 .kind,
             SiteKind::kUnknown);
+  // A shop's terms name the contract of sale: its voice outweighs a "news" path (Shoper
+  // stores publish their delivery terms under /news/n/).
+  EXPECT_EQ(Judge("https://zabawki.example/news/n/54/Dostawa",
+                  "Sprzedawca realizuje dostawę za pośrednictwem firmy kurierskiej DPD. Koszt "
+                  "dostawy jest podany przed zawarciem umowy sprzedaży.")
+                .kind,
+            SiteKind::kShop);
   // Terms wording never outweighs an article or a help centre.
   EXPECT_EQ(Judge("https://news.example/nyheter/paket",
                   "Beställningar ökar: fraktkostnad och leveranstid hos PostNord.")
