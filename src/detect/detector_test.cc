@@ -616,6 +616,33 @@ TEST_F(OurRulesTest, AGatewayOfferedAsAPaymentMethodIsTheCheckoutToo) {
     EXPECT_NE(f.group, Group::kCheckout) << f.name;
 }
 
+// Card brands listed one per line with a bullet, a dash or a Japanese middle dot, or joined by
+// German "bzw.", and the katakana names of Japanese payment pages.
+TEST_F(OurRulesTest, ReadCardBrandsInBulletedListsAndInKatakana) {
+  const std::vector<std::pair<std::string, std::vector<std::string>>> cases = {
+      {"<p>Cartões aceitos:<br>- Visa<br>- Diners<br>- Mastercard</p>",
+       {"Visa", "Diners Club", "Mastercard"}},
+      {"<ul><li>• Visa</li><li>• Discover</li></ul>", {"Visa", "Discover"}},
+      {"<p>Verified by Visa bzw. MasterCard SecureCode</p>", {"Visa", "Mastercard"}},
+      {"<p>お支払い方法：クレジットカード<br>・VISA<br>・JCB<br>・マスターカード<br>"
+       "・アメリカンエキスプレス<br>・ダイナースクラブ</p>",
+       {"Visa", "Mastercard", "American Express", "Diners Club"}},
+  };
+  for (const auto& [html, names] : cases) {
+    PageInput page = Page(html);
+    page.role = "payment";  // a list item's line has no context word of its own
+    auto fs = detector().Analyze({page});
+    for (const std::string& name : names) {
+      const Finding* f = FindByName(fs, name);
+      ASSERT_NE(f, nullptr) << name << " in " << html;
+      EXPECT_EQ(f->group, Group::kPayment) << name;
+    }
+  }
+  // Swedish "visa" (show) beside a brand is no card.
+  EXPECT_EQ(FindByName(detector().Analyze({Page("<p>Betala med Klarna. Visa mer</p>")}), "Visa"),
+            nullptr);
+}
+
 // A Czech shop's delivery page (the analyzer reads it in the shipping role): its pick-up
 // networks are carriers.
 TEST_F(OurRulesTest, FindCzechPickUpNetworksOnADeliveryPage) {
