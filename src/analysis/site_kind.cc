@@ -295,6 +295,8 @@ constexpr std::array kHelpPathSegments = {
 
 constexpr std::array kArticleMarkers = {"property=\"og:type\" content=\"article\"",
                                         "property='og:type' content='article'",
+                                        "content=\"article\" property=\"og:type\"",
+                                        "content='article' property='og:type'",
                                         "\"@type\":\"newsarticle\"",
                                         "\"@type\": \"newsarticle\"",
                                         "\"@type\":\"blogposting\"",

@@ -56,6 +56,12 @@ TEST(SiteKindTest, ANewsArticleNamingBrandsIsAnArticle) {
                  "reported results; shoppers pay with Visa.</p>");
   EXPECT_EQ(j.kind, SiteKind::kArticle);
   EXPECT_FALSE(j.commerce_counts());
+  // The same markup with its attributes the other way round, on an undated path: it outweighs
+  // one phrase of shop voice (the substring "our shop" of "your shopping").
+  auto reversed = Judge("https://lifestyle.example/how-your-brain-corrupts-your-shopping",
+                        "<meta content=\"article\" property=\"og:type\" /><p>Remove your saved "
+                        "credit card or PayPal information to curb your shopping.</p>");
+  EXPECT_EQ(reversed.kind, SiteKind::kArticle);
 }
 
 // A platform's user guide speaks of "your order" (its merchants' orders) and names the
