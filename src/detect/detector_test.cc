@@ -659,6 +659,22 @@ TEST_F(OurRulesTest, FindCzechPickUpNetworksOnADeliveryPage) {
   }
 }
 
+// Carriers by the short or English names their home markets' shops use: Magyar Posta's
+// logistics arm MPL, Aras Kargo written "Aras Cargo".
+TEST_F(OurRulesTest, FindCarriersByTheNamesTheirMarketsUse) {
+  auto fs = detector().Analyze(
+      {Page("<p>Szállítás: MPL futár, 1-2 munkanap.</p><p>Kargo: ARAS CARGO ile gönderilir.</p>")});
+  for (const char* name : {"Magyar Posta", "Aras Kargo"}) {
+    const Finding* f = FindByName(fs, name);
+    ASSERT_NE(f, nullptr) << name;
+    EXPECT_EQ(f->group, Group::kCarrier) << name;
+  }
+  // Out of a delivery context the letters are no carrier.
+  EXPECT_EQ(
+      FindByName(detector().Analyze({Page("<p>Licensed under the MPL 2.0.</p>")}), "Magyar Posta"),
+      nullptr);
+}
+
 // Carrier names that are also common words: Spanish "correos" (e-mails), Portuguese
 // "estafeta" (a courier). The word alone on a shop's delivery page is no carrier.
 TEST_F(OurRulesTest, TellACarrierFromTheCommonWordItShares) {
