@@ -73,6 +73,7 @@ ALIASES = {
     "bartolini": "brt",
     "yamato": "yamato transport", "kuroneko yamato": "yamato transport",
     "sagawa": "sagawa express",
+    "kuroneko web collect yamato": "kuroneko web collect",
     "clearpay": "afterpay",
     "amazon pay checkout": "amazon pay", "mercado pago checkout": "mercado pago",
     "przelewy24 checkout": "przelewy24",

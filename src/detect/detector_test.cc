@@ -590,6 +590,29 @@ TEST_F(OurRulesTest, FindTheAddedGatewaysByTheirScripts) {
   }
 }
 
+// Local card gateways named in shops' payment terms: Romania's EuPlatesc, Piraeus Bank's
+// ePOS Paycenter, Japan's ZEUS and Yamato's Kuroneko Web Collect.
+TEST_F(OurRulesTest, FindLocalCardGatewaysInPaymentTerms) {
+  const std::vector<std::pair<std::string, std::string>> cases = {
+      {"EuPlatesc", "<p>Online cu card bancar prin EuPlatesc (Visa/Mastercard).</p>"},
+      {"Piraeus Bank ePOS Paycenter",
+       "<p>Οι συναλλαγές πραγματοποιούνται με το σύστημα ασφαλείας ePos Paycenter της Τράπεζας "
+       "Πειραιώς. Πληρωμή με κάρτα.</p>"},
+      {"Zeus", "<p>クレジットカード決済には株式会社ゼウスのサービスを導入しております。</p>"},
+      {"Kuroneko Web Collect",
+       "<p>クレジットカード決済は、ヤマト運輸のクロネコwebコレクトのシステムを利用して行います。</"
+       "p>"},
+  };
+  for (const auto& [name, html] : cases) {
+    const Finding* f = FindByName(detector().Analyze({Page(html)}), name);
+    ASSERT_NE(f, nullptr) << name;
+    EXPECT_EQ(f->group, Group::kCheckout) << name;
+  }
+  // The Greek god in a myth is no gateway.
+  EXPECT_EQ(FindByName(detector().Analyze({Page("<p>ゼウスはギリシャ神話の神です。</p>")}), "Zeus"),
+            nullptr);
+}
+
 // Mercado Pago and Przelewy24 are gateways: a shop that offers them takes the payment on their
 // page, so each is a payment method and the shop's checkout, as PayPal is.
 TEST_F(OurRulesTest, AGatewayOfferedAsAPaymentMethodIsTheCheckoutToo) {

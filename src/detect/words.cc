@@ -176,6 +176,8 @@ constexpr std::string_view kContext[] = {
     "livrare",
     "plată",
     "plata",
+    "plăți",  // payments: "procesatorul de plăți"
+    "card bancar",
     "curier",
     "coș",
     // Turkish (a capital Ö or Ş is listed as written)
