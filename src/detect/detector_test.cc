@@ -647,6 +647,7 @@ TEST_F(OurRulesTest, ReadCardBrandsInBulletedListsAndInKatakana) {
        {"Visa", "Diners Club", "Mastercard"}},
       {"<ul><li>• Visa</li><li>• Discover</li></ul>", {"Visa", "Discover"}},
       {"<p>Verified by Visa bzw. MasterCard SecureCode</p>", {"Visa", "Mastercard"}},
+      {"<p>Credit card (Amex, Visa, Union Pay, Maestro)</p>", {"UnionPay", "Maestro"}},
       {"<p>お支払い方法：クレジットカード<br>・VISA<br>・JCB<br>・マスターカード<br>"
        "・アメリカンエキスプレス<br>・ダイナースクラブ</p>",
        {"Visa", "Mastercard", "American Express", "Diners Club"}},
