@@ -4,9 +4,14 @@
 # every page of tests/corpus, with (a) the Wappalyzer database the npm package carries and
 # (b) our rules in rules/. Prints ms/page (p50, mean) for each engine, the speed ratio, peak
 # RSS of each and every difference in findings with its cause.
-# usage: bench/detect/run.sh BUILD_DIR
+# Full mode and the reference are then timed ROUNDS times in turn (default 3), and the ratio by
+# mean of each round is printed with their median: this machine's speed can change by half
+# between minutes, so one pass of each, minutes apart, can mislead.
+# usage: [ROUNDS=N] bench/detect/run.sh BUILD_DIR
 set -euo pipefail
 build="${1:-build}"
+rounds="${ROUNDS:-3}"
+[[ "$rounds" =~ ^[1-9][0-9]*$ ]] || { echo "ROUNDS must be a positive whole number" >&2; exit 2; }
 root="$(cd "$(dirname "$0")/../.." && pwd)"
 corpus="${LEADSCAN_CORPUS:-$root/tests/corpus}"
 bin="$(find "$build" -name leadscan_detect_bench -type f -perm -u+x | head -1)"
@@ -71,6 +76,26 @@ bench() {  # label rules...
     console.log(`compiled rules: loaded from the cache in ${fmt(f.load_ms)} ms (${f.compiled_cache.hits} databases) in the passes above; compiled in ${fmt(c.load_ms)} ms without it`);
     console.log(`leadscan, full mode, rules compiled in the run: p50 ${fmt(c.p50_ms)} ms, mean ${fmt(c.mean_ms)} ms (${(r.mean_ms / c.mean_ms).toFixed(1)}x by mean), peak RSS ${(c.peak_rss_kb / 1024).toFixed(1)} MiB (${(c.peak_rss_kb / r.peak_rss_kb).toFixed(2)} of the reference)`);
   ' "$o" "$f" "$r" "$c"
+  # Rounds 2..N: full mode, then the reference, in turn; round 1 is the passes above.
+  local k summaries=("$f" "$r")
+  for ((k = 2; k <= rounds; ++k)); do
+    "$bin" --cache "$cache" "${rules[@]}" "$out/pages.tsv" >/dev/null 2>"$out/$label.full.$k.err"
+    node "$root/tests/detect_ref/ref_analyze.js" --core "$core" "${rules[@]}" \
+      "$out/$label.features" >/dev/null 2>"$out/$label.ref.$k.err"
+    summaries+=("$(summary "$out/$label.full.$k.err")" "$(summary "$out/$label.ref.$k.err")")
+  done
+  node -e '
+    const s = process.argv.slice(1).map((x) => JSON.parse(x));
+    const rows = [];
+    for (let i = 0; i + 1 < s.length; i += 2) {
+      const [f, r] = [s[i], s[i + 1]];
+      rows.push({ mean: r.mean_ms / f.mean_ms, p50: r.p50_ms / f.p50_ms, ours: f.mean_ms, ref: r.mean_ms });
+    }
+    const median = (xs) => { const v = [...xs].sort((a, b) => a - b); const m = v.length >> 1; return v.length % 2 ? v[m] : (v[m - 1] + v[m]) / 2; };
+    console.log(`full mode against the reference, ${rows.length} rounds in turn (ours mean / reference mean = ratio by mean; ratio p50):`);
+    rows.forEach((x, i) => console.log(`  round ${i + 1}: ${x.ours.toFixed(3)} / ${x.ref.toFixed(1)} ms = ${x.mean.toFixed(1)}x; p50 ${x.p50.toFixed(1)}x`));
+    console.log(`  median of the rounds: ${median(rows.map((x) => x.mean)).toFixed(1)}x by mean, ${median(rows.map((x) => x.p50)).toFixed(1)}x p50`);
+  ' "${summaries[@]}"
   # Findings per page (timings differ by nature) must be the same either way.
   node -e '
     const fs = require("fs");
