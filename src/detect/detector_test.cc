@@ -699,6 +699,24 @@ TEST_F(OurRulesTest, FindCarriersByTheNamesTheirMarketsUse) {
       nullptr);
 }
 
+// UPS is also a power supply and the end of "pick-ups": it counts beside another carrier in a
+// list, or as a logo that says so.
+TEST_F(OurRulesTest, FindUpsInCarrierListsAndByItsLogo) {
+  for (const char* html :
+       {"<p>Shipping carriers</p><ul><li>• UPS</li><li>• Purolator</li></ul>",
+        "<p>We deliver with USPS / UPS.</p>",
+        "<div class=\"carriers\"><img src=\"/assets/images/ups.svg\" alt=\"UPS\"></div>"}) {
+    const Finding* f = FindByName(detector().Analyze({Page(html)}), "UPS");
+    ASSERT_NE(f, nullptr) << html;
+    EXPECT_EQ(f->group, Group::kCarrier) << html;
+  }
+  for (const char* html : {"<a href=\"/category.php?id=58\" title=\"Zasilanie awaryjne\">UPS</a>",
+                           "<p>Free pick-ups - DHL collects at your door.</p>",
+                           "<img src=\"/img/ups.jpg\" alt=\"UPS 1500VA\">"}) {
+    EXPECT_EQ(FindByName(detector().Analyze({Page(html)}), "UPS"), nullptr) << html;
+  }
+}
+
 // Carrier names that are also common words: Spanish "correos" (e-mails), Portuguese
 // "estafeta" (a courier). The word alone on a shop's delivery page is no carrier.
 TEST_F(OurRulesTest, TellACarrierFromTheCommonWordItShares) {
