@@ -604,7 +604,8 @@ TEST_F(OurRulesTest, FindLocalCardGatewaysInPaymentTerms) {
        "p>"},
   };
   for (const auto& [name, html] : cases) {
-    const Finding* f = FindByName(detector().Analyze({Page(html)}), name);
+    auto fs = detector().Analyze({Page(html)});
+    const Finding* f = FindByName(fs, name);
     ASSERT_NE(f, nullptr) << name;
     EXPECT_EQ(f->group, Group::kCheckout) << name;
   }
@@ -706,7 +707,8 @@ TEST_F(OurRulesTest, FindUpsInCarrierListsAndByItsLogo) {
        {"<p>Shipping carriers</p><ul><li>• UPS</li><li>• Purolator</li></ul>",
         "<p>We deliver with USPS / UPS.</p>",
         "<div class=\"carriers\"><img src=\"/assets/images/ups.svg\" alt=\"UPS\"></div>"}) {
-    const Finding* f = FindByName(detector().Analyze({Page(html)}), "UPS");
+    auto fs = detector().Analyze({Page(html)});
+    const Finding* f = FindByName(fs, "UPS");
     ASSERT_NE(f, nullptr) << html;
     EXPECT_EQ(f->group, Group::kCarrier) << html;
   }
