@@ -11,6 +11,7 @@
 #include "common/utf8.h"
 #include "detect/rule_set.h"
 #include "detect/test_util.h"
+#include "detect/words.h"
 
 namespace leadscan::detect {
 namespace {
@@ -242,6 +243,21 @@ TEST(DetectorTest, WordsInJapaneseTextStartAndEndAtKanaKanjiAndFullWidthPunctuat
   EXPECT_EQ(FindByName(d.Analyze({Page("<body><p>\xe9\x80\x81\xe6\x96\x99 XPostNord</p></body>")}),
                        "PostNord"),
             nullptr);
+}
+
+// Words match case-insensitively, so two spellings of one word are one word: an occurrence
+// counts once, at a word's confidence.
+TEST(DetectorTest, TwoSpellingsOfAWordCountOnce) {
+  auto rs = Load(R"({
+    "Mastercard": {"cats": [1], "x-leadscan": {"group": "payment",
+      "words": ["Mastercard", "MasterCard"]}}
+  })");
+  ASSERT_NE(rs, nullptr);
+  auto fs = Detector(rs).Analyze({Page("<p>Betalning med Mastercard.</p>")});
+  const Finding* f = FindByName(fs, "Mastercard");
+  ASSERT_NE(f, nullptr);
+  EXPECT_EQ(f->confidence, kWordConfidence);
+  EXPECT_EQ(f->evidence.size(), 1u);
 }
 
 TEST(DetectorTest, WordsCountOnlyInContext) {

@@ -1009,9 +1009,14 @@ std::shared_ptr<RuleSet> RuleSetBuilder::Build(CompiledCache* cache) {
   lap("parse+pcre2");
   for (uint32_t t = 0; t < rs->techs_.size(); ++t) {
     const std::vector<std::string>& words = rs->techs_[t].words;
+    std::set<std::string> seen;  // words match case-insensitively: "MasterCard" is "Mastercard"
     for (uint32_t w = 0; w < words.size(); ++w) {
       std::string lower = words[w];
       std::transform(lower.begin(), lower.end(), lower.begin(), ::tolower);
+      // A second spelling of one word would find the same occurrence again and add its
+      // confidence twice.
+      if (!seen.insert(lower).second)
+        continue;
       uint32_t id = rs->words_.Add(lower);
       if (rs->word_owners_.size() <= id)
         rs->word_owners_.resize(id + 1);
