@@ -246,14 +246,26 @@ class Run {
     }
   }
 
-  static void DescendantText(myhtml_tree_node_t* node, std::string* out) {
+  // A node's textContent, with the script and style texts the parser kept out of its tree.
+  static void DescendantText(const PageParser& parser, myhtml_tree_node_t* node, std::string* out) {
+    auto append = [&](const char* t, size_t len) {
+      out->append(t, std::min(len, kMaxDomNodeText - out->size()));
+    };
+    std::string_view raw;
+    if (parser.RawTextOf(node, &raw)) {
+      append(raw.data(), raw.size());
+      return;
+    }
     myhtml_tree_node_t* n = myhtml_node_child(node);
     while (n != nullptr && out->size() < kMaxDomNodeText) {
-      if (myhtml_node_tag_id(n) == MyHTML_TAG__TEXT) {
+      const myhtml_tag_id_t id = myhtml_node_tag_id(n);
+      if (id == MyHTML_TAG__TEXT) {
         size_t len = 0;
         const char* t = myhtml_node_text(n, &len);
         if (t != nullptr)
-          out->append(t, std::min(len, kMaxDomNodeText - out->size()));
+          append(t, len);
+      } else if ((id == MyHTML_TAG_SCRIPT || id == MyHTML_TAG_STYLE) && parser.RawTextOf(n, &raw)) {
+        append(raw.data(), raw.size());
       }
       if (myhtml_node_child(n) != nullptr) {
         n = myhtml_node_child(n);
@@ -316,7 +328,7 @@ class Run {
         } else if (p.dom_kind == "text") {
           for (size_t i = 0; i < nodes.size() && !value; ++i) {
             std::string t;
-            DescendantText(nodes[i], &t);
+            DescendantText(*parser, nodes[i], &t);
             size_t a = t.find_first_not_of(" \t\n\r\f\v");
             if (a == std::string::npos)
               continue;

@@ -129,6 +129,43 @@ TEST(DetectorTest, DomSelectorsWithExistsTextAndAttributes) {
   EXPECT_EQ(FindByName(Detector(rs, no_dom).Analyze({p}), "Exists"), nullptr);
 }
 
+// The parser takes script and style texts out of its tree (page_features.h); dom rules still
+// read them: a text property on the element or on an ancestor, and :contains or :empty in a
+// selector (the parser then leaves the texts in). libmodest crashed on :contains with a quoted
+// string: that form is refused with a warning.
+TEST(DetectorTest, DomRulesReadScriptAndStyleTexts) {
+  const std::string page =
+      "<html><head><style id=\"tw\">/*! tailwindcss v3.4.1 | MIT License */</style>"
+      "<script>window.__STORE__ = {\"pinia\": 1};</script></head><body><p>x</p></body></html>";
+  auto rs = Load(R"({
+    "StyleText": {"cats": [59], "dom": {"style#tw": {"text": "tailwindcss v([\\d.]+)\\;version:\\1"}}},
+    "HeadText": {"cats": [59], "dom": {"head": {"text": "\"pinia\""}}}
+  })");
+  ASSERT_NE(rs, nullptr);
+  auto fs = Detector(rs).Analyze({Page(page)});
+  ASSERT_NE(FindByName(fs, "StyleText"), nullptr);
+  EXPECT_EQ(FindByName(fs, "StyleText")->version, "3.4.1");
+  EXPECT_NE(FindByName(fs, "HeadText"), nullptr);
+  auto contains = Load(R"json({
+    "Contains": {"cats": [59], "dom": "script:contains(__STORE__)"}
+  })json");
+  ASSERT_NE(contains, nullptr);
+  EXPECT_NE(FindByName(Detector(contains).Analyze({Page(page)}), "Contains"), nullptr);
+  auto empty = Load(R"json({
+    "EmptyStyle": {"cats": [59], "dom": "style:empty"}
+  })json");
+  ASSERT_NE(empty, nullptr);
+  EXPECT_EQ(FindByName(Detector(empty).Analyze({Page(page)}), "EmptyStyle"), nullptr);
+  EXPECT_NE(FindByName(Detector(empty).Analyze({Page("<style></style>")}), "EmptyStyle"), nullptr);
+  auto quoted = Load(R"json({
+    "Quoted": {"cats": [59], "dom": "script:contains('__STORE__')"}
+  })json");
+  ASSERT_NE(quoted, nullptr);
+  EXPECT_EQ(FindByName(Detector(quoted).Analyze({Page(page)}), "Quoted"), nullptr);
+  ASSERT_FALSE(quoted->warnings().empty());
+  EXPECT_NE(quoted->warnings()[0].find("not supported by the DOM engine"), std::string::npos);
+}
+
 // Found by fuzzing (tests/fuzz/rules): mycss compiles ":not(" to a :not without its selector
 // list and does not mark it bad; modest then read the missing list and crashed on any page.
 TEST(DetectorTest, SelectorsMycssLeavesIncompleteAreSkippedWithAWarning) {

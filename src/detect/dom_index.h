@@ -55,6 +55,12 @@ class DomVocabulary {
 
   size_t tokens() const { return tokens_; }
 
+  // Set when a selector reads an element's own text (:contains, :empty): the parser then keeps
+  // script and style texts inside its tree, which it otherwise takes out (page_features.h).
+  void set_reads_element_text() { reads_element_text_ = true; }
+
+  bool reads_element_text() const { return reads_element_text_; }
+
   size_t attr_slots() const { return attr_slots_; }
 
   // Lookups during a page walk (kNone when absent).
@@ -160,6 +166,7 @@ class DomVocabulary {
   uint64_t id_lengths_ = 0, class_lengths_ = 0, attr_lengths_ = 0;  // LengthBit of each token
   uint32_t tokens_ = 0;
   uint32_t attr_slots_ = 0;
+  bool reads_element_text_ = false;
 };
 
 class DomIndex {

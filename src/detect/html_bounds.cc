@@ -49,7 +49,7 @@ bool EndsName(char c) {
 // each is, so that the pass compares and counts numbers instead of strings.
 class TagNames {
  public:
-  enum Kind : uint8_t { kOther, kVoidElement, kRawTextElement, kSibling, kPlainText };
+  enum Kind : uint8_t { kOther, kVoidElement, kRawTextElement, kSibling, kPlainText, kForeignRoot };
 
   // The number of the lower-case tag name starting at html[i]; *end is just past it.
   uint32_t Read(std::string_view html, size_t i, size_t* end) {
@@ -103,6 +103,8 @@ class TagNames {
       kind = kRawTextElement;
     else if (name == "plaintext")
       kind = kPlainText;
+    else if (name == "svg" || name == "math")
+      kind = kForeignRoot;
     else if (OneOf(kSelfClosingSiblings, name))
       kind = kSibling;
     names_.push_back(std::move(name));
@@ -128,53 +130,147 @@ class TagNames {
   std::vector<Kind> kinds_;
 };
 
-// Index just past the '>' that ends the tag whose attributes start at html[i] (quoted values
-// may hold '>'); html.size() when the tag never ends. *self_closing: it ended with "/>".
+// Index just past the '>' that ends the tag whose name ended at html[i], read as the HTML
+// tokenizer's attribute states read it (a quote opens a value only after '=', and an unquoted
+// value runs to white space or '>'); html.size() when the tag never ends (the tokenizer then
+// drops it). *self_closing: it ended with "/>" outside a value.
 size_t TagEnd(std::string_view html, size_t i, bool* self_closing) {
   *self_closing = false;
   const char* p = html.data();
   const size_t n = html.size();
+
+  enum { kBeforeName, kName, kBeforeValue } state = kBeforeName;
+
   while (i < n) {
     const char c = p[i];
-    if (c == '"' || c == '\'') {
-      size_t close = html.find(c, i + 1);
-      if (close == std::string_view::npos)
-        return n;
-      i = close + 1;
+    if (state == kBeforeValue) {
+      if (IsSpace(c)) {
+        ++i;
+      } else if (c == '"' || c == '\'') {
+        const size_t close = html.find(c, i + 1);
+        if (close == std::string_view::npos)
+          return n;
+        i = close + 1;
+        state = kBeforeName;
+      } else if (c == '>') {
+        return i + 1;
+      } else {
+        while (i < n && !IsSpace(p[i]) && p[i] != '>')
+          ++i;
+        state = kBeforeName;
+      }
       continue;
     }
-    if (c == '>') {
-      *self_closing = i > 0 && p[i - 1] == '/';
+    if (c == '>')
       return i + 1;
+    if (c == '/') {
+      if (i + 1 < n && p[i + 1] == '>') {
+        *self_closing = true;
+        return i + 2;
+      }
+      state = kBeforeName;
+    } else if (c == '=' && state == kName) {
+      state = kBeforeValue;  // (white space between a name and its '=' changes nothing)
+    } else if (!IsSpace(c)) {
+      state = kName;  // a name goes on, or a new one starts ('=' too when it comes first)
     }
     ++i;
   }
   return n;
 }
 
-// Index just past the end tag </name ...> at or after i; html.size() when there is none.
-size_t SkipRawText(std::string_view html, size_t i, std::string_view name) {
+// Whether html[i..] is name (lower-case) in any case, followed by white space, '/' or '>': the
+// start of the end tag "</name" that closes raw text, or the "<script" that double-escapes
+// script data.
+bool NameAt(std::string_view html, size_t i, std::string_view name) {
+  if (i + name.size() >= html.size())
+    return false;
+  for (size_t k = 0; k < name.size(); ++k) {
+    if (common::AsciiLower(html[i + k]) != name[k])
+      return false;
+  }
+  const char after = html[i + name.size()];
+  return IsSpace(after) || after == '/' || after == '>';
+}
+
+// The '<' of the end tag </name ...> that ends raw text (RAWTEXT or RCDATA) starting at i;
+// html.size() when there is none.
+size_t RawTextEnd(std::string_view html, size_t i, std::string_view name) {
   while (true) {
-    size_t at = html.find("</", i);
+    const size_t at = html.find("</", i);
     if (at == std::string_view::npos)
       return html.size();
-    size_t p = at + 2;
-    bool same = p + name.size() <= html.size();
-    for (size_t k = 0; same && k < name.size(); ++k)
-      same = common::AsciiLower(html[p + k]) == name[k];
-    size_t after = p + name.size();
-    if (same && (after >= html.size() || IsSpace(html[after]) || html[after] == '>' ||
-                 html[after] == '/')) {
-      size_t gt = html.find('>', after);
-      return gt == std::string_view::npos ? html.size() : gt + 1;
+    if (NameAt(html, at + 2, name))
+      return at;
+    i = at + 2;
+  }
+}
+
+// The '<' of the </script> that ends script data starting at i, read as the tokenizer's script
+// data states read it: after "<!--", a "<script>" hides the next "</script>" until "-->"
+// (document.write("<script ...></script>") inside an old-style comment); html.size() when there
+// is none.
+size_t ScriptEnd(std::string_view html, size_t i) {
+  enum { kData, kEscaped, kDoubleEscaped } state = kData;
+
+  const size_t n = html.size();
+  while (true) {
+    const size_t at = state == kData ? html.find('<', i) : html.find_first_of("<-", i);
+    if (at == std::string_view::npos)
+      return n;
+    if (html[at] == '-') {
+      if (html.compare(at, 3, "-->") == 0) {
+        state = kData;
+        i = at + 3;
+      } else {
+        i = at + 1;
+      }
+      continue;
     }
-    i = p;
+    if (at + 1 < n && html[at + 1] == '/' && NameAt(html, at + 2, "script")) {
+      if (state != kDoubleEscaped)
+        return at;
+      state = kEscaped;
+      i = at + 8;
+    } else if (state == kData && html.compare(at, 4, "<!--") == 0) {
+      state = kEscaped;
+      i = at + 2;  // "<!-->" comes back at once: its "-->" starts here
+    } else if (state == kEscaped && NameAt(html, at + 1, "script")) {
+      state = kDoubleEscaped;
+      i = at + 7;
+    } else {
+      i = at + 1;
+    }
+  }
+}
+
+// Index just past the comment that starts with "<!--" at i: past its "-->" or "--!>", or at
+// once for "<!-->" and "<!--->"; html.size() when it never ends.
+size_t CommentEnd(std::string_view html, size_t i) {
+  size_t p = i + 4;
+  if (html.compare(p, 1, ">") == 0)
+    return p + 1;
+  if (html.compare(p, 2, "->") == 0)
+    return p + 2;
+  while (true) {
+    const size_t dashes = html.find("--", p);
+    if (dashes == std::string_view::npos)
+      return html.size();
+    size_t r = dashes + 2;
+    while (r < html.size() && html[r] == '-')
+      ++r;
+    if (html.compare(r, 1, ">") == 0)
+      return r + 1;
+    if (html.compare(r, 2, "!>") == 0)
+      return r + 2;
+    p = dashes + 1;
   }
 }
 
 }  // namespace
 
-HtmlCut BoundHtml(std::string_view html, const HtmlLimits& limits) {
+HtmlCut BoundHtml(std::string_view html, const HtmlLimits& limits,
+                  std::vector<ElementText>* texts) {
   HtmlCut out;
   out.keep = html.size();
   TagNames names;
@@ -186,8 +282,11 @@ HtmlCut BoundHtml(std::string_view html, const HtmlLimits& limits) {
       open.resize(names.size(), 0);
     return open[id];
   };
+  size_t foreign = 0;  // open <svg> and <math> elements: their <script> and <style> are not raw
   auto pop = [&] {
     --open[stack.back()];
+    if (names.kind(stack.back()) == TagNames::kForeignRoot)
+      --foreign;
     stack.pop_back();
   };
   size_t i = 0;
@@ -206,9 +305,8 @@ HtmlCut BoundHtml(std::string_view html, const HtmlLimits& limits) {
       }
     }
     if (next == '!') {
-      if (html.substr(lt, 4) == "<!--") {
-        size_t end = html.find("-->", lt + 4);
-        i = end == std::string_view::npos ? html.size() : end + 3;
+      if (html.compare(lt, 4, "<!--") == 0) {
+        i = CommentEnd(html, lt);
       } else {
         size_t end = html.find('>', lt);
         i = end == std::string_view::npos ? html.size() : end + 1;
@@ -235,6 +333,12 @@ HtmlCut BoundHtml(std::string_view html, const HtmlLimits& limits) {
       }
       continue;
     }
+    if (next == '/') {
+      // "</>" is dropped; "</" before anything but a letter opens a bogus comment up to '>'.
+      size_t end = html.find('>', lt + 2);
+      i = end == std::string_view::npos ? html.size() : end + 1;
+      continue;
+    }
     if (!IsAlpha(next)) {
       i = lt + 1;
       continue;
@@ -251,12 +355,20 @@ HtmlCut BoundHtml(std::string_view html, const HtmlLimits& limits) {
     }
     i = tag_end;
     const TagNames::Kind kind = names.kind(name);
-    if (kind == TagNames::kVoidElement || self_closing)
-      continue;
-    if (kind == TagNames::kRawTextElement) {
-      i = SkipRawText(html, tag_end, names.name(name));
+    if (kind == TagNames::kRawTextElement && (foreign == 0 || !self_closing)) {
+      // An HTML element's "/>" closes nothing: raw text follows <script/> too.
+      const std::string& raw = names.name(name);
+      const size_t close =
+          raw == "script" ? ScriptEnd(html, tag_end) : RawTextEnd(html, tag_end, raw);
+      if (texts != nullptr && foreign == 0 && close > tag_end &&
+          (raw == "script" || raw == "style"))
+        texts->push_back({lt, tag_end, close});
+      bool unused = false;
+      i = close == html.size() ? close : TagEnd(html, close + 2 + raw.size(), &unused);
       continue;
     }
+    if (kind == TagNames::kVoidElement || self_closing)
+      continue;
     if (kind == TagNames::kPlainText)
       break;  // everything after it is text
     if (kind == TagNames::kSibling && count(name) > 0) {
@@ -276,6 +388,8 @@ HtmlCut BoundHtml(std::string_view html, const HtmlLimits& limits) {
       return out;
     }
     ++count(name);
+    if (kind == TagNames::kForeignRoot)
+      ++foreign;
     stack.push_back(name);
   }
   return out;

@@ -1,8 +1,13 @@
 #include "detect/html_bounds.h"
 
 #include <gtest/gtest.h>
+#include <zlib.h>
 
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
 #include <string>
+#include <vector>
 
 #include "detect/page_features.h"
 
@@ -78,6 +83,120 @@ TEST(HtmlBoundsTest, ThePageParserParsesOnlyTheBoundedPrefix) {
   EXPECT_NE(f.truncated_reason.find("nesting"), std::string::npos);
   EXPECT_TRUE(f.links.empty());
   EXPECT_EQ(f.html.size(), page.html.size());  // regexes still see the whole document
+}
+
+// The script and style contents BoundHtml finds, as strings.
+std::vector<std::string> Texts(const std::string& html) {
+  std::vector<ElementText> texts;
+  BoundHtml(html, {}, &texts);
+  std::vector<std::string> out;
+  for (const ElementText& t : texts) {
+    EXPECT_EQ(html[t.tag], '<');
+    EXPECT_LE(t.begin, t.end);
+    out.push_back(html.substr(t.begin, t.end - t.begin));
+  }
+  return out;
+}
+
+TEST(HtmlBoundsTest, ScriptAndStyleTextsEndWhereTheTokenizerEndsThem) {
+  using V = std::vector<std::string>;
+  EXPECT_EQ(Texts("<head><script>a<b</script><style>p>q{}</STYLE ></head>"), (V{"a<b", "p>q{}"}));
+  // "<!--" then "<script>" hides one "</script>" (document.write inside an old comment).
+  EXPECT_EQ(Texts("<script><!--\ndocument.write('<script src=x></script>');\n//--></script>z"),
+            (V{"<!--\ndocument.write('<script src=x></script>');\n//-->"}));
+  EXPECT_EQ(Texts("<script><!--x</script>y"), (V{"<!--x"}));  // escaped, not double-escaped
+  EXPECT_EQ(Texts("<script><!-->x</script>"), (V{"<!-->x"}));
+  EXPECT_EQ(Texts("<script>a</scripts>b</script>"), (V{"a</scripts>b"}));
+  EXPECT_EQ(Texts("<script>never closed"), (V{"never closed"}));
+  EXPECT_EQ(Texts("<script/>x</script>"), (V{"x"}));  // "/>" closes no HTML element
+  EXPECT_EQ(Texts("<script data-x='a>b' src=y>c</script>"), (V{"c"}));
+  EXPECT_EQ(Texts("<script data-x=it's>c</script>"), (V{"c"}));  // a quote inside a bare value
+  EXPECT_EQ(Texts("<script></script><style></style>"), V{});     // empty ones are not listed
+  // Not raw text, or not script data: none of these is listed.
+  EXPECT_EQ(Texts("<svg><style>a{}</style><script>b</script></svg>"), V{});
+  EXPECT_EQ(Texts("<textarea><script>a</script></textarea><title><style>b</style></title>"), V{});
+  EXPECT_EQ(Texts("<!-- <script>a</script> -->"), V{});
+  EXPECT_EQ(Texts("<!-- a --!><script>b</script>"), (V{"b"}));  // "--!>" ends a comment
+  EXPECT_EQ(Texts("<!--><script>a</script>"), (V{"a"}));        // so does "<!-->"
+  EXPECT_EQ(Texts("</ <script>a</script>"), V{});  // a bogus comment up to the first '>'
+}
+
+// What a parse gives, with the script and style texts taken out first or left to myhtml.
+std::string Features(const PageInput& page, bool take) {
+  PageParser parser;
+  parser.set_take_raw_text(take);
+  PageFeatures f;
+  parser.Parse(page, &f);
+  std::string out = "text=" + f.text + "\nscripts=" + f.scripts + "\ncss=" + f.css +
+                    "\njson=" + f.json_state + "\n";
+  for (const auto& list : {f.script_src, f.links, f.iframes, f.forms, f.img_src, f.img_alt}) {
+    for (const std::string& v : list)
+      out += v + "|";
+    out += "\n";
+  }
+  for (const auto& [k, vs] : f.meta) {
+    for (const std::string& v : vs)
+      out += k + "=" + v + "|";
+  }
+  return out;
+}
+
+TEST(HtmlBoundsTest, TakingScriptAndStyleTextsOutChangesNoFeature) {
+  const std::vector<std::string> docs = {
+      "<html><head><script>var a = '<b>';</script><style>b{}</style></head><body>x</body>",
+      "<script>a\r\nb\rc</script><style>d\r\ne</style><p>t</p>",
+      std::string("<script>a\0b</script>", 21),
+      "<script><!--\ndocument.write('<script src=x></script>');\n//--></script><p>after</p>",
+      "<svg><style>a&gt;b</style><script>c&amp;d</script></svg><style>e{}</style>",
+      "<table><script>t()</script><tr><td>cell</td></tr></table>",
+      "<noscript><script>n()</script><p>no js</p></noscript>",
+      "<template><script>tpl()</script></template><script>after()</script>",
+      "<frameset><script>f()</script></frameset>",  // the tree builder drops this script
+      "<p>a<script type='application/ld+json'>{\"@type\": \"Product\", \"name\": \"x\"}"
+      "</script>b</p>",
+      "<textarea><script>no</script></textarea><script>yes()</script>",
+      "<script>unclosed <p>all of it is script",
+      "<div title='>'><script data-a=\"x'y\">s()</script></div><!--><script>t()</script>",
+  };
+  for (const std::string& html : docs) {
+    PageInput page;
+    page.url = "https://shop.example/";
+    page.html = html;
+    EXPECT_EQ(Features(page, true), Features(page, false)) << html;
+  }
+}
+
+std::string Gunzip(const std::string& path) {
+  gzFile in = gzopen(path.c_str(), "rb");
+  std::string out;
+  if (in == nullptr)
+    return out;
+  char buf[1 << 16];
+  int n = 0;
+  while ((n = gzread(in, buf, sizeof buf)) > 0)
+    out.append(buf, static_cast<size_t>(n));
+  gzclose(in);
+  return out;
+}
+
+// Every page of the corpus (real pages from public sources) parses to the same features either
+// way.
+TEST(HtmlBoundsTest, CorpusPagesGiveTheSameFeaturesWithTextsTakenOut) {
+  const char* source = std::getenv("LEADSCAN_SOURCE_DIR");
+  ASSERT_NE(source, nullptr) << "LEADSCAN_SOURCE_DIR is set by CTest";
+  size_t pages = 0;
+  for (const auto& entry :
+       std::filesystem::recursive_directory_iterator(std::string(source) + "/tests/corpus/pages")) {
+    if (entry.path().extension() != ".gz")
+      continue;
+    PageInput page;
+    page.url = "https://corpus.example/";
+    page.html = Gunzip(entry.path().string());
+    ASSERT_FALSE(page.html.empty()) << entry.path();
+    EXPECT_EQ(Features(page, true), Features(page, false)) << entry.path();
+    ++pages;
+  }
+  EXPECT_GE(pages, 500u);
 }
 
 }  // namespace

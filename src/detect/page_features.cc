@@ -5,6 +5,8 @@
 
 #include <algorithm>
 #include <boost/url.hpp>
+#include <cstring>
+#include <deque>
 #include <optional>
 
 #include "common/ascii.h"
@@ -197,11 +199,83 @@ PageParser::~PageParser() {
   myhtml_destroy(static_cast<myhtml_t*>(myhtml_));
 }
 
+const PageParser::RawText* PageParser::ClaimRawText(void* node) {
+  const size_t k = FindRawText(node);
+  if (k == raw_texts_.size() || raw_texts_[k].claimed)
+    return nullptr;
+  raw_texts_[k].claimed = true;
+  ++claimed_;
+  return &raw_texts_[k];
+}
+
 void* PageParser::root() const {
   return myhtml_tree_get_document(static_cast<myhtml_tree_t*>(tree_));
 }
 
 void PageParser::Parse(const PageInput& page, PageFeatures* f, const DomVocabulary* dom) {
+  const bool take = take_raw_text_ && (dom == nullptr || !dom->reads_element_text());
+  if (!ParseOnce(page, f, dom, take))
+    ParseOnce(page, f, dom, false);
+}
+
+size_t PageParser::FindRawText(void* node) const {
+  if (raw_texts_.empty())
+    return raw_texts_.size();
+  const size_t tag = myhtml_node_element_position(static_cast<myhtml_tree_node_t*>(node)).begin;
+  auto it = std::lower_bound(raw_texts_.begin(), raw_texts_.end(), tag,
+                             [](const RawText& r, size_t t) { return r.tag < t; });
+  return it != raw_texts_.end() && it->tag == tag ? it - raw_texts_.begin() : raw_texts_.size();
+}
+
+bool PageParser::RawTextOf(void* node, std::string_view* text) const {
+  const size_t k = FindRawText(node);
+  if (k == raw_texts_.size())
+    return false;
+  *text = raw_texts_[k].text;
+  return true;
+}
+
+// Takes the contents of the script and style elements out of what the tree builder gets (it
+// copies them byte by byte, with its tokenizer's states) and keeps them in raw_texts_, as the
+// tokenizer would have delivered them: CR LF and CR as LF, NUL as U+FFFD.
+std::string_view PageParser::TakeRawText(std::string_view input) {
+  raw_texts_.clear();
+  normalized_.clear();
+  if (element_texts_.empty())
+    return input;
+  tree_input_.clear();
+  tree_input_.reserve(input.size());
+  size_t at = 0;
+  for (const ElementText& e : element_texts_) {
+    const size_t tag = e.tag - (at - tree_input_.size());  // where the tag lands in tree_input_
+    tree_input_.append(input, at, e.begin - at);
+    at = e.end;
+    std::string_view text = input.substr(e.begin, e.end - e.begin);
+    if (std::memchr(text.data(), '\r', text.size()) != nullptr ||
+        std::memchr(text.data(), '\0', text.size()) != nullptr) {
+      std::string& n = normalized_.emplace_back();
+      n.reserve(text.size());
+      for (size_t k = 0; k < text.size(); ++k) {
+        if (text[k] == '\0') {
+          n += "\xEF\xBF\xBD";
+        } else if (text[k] != '\r') {
+          n += text[k];
+        } else {
+          n += '\n';
+          if (k + 1 < text.size() && text[k + 1] == '\n')
+            ++k;
+        }
+      }
+      text = n;
+    }
+    raw_texts_.push_back({tag, text, false});
+  }
+  tree_input_.append(input, at, std::string_view::npos);
+  return tree_input_;
+}
+
+bool PageParser::ParseOnce(const PageInput& page, PageFeatures* f, const DomVocabulary* dom,
+                           bool take_raw_text) {
   *f = PageFeatures{};
   f->url = page.url;
   f->source = page.source;
@@ -239,7 +313,8 @@ void PageParser::Parse(const PageInput& page, PageFeatures* f, const DomVocabula
   auto* tree = static_cast<myhtml_tree_t*>(tree_);
   // The parser's cost grows with nesting depth times tokens; it gets at most the bounded
   // prefix of the document.
-  HtmlCut cut = BoundHtml(f->html);
+  element_texts_.clear();
+  HtmlCut cut = BoundHtml(f->html, {}, take_raw_text ? &element_texts_ : nullptr);
   f->truncated = cut.cut;
   f->parsed_bytes = cut.keep;
   f->truncated_reason = std::move(cut.reason);
@@ -251,8 +326,13 @@ void PageParser::Parse(const PageInput& page, PageFeatures* f, const DomVocabula
   if (common::FindInvalidUtf8(parse_input)) {
     repaired_ = common::ToValidUtf8(parse_input);
     parse_input = repaired_;
+    if (take_raw_text) {  // the repair moved the offsets
+      element_texts_.clear();
+      BoundHtml(parse_input, {}, &element_texts_);
+    }
   }
-  myhtml_parse(tree, MyENCODING_UTF_8, parse_input.data(), parse_input.size());
+  const std::string_view tree_input = TakeRawText(parse_input);
+  myhtml_parse(tree, MyENCODING_UTF_8, tree_input.data(), tree_input.size());
   if (dom != nullptr)
     dom_index_.Clear(*dom);
   else
@@ -272,6 +352,7 @@ void PageParser::Parse(const PageInput& page, PageFeatures* f, const DomVocabula
 
   script_ops_.clear();
   css_ops_.clear();
+  claimed_ = 0;
   myhtml_tree_node_t* body = myhtml_tree_get_node_body(tree);
   myhtml_tree_node_t* root = myhtml_tree_get_document(tree);
   // Iterative pre-order walk; skip_depth > 0 while inside script/style/noscript/template.
@@ -301,7 +382,8 @@ void PageParser::Parse(const PageInput& page, PageFeatures* f, const DomVocabula
             f->meta[common::AsciiLower(key)].push_back(Attr(node, "content"));
           break;
         }
-        case MyHTML_TAG_SCRIPT:
+        case MyHTML_TAG_SCRIPT: {
+          const RawText* raw = ClaimRawText(node);
           if (myhtml_tree_attr_t* src_attr = FindAttr(node, "src")) {
             std::string s = AttrValue(src_attr);
             if (!s.empty())
@@ -309,7 +391,10 @@ void PageParser::Parse(const PageInput& page, PageFeatures* f, const DomVocabula
           } else {
             script_ops_.push_back({nullptr, 0});
             const size_t first = script_ops_.size();
-            NodeText(node, &script_ops_);
+            if (raw != nullptr)
+              script_ops_.push_back({raw->text.data(), raw->text.size()});
+            else
+              NodeText(node, &script_ops_);
             if (IsJsonScriptType(Attr(node, "type"))) {
               size_t bytes = 0;
               for (size_t k = first; k < script_ops_.size(); ++k)
@@ -324,10 +409,15 @@ void PageParser::Parse(const PageInput& page, PageFeatures* f, const DomVocabula
             }
           }
           break;
-        case MyHTML_TAG_STYLE:
+        }
+        case MyHTML_TAG_STYLE: {
           css_ops_.push_back({nullptr, 0});
-          NodeText(node, &css_ops_);
+          if (const RawText* raw = ClaimRawText(node))
+            css_ops_.push_back({raw->text.data(), raw->text.size()});
+          else
+            NodeText(node, &css_ops_);
           break;
+        }
         case MyHTML_TAG_A:
           if (myhtml_tree_attr_t* href = FindAttr(node, "href"))
             PushCapped(&f->links, AttrValue(href));
@@ -385,12 +475,15 @@ void PageParser::Parse(const PageInput& page, PageFeatures* f, const DomVocabula
     if (node != nullptr)
       node = myhtml_node_next(node);
   }
+  if (claimed_ != raw_texts_.size())
+    return false;  // the tree builder did not make an element of every text taken (<frameset>)
   Replay(script_ops_, &f->scripts);
   Replay(css_ops_, &f->css);
   while (!f->text.empty() && (f->text.back() == ' ' || f->text.back() == '\n'))
     f->text.pop_back();
   if (dom != nullptr)
     dom_index_.Finish(tree, *dom);
+  return true;
 }
 
 }  // namespace leadscan::detect

@@ -4,6 +4,7 @@
 #pragma once
 
 #include <cstddef>
+#include <deque>
 #include <map>
 #include <string>
 #include <string_view>
@@ -11,6 +12,7 @@
 #include <vector>
 
 #include "detect/dom_index.h"
+#include "detect/html_bounds.h"
 #include "detect/page.h"
 
 namespace leadscan::detect {
@@ -61,6 +63,15 @@ class PageParser {
   // rules on) the same walk fills dom_index() for it.
   void Parse(const PageInput& page, PageFeatures* out, const DomVocabulary* dom = nullptr);
 
+  // Whether the last Parse took the text of this script or style element (a
+  // myhtml_tree_node_t*) out before building the tree, and if so that text: the tree has it
+  // no more. Valid while the page is.
+  bool RawTextOf(void* node, std::string_view* text) const;
+
+  // Tests: false parses with every script and style text inside the tree (as myhtml alone
+  // would), to compare the two.
+  void set_take_raw_text(bool take) { take_raw_text_ = take; }
+
   // The last Parse's index of its tree (empty when it had no vocabulary).
   const DomIndex& dom_index() const { return dom_index_; }
 
@@ -80,6 +91,22 @@ class PageParser {
   };
 
  private:
+  // A script or style element's text taken out of the tree builder's input: `tag` is where its
+  // start tag's '<' is in that input (tree_input_), as myhtml reports an element's position.
+  struct RawText {
+    size_t tag;
+    std::string_view text;
+    bool claimed;  // the walk met its element
+  };
+
+  // One parse and walk; false when a text taken out found no element, so that Parse does it
+  // again with the texts left in.
+  bool ParseOnce(const PageInput& page, PageFeatures* out, const DomVocabulary* dom,
+                 bool take_raw_text);
+  std::string_view TakeRawText(std::string_view input);
+  size_t FindRawText(void* node) const;  // raw_texts_.size() when there is none
+  const RawText* ClaimRawText(void* node);
+
   void* myhtml_ = nullptr;
   void* tree_ = nullptr;
   void* finder_ = nullptr;
@@ -88,6 +115,12 @@ class PageParser {
   // around invalid sequences); the tree may point into it until the next Parse.
   std::string repaired_;
   std::vector<TextOp> script_ops_, css_ops_;  // the last Parse's (kept for their capacity)
+  bool take_raw_text_ = true;
+  std::vector<ElementText> element_texts_;  // from BoundHtml, by offsets into the parsed input
+  std::vector<RawText> raw_texts_;          // sorted by tag
+  size_t claimed_ = 0;
+  std::string tree_input_;              // the parsed input without the texts taken
+  std::deque<std::string> normalized_;  // texts that had CR or NUL, as the tokenizer gives them
 };
 
 // Resolves a possibly relative reference against base (RFC 3986), as a browser's .src does.

@@ -716,6 +716,10 @@ void RuleSetBuilder::AddDom(RuleSet* rs, uint32_t tech, const Json& dom, const s
         continue;
       }
       part.compiled = list;
+      std::string lower = part_text;
+      std::transform(lower.begin(), lower.end(), lower.begin(), ::tolower);
+      if (lower.find(":contains") != std::string::npos || lower.find(":empty") != std::string::npos)
+        rs->dom_vocabulary_.set_reads_element_text();
       part.leads = rs->dom_vocabulary_.Leads(list);
       if (!SelectorNeeds(part_text, &part, &rs->dom_vocabulary_, &rs->dom_literals_)) {
         part.need_tokens.clear();

@@ -7,7 +7,7 @@
 //   complex   := compound (combinator compound)*       combinator: ' ', '>', '+', '~'
 //   compound  := [type | '*'] (#id | .class | [attr] | [attr op value flag?] | :pseudo)+
 //   pseudo    := one of the structural / state classes, :not(list) :is(list) :matches(list)
-//                :has(relative list) :nth-*(an+b) :contains(string|ident) :lang(ident)
+//                :has(relative list) :nth-*(an+b) :contains(ident) :lang(ident)
 //
 // with CSS identifiers, strings and escapes, at most 8 levels of nested pseudo-class lists and
 // 1,024 bytes. Thread-safe (pure).

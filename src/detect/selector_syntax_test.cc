@@ -25,7 +25,7 @@ TEST(SelectorSyntaxTest, AcceptsTheSelectorsRulesUse) {
                         "div:has(> img)",
                         "li:nth-child(2n+1)",
                         "li:nth-last-of-type(odd)",
-                        "p:contains('Swish')",
+                        "p:contains(Swish)",
                         "a:first-child",
                         "#\\31 23",
                         "klarna-placement",
@@ -47,6 +47,7 @@ TEST(SelectorSyntaxTest, RefusesWhatLibmodestChokesOn) {
                                std::string("a["),
                                std::string("a[b=]"),
                                std::string("a[b='x]"),
+                               std::string("p:contains('Swish')"),  // libmodest crashes
                                std::string("::before"),
                                std::string(":nth-child(2n of .a)"),
                                std::string(":unknown-thing"),
