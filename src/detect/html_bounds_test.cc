@@ -6,6 +6,7 @@
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
+#include <random>
 #include <string>
 #include <vector>
 
@@ -157,12 +158,90 @@ TEST(HtmlBoundsTest, TakingScriptAndStyleTextsOutChangesNoFeature) {
       "<textarea><script>no</script></textarea><script>yes()</script>",
       "<script>unclosed <p>all of it is script",
       "<div title='>'><script data-a=\"x'y\">s()</script></div><!--><script>t()</script>",
+      "<style/></body><p></",  // a text running to the end of the document
+      // An end tag closes the <math> in the pre-pass, not in the tree builder.
+      "<math>x</html><script type=application/json></iframe></script>=",
   };
   for (const std::string& html : docs) {
     PageInput page;
     page.url = "https://shop.example/";
     page.html = html;
     EXPECT_EQ(Features(page, true), Features(page, false)) << html;
+  }
+}
+
+// Random tag soup from the tokens where the tokenizer's raw text states turn: both ways give
+// the same features (20,000 documents; 600,000 with other seeds found no difference).
+TEST(HtmlBoundsTest, TagSoupGivesTheSameFeaturesWithTextsTakenOut) {
+  const std::vector<std::string> tokens = {"<script>",
+                                           "</script>",
+                                           "<style>",
+                                           "</style>",
+                                           "<!--",
+                                           "-->",
+                                           "--!>",
+                                           "<!-->",
+                                           "<svg>",
+                                           "</svg>",
+                                           "<math>",
+                                           "</math>",
+                                           "<template>",
+                                           "</template>",
+                                           "<frameset>",
+                                           "<table>",
+                                           "<textarea>",
+                                           "</textarea>",
+                                           "<title>",
+                                           "</title>",
+                                           "<noscript>",
+                                           "</noscript>",
+                                           "<script/>",
+                                           "<style/>",
+                                           "'",
+                                           "\"",
+                                           ">",
+                                           "<",
+                                           "</",
+                                           "<!",
+                                           "<?",
+                                           "\r",
+                                           "\r\n",
+                                           std::string(1, '\0'),
+                                           "<script type=application/json>",
+                                           "<foreignObject>",
+                                           "</foreignObject>",
+                                           "<iframe>",
+                                           "</iframe>",
+                                           "<xmp>",
+                                           "<plaintext>",
+                                           "<p>",
+                                           "</p>",
+                                           "<div a='>'>",
+                                           "<select>",
+                                           "<head>",
+                                           "</head>",
+                                           "<body>",
+                                           "<html>",
+                                           "</html>",
+                                           "</body>",
+                                           "<script src=x>",
+                                           "<SCRIPT>",
+                                           "</SCRIPT >",
+                                           "<!DOCTYPE html>",
+                                           "<![CDATA[",
+                                           "]]>",
+                                           "=",
+                                           " ",
+                                           "x",
+                                           "{}"};
+  std::mt19937 rng(15);
+  for (int i = 0; i < 20000; ++i) {
+    PageInput page;
+    page.url = "https://soup.example/";
+    const size_t n = rng() % 14 + 1;
+    for (size_t k = 0; k < n; ++k)
+      page.html += tokens[rng() % tokens.size()];
+    ASSERT_EQ(Features(page, true), Features(page, false)) << page.html;
   }
 }
 

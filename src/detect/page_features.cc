@@ -201,7 +201,10 @@ PageParser::~PageParser() {
 
 const PageParser::RawText* PageParser::ClaimRawText(void* node) {
   const size_t k = FindRawText(node);
-  if (k == raw_texts_.size() || raw_texts_[k].claimed)
+  // An SVG or MathML script or style (where the pre-pass's rough element stack had already
+  // closed the <svg>) is no raw text: unclaimed, it makes the page parse again the plain way.
+  if (k == raw_texts_.size() || raw_texts_[k].claimed ||
+      myhtml_node_namespace(static_cast<myhtml_tree_node_t*>(node)) != MyHTML_NAMESPACE_HTML)
     return nullptr;
   raw_texts_[k].claimed = true;
   ++claimed_;
@@ -247,6 +250,8 @@ std::string_view PageParser::TakeRawText(std::string_view input) {
   tree_input_.reserve(input.size());
   size_t at = 0;
   for (const ElementText& e : element_texts_) {
+    if (e.end == input.size())
+      break;  // a text running to the end stays with myhtml (its end-of-input handling is its own)
     const size_t tag = e.tag - (at - tree_input_.size());  // where the tag lands in tree_input_
     tree_input_.append(input, at, e.begin - at);
     at = e.end;
