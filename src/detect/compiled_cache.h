@@ -1,8 +1,9 @@
 // CompiledCache: Vectorscan databases kept on disk between runs, each with everything its
-// compile read (the library version, the target platform, the expressions, their flags and
-// ids), so a later start with the same inputs deserializes what an earlier one compiled
-// (docs/decisions/compiled-rules-cache.md). Best effort: a missing, foreign or damaged file is a
-// miss and the caller compiles; a file that cannot be written is skipped. Thread-safe.
+// compile read (the library version, the target platform, the expressions as the patterns
+// expand, fragments included, their flags and ids), so a later start with the same inputs
+// deserializes what an earlier one compiled (docs/decisions/compiled-rules-cache.md). Best effort:
+// a missing, foreign or damaged file is a miss and the caller compiles; a file that cannot be
+// written is skipped. Thread-safe.
 #pragma once
 
 #include <hs/hs.h>

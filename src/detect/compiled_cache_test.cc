@@ -17,7 +17,9 @@ namespace leadscan::detect {
 namespace {
 
 namespace fs = std::filesystem;
+using testing_util::kCategories;
 using testing_util::TestDir;
+using testing_util::WriteFile;
 
 // A shop page that our rules answer through every kind of database: regexes with and without
 // required literals (html, scriptSrc, meta, headers), words, logos and dom literals.
@@ -149,6 +151,62 @@ TEST(CompiledCacheTest, KeysDifferWhenTheirPartsDiffer) {
   CompiledCache::Key k;
   k.Add("x");
   EXPECT_EQ(k.Name().size(), 16u);
+}
+
+// The key holds every expression as its pattern expands (detect/fragments.h), so a fragment
+// edited between two starts is a new key: the rules compile again and find what the new text
+// says, never what the database compiled from the old text said.
+TEST(CompiledCacheTest, AnEditedFragmentIsCompiledAgainNotTakenFromTheCache) {
+  const std::string dir = TestDir();
+  const std::string rules = dir + "/rules";
+  const std::string cache = dir + "/cache";
+  fs::create_directories(rules);
+  WriteFile(rules, "categories.json", kCategories);
+  // Four html patterns around a fragment too short for a literal prefilter (they go through a
+  // Vectorscan database) and one around a long literal (it goes through the literal database).
+  WriteFile(rules, "technologies.json", R"json({
+    "A": {"cats": [1], "html": "a{{code}}1"}, "B": {"cats": [1], "html": "b{{code}}2"},
+    "C": {"cats": [1], "html": "c{{code}}3"}, "D": {"cats": [1], "html": "d{{code}}4"},
+    "Word": {"cats": [1], "html": "\\b{{word}}\\b"}
+  })json");
+  auto load = [&](const std::string& cache_dir) {
+    LoadOptions options;
+    options.compiled_cache_dir = cache_dir;
+    auto rs = RuleSet::Load({rules}, options);
+    EXPECT_TRUE(rs.ok()) << rs.status().ToString();
+    return rs.ok() ? *rs : nullptr;
+  };
+  PageInput page;
+  page.url = "https://shop.example/";
+  page.html = "<p>aw7k1 bw7k2 cw7k3 dw7k4 newword</p>";
+  const std::string found_by_new = "A B C D Word ";
+  auto names = [&](const std::shared_ptr<const RuleSet>& rs) {
+    std::string out;
+    for (const Finding& f : Detector(rs).Analyze({page}))
+      out += f.name + " ";
+    return out;
+  };
+
+  WriteFile(rules, "fragments.json", R"json({"code": "q\\dz", "word": "oldword"})json");
+  auto old_cold = load(cache);
+  auto old_warm = load(cache);
+  ASSERT_TRUE(old_cold && old_warm);
+  EXPECT_GE(old_cold->cache_stats().stored, 2u);  // the html database and the literals
+  EXPECT_EQ(old_warm->cache_stats().misses, 0u);
+  EXPECT_EQ(old_warm->cache_stats().hits, old_cold->cache_stats().stored);
+  EXPECT_EQ(names(old_warm), "");
+
+  WriteFile(rules, "fragments.json", R"json({"code": "w\\dk", "word": "newword"})json");
+  auto edited = load(cache);
+  ASSERT_TRUE(edited);
+  EXPECT_GE(edited->cache_stats().misses, 2u);
+  EXPECT_EQ(edited->cache_stats().stored, edited->cache_stats().misses);
+  EXPECT_EQ(names(edited), found_by_new);
+  EXPECT_EQ(names(load("")), found_by_new);
+  auto edited_warm = load(cache);
+  ASSERT_TRUE(edited_warm);
+  EXPECT_EQ(edited_warm->cache_stats().misses, 0u);
+  EXPECT_EQ(names(edited_warm), found_by_new);
 }
 
 // Past kMaxFolderBytes the least recently used files go.

@@ -19,6 +19,7 @@
 #include <string_view>
 
 #include "common/json_parse.h"
+#include "detect/fragments.h"
 #include "detect/js_regex.h"
 #include "detect/rule_set_builder.h"
 #include "detect/rules_check.h"
@@ -160,6 +161,34 @@ bool PatternText(const Json& v, std::string* out) {
   return false;
 }
 
+// The names a fragments object gives twice in text (JSON parsing keeps only the last value):
+// the top-level keys when member is empty, else the keys of that top-level member.
+std::vector<std::string> RepeatedKeys(const std::string& text, const std::string& member) {
+  std::set<std::string> seen;
+  std::set<std::string> reported;
+  std::vector<std::string> repeated;
+  std::string top;
+  const int depth_wanted = member.empty() ? 1 : 2;
+  try {
+    // Only the keys the callback sees matter; the document it keeps is dropped.
+    const Json fragments_only =
+        Json::parse(text, [&](int depth, Json::parse_event_t event, Json& parsed) {
+          if (event != Json::parse_event_t::key)
+            return true;
+          const std::string& key = parsed.get_ref<const std::string&>();
+          if (depth == 1)
+            top = key;
+          if (depth == depth_wanted && (member.empty() || top == member) &&
+              !seen.insert(key).second && reported.insert(key).second) {
+            repeated.push_back(key);
+          }
+          return depth != 1 || member.empty() || key == member;  // keep nothing else
+        });
+  } catch (const Json::exception&) {  // the text parsed once already
+  }
+  return repeated;
+}
+
 }  // namespace
 
 RuleSetBuilder::RuleSetBuilder(std::vector<RuleProblem>* problems, bool check_vectorscan)
@@ -175,6 +204,14 @@ void RuleSetBuilder::Error(const std::string& file, const std::string& tech,
                            const std::string& field, const std::string& pattern,
                            const std::string& message) {
   Problem(RuleProblem::Severity::kError, file, tech, field, pattern, message);
+}
+
+void RuleSetBuilder::Fatal(const std::string& file, const std::string& tech,
+                           const std::string& field, const std::string& pattern,
+                           const std::string& message) {
+  if (!first_fatal_)
+    first_fatal_ = problems_->size();
+  Error(file, tech, field, pattern, message);
 }
 
 std::vector<std::string> RuleSetBuilder::ExpandPaths(const std::vector<std::string>& paths) {
@@ -222,6 +259,10 @@ bool RuleSetBuilder::AddFile(const std::string& path) {
     Error(path, "", "", "", "top level must be an object");
     return false;
   }
+  if (fs::path(path).filename() == "fragments.json") {
+    AddFragments(path, doc, RepeatedKeys(text, ""));
+    return true;
+  }
   bool is_categories = fs::path(path).filename() == "categories.json";
   if (!is_categories && !doc.empty()) {
     is_categories = std::all_of(doc.items().begin(), doc.items().end(), [](const auto& kv) {
@@ -232,14 +273,15 @@ bool RuleSetBuilder::AddFile(const std::string& path) {
     AddCategories(path, doc);
     return true;
   }
-  if (doc.contains("technologies") && doc["technologies"].is_object()) {
-    if (doc.contains("categories"))
-      AddCategories(path, doc["categories"]);
-    doc = doc["technologies"];
-  } else if (doc.contains("apps") && doc["apps"].is_object()) {
-    if (doc.contains("categories"))
-      AddCategories(path, doc["categories"]);
-    doc = doc["apps"];
+  for (const char* member : {"technologies", "apps"}) {
+    if (doc.contains(member) && doc[member].is_object()) {
+      if (doc.contains("categories"))
+        AddCategories(path, doc["categories"]);
+      if (doc.contains("fragments"))
+        AddFragments(path, doc["fragments"], RepeatedKeys(text, "fragments"));
+      doc = Json(std::move(doc[member]));
+      break;
+    }
   }
   for (auto& [name, body] : doc.items()) {
     if (name.find_first_not_of(" \t\r\n") == std::string::npos) {
@@ -288,6 +330,37 @@ void RuleSetBuilder::AddCategories(const std::string& path, const Json& doc) {
   }
 }
 
+void RuleSetBuilder::AddFragments(const std::string& path, const Json& doc,
+                                  const std::vector<std::string>& repeated) {
+  if (!doc.is_object()) {
+    Fatal(path, "", "fragments", "", "fragments must be an object of name -> regex");
+    return;
+  }
+  for (const std::string& name : repeated)
+    Fatal(path, "", "fragments." + name, "", "fragment defined twice in this file");
+  for (const auto& [name, value] : doc.items()) {
+    const std::string field = "fragments." + name;
+    if (!Fragments::IsValidName(name)) {
+      Fatal(path, "", field, "",
+            "a fragment name is letters, digits and _, and does not start with a digit");
+      continue;
+    }
+    if (!value.is_string()) {
+      Fatal(path, "", field, value.dump(), "must be a string");
+      continue;
+    }
+    std::string text = value.get<std::string>();
+    if (text.find("\\;") != std::string::npos) {
+      Fatal(path, "", field, text, "a fragment cannot hold \\; (tags belong to the pattern)");
+      continue;
+    }
+    std::string earlier;
+    // The same file read twice (named twice among the paths) defines nothing new.
+    if (!fragments_.Define(name, std::move(text), path, &earlier) && earlier != path)
+      Fatal(path, "", field, "", "fragment defined again: first defined in " + earlier);
+  }
+}
+
 uint32_t RuleSetBuilder::AddPattern(RuleSet* rs, uint32_t tech, Field field, const std::string& key,
                                     uint32_t key_order, uint32_t order, const std::string& kind,
                                     const std::string& raw, const std::string& file) {
@@ -297,7 +370,22 @@ uint32_t RuleSetBuilder::AddPattern(RuleSet* rs, uint32_t tech, Field field, con
     where += "." + key;
   if (!kind.empty() && kind != "exists")
     where += "." + kind;
-  ParsedPattern parsed = ParseWappalyzerPattern(raw);
+  // Fragment references expand in the regex, before the tags (`\;version:`) and before the
+  // reference's rewrite: the result is the pattern as if written out.
+  std::string expanded;
+  const std::string* text = &raw;
+  if (Fragments::HasReference(raw)) {
+    const size_t tags = std::min(raw.find("\\;"), raw.size());
+    Result<std::string> regex = fragments_.Expand(std::string_view(raw).substr(0, tags));
+    if (!regex.ok()) {
+      Fatal(file, tech_name, where, raw, regex.status().message());
+      return kNoTech;
+    }
+    expanded = std::move(*regex);
+    expanded.append(raw, tags);
+    text = &expanded;
+  }
+  ParsedPattern parsed = ParseWappalyzerPattern(*text);
   PatternInfo info;
   info.tech = tech;
   info.field = field;
@@ -939,7 +1027,11 @@ void RuleSetBuilder::AddExtension(Technology* t, const Json& x, const std::strin
   }
 }
 
-std::shared_ptr<RuleSet> RuleSetBuilder::Build(CompiledCache* cache) {
+std::shared_ptr<RuleSet> RuleSetBuilder::Build(CompiledCache* cache, bool stop_at_fatal) {
+  for (const Fragments::Problem& p : fragments_.Resolve())
+    Fatal(p.file, "", "fragments." + p.name, "", p.message);
+  if (stop_at_fatal && first_fatal_)
+    return nullptr;
   std::shared_ptr<RuleSet> rs(new RuleSet());
   rs->categories_ = categories_;
   auto* css = mycss_create();
@@ -952,6 +1044,10 @@ std::shared_ptr<RuleSet> RuleSetBuilder::Build(CompiledCache* cache) {
     AddTechnology(rs.get(), raw);
     raw.body = Json();  // the JSON is no longer needed: keep peak memory down
   }
+  for (const Fragments::Problem& p : fragments_.Unused())
+    Problem(RuleProblem::Severity::kWarning, p.file, "", "fragments." + p.name, "", p.message);
+  if (stop_at_fatal && first_fatal_)
+    return nullptr;
 
   // Cross references.
   for (const Technology& t : rs->techs_) {
@@ -1126,7 +1222,9 @@ Result<std::shared_ptr<const RuleSet>> RuleSet::Load(const std::vector<std::stri
   std::optional<CompiledCache> cache;
   if (!options.compiled_cache_dir.empty())
     cache.emplace(options.compiled_cache_dir);
-  std::shared_ptr<RuleSet> rs = builder.Build(cache ? &*cache : nullptr);
+  std::shared_ptr<RuleSet> rs = builder.Build(cache ? &*cache : nullptr, /*stop_at_fatal=*/true);
+  if (const RuleProblem* fatal = builder.fatal())
+    return Status::InvalidArgument("rules_invalid", fatal->ToString());
   if (cache) {
     cache->Prune();
     rs->cache_stats_ = cache->stats();

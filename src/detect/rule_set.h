@@ -124,8 +124,11 @@ class RuleSet {
   // Loads every file named (folders: every *.json below, in name order; later definitions of
   // a technology replace earlier ones, as the reference's object spread does). Categories come
   // from files named categories.json, from objects whose keys are all numeric, or from a
-  // "categories" member next to "technologies". Fails with rules_invalid naming the first
-  // error; use CheckRules for the full list.
+  // "categories" member next to "technologies"; regex fragments likewise from files named
+  // fragments.json or a "fragments" member (detect/fragments.h). Fails with rules_invalid
+  // naming the first error of a file that cannot be read or parsed, or of a fragment (one that
+  // cannot be defined or expanded, or a pattern naming one); other problems skip what they
+  // concern and are listed in warnings(). Use CheckRules for the full list.
   static common::Result<std::shared_ptr<const RuleSet>> Load(const std::vector<std::string>& paths,
                                                              const LoadOptions& options = {});
 

@@ -23,8 +23,10 @@ struct RuleProblem {
 // Validates every file (folders: every *.json below). Returns every problem found: unreadable
 // file, bad JSON, unknown field, wrong type, regex that does not translate or compile (error)
 // or that Vectorscan cannot take and so runs on PCRE2 alone (warning), unknown category,
-// implies/excludes/requires naming a technology that does not exist, bad x-leadscan values.
-// An empty list means the files are clean.
+// implies/excludes/requires naming a technology that does not exist, bad x-leadscan values,
+// and of fragments (fragments.json): a name defined twice, a bad name or value, a reference to
+// an unknown fragment (in a pattern or in a fragment), a cycle, nesting too deep, a fragment
+// never used (warning). An empty list means the files are clean.
 std::vector<RuleProblem> CheckRules(const std::vector<std::string>& paths);
 
 }  // namespace leadscan::detect

@@ -2,6 +2,7 @@
 
 #include <gtest/gtest.h>
 
+#include <filesystem>
 #include <string>
 #include <vector>
 
@@ -138,6 +139,62 @@ TEST(RulesCheckTest, AnAttributeSelectorWithoutANameIsSkippedNotACrash) {
   for (const RuleProblem& p : problems)
     skipped.push_back(p.pattern);
   EXPECT_EQ(skipped, (std::vector<std::string>{":not([1]x)", "a[1]"}));
+}
+
+// Fragments (docs/rules-format.md): every problem is named with its file and fragment, and a
+// pattern naming an unknown fragment with its file, technology, field and pattern.
+TEST(RulesCheckTest, ReportsEveryFragmentProblem) {
+  std::string dir = TestDir();
+  WriteFile(dir, "categories.json", kCategories);
+  std::string fragments = WriteFile(dir, "fragments.json", R"json({
+    "brands": "Visa|Amex", "spare": "never", "loop_a": "({{loop_b}})", "loop_b": "x|{{loop_a}}",
+    "lost": "{{nowhere}}", "2bad": "x", "not_text": ["x"], "tagged": "x\\;confidence:50",
+    "twice": "one", "twice": "two"
+  })json");
+  std::filesystem::create_directories(dir + "/more");
+  std::string more = WriteFile(dir, "more/fragments.json", R"json({"brands": "Visa"})json");
+  std::string tech = WriteFile(dir, "tech.json", R"json({
+    "Cards": {"cats": [41], "text": ["\\b(?:{{brands}})\\b", "{{brand}}\\s*,"],
+              "meta": {"payment": "^{{branss}}$"}, "dom": {"#pay": {"text": "{{twice}}"}}},
+    "Loop": {"cats": [1], "html": "{{loop_a}}"}
+  })json");
+  auto problems = CheckRules({dir});
+  std::vector<std::string> got;
+  for (const RuleProblem& p : problems)
+    got.push_back(p.ToString());
+  EXPECT_EQ(got,
+            (std::vector<std::string>{
+                fragments + ": fragments.twice: fragment defined twice in this file",
+                fragments + ": fragments.2bad: a fragment name is letters, digits and _, and "
+                            "does not start with a digit",
+                fragments + ": fragments.not_text: pattern \"[\"x\"]\": must be a string",
+                fragments + ": fragments.tagged: pattern \"x\\;confidence:50\": a fragment "
+                            "cannot hold \\; (tags belong to the pattern)",
+                more + ": fragments.brands: fragment defined again: first defined in " + fragments,
+                fragments + ": fragments.loop_a: fragment cycle: loop_a -> loop_b -> loop_a",
+                fragments + ": fragments.lost: unknown fragment {{nowhere}}",
+                tech + ": technology \"Cards\": text: pattern \"{{brand}}\\s*,\": unknown "
+                       "fragment {{brand}}",
+                tech + ": technology \"Cards\": meta.payment: pattern \"^{{branss}}$\": "
+                       "unknown fragment {{branss}}",
+                tech + ": technology \"Loop\": html: pattern \"{{loop_a}}\": uses fragment "
+                       "{{loop_a}}, which has an error of its own",
+                "warning: " + fragments + ": fragments.spare: fragment is never used"}));
+  // Each is an error but the last.
+  ASSERT_EQ(problems.size(), 11u);
+  EXPECT_EQ(Errors(problems).size(), 10u);
+  EXPECT_EQ(problems.back().severity, RuleProblem::Severity::kWarning);
+  EXPECT_EQ(problems[7].technology, "Cards");
+  EXPECT_EQ(problems[7].field, "text");
+  EXPECT_EQ(problems[7].pattern, "{{brand}}\\s*,");
+}
+
+TEST(RulesCheckTest, AFragmentUsedOnlyByAnotherUsedFragmentIsUsed) {
+  std::string dir = TestDir();
+  WriteFile(dir, "categories.json", kCategories);
+  WriteFile(dir, "fragments.json", R"json({"list": "{{head}}|c", "head": "a|b"})json");
+  WriteFile(dir, "tech.json", R"json({"T": {"cats": [1], "html": "(?:{{list}})x"}})json");
+  EXPECT_TRUE(CheckRules({dir}).empty());
 }
 
 }  // namespace

@@ -47,18 +47,83 @@ function expand (p) {
 const isNumeric = (k) => /^[0-9]+$/.test(k)
 let technologies = {}
 let categories = {}
+const fragments = {}
 for (const file of rules.flatMap(expand)) {
   const doc = JSON.parse(fs.readFileSync(file, 'utf8'))
   const keys = Object.keys(doc)
+  if (path.basename(file) === 'fragments.json') {
+    Object.assign(fragments, doc)
+    continue
+  }
   const isCategories = path.basename(file) === 'categories.json' ||
     (keys.length && keys.every((k) => isNumeric(k) && doc[k] && typeof doc[k] === 'object' && 'name' in doc[k]))
   if (isCategories) {
     categories = { ...categories, ...doc }
   } else if (doc.technologies && typeof doc.technologies === 'object') {
     categories = { ...categories, ...(doc.categories || {}) }
+    Object.assign(fragments, doc.fragments || {})
     technologies = { ...technologies, ...doc.technologies }
   } else {
     technologies = { ...technologies, ...doc }
+  }
+}
+
+// Our fragments (docs/rules-format.md, "Fragments"), expanded as RuleSet::Load does: {{name}}
+// in the regex part of a pattern (before its first \;), a backslash escaping the character
+// after it. The reference matcher then sees every pattern written out.
+function expandFragments (text, depth) {
+  if (depth > 8) throw new Error('fragments nest more than 8 levels deep')
+  const reference = /\{\{([A-Za-z_][A-Za-z0-9_]*)\}\}/y
+  let out = ''
+  for (let i = 0; i < text.length;) {
+    if (text[i] === '\\') {
+      out += text.slice(i, i + 2)
+      i += 2
+      continue
+    }
+    reference.lastIndex = i
+    const m = reference.exec(text)
+    if (!m) {
+      out += text[i++]
+      continue
+    }
+    if (!Object.prototype.hasOwnProperty.call(fragments, m[1])) {
+      throw new Error('unknown fragment {{' + m[1] + '}}')
+    }
+    out += expandFragments(fragments[m[1]], depth + 1)
+    i += m[0].length
+  }
+  return out
+}
+function expandPattern (p) {
+  if (typeof p !== 'string' || !p.includes('{{')) return p
+  const tags = p.indexOf('\\;')
+  return tags < 0 ? expandFragments(p, 0) : expandFragments(p.slice(0, tags), 0) + p.slice(tags)
+}
+const expandList = (v) => (Array.isArray(v) ? v.map(expandPattern) : expandPattern(v))
+const expandKeyed = (o) =>
+  o && typeof o === 'object' && !Array.isArray(o)
+    ? Object.fromEntries(Object.entries(o).map(([k, v]) => [k, expandList(v)]))
+    : o
+function expandDom (dom) {
+  if (!dom || typeof dom !== 'object' || Array.isArray(dom)) return dom
+  const spec = (s) => {
+    if (!s || typeof s !== 'object') return s
+    const out = { ...s }
+    for (const k of ['exists', 'text']) if (k in out) out[k] = expandPattern(out[k])
+    for (const k of ['attributes', 'properties']) if (k in out) out[k] = expandKeyed(out[k])
+    return out
+  }
+  return Object.fromEntries(Object.entries(dom).map(([sel, s]) => [sel, Array.isArray(s) ? s.map(spec) : spec(s)]))
+}
+if (Object.keys(fragments).length) {
+  for (const t of Object.values(technologies)) {
+    if (!t || typeof t !== 'object') continue
+    for (const f of ['certIssuer', 'css', 'html', 'robots', 'scriptSrc', 'scripts', 'text', 'url', 'xhr']) {
+      if (f in t) t[f] = expandList(t[f])
+    }
+    for (const f of ['cookies', 'dns', 'headers', 'meta', 'probe', 'js']) if (f in t) t[f] = expandKeyed(t[f])
+    if ('dom' in t) t.dom = expandDom(t.dom)
   }
 }
 Wappalyzer.setCategories(categories)
