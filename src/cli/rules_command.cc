@@ -26,7 +26,7 @@ int RulesCommand::Run() {
   for (const auto& p : problems) {
     const bool error = p.severity == detect::RuleProblem::Severity::kError;
     (error ? errors : warnings)++;
-    std::cout << (error ? "error: " : "warning: ") << p.ToString() << "\n";
+    std::cout << (error ? "error: " : "") << p.ToString() << "\n";  // a warning says so itself
   }
   std::cout << errors << " errors, " << warnings << " warnings\n";
   return errors > 0 || (strict_ && warnings > 0) ? kExitSomeFailed : kExitOk;

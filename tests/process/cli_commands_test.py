@@ -269,6 +269,28 @@ def check_rules_cache(cli, tmp):
     assert not os.path.exists(off), "off writes nothing"
 
 
+def check_rules_check(cli):
+    """`leadscan rules check`: our rules are clean; a file's problems are listed once each, with
+    their kind, and --strict fails on a warning."""
+    r = cli.run("rules", "check")
+    assert r.returncode == 0 and r.stdout.strip().endswith("0 errors, 0 warnings"), r
+    categories = cli.write("categories.json", '{"1": {"name": "CMS", "priority": 1}}')
+    techs = cli.write("techs.json", json.dumps({
+        "Quoted": {"cats": [1], "dom": "p:contains('x')"},
+        "Broken": {"cats": [1], "html": "(unclosed"}}))
+    r = cli.run("rules", "check", categories, techs)
+    lines = r.stdout.splitlines()
+    assert r.returncode != 0, r
+    assert any(l.startswith("warning: ") and "Quoted" in l and "warning: warning" not in l
+               for l in lines), r.stdout
+    assert any(l.startswith("error: ") and "Broken" in l for l in lines), r.stdout
+    assert lines[-1] == "1 errors, 1 warnings", r.stdout
+    with open(techs, "w") as f:
+        f.write(json.dumps({"Quoted": {"cats": [1], "dom": "p:contains('x')"}}))
+    assert cli.run("rules", "check", categories, techs).returncode == 0
+    assert cli.run("rules", "check", "--strict", categories, techs).returncode != 0
+
+
 def main():
     leadscan, fakenet, sites = sys.argv[1:4]
     with open(os.path.join(sites, "expected.json")) as f:
@@ -284,7 +306,8 @@ def main():
         check_leads(cli, os.path.join(tmp, "leads.db"))
         check_backup(cli, leadscan, tmp)
         check_rules_cache(cli, tmp)
-        print("5 passed, 0 failed")
+        check_rules_check(cli)
+        print("6 passed, 0 failed")
     finally:
         net.terminate()
         net.wait()
