@@ -207,7 +207,7 @@ def main():
                         misses.append(("FP", f, n, pid, str(ev)))
                         if not shop:
                             nonshop_findings.append((pid, m.get("site_kind"), f, n))
-                for n in exp - set(got):
+                for n in sorted(exp - set(got)):
                     if (f, n) in unsure:
                         continue
                     field_c[f]["fn"] += 1
