@@ -58,6 +58,7 @@ PY
   "$bin" analyze --pages "$work/real.tsv" --type full_analysis >"$work/real.jsonl" \
     2>"$work/real-err.log" || { echo "analyser failed:" >&2; tail -20 "$work/real-err.log" >&2; exit 2; }
   python3 "$repo/bench/eval/score_real.py" "$real" "$work/real.jsonl" ${LEADSCAN_EVAL_ENFORCE:+--enforce} \
+    ${LEADSCAN_EVAL_UNREVIEWED:+"--unreviewed=$LEADSCAN_EVAL_UNREVIEWED"} \
     || status=$?
 fi
 exit $status

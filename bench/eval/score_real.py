@@ -2,6 +2,7 @@
 """Scores the analyser on the real, blind-labelled pages of tests/eval/real/ (issue 10).
 
 usage: score_real.py REAL_DIR ANALYSER_OUTPUT [--enforce] [--show-heldout-misses]
+                     [--unreviewed=FILE]
 
 REAL_DIR holds manifest-*.jsonl (one page each: id, file, kind, site_kind, ...) and
 labels-*.jsonl (per page and field a list of {name, proof}; an empty list means "checked and
@@ -15,6 +16,10 @@ of the page id): precision and recall per field with counts and 95% Wilson inter
 provider, the commerce findings on non-shop pages, and the confidence calibration table.
 Misses are listed for the development split only: rule authors never look at held-out pages.
 Exit 0, or with --enforce 1 when a held-out target of issue 10 is missed.
+
+--unreviewed=FILE writes every disagreement between labeller and analyser that has no review
+verdict yet (both splits) to FILE as JSON lines for the second reviewer, and prints only their
+count per split: a rule author runs it without reading FILE, and hands FILE to the reviewer.
 """
 import collections
 import hashlib
@@ -127,6 +132,9 @@ def main():
     args = [a for a in sys.argv[1:] if not a.startswith("--")]
     enforce = "--enforce" in sys.argv
     show_heldout = "--show-heldout-misses" in sys.argv
+    unreviewed_path = next((a.split("=", 1)[1] for a in sys.argv[1:]
+                            if a.startswith("--unreviewed=")), None)
+    unreviewed = []
     real_dir, out_path = args[0], args[1]
     files = sorted(os.listdir(real_dir))
     manifest = {m["id"]: m for m in load_jsonl(
@@ -197,6 +205,11 @@ def main():
                     bucket = ("90-100" if conf >= 90 else "75-89" if conf >= 75
                               else "50-74" if conf >= 50 else "0-49")
                     calib[bucket]["correct" if correct else "wrong"] += 1
+                    if not correct and (pid, f, n) not in reviews:
+                        unreviewed.append({
+                            "id": pid, "split": split, "file": m["file"], "field": f,
+                            "name": x.get("name", n),
+                            "disagreement": "analyzer found, labeller did not"})
                     if correct:
                         field_c[f]["tp"] += 1
                         prov_c[(f, n)]["tp"] += 1
@@ -211,6 +224,13 @@ def main():
                     if (f, n) in unsure:
                         continue
                     field_c[f]["fn"] += 1
+                    if (pid, f, n) not in reviews:
+                        label = next((x for x in lab["fields"].get(f, []) if key(x["name"]) == n),
+                                     {"name": n})
+                        unreviewed.append({
+                            "id": pid, "split": split, "file": m["file"], "field": f,
+                            "name": label["name"], "proof": label.get("proof", ""),
+                            "disagreement": "labeller found, analyzer did not"})
                     prov_c[(f, n)]["fn"] += 1
                     proof = next((x.get("proof", "") for x in lab["fields"][f]
                                   if key(x["name"]) == n), "")
@@ -246,6 +266,14 @@ def main():
         else:
             print(f"({len(misses)} held-out misses not listed: rule authors do not read held-out "
                   f"pages)")
+
+    if unreviewed_path:
+        with open(unreviewed_path, "w", encoding="utf-8") as f:
+            for u in unreviewed:
+                f.write(json.dumps(u, ensure_ascii=False) + "\n")
+        counts = collections.Counter(u["split"] for u in unreviewed)
+        print(f"\nunreviewed disagreements written to {unreviewed_path}: "
+              f"{counts['development']} development, {counts['held-out']} held-out")
 
     print("\n== calibration (both splits): findings by confidence, share correct")
     for b in ["90-100", "75-89", "50-74", "0-49"]:
