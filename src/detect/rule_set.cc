@@ -790,7 +790,8 @@ void RuleSetBuilder::AddDom(RuleSet* rs, uint32_t tech, const Json& dom, const s
         d.parts.push_back(std::move(part));
         continue;
       }
-      if (part_text.empty() || MentionsCustomTag(part_text) || !IsSupportedSelector(part_text)) {
+      const SelectorCheck check = CheckSelector(part_text);
+      if (part_text.empty() || MentionsCustomTag(part_text) || !check.supported) {
         bad = true;
         continue;
       }
@@ -804,9 +805,7 @@ void RuleSetBuilder::AddDom(RuleSet* rs, uint32_t tech, const Json& dom, const s
         continue;
       }
       part.compiled = list;
-      std::string lower = part_text;
-      std::transform(lower.begin(), lower.end(), lower.begin(), ::tolower);
-      if (lower.find(":contains") != std::string::npos || lower.find(":empty") != std::string::npos)
+      if (check.reads_text)
         rs->dom_vocabulary_.set_reads_element_text();
       part.leads = rs->dom_vocabulary_.Leads(list);
       if (!SelectorNeeds(part_text, &part, &rs->dom_vocabulary_, &rs->dom_literals_)) {

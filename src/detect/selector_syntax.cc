@@ -29,6 +29,9 @@ class Parser {
     return pos_ == s_.size();
   }
 
+  // Whether a pseudo-class that reads an element's text was parsed.
+  bool reads_text() const { return reads_text_; }
+
  private:
   bool AtEnd() const { return pos_ >= s_.size(); }
 
@@ -185,8 +188,10 @@ class Parser {
     if (!Ident(&name))
       return false;
     std::transform(name.begin(), name.end(), name.begin(), ::tolower);
-    if (Peek() != '(')
+    if (Peek() != '(') {
+      reads_text_ |= name == "empty";
       return std::find(kPlainPseudo.begin(), kPlainPseudo.end(), name) != kPlainPseudo.end();
+    }
     ++pos_;
     bool ok;
     if (name == "not" || name == "is" || name == "matches") {
@@ -201,6 +206,7 @@ class Parser {
       // DetectorTest.DomRulesReadScriptAndStyleTexts).
       SkipSpace();
       ok = Ident();
+      reads_text_ = true;
     } else if (name == "lang") {
       SkipSpace();
       ok = Ident();
@@ -291,14 +297,19 @@ class Parser {
 
   std::string_view s_;
   size_t pos_ = 0;
+  bool reads_text_ = false;
 };
 
 }  // namespace
 
-bool IsSupportedSelector(std::string_view selector) {
+SelectorCheck CheckSelector(std::string_view selector) {
+  SelectorCheck check;
   if (selector.empty() || selector.size() > kMaxSelectorBytes)
-    return false;
-  return Parser(selector).Whole();
+    return check;
+  Parser parser(selector);
+  check.supported = parser.Whole();
+  check.reads_text = check.supported && parser.reads_text();
+  return check;
 }
 
 }  // namespace leadscan::detect

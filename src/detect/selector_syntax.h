@@ -17,7 +17,17 @@
 
 namespace leadscan::detect {
 
+struct SelectorCheck {
+  bool supported = false;   // inside the grammar above
+  bool reads_text = false;  // uses :contains() or :empty, which read an element's text
+};
+
+// Checks `selector` against the grammar above; `reads_text` is set only for a supported one.
+SelectorCheck CheckSelector(std::string_view selector);
+
 // Whether `selector` is inside the grammar above.
-bool IsSupportedSelector(std::string_view selector);
+inline bool IsSupportedSelector(std::string_view selector) {
+  return CheckSelector(selector).supported;
+}
 
 }  // namespace leadscan::detect

@@ -71,5 +71,25 @@ TEST(SelectorSyntaxTest, RefusesWhatLibmodestChokesOn) {
   EXPECT_FALSE(IsSupportedSelector(":not(" + deep + ")"));
 }
 
+// A rule set whose selectors read element text keeps script and style texts in the tree
+// (page_features.h): the check is made on the parsed pseudo-classes, not on the selector's text.
+TEST(SelectorSyntaxTest, TellsWhichSelectorsReadElementText) {
+  for (const char* s : {"div:contains(Klarna)", "p:EMPTY", "a:not(:empty)",
+                        "ul > li:has(span:contains(PostNord))", "div, span:Contains(x)"}) {
+    const SelectorCheck check = CheckSelector(s);
+    EXPECT_TRUE(check.supported) << s;
+    EXPECT_TRUE(check.reads_text) << s;
+  }
+  for (const char* s : {"[title=':empty']", "[data-x*=\"contains(\"]", "div.empty", "#contains",
+                        "li:first-child", "a[href*='empty']"}) {
+    const SelectorCheck check = CheckSelector(s);
+    EXPECT_TRUE(check.supported) << s;
+    EXPECT_FALSE(check.reads_text) << s;
+  }
+  // An unsupported selector reads nothing: it is skipped.
+  EXPECT_FALSE(CheckSelector("div:contains('quoted')").reads_text);
+  EXPECT_FALSE(CheckSelector("div:contains('quoted')").supported);
+}
+
 }  // namespace
 }  // namespace leadscan::detect
