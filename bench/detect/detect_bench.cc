@@ -9,7 +9,6 @@
 // --cache DIR keeps the compiled rules in DIR between runs, as leadscan does
 // (detect/compiled_cache.h); without it every run compiles.
 #include <sys/resource.h>
-#include <zlib.h>
 
 #include <algorithm>
 #include <chrono>
@@ -22,11 +21,13 @@
 #include <vector>
 
 #include "common/allocator.h"
+#include "common/file_read.h"
 #include "detect/detector.h"
 #include "detect/rule_set.h"
 
 namespace {
 
+namespace common = leadscan::common;
 using leadscan::detect::Detector;
 using leadscan::detect::DetectorOptions;
 using leadscan::detect::Finding;
@@ -34,18 +35,7 @@ using leadscan::detect::PageFeatures;
 using leadscan::detect::PageInput;
 using leadscan::detect::RuleSet;
 
-bool ReadFile(const std::string& path, std::string* out) {
-  gzFile f = gzopen(path.c_str(), "rb");  // reads plain files too
-  if (f == nullptr)
-    return false;
-  char buf[1 << 16];
-  int n = 0;
-  while ((n = gzread(f, buf, sizeof(buf))) > 0)
-    out->append(buf, static_cast<size_t>(n));
-  gzclose(f);
-  out->shrink_to_fit();  // the page, not the doubling growth of the read buffer
-  return n >= 0;
-}
+constexpr int64_t kMaxPageBytes = 256LL * 1024 * 1024;
 
 // Replaces invalid UTF-8 so the JSON writer never throws (pages are as sites sent them).
 std::string ValidUtf8(std::string_view s) {
@@ -184,10 +174,12 @@ int main(int argc, char** argv) {
     std::string path = line.substr(0, tab);
     page.url = line.substr(tab + 1);
     page.role = "home";
-    if (!ReadFile(path, &page.html)) {
-      std::cerr << "leadscan_detect_bench: cannot read " << path << "\n";
+    auto html = common::ReadFileInflated(path, kMaxPageBytes);
+    if (!html.ok()) {
+      std::cerr << "leadscan_detect_bench: " << html.status().message() << "\n";
       continue;
     }
+    page.html = std::move(*html);
     if (features.is_open()) {
       PageFeatures f;
       Detector::ExtractFeatures(page, &f);

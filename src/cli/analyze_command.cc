@@ -1,7 +1,5 @@
 #include "cli/analyze_command.h"
 
-#include <zlib.h>
-
 #include <fstream>
 #include <iostream>
 #include <sstream>
@@ -11,6 +9,7 @@
 #include "cli/live_analysis.h"
 #include "cli/rules_location.h"
 #include "common/clock.h"
+#include "common/file_read.h"
 #include "detect/detector.h"
 
 namespace leadscan::cli {
@@ -19,33 +18,7 @@ namespace {
 using common::Result;
 using common::Status;
 
-constexpr size_t kGzipChunk = 1 << 16;
 constexpr int64_t kMaxSavedPageBytes = 64LL * 1024 * 1024;
-
-// Reads a whole file; `.gz` files are inflated.
-Result<std::string> ReadPageFile(const std::string& path) {
-  gzFile f = gzopen(path.c_str(), "rb");  // reads plain files unchanged too
-  if (f == nullptr)
-    return Status::IoError("cannot open " + path);
-  std::string out;
-  std::string buf(kGzipChunk, '\0');
-  while (true) {
-    int n = gzread(f, buf.data(), static_cast<unsigned>(buf.size()));
-    if (n < 0) {
-      gzclose(f);
-      return Status::IoError("cannot read " + path);
-    }
-    if (n == 0)
-      break;
-    out.append(buf.data(), static_cast<size_t>(n));
-    if (static_cast<int64_t>(out.size()) > kMaxSavedPageBytes) {
-      gzclose(f);
-      return Status::InvalidArgument("body_too_large", path + " is larger than 64 MiB");
-    }
-  }
-  gzclose(f);
-  return out;
-}
 
 // "Name: value" lines (a leading status line is skipped); names lower-cased.
 Result<std::vector<std::pair<std::string, std::string>>> ReadHeadersFile(const std::string& path) {
@@ -234,7 +207,7 @@ int AnalyzeCommand::RunSaved() {
   analysis::Analyzer analyzer(no_fetcher, detector, clock);
 
   return RunAll(pages.size(), [&](size_t i) -> std::pair<nlohmann::json, bool> {
-    auto body = ReadPageFile(pages[i].path);
+    auto body = common::ReadFileInflated(pages[i].path, kMaxSavedPageBytes);
     if (!body.ok())
       return {FailureJson(pages[i].url, body.status()), true};
     detect::PageInput page;

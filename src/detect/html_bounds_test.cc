@@ -1,7 +1,6 @@
 #include "detect/html_bounds.h"
 
 #include <gtest/gtest.h>
-#include <zlib.h>
 
 #include <cstdlib>
 #include <filesystem>
@@ -10,6 +9,7 @@
 #include <string>
 #include <vector>
 
+#include "common/file_read.h"
 #include "detect/page_features.h"
 
 namespace leadscan::detect {
@@ -245,19 +245,6 @@ TEST(HtmlBoundsTest, TagSoupGivesTheSameFeaturesWithTextsTakenOut) {
   }
 }
 
-std::string Gunzip(const std::string& path) {
-  gzFile in = gzopen(path.c_str(), "rb");
-  std::string out;
-  if (in == nullptr)
-    return out;
-  char buf[1 << 16];
-  int n = 0;
-  while ((n = gzread(in, buf, sizeof buf)) > 0)
-    out.append(buf, static_cast<size_t>(n));
-  gzclose(in);
-  return out;
-}
-
 // Every page of the corpus (real pages from public sources) parses to the same features either
 // way.
 TEST(HtmlBoundsTest, CorpusPagesGiveTheSameFeaturesWithTextsTakenOut) {
@@ -270,7 +257,9 @@ TEST(HtmlBoundsTest, CorpusPagesGiveTheSameFeaturesWithTextsTakenOut) {
       continue;
     PageInput page;
     page.url = "https://corpus.example/";
-    page.html = Gunzip(entry.path().string());
+    auto html = common::ReadFileInflated(entry.path().string(), 64 << 20);
+    ASSERT_TRUE(html.ok()) << html.status().message();
+    page.html = std::move(*html);
     ASSERT_FALSE(page.html.empty()) << entry.path();
     EXPECT_EQ(Features(page, true), Features(page, false)) << entry.path();
     ++pages;

@@ -1,12 +1,13 @@
 #include "fetch/bot_challenge.h"
 
 #include <gtest/gtest.h>
-#include <zlib.h>
 
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
 #include <sstream>
+
+#include "common/file_read.h"
 
 namespace leadscan::fetch {
 namespace {
@@ -188,19 +189,6 @@ TEST(BotChallengeTest, LooksOnlyAtTheStartOfALongPage) {
   EXPECT_EQ(VendorOf(503, {}, page), "Cloudflare");  // markers are matched without case
 }
 
-std::string ReadMaybeGzipped(const std::filesystem::path& path) {
-  gzFile f = gzopen(path.c_str(), "rb");
-  std::string out;
-  if (f == nullptr)
-    return out;
-  char buf[1 << 16];
-  int n = 0;
-  while ((n = gzread(f, buf, sizeof buf)) > 0)
-    out.append(buf, static_cast<size_t>(n));
-  gzclose(f);
-  return out;
-}
-
 // No real page of the corpora (1,150 pages of shops, news and company sites) nor any demo
 // shop is taken for a challenge.
 TEST(BotChallengeTest, NoRealPageIsTakenForAChallenge) {
@@ -218,7 +206,9 @@ TEST(BotChallengeTest, NoRealPageIsTakenForAChallenge) {
           !(name.ends_with(".gz") || name.ends_with(".html") || name.ends_with(".htm")))
         continue;
       ++pages;
-      if (auto c = DetectBotChallenge(200, {}, ReadMaybeGzipped(it->path())))
+      auto page = common::ReadFileInflated(it->path().string(), 64 << 20);
+      ASSERT_TRUE(page.ok()) << page.status().message();
+      if (auto c = DetectBotChallenge(200, {}, *page))
         hits += it->path().string() + ": " + c->vendor + " " + c->marker + "\n";
     }
   }
