@@ -18,4 +18,9 @@ inline std::string AsciiLower(std::string_view s) {
   return out;
 }
 
+// Whether `text` contains `lower_needle` ASCII case-insensitively; `lower_needle` is already
+// lower-case (an upper-case letter in it matches nothing). Linear in text's size; on x86-64 it
+// looks for the needle's first two bytes sixteen positions at a time.
+bool ContainsAsciiFolded(std::string_view text, std::string_view lower_needle);
+
 }  // namespace leadscan::common

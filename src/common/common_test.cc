@@ -3,9 +3,11 @@
 #include <cstdio>
 #include <fstream>
 #include <map>
+#include <random>
 #include <set>
 #include <type_traits>
 
+#include "common/ascii.h"
 #include "common/clock.h"
 #include "common/config.h"
 #include "common/org_id.h"
@@ -20,6 +22,51 @@ Result<int> ParsePositive(int v) {
   if (v <= 0)
     return Status::InvalidArgument("not_positive", "must be > 0", "v");
   return v;
+}
+
+// The plain definition ContainsAsciiFolded must agree with: fold the text, then find.
+bool ContainsFoldedByDefinition(std::string_view text, std::string_view needle) {
+  for (char c : needle) {
+    if (c >= 'A' && c <= 'Z')
+      return false;
+  }
+  return AsciiLower(text).find(needle) != std::string::npos;
+}
+
+TEST(AsciiTest, ContainsAsciiFoldedFindsTheNeedleInAnyCaseAtEveryOffset) {
+  EXPECT_TRUE(ContainsAsciiFolded("woocommerce-Checkout-PAYMENT", "checkout-payment"));
+  EXPECT_TRUE(ContainsAsciiFolded("anything", ""));
+  EXPECT_FALSE(ContainsAsciiFolded("", "a"));
+  EXPECT_FALSE(ContainsAsciiFolded("Klarna", "Klarna"));  // the needle is lower-case
+  EXPECT_TRUE(ContainsAsciiFolded("KLARNA", "klarna"));
+  EXPECT_TRUE(ContainsAsciiFolded("x\xc3\x85Land", "\xc3\x85land"));  // other bytes as they are
+  EXPECT_FALSE(ContainsAsciiFolded("x\xc3\xa5land", "\xc3\x85land"));
+  // Every offset and length around the 16-byte blocks, both ends of the text included.
+  for (size_t len = 0; len < 70; ++len) {
+    for (size_t at = 0; at + 3 <= len; ++at) {
+      std::string text(len, 'q');
+      text.replace(at, 3, "Nets");
+      text.resize(len);
+      EXPECT_EQ(ContainsAsciiFolded(text, "net"), ContainsFoldedByDefinition(text, "net"))
+          << len << " " << at;
+      EXPECT_TRUE(ContainsAsciiFolded(text, "ne")) << len << " " << at;
+    }
+  }
+  // Random texts over a small alphabet (many partial matches) against the definition.
+  std::mt19937 rng(20261207);
+  const std::string alphabet = "aAbB-_ \xc3\x85";
+  auto random_text = [&](size_t max) {
+    std::string t(rng() % max, ' ');
+    for (char& c : t)
+      c = alphabet[rng() % alphabet.size()];
+    return t;
+  };
+  for (int round = 0; round < 200000; ++round) {
+    const std::string text = random_text(80);
+    const std::string needle = AsciiLower(random_text(6));
+    ASSERT_EQ(ContainsAsciiFolded(text, needle), ContainsFoldedByDefinition(text, needle))
+        << "text '" << text << "' needle '" << needle << "'";
+  }
 }
 
 TEST(StatusTest, OkHasNoCodeAndErrorsKeepTheirParts) {

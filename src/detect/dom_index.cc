@@ -68,28 +68,6 @@ void Collect(modest_finder_t* /*finder*/, myhtml_tree_node_t* node,
   static_cast<std::vector<myhtml_tree_node_t*>*>(ctx)->push_back(node);
 }
 
-// Whether value contains needle (lower-case), ASCII case-insensitively.
-bool ContainsFolded(std::string_view value, const std::string& needle) {
-  if (needle.empty())
-    return true;
-  if (value.size() < needle.size())
-    return false;
-  const char first = needle[0];
-  const char first_upper =
-      first >= 'a' && first <= 'z' ? static_cast<char>(first - 'a' + 'A') : first;
-  const size_t last = value.size() - needle.size();
-  for (size_t i = 0; i <= last; ++i) {
-    if (value[i] != first && value[i] != first_upper)
-      continue;
-    size_t k = 1;
-    while (k < needle.size() && common::AsciiLower(value[i + k]) == needle[k])
-      ++k;
-    if (k == needle.size())
-      return true;
-  }
-  return false;
-}
-
 // Whether the node's first attribute named lead.attr exists and, with has_value, has a value
 // containing lead.value (names and values compared ASCII case-insensitively, as modest does).
 bool AttrPasses(myhtml_tree_node_t* node, const DomLead& lead) {
@@ -107,7 +85,7 @@ bool AttrPasses(myhtml_tree_node_t* node, const DomLead& lead) {
     const char* v = myhtml_attribute_value(a, &vlen);
     if (v == nullptr)
       return lead.value.empty();
-    return ContainsFolded(std::string_view(v, vlen), lead.value);
+    return common::ContainsAsciiFolded(std::string_view(v, vlen), lead.value);
   }
   return false;
 }
@@ -420,9 +398,9 @@ void DomIndex::Select(myhtml_tree* tree, myhtml_tree_node* document, modest_find
       const DomLead& lead = tests[chosen];
       for (const AttrHit& hit : *attr_candidates) {
         if (lead.has_value &&
-            (hit.value == nullptr
-                 ? !lead.value.empty()
-                 : !ContainsFolded(std::string_view(hit.value, hit.length), lead.value))) {
+            (hit.value == nullptr ? !lead.value.empty()
+                                  : !common::ContainsAsciiFolded(
+                                        std::string_view(hit.value, hit.length), lead.value))) {
           continue;
         }
         step(elements_[hit.pos]);

@@ -1,0 +1,67 @@
+#include "common/ascii.h"
+
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
+
+namespace leadscan::common {
+namespace {
+
+char AsciiUpper(char c) {
+  return c >= 'a' && c <= 'z' ? static_cast<char>(c - 'a' + 'A') : c;
+}
+
+// Whether text[at + from ..] equals needle[from ..], text folded.
+bool RestMatches(std::string_view text, size_t at, std::string_view needle, size_t from) {
+  for (size_t k = from; k < needle.size(); ++k) {
+    if (AsciiLower(text[at + k]) != needle[k])
+      return false;
+  }
+  return true;
+}
+
+}  // namespace
+
+bool ContainsAsciiFolded(std::string_view text, std::string_view lower_needle) {
+  const std::string_view needle = lower_needle;
+  if (needle.empty())
+    return true;
+  if (text.size() < needle.size())
+    return false;
+  for (char c : needle) {
+    if (c >= 'A' && c <= 'Z')  // folded text holds none
+      return false;
+  }
+  const char first = needle[0];
+  const char first_upper = AsciiUpper(first);
+  const size_t last = text.size() - needle.size();  // the last start that fits
+  size_t i = 0;
+#if defined(__SSE2__)
+  if (needle.size() >= 2) {
+    // Starts i .. i+15 at once: where the first byte and the next both match (either case).
+    // The second load reads text[i+1 .. i+16], inside text as i + 15 <= last.
+    const __m128i a_lower = _mm_set1_epi8(first);
+    const __m128i a_upper = _mm_set1_epi8(first_upper);
+    const __m128i b_lower = _mm_set1_epi8(needle[1]);
+    const __m128i b_upper = _mm_set1_epi8(AsciiUpper(needle[1]));
+    for (; i + 15 <= last; i += 16) {
+      const __m128i x = _mm_loadu_si128(reinterpret_cast<const __m128i*>(text.data() + i));
+      const __m128i y = _mm_loadu_si128(reinterpret_cast<const __m128i*>(text.data() + i + 1));
+      const __m128i a = _mm_or_si128(_mm_cmpeq_epi8(x, a_lower), _mm_cmpeq_epi8(x, a_upper));
+      const __m128i b = _mm_or_si128(_mm_cmpeq_epi8(y, b_lower), _mm_cmpeq_epi8(y, b_upper));
+      for (unsigned mask = static_cast<unsigned>(_mm_movemask_epi8(_mm_and_si128(a, b))); mask != 0;
+           mask &= mask - 1) {
+        if (RestMatches(text, i + static_cast<size_t>(__builtin_ctz(mask)), needle, 2))
+          return true;
+      }
+    }
+  }
+#endif
+  for (; i <= last; ++i) {
+    if ((text[i] == first || text[i] == first_upper) && RestMatches(text, i, needle, 1))
+      return true;
+  }
+  return false;
+}
+
+}  // namespace leadscan::common
