@@ -11,7 +11,8 @@
 namespace leadscan::common {
 
 // The content of `path`, inflated when it is gzip. IoError when it cannot be opened or read,
-// or is corrupt or cut-short gzip; InvalidArgument ("body_too_large") when the content passes max_bytes.
+// or is corrupt or cut-short gzip; InvalidArgument ("body_too_large") when the content passes
+// max_bytes.
 Result<std::string> ReadFileInflated(const std::string& path, int64_t max_bytes);
 
 }  // namespace leadscan::common
