@@ -208,8 +208,12 @@ int AnalyzeCommand::RunSaved() {
 
   return RunAll(pages.size(), [&](size_t i) -> std::pair<nlohmann::json, bool> {
     auto body = common::ReadFileInflated(pages[i].path, kMaxSavedPageBytes);
-    if (!body.ok())
-      return {FailureJson(pages[i].url, body.status()), true};
+    if (!body.ok()) {
+      // As on a page that was read: `input` names the file, `domain` comes from the URL.
+      nlohmann::json failure = FailureJson(pages[i].url, body.status());
+      failure["input"] = pages[i].path;
+      return {std::move(failure), true};
+    }
     detect::PageInput page;
     page.url = pages[i].url;
     page.html = std::move(*body);

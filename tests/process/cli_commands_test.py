@@ -1,11 +1,13 @@
 #!/usr/bin/env python3
 """Process-level tests of the command line: `leadscan batch` against demo shops of the fake
-internet, `leads import` / `leads export`, and `backup` of a SQLite store that a running
-`serve` keeps writing to. Real binaries, loopback only.
+internet, `leads import` / `leads export`, `backup` of a SQLite store that a running `serve`
+keeps writing to, `rules check`, and `analyze --pages` on saved pages (plain, gzip, cut-short
+gzip, missing). Real binaries, loopback only.
 
 usage: cli_commands_test.py LEADSCAN FAKENET SITES_DIR
 """
 import csv
+import gzip
 import io
 import json
 import os
@@ -291,6 +293,42 @@ def check_rules_check(cli):
     assert cli.run("rules", "check", "--strict", categories, techs).returncode != 0
 
 
+def check_saved_pages(cli, tmp):
+    """`leadscan analyze --pages`: a plain and a gzip page give the same findings; a gzip page
+    cut short and a missing file each give an error line that names the file, in input order,
+    and the exit code says a page failed."""
+    page = ('<html><head><script src="https://cdn.shopify.com/s/files/1/theme.js"></script>'
+            '</head><body><p>Betala med Klarna eller Swish.</p></body></html>')
+    plain = cli.write("saved.html", page)
+    whole = gzip.compress(page.encode() * 200)
+    with open(os.path.join(tmp, "saved.html.gz"), "wb") as f:
+        f.write(gzip.compress(page.encode()))
+    with open(os.path.join(tmp, "cut.html.gz"), "wb") as f:
+        f.write(whole[:len(whole) // 2])
+    rows = [(plain, "https://plain.example/"),
+            (os.path.join(tmp, "saved.html.gz"), "https://gz.example/"),
+            (os.path.join(tmp, "cut.html.gz"), "https://cut.example/"),
+            (os.path.join(tmp, "missing.html"), "https://missing.example/")]
+    listing = cli.write("pages.tsv", "".join("%s\t%s\n" % r for r in rows))
+    r = cli.run("analyze", "--pages", listing, "--type", "full_analysis")
+    assert r.returncode != 0, "a failed page makes the exit code non-zero"
+    out = jsonl(r.stdout)
+    assert [o["input"] for o in out] == [path for path, _ in rows], r.stdout
+    assert [o["domain"] for o in out] == ["plain.example", "gz.example", "cut.example",
+                                          "missing.example"], r.stdout
+
+    def found(o):
+        return {f: sorted(x["name"] for x in (o.get(f) if isinstance(o.get(f), list)
+                                              else [o[f]] if o.get(f) else []))
+                for f in ("ecommerce_platform", "payment_methods")}
+
+    assert found(out[0]) == {"ecommerce_platform": ["Shopify"],
+                             "payment_methods": ["Klarna", "Swish"]}, out[0]
+    assert found(out[1]) == found(out[0]), out[1]
+    assert out[2]["error"]["code"] == "io_error" and "cut short" in out[2]["error"]["message"]
+    assert out[3]["error"]["code"] == "io_error" and "missing.html" in out[3]["error"]["message"]
+
+
 def main():
     leadscan, fakenet, sites = sys.argv[1:4]
     with open(os.path.join(sites, "expected.json")) as f:
@@ -307,7 +345,8 @@ def main():
         check_backup(cli, leadscan, tmp)
         check_rules_cache(cli, tmp)
         check_rules_check(cli)
-        print("6 passed, 0 failed")
+        check_saved_pages(cli, tmp)
+        print("7 passed, 0 failed")
     finally:
         net.terminate()
         net.wait()
