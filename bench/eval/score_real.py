@@ -224,16 +224,15 @@ def main():
                     if (f, n) in unsure:
                         continue
                     field_c[f]["fn"] += 1
+                    label = next((x for x in lab["fields"].get(f, []) if key(x["name"]) == n),
+                                 {"name": n})
+                    proof = label.get("proof", "")
                     if (pid, f, n) not in reviews:
-                        label = next((x for x in lab["fields"].get(f, []) if key(x["name"]) == n),
-                                     {"name": n})
                         unreviewed.append({
                             "id": pid, "split": split, "file": m["file"], "field": f,
-                            "name": label["name"], "proof": label.get("proof", ""),
+                            "name": label["name"], "proof": proof,
                             "disagreement": "labeller found, analyzer did not"})
                     prov_c[(f, n)]["fn"] += 1
-                    proof = next((x.get("proof", "") for x in lab["fields"][f]
-                                  if key(x["name"]) == n), "")
                     misses.append(("FN", f, n, pid, proof[:80]))
         print("field                  TP   FP   FN  precision [95% CI]   recall [95% CI]"
               "      target")

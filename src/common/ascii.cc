@@ -24,8 +24,7 @@ bool RestMatches(std::string_view text, size_t at, std::string_view needle, size
 
 }  // namespace
 
-bool ContainsAsciiFolded(std::string_view text, std::string_view lower_needle) {
-  const std::string_view needle = lower_needle;
+bool ContainsAsciiFolded(std::string_view text, std::string_view needle) {
   if (needle.empty())
     return true;
   if (text.size() < needle.size())
