@@ -1,6 +1,7 @@
 #include "detect/html_bounds.h"
 
 #include <gtest/gtest.h>
+#include <myhtml/myhtml.h>
 
 #include <cstdlib>
 #include <filesystem>
@@ -122,6 +123,45 @@ TEST(HtmlBoundsTest, ScriptAndStyleTextsEndWhereTheTokenizerEndsThem) {
   EXPECT_EQ(Texts("</ <script>a</script>"), V{});  // a bogus comment up to the first '>'
 }
 
+// The tree, one node per line: tag name, text, attributes.
+std::string Tree(const PageParser& parser) {
+  std::string out;
+  auto* root = static_cast<myhtml_tree_node_t*>(parser.root());
+  for (myhtml_tree_node_t* n = myhtml_node_child(root); n != nullptr;) {
+    const myhtml_tag_id_t parent = myhtml_node_tag_id(myhtml_node_parent(n));
+    size_t len = 0;
+    const char* t = myhtml_node_text(n, &len);
+    // (Script and style texts are in the features; a parse that took them out has no node.)
+    if (t == nullptr || (parent != MyHTML_TAG_SCRIPT && parent != MyHTML_TAG_STYLE)) {
+      size_t name_len = 0;  // (by name: ids of custom tags go by first sight in the tokenizer)
+      const char* name = myhtml_tag_name_by_id(static_cast<myhtml_tree_t*>(parser.tree()),
+                                               myhtml_node_tag_id(n), &name_len);
+      out += name == nullptr ? std::string("?") : std::string(name, name_len);
+      if (t != nullptr)
+        out += " text:" + std::string(t, len);
+      for (myhtml_tree_attr_t* a = myhtml_node_attribute_first(n); a != nullptr;
+           a = myhtml_attribute_next(a)) {
+        size_t klen = 0;
+        const char* k = myhtml_attribute_key(a, &klen);
+        const std::string key = k == nullptr ? "" : std::string(k, klen);
+        size_t vlen = 0;
+        const char* v = myhtml_attribute_value(a, &vlen);
+        out += " " + key + "=" + (v == nullptr ? std::string("(null)") : std::string(v, vlen));
+      }
+      out += "\n";
+    }
+    if (myhtml_node_child(n) != nullptr) {
+      n = myhtml_node_child(n);
+      continue;
+    }
+    while (n != nullptr && myhtml_node_next(n) == nullptr)
+      n = myhtml_node_parent(n);
+    if (n != nullptr)
+      n = myhtml_node_next(n);
+  }
+  return out;
+}
+
 // What a parse gives, with the script and style texts taken out first or left to myhtml.
 std::string Features(const PageInput& page, bool take) {
   PageParser parser;
@@ -129,7 +169,7 @@ std::string Features(const PageInput& page, bool take) {
   PageFeatures f;
   parser.Parse(page, &f);
   std::string out = "text=" + f.text + "\nscripts=" + f.scripts + "\ncss=" + f.css +
-                    "\njson=" + f.json_state + "\n";
+                    "\njson=" + f.json_state + "\n" + Tree(parser);
   for (const auto& list : {f.script_src, f.links, f.iframes, f.forms, f.img_src, f.img_alt}) {
     for (const std::string& v : list)
       out += v + "|";
@@ -171,8 +211,9 @@ TEST(HtmlBoundsTest, TakingScriptAndStyleTextsOutChangesNoFeature) {
 }
 
 // Random tag soup from the tokens where the tokenizer's raw text states turn: both ways give
-// the same features (20,000 documents; 600,000 with other seeds found no difference).
-TEST(HtmlBoundsTest, TagSoupGivesTheSameFeaturesWithTextsTakenOut) {
+// the same features and the same tree (20,000 documents; 1,200,000 more with seeds 1 to 4
+// found no difference).
+TEST(HtmlBoundsTest, TagSoupGivesTheSameFeaturesAndTreeWithTextsTakenOut) {
   const std::vector<std::string> tokens = {"<script>",
                                            "</script>",
                                            "<style>",
@@ -245,9 +286,9 @@ TEST(HtmlBoundsTest, TagSoupGivesTheSameFeaturesWithTextsTakenOut) {
   }
 }
 
-// Every page of the corpus (real pages from public sources) parses to the same features either
-// way.
-TEST(HtmlBoundsTest, CorpusPagesGiveTheSameFeaturesWithTextsTakenOut) {
+// Every page of the corpus (real pages from public sources) parses to the same features and
+// the same tree either way.
+TEST(HtmlBoundsTest, CorpusPagesGiveTheSameFeaturesAndTreeWithTextsTakenOut) {
   const char* source = std::getenv("LEADSCAN_SOURCE_DIR");
   ASSERT_NE(source, nullptr) << "LEADSCAN_SOURCE_DIR is set by CTest";
   size_t pages = 0;
