@@ -22,7 +22,7 @@ import time
 import urllib.request
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from procutil import fakenet_flags, free_port, start_fakenet, wait_for  # noqa: E402
+from procutil import dead_port, fakenet_flags, free_port, start_fakenet, wait_for  # noqa: E402
 
 
 SHOPS = ["kaffebonan.test", "garnkorgen.test", "tepotten.test", "lekladan.test",
@@ -32,7 +32,7 @@ SHOPS = ["kaffebonan.test", "garnkorgen.test", "tepotten.test", "lekladan.test",
 class Cli:
     def __init__(self, leadscan, tmp, ports):
         self.leadscan, self.tmp = leadscan, tmp
-        dead = free_port()  # nothing listens there: connections are refused
+        dead, self.dead_socket = dead_port()  # connections there are refused
         # The specific dead.test entries come first: curl uses the first --connect-to that matches.
         self.fetch_flags = [
             "--allow-net", "127.0.0.1/32:%d" % dead,

@@ -18,6 +18,15 @@ def free_port():
         return s.getsockname()[1]
 
 
+def dead_port():
+    """A loopback port where connections are refused for as long as the returned socket is
+    open: it is bound and never listens, so no other process (tests run in parallel) can take
+    the port meanwhile. Returns (port, socket)."""
+    s = socket.socket()
+    s.bind(("127.0.0.1", 0))
+    return s.getsockname()[1], s
+
+
 def wait_for(pred, timeout, what):
     end = time.time() + timeout
     while time.time() < end:
