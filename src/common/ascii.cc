@@ -13,9 +13,9 @@ char AsciiUpper(char c) {
   return c >= 'a' && c <= 'z' ? static_cast<char>(c - 'a' + 'A') : c;
 }
 
-// Whether text[at + from ..] equals needle[from ..], text folded.
-bool RestMatches(std::string_view text, size_t at, std::string_view needle, size_t from) {
-  for (size_t k = from; k < needle.size(); ++k) {
+// Whether text[at ..] starts with needle, text folded.
+bool MatchesAt(std::string_view text, size_t at, std::string_view needle) {
+  for (size_t k = 0; k < needle.size(); ++k) {
     if (AsciiLower(text[at + k]) != needle[k])
       return false;
   }
@@ -50,7 +50,7 @@ bool ContainsAsciiFolded(std::string_view text, std::string_view needle) {
       const __m128i b = _mm_or_si128(_mm_cmpeq_epi8(y, b_lower), _mm_cmpeq_epi8(y, b_upper));
       for (unsigned mask = static_cast<unsigned>(_mm_movemask_epi8(_mm_and_si128(a, b))); mask != 0;
            mask &= mask - 1) {
-        if (RestMatches(text, i + static_cast<size_t>(__builtin_ctz(mask)), needle, 0))
+        if (MatchesAt(text, i + static_cast<size_t>(__builtin_ctz(mask)), needle))
           return true;
       }
       if (i == last - 15)
@@ -59,7 +59,7 @@ bool ContainsAsciiFolded(std::string_view text, std::string_view needle) {
   }
 #endif
   for (size_t i = 0; i <= last; ++i) {
-    if ((text[i] == first || text[i] == first_upper) && RestMatches(text, i, needle, 0))
+    if ((text[i] == first || text[i] == first_upper) && MatchesAt(text, i, needle))
       return true;
   }
   return false;
