@@ -98,6 +98,17 @@ bool Inside(myhtml_tree_node_t* node, myhtml_tree_node_t* ancestor) {
   return false;
 }
 
+// Orders DomIndex's (token, position) pairs against a token.
+struct ByToken {
+  bool operator()(const std::pair<uint32_t, uint32_t>& a, uint32_t token) const {
+    return a.first < token;
+  }
+
+  bool operator()(uint32_t token, const std::pair<uint32_t, uint32_t>& a) const {
+    return token < a.first;
+  }
+};
+
 }  // namespace
 
 uint32_t DomVocabulary::Token(Map<uint32_t>* m, const std::string& s) {
@@ -170,6 +181,7 @@ std::vector<std::vector<DomLead>> DomVocabulary::Leads(const void* compiled) {
           lead.attr = s->type == MyCSS_SELECTORS_TYPE_ID ? "id" : "class";
           lead.has_value = true;
           lead.value = common::AsciiLower(key);
+          lead.token = s->type == MyCSS_SELECTORS_TYPE_ID ? AddId(key) : AddClass(key);
           break;
         case MyCSS_SELECTORS_TYPE_ATTRIBUTE: {
           lead.attr = common::AsciiLower(key);
@@ -200,6 +212,7 @@ void DomIndex::Clear(const DomVocabulary& vocabulary) {
   for (std::vector<AttrHit>& l : by_attr_)
     l.clear();
   present_.assign(vocabulary.tokens(), 0);
+  by_name_.clear();
 }
 
 void DomIndex::Reset() {
@@ -208,6 +221,7 @@ void DomIndex::Reset() {
     l.clear();
   by_attr_.clear();
   present_.clear();
+  by_name_.clear();
 }
 
 void DomIndex::Add(myhtml_tree* /*tree*/, myhtml_tree_node* node, const DomVocabulary& vocabulary) {
@@ -249,8 +263,10 @@ void DomIndex::Add(myhtml_tree* /*tree*/, myhtml_tree_node* node, const DomVocab
     if (key == "id") {
       if (vocabulary.has_ids()) {
         const uint32_t t = vocabulary.FindId(std::string_view(v, vlen));
-        if (t != DomVocabulary::kNone)
+        if (t != DomVocabulary::kNone) {
           present_[t] = 1;
+          by_name_.emplace_back(t, pos);
+        }
       }
     } else if (key == "class" && vocabulary.has_classes()) {
       // The class words, split at " \t\n\r\f".
@@ -267,8 +283,10 @@ void DomIndex::Add(myhtml_tree* /*tree*/, myhtml_tree_node* node, const DomVocab
         while (e < vlen && !space(v[e]))
           ++e;
         const uint32_t t = vocabulary.FindClass(std::string_view(v + p, e - p));
-        if (t != DomVocabulary::kNone)
+        if (t != DomVocabulary::kNone) {
           present_[t] = 1;
+          by_name_.emplace_back(t, pos);
+        }
         p = e;
       }
     }
@@ -276,6 +294,8 @@ void DomIndex::Add(myhtml_tree* /*tree*/, myhtml_tree_node* node, const DomVocab
 }
 
 void DomIndex::Finish(myhtml_tree* tree, const DomVocabulary& vocabulary) {
+  std::sort(by_name_.begin(), by_name_.end());  // by token, then document order
+  by_name_.erase(std::unique(by_name_.begin(), by_name_.end()), by_name_.end());
   for (size_t id = 0; id < by_tag_.size(); ++id) {
     if (by_tag_[id].empty())
       continue;
@@ -331,7 +351,10 @@ void DomIndex::Select(myhtml_tree* tree, myhtml_tree_node* document, modest_find
     const std::vector<DomLead>& tests = i < leads.size() ? leads[i] : kNoLeads;
     const std::vector<uint32_t>* candidates = nullptr;
     const std::vector<AttrHit>* attr_candidates = nullptr;  // or those, with their values
-    size_t chosen = tests.size();                           // the lead they come from
+    // or the elements with an id or class word equal to a token (by_name_[named.first, second))
+    std::pair<size_t, size_t> named{0, 0};
+    bool by_name = false;
+    size_t chosen = tests.size();  // the lead they come from
     size_t smallest = elements_.size() + 1;
     tag_ids.assign(tests.size(), MyHTML_TAG__UNDEF);
     for (size_t t = 0; t < tests.size(); ++t) {
@@ -344,6 +367,20 @@ void DomIndex::Select(myhtml_tree* tree, myhtml_tree_node* document, modest_find
           smallest = l->size();
           candidates = l;
           attr_candidates = nullptr;
+          by_name = false;
+          chosen = t;
+        }
+      } else if (lead.token != DomVocabulary::kNone) {
+        const auto range =
+            std::equal_range(by_name_.begin(), by_name_.end(), lead.token, ByToken());
+        const auto size = static_cast<size_t>(range.second - range.first);
+        if (size < smallest) {
+          smallest = size;
+          named = {static_cast<size_t>(range.first - by_name_.begin()),
+                   static_cast<size_t>(range.second - by_name_.begin())};
+          by_name = true;
+          candidates = nullptr;
+          attr_candidates = nullptr;
           chosen = t;
         }
       } else {
@@ -353,6 +390,7 @@ void DomIndex::Select(myhtml_tree* tree, myhtml_tree_node* document, modest_find
           smallest = l->size();
           attr_candidates = l;
           candidates = nullptr;
+          by_name = false;
           chosen = t;
         }
       }
@@ -394,7 +432,10 @@ void DomIndex::Select(myhtml_tree* tree, myhtml_tree_node* document, modest_find
       if (passes(node) && visit(node))
         skipped = node;
     };
-    if (attr_candidates != nullptr) {
+    if (by_name) {  // an equal id or class word passes the chosen lead's test
+      for (size_t k = named.first; k < named.second; ++k)
+        step(elements_[by_name_[k].second]);
+    } else if (attr_candidates != nullptr) {
       const DomLead& lead = tests[chosen];
       for (const AttrHit& hit : *attr_candidates) {
         if (lead.has_value &&

@@ -30,6 +30,9 @@ namespace leadscan::detect {
 struct DomLead {
   std::string tag;         // a type selector's name; empty for an attribute lead
   uint32_t attr_slot = 0;  // DomVocabulary::IndexAttr slot of attr
+  // #id and .class: the DomVocabulary token of the name (the elements whose id, or a class
+  // word, equals it exactly: DomIndex::Add lists them); UINT32_MAX for other leads.
+  uint32_t token = UINT32_MAX;
   std::string attr;        // lower-case attribute name
   bool has_value = false;  // the value must contain `value`
   std::string value;       // lower-case
@@ -209,6 +212,9 @@ class DomIndex {
 
   std::vector<std::vector<AttrHit>> by_attr_;  // attribute slot -> elements, in document order
   std::vector<uint8_t> present_;               // vocabulary token -> occurs
+  // (id or class token, element position) for every element whose id or a class word is a
+  // token; sorted and without repeats once Finish ran.
+  std::vector<std::pair<uint32_t, uint32_t>> by_name_;
 };
 
 }  // namespace leadscan::detect

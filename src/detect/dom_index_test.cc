@@ -54,7 +54,8 @@ constexpr const char* kPage = R"(<!doctype html><html><head><title>T</title>
     <div class="wrap"><a href="/a" class="btn"><img src="/img/visa.png" alt="Visa"></a></div>
   </div>
   <ul><li class="item">1<li class="item sel">2<li>3</ul>
-  <p>text <span data-x="A-b">s</span><span data-x="a">t</span></p>
+  <p>text <span data-x="A-b">s</span><span data-x="a">t</span>
+    <span class="dup x dup" id="dup">d</span><span class="Dup" id="DUP">e</span></p>
   <table><tr><td><a href="/cart?x=1">in table</a></td></tr></table>
 </div><footer><form action="/checkout"><input name="q" value="open-xchange"></form></footer>
 </body></html>)";
@@ -95,6 +96,15 @@ TEST(DomIndexTest, SelectCollectsWhatModestCollectsInTheSameOrder) {
       "div:not(.inner) > a",
       "li:first-child",
       "a img[alt*='visa']",
+      // #id and .class leads list the elements whose id or a class word equals the name
+      ".dup",
+      ".Dup",
+      "span.dup#dup",
+      "#dup.x",
+      "#DUP",
+      "p .dup",
+      "div#Main.wrap .item",
+      "#Main > div.wrap.inner a",
   };
   PageInput page;
   page.url = "https://shop.example.com/";
