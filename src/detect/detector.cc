@@ -298,6 +298,11 @@ class Run {
     for (const DomSelector& d : rs_.dom_selectors()) {
       if (expired && ++queried % kDomSelectorsPerDeadlineCheck == 0 && expired())
         return false;
+      if (d.reads_attributes_only &&
+          std::none_of(d.attribute_tokens.begin(), d.attribute_tokens.end(),
+                       [&](uint32_t t) { return index.Has(t); })) {
+        continue;
+      }
       nodes.clear();
       for (const DomSelectorPart& part : d.parts) {
         if (!std::all_of(part.need_tokens.begin(), part.need_tokens.end(),

@@ -129,6 +129,40 @@ TEST(DetectorTest, DomSelectorsWithExistsTextAndAttributes) {
   EXPECT_EQ(FindByName(Detector(rs, no_dom).Analyze({p}), "Exists"), nullptr);
 }
 
+// A dom selector runs only on pages where every compound of it can match (its tags, ids,
+// classes, attribute names and attribute values are all there), and one whose patterns all
+// read an attribute only where an element carries one of those attributes.
+TEST(DetectorTest, DomSelectorsRunOnlyWherePageCanMatchThem) {
+  auto rs = Load(R"({
+    "Ancestor": {"cats": [1], "dom": "a[href*='vendor.example/'] > img"},
+    "AncestorId": {"cats": [1], "dom": "#Vendor-Root .badge"},
+    "AttrOnly": {"cats": [1], "dom": {"*": {"attributes": {"data-vendor-version": "^([\\d.]+)\\;version:\\1"}}}},
+    "PropertyOnly": {"cats": [1], "dom": {"body": {"properties": {"vendorGlobal": ""}}}}
+  })");
+  ASSERT_NE(rs, nullptr);
+  // Every rightmost compound (img, .badge, any element, body) is on this page; nothing else is.
+  PageInput without = Page(
+      "<html><body><a href=\"/home\"><img src=\"logo.png\"></a>"
+      "<div id=\"vendor-root\"><span class=\"badge\">b</span></div>"
+      "<p data-version=\"1.2\">text</p></body></html>");
+  AnalyzeStats stats;
+  EXPECT_TRUE(Detector(rs).Analyze({without}, &stats).empty());
+  EXPECT_EQ(stats.dom_queries, 0u);
+
+  PageInput with = Page(
+      "<html><body><a href=\"https://vendor.example/x\"><img src=\"logo.png\"></a>"
+      "<div id=\"Vendor-Root\"><span class=\"badge\">b</span></div>"
+      "<p data-vendor-version=\"1.2\">text</p></body></html>");
+  AnalyzeStats with_stats;
+  auto fs = Detector(rs).Analyze({with}, &with_stats);
+  EXPECT_NE(FindByName(fs, "Ancestor"), nullptr);
+  EXPECT_NE(FindByName(fs, "AncestorId"), nullptr);
+  ASSERT_NE(FindByName(fs, "AttrOnly"), nullptr);
+  EXPECT_EQ(FindByName(fs, "AttrOnly")->version, "1.2");
+  EXPECT_EQ(FindByName(fs, "PropertyOnly"), nullptr);  // properties need a live DOM
+  EXPECT_EQ(with_stats.dom_queries, 3u);
+}
+
 // The parser takes script and style texts out of its tree (page_features.h); dom rules still
 // read them: a text property on the element or on an ancestor, and :contains or :empty in a
 // selector (the parser then leaves the texts in). libmodest crashed on :contains with a quoted

@@ -11,6 +11,7 @@
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
+#include <cstring>
 #include <filesystem>
 #include <fstream>
 #include <nlohmann/json.hpp>
@@ -18,6 +19,7 @@
 #include <sstream>
 #include <string_view>
 
+#include "common/ascii.h"
 #include "common/json_parse.h"
 #include "detect/fragments.h"
 #include "detect/js_regex.h"
@@ -444,77 +446,58 @@ uint32_t RuleSetBuilder::AddPattern(RuleSet* rs, uint32_t tech, Field field, con
 
 namespace {
 
-// The tokens the rightmost compound selector of a simple selector needs; false when the
-// selector is too complex to judge (then it always runs).
-bool SelectorNeeds(const std::string& sel, DomSelectorPart* d, DomVocabulary* vocabulary,
+// What one compound selector needs (tokens, literals); false when it is too complex to judge.
+bool CompoundNeeds(const std::string& compound, DomSelectorPart* d, DomVocabulary* vocabulary,
                    LiteralSet* literals) {
-  int depth = 0;
-  size_t start = 0;
-  for (size_t i = 0; i < sel.size(); ++i) {
-    char c = sel[i];
-    if (c == '[' || c == '(')
-      ++depth;
-    if (c == ']' || c == ')')
-      --depth;
-    if (depth == 0 && (c == ' ' || c == '>' || c == '+' || c == '~'))
-      start = i + 1;
-    if (c == '"' || c == '\'') {
-      size_t close = sel.find(c, i + 1);
-      if (close == std::string::npos)
-        return false;
-      i = close;
-    }
-  }
-  std::string last = sel.substr(start);
   auto ident_end = [&](size_t p) {
-    while (p < last.size() && (std::isalnum(static_cast<unsigned char>(last[p])) ||
-                               last[p] == '-' || last[p] == '_')) {
+    while (p < compound.size() && (std::isalnum(static_cast<unsigned char>(compound[p])) ||
+                                   compound[p] == '-' || compound[p] == '_')) {
       ++p;
     }
     return p;
   };
   size_t i = 0;
-  if (i < last.size() && std::isalpha(static_cast<unsigned char>(last[i]))) {
+  if (i < compound.size() && std::isalpha(static_cast<unsigned char>(compound[i]))) {
     size_t e = ident_end(i);
-    std::string tag = last.substr(i, e - i);
+    std::string tag = compound.substr(i, e - i);
     std::transform(tag.begin(), tag.end(), tag.begin(), ::tolower);
     d->need_tokens.push_back(vocabulary->AddTag(tag));
     i = e;
   }
-  while (i < last.size()) {
-    char c = last[i];
+  while (i < compound.size()) {
+    char c = compound[i];
     if (c == '#' || c == '.') {
       size_t e = ident_end(i + 1);
       if (e == i + 1)
         return false;
-      const std::string token = last.substr(i + 1, e - i - 1);
+      const std::string token = compound.substr(i + 1, e - i - 1);
       d->need_tokens.push_back(c == '#' ? vocabulary->AddId(token) : vocabulary->AddClass(token));
       i = e;
     } else if (c == '[') {
       size_t e = ident_end(i + 1);
       if (e == i + 1)
         return false;
-      std::string attr = last.substr(i + 1, e - i - 1);
+      std::string attr = compound.substr(i + 1, e - i - 1);
       std::transform(attr.begin(), attr.end(), attr.begin(), ::tolower);
       d->need_tokens.push_back(vocabulary->AddAttr(attr));
-      size_t close = last.find(']', e);
+      size_t close = compound.find(']', e);
       if (close == std::string::npos)
         return false;
       // [attr op "value"]: the value must occur somewhere in the HTML.
-      size_t op = last.find('=', e);
+      size_t op = compound.find('=', e);
       if (op != std::string::npos && op < close) {
         size_t q = op + 1;
         std::string value;
-        if (q < last.size() && (last[q] == '"' || last[q] == '\'')) {
-          size_t qe = last.find(last[q], q + 1);
+        if (q < compound.size() && (compound[q] == '"' || compound[q] == '\'')) {
+          size_t qe = compound.find(compound[q], q + 1);
           if (qe == std::string::npos)
             return false;
-          close = last.find(']', qe);
+          close = compound.find(']', qe);
           if (close == std::string::npos)
             return false;
-          value = last.substr(q + 1, qe - q - 1);
+          value = compound.substr(q + 1, qe - q - 1);
         } else {
-          value = last.substr(q, close - q);
+          value = compound.substr(q, close - q);
           size_t sp = value.find(' ');
           if (sp != std::string::npos)
             value.resize(sp);
@@ -539,14 +522,14 @@ bool SelectorNeeds(const std::string& sel, DomSelectorPart* d, DomVocabulary* vo
     } else if (c == ':' || c == '*') {
       // pseudo-classes and the universal selector add no requirement; skip their arguments
       ++i;
-      while (i < last.size() && last[i] != '#' && last[i] != '.' && last[i] != '[' &&
-             last[i] != ':') {
-        if (last[i] == '(') {
+      while (i < compound.size() && compound[i] != '#' && compound[i] != '.' &&
+             compound[i] != '[' && compound[i] != ':') {
+        if (compound[i] == '(') {
           int dd = 0;
-          while (i < last.size()) {
-            if (last[i] == '(')
+          while (i < compound.size()) {
+            if (compound[i] == '(')
               ++dd;
-            if (last[i] == ')' && --dd == 0)
+            if (compound[i] == ')' && --dd == 0)
               break;
             ++i;
           }
@@ -558,6 +541,50 @@ bool SelectorNeeds(const std::string& sel, DomSelectorPart* d, DomVocabulary* vo
     }
   }
   return true;
+}
+
+// The tokens and literals a complex selector (no top-level comma) needs: every compound of it
+// must match an element of the page, so each one's needs count, not only the rightmost's. A
+// compound too complex to judge adds nothing; false when none could be judged (then the
+// selector always runs).
+bool SelectorNeeds(const std::string& sel, DomSelectorPart* d, DomVocabulary* vocabulary,
+                   LiteralSet* literals) {
+  std::vector<std::string> compounds(1);
+  int depth = 0;
+  for (size_t i = 0; i < sel.size(); ++i) {
+    char c = sel[i];
+    if (c == '[' || c == '(')
+      ++depth;
+    if (c == ']' || c == ')')
+      --depth;
+    if (depth == 0 && (c == ' ' || c == '>' || c == '+' || c == '~')) {
+      if (!compounds.back().empty())
+        compounds.emplace_back();
+      continue;
+    }
+    if (c == '"' || c == '\'') {
+      size_t close = sel.find(c, i + 1);
+      if (close == std::string::npos)
+        return false;
+      compounds.back().append(sel, i, close + 1 - i);
+      i = close;
+      continue;
+    }
+    compounds.back() += c;
+  }
+  bool any = false;
+  for (const std::string& compound : compounds) {
+    if (compound.empty())
+      continue;
+    DomSelectorPart needs;
+    if (!CompoundNeeds(compound, &needs, vocabulary, literals))
+      continue;
+    any = true;
+    d->need_tokens.insert(d->need_tokens.end(), needs.need_tokens.begin(), needs.need_tokens.end());
+    d->need_literals.insert(d->need_literals.end(), needs.need_literals.begin(),
+                            needs.need_literals.end());
+  }
+  return any;
 }
 
 // Splits a selector list at top-level commas.
@@ -774,6 +801,16 @@ void RuleSetBuilder::AddDom(RuleSet* rs, uint32_t tech, const Json& dom, const s
           Error(file, tech_name, "dom." + selector, kind,
                 "unknown dom key (exists, text, attributes, properties)");
         }
+      }
+    }
+    d.reads_attributes_only = !d.patterns.empty();
+    for (uint32_t id : d.patterns) {
+      const std::string& kind = rs->patterns_[id].dom_kind;
+      if (kind.starts_with("attributes.")) {
+        d.attribute_tokens.push_back(rs->dom_vocabulary_.AddAttr(
+            common::AsciiLower(std::string_view(kind).substr(std::strlen("attributes.")))));
+      } else if (!kind.starts_with("properties.")) {
+        d.reads_attributes_only = false;
       }
     }
     auto* selectors = mycss_entry_selectors(static_cast<mycss_entry_t*>(rs->mycss_entry_));

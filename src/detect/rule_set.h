@@ -97,8 +97,8 @@ struct DomSelectorPart {
   uint32_t id = 0;           // equal for parts of the same text (they select the same elements)
   void* compiled = nullptr;  // mycss_selectors_list_t*, owned by the RuleSet; null if custom_tag
   std::string custom_tag;    // a bare element name ("script", "kqs-cookie"), matched by us
-  // Prefilter: tag names, ids, classes and attribute names the rightmost compound selector
-  // needs (DomVocabulary tokens; all must be on the page).
+  // Prefilter: tag names, ids, classes and attribute names the compound selectors need
+  // (DomVocabulary tokens; all must be on the page).
   std::vector<uint32_t> need_tokens;
   std::vector<uint32_t> need_literals;  // attribute values that must occur in the HTML
   // Per entry of compiled: where the elements that can start a match are (DomIndex::Select).
@@ -110,6 +110,11 @@ struct DomSelector {
   std::string selector;
   std::vector<uint32_t> patterns;  // PatternInfo ids, in rule order
   std::vector<DomSelectorPart> parts;
+  // When every pattern reads an attribute (attributes.<name>; properties.* are never
+  // evaluated), the names' DomVocabulary tokens: on a page where no element carries any of
+  // them the selector can yield nothing, so it is not run.
+  bool reads_attributes_only = false;
+  std::vector<uint32_t> attribute_tokens;
 };
 
 // How RuleSet::Load compiles.
