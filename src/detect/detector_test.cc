@@ -131,13 +131,16 @@ TEST(DetectorTest, DomSelectorsWithExistsTextAndAttributes) {
 
 // A dom selector runs only on pages where every compound of it can match (its tags, ids,
 // classes, attribute names and attribute values are all there), and one whose patterns all
-// read an attribute only where an element carries one of those attributes.
+// read an attribute only where an element carries one of those attributes. (modest matches a
+// type selector naming a tag the page lacks against the document node: "unknowntag a" alone
+// would select every link, which no browser does.)
 TEST(DetectorTest, DomSelectorsRunOnlyWherePageCanMatchThem) {
   auto rs = Load(R"({
     "Ancestor": {"cats": [1], "dom": "a[href*='vendor.example/'] > img"},
     "AncestorId": {"cats": [1], "dom": "#Vendor-Root .badge"},
     "AttrOnly": {"cats": [1], "dom": {"*": {"attributes": {"data-vendor-version": "^([\\d.]+)\\;version:\\1"}}}},
-    "PropertyOnly": {"cats": [1], "dom": {"body": {"properties": {"vendorGlobal": ""}}}}
+    "PropertyOnly": {"cats": [1], "dom": {"body": {"properties": {"vendorGlobal": ""}}}},
+    "UnknownAncestor": {"cats": [1], "dom": "unknowntag a"}
   })");
   ASSERT_NE(rs, nullptr);
   // Every rightmost compound (img, .badge, any element, body) is on this page; nothing else is.
@@ -152,7 +155,8 @@ TEST(DetectorTest, DomSelectorsRunOnlyWherePageCanMatchThem) {
   PageInput with = Page(
       "<html><body><a href=\"https://vendor.example/x\"><img src=\"logo.png\"></a>"
       "<div id=\"Vendor-Root\"><span class=\"badge\">b</span></div>"
-      "<p data-vendor-version=\"1.2\">text</p></body></html>");
+      "<p data-vendor-version=\"1.2\">text</p><unknowntag><a href=\"/u\">u</a></unknowntag>"
+      "</body></html>");
   AnalyzeStats with_stats;
   auto fs = Detector(rs).Analyze({with}, &with_stats);
   EXPECT_NE(FindByName(fs, "Ancestor"), nullptr);
@@ -160,7 +164,8 @@ TEST(DetectorTest, DomSelectorsRunOnlyWherePageCanMatchThem) {
   ASSERT_NE(FindByName(fs, "AttrOnly"), nullptr);
   EXPECT_EQ(FindByName(fs, "AttrOnly")->version, "1.2");
   EXPECT_EQ(FindByName(fs, "PropertyOnly"), nullptr);  // properties need a live DOM
-  EXPECT_EQ(with_stats.dom_queries, 3u);
+  EXPECT_NE(FindByName(fs, "UnknownAncestor"), nullptr);
+  EXPECT_EQ(with_stats.dom_queries, 4u);
 }
 
 // The parser takes script and style texts out of its tree (page_features.h); dom rules still
