@@ -294,23 +294,29 @@ class Run {
       rs_.dom_literals().Scan(f.html, scratch_, &literals_);
     }
     part_nodes_.clear();
-    size_t queried = 0;
-    for (const DomSelector& d : rs_.dom_selectors()) {
-      if (expired && ++queried % kDomSelectorsPerDeadlineCheck == 0 && expired())
+    // What is on the page, by DomPrefilter id: the index's tokens, then the dom literals.
+    const DomPrefilter& pf = rs_.dom_prefilter();
+    on_page_.assign(pf.never + 1, 0);
+    index.CopyTokens(&on_page_);
+    for (size_t l = 0; l < literals_.size() && pf.literal_base + l < pf.never; ++l)
+      on_page_[pf.literal_base + l] = literals_[l] ? 1 : 0;
+    auto on_page = [&](uint32_t id) { return on_page_[id] != 0; };
+    const std::vector<DomSelector>& selectors = rs_.dom_selectors();
+    for (size_t s = 0; s < selectors.size(); ++s) {
+      if (expired && (s + 1) % kDomSelectorsPerDeadlineCheck == 0 && expired())
         return false;
-      if (d.reads_attributes_only &&
-          std::none_of(d.attribute_tokens.begin(), d.attribute_tokens.end(),
-                       [&](uint32_t t) { return index.Has(t); })) {
+      const uint32_t* gate = pf.gate_ids.data();
+      if (pf.gate_begin[s] != pf.gate_begin[s + 1] &&
+          std::none_of(gate + pf.gate_begin[s], gate + pf.gate_begin[s + 1], on_page)) {
         continue;
       }
+      const DomSelector& d = selectors[s];
       nodes.clear();
-      for (const DomSelectorPart& part : d.parts) {
-        if (!std::all_of(part.need_tokens.begin(), part.need_tokens.end(),
-                         [&](uint32_t t) { return index.Has(t); }) ||
-            !std::all_of(part.need_literals.begin(), part.need_literals.end(),
-                         [&](uint32_t l) { return literals_[l]; })) {
+      for (uint32_t p = pf.part_begin[s]; p < pf.part_begin[s + 1]; ++p) {
+        const uint32_t* needs = pf.ids.data();
+        if (!std::all_of(needs + pf.needs_begin[p], needs + pf.needs_begin[p + 1], on_page))
           continue;
-        }
+        const DomSelectorPart& part = d.parts[p - pf.part_begin[s]];
         if (stats_ != nullptr)
           ++stats_->dom_queries;
         auto [cached, fresh] = part_nodes_.try_emplace(part.id);
@@ -374,6 +380,7 @@ class Run {
   std::vector<Detection> detections_;
   std::vector<bool> literals_;
   std::vector<bool> html_literals_;  // the dom literals, from the html field's scan of a page
+  std::vector<uint8_t> on_page_;     // DomPrefilter id -> on this page
   // Elements each selector part (by id) selected on this page.
   std::unordered_map<uint32_t, std::vector<myhtml_tree_node_t*>> part_nodes_;
 };

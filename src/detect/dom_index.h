@@ -186,6 +186,12 @@ class DomIndex {
 
   bool Has(uint32_t token) const { return present_[token] != 0; }
 
+  // Sets (*out)[token] for every token on the page (out holds at least the vocabulary's tokens).
+  void CopyTokens(std::vector<uint8_t>* out) const {
+    std::copy(present_.begin(), present_.begin() + std::min(present_.size(), out->size()),
+              out->begin());
+  }
+
   // Appends the elements whose tag name equals tag (ASCII case-insensitive), in document order.
   void TagNodes(myhtml_tree* tree, const std::string& tag,
                 std::vector<myhtml_tree_node*>* out) const;

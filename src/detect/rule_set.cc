@@ -1176,6 +1176,28 @@ std::shared_ptr<RuleSet> RuleSetBuilder::Build(CompiledCache* cache, bool stop_a
   if (Status s = rs->dom_literals_.Build(&rs->scratch_, cache); !s.ok()) {
     Error("", "", "dom", "", s.message());
   }
+  // The dom prefilter, flattened for the per-page loop (DomPrefilter).
+  DomPrefilter& pf = rs->dom_prefilter_;
+  pf.literal_base = static_cast<uint32_t>(rs->dom_vocabulary_.tokens());
+  pf.never = pf.literal_base + static_cast<uint32_t>(rs->dom_literals_.size());
+  for (const DomSelector& d : rs->dom_) {
+    pf.gate_begin.push_back(static_cast<uint32_t>(pf.gate_ids.size()));
+    if (d.reads_attributes_only) {
+      pf.gate_ids.insert(pf.gate_ids.end(), d.attribute_tokens.begin(), d.attribute_tokens.end());
+      if (d.attribute_tokens.empty())
+        pf.gate_ids.push_back(pf.never);  // properties only: never evaluated
+    }
+    pf.part_begin.push_back(static_cast<uint32_t>(pf.needs_begin.size()));
+    for (const DomSelectorPart& part : d.parts) {
+      pf.needs_begin.push_back(static_cast<uint32_t>(pf.ids.size()));
+      pf.ids.insert(pf.ids.end(), part.need_tokens.begin(), part.need_tokens.end());
+      for (uint32_t l : part.need_literals)
+        pf.ids.push_back(pf.literal_base + l);
+    }
+  }
+  pf.gate_begin.push_back(static_cast<uint32_t>(pf.gate_ids.size()));
+  pf.part_begin.push_back(static_cast<uint32_t>(pf.needs_begin.size()));
+  pf.needs_begin.push_back(static_cast<uint32_t>(pf.ids.size()));
   // The html field's scan also reports the dom rules' literals (one pass over the HTML).
   if (auto html = rs->plain_.find(Field::kHtml); html != rs->plain_.end()) {
     for (uint32_t i = 0; i < rs->dom_literals_.size(); ++i)

@@ -117,6 +117,25 @@ struct DomSelector {
   std::vector<uint32_t> attribute_tokens;
 };
 
+// The dom prefilter of every selector (DomSelector::reads_attributes_only and attribute_tokens,
+// DomSelectorPart::need_tokens and need_literals), flattened so the per-page loop over the
+// selectors reads a few contiguous arrays instead of each selector's parts and their vectors.
+// An id below literal_base is a DomVocabulary token, one from literal_base on a dom literal
+// (its index + literal_base), and `never` is on no page.
+struct DomPrefilter {
+  uint32_t literal_base = 0;
+  uint32_t never = 0;
+  // Selector s runs only when one of gate_ids[gate_begin[s], gate_begin[s + 1]) is on the page
+  // (an empty range: no such condition).
+  std::vector<uint32_t> gate_begin;
+  std::vector<uint32_t> gate_ids;
+  // Selector s's parts are numbered part_begin[s] .. part_begin[s + 1] - 1 here, in order; part
+  // p runs only when all of ids[needs_begin[p], needs_begin[p + 1]) are on the page.
+  std::vector<uint32_t> part_begin;
+  std::vector<uint32_t> needs_begin;
+  std::vector<uint32_t> ids;
+};
+
 // How RuleSet::Load compiles.
 struct LoadOptions {
   // A folder where compiled Vectorscan databases are kept between runs (CompiledCache); empty:
@@ -164,6 +183,8 @@ class RuleSet {
   }
 
   const std::vector<DomSelector>& dom_selectors() const { return dom_; }
+
+  const DomPrefilter& dom_prefilter() const { return dom_prefilter_; }
 
   const ScratchPool& scratch_pool() const { return scratch_; }
 
@@ -219,6 +240,7 @@ class RuleSet {
   std::map<Field, FieldIndex> plain_;  // html, text, css, scripts, url, robots, ...
   std::map<Field, std::unordered_map<std::string, FieldIndex>> keyed_;  // headers, cookies, ...
   std::vector<DomSelector> dom_;
+  DomPrefilter dom_prefilter_;
   void* mycss_ = nullptr;        // mycss_t*
   void* mycss_entry_ = nullptr;  // mycss_entry_t*
   LiteralSet dom_literals_;
