@@ -24,9 +24,10 @@ TEST(Utf8Test, ReportsTheOffsetOfTheFirstBadByte) {
 }
 
 TEST(Utf8Test, FindsTheBadByteWhereverItSitsInLongAsciiRuns) {
-  // The ASCII fast path reads eight bytes at a time: every offset within and across words.
-  for (size_t at = 0; at < 40; ++at) {
-    std::string text(40, 'a');
+  // The ASCII fast path reads 32, then eight bytes at a time: every offset within and across
+  // blocks and words.
+  for (size_t at = 0; at < 100; ++at) {
+    std::string text(100, 'a');
     text[at] = '\xff';
     EXPECT_EQ(FindInvalidUtf8(text), at) << at;
     text[at] = 'a';
