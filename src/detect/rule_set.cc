@@ -447,7 +447,7 @@ uint32_t RuleSetBuilder::AddPattern(RuleSet* rs, uint32_t tech, Field field, con
 namespace {
 
 // What one compound selector needs (tokens, literals); false when it is too complex to judge.
-bool CompoundNeeds(const std::string& compound, DomSelectorPart* d, DomVocabulary* vocabulary,
+bool CompoundNeeds(const std::string& compound, DomPartNeeds* d, DomVocabulary* vocabulary,
                    LiteralSet* literals) {
   auto ident_end = [&](size_t p) {
     while (p < compound.size() && (std::isalnum(static_cast<unsigned char>(compound[p])) ||
@@ -461,7 +461,7 @@ bool CompoundNeeds(const std::string& compound, DomSelectorPart* d, DomVocabular
     size_t e = ident_end(i);
     std::string tag = compound.substr(i, e - i);
     std::transform(tag.begin(), tag.end(), tag.begin(), ::tolower);
-    d->need_tokens.push_back(vocabulary->AddTag(tag));
+    d->tokens.push_back(vocabulary->AddTag(tag));
     i = e;
   }
   while (i < compound.size()) {
@@ -471,7 +471,7 @@ bool CompoundNeeds(const std::string& compound, DomSelectorPart* d, DomVocabular
       if (e == i + 1)
         return false;
       const std::string token = compound.substr(i + 1, e - i - 1);
-      d->need_tokens.push_back(c == '#' ? vocabulary->AddId(token) : vocabulary->AddClass(token));
+      d->tokens.push_back(c == '#' ? vocabulary->AddId(token) : vocabulary->AddClass(token));
       i = e;
     } else if (c == '[') {
       size_t e = ident_end(i + 1);
@@ -479,7 +479,7 @@ bool CompoundNeeds(const std::string& compound, DomSelectorPart* d, DomVocabular
         return false;
       std::string attr = compound.substr(i + 1, e - i - 1);
       std::transform(attr.begin(), attr.end(), attr.begin(), ::tolower);
-      d->need_tokens.push_back(vocabulary->AddAttr(attr));
+      d->tokens.push_back(vocabulary->AddAttr(attr));
       size_t close = compound.find(']', e);
       if (close == std::string::npos)
         return false;
@@ -515,7 +515,7 @@ bool CompoundNeeds(const std::string& compound, DomSelectorPart* d, DomVocabular
           }
         }
         if (ok && plain.size() >= 3 && plain.find('&') == std::string::npos) {
-          d->need_literals.push_back(literals->Add(plain));
+          d->literals.push_back(literals->Add(plain));
         }
       }
       i = close + 1;
@@ -543,11 +543,10 @@ bool CompoundNeeds(const std::string& compound, DomSelectorPart* d, DomVocabular
   return true;
 }
 
-// The tokens and literals a complex selector (no top-level comma) needs: every compound of it
-// must match an element of the page, so each one's needs count, not only the rightmost's. A
-// compound too complex to judge adds nothing; false when none could be judged (then the
-// selector always runs).
-bool SelectorNeeds(const std::string& sel, DomSelectorPart* d, DomVocabulary* vocabulary,
+// Adds the tokens and literals a complex selector (no top-level comma) needs: every compound
+// of it must match an element of the page, so each one's needs count, not only the rightmost's.
+// A compound too complex to judge adds nothing (with nothing at all, the selector always runs).
+void SelectorNeeds(const std::string& sel, DomPartNeeds* d, DomVocabulary* vocabulary,
                    LiteralSet* literals) {
   std::vector<std::string> compounds(1);
   int depth = 0;
@@ -565,26 +564,20 @@ bool SelectorNeeds(const std::string& sel, DomSelectorPart* d, DomVocabulary* vo
     if (c == '"' || c == '\'') {
       size_t close = sel.find(c, i + 1);
       if (close == std::string::npos)
-        return false;
+        return;
       compounds.back().append(sel, i, close + 1 - i);
       i = close;
       continue;
     }
     compounds.back() += c;
   }
-  bool any = false;
   for (const std::string& compound : compounds) {
-    if (compound.empty())
+    DomPartNeeds needs;
+    if (compound.empty() || !CompoundNeeds(compound, &needs, vocabulary, literals))
       continue;
-    DomSelectorPart needs;
-    if (!CompoundNeeds(compound, &needs, vocabulary, literals))
-      continue;
-    any = true;
-    d->need_tokens.insert(d->need_tokens.end(), needs.need_tokens.begin(), needs.need_tokens.end());
-    d->need_literals.insert(d->need_literals.end(), needs.need_literals.begin(),
-                            needs.need_literals.end());
+    d->tokens.insert(d->tokens.end(), needs.tokens.begin(), needs.tokens.end());
+    d->literals.insert(d->literals.end(), needs.literals.begin(), needs.literals.end());
   }
-  return any;
 }
 
 // Splits a selector list at top-level commas.
@@ -803,14 +796,15 @@ void RuleSetBuilder::AddDom(RuleSet* rs, uint32_t tech, const Json& dom, const s
         }
       }
     }
-    d.reads_attributes_only = !d.patterns.empty();
+    DomNeeds needs;
+    needs.gated = !d.patterns.empty();
     for (uint32_t id : d.patterns) {
       const std::string& kind = rs->patterns_[id].dom_kind;
       if (kind.starts_with("attributes.")) {
-        d.attribute_tokens.push_back(rs->dom_vocabulary_.AddAttr(
+        needs.gate.push_back(rs->dom_vocabulary_.AddAttr(
             common::AsciiLower(std::string_view(kind).substr(std::strlen("attributes.")))));
       } else if (!kind.starts_with("properties.")) {
-        d.reads_attributes_only = false;
+        needs.gated = false;
       }
     }
     auto* selectors = mycss_entry_selectors(static_cast<mycss_entry_t*>(rs->mycss_entry_));
@@ -823,7 +817,7 @@ void RuleSetBuilder::AddDom(RuleSet* rs, uint32_t tech, const Json& dom, const s
         part.custom_tag = part_text;
         std::transform(part.custom_tag.begin(), part.custom_tag.end(), part.custom_tag.begin(),
                        ::tolower);
-        part.need_tokens.push_back(rs->dom_vocabulary_.AddTag(part.custom_tag));
+        needs.parts.push_back(DomPartNeeds{{rs->dom_vocabulary_.AddTag(part.custom_tag)}, {}});
         d.parts.push_back(std::move(part));
         continue;
       }
@@ -845,10 +839,8 @@ void RuleSetBuilder::AddDom(RuleSet* rs, uint32_t tech, const Json& dom, const s
       if (check.reads_text)
         rs->dom_vocabulary_.set_reads_element_text();
       part.leads = rs->dom_vocabulary_.Leads(list);
-      if (!SelectorNeeds(part_text, &part, &rs->dom_vocabulary_, &rs->dom_literals_)) {
-        part.need_tokens.clear();
-        part.need_literals.clear();
-      }
+      needs.parts.emplace_back();
+      SelectorNeeds(part_text, &needs.parts.back(), &rs->dom_vocabulary_, &rs->dom_literals_);
       d.parts.push_back(std::move(part));
     }
     if (bad) {
@@ -862,6 +854,7 @@ void RuleSetBuilder::AddDom(RuleSet* rs, uint32_t tech, const Json& dom, const s
       continue;
     }
     rs->dom_.push_back(std::move(d));
+    dom_needs_.push_back(std::move(needs));
     ++key_order;
   }
 }
@@ -1180,18 +1173,18 @@ std::shared_ptr<RuleSet> RuleSetBuilder::Build(CompiledCache* cache, bool stop_a
   DomPrefilter& pf = rs->dom_prefilter_;
   pf.literal_base = static_cast<uint32_t>(rs->dom_vocabulary_.tokens());
   pf.never = pf.literal_base + static_cast<uint32_t>(rs->dom_literals_.size());
-  for (const DomSelector& d : rs->dom_) {
+  for (const DomNeeds& d : dom_needs_) {  // rs->dom_'s order
     pf.gate_begin.push_back(static_cast<uint32_t>(pf.gate_ids.size()));
-    if (d.reads_attributes_only) {
-      pf.gate_ids.insert(pf.gate_ids.end(), d.attribute_tokens.begin(), d.attribute_tokens.end());
-      if (d.attribute_tokens.empty())
+    if (d.gated) {
+      pf.gate_ids.insert(pf.gate_ids.end(), d.gate.begin(), d.gate.end());
+      if (d.gate.empty())
         pf.gate_ids.push_back(pf.never);  // properties only: never evaluated
     }
     pf.part_begin.push_back(static_cast<uint32_t>(pf.needs_begin.size()));
-    for (const DomSelectorPart& part : d.parts) {
+    for (const DomPartNeeds& part : d.parts) {
       pf.needs_begin.push_back(static_cast<uint32_t>(pf.ids.size()));
-      pf.ids.insert(pf.ids.end(), part.need_tokens.begin(), part.need_tokens.end());
-      for (uint32_t l : part.need_literals)
+      pf.ids.insert(pf.ids.end(), part.tokens.begin(), part.tokens.end());
+      for (uint32_t l : part.literals)
         pf.ids.push_back(pf.literal_base + l);
     }
   }

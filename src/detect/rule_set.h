@@ -97,10 +97,7 @@ struct DomSelectorPart {
   uint32_t id = 0;           // equal for parts of the same text (they select the same elements)
   void* compiled = nullptr;  // mycss_selectors_list_t*, owned by the RuleSet; null if custom_tag
   std::string custom_tag;    // a bare element name ("script", "kqs-cookie"), matched by us
-  // Prefilter: tag names, ids, classes and attribute names the compound selectors need
-  // (DomVocabulary tokens; all must be on the page).
-  std::vector<uint32_t> need_tokens;
-  std::vector<uint32_t> need_literals;  // attribute values that must occur in the HTML
+  // (What must be on a page for it to run is in RuleSet::dom_prefilter().)
   // Per entry of compiled: where the elements that can start a match are (DomIndex::Select).
   std::vector<std::vector<DomLead>> leads;
 };
@@ -110,18 +107,15 @@ struct DomSelector {
   std::string selector;
   std::vector<uint32_t> patterns;  // PatternInfo ids, in rule order
   std::vector<DomSelectorPart> parts;
-  // When every pattern reads an attribute (attributes.<name>; properties.* are never
-  // evaluated), the names' DomVocabulary tokens: on a page where no element carries any of
-  // them the selector can yield nothing, so it is not run.
-  bool reads_attributes_only = false;
-  std::vector<uint32_t> attribute_tokens;
 };
 
-// The dom prefilter of every selector (DomSelector::reads_attributes_only and attribute_tokens,
-// DomSelectorPart::need_tokens and need_literals), flattened so the per-page loop over the
-// selectors reads a few contiguous arrays instead of each selector's parts and their vectors.
-// An id below literal_base is a DomVocabulary token, one from literal_base on a dom literal
-// (its index + literal_base), and `never` is on no page.
+// What must be on a page for each dom selector to run, in a few contiguous arrays the per-page
+// loop over the selectors reads. A part needs the tag names, ids, classes and attribute names
+// (DomVocabulary tokens) and the attribute values (dom literals, found by the html field's
+// scan) of every compound of it. A selector whose patterns all read an attribute
+// (attributes.<name>; properties.* are never evaluated) yields nothing where no element
+// carries one of them. An id below literal_base is a token, one from literal_base on a dom
+// literal (its index + literal_base), and `never` is on no page.
 struct DomPrefilter {
   uint32_t literal_base = 0;
   uint32_t never = 0;

@@ -16,6 +16,12 @@
 
 namespace leadscan::detect {
 
+// What one dom selector part needs on a page: DomVocabulary tokens and dom literal indices.
+struct DomPartNeeds {
+  std::vector<uint32_t> tokens;
+  std::vector<uint32_t> literals;
+};
+
 class RuleSetBuilder {
  public:
   using Json = nlohmann::ordered_json;
@@ -74,6 +80,16 @@ class RuleSetBuilder {
   std::optional<size_t> first_fatal_;  // index into *problems_
   // Dom selector parts by their text: equal parts share one id (DomSelectorPart::id).
   std::unordered_map<std::string, uint32_t> dom_part_ids_;
+
+  // What each selector of the RuleSet's dom_ needs on a page, in its order, until Build
+  // flattens it into the RuleSet's DomPrefilter (whose literal ids wait for every token).
+  struct DomNeeds {
+    bool gated = false;          // every pattern reads an attribute: one of `gate` must be there
+    std::vector<uint32_t> gate;  // those attributes' tokens
+    std::vector<DomPartNeeds> parts;
+  };
+
+  std::vector<DomNeeds> dom_needs_;
 };
 
 }  // namespace leadscan::detect
